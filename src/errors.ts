@@ -1,0 +1,267 @@
+/**
+ * The error hierarchy. Every error this library throws extends
+ * {@link PulsarNetworkError}, carries `cause`, and never contains a secret.
+ *
+ * `instanceof` works across duplicated copies of the library (ESM and CJS
+ * loaded side by side) because classes are matched by a registered brand,
+ * not by identity.
+ * @module
+ */
+
+const KINDS = Symbol.for('pulsar-network.error-kinds');
+
+/** Options shared by every error constructor. */
+export interface PulsarNetworkErrorOptions {
+  /** The underlying error. */
+  cause?: unknown;
+}
+
+/**
+ * Base class of every error thrown by pulsar-network.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await tes.getTask('nope');
+ * } catch (error) {
+ *   if (error instanceof NotFoundError) console.log('no such task');
+ *   else if (error instanceof PulsarNetworkError) console.log(error.toJSON());
+ *   else throw error;
+ * }
+ * ```
+ */
+export class PulsarNetworkError extends Error {
+  /** Brand used by `instanceof`; each subclass sets its own. */
+  static readonly kind: string = 'PulsarNetworkError';
+
+  constructor(message: string, options: PulsarNetworkErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    const kinds: string[] = [];
+    for (let c: unknown = new.target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c)) {
+      if (Object.hasOwn(c, 'kind')) kinds.push((c as unknown as { kind: string }).kind);
+    }
+    Object.defineProperty(this, KINDS, { value: kinds, enumerable: false });
+    Object.defineProperty(this, 'name', { value: new.target.kind, enumerable: false, writable: true, configurable: true });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false;
+    const kinds = (value as { [KINDS]?: unknown })[KINDS];
+    return Array.isArray(kinds) && kinds.includes(this.kind);
+  }
+
+  /** A plain, secret-free description for logs and provenance records. */
+  toJSON(): Record<string, unknown> {
+    const json: Record<string, unknown> = { name: this.name, message: this.message };
+    for (const [key, value] of Object.entries(this)) json[key] = value;
+    const cause = (this as { cause?: unknown }).cause;
+    if (cause !== undefined) {
+      json.cause =
+        cause instanceof PulsarNetworkError
+          ? cause.toJSON()
+          : cause instanceof Error
+            ? { name: cause.name, message: cause.message }
+            : cause;
+    }
+    return json;
+  }
+}
+
+/** Fields of an {@link HttpError}. */
+export interface HttpErrorFields {
+  status: number;
+  method: string;
+  /** The request URL with secrets redacted. */
+  url: string;
+  /** The start of the response body, redacted (at most about 500 characters). */
+  bodyExcerpt?: string;
+  /** Milliseconds the server asked us to wait (from `Retry-After`), if any. */
+  retryAfterMs?: number;
+}
+
+/** The server answered with a non-success HTTP status. */
+export class HttpError extends PulsarNetworkError {
+  static override readonly kind: string = 'HttpError';
+  readonly status: number;
+  readonly method: string;
+  readonly url: string;
+  readonly bodyExcerpt?: string;
+  readonly retryAfterMs?: number;
+
+  constructor(fields: HttpErrorFields, options: PulsarNetworkErrorOptions = {}) {
+    const excerpt = fields.bodyExcerpt ? `: ${fields.bodyExcerpt}` : '';
+    super(`${fields.method} ${fields.url} failed with HTTP ${fields.status}${excerpt}`, options);
+    this.status = fields.status;
+    this.method = fields.method;
+    this.url = fields.url;
+    if (fields.bodyExcerpt !== undefined) this.bodyExcerpt = fields.bodyExcerpt;
+    if (fields.retryAfterMs !== undefined) this.retryAfterMs = fields.retryAfterMs;
+  }
+
+  /** Builds the most specific subclass for a status code. */
+  static from(fields: HttpErrorFields, options: PulsarNetworkErrorOptions = {}): HttpError {
+    const Class =
+      fields.status === 400
+        ? BadRequestError
+        : fields.status === 401
+          ? AuthenticationError
+          : fields.status === 403
+            ? PermissionDeniedError
+            : fields.status === 404
+              ? NotFoundError
+              : fields.status === 409
+                ? ConflictError
+                : fields.status === 413
+                  ? PayloadTooLargeError
+                  : fields.status === 429
+                    ? RateLimitError
+                    : fields.status >= 500
+                      ? ServerError
+                      : HttpError;
+    return new Class(fields, options);
+  }
+}
+
+/** HTTP 400. */
+export class BadRequestError extends HttpError {
+  static override readonly kind: string = 'BadRequestError';
+}
+/** HTTP 401: missing or wrong credentials. */
+export class AuthenticationError extends HttpError {
+  static override readonly kind: string = 'AuthenticationError';
+}
+/** HTTP 403. */
+export class PermissionDeniedError extends HttpError {
+  static override readonly kind: string = 'PermissionDeniedError';
+}
+/** HTTP 404. */
+export class NotFoundError extends HttpError {
+  static override readonly kind: string = 'NotFoundError';
+}
+/** HTTP 409. */
+export class ConflictError extends HttpError {
+  static override readonly kind: string = 'ConflictError';
+}
+/** HTTP 413. */
+export class PayloadTooLargeError extends HttpError {
+  static override readonly kind: string = 'PayloadTooLargeError';
+}
+/** HTTP 429. */
+export class RateLimitError extends HttpError {
+  static override readonly kind: string = 'RateLimitError';
+}
+/** HTTP 5xx. */
+export class ServerError extends HttpError {
+  static override readonly kind: string = 'ServerError';
+}
+
+/** The request could not reach the server, or the connection broke. */
+export class ConnectionError extends PulsarNetworkError {
+  static override readonly kind: string = 'ConnectionError';
+  readonly method: string;
+  readonly url: string;
+  /** False only when the request certainly never left (for example, connection refused). */
+  readonly mayHaveBeenSent: boolean;
+
+  constructor(
+    fields: { method: string; url: string; mayHaveBeenSent: boolean; reason?: string },
+    options: PulsarNetworkErrorOptions = {},
+  ) {
+    super(`${fields.method} ${fields.url} failed: ${fields.reason ?? 'connection error'}`, options);
+    this.method = fields.method;
+    this.url = fields.url;
+    this.mayHaveBeenSent = fields.mayHaveBeenSent;
+  }
+}
+
+/** What ran out of time. */
+export type TimeoutScope = 'attempt' | 'total' | 'wait' | 'transfer';
+
+/** An operation took longer than its time limit. */
+export class TimeoutError extends PulsarNetworkError {
+  static override readonly kind: string = 'TimeoutError';
+  readonly scope: TimeoutScope;
+  readonly timeoutMs: number;
+
+  constructor(fields: { scope: TimeoutScope; timeoutMs: number; what: string }, options: PulsarNetworkErrorOptions = {}) {
+    super(`${fields.what} timed out after ${fields.timeoutMs} ms (${fields.scope} limit)`, options);
+    this.scope = fields.scope;
+    this.timeoutMs = fields.timeoutMs;
+  }
+}
+
+/** The caller aborted the operation through its `AbortSignal`. */
+export class AbortError extends PulsarNetworkError {
+  static override readonly kind: string = 'AbortError';
+  constructor(what = 'operation', options: PulsarNetworkErrorOptions = {}) {
+    super(`${what} was aborted`, options);
+  }
+}
+
+/** One problem found in an input, with the JSON path where it is. */
+export interface ValidationIssue {
+  /** JSON path of the offending value, e.g. `$.executors[0].image`. */
+  path: string;
+  message: string;
+}
+
+/** The input (a task, a job, a config) is malformed. Nothing was sent. */
+export class ValidationError extends PulsarNetworkError {
+  static override readonly kind: string = 'ValidationError';
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(what: string, issues: readonly ValidationIssue[], options: PulsarNetworkErrorOptions = {}) {
+    const list = issues.map((i) => `  ${i.path}: ${i.message}`).join('\n');
+    super(`invalid ${what} (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${list}`, options);
+    this.issues = issues;
+  }
+}
+
+/** The server answered something its protocol does not allow. */
+export class ProtocolError extends PulsarNetworkError {
+  static override readonly kind: string = 'ProtocolError';
+  /** Where the answer came from, e.g. `GET /tasks/{id}`. */
+  readonly where: string;
+  /** A short, redacted excerpt of the offending answer. */
+  readonly excerpt?: string;
+
+  constructor(fields: { where: string; problem: string; excerpt?: string }, options: PulsarNetworkErrorOptions = {}) {
+    super(`${fields.where}: ${fields.problem}${fields.excerpt ? ` (got: ${fields.excerpt})` : ''}`, options);
+    this.where = fields.where;
+    if (fields.excerpt !== undefined) this.excerpt = fields.excerpt;
+  }
+}
+
+/** Moving a file failed after every allowed attempt. */
+export class TransferError extends PulsarNetworkError {
+  static override readonly kind: string = 'TransferError';
+  readonly file: string;
+  readonly bytesDone: number;
+  readonly attempts: number;
+
+  constructor(
+    fields: { file: string; bytesDone: number; attempts: number; reason: string },
+    options: PulsarNetworkErrorOptions = {},
+  ) {
+    super(`transfer of ${fields.file} failed after ${fields.attempts} attempt(s) at byte ${fields.bytesDone}: ${fields.reason}`, options);
+    this.file = fields.file;
+    this.bytesDone = fields.bytesDone;
+    this.attempts = fields.attempts;
+  }
+}
+
+/** No site of the network may run the job. `decision` explains why. */
+export class NoEligibleSiteError extends PulsarNetworkError {
+  static override readonly kind: string = 'NoEligibleSiteError';
+  readonly decision: unknown;
+
+  constructor(decision: unknown, message = 'no eligible site for this job', options: PulsarNetworkErrorOptions = {}) {
+    super(message, options);
+    this.decision = decision;
+  }
+}
+
+/** True when the value is any pulsar-network error. */
+export function isPulsarNetworkError(value: unknown): value is PulsarNetworkError {
+  return value instanceof PulsarNetworkError;
+}

@@ -1,0 +1,414 @@
+/**
+ * `HttpClient`: the only place in the library that calls `fetch`.
+ * @module
+ */
+import {
+  AbortError,
+  ConnectionError,
+  HttpError,
+  ProtocolError,
+  PulsarNetworkError,
+  TimeoutError,
+} from '../errors.js';
+import { redactUrl, scrubCause, scrubText, SecretSet } from '../redact.js';
+import { anySignal, deadline } from '../util/abort.js';
+import { Semaphore } from '../util/semaphore.js';
+import { type Auth, Authenticator } from './auth.js';
+import type { HttpEventListener } from './events.js';
+import { parseRetryAfter, resolveRetryPolicy, retry, type RetryOptions } from './retry.js';
+
+/** A fetch implementation: the global one by default, or your own. */
+export type FetchLike = (input: URL | Request | string, init?: RequestInit) => Promise<Response>;
+
+/** Query parameters; arrays repeat the key, `undefined` and `null` are left out. */
+export type QueryParams = Record<string, string | number | boolean | null | undefined | ReadonlyArray<string | number | boolean>>;
+
+/** Options of an {@link HttpClient}. */
+export interface HttpClientOptions {
+  /** The server's base URL; request paths are joined below it. */
+  baseUrl: string | URL;
+  /** How requests authenticate. @default { type: 'none' } */
+  auth?: Auth;
+  /** Headers sent with every request. */
+  headers?: Record<string, string>;
+  /** A fetch to use instead of `globalThis.fetch` (which is looked up per call, so test interceptors apply). */
+  fetch?: FetchLike;
+  /** Time limit of one attempt, in milliseconds. @default 30000 */
+  timeout?: number;
+  /** Time limit of a request across all its attempts and backoff delays, in milliseconds. @default 300000 */
+  totalTimeout?: number;
+  /** Retry policy; a number sets the retries, `false` disables retrying. */
+  retry?: RetryOptions | number | false;
+  /** Most requests in flight at once to this server. @default Infinity */
+  maxConcurrency?: number;
+  /** Receives an event for every attempt, response, retry and failure. */
+  onEvent?: HttpEventListener;
+}
+
+/** One request. */
+export interface RequestOptions<T = Response> {
+  /** @default 'GET' */
+  method?: string;
+  /** Path below the base URL (already percent-encoded where needed). */
+  path?: string;
+  /** An absolute URL, used instead of `path`. */
+  url?: string | URL;
+  query?: QueryParams;
+  headers?: HeadersInit;
+  /** A body; pass a function to make a streamed body replayable across retries. */
+  body?: BodyInit | null | (() => BodyInit | Promise<BodyInit>);
+  /** A value sent as JSON (sets `content-type`). */
+  json?: unknown;
+  /**
+   * Whether sending the request twice is harmless. GET, HEAD, PUT, DELETE and
+   * OPTIONS are idempotent by default; POST and PATCH are retried only when this
+   * is true, or when the connection was refused so nothing was sent.
+   */
+  idempotent?: boolean;
+  signal?: AbortSignal;
+  /** Overrides the client's per-attempt timeout. */
+  timeout?: number;
+  /** Overrides the client's total timeout. */
+  totalTimeout?: number;
+  /** Overrides the client's retry policy. */
+  retry?: RetryOptions | number | false;
+  /** Statuses returned as responses instead of thrown as errors. */
+  acceptStatus?: readonly number[];
+  /**
+   * Reads the response inside the attempt: the concurrency slot is held and
+   * read failures are retried like request failures.
+   */
+  read?: (response: Response, signal: AbortSignal) => Promise<T>;
+  /**
+   * For large bodies read by `read`: the per-attempt timeout stops applying
+   * once the headers have arrived (the reader enforces its own idle limit).
+   * @default false
+   */
+  streaming?: boolean;
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
+const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const EXCERPT_BYTES = 2048;
+const EXCERPT_CHARS = 500;
+
+/**
+ * A small HTTP client with auth, timeouts, retries, a concurrency cap, typed
+ * errors and secret redaction. Every API client in this library is built on it.
+ *
+ * @example
+ * ```ts
+ * const http = new HttpClient({
+ *   baseUrl: 'https://tes.example.org/ga4gh/tes/v1',
+ *   auth: { type: 'bearer', token: process.env.TES_TOKEN! },
+ *   retry: { retries: 3 },
+ * });
+ * const info = await http.json<{ name: string }>({ path: 'service-info' });
+ * ```
+ */
+export class HttpClient {
+  readonly baseUrl: URL;
+  /** Every secret this client sends; errors and events are scrubbed against it. */
+  readonly secrets = new SecretSet();
+  readonly #options: HttpClientOptions;
+  readonly #auth: Authenticator;
+  readonly #limit: Semaphore | undefined;
+
+  constructor(options: HttpClientOptions) {
+    this.#options = options;
+    this.baseUrl = new URL(String(options.baseUrl));
+    if (!this.baseUrl.pathname.endsWith('/')) this.baseUrl.pathname += '/';
+    this.#auth = new Authenticator(options.auth ?? { type: 'none' }, this.secrets);
+    for (const [name, value] of Object.entries(options.headers ?? {})) {
+      if (/authorization|token|key|secret|cookie/i.test(name)) this.secrets.add(value);
+    }
+    if (this.baseUrl.password) this.secrets.add(decodeURIComponent(this.baseUrl.password));
+    const max = options.maxConcurrency;
+    this.#limit = max !== undefined && Number.isFinite(max) ? new Semaphore(max) : undefined;
+  }
+
+  /** The base URL with secrets redacted, for messages. */
+  get displayUrl(): string {
+    return redactUrl(this.baseUrl);
+  }
+
+  /** Builds the absolute URL of a path below the base URL. */
+  url(path = '', query?: QueryParams): URL {
+    const url = new URL(path.replace(/^\/+/, ''), this.baseUrl);
+    appendQuery(url, query);
+    return url;
+  }
+
+  /** Scrubs this client's secrets and any URL-borne secrets from text. */
+  scrub(text: string): string {
+    return scrubText(text, this.secrets);
+  }
+
+  /**
+   * Sends a request with retries and returns the response (or what `read`
+   * returns). Non-success statuses throw an {@link HttpError} subclass.
+   */
+  async request<T = Response>(options: RequestOptions<T>): Promise<T> {
+    const method = (options.method ?? 'GET').toUpperCase();
+    const url = options.url !== undefined ? new URL(String(options.url)) : this.url(options.path ?? '');
+    appendQuery(url, options.query);
+    const shown = redactUrl(url);
+    const what = `${method} ${shown}`;
+    const idempotent = options.idempotent ?? IDEMPOTENT.has(method);
+    const replayable = !isOneShotBody(options.body);
+    const policy = resolveRetryPolicy(options.retry ?? this.#options.retry);
+    const totalMs = options.totalTimeout ?? this.#options.totalTimeout ?? 300_000;
+    const total = deadline(totalMs);
+    const signal = anySignal([options.signal, total.signal]) as AbortSignal;
+    try {
+      return await retry((attempt) => this.#attempt(options, { method, url, shown, attempt, signal }), policy, {
+        signal,
+        shouldRetry: (error, attempt) =>
+          !signal.aborted && (replayable || attempt === 0) && isRetryable(error, idempotent, policy.statusCodes),
+        retryAfterMs: (error) => (error instanceof HttpError ? error.retryAfterMs : undefined),
+        onRetry: ({ error, attempt, delayMs }) =>
+          this.#emit({ type: 'retry', method, url: shown, attempt, delayMs, reason: describe(error) }),
+      });
+    } catch (error) {
+      if (options.signal?.aborted) {
+        throw error instanceof AbortError ? error : new AbortError(what, { cause: scrubCause(error, this.secrets) });
+      }
+      if (total.expired()) {
+        throw new TimeoutError({ scope: 'total', timeoutMs: totalMs, what }, { cause: scrubCause(error, this.secrets) });
+      }
+      throw error;
+    } finally {
+      total.clear();
+    }
+  }
+
+  /** Sends a request and parses the body as JSON, whatever its content type. */
+  async json<T = unknown>(options: Omit<RequestOptions<T>, 'read'>): Promise<T> {
+    const where = `${(options.method ?? 'GET').toUpperCase()} ${options.path ?? redactUrl(String(options.url ?? ''))}`;
+    return this.request<T>({
+      ...options,
+      read: async (response) => parseJson<T>(await response.text(), where, this.secrets),
+    });
+  }
+
+  /** Sends a request and returns the body as text. */
+  async text(options: Omit<RequestOptions<string>, 'read'>): Promise<string> {
+    return this.request<string>({ ...options, read: (response) => response.text() });
+  }
+
+  /**
+   * A `fetch`-shaped function over this client, for openapi-fetch and other
+   * libraries that take a fetch. Auth, retries, timeouts and errors apply.
+   */
+  fetchAdapter(defaults: Pick<RequestOptions, 'idempotent' | 'signal' | 'timeout' | 'totalTimeout' | 'retry' | 'acceptStatus'> = {}): (input: Request) => Promise<Response> {
+    return async (input: Request) => {
+      const body = input.body ? new Uint8Array(await input.arrayBuffer()) : undefined;
+      const headers = new Headers(input.headers);
+      const request: RequestOptions = {
+        ...defaults,
+        method: input.method,
+        url: input.url,
+        headers,
+        read: async (response) => {
+          const bytes = await response.arrayBuffer();
+          return new Response(bytes, { status: response.status, statusText: response.statusText, headers: response.headers });
+        },
+      };
+      if (body !== undefined) request.body = body;
+      const signal = anySignal([defaults.signal, input.signal]);
+      if (signal) request.signal = signal;
+      return this.request(request);
+    };
+  }
+
+  async #attempt<T>(
+    options: RequestOptions<T>,
+    ctx: { method: string; url: URL; shown: string; attempt: number; signal: AbortSignal },
+  ): Promise<T> {
+    const release = await this.#limit?.acquire(ctx.signal);
+    const timeoutMs = options.timeout ?? this.#options.timeout ?? 30_000;
+    const perAttempt = deadline(timeoutMs);
+    const signal = anySignal([ctx.signal, perAttempt.signal]) as AbortSignal;
+    const started = Date.now();
+    try {
+      let response = await this.#send(options, ctx, signal, false, perAttempt.expired, timeoutMs);
+      if (response.status === 401 && this.#auth.canRefresh) {
+        await response.body?.cancel().catch(() => undefined);
+        response = await this.#send(options, ctx, signal, true, perAttempt.expired, timeoutMs);
+      }
+      this.#emit({ type: 'response', method: ctx.method, url: ctx.shown, attempt: ctx.attempt, status: response.status, durationMs: Date.now() - started });
+      if (!response.ok && !options.acceptStatus?.includes(response.status)) {
+        throw HttpError.from({
+          status: response.status,
+          method: ctx.method,
+          url: ctx.shown,
+          bodyExcerpt: await this.#excerpt(response),
+          ...optionalRetryAfter(response),
+        });
+      }
+      if (!options.read) return response as T;
+      if (options.streaming) perAttempt.clear();
+      try {
+        return await options.read(response, options.streaming ? ctx.signal : signal);
+      } catch (error) {
+        throw this.#readFailure(error, ctx, perAttempt.expired(), timeoutMs);
+      }
+    } catch (error) {
+      this.#emit({ type: 'failure', method: ctx.method, url: ctx.shown, attempt: ctx.attempt, durationMs: Date.now() - started, reason: describe(error) });
+      throw error;
+    } finally {
+      perAttempt.clear();
+      release?.();
+    }
+  }
+
+  async #send(
+    options: RequestOptions<unknown>,
+    ctx: { method: string; url: URL; shown: string; attempt: number; signal: AbortSignal },
+    signal: AbortSignal,
+    refresh: boolean,
+    timedOut: () => boolean,
+    timeoutMs: number,
+  ): Promise<Response> {
+    const url = new URL(ctx.url);
+    const headers = new Headers(this.#options.headers);
+    new Headers(options.headers).forEach((value, name) => headers.set(name, value));
+    await this.#auth.apply(url, headers, { refresh, signal: ctx.signal });
+    let body: BodyInit | null | undefined = typeof options.body === 'function' ? await options.body() : options.body;
+    if (options.json !== undefined) {
+      body = JSON.stringify(options.json);
+      if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    }
+    const init: RequestInit & { duplex?: 'half' } = { method: ctx.method, headers, signal };
+    if (body !== undefined && body !== null) {
+      init.body = body;
+      if (isStream(body)) init.duplex = 'half';
+    }
+    this.#emit({ type: 'request', method: ctx.method, url: ctx.shown, attempt: ctx.attempt });
+    const fetchImpl: FetchLike = this.#options.fetch ?? ((input, requestInit) => globalThis.fetch(input, requestInit));
+    try {
+      return await fetchImpl(url, init);
+    } catch (error) {
+      throw this.#networkFailure(error, ctx, timedOut(), timeoutMs);
+    }
+  }
+
+  #networkFailure(error: unknown, ctx: { method: string; shown: string; signal: AbortSignal }, timedOut: boolean, timeoutMs: number): PulsarNetworkError {
+    const what = `${ctx.method} ${ctx.shown}`;
+    const cause = scrubCause(error, this.secrets);
+    if (error instanceof PulsarNetworkError) return error;
+    if (ctx.signal.aborted) return new AbortError(what, { cause });
+    if (timedOut) return new TimeoutError({ scope: 'attempt', timeoutMs, what }, { cause });
+    return new ConnectionError(
+      { method: ctx.method, url: ctx.shown, mayHaveBeenSent: !neverSent(error), reason: this.scrub(describe(error)) },
+      { cause },
+    );
+  }
+
+  #readFailure(error: unknown, ctx: { method: string; shown: string; signal: AbortSignal }, timedOut: boolean, timeoutMs: number): unknown {
+    if (error instanceof PulsarNetworkError) return error;
+    return this.#networkFailure(error, ctx, timedOut, timeoutMs);
+  }
+
+  async #excerpt(response: Response): Promise<string | undefined> {
+    if (!response.body) return undefined;
+    const reader = response.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    try {
+      while (size < EXCERPT_BYTES) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        size += value.byteLength;
+      }
+    } catch {
+      // A body that breaks while we read the excerpt still yields the error status.
+    } finally {
+      await reader.cancel().catch(() => undefined);
+    }
+    const text = new TextDecoder().decode(concat(chunks)).trim();
+    if (!text) return undefined;
+    const scrubbed = this.scrub(text).replace(/\s+/g, ' ');
+    return scrubbed.length > EXCERPT_CHARS ? `${scrubbed.slice(0, EXCERPT_CHARS)}…` : scrubbed;
+  }
+
+  #emit(event: Parameters<HttpEventListener>[0]): void {
+    try {
+      this.#options.onEvent?.(event);
+    } catch {
+      // Listeners must not break requests.
+    }
+  }
+}
+
+/** Parses JSON text, or throws a {@link ProtocolError} with a short redacted excerpt. */
+export function parseJson<T>(text: string, where: string, secrets?: SecretSet): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    const excerpt = scrubText(text.slice(0, 120), secrets).replace(/\s+/g, ' ');
+    throw new ProtocolError({ where, problem: 'the answer is not valid JSON', excerpt }, { cause: error });
+  }
+}
+
+function appendQuery(url: URL, query: QueryParams | undefined): void {
+  if (!query) return;
+  for (const [name, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue;
+    if (Array.isArray(value)) for (const item of value) url.searchParams.append(name, String(item));
+    else url.searchParams.append(name, String(value));
+  }
+}
+
+function isRetryable(error: unknown, idempotent: boolean, statuses: readonly number[]): boolean {
+  if (error instanceof AbortError) return false;
+  if (error instanceof ConnectionError) return idempotent || !error.mayHaveBeenSent;
+  if (!idempotent) return false;
+  if (error instanceof HttpError) return statuses.includes(error.status);
+  if (error instanceof TimeoutError) return error.scope === 'attempt';
+  return false;
+}
+
+function optionalRetryAfter(response: Response): { retryAfterMs?: number } {
+  const ms = parseRetryAfter(response.headers.get('retry-after'));
+  return ms === undefined ? {} : { retryAfterMs: ms };
+}
+
+function neverSent(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && NEVER_SENT_CODES.has(code)) return true;
+    const message = (e as { message?: unknown }).message;
+    if (typeof message === 'string' && /connection refused/i.test(message)) return true;
+  }
+  return false;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof PulsarNetworkError) return `${error.name}: ${error.message}`;
+  if (error instanceof Error) {
+    const inner = (error as { cause?: unknown }).cause;
+    const code = inner && typeof inner === 'object' ? (inner as { code?: unknown }).code : undefined;
+    return typeof code === 'string' ? `${error.message} (${code})` : error.message;
+  }
+  return String(error);
+}
+
+function isStream(body: BodyInit): boolean {
+  return typeof ReadableStream !== 'undefined' && body instanceof ReadableStream;
+}
+
+function isOneShotBody(body: RequestOptions<unknown>['body']): boolean {
+  return body !== undefined && body !== null && typeof body !== 'function' && isStream(body);
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,147 @@
+/**
+ * The one retry mechanism of the library (HTTP requests, transfers, polls):
+ * p-retry with explicit limits, exponential backoff with jitter,
+ * `Retry-After` honoured and clamped, and abortable sleeps.
+ * @module
+ */
+import pRetry, { AbortError as StopRetrying } from 'p-retry';
+import { sleep } from '../util/abort.js';
+
+/**
+ * How a failed operation is retried.
+ *
+ * @example
+ * ```ts
+ * const tes = new TesClient({ baseUrl, retry: { retries: 6, maxDelay: 30_000 } });
+ * ```
+ */
+export interface RetryOptions {
+  /** Retries after the first attempt; 0 disables retrying. @default 4 */
+  retries?: number;
+  /** Delay before the first retry, in milliseconds. @default 250 */
+  minDelay?: number;
+  /** Largest backoff delay, in milliseconds. @default 15000 */
+  maxDelay?: number;
+  /** Growth of the delay per retry. @default 2 */
+  factor?: number;
+  /** Share of each delay that is randomised (0 = none, 1 = full jitter). @default 0.5 */
+  jitter?: number;
+  /** Largest `Retry-After` honoured, in milliseconds; longer asks are clamped to it. @default 60000 */
+  maxRetryAfter?: number;
+  /** HTTP statuses that are retried. @default [408, 425, 429, 500, 502, 503, 504] */
+  statusCodes?: readonly number[];
+  /** Time budget for all attempts and delays together, in milliseconds. @default Infinity */
+  maxRetryTime?: number;
+  /** Random source in [0, 1), for reproducible tests. @default Math.random */
+  random?: () => number;
+}
+
+/** Retry options with every default filled in. */
+export type RetryPolicy = Required<RetryOptions>;
+
+/** Statuses that may succeed when sent again. */
+export const RETRYABLE_STATUSES: readonly number[] = [408, 425, 429, 500, 502, 503, 504];
+
+/** Fills in the defaults; `false` or `0` turn retrying off. */
+export function resolveRetryPolicy(options: RetryOptions | number | false | undefined): RetryPolicy {
+  const given: RetryOptions =
+    options === false ? { retries: 0 } : typeof options === 'number' ? { retries: options } : (options ?? {});
+  return {
+    retries: given.retries ?? 4,
+    minDelay: given.minDelay ?? 250,
+    maxDelay: given.maxDelay ?? 15_000,
+    factor: given.factor ?? 2,
+    jitter: Math.min(1, Math.max(0, given.jitter ?? 0.5)),
+    maxRetryAfter: given.maxRetryAfter ?? 60_000,
+    statusCodes: given.statusCodes ?? RETRYABLE_STATUSES,
+    maxRetryTime: given.maxRetryTime ?? Number.POSITIVE_INFINITY,
+    random: given.random ?? Math.random,
+  };
+}
+
+/**
+ * The delay before retry number `retry` (1-based): exponential, capped,
+ * jittered downwards; a server's `Retry-After` replaces it (clamped, no jitter).
+ */
+export function backoffDelay(policy: RetryPolicy, retry: number, retryAfterMs?: number): number {
+  if (retryAfterMs !== undefined && retryAfterMs >= 0) return Math.min(retryAfterMs, policy.maxRetryAfter);
+  const base = Math.min(policy.maxDelay, policy.minDelay * policy.factor ** Math.max(0, retry - 1));
+  return Math.round(base * (1 - policy.jitter * policy.random()));
+}
+
+/**
+ * Parses a `Retry-After` header (delta seconds or an HTTP date) into
+ * milliseconds from `now`; `undefined` when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+/** What the caller tells {@link retry} about each failure. */
+export interface RetryHooks {
+  signal?: AbortSignal;
+  /** Whether this error may succeed on another attempt. */
+  shouldRetry: (error: unknown, attempt: number) => boolean;
+  /** The delay the peer asked for, if any. */
+  retryAfterMs?: (error: unknown) => number | undefined;
+  /** False when the failed attempt made progress, so it does not use up a retry. @default () => true */
+  consumesRetry?: (error: unknown) => boolean;
+  /** Called before each backoff sleep. */
+  onRetry?: (info: { error: unknown; attempt: number; delayMs: number }) => void;
+}
+
+/**
+ * Runs `operation` until it succeeds, a failure is not retryable, the
+ * retries or the time budget are used up, or the signal aborts (then it
+ * rejects with {@link AbortError} from the errors module).
+ */
+export async function retry<T>(operation: (attempt: number) => Promise<T>, policy: RetryPolicy, hooks: RetryHooks): Promise<T> {
+  const consumes = hooks.consumesRetry ?? (() => true);
+  return pRetry(
+    async (attempt) => {
+      try {
+        return await operation(attempt);
+      } catch (error) {
+        if (!hooks.shouldRetry(error, attempt)) throw new StopRetrying(asError(error));
+        throw asError(error);
+      }
+    },
+    {
+      retries: policy.retries,
+      minTimeout: 0,
+      factor: 1,
+      randomize: false,
+      maxRetryTime: policy.maxRetryTime,
+      shouldConsumeRetry: ({ error }) => consumes(unwrap(error)),
+      onFailedAttempt: async ({ error, attemptNumber, retriesLeft, retriesConsumed }) => {
+        const cause = unwrap(error);
+        const consumed = consumes(cause);
+        if (consumed && retriesLeft <= 0) return;
+        const delayMs = backoffDelay(policy, consumed ? retriesConsumed + 1 : 1, hooks.retryAfterMs?.(cause));
+        hooks.onRetry?.({ error: cause, attempt: attemptNumber, delayMs });
+        await sleep(delayMs, hooks.signal, 'retry backoff');
+      },
+    },
+  ).catch((error: unknown) => {
+    throw unwrap(error);
+  });
+}
+
+const ORIGINAL = Symbol('original');
+
+function asError(error: unknown): Error {
+  if (error instanceof Error) return error;
+  const wrapped = new Error(String(error));
+  (wrapped as Error & { [ORIGINAL]?: unknown })[ORIGINAL] = error;
+  return wrapped;
+}
+
+function unwrap(error: unknown): unknown {
+  if (error instanceof Error && ORIGINAL in error) return (error as Error & { [ORIGINAL]: unknown })[ORIGINAL];
+  return error;
+}

@@ -1,0 +1,13 @@
+/**
+ * The Node.js (and Deno) entry: everything of the portable entry, plus what
+ * needs a file system, child processes or raw sockets.
+ *
+ * @example
+ * ```ts
+ * import { HttpClient } from 'pulsar-network/node';
+ * ```
+ * @module
+ */
+export * from './index.js';
+
+export * from './node/index.js';

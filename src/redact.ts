@@ -1,0 +1,110 @@
+/**
+ * Secret redaction shared by every layer: URLs, free text and error causes.
+ * @module
+ */
+
+/** What replaces a secret in any text this library produces. */
+export const REDACTED = '[REDACTED]';
+
+const SECRET_PARAM = /token|password|passwd|secret|key|signature|auth|credential|session/i;
+
+/** Returns true when a query parameter or header of this name carries a secret. */
+export function isSecretName(name: string): boolean {
+  return SECRET_PARAM.test(name);
+}
+
+/**
+ * Returns the URL as text with its user info and the values of secret-looking
+ * query parameters (`private_token`, `access_token`, `job_key`, ...) replaced.
+ */
+export function redactUrl(url: string | URL): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(String(url));
+  } catch {
+    return REDACTED;
+  }
+  if (parsed.username || parsed.password) {
+    parsed.username = parsed.username ? 'REDACTED' : '';
+    parsed.password = parsed.password ? 'REDACTED' : '';
+  }
+  for (const name of [...new Set(parsed.searchParams.keys())]) {
+    if (isSecretName(name)) parsed.searchParams.set(name, REDACTED);
+  }
+  return parsed.toString().replaceAll(encodeURIComponent(REDACTED), REDACTED);
+}
+
+/**
+ * A set of secret values (tokens, passwords, encoded credentials) that must
+ * never appear in messages. Layers register what they send; errors and events
+ * are scrubbed against it.
+ */
+export class SecretSet {
+  readonly #values = new Set<string>();
+
+  /** Registers a secret and its URL-encoded form. */
+  add(value: string | undefined | null): void {
+    if (!value) return;
+    this.#values.add(value);
+    const encoded = encodeURIComponent(value);
+    if (encoded !== value) this.#values.add(encoded);
+  }
+
+  /** Replaces every registered secret in the text. */
+  scrub(text: string): string {
+    let out = text;
+    for (const secret of this.#values) {
+      if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    }
+    return out;
+  }
+
+  /** True when the text contains a registered secret. */
+  leaks(text: string): boolean {
+    for (const secret of this.#values) if (text.includes(secret)) return true;
+    return false;
+  }
+}
+
+/** Scrubs text against a secret set (if any) and redacts URL-shaped secrets in it. */
+export function scrubText(text: string, secrets?: SecretSet): string {
+  const scrubbed = secrets ? secrets.scrub(text) : text;
+  return scrubbed.replace(/https?:\/\/[^\s"'<>]+/g, (match) => redactUrl(match));
+}
+
+/**
+ * Returns a cause that is safe to attach to an error: the original when it
+ * leaks nothing, otherwise a plain `Error` carrying the scrubbed message.
+ */
+export function scrubCause(cause: unknown, secrets?: SecretSet): unknown {
+  if (cause === undefined || cause === null) return cause;
+  if (!(cause instanceof Error)) {
+    const text = typeof cause === 'string' ? cause : safeStringify(cause);
+    return scrubText(text, secrets);
+  }
+  const text = `${cause.message}\n${cause.stack ?? ''}`;
+  const scrubbedText = scrubText(text, secrets);
+  if (scrubbedText === text && !hasLeakyCause(cause, secrets)) return cause;
+  const safe = new Error(scrubText(cause.message, secrets));
+  safe.name = cause.name;
+  safe.stack = `${safe.name}: ${safe.message}`;
+  const code = (cause as { code?: unknown }).code;
+  if (typeof code === 'string') (safe as Error & { code?: string }).code = code;
+  const inner = (cause as { cause?: unknown }).cause;
+  if (inner !== undefined) (safe as Error & { cause?: unknown }).cause = scrubCause(inner, secrets);
+  return safe;
+}
+
+function hasLeakyCause(error: Error, secrets?: SecretSet): boolean {
+  const inner = (error as { cause?: unknown }).cause;
+  if (inner === undefined) return false;
+  return scrubCause(inner, secrets) !== inner;
+}
+
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

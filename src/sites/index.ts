@@ -1,0 +1,13 @@
+export type {
+  CollectedOutput,
+  ExecutorLog,
+  JobOutcome,
+  Site,
+  SiteCallOptions,
+  SiteJobRef,
+  SiteJobStatus,
+  SiteKind,
+  SiteProbe,
+  SubmitOptions,
+  TransferProgress,
+} from './site.js';

@@ -1,0 +1,120 @@
+/**
+ * The `Site` interface every kind of compute site implements, and the shapes
+ * that cross it. Sites know nothing of each other; the network layer chooses.
+ * @module
+ */
+import type { JobSpec } from '../jobs/spec.js';
+import type { JobState } from '../jobs/state.js';
+
+/** The kinds of site the SDK speaks to. */
+export type SiteKind = 'tes' | 'pulsar-rest' | 'pulsar-amqp' | 'local';
+
+/** What a probe learned about a site. */
+export interface SiteProbe {
+  /** True when the site answered as expected. */
+  ok: boolean;
+  /** Round-trip time of the probe, in milliseconds. */
+  latencyMs: number;
+  /** The server's own version, when it says. */
+  version?: string;
+  /** Storage URL prefixes the site can read directly (TES service-info `storage`). */
+  storages?: string[];
+  /** Backend parameters the site accepts (TES `tesResources_backend_parameters`). */
+  backendParameters?: string[];
+  /** Why the probe failed, when it did. */
+  error?: string;
+}
+
+/** A progress report of one file moving to or from a site. */
+export interface TransferProgress {
+  direction: 'up' | 'down';
+  /** The file's name or destination, never a URL with secrets. */
+  file: string;
+  bytesDone: number;
+  /** Total bytes, when known. */
+  bytesTotal?: number;
+  /** True on the last report of this file. */
+  done: boolean;
+}
+
+/** Options of {@link Site.submit}. */
+export interface SubmitOptions {
+  /** A key unique to this logical job: the site uses it so that a retried submit never creates two jobs. */
+  idempotencyKey: string;
+  signal?: AbortSignal;
+  /** Progress of input staging. */
+  onTransfer?: (progress: TransferProgress) => void;
+}
+
+/** A job the site has accepted. */
+export interface SiteJobRef {
+  /** The site's own id for the job. */
+  remoteId: string;
+}
+
+/** The state of one job as a site reports it. */
+export interface SiteJobStatus {
+  remoteId: string;
+  state: JobState;
+  /** The site's own word for the state (a TES state, a Pulsar status). */
+  siteState: string;
+  /** Exit codes of the executors that ran, in order, when known. */
+  exitCodes?: number[];
+}
+
+/** One output as collected to its destination. */
+export interface CollectedOutput {
+  /** The output's path in the job (the TES `path`). */
+  path: string;
+  /** Where it was delivered (the TES `url`, a local path or `file://` URL). */
+  url: string;
+  sizeBytes: number;
+  /** Lowercase hex sha256 of the delivered bytes. */
+  sha256: string;
+}
+
+/** Logs of one executor. */
+export interface ExecutorLog {
+  exitCode: number;
+  stdout?: string;
+  stderr?: string;
+}
+
+/** What a finished job left behind. */
+export interface JobOutcome {
+  state: JobState;
+  executors: ExecutorLog[];
+  outputs: CollectedOutput[];
+  /** Messages from the site that are not executor output. */
+  systemLogs: string[];
+}
+
+/** Options shared by the other Site calls. */
+export interface SiteCallOptions {
+  signal?: AbortSignal;
+  onTransfer?: (progress: TransferProgress) => void;
+}
+
+/**
+ * A compute site: a TES server, a Pulsar server (REST or AMQP), or the
+ * embedded local site.
+ */
+export interface Site {
+  /** Unique name of the site in its network. */
+  readonly id: string;
+  readonly kind: SiteKind;
+  /** Checks that the site answers and reads its capabilities. */
+  probe(options?: SiteCallOptions): Promise<SiteProbe>;
+  /** Stages inputs and starts the job. */
+  submit(spec: JobSpec, options: SubmitOptions): Promise<SiteJobRef>;
+  /** Reports the state of several jobs at once (batched where the protocol allows). */
+  poll(remoteIds: readonly string[], options?: SiteCallOptions): Promise<Map<string, SiteJobStatus>>;
+  /** Asks the site to stop the job. */
+  cancel(remoteId: string, options?: SiteCallOptions): Promise<void>;
+  /** After a terminal state: delivers the outputs to their destinations and returns the outcome. */
+  collect(remoteId: string, spec: JobSpec, options?: SiteCallOptions): Promise<JobOutcome>;
+  /** Re-attaches to a job submitted earlier (for example before a restart of the caller); its current status. */
+  attach(remoteId: string, options?: SiteCallOptions): Promise<SiteJobStatus>;
+  /** Releases connections, servers and timers the site holds. */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,66 @@
+/**
+ * Small helpers for AbortSignal plumbing that work on Node, Deno and browsers.
+ * @module
+ */
+import { AbortError } from '../errors.js';
+
+/** Throws {@link AbortError} when the signal is already aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined, what?: string): void {
+  if (signal?.aborted) throw new AbortError(what, { cause: signal.reason });
+}
+
+/** Sleeps for `ms`, rejecting with {@link AbortError} as soon as the signal aborts. */
+export function sleep(ms: number, signal?: AbortSignal, what = 'wait'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new AbortError(what, { cause: signal.reason }));
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new AbortError(what, { cause: signal?.reason }));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, Math.max(0, ms));
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Combines signals: the result aborts when any of them does. */
+export function anySignal(signals: Array<AbortSignal | undefined>): AbortSignal | undefined {
+  const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  if (present.length <= 1) return present[0];
+  return AbortSignal.any(present);
+}
+
+/**
+ * An AbortController that aborts itself after `ms` with a marker reason, so
+ * callers can tell a timeout from a user abort. `clear()` must be called.
+ */
+export interface Deadline {
+  readonly signal: AbortSignal;
+  readonly expired: () => boolean;
+  readonly clear: () => void;
+}
+
+/** Starts a deadline; `ms` of `undefined` or `Infinity` never fires. */
+export function deadline(ms: number | undefined): Deadline {
+  const controller = new AbortController();
+  let fired = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  if (ms !== undefined && Number.isFinite(ms)) {
+    timer = setTimeout(() => {
+      fired = true;
+      controller.abort(new Error('deadline'));
+    }, Math.max(0, ms));
+  }
+  return {
+    signal: controller.signal,
+    expired: () => fired,
+    clear: () => {
+      if (timer !== undefined) clearTimeout(timer);
+    },
+  };
+}
