@@ -1,15 +1,24 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
-export default defineConfig({
+const common: Options = {
   entry: { index: 'src/index.ts', node: 'src/node.ts' },
-  format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
-  clean: true,
   target: 'es2022',
   platform: 'neutral',
   // Node built-ins are only imported from the ./node entry.
   external: [/^node:/],
   splitting: true,
   treeshake: true,
-});
+};
+
+export default defineConfig([
+  { ...common, format: ['esm'], clean: true },
+  {
+    ...common,
+    format: ['cjs'],
+    // p-retry (and its is-network-error) ship ESM only, which `require()`
+    // cannot load before Node 20.19: the CJS build carries its own copy.
+    noExternal: ['p-retry', 'is-network-error'],
+  },
+]);
