@@ -1,0 +1,26 @@
+// Runtime matrix: the packed package on Deno 2 (npm package deno@2), resolved
+// from the consumer project's package.json and node_modules.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { requireRuntime, runtimePaths } from '../peers/runtimes.js';
+import { type ApiServer, startApiServer } from './support/api-server.js';
+import { expectedResult, runProgram, TOKEN } from './support/run-program.js';
+
+describe('Deno 2', () => {
+  let server: ApiServer;
+  beforeAll(async () => {
+    server = await startApiServer({ token: TOKEN });
+  });
+  afterAll(() => server.close());
+
+  it('imports pulsar-network, makes a real call, retries a 503 and types a 404', async () => {
+    const deno = requireRuntime(runtimePaths().deno, 'install-runtimes.sh');
+    const result = await runProgram(
+      deno,
+      ['run', '--quiet', '--no-prompt', '--allow-net=127.0.0.1', '--allow-read', '--allow-env', 'deno.mjs', `${server.url}/api/`, 'deno', TOKEN],
+      inject('consumerDir'),
+    );
+    expect(result.runtime).toMatch(/^deno 2\./);
+    expect(result).toMatchObject(expectedResult('deno'));
+    expect(result.retries).toEqual([expect.stringContaining('503')]);
+  });
+});
