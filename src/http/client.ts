@@ -11,7 +11,7 @@ import {
   TimeoutError,
 } from '../errors.js';
 import { redactUrl, scrubCause, scrubText, SecretSet } from '../redact.js';
-import { anySignal, deadline } from '../util/abort.js';
+import { anySignal, deadline, throwIfAborted } from '../util/abort.js';
 import { Semaphore } from '../util/semaphore.js';
 import { type Auth, Authenticator } from './auth.js';
 import type { HttpEventListener } from './events.js';
@@ -154,6 +154,7 @@ export class HttpClient {
     appendQuery(url, options.query);
     const shown = redactUrl(url);
     const what = `${method} ${shown}`;
+    throwIfAborted(options.signal, what);
     const idempotent = options.idempotent ?? IDEMPOTENT.has(method);
     const replayable = !isOneShotBody(options.body);
     const policy = resolveRetryPolicy(options.retry ?? this.#options.retry);
@@ -233,7 +234,7 @@ export class HttpClient {
     try {
       let response = await this.#send(options, ctx, signal, false, perAttempt.expired, timeoutMs);
       if (response.status === 401 && this.#auth.canRefresh) {
-        await response.body?.cancel().catch(() => undefined);
+        discard(response.body);
         response = await this.#send(options, ctx, signal, true, perAttempt.expired, timeoutMs);
       }
       this.#emit({ type: 'response', method: ctx.method, url: ctx.shown, attempt: ctx.attempt, status: response.status, durationMs: Date.now() - started });
@@ -325,7 +326,8 @@ export class HttpClient {
     } catch {
       // A body that breaks while we read the excerpt still yields the error status.
     } finally {
-      await reader.cancel().catch(() => undefined);
+      reader.releaseLock();
+      discard(response.body);
     }
     const text = new TextDecoder().decode(concat(chunks)).trim();
     if (!text) return undefined;
@@ -401,6 +403,15 @@ function isStream(body: BodyInit): boolean {
 
 function isOneShotBody(body: RequestOptions<unknown>['body']): boolean {
   return body !== undefined && body !== null && typeof body !== 'function' && isStream(body);
+}
+
+/**
+ * Cancels a body we will not read, without waiting: the cancel of a teed body
+ * (a cloned Response, as interceptors hand out) settles only when every branch
+ * is cancelled, so awaiting it could hang the request.
+ */
+function discard(body: ReadableStream<Uint8Array> | null): void {
+  body?.cancel().catch(() => undefined);
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {

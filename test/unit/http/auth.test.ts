@@ -1,0 +1,91 @@
+// Auth schemes as they reach the wire, and the one token refresh after a 401.
+import { describe, expect, it } from 'vitest';
+import { AuthenticationError, HttpClient } from '../../../src/index.js';
+import { json, scriptedFetch, startServer, testClient } from './support.js';
+
+describe('token provider', () => {
+  it('asks for a new token exactly once after a 401, and the request succeeds with it', async () => {
+    const asked: boolean[] = [];
+    const tokens = ['stale-token', 'fresh-token'];
+    const server = await startServer((req, res) => {
+      if (req.headers.authorization === 'Bearer fresh-token') res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      else res.writeHead(401).end('token expired');
+    });
+    try {
+      const http = new HttpClient({
+        baseUrl: server.url,
+        auth: { type: 'bearer', token: ({ refresh }) => (asked.push(refresh), tokens[asked.length - 1] ?? 'none') },
+      });
+      await expect(http.json({ path: 'me' })).resolves.toEqual({ ok: true });
+      expect(asked).toEqual([false, true]);
+      expect(server.requests.map((r) => r.headers.authorization)).toEqual(['Bearer stale-token', 'Bearer fresh-token']);
+      // The fresh token is kept for the next request.
+      await http.json({ path: 'me' });
+      expect(asked).toEqual([false, true]);
+      expect(server.requests.at(-1)?.headers.authorization).toBe('Bearer fresh-token');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('gives up with AuthenticationError when the new token is refused too, without asking a third time', async () => {
+    const asked: boolean[] = [];
+    const fetch = scriptedFetch([json(401, {}), json(401, {}), json(200, {})]);
+    const http = testClient({ fetch, auth: { type: 'bearer', token: async ({ refresh }) => (asked.push(refresh), `t${asked.length}`) } });
+    await expect(http.request({ path: 'x' })).rejects.toBeInstanceOf(AuthenticationError);
+    expect(asked).toEqual([false, true]);
+    expect(fetch.calls).toHaveLength(2);
+  });
+
+  it('does not refresh a static token: a 401 is thrown after one request', async () => {
+    const fetch = scriptedFetch([json(401, {}), json(200, {})]);
+    const http = testClient({ fetch, auth: { type: 'bearer', token: 'static' } });
+    await expect(http.request({ path: 'x' })).rejects.toBeInstanceOf(AuthenticationError);
+    expect(fetch.calls).toHaveLength(1);
+    expect(new Headers(fetch.calls[0]?.init.headers).get('authorization')).toBe('Bearer static');
+  });
+
+  it('passes the signal to the provider and asks once for many requests', async () => {
+    const signals: Array<AbortSignal | undefined> = [];
+    const fetch = scriptedFetch([json(200, {})]);
+    const http = testClient({ fetch, auth: { type: 'bearer', token: ({ signal }) => (signals.push(signal), 'tok') } });
+    await http.request({ path: 'a' });
+    await http.request({ path: 'b' });
+    expect(signals).toHaveLength(1);
+    expect(signals[0]).toBeInstanceOf(AbortSignal);
+  });
+});
+
+describe('auth schemes on the wire', () => {
+  it('basic sends base64(user:password)', async () => {
+    const fetch = scriptedFetch([json(200, {})]);
+    const http = testClient({ fetch, auth: { type: 'basic', username: 'ada', password: 'pä55:word' } });
+    await http.request({ path: 'x' });
+    const header = new Headers(fetch.calls[0]?.init.headers).get('authorization');
+    expect(header).toBe(`Basic ${Buffer.from('ada:pä55:word', 'utf8').toString('base64')}`);
+  });
+
+  it("query auth adds Pulsar's private_token to every attempt, not to the shown URL", async () => {
+    const fetch = scriptedFetch([json(503, {}), json(200, {})]);
+    const http = testClient({ fetch, auth: { type: 'query', name: 'private_token', value: 's3cr3t' } });
+    await http.request({ path: 'jobs/1/status', query: { a: 'b' } });
+    expect(fetch.calls.map((c) => c.url.searchParams.get('private_token'))).toEqual(['s3cr3t', 's3cr3t']);
+    expect(fetch.calls.map((c) => c.url.searchParams.getAll('private_token').length)).toEqual([1, 1]);
+  });
+
+  it('sends client headers and per-request headers, the request winning', async () => {
+    const fetch = scriptedFetch([json(200, {})]);
+    const http = testClient({ fetch, headers: { 'x-client': 'c', 'x-both': 'client' } });
+    await http.request({ path: 'x', headers: { 'x-both': 'request', 'x-req': 'r' } });
+    const headers = new Headers(fetch.calls[0]?.init.headers);
+    expect([headers.get('x-client'), headers.get('x-both'), headers.get('x-req')]).toEqual(['c', 'request', 'r']);
+  });
+
+  it('json bodies get a content type unless one is given', async () => {
+    const fetch = scriptedFetch([json(200, {})]);
+    const http = testClient({ fetch });
+    await http.request({ method: 'POST', path: 'x', json: { a: 1 } });
+    await http.request({ method: 'POST', path: 'x', json: { a: 1 }, headers: { 'content-type': 'application/vnd.x+json' } });
+    expect(fetch.calls.map((c) => new Headers(c.init.headers).get('content-type'))).toEqual(['application/json', 'application/vnd.x+json']);
+  });
+});
