@@ -82,7 +82,7 @@ export function scrubCause(cause: unknown, secrets?: SecretSet): unknown {
     const text = typeof cause === 'string' ? cause : safeStringify(cause);
     return scrubText(text, secrets);
   }
-  const text = `${cause.message}\n${cause.stack ?? ''}`;
+  const text = `${cause.message}\n${cause.stack ?? ''}\n${ownFields(cause)}`;
   const scrubbedText = scrubText(text, secrets);
   if (scrubbedText === text && !hasLeakyCause(cause, secrets)) return cause;
   const safe = new Error(scrubText(cause.message, secrets));
@@ -93,6 +93,12 @@ export function scrubCause(cause: unknown, secrets?: SecretSet): unknown {
   const inner = (cause as { cause?: unknown }).cause;
   if (inner !== undefined) (safe as Error & { cause?: unknown }).cause = scrubCause(inner, secrets);
   return safe;
+}
+
+/** The error's own enumerable fields (what `util.inspect` shows), as text. */
+function ownFields(error: Error): string {
+  const fields = Object.entries(error).filter(([name]) => name !== 'cause');
+  return fields.length === 0 ? '' : safeStringify(Object.fromEntries(fields));
 }
 
 function hasLeakyCause(error: Error, secrets?: SecretSet): boolean {

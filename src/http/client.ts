@@ -10,7 +10,7 @@ import {
   PulsarNetworkError,
   TimeoutError,
 } from '../errors.js';
-import { redactUrl, scrubCause, scrubText, SecretSet } from '../redact.js';
+import { isSecretName, redactUrl, scrubCause, scrubText, SecretSet } from '../redact.js';
 import { anySignal, deadline, throwIfAborted } from '../util/abort.js';
 import { Semaphore } from '../util/semaphore.js';
 import { type Auth, Authenticator } from './auth.js';
@@ -119,9 +119,7 @@ export class HttpClient {
     this.baseUrl = new URL(String(options.baseUrl));
     if (!this.baseUrl.pathname.endsWith('/')) this.baseUrl.pathname += '/';
     this.#auth = new Authenticator(options.auth ?? { type: 'none' }, this.secrets);
-    for (const [name, value] of Object.entries(options.headers ?? {})) {
-      if (/authorization|token|key|secret|cookie/i.test(name)) this.secrets.add(value);
-    }
+    this.#registerSecretHeaders(new Headers(options.headers));
     if (this.baseUrl.password) this.secrets.add(decodeURIComponent(this.baseUrl.password));
     const max = options.maxConcurrency;
     this.#limit = max !== undefined && Number.isFinite(max) ? new Semaphore(max) : undefined;
@@ -273,7 +271,9 @@ export class HttpClient {
   ): Promise<Response> {
     const url = new URL(ctx.url);
     const headers = new Headers(this.#options.headers);
-    new Headers(options.headers).forEach((value, name) => headers.set(name, value));
+    const own = new Headers(options.headers);
+    this.#registerSecretHeaders(own);
+    own.forEach((value, name) => headers.set(name, value));
     await this.#auth.apply(url, headers, { refresh, signal: ctx.signal });
     let body: BodyInit | null | undefined = typeof options.body === 'function' ? await options.body() : options.body;
     if (options.json !== undefined) {
@@ -335,6 +335,16 @@ export class HttpClient {
     return scrubbed.length > EXCERPT_CHARS ? `${scrubbed.slice(0, EXCERPT_CHARS)}…` : scrubbed;
   }
 
+  /** Registers the values of credential-carrying headers (and the credential after `Bearer `/`Basic `) as secrets. */
+  #registerSecretHeaders(headers: Headers): void {
+    headers.forEach((value, name) => {
+      if (!isSecretName(name) && !/cookie/i.test(name)) return;
+      this.secrets.add(value);
+      const credential = /^[A-Za-z]+\s+(\S+)$/.exec(value.trim())?.[1];
+      if (credential && credential.length >= 8) this.secrets.add(credential);
+    });
+  }
+
   #emit(event: Parameters<HttpEventListener>[0]): void {
     try {
       this.#options.onEvent?.(event);
@@ -350,8 +360,18 @@ export function parseJson<T>(text: string, where: string, secrets?: SecretSet): 
     return JSON.parse(text) as T;
   } catch (error) {
     const excerpt = scrubText(text.slice(0, 120), secrets).replace(/\s+/g, ' ');
-    throw new ProtocolError({ where, problem: 'the answer is not valid JSON', excerpt }, { cause: error });
+    throw new ProtocolError({ where, problem: 'the answer is not valid JSON', excerpt }, { cause: scrubCause(withoutSnippet(error), secrets) });
   }
+}
+
+/** V8 quotes the start of the offending text in its message; that text may hold a secret too short to scrub. */
+function withoutSnippet(error: unknown): unknown {
+  if (!(error instanceof SyntaxError)) return error;
+  const message = error.message.replace(/, ".*"(\.\.\.)? is not valid JSON/s, ' is not valid JSON');
+  if (message === error.message) return error;
+  const safe = new SyntaxError(message);
+  safe.stack = `SyntaxError: ${message}`;
+  return safe;
 }
 
 function appendQuery(url: URL, query: QueryParams | undefined): void {
