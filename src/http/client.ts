@@ -162,15 +162,15 @@ export class HttpClient {
     try {
       return await retry((attempt) => this.#attempt(options, { method, url, shown, attempt, signal }), policy, {
         signal,
-        shouldRetry: (error, attempt) =>
-          !signal.aborted && (replayable || attempt === 0) && isRetryable(error, idempotent, policy.statusCodes),
+        shouldRetry: (error) => !signal.aborted && replayable && isRetryable(error, idempotent, policy.statusCodes),
         retryAfterMs: (error) => (error instanceof HttpError ? error.retryAfterMs : undefined),
         onRetry: ({ error, attempt, delayMs }) =>
           this.#emit({ type: 'retry', method, url: shown, attempt, delayMs, reason: describe(error) }),
       });
     } catch (error) {
       if (options.signal?.aborted) {
-        throw error instanceof AbortError ? error : new AbortError(what, { cause: scrubCause(error, this.secrets) });
+        // Name the request, whether it was cut in flight, in a backoff sleep or waiting for a slot.
+        throw new AbortError(what, { cause: scrubCause(error, this.secrets) });
       }
       if (total.expired()) {
         throw new TimeoutError({ scope: 'total', timeoutMs: totalMs, what }, { cause: scrubCause(error, this.secrets) });

@@ -114,7 +114,9 @@ describe('timeouts and aborts (fake clock)', () => {
     controller.abort();
     await vi.advanceTimersByTimeAsync(0);
     expect(call.settled()).toBe(true);
-    expect(await call.result).toBeInstanceOf(AbortError);
+    const error = await call.result;
+    expect(error).toBeInstanceOf(AbortError);
+    expect((error as AbortError).message).toBe('GET http://api.test/v1/busy was aborted');
     await vi.advanceTimersByTimeAsync(60_000);
     expect(fetch.calls).toHaveLength(1);
   });
