@@ -1,5 +1,6 @@
 // Runtime matrix: the packed package on Deno 2 (npm package deno@2), resolved
-// from the consumer project's package.json and node_modules.
+// from the consumer project's package.json and node_modules, through both the
+// portable entry and pulsar-network/node.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { requireRuntime, runtimePaths } from '../peers/runtimes.js';
 import { type ApiServer, startApiServer } from './support/api-server.js';
@@ -12,15 +13,18 @@ describe('Deno 2', () => {
   });
   afterAll(() => server.close());
 
-  it('imports pulsar-network, makes a real call, retries a 503 and types a 404', async () => {
+  it.each([
+    ['pulsar-network', 'deno.mjs', 'deno-esm'],
+    ['pulsar-network/node', 'deno-node-entry.mjs', 'deno-node-entry'],
+  ])('imports %s, makes a real call, retries a 503 and types a 404', async (_entry, program, label) => {
     const deno = requireRuntime(runtimePaths().deno, 'install-runtimes.sh');
     const result = await runProgram(
       deno,
-      ['run', '--quiet', '--no-prompt', '--allow-net=127.0.0.1', '--allow-read', '--allow-env', 'deno.mjs', `${server.url}/api/`, 'deno', TOKEN],
+      ['run', '--quiet', '--no-prompt', '--allow-net=127.0.0.1', '--allow-read', '--allow-env', program, `${server.url}/api/`, label, TOKEN],
       inject('consumerDir'),
     );
     expect(result.runtime).toMatch(/^deno 2\./);
-    expect(result).toMatchObject(expectedResult('deno'));
+    expect(result).toMatchObject(expectedResult(label));
     expect(result.retries).toEqual([expect.stringContaining('503')]);
   });
 });
