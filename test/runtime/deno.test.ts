@@ -1,17 +1,13 @@
 // Runtime matrix: the packed package on Deno 2 (npm package deno@2), resolved
 // from the consumer project's package.json and node_modules, through both the
 // portable entry and pulsar-network/node.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { requireRuntime, runtimePaths } from '../peers/runtimes.js';
-import { type ApiServer, startApiServer } from './support/api-server.js';
+import { useApiServer } from './support/api-server.js';
 import { expectedResult, runProgram, TOKEN } from './support/run-program.js';
 
 describe('Deno 2', () => {
-  let server: ApiServer;
-  beforeAll(async () => {
-    server = await startApiServer({ token: TOKEN });
-  });
-  afterAll(() => server.close());
+  const server = useApiServer(TOKEN);
 
   it.each([
     ['pulsar-network', 'deno.mjs', 'deno-esm'],
@@ -20,7 +16,7 @@ describe('Deno 2', () => {
     const deno = requireRuntime(runtimePaths().deno, 'install-runtimes.sh');
     const result = await runProgram(
       deno,
-      ['run', '--quiet', '--no-prompt', '--allow-net=127.0.0.1', '--allow-read', '--allow-env', program, `${server.url}/api/`, label, TOKEN],
+      ['run', '--quiet', '--no-prompt', '--allow-net=127.0.0.1', '--allow-read', '--allow-env', program, `${server().url}/api/`, label, TOKEN],
       inject('consumerDir'),
     );
     expect(result.runtime).toMatch(/^deno 2\./);

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 
 /** A started server; `close()` stops it. */
 export interface ApiServer {
@@ -76,5 +77,18 @@ export async function startApiServer(options: { token: string; staticDir?: strin
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** Starts an API server (expecting `token`) before the tests of the calling file and stops it after; returns a getter. */
+export function useApiServer(token: string): () => ApiServer {
+  let server: ApiServer | undefined;
+  beforeAll(async () => {
+    server = await startApiServer({ token });
+  });
+  afterAll(() => server?.close());
+  return () => {
+    if (!server) throw new Error('the API server has not started');
+    return server;
   };
 }
