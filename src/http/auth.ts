@@ -23,9 +23,24 @@ export type Auth =
   /** A secret sent as a query parameter, as Pulsar's `private_token`. */
   | { type: 'query'; name: string; value: string };
 
-/** Applies one auth scheme; keeps the current token and registers every secret. */
+/** Options of {@link Authenticator.apply}. */
+export interface ApplyOptions {
+  /**
+   * Set after a 401: `stale` is the token that request sent. The provider is
+   * asked again unless another request already replaced that token.
+   */
+  refresh?: { stale: string | undefined };
+  signal?: AbortSignal;
+}
+
+/**
+ * Applies one auth scheme; keeps the current token and registers every secret.
+ * Concurrent requests share one call of the token provider, both for the
+ * first token and for the refresh after a 401.
+ */
 export class Authenticator {
   #token: string | undefined;
+  #pending: Promise<string> | undefined;
 
   constructor(
     readonly auth: Auth,
@@ -44,32 +59,43 @@ export class Authenticator {
     return this.auth.type === 'bearer' && typeof this.auth.token === 'function';
   }
 
-  /** Adds credentials to the URL and headers of one attempt. */
-  async apply(url: URL, headers: Headers, options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+  /** Adds credentials to the URL and headers of one attempt; returns the bearer token used, if any. */
+  async apply(url: URL, headers: Headers, options: ApplyOptions = {}): Promise<string | undefined> {
     const auth = this.auth;
     switch (auth.type) {
       case 'none':
-        return;
+        return undefined;
       case 'query':
         url.searchParams.set(auth.name, auth.value);
-        return;
+        return undefined;
       case 'basic':
         headers.set('authorization', `Basic ${base64(`${auth.username}:${auth.password}`)}`);
-        return;
+        return undefined;
       case 'bearer': {
-        if (typeof auth.token === 'string') {
-          headers.set('authorization', `Bearer ${auth.token}`);
-          return;
-        }
-        if (this.#token === undefined || options.refresh) {
-          const context: { refresh: boolean; signal?: AbortSignal } = { refresh: options.refresh ?? false };
-          if (options.signal) context.signal = options.signal;
-          this.#remember(await auth.token(context));
-        }
-        headers.set('authorization', `Bearer ${this.#token}`);
-        return;
+        const token = typeof auth.token === 'string' ? auth.token : await this.#provided(auth.token, options);
+        headers.set('authorization', `Bearer ${token}`);
+        return token;
       }
     }
+  }
+
+  async #provided(provider: TokenProvider, options: ApplyOptions): Promise<string> {
+    const refresh = options.refresh !== undefined && options.refresh.stale === this.#token;
+    if (this.#token !== undefined && !refresh && this.#pending === undefined) return this.#token;
+    if (this.#pending === undefined) {
+      const context: { refresh: boolean; signal?: AbortSignal } = { refresh };
+      if (options.signal) context.signal = options.signal;
+      this.#pending = Promise.resolve()
+        .then(() => provider(context))
+        .then((token) => {
+          this.#remember(token);
+          return token;
+        })
+        .finally(() => {
+          this.#pending = undefined;
+        });
+    }
+    return this.#pending;
   }
 
   #remember(token: string): void {

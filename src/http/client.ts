@@ -230,10 +230,10 @@ export class HttpClient {
     const signal = anySignal([ctx.signal, perAttempt.signal]) as AbortSignal;
     const started = Date.now();
     try {
-      let response = await this.#send(options, ctx, signal, false, perAttempt.expired, timeoutMs);
+      let { response, credential } = await this.#send(options, ctx, signal, undefined, perAttempt.expired, timeoutMs);
       if (response.status === 401 && this.#auth.canRefresh) {
         discard(response.body);
-        response = await this.#send(options, ctx, signal, true, perAttempt.expired, timeoutMs);
+        ({ response } = await this.#send(options, ctx, signal, { stale: credential }, perAttempt.expired, timeoutMs));
       }
       this.#emit({ type: 'response', method: ctx.method, url: ctx.shown, attempt: ctx.attempt, status: response.status, durationMs: Date.now() - started });
       if (!response.ok && !options.acceptStatus?.includes(response.status)) {
@@ -265,16 +265,16 @@ export class HttpClient {
     options: RequestOptions<unknown>,
     ctx: { method: string; url: URL; shown: string; attempt: number; signal: AbortSignal },
     signal: AbortSignal,
-    refresh: boolean,
+    refresh: { stale: string | undefined } | undefined,
     timedOut: () => boolean,
     timeoutMs: number,
-  ): Promise<Response> {
+  ): Promise<{ response: Response; credential: string | undefined }> {
     const url = new URL(ctx.url);
     const headers = new Headers(this.#options.headers);
     const own = new Headers(options.headers);
     this.#registerSecretHeaders(own);
     own.forEach((value, name) => headers.set(name, value));
-    await this.#auth.apply(url, headers, { refresh, signal: ctx.signal });
+    const credential = await this.#auth.apply(url, headers, refresh ? { refresh, signal: ctx.signal } : { signal: ctx.signal });
     let body: BodyInit | null | undefined = typeof options.body === 'function' ? await options.body() : options.body;
     if (options.json !== undefined) {
       body = JSON.stringify(options.json);
@@ -288,7 +288,7 @@ export class HttpClient {
     this.#emit({ type: 'request', method: ctx.method, url: ctx.shown, attempt: ctx.attempt });
     const fetchImpl: FetchLike = this.#options.fetch ?? ((input, requestInit) => globalThis.fetch(input, requestInit));
     try {
-      return await fetchImpl(url, init);
+      return { response: await fetchImpl(url, init), credential };
     } catch (error) {
       throw this.#networkFailure(error, ctx, timedOut(), timeoutMs);
     }

@@ -45,6 +45,57 @@ describe('token provider', () => {
     expect(new Headers(fetch.calls[0]?.init.headers).get('authorization')).toBe('Bearer static');
   });
 
+  it('concurrent requests share one first token and one refresh', async () => {
+    const asked: boolean[] = [];
+    const server = await startServer((req, res) => {
+      // Answer only once all three stale requests are in, so their 401s overlap.
+      const ok = req.headers.authorization === 'Bearer fresh';
+      if (ok) res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      else setTimeout(() => res.writeHead(401).end(), 20);
+    });
+    try {
+      const http = new HttpClient({
+        baseUrl: server.url,
+        auth: {
+          type: 'bearer',
+          token: async ({ refresh }) => {
+            asked.push(refresh);
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            return refresh ? 'fresh' : 'stale';
+          },
+        },
+      });
+      const results = await Promise.all([1, 2, 3].map((i) => http.json({ path: `r${i}` })));
+      expect(results).toEqual([{ ok: true }, { ok: true }, { ok: true }]);
+      expect(asked).toEqual([false, true]);
+      const sent = server.requests.map((r) => r.headers.authorization);
+      expect(sent.filter((a) => a === 'Bearer stale')).toHaveLength(3);
+      expect(sent.filter((a) => a === 'Bearer fresh')).toHaveLength(3);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a failing provider fails the request with its error, and is asked again next time', async () => {
+    let calls = 0;
+    const fetch = scriptedFetch([json(200, {})]);
+    const http = testClient({
+      fetch,
+      auth: {
+        type: 'bearer',
+        token: () => {
+          calls++;
+          if (calls === 1) throw new Error('identity provider down');
+          return 'ok-token';
+        },
+      },
+    });
+    await expect(http.request({ path: 'x' })).rejects.toThrow('identity provider down');
+    await expect(http.request({ path: 'x' })).resolves.toBeInstanceOf(Response);
+    expect(calls).toBe(2);
+    expect(fetch.calls).toHaveLength(1);
+  });
+
   it('passes the signal to the provider and asks once for many requests', async () => {
     const signals: Array<AbortSignal | undefined> = [];
     const fetch = scriptedFetch([json(200, {})]);
