@@ -104,6 +104,7 @@ export interface RetryHooks {
  */
 export async function retry<T>(operation: (attempt: number) => Promise<T>, policy: RetryPolicy, hooks: RetryHooks): Promise<T> {
   const consumes = hooks.consumesRetry ?? (() => true);
+  const started = Date.now();
   return pRetry(
     async (attempt) => {
       try {
@@ -125,6 +126,8 @@ export async function retry<T>(operation: (attempt: number) => Promise<T>, polic
         const consumed = consumes(cause);
         if (consumed && retriesLeft <= 0) return;
         const delayMs = backoffDelay(policy, consumed ? retriesConsumed + 1 : 1, hooks.retryAfterMs?.(cause));
+        // A wait that would outlast the time budget is not started: fail now with this error.
+        if (Date.now() - started + delayMs >= policy.maxRetryTime) throw error;
         hooks.onRetry?.({ error: cause, attempt: attemptNumber, delayMs });
         await sleep(delayMs, hooks.signal, 'retry backoff');
       },
