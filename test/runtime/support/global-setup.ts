@@ -23,7 +23,8 @@ const ROOT = resolve(import.meta.dirname, '../../..');
 const PACK_DIR = join(ROOT, '.cache', 'pack');
 
 async function newestSource(): Promise<number> {
-  let newest = (await stat(join(ROOT, 'package.json'))).mtimeMs;
+  let newest = 0;
+  for (const file of ['package.json', 'tsup.config.ts']) newest = Math.max(newest, (await stat(join(ROOT, file))).mtimeMs);
   for (const folder of ['src', 'generated']) {
     const entries = await readdir(join(ROOT, folder), { recursive: true, withFileTypes: true });
     for (const entry of entries) {
