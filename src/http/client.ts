@@ -89,6 +89,7 @@ export interface RequestOptions<T = Response> {
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
 const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 const EXCERPT_BYTES = 2048;
 const EXCERPT_CHARS = 500;
 
@@ -210,7 +211,9 @@ export class HttpClient {
         headers,
         read: async (response) => {
           const bytes = await response.arrayBuffer();
-          return new Response(bytes, { status: response.status, statusText: response.statusText, headers: response.headers });
+          // 101, 204, 205 and 304 answers may not carry a body, not even an empty one.
+          const body = NULL_BODY_STATUSES.has(response.status) ? null : bytes;
+          return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
         },
       };
       if (body !== undefined) request.body = body;

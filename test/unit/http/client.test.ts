@@ -140,4 +140,12 @@ describe('fetchAdapter', () => {
     expect([headers.get('authorization'), headers.get('accept')]).toEqual(['Bearer adapter-token', 'application/json']);
     expect(fetch.calls[1]?.url.toString()).toBe('http://api.test/v1/tasks?view=MINIMAL');
   });
+
+  it.each([204, 205, 304])('passes a bodiless %i answer through', async (status) => {
+    const fetch = scriptedFetch([new Response(null, { status })]);
+    const http = testClient({ fetch });
+    const response = await http.fetchAdapter({ acceptStatus: [304] })(new Request('http://api.test/v1/tasks/1', { method: 'DELETE' }));
+    expect(response.status).toBe(status);
+    expect(response.body).toBeNull();
+  });
 });
