@@ -1,8 +1,8 @@
 // HttpClient basics: URL joining, query parameters, the concurrency cap,
 // fetch looked up per call, error excerpts, and the fetch adapter.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BadRequestError, HttpClient, NotFoundError, ServerError } from '../../../src/index.js';
-import { json, scriptedFetch, testClient } from './support.js';
+import { AbortError, BadRequestError, HttpClient, NotFoundError, ServerError } from '../../../src/index.js';
+import { hangingFetch, json, scriptedFetch, testClient } from './support.js';
 
 describe('base URL joining', () => {
   it.each([
@@ -65,6 +65,24 @@ describe('concurrency cap', () => {
     await expect(all).resolves.toHaveLength(6);
     expect(peak).toBe(2);
     expect(fetch.calls).toHaveLength(6);
+  });
+
+  it('a request waiting for a slot can be aborted, and the slot goes to the next one', async () => {
+    const fetch = hangingFetch();
+    const http = testClient({ fetch, maxConcurrency: 1, timeout: 60_000 });
+    const first = new AbortController();
+    const holder = http.request({ path: 'holder', signal: first.signal }).catch((e: unknown) => e);
+    const waiting = new AbortController();
+    const waiter = http.request({ path: 'waiter', signal: waiting.signal }).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(fetch.calls).toBe(1));
+    waiting.abort();
+    expect(await waiter).toBeInstanceOf(AbortError);
+    expect(fetch.calls).toBe(1);
+    first.abort();
+    expect(await holder).toBeInstanceOf(AbortError);
+    const next = http.request({ path: 'next', signal: AbortSignal.timeout(50) }).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(fetch.calls).toBe(2));
+    expect(await next).toBeInstanceOf(AbortError);
   });
 
   it('holds the slot while `read` reads the body', async () => {
