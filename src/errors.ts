@@ -44,6 +44,7 @@ export class PulsarNetworkError extends Error {
     Object.defineProperty(this, 'name', { value: new.target.kind, enumerable: false, writable: true, configurable: true });
   }
 
+  /** Matches by brand, so errors from another copy of the library match too. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== 'object' || value === null) return false;
     const kinds = (value as { [KINDS]?: unknown })[KINDS];
@@ -69,7 +70,9 @@ export class PulsarNetworkError extends Error {
 
 /** Fields of an {@link HttpError}. */
 export interface HttpErrorFields {
+  /** The HTTP status code. */
   status: number;
+  /** The request method, upper case. */
   method: string;
   /** The request URL with secrets redacted. */
   url: string;
@@ -82,10 +85,15 @@ export interface HttpErrorFields {
 /** The server answered with a non-success HTTP status. */
 export class HttpError extends PulsarNetworkError {
   static override readonly kind: string = 'HttpError';
+  /** The HTTP status code. */
   readonly status: number;
+  /** The request method, upper case. */
   readonly method: string;
+  /** The request URL with secrets redacted. */
   readonly url: string;
+  /** The start of the response body, redacted. */
   readonly bodyExcerpt?: string;
+  /** Milliseconds the server asked us to wait (from `Retry-After`), if any. */
   readonly retryAfterMs?: number;
 
   constructor(fields: HttpErrorFields, options: PulsarNetworkErrorOptions = {}) {
@@ -158,7 +166,9 @@ export class ServerError extends HttpError {
 /** The request could not reach the server, or the connection broke. */
 export class ConnectionError extends PulsarNetworkError {
   static override readonly kind: string = 'ConnectionError';
+  /** The request method, upper case. */
   readonly method: string;
+  /** The request URL with secrets redacted. */
   readonly url: string;
   /** False only when the request certainly never left (for example, connection refused). */
   readonly mayHaveBeenSent: boolean;
@@ -180,7 +190,9 @@ export type TimeoutScope = 'attempt' | 'total' | 'wait' | 'transfer';
 /** An operation took longer than its time limit. */
 export class TimeoutError extends PulsarNetworkError {
   static override readonly kind: string = 'TimeoutError';
+  /** Which limit ran out: one attempt, the whole request, a wait or a transfer. */
   readonly scope: TimeoutScope;
+  /** The limit, in milliseconds. */
   readonly timeoutMs: number;
 
   constructor(fields: { scope: TimeoutScope; timeoutMs: number; what: string }, options: PulsarNetworkErrorOptions = {}) {
@@ -202,12 +214,14 @@ export class AbortError extends PulsarNetworkError {
 export interface ValidationIssue {
   /** JSON path of the offending value, e.g. `$.executors[0].image`. */
   path: string;
+  /** What is wrong there. */
   message: string;
 }
 
 /** The input (a task, a job, a config) is malformed. Nothing was sent. */
 export class ValidationError extends PulsarNetworkError {
   static override readonly kind: string = 'ValidationError';
+  /** Every problem found, each with its JSON path. */
   readonly issues: readonly ValidationIssue[];
 
   constructor(what: string, issues: readonly ValidationIssue[], options: PulsarNetworkErrorOptions = {}) {
@@ -235,8 +249,11 @@ export class ProtocolError extends PulsarNetworkError {
 /** Moving a file failed after every allowed attempt. */
 export class TransferError extends PulsarNetworkError {
   static override readonly kind: string = 'TransferError';
+  /** The file (a name or redacted URL) that failed to move. */
   readonly file: string;
+  /** Bytes moved before the last failure. */
   readonly bytesDone: number;
+  /** Attempts made, the first included. */
   readonly attempts: number;
 
   constructor(
@@ -253,6 +270,7 @@ export class TransferError extends PulsarNetworkError {
 /** No site of the network may run the job. `decision` explains why. */
 export class NoEligibleSiteError extends PulsarNetworkError {
   static override readonly kind: string = 'NoEligibleSiteError';
+  /** The site selection's decision record: why each site was ruled out. */
   readonly decision: unknown;
 
   constructor(decision: unknown, message = 'no eligible site for this job', options: PulsarNetworkErrorOptions = {}) {

@@ -17,11 +17,32 @@ export type TokenProvider = (context: { refresh: boolean; signal?: AbortSignal }
  * ```
  */
 export type Auth =
-  | { type: 'none' }
-  | { type: 'bearer'; token: string | TokenProvider }
-  | { type: 'basic'; username: string; password: string }
-  /** A secret sent as a query parameter, as Pulsar's `private_token`. */
-  | { type: 'query'; name: string; value: string };
+  | {
+      /** No credentials. */
+      type: 'none';
+    }
+  | {
+      /** `Authorization: Bearer <token>`. */
+      type: 'bearer';
+      /** The token, or a provider asked before the first request and once more after a 401. */
+      token: string | TokenProvider;
+    }
+  | {
+      /** `Authorization: Basic <base64(username:password)>`. */
+      type: 'basic';
+      /** The user name. */
+      username: string;
+      /** The password. */
+      password: string;
+    }
+  | {
+      /** A secret sent as a query parameter, as Pulsar's `private_token`. */
+      type: 'query';
+      /** The parameter name, e.g. `private_token`. */
+      name: string;
+      /** The secret value. */
+      value: string;
+    };
 
 /** Options of {@link Authenticator.apply}. */
 export interface ApplyOptions {

@@ -53,7 +53,9 @@ export interface RequestOptions<T = Response> {
   path?: string;
   /** An absolute URL, used instead of `path`. */
   url?: string | URL;
+  /** Query parameters added to the URL. */
   query?: QueryParams;
+  /** Headers of this request; they win over the client's headers. */
   headers?: HeadersInit;
   /** A body; pass a function to make a streamed body replayable across retries. */
   body?: BodyInit | null | (() => BodyInit | Promise<BodyInit>);
@@ -65,6 +67,7 @@ export interface RequestOptions<T = Response> {
    * is true, or when the connection was refused so nothing was sent.
    */
   idempotent?: boolean;
+  /** Aborts the request, also while it waits for a slot or a retry. */
   signal?: AbortSignal;
   /** Overrides the client's per-attempt timeout. */
   timeout?: number;
@@ -108,6 +111,7 @@ const EXCERPT_CHARS = 500;
  * ```
  */
 export class HttpClient {
+  /** The base URL, always ending in `/`. */
   readonly baseUrl: URL;
   /** Every secret this client sends; errors and events are scrubbed against it. */
   readonly secrets = new SecretSet();

@@ -86,6 +86,7 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
 
 /** What the caller tells {@link retry} about each failure. */
 export interface RetryHooks {
+  /** Interrupts the backoff sleeps (the operation must watch it too). */
   signal?: AbortSignal;
   /** Whether this error may succeed on another attempt. */
   shouldRetry: (error: unknown, attempt: number) => boolean;
