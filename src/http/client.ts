@@ -51,7 +51,10 @@ export interface RequestOptions<T = Response> {
   method?: string;
   /** Path below the base URL (already percent-encoded where needed). */
   path?: string;
-  /** An absolute URL, used instead of `path`. */
+  /**
+   * An absolute URL, used instead of `path`. The client's credentials are
+   * sent only when it has the base URL's origin (scheme, host and port).
+   */
   url?: string | URL;
   /** Query parameters added to the URL. */
   query?: QueryParams;
@@ -281,7 +284,11 @@ export class HttpClient {
     const own = new Headers(options.headers);
     this.#registerSecretHeaders(own);
     own.forEach((value, name) => headers.set(name, value));
-    const credential = await this.#auth.apply(url, headers, refresh ? { refresh, signal: ctx.signal } : { signal: ctx.signal });
+    // Credentials go only to the server they are for, never to another origin named by `url`.
+    const credential =
+      url.origin === this.baseUrl.origin
+        ? await this.#auth.apply(url, headers, refresh ? { refresh, signal: ctx.signal } : { signal: ctx.signal })
+        : undefined;
     let body: BodyInit | null | undefined = typeof options.body === 'function' ? await options.body() : options.body;
     if (options.json !== undefined) {
       body = JSON.stringify(options.json);

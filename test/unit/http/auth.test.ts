@@ -139,4 +139,25 @@ describe('auth schemes on the wire', () => {
     await http.request({ method: 'POST', path: 'x', json: { a: 1 }, headers: { 'content-type': 'application/vnd.x+json' } });
     expect(fetch.calls.map((c) => new Headers(c.init.headers).get('content-type'))).toEqual(['application/json', 'application/vnd.x+json']);
   });
+
+  it.each([
+    ['bearer', { type: 'bearer', token: 'bearer-secret' }],
+    ['basic', { type: 'basic', username: 'u', password: 'basic-secret' }],
+    ['query', { type: 'query', name: 'private_token', value: 'query-secret' }],
+  ] as const)('%s credentials go to the base URL origin only, not to an absolute url elsewhere', async (_name, auth) => {
+    const fetch = scriptedFetch([json(200, {})]);
+    const http = testClient({ fetch, auth });
+    await http.request({ url: 'http://api.test/v1/same-origin' });
+    await http.request({ url: 'http://files.elsewhere.test/data.txt' });
+    await http.request({ url: 'http://api.test:8080/v1/other-port' });
+    const sent = fetch.calls.map((c) => ({
+      authorization: new Headers(c.init.headers).get('authorization'),
+      token: c.url.searchParams.get('private_token'),
+    }));
+    expect(sent[0]?.authorization !== null || sent[0]?.token !== null).toBe(true);
+    expect(sent.slice(1)).toEqual([
+      { authorization: null, token: null },
+      { authorization: null, token: null },
+    ]);
+  });
 });
