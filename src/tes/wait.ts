@@ -1,0 +1,58 @@
+/**
+ * Polling a task until it ends: backoff with jitter, a time limit, abortable.
+ * @module
+ */
+import { AbortError, TimeoutError, ValidationError } from '../errors.js';
+import { backoffDelay, resolveRetryPolicy } from '../http/retry.js';
+import { anySignal, deadline, sleep } from '../util/abort.js';
+import { isTerminal, type TesState } from './states.js';
+
+/** How {@link TesClient.waitForTask} polls. */
+export interface WaitOptions {
+  /** Stops waiting (an {@link AbortError}); the task keeps running. */
+  signal?: AbortSignal;
+  /** Longest wait in milliseconds, then a {@link TimeoutError} with scope `'wait'`. @default Infinity */
+  timeout?: number;
+  /** First delay between polls, in milliseconds. @default 500 */
+  minInterval?: number;
+  /** Largest delay between polls, in milliseconds. @default 10000 */
+  maxInterval?: number;
+}
+
+/**
+ * Calls `poll` until it returns a terminal task. Delays grow by 1.5× from
+ * `minInterval` up to `maxInterval`, each shortened by up to a quarter at
+ * random so many waiters do not poll in step.
+ */
+export async function pollUntilTerminal<T extends { state: TesState }>(
+  poll: (signal: AbortSignal) => Promise<T>,
+  what: string,
+  options: WaitOptions,
+): Promise<T> {
+  const minInterval = options.minInterval ?? 500;
+  const maxInterval = Math.max(options.maxInterval ?? 10_000, minInterval);
+  const timeout = options.timeout ?? Number.POSITIVE_INFINITY;
+  const issues = [
+    ...(Number.isFinite(minInterval) && minInterval >= 0 ? [] : [{ path: '$.minInterval', message: 'must be a number >= 0' }]),
+    ...(timeout > 0 ? [] : [{ path: '$.timeout', message: 'must be a number > 0' }]),
+  ];
+  if (issues.length > 0) throw new ValidationError('waitForTask options', issues);
+  const policy = resolveRetryPolicy({ minDelay: minInterval, maxDelay: maxInterval, factor: 1.5, jitter: 0.25 });
+  const limit = deadline(timeout);
+  const signal = anySignal([options.signal, limit.signal]) as AbortSignal;
+  try {
+    for (let round = 1; ; round++) {
+      const task = await poll(signal);
+      if (isTerminal(task.state)) return task;
+      await sleep(backoffDelay(policy, round), signal, what);
+    }
+  } catch (error) {
+    if (limit.expired() && !options.signal?.aborted) {
+      throw new TimeoutError({ scope: 'wait', timeoutMs: timeout, what }, { cause: error });
+    }
+    if (options.signal?.aborted && !(error instanceof AbortError)) throw new AbortError(what, { cause: error });
+    throw error;
+  } finally {
+    limit.clear();
+  }
+}
