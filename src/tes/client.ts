@@ -5,9 +5,9 @@
 import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from '../../generated/tes.js';
 import { ConnectionError, RateLimitError, ValidationError } from '../errors.js';
-import { HttpClient, parseJson, type HttpClientOptions } from '../http/client.js';
+import { HttpClient, type HttpClientOptions } from '../http/client.js';
 import { resolveRetryPolicy, retry, type RetryOptions, type RetryPolicy } from '../http/retry.js';
-import { decodeCreated, decodeList, decodeServiceInfo, decodeTask, type AnswerContext } from './decode.js';
+import { decodeCreated, decodeList, decodeServiceInfo, decodeTask, parseAnswer, type AnswerContext } from './decode.js';
 import { IDEMPOTENCY_TAG, isAmbiguousCreateFailure, newIdempotencyKey } from './idempotency.js';
 import { TaskList } from './list.js';
 import { isTesState, TES_STATES, type TesState } from './states.js';
@@ -309,7 +309,7 @@ export class TesClient {
   }
 
   #parse(data: unknown, ctx: AnswerContext): unknown {
-    return parseJson(typeof data === 'string' ? data : '', ctx.where, this.http.secrets);
+    return parseAnswer(typeof data === 'string' ? data : '', ctx);
   }
 }
 

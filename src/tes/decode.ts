@@ -31,8 +31,21 @@ export function excerpt(value: unknown, secrets?: SecretSet): string {
   } catch {
     text = String(value);
   }
-  const short = text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
-  return scrubText(short, secrets).replace(/\s+/g, ' ');
+  // Scrub before cutting, so a secret cut in half cannot slip through.
+  const scrubbed = scrubText(text, secrets).replace(/\s+/g, ' ');
+  return scrubbed.length > EXCERPT_CHARS ? `${scrubbed.slice(0, EXCERPT_CHARS)}…` : scrubbed;
+}
+
+/**
+ * Parses an answer's JSON text. (Not `parseJson` of the HTTP layer: that one
+ * cuts the excerpt before scrubbing it, which can let half a secret through.)
+ */
+export function parseAnswer(text: string, ctx: AnswerContext): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ProtocolError({ where: ctx.where, problem: 'the answer is not valid JSON', excerpt: excerpt(text, ctx.secrets) }, { cause: error });
+  }
 }
 
 /** The answer of CreateTask: `{ id }`. */
