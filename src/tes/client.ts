@@ -11,7 +11,8 @@ import { decodeCreated, decodeList, decodeServiceInfo, decodeTask, parseAnswer, 
 import { IDEMPOTENCY_TAG, isAmbiguousCreateFailure, newIdempotencyKey } from './idempotency.js';
 import { TaskList } from './list.js';
 import { isTesState, TES_STATES, type TesState } from './states.js';
-import type { FullTask, TaskForView, TaskPage, TesServiceInfo, TesTask, TesView } from './types.js';
+import type { TesTask } from '../jobs/spec.js';
+import type { FullTask, TaskForView, TaskPage, TesServiceInfo, TesView } from './types.js';
 import { assertValidTask } from './validate.js';
 import { pollUntilTerminal, type WaitOptions } from './wait.js';
 

@@ -8,8 +8,6 @@ import type { TesState } from './states.js';
 
 type Schemas = components['schemas'];
 
-/** A TES task as sent to `createTask` (server-set fields are ignored); the job spec's type. */
-export type { TesTask };
 /** A TES input. */
 export type TesInput = Schemas['tesInput'];
 /** A TES output. */

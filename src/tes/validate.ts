@@ -3,7 +3,7 @@
  * @module
  */
 import { ValidationError, type ValidationIssue } from '../errors.js';
-import type { TesTask } from './types.js';
+import type { TesTask } from '../jobs/spec.js';
 
 type Json = Record<string, unknown>;
 
