@@ -4,7 +4,7 @@
  */
 import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from '../../generated/tes.js';
-import { ConnectionError, RateLimitError, ValidationError } from '../errors.js';
+import { ConnectionError, NotFoundError, RateLimitError, ValidationError } from '../errors.js';
 import { HttpClient, type HttpClientOptions } from '../http/client.js';
 import { resolveRetryPolicy, retry, type RetryOptions, type RetryPolicy } from '../http/retry.js';
 import { decodeCreated, decodeList, decodeServiceInfo, decodeTask, parseAnswer, type AnswerContext } from './decode.js';
@@ -129,7 +129,7 @@ export class TesClient {
         await client.serviceInfo(call);
         return client;
       } catch (error) {
-        if (!(error instanceof Error && error.name === 'NotFoundError')) throw error;
+        if (!(error instanceof NotFoundError)) throw error;
         lastError = error;
       }
     }

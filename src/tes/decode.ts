@@ -48,6 +48,43 @@ export function parseAnswer(text: string, ctx: AnswerContext): unknown {
   }
 }
 
+/** camelCase spellings some servers (protobuf JSON) use, and the spec's names. */
+const SNAKE: Readonly<Record<string, string>> = {
+  creationTime: 'creation_time',
+  nextPageToken: 'next_page_token',
+  exitCode: 'exit_code',
+  startTime: 'start_time',
+  endTime: 'end_time',
+  systemLogs: 'system_logs',
+  sizeBytes: 'size_bytes',
+  pathPrefix: 'path_prefix',
+  ignoreError: 'ignore_error',
+  cpuCores: 'cpu_cores',
+  ramGb: 'ram_gb',
+  diskGb: 'disk_gb',
+  backendParameters: 'backend_parameters',
+  backendParametersStrict: 'backend_parameters_strict',
+};
+/** Fields whose keys are user data (never renamed). */
+const USER_MAPS = new Set(['tags', 'env', 'metadata', 'backend_parameters']);
+
+/**
+ * Renames the camelCase TES field names some servers send to the spec's
+ * snake_case (only known names, never keys inside tags, env, metadata or
+ * backend_parameters; a snake_case field present wins).
+ */
+export function snakeCaseFields(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(snakeCaseFields);
+  if (!isObject(value)) return value;
+  const out: Json = {};
+  for (const [key, item] of Object.entries(value)) {
+    const name = SNAKE[key] ?? key;
+    if (name !== key && name in value) continue;
+    out[name] = USER_MAPS.has(name) ? item : snakeCaseFields(item);
+  }
+  return out;
+}
+
 /** The answer of CreateTask: `{ id }`. */
 export function decodeCreated(value: unknown, ctx: AnswerContext): string {
   if (!isObject(value)) throw badAnswer(ctx, 'expected a JSON object with the new task id', value);
@@ -56,7 +93,8 @@ export function decodeCreated(value: unknown, ctx: AnswerContext): string {
 }
 
 /** The answer of ListTasks: `{ tasks, next_page_token? }`. `""` and `null` tokens mean the last page. */
-export function decodeList(value: unknown, ctx: AnswerContext): { tasks: FullTask[]; nextPageToken?: string } {
+export function decodeList(answer: unknown, ctx: AnswerContext): { tasks: FullTask[]; nextPageToken?: string } {
+  const value = snakeCaseFields(answer);
   if (!isObject(value)) throw badAnswer(ctx, 'expected a JSON object with a tasks array', value);
   // Servers that emit unpopulated fields send no tasks as null or leave the field out on an empty page.
   const raw = value.tasks ?? [];
@@ -73,7 +111,8 @@ export function decodeList(value: unknown, ctx: AnswerContext): { tasks: FullTas
  * One task. `id` must be a string; a missing `state` is `UNKNOWN` (the
  * spec's default); a state the spec does not know is an error, never a hang.
  */
-export function decodeTask(value: unknown, ctx: AnswerContext): FullTask {
+export function decodeTask(answer: unknown, ctx: AnswerContext): FullTask {
+  const value = snakeCaseFields(answer);
   if (!isObject(value)) throw badAnswer(ctx, 'expected a task object', value);
   if (typeof value.id !== 'string' || value.id === '') throw badAnswer(ctx, 'the task has no id', value);
   const state = value.state ?? 'UNKNOWN';

@@ -10,6 +10,7 @@ import {
   ConnectionError,
   IDEMPOTENCY_TAG,
   isTerminal,
+  NotFoundError,
   ProtocolError,
   RateLimitError,
   ServerError,
@@ -211,6 +212,44 @@ describe('faults', () => {
     expect((error as ProtocolError).excerpt).toBeDefined();
     expect((error as ProtocolError).excerpt?.length).toBeLessThanOrEqual(200);
     expect(JSON.stringify((error as ProtocolError).toJSON())).not.toContain(TOKEN.slice(0, 12));
+  });
+});
+
+describe('waiting through trouble', () => {
+  it('keeps waiting through an outage longer than one request\'s retries', async () => {
+    const tes = setup({ states: { t1: ['RUNNING', 'COMPLETE'] } }, { retry: { retries: 2, minDelay: 1, maxDelay: 2 } });
+    const id = await tes.createTask(task);
+    let down = 0;
+    fake.fault = (seen) => (seen.operationId === 'GetTask' && down++ < 5 ? HttpResponse.json({}, { status: 503 }) : undefined);
+    expect((await tes.waitForTask(id, { ...fast, view: 'MINIMAL' })).state).toBe('COMPLETE');
+    expect(down).toBeGreaterThan(5);
+  });
+
+  it('gives up after maxPollFailures failed polls in a row', async () => {
+    const tes = setup({}, { retry: { retries: 1, minDelay: 1, maxDelay: 2 } });
+    const id = await tes.createTask(task);
+    fake.fault = (seen) => (seen.operationId === 'GetTask' ? HttpResponse.json({}, { status: 500 }) : undefined);
+    await expect(tes.waitForTask(id, { ...fast, maxPollFailures: 2 })).rejects.toBeInstanceOf(ServerError);
+    expect(fake.count('GetTask')).toBe(6); // 3 polls, each tried twice by the HTTP layer
+  });
+
+  it('does not wait through a 404', async () => {
+    const tes = setup();
+    await expect(tes.waitForTask('gone', fast)).rejects.toBeInstanceOf(NotFoundError);
+    expect(fake.count('GetTask')).toBe(1);
+  });
+
+  it('reads camelCase field names as the spec\'s snake_case, leaving tag keys alone', async () => {
+    const tes = setup();
+    fake.fault = (seen) =>
+      seen.operationId === 'GetTask'
+        ? HttpResponse.json({ id: 't1', state: 'COMPLETE', creationTime: '2026-01-01T00:00:00Z', tags: { sampleId: 's1' }, logs: [{ logs: [{ exitCode: 0 }], outputs: [{ url: 'file:///o', path: '/o', sizeBytes: '3' }] }] })
+        : undefined;
+    const t = await tes.getTask('t1', { view: 'FULL' });
+    expect(t.creation_time).toBe('2026-01-01T00:00:00Z');
+    expect(t.tags).toEqual({ sampleId: 's1' });
+    expect(t.logs?.[0]?.logs[0]?.exit_code).toBe(0);
+    expect(t.logs?.[0]?.outputs[0]?.size_bytes).toBe('3');
   });
 });
 

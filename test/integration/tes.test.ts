@@ -3,7 +3,7 @@
  * which runs every executor as a real local process and validates every
  * request and response against the TES OpenAPI document.
  */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -68,7 +68,7 @@ describe('TesClient against the reference TES server', () => {
 
   it('stages a file:// input and passes argv without a shell', async () => {
     const source = join(scratch, 'in.txt');
-    await import('node:fs/promises').then((fs) => fs.writeFile(source, 'hello from the host\n'));
+    await writeFile(source, 'hello from the host\n');
     const target = join(scratch, 'copy.txt');
     const id = await tes.createTask({
       inputs: [{ path: '/in/in.txt', url: pathToFileURL(source).href }],
