@@ -57,7 +57,8 @@ export interface CreateTaskOptions extends CallOptions {
    * The idempotency key to tag the task with. Give the same key when you
    * submit the same task again after a crash: the client first looks for a
    * task with this key and returns its id instead of creating a second one.
-   * A fresh key is made when absent.
+   * A fresh key is made when absent; give your own to be able to resume
+   * after a failure that left it unclear whether the task was created.
    */
   idempotencyKey?: string;
 }
@@ -195,9 +196,11 @@ export class TesClient {
       this.#policy,
       {
         ...signalOf(options),
+        // A refused connection was already retried by the HTTP layer; once the task may exist,
+        // a failed lookup is retried too, so the answer is never "maybe".
         shouldRetry: (error) =>
           !options.signal?.aborted &&
-          (isAmbiguousCreateFailure(error) || error instanceof RateLimitError || error instanceof ConnectionError),
+          (isAmbiguousCreateFailure(error) || error instanceof RateLimitError || (mayExist && error instanceof ConnectionError)),
         retryAfterMs: (error) => (error instanceof RateLimitError ? error.retryAfterMs : undefined),
       },
     );
