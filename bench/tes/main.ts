@@ -51,10 +51,16 @@ async function measure(origin: string, run: () => Promise<number>): Promise<Figu
   return { seconds, requests: (await requests(origin)) - before };
 }
 
-async function ours(url: string, scenario: 'create' | 'list'): Promise<number> {
+async function ours(url: string, scenario: 'create' | 'create-sequential' | 'list'): Promise<number> {
   const tes = new TesClient({ baseUrl: url, maxConcurrency: 16 });
   const start = performance.now();
-  if (scenario === 'create') {
+  if (scenario === 'create-sequential') {
+    const ids: string[] = [];
+    for (let i = 0; i < TASKS; i++) ids.push(await tes.createTask({ name: 'bench-ts', executors: [{ image: 'alpine:3', command: ['true'] }] }));
+    for (const id of ids) {
+      if ((await tes.waitForTask(id, { view: 'MINIMAL', minInterval: 500, maxInterval: 500 })).state !== 'COMPLETE') throw new Error('a bench task did not complete');
+    }
+  } else if (scenario === 'create') {
     const ids = await Promise.all(
       Array.from({ length: TASKS }, () => tes.createTask({ name: 'bench-ts', executors: [{ image: 'alpine:3', command: ['true'] }] })),
     );
@@ -85,12 +91,14 @@ try {
   const listPy = await measure(server.origin, () => pyTes(server.origin, ['list'], LIST));
   const createOurs = await measure(server.origin, () => ours(server.url, 'create'));
   const createPy = await measure(server.origin, () => pyTes(server.origin, ['create', String(TASKS)], TASKS));
+  const sequentialOurs = await measure(server.origin, () => ours(server.url, 'create-sequential'));
   console.log(`\nbench/tes: TesClient vs py-tes 1.1.2, same reference TES server (local processes, 8 at once), Node ${process.version}`);
   console.log(`TesClient: 16 requests in flight at most, waitForTask polls 0.5 s -> 5 s with jitter; py-tes: one request at a time, wait() polls every 0.5 s\n`);
   console.log('| scenario | TesClient time | TesClient requests | py-tes time | py-tes requests | time ratio | request ratio |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   console.log(row(`list ${LIST} tasks (BASIC, 256 a page)`, listOurs, listPy));
   console.log(row(`create ${TASKS} tasks and wait for all`, createOurs, createPy));
+  console.log(row(`the same, TesClient one request at a time like py-tes (0.5 s polls)`, sequentialOurs, createPy));
 } finally {
   server.child.kill('SIGTERM');
   await once(server.child, 'exit');
