@@ -38,7 +38,10 @@ it('py-tes runs tasks on the reference server and sees what the spec says', asyn
   });
   expect(seen.complete.outputs).toEqual([{ url: `file://${scratch}/py-out.txt`, path: '/data/out.txt', size_bytes: 2 }]);
   expect(seen.exit3).toEqual({ state: 'EXECUTOR_ERROR', exit_code: 3 });
-  expect(seen.cancel).toEqual({ state: 'CANCELED' });
+  // py-tes's wait() may return while the task is still CANCELING (the server is killing its
+  // process): it counts CANCELING as done. The server then reaches CANCELED.
+  expect(['CANCELING', 'CANCELED']).toContain(seen.cancel.wait_returned);
+  expect(seen.cancel.final).toBe('CANCELED');
   expect(seen.missing_status).toBe(404);
 
   // py-tes walked the pages one task at a time; our client sees the same tasks in the same order.

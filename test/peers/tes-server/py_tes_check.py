@@ -53,7 +53,15 @@ sleeper = client.create_task(tes.Task(executors=[tes.Executor(image="alpine:3", 
 while client.get_task(sleeper, view="MINIMAL").state != "RUNNING":
     time.sleep(0.05)
 client.cancel_task(sleeper)
-result["cancel"] = {"state": client.wait(sleeper, timeout=60).state}
+# py-tes's wait() stops at anything but QUEUED/RUNNING/INITIALIZING, so it may
+# return CANCELING (cleanup still running); poll on to the final state.
+waited = client.wait(sleeper, timeout=60).state
+final = waited
+deadline = time.time() + 60
+while final == "CANCELING" and time.time() < deadline:
+    time.sleep(0.05)
+    final = client.get_task(sleeper, view="MINIMAL").state
+result["cancel"] = {"wait_returned": waited, "final": final}
 
 pages = []
 token = None
