@@ -14,6 +14,9 @@ export type PageFetcher<T> = (pageToken: string | undefined) => Promise<TaskPage
  * tasks; pages are fetched lazily, one at a time, and iteration ends on the
  * page whose `next_page_token` is absent or empty.
  *
+ * Being awaitable, a `TaskList` returned from an `async` function resolves
+ * to its first page; return `{ list }` or iterate it inside instead.
+ *
  * @example
  * ```ts
  * const first = await tes.listTasks({ pageSize: 50 });
