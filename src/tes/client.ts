@@ -10,7 +10,8 @@ import { resolveRetryPolicy, retry, type RetryOptions, type RetryPolicy } from '
 import { decodeCreated, decodeList, decodeServiceInfo, decodeTask, parseAnswer, type AnswerContext } from './decode.js';
 import { IDEMPOTENCY_TAG, isAmbiguousCreateFailure, newIdempotencyKey } from './idempotency.js';
 import { TaskList } from './list.js';
-import { isTesState, TES_STATES, type TesState } from './states.js';
+import { checkId, checkView, listQuery } from './arguments.js';
+import type { TesState } from './states.js';
 import type { TesTask } from '../jobs/spec.js';
 import type { FullTask, TaskForView, TaskPage, TesServiceInfo, TesView } from './types.js';
 import { assertValidTask } from './validate.js';
@@ -319,56 +320,4 @@ export class TesClient {
 
 function signalOf(options: CallOptions): { signal?: AbortSignal } {
   return options.signal ? { signal: options.signal } : {};
-}
-
-function checkId(id: unknown): void {
-  if (typeof id !== 'string' || id === '') throw new ValidationError('task id', [{ path: '$.id', message: 'must be a non-empty string' }]);
-}
-
-function checkView(view: unknown): TesView {
-  if (view === undefined) return 'MINIMAL';
-  if (view === 'MINIMAL' || view === 'BASIC' || view === 'FULL') return view;
-  throw new ValidationError('view', [{ path: '$.view', message: 'must be MINIMAL, BASIC or FULL' }]);
-}
-
-type ListQuery = NonNullable<paths['/tasks']['get']['parameters']['query']>;
-
-function listQuery(options: ListTasksOptions<TesView | undefined>): ListQuery {
-  const issues: Array<{ path: string; message: string }> = [];
-  const query: ListQuery = { view: 'MINIMAL' };
-  try {
-    query.view = checkView(options.view);
-  } catch (error) {
-    if (error instanceof ValidationError) issues.push(...error.issues);
-  }
-  if (options.namePrefix !== undefined) {
-    if (typeof options.namePrefix !== 'string') issues.push({ path: '$.namePrefix', message: 'must be a string' });
-    else query.name_prefix = options.namePrefix;
-  }
-  if (options.state !== undefined) {
-    if (!isTesState(options.state)) issues.push({ path: '$.state', message: `must be one of ${TES_STATES.join(', ')}` });
-    else query.state = options.state;
-  }
-  if (options.pageSize !== undefined) {
-    const size = options.pageSize;
-    if (!Number.isInteger(size) || size < 1 || size > 2047) issues.push({ path: '$.pageSize', message: 'must be a whole number from 1 to 2047' });
-    else query.page_size = size;
-  }
-  if (options.tags !== undefined) {
-    const entries = Object.entries(options.tags);
-    for (const [key, value] of entries) {
-      if (key === '') issues.push({ path: '$.tags', message: 'a tag key must not be empty' });
-      if (typeof value !== 'string') issues.push({ path: `$.tags.${key}`, message: 'must be a string (empty matches any value)' });
-    }
-    if (entries.length > 0) {
-      // The arrays are zipped by position, so every key gets a value, empty for "any value".
-      query.tag_key = entries.map(([key]) => key);
-      query.tag_value = entries.map(([, value]) => value);
-    }
-  }
-  if (options.pageToken !== undefined && (typeof options.pageToken !== 'string' || options.pageToken === '')) {
-    issues.push({ path: '$.pageToken', message: 'must be a non-empty string' });
-  }
-  if (issues.length > 0) throw new ValidationError('listTasks options', issues);
-  return query;
 }
