@@ -18,6 +18,7 @@ export interface Seen {
   operationId: string;
   method: string;
   url: URL;
+  headers: Headers;
   body?: unknown;
 }
 
@@ -67,7 +68,7 @@ export class FakeTes {
         this.problems.push(`${request.method} ${url.pathname}${url.search}: ${check.problems.join('; ')}`);
         return HttpResponse.json({ message: check.problems.join('; ') }, { status: check.status });
       }
-      const seen: Seen = { operationId: check.operationId, method: request.method, url, body };
+      const seen: Seen = { operationId: check.operationId, method: request.method, url, headers: request.headers, body };
       this.seen.push(seen);
       const faulty = await this.fault?.(seen, this);
       if (faulty) return faulty;

@@ -334,6 +334,15 @@ describe('requests', () => {
     });
   });
 
+  it('sends the bearer token and extra headers on every call', async () => {
+    const tes = setup({}, { headers: { 'x-trace-id': 'trace-1' } });
+    await tes.serviceInfo();
+    const id = await tes.createTask(task);
+    await tes.getTask(id);
+    await tes.cancelTask(id);
+    expect(fake.seen.map((s) => [s.headers.get('authorization'), s.headers.get('x-trace-id')])).toEqual(Array(4).fill([`Bearer ${TOKEN}`, 'trace-1']));
+  });
+
   it('encodes the id and keeps :cancel literal', async () => {
     const tes = setup();
     await tes.cancelTask('a/b c');
