@@ -80,6 +80,31 @@ describe('TesClient against the reference TES server', () => {
     expect(await readFile(target, 'utf8')).toBe('hello from the host\n');
   });
 
+  it('delivers wildcard outputs under their url, with path_prefix stripped', async () => {
+    const dir = join(scratch, 'globbed');
+    const id = await tes.createTask({
+      outputs: [{ path: '/out/*.txt', path_prefix: '/out/', url: pathToFileURL(dir).href }],
+      executors: sh('mkdir -p /out && echo a > /out/a.txt && echo bb > /out/b.txt && echo no > /out/c.log'),
+    });
+    const task = await tes.waitForTask(id, fast);
+    expect(task.state).toBe('COMPLETE');
+    expect(task.logs?.at(-1)?.outputs.map((o) => [o.path, o.size_bytes])).toEqual([
+      ['/out/a.txt', '2'],
+      ['/out/b.txt', '3'],
+    ]);
+    expect(await readFile(join(dir, 'b.txt'), 'utf8')).toBe('bb\n');
+    await expect(stat(join(dir, 'c.log'))).rejects.toThrow();
+  });
+
+  it('ends in SYSTEM_ERROR when an input cannot be staged, with the reason in FULL system_logs only', async () => {
+    const id = await tes.createTask({ inputs: [{ path: '/in/x', url: 's3://bucket/x' }], executors: sh('true') });
+    const full = await tes.waitForTask(id, { ...fast, view: 'FULL' });
+    expect(full.state).toBe('SYSTEM_ERROR');
+    expect(full.logs?.at(-1)?.system_logs?.join('\n')).toContain('s3://bucket/x');
+    expect(full.logs?.at(-1)?.logs).toEqual([]);
+    expect((await tes.getTask(id, { view: 'BASIC' })).logs?.at(-1)).not.toHaveProperty('system_logs');
+  });
+
   it('ends a task exiting 3 in EXECUTOR_ERROR with the exit code in its logs', async () => {
     const id = await tes.createTask({ name: 'it-exit3', executors: sh('echo failing >&2; exit 3') });
     const task = await tes.waitForTask(id, { ...fast, view: 'FULL' });
