@@ -93,26 +93,30 @@ function checkExecutor(executor: unknown, path: string, add: Add): void {
   optionalBoolean(executor, 'ignore_error', path, add);
 }
 
+/** What inputs and outputs share: known keys, an absolute path, name, description, type. */
+function checkFileCommon(item: Json, keys: readonly string[], path: string, add: Add): void {
+  unknownKeys(item, keys, path, add);
+  if (!isAbsolute(item.path)) add(`${path}.path`, 'must be an absolute container path');
+  optionalString(item, 'name', path, add);
+  optionalString(item, 'description', path, add);
+  fileType(item, path, add);
+}
+
 function checkInput(input: unknown, path: string, add: Add): void {
   if (!isObject(input)) return add(path, 'an input must be an object');
-  unknownKeys(input, INPUT_KEYS, path, add);
-  if (!isAbsolute(input.path)) add(`${path}.path`, 'must be an absolute container path');
+  checkFileCommon(input, INPUT_KEYS, path, add);
   const hasUrl = input.url !== undefined && input.url !== '';
   const hasContent = input.content !== undefined && input.content !== '';
   if (hasUrl && hasContent) add(path, 'set either url or content, not both');
   if (!hasUrl && !hasContent) add(path, 'needs a url or a content');
   optionalString(input, 'url', path, add);
   optionalString(input, 'content', path, add);
-  fileType(input, path, add);
   optionalBoolean(input, 'streamable', path, add);
-  optionalString(input, 'name', path, add);
-  optionalString(input, 'description', path, add);
 }
 
 function checkOutput(output: unknown, path: string, add: Add): void {
   if (!isObject(output)) return add(path, 'an output must be an object');
-  unknownKeys(output, OUTPUT_KEYS, path, add);
-  if (!isAbsolute(output.path)) add(`${path}.path`, 'must be an absolute container path');
+  checkFileCommon(output, OUTPUT_KEYS, path, add);
   if (typeof output.url !== 'string' || output.url === '') add(`${path}.url`, 'must be a non-empty string');
   if (typeof output.path === 'string' && WILDCARD.test(output.path)) {
     if (typeof output.path_prefix !== 'string' || output.path_prefix === '') {
@@ -123,9 +127,6 @@ function checkOutput(output: unknown, path: string, add: Add): void {
   } else {
     optionalString(output, 'path_prefix', path, add);
   }
-  fileType(output, path, add);
-  optionalString(output, 'name', path, add);
-  optionalString(output, 'description', path, add);
 }
 
 function checkResources(resources: unknown, path: string, add: Add): void {
