@@ -239,6 +239,16 @@ describe('waiting through trouble', () => {
     expect(fake.count('GetTask')).toBe(1);
   });
 
+  it('reads a Funnel-style answer that emits every field, empty ones included', async () => {
+    const tes = setup();
+    const funnel = { id: 't1', state: 'QUEUED', name: '', description: '', inputs: [], outputs: [], executors: [], volumes: [], tags: {}, logs: [], creation_time: '' };
+    fake.fault = (seen) =>
+      seen.operationId === 'ListTasks' ? HttpResponse.json({ tasks: [funnel], next_page_token: '' }) : seen.operationId === 'GetTask' ? HttpResponse.json(funnel) : undefined;
+    expect(await tes.getTask('t1', { view: 'BASIC' })).toEqual(funnel);
+    const page = await tes.listTasks({ view: 'BASIC' });
+    expect(page).toEqual({ tasks: [funnel] });
+  });
+
   it('reads camelCase field names as the spec\'s snake_case, leaving tag keys alone', async () => {
     const tes = setup();
     fake.fault = (seen) =>
