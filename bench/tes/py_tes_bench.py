@@ -1,0 +1,37 @@
+"""py-tes side of bench/tes: the same work as the TypeScript side, done the
+way py-tes offers it (one request at a time; `wait` polls every 0.5 s; pages
+followed by hand, since py-tes returns one page).
+
+usage: python py_tes_bench.py ORIGIN create N | list
+prints one JSON line: {"seconds": ..., "tasks": ...}
+"""
+import json
+import sys
+import time
+
+import tes
+
+origin, scenario = sys.argv[1], sys.argv[2]
+client = tes.HTTPClient(origin, timeout=30)
+
+if scenario == "create":
+    n = int(sys.argv[3])
+    start = time.perf_counter()
+    ids = [
+        client.create_task(tes.Task(name="bench-py", executors=[tes.Executor(image="alpine:3", command=["true"])]))
+        for _ in range(n)
+    ]
+    states = [client.wait(task_id).state for task_id in ids]
+    seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds, "tasks": len(ids), "complete": states.count("COMPLETE")}))
+elif scenario == "list":
+    start = time.perf_counter()
+    count = 0
+    token = None
+    while True:
+        page = client.list_tasks(view="BASIC", page_size=256, page_token=token)
+        count += len(page.tasks)
+        token = page.next_page_token
+        if not token:
+            break
+    print(json.dumps({"seconds": time.perf_counter() - start, "tasks": count}))

@@ -1,0 +1,323 @@
+/**
+ * `TesClient`: a GA4GH TES 1.1 (and 1.0) client on the library's HTTP layer.
+ * @module
+ */
+import createClient, { type Client } from 'openapi-fetch';
+import type { paths } from '../../generated/tes.js';
+import { ConnectionError, NotFoundError, RateLimitError, ValidationError } from '../errors.js';
+import { HttpClient, type HttpClientOptions } from '../http/client.js';
+import { resolveRetryPolicy, retry, type RetryOptions, type RetryPolicy } from '../http/retry.js';
+import { decodeCreated, decodeList, decodeServiceInfo, decodeTask, parseAnswer, type AnswerContext } from './decode.js';
+import { IDEMPOTENCY_TAG, isAmbiguousCreateFailure, newIdempotencyKey } from './idempotency.js';
+import { TaskList } from './list.js';
+import { checkId, checkView, listQuery } from './arguments.js';
+import type { TesState } from './states.js';
+import type { TesTask } from '../jobs/spec.js';
+import type { FullTask, TaskForView, TaskPage, TesServiceInfo, TesView } from './types.js';
+import { assertValidTask } from './validate.js';
+import { pollUntilTerminal, type WaitOptions } from './wait.js';
+
+/**
+ * Options of a {@link TesClient}: either the options of its own
+ * {@link HttpClient} (base URL, auth, headers, timeouts, retries, ...), or an
+ * existing `http` client.
+ */
+export type TesClientOptions = HttpClientOptions | { http: HttpClient; retry?: RetryOptions | number | false };
+
+/** Options every call takes. */
+export interface CallOptions {
+  /** Aborts the call (an {@link AbortError} is thrown). */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link TesClient.getTask}. */
+export interface GetTaskOptions<V extends TesView | undefined> extends CallOptions {
+  /** How much of the task to return. @default 'MINIMAL' */
+  view?: V;
+}
+
+/** Filters and paging of {@link TesClient.listTasks}. */
+export interface ListTasksOptions<V extends TesView | undefined> extends CallOptions {
+  /** Only tasks whose name starts with this. */
+  namePrefix?: string;
+  /** Only tasks in this state (TES 1.1 servers). */
+  state?: TesState;
+  /** Only tasks carrying all these tags; an empty value matches any value of the key (TES 1.1 servers). */
+  tags?: Record<string, string>;
+  /** How much of each task to return. @default 'MINIMAL' */
+  view?: V;
+  /** Tasks per page, 1 to 2047 (the server's default is 256). */
+  pageSize?: number;
+  /** Start at this page (a `nextPageToken` from an earlier page). */
+  pageToken?: string;
+}
+
+/** Options of {@link TesClient.createTask}. */
+export interface CreateTaskOptions extends CallOptions {
+  /**
+   * The idempotency key to tag the task with. Give the same key when you
+   * submit the same task again after a crash: the client first looks for a
+   * task with this key and returns its id instead of creating a second one.
+   * A fresh key is made when absent; give your own to be able to resume
+   * after a failure that left it unclear whether the task was created.
+   */
+  idempotencyKey?: string;
+}
+
+/** Options of {@link TesClient.waitForTask}. */
+export interface WaitForTaskOptions<V extends TesView | undefined> extends WaitOptions {
+  /** The view of the final task returned. @default 'BASIC' */
+  view?: V;
+}
+
+const SERVER_SET = ['id', 'state', 'logs', 'creation_time'] as const;
+
+/**
+ * A client for a GA4GH TES server (1.1, and 1.0, which lacks the list
+ * filters and the CANCELING/PREEMPTED states). Every call validates what it
+ * sends and what it gets back and throws the library's typed errors.
+ *
+ * The base URL is the one the server serves the API under: the spec's
+ * `https://host/ga4gh/tes/v1`, or `/v1`, or the root, as the server does.
+ * {@link TesClient.probe} finds it for you.
+ *
+ * @example
+ * ```ts
+ * const tes = new TesClient({
+ *   baseUrl: 'https://tes.example.org/ga4gh/tes/v1',
+ *   auth: { type: 'bearer', token: process.env.TES_TOKEN! },
+ * });
+ * const id = await tes.createTask({
+ *   name: 'hello',
+ *   executors: [{ image: 'alpine:3', command: ['echo', 'hello'] }],
+ * });
+ * const task = await tes.waitForTask(id, { timeout: 600_000 });
+ * console.log(task.state, task.logs?.at(-1)?.logs[0]?.exit_code);
+ * ```
+ */
+export class TesClient {
+  /** The HTTP layer this client sends through. */
+  readonly http: HttpClient;
+  readonly #api: Client<paths>;
+  readonly #idempotentFetch: (input: Request) => Promise<Response>;
+  readonly #policy: RetryPolicy;
+
+  constructor(options: TesClientOptions) {
+    this.http = 'http' in options ? options.http : new HttpClient(options);
+    this.#policy = resolveRetryPolicy(options.retry);
+    this.#api = createClient<paths>({ baseUrl: this.http.baseUrl.toString(), fetch: this.http.fetchAdapter() });
+    this.#idempotentFetch = this.http.fetchAdapter({ idempotent: true });
+  }
+
+  /**
+   * Finds the base URL under which a server serves TES — `<url>/ga4gh/tes/v1`,
+   * `<url>/v1` or `<url>` itself — by asking each for its service-info
+   * (moving on only on 404), and returns a client for it.
+   *
+   * @example
+   * ```ts
+   * const tes = await TesClient.probe({ baseUrl: 'https://funnel.example.org' });
+   * console.log(tes.http.baseUrl.href); // https://funnel.example.org/ga4gh/tes/v1/
+   * ```
+   */
+  static async probe(options: HttpClientOptions, call: CallOptions = {}): Promise<TesClient> {
+    const given = String(options.baseUrl).replace(/\/+$/, '');
+    const suffixes = ['/ga4gh/tes/v1', '/v1'];
+    const candidates = suffixes.some((s) => given.endsWith(s)) ? [given] : [...suffixes.map((s) => given + s), given];
+    let lastError: unknown;
+    for (const baseUrl of candidates) {
+      const client = new TesClient({ ...options, baseUrl });
+      try {
+        await client.serviceInfo(call);
+        return client;
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+        lastError = error;
+      }
+    }
+    throw lastError;
+  }
+
+  /**
+   * The server's service-info: name, organization, version, supported
+   * storage URL prefixes and backend parameters.
+   *
+   * @example
+   * ```ts
+   * const info = await tes.serviceInfo();
+   * console.log(info.name, info.type.version, info.storage);
+   * ```
+   */
+  async serviceInfo(options: CallOptions = {}): Promise<TesServiceInfo> {
+    const ctx = this.#ctx('GET /service-info');
+    const { data } = await this.#api.GET('/service-info', { parseAs: 'text', ...signalOf(options) });
+    return decodeServiceInfo(this.#parse(data, ctx), ctx);
+  }
+
+  /**
+   * Validates a task, tags it with an idempotency key and creates it; returns
+   * the new task id. A malformed task throws {@link ValidationError} listing
+   * every problem, and nothing is sent. When a create fails ambiguously (the
+   * connection broke or timed out after the request may have left, or a 5xx),
+   * the client looks for a task with its key before it tries again, so exactly
+   * one task exists.
+   *
+   * @example
+   * ```ts
+   * const id = await tes.createTask({
+   *   name: 'count',
+   *   inputs: [{ path: '/data/in.txt', content: 'a\nb\n' }],
+   *   outputs: [{ path: '/data/n.txt', url: 's3://bucket/n.txt' }],
+   *   executors: [{ image: 'alpine:3', command: ['sh', '-c', 'wc -l < /data/in.txt > /data/n.txt'] }],
+   * });
+   * ```
+   */
+  async createTask(task: TesTask, options: CreateTaskOptions = {}): Promise<string> {
+    assertValidTask(task);
+    const key = options.idempotencyKey ?? newIdempotencyKey();
+    if (key === '') throw new ValidationError('createTask options', [{ path: '$.idempotencyKey', message: 'must not be empty' }]);
+    const body: TesTask = { ...task, tags: { ...task.tags, [IDEMPOTENCY_TAG]: key } };
+    for (const field of SERVER_SET) delete body[field];
+    const ctx = this.#ctx('POST /tasks');
+    let mayExist = options.idempotencyKey !== undefined;
+    return retry(
+      async () => {
+        if (mayExist) {
+          const existing = await this.#findByKey(key, task.name, options.signal);
+          if (existing) return existing;
+        }
+        try {
+          const { data } = await this.#api.POST('/tasks', { body, parseAs: 'text', ...signalOf(options) });
+          return decodeCreated(this.#parse(data, ctx), ctx);
+        } catch (error) {
+          if (isAmbiguousCreateFailure(error)) mayExist = true;
+          throw error;
+        }
+      },
+      this.#policy,
+      {
+        ...signalOf(options),
+        // A refused connection was already retried by the HTTP layer; once the task may exist,
+        // a failed lookup is retried too, so the answer is never "maybe".
+        shouldRetry: (error) =>
+          !options.signal?.aborted &&
+          (isAmbiguousCreateFailure(error) || error instanceof RateLimitError || (mayExist && error instanceof ConnectionError)),
+        retryAfterMs: (error) => (error instanceof RateLimitError ? error.retryAfterMs : undefined),
+      },
+    );
+  }
+
+  /**
+   * One task, in the view asked for (`MINIMAL` by default, as the spec says);
+   * the result's type follows the view.
+   *
+   * @example
+   * ```ts
+   * const { state } = await tes.getTask(id);
+   * const full = await tes.getTask(id, { view: 'FULL' });
+   * console.log(full.logs?.at(-1)?.logs[0]?.stdout);
+   * ```
+   */
+  async getTask<V extends TesView | undefined = undefined>(id: string, options: GetTaskOptions<V> = {}): Promise<TaskForView<V>> {
+    checkId(id);
+    const view = checkView(options.view);
+    const ctx = this.#ctx('GET /tasks/{id}');
+    const { data } = await this.#api.GET('/tasks/{id}', {
+      params: { path: { id }, query: { view } },
+      parseAs: 'text',
+      ...signalOf(options),
+    });
+    return decodeTask(this.#parse(data, ctx), ctx) as TaskForView<V>;
+  }
+
+  /**
+   * Lists tasks, newest first on most servers. Await the result for one page,
+   * or iterate it with `for await` for every task across all pages.
+   *
+   * @example
+   * ```ts
+   * const page = await tes.listTasks({ namePrefix: 'align-', pageSize: 100 });
+   * for await (const task of tes.listTasks({ tags: { run: 'r42', sample: '' }, view: 'BASIC' })) {
+   *   console.log(task.id, task.state, task.name);
+   * }
+   * ```
+   */
+  listTasks<V extends TesView | undefined = undefined>(options: ListTasksOptions<V> = {}): TaskList<TaskForView<V>> {
+    const query = listQuery(options);
+    const ctx = this.#ctx('GET /tasks');
+    const fetchPage = async (pageToken: string | undefined): Promise<TaskPage<TaskForView<V>>> => {
+      const { data } = await this.#api.GET('/tasks', {
+        params: { query: pageToken === undefined ? query : { ...query, page_token: pageToken } },
+        parseAs: 'text',
+        ...signalOf(options),
+      });
+      return decodeList(this.#parse(data, ctx), ctx) as TaskPage<TaskForView<V>>;
+    };
+    return new TaskList(fetchPage, options.pageToken);
+  }
+
+  /**
+   * Asks the server to cancel a task. Safe to repeat; cancelling a task that
+   * already ended is harmless on most servers.
+   *
+   * @example
+   * ```ts
+   * await tes.cancelTask(id);
+   * const task = await tes.waitForTask(id); // CANCELED (or how it ended first)
+   * ```
+   */
+  async cancelTask(id: string, options: CallOptions = {}): Promise<void> {
+    checkId(id);
+    const ctx = this.#ctx('POST /tasks/{id}:cancel');
+    const { data } = await this.#api.POST('/tasks/{id}:cancel', {
+      params: { path: { id } },
+      parseAs: 'text',
+      fetch: this.#idempotentFetch,
+      ...signalOf(options),
+    });
+    if (typeof data === 'string' && data.trim() !== '') this.#parse(data, ctx);
+  }
+
+  /**
+   * Polls a task (MINIMAL view, with backoff and jitter between
+   * `minInterval` and `maxInterval`) until it reaches a terminal state, then
+   * returns it in the view asked for (`BASIC` by default). Throws
+   * {@link TimeoutError} (scope `'wait'`) after `timeout`, and
+   * {@link AbortError} when the signal aborts; neither cancels the task.
+   *
+   * @example
+   * ```ts
+   * const task = await tes.waitForTask(id, { timeout: 3_600_000, maxInterval: 30_000 });
+   * if (task.state !== 'COMPLETE') console.error(task.state, task.logs?.at(-1)?.logs.at(-1)?.exit_code);
+   * ```
+   */
+  async waitForTask<V extends TesView | undefined = 'BASIC'>(id: string, options: WaitForTaskOptions<V> = {}): Promise<TaskForView<V>> {
+    checkId(id);
+    const view = checkView(options.view ?? 'BASIC');
+    const last = await pollUntilTerminal((signal) => this.getTask(id, { signal }), `waiting for TES task ${id}`, options);
+    if (view === 'MINIMAL') return last as TaskForView<V>;
+    return (await this.getTask(id, { view, ...signalOf(options) })) as TaskForView<V>;
+  }
+
+  async #findByKey(key: string, name: string | undefined, signal: AbortSignal | undefined): Promise<string | undefined> {
+    // BASIC view carries tags, so a server that ignores tag filters (TES 1.0) is still matched exactly.
+    const list = this.listTasks({ tags: { [IDEMPOTENCY_TAG]: key }, view: 'BASIC', pageSize: 256, ...(name ? { namePrefix: name } : {}), ...signalOf({ signal }) });
+    let found: FullTask | undefined;
+    for await (const task of list) {
+      if (task.tags?.[IDEMPOTENCY_TAG] === key && (found === undefined || (task.creation_time ?? '') < (found.creation_time ?? ''))) found = task as FullTask;
+    }
+    return found?.id;
+  }
+
+  #ctx(where: string): AnswerContext {
+    return { where, secrets: this.http.secrets };
+  }
+
+  #parse(data: unknown, ctx: AnswerContext): unknown {
+    return parseAnswer(typeof data === 'string' ? data : '', ctx);
+  }
+}
+
+function signalOf(options: CallOptions): { signal?: AbortSignal } {
+  return options.signal ? { signal: options.signal } : {};
+}

@@ -1,0 +1,40 @@
+/**
+ * Finds py-tes as scripts/peers/install-py-tes.sh installed it, and runs
+ * Python scripts with it.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** The py-tes version the installer pins. */
+export const PY_TES_VERSION = '1.1.2';
+
+/** Paths of the installed py-tes: its venv and the venv's python. */
+export function pyTesPaths(): { venv: string; python: string } {
+  const base = process.env.CI === 'true' ? join(root, '.peers') : (process.env.PULSAR_NETWORK_CACHE ?? join(homedir(), '.cache', 'pulsar-network'));
+  const venv = join(base, `py-tes-${PY_TES_VERSION}`);
+  return { venv, python: join(venv, 'bin', 'python') };
+}
+
+/** Runs a Python script with py-tes importable; resolves with its stdout. */
+export function runWithPyTes(script: string, args: string[], options: { timeoutMs?: number } = {}): Promise<string> {
+  const { python } = pyTesPaths();
+  if (!existsSync(python)) {
+    return Promise.reject(new Error(`py-tes is not installed at ${python}: run scripts/peers/install-py-tes.sh (npm run peers)`));
+  }
+  return new Promise((resolvePromise, reject) => {
+    execFile(python, [script, ...args], { timeout: options.timeoutMs ?? 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${script} failed: ${error.message}\n${stderr}`));
+      else resolvePromise(stdout);
+    });
+  });
+}
+
+/** Path of a script in this folder. */
+export function peerScript(name: string): string {
+  return join(dirname(fileURLToPath(import.meta.url)), name);
+}
