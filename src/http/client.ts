@@ -373,7 +373,7 @@ export function parseJson<T>(text: string, where: string, secrets?: SecretSet): 
   try {
     return JSON.parse(text) as T;
   } catch (error) {
-    const excerpt = scrubText(text.slice(0, 120), secrets).replace(/\s+/g, ' ');
+    const excerpt = scrubText(text, secrets).replace(/\s+/g, ' ').slice(0, 120);
     throw new ProtocolError({ where, problem: 'the answer is not valid JSON', excerpt }, { cause: scrubCause(withoutSnippet(error), secrets) });
   }
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import { ProtocolError } from '../errors.js';
+import { parseJson } from '../http/client.js';
 import { scrubText, type SecretSet } from '../redact.js';
 import { isTesState } from './states.js';
 import type { FullTask, TesServiceInfo } from './types.js';
@@ -36,16 +37,9 @@ export function excerpt(value: unknown, secrets?: SecretSet): string {
   return scrubbed.length > EXCERPT_CHARS ? `${scrubbed.slice(0, EXCERPT_CHARS)}…` : scrubbed;
 }
 
-/**
- * Parses an answer's JSON text. (Not `parseJson` of the HTTP layer: that one
- * cuts the excerpt before scrubbing it, which can let half a secret through.)
- */
+/** Parses an answer's JSON text with the HTTP layer's scrubbing parser. */
 export function parseAnswer(text: string, ctx: AnswerContext): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ProtocolError({ where: ctx.where, problem: 'the answer is not valid JSON', excerpt: excerpt(text, ctx.secrets) }, { cause: error });
-  }
+  return parseJson<unknown>(text, ctx.where, ctx.secrets);
 }
 
 /** camelCase spellings some servers (protobuf JSON) use, and the spec's names. */
