@@ -114,17 +114,17 @@ export class SiteWatcher {
   }
 
   /**
-   * Polls again soon: within `delayMs` (default `minIntervalMs`), after a
+   * Polls again soon: after `delayMs` (default `minIntervalMs` with jitter), after a
    * cancel, a new job, or a hint from the site. The interval starts over.
    */
-  refresh(delayMs: number = this.#min): void {
+  refresh(delayMs?: number): void {
     this.#interval = this.#min;
     if (this.#polling) {
       this.#again = true;
-      if (delayMs < this.#min) this.#urgent = true;
+      if (delayMs !== undefined && delayMs < this.#min) this.#urgent = true;
       return;
     }
-    if (this.#dueAt > Date.now() + delayMs) this.#schedule(delayMs);
+    if (this.#dueAt > Date.now() + (delayMs ?? this.#min)) this.#schedule(delayMs);
   }
 
   /** Stops polling for good. */

@@ -4,6 +4,7 @@
  * new `LocalSite` over the same work directory needs to attach. Node-only.
  * @module
  */
+import { readFileSync } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobSpec } from '../../jobs/spec.js';
@@ -78,13 +79,22 @@ export async function readPid(dir: string): Promise<number | undefined> {
   }
 }
 
-/** True while a process of this pid exists. */
+/**
+ * True while a process of this pid exists and is not a zombie (an init that
+ * does not reap, as in some containers, leaves dead orphans as zombies).
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    // Field 3 of /proc/<pid>/stat, after the parenthesised command name, is the state.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // No /proc (macOS): kill(pid, 0) is all there is.
   }
 }
 
