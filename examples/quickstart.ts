@@ -41,7 +41,7 @@ for await (const event of job.watch()) {
       if (event.done) console.log(`transfer  ${event.direction === 'up' ? 'staged   ' : 'delivered'} ${event.file} (${event.bytesDone} bytes)`);
       break;
     case 'log':
-      console.log(`log       ${event.stream}${event.executor === undefined ? '' : `[${event.executor}]`}: ${event.text.trimEnd()}`);
+      console.log(`log       ${event.stream}${event.executor === undefined ? '' : `[${event.executor}]`}: ${event.text.trimEnd().replaceAll('\n', '\n          ')}`);
       break;
     case 'site':
       console.log(`site      ${event.action} ${event.siteId} ${event.remoteId ?? ''}`);

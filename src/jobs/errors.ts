@@ -7,7 +7,16 @@ import type { JobResult } from './events.js';
 
 /**
  * A job ended in a state other than `complete` where its outputs were asked
- * for ({@link Job.outputs}). `result` holds the logs and exit codes.
+ * for (`job.outputs()`). `result` holds the logs and exit codes.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await job.outputs();
+ * } catch (error) {
+ *   if (error instanceof JobFailedError) console.error(error.result.state, error.result.exitCodes);
+ * }
+ * ```
  */
 export class JobFailedError extends PulsarNetworkError {
   static override readonly kind: string = 'JobFailedError';
@@ -28,7 +37,14 @@ export class JobFailedError extends PulsarNetworkError {
   }
 }
 
-/** The site does not know a job of this id (attach to a job it never had or has forgotten). */
+/**
+ * The site does not know a job of this id (attach to a job it never had or has forgotten).
+ *
+ * @example
+ * ```ts
+ * const job = await Job.attach(site, id).catch((e) => (e instanceof UnknownJobError ? undefined : Promise.reject(e)));
+ * ```
+ */
 export class UnknownJobError extends PulsarNetworkError {
   static override readonly kind: string = 'UnknownJobError';
   readonly siteId: string;
