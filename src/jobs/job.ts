@@ -38,6 +38,10 @@ export interface CancelOptions {
 
 type Listener<T extends JobEventName> = (...args: JobEventMap[T]) => void;
 
+const CONSTRUCT = Symbol('Job.construct');
+/** Set by the class's static block: the only way to a job's control. */
+let controlOf: (job: Job) => JobControl;
+
 /**
  * The handle of one job. It is a typed event emitter (`state`, `log`,
  * `transfer`, `site`, `error`, `done`) and offers the same events as an async
@@ -279,9 +283,8 @@ export class Job extends EventEmitter<JobEventMap> {
     return change;
   }
 
-  /** @internal The controller's side of the job. */
-  static control(job: Job): JobControl {
-    return {
+  static {
+    controlOf = (job: Job): JobControl => ({
       job,
       bind: (siteId, remoteId, action = 'submitted', extra = {}) => {
         job.#siteId = siteId;
@@ -300,19 +303,16 @@ export class Job extends EventEmitter<JobEventMap> {
       log: (log) => job.emit('log', { type: 'log', jobId: job.id, time: Date.now(), ...log }),
       error: (error, fatal = false) => job.emit('error', { type: 'error', jobId: job.id, time: Date.now(), error, fatal }),
       finish: (outcome, siteState, error) => job.#finish(outcome, siteState, error),
-      fail: (error, state = 'system_error') => {
-        if (job.#result) return;
-        job.emit('error', { type: 'error', jobId: job.id, time: Date.now(), error, fatal: true });
-        job.#finish({ state, systemLogs: [error.message] }, undefined, error);
-      },
+      fail: (error, state = 'system_error') => job.#finish({ state, systemLogs: [error.message] }, undefined, error),
       get ended() {
         return job.#result !== undefined;
       },
-    };
+    });
   }
 
   #finish(outcome: Partial<JobOutcome> & { state: JobState }, siteState?: string, error?: Error): void {
     if (this.#result) return;
+    if (error) this.emit('error', { type: 'error', jobId: this.id, time: Date.now(), error, fatal: true });
     const executors = outcome.executors ?? [];
     const system = outcome.systemLogs ?? [];
     executors.forEach((log, executor) => {
@@ -343,7 +343,7 @@ export class Job extends EventEmitter<JobEventMap> {
   }
 }
 
-const CONSTRUCT = Symbol('Job.construct');
+
 
 /** How a job comes to life; see {@link createJob}. */
 export interface JobInit {
@@ -376,9 +376,12 @@ export interface JobControl {
   log(log: Omit<JobLogEvent, 'type' | 'jobId' | 'time'>): void;
   /** Emits an `error` event; `fatal` only announces, call `fail` to end the job. */
   error(error: Error, fatal?: boolean): void;
-  /** Ends the job with what the site collected: logs, then the terminal state, then `done`. */
+  /**
+   * Ends the job with what the site collected: a fatal `error` event when
+   * `error` is given, the logs, the terminal state, then `done`.
+   */
   finish(outcome: Partial<JobOutcome> & { state: JobState }, siteState?: string, error?: Error): void;
-  /** Ends the job because of `error` (a fatal `error` event, then `state`, then `done`). */
+  /** Ends the job because of `error`: `finish({ state, systemLogs: [error.message] }, undefined, error)`. */
   fail(error: Error, state?: JobState): void;
 }
 
@@ -396,7 +399,7 @@ export interface JobControl {
  */
 export function createJob(init: JobInit = {}): { job: Job; control: JobControl } {
   const job = new Job(init, CONSTRUCT);
-  return { job, control: Job.control(job) };
+  return { job, control: controlOf(job) };
 }
 
 function randomId(): string {

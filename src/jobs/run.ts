@@ -3,7 +3,7 @@
  * over many sites, with selection and failover.
  * @module
  */
-import type { Site, SiteJobStatus } from '../sites/site.js';
+import type { JobOutcome, Site, SiteJobStatus } from '../sites/site.js';
 import { createJob, type CancelOptions, type Job, type JobControl } from './job.js';
 import type { JobSpec } from './spec.js';
 import { isTerminalState } from './state.js';
@@ -82,7 +82,7 @@ export function submitJob(site: Site, spec: JobSpec, options: SubmitJobOptions =
       return;
     }
     control.bind(site.id, remoteId, 'submitted');
-    follow(site, control, remoteId, spec, options.poll);
+    settle(site, control, remoteId, options.poll ? { spec, poll: options.poll } : { spec });
     if (cancelRequested) {
       await cancelOnSite(site, remoteId, {}).catch((error: unknown) => control.error(asError(error)));
     }
@@ -111,36 +111,95 @@ export async function attachJob(site: Site, remoteId: string, options: AttachJob
   if (options.spec !== undefined) init.spec = options.spec;
   const { job, control } = createJob(init);
   control.bind(site.id, remoteId, 'attached');
-  if (isTerminalState(status.state)) void collect(site, control, remoteId, options.spec, status);
-  else follow(site, control, remoteId, options.spec, options.poll);
+  const follow: FollowJobOptions = {};
+  if (options.spec !== undefined) follow.spec = options.spec;
+  if (options.poll !== undefined) follow.poll = options.poll;
+  settle(site, control, remoteId, follow, isTerminalState(status.state) ? status : undefined);
   return job;
 }
 
-function follow(site: Site, control: JobControl, remoteId: string, spec: JobSpec | undefined, poll: PollOptions | undefined): void {
-  const stop = watcherFor(site, poll).watch(remoteId, {
-    status: (status, seq) => {
-      if (control.ended) {
-        stop();
-        return;
-      }
-      if (!isTerminalState(status.state)) {
-        control.update({ state: status.state, siteState: status.siteState, seq });
-        return;
-      }
-      stop();
-      void collect(site, control, remoteId, spec, status);
-    },
-    error: (error) => control.error(error),
+/** Options of {@link followJob}. */
+export interface FollowJobOptions {
+  /** The job's spec, for sites that need it to collect outputs. */
+  spec?: JobSpec;
+  /** Polling of the site, used when its watcher is made. */
+  poll?: PollOptions;
+}
+
+/** What {@link followJob} resolves with. */
+export interface FollowedJob {
+  /**
+   * What the site left behind. When collecting failed, its state is the
+   * site's terminal state (`system_error` instead of `complete`), with the
+   * reason in `systemLogs`.
+   */
+  outcome: JobOutcome;
+  /** The site's word for the terminal state. */
+  siteState?: string;
+  /** Why collecting failed, when it did. */
+  error?: Error;
+}
+
+/**
+ * The middle of a job's life on one site, for drivers (the `Network`):
+ * watches `remoteId` through the site's watcher, feeds every non-terminal
+ * state to `control`, and at a terminal state collects the outcome and
+ * resolves with it, without ending the job, so the driver decides
+ * (`control.finish(outcome, siteState, error)`, or fail over elsewhere).
+ * It stops following, and resolves with `undefined`, if the job ends by
+ * other means first. It never rejects.
+ *
+ * @example
+ * ```ts
+ * const { job, control } = createJob({ spec });
+ * const { remoteId } = await site.submit(spec, { idempotencyKey: job.id });
+ * control.bind(site.id, remoteId);
+ * const followed = await followJob(site, control, remoteId, { spec });
+ * if (followed) control.finish(followed.outcome, followed.siteState, followed.error);
+ * ```
+ */
+export function followJob(site: Site, control: JobControl, remoteId: string, options: FollowJobOptions = {}): Promise<FollowedJob | undefined> {
+  return new Promise((resolve) => {
+    const stop = watcherFor(site, options.poll).watch(remoteId, {
+      status: (status, seq) => {
+        if (control.ended) {
+          stop();
+          resolve(undefined);
+        } else if (!isTerminalState(status.state)) {
+          control.update({ state: status.state, siteState: status.siteState, seq });
+        } else {
+          stop();
+          void collect(site, remoteId, options.spec, status, control).then(resolve);
+        }
+      },
+      error: (error) => {
+        if (!control.ended) control.error(error);
+      },
+    });
   });
 }
 
-async function collect(site: Site, control: JobControl, remoteId: string, spec: JobSpec | undefined, status: SiteJobStatus): Promise<void> {
+async function collect(site: Site, remoteId: string, spec: JobSpec | undefined, status: SiteJobStatus, control: JobControl): Promise<FollowedJob> {
+  const followed = (outcome: JobOutcome, error?: Error): FollowedJob => {
+    const result: FollowedJob = { outcome };
+    if (status.siteState !== undefined) result.siteState = status.siteState;
+    if (error) result.error = error;
+    return result;
+  };
   try {
-    const outcome = await site.collect(remoteId, spec, { onTransfer: (progress) => control.transfer(progress) });
-    control.finish(outcome, status.siteState);
-  } catch (error) {
-    control.fail(asError(error), status.state === 'complete' ? 'system_error' : status.state);
+    return followed(await site.collect(remoteId, spec, { onTransfer: (progress) => control.transfer(progress) }));
+  } catch (caught) {
+    const error = asError(caught);
+    const state = status.state === 'complete' ? 'system_error' : status.state;
+    return followed({ state, executors: [], outputs: [], systemLogs: [error.message] }, error);
   }
+}
+
+function settle(site: Site, control: JobControl, remoteId: string, options: FollowJobOptions, attached?: SiteJobStatus): void {
+  const ending = attached ? collect(site, remoteId, options.spec, attached, control) : followJob(site, control, remoteId, options);
+  void ending.then((followed) => {
+    if (followed) control.finish(followed.outcome, followed.siteState, followed.error);
+  });
 }
 
 async function cancelOnSite(site: Site, remoteId: string, options: CancelOptions): Promise<void> {

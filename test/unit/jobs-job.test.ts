@@ -3,6 +3,7 @@ import {
   AbortError,
   attachJob,
   createJob,
+  followJob,
   Job,
   JobFailedError,
   STATE_RANK,
@@ -295,6 +296,37 @@ describe('submitJob over a Site', () => {
     site.set(job.remoteId!, 'complete');
     await loop;
     expect(types).toEqual(['running', 'log', 'complete', 'done']);
+  });
+
+  it('followJob hands the collected outcome to the driver without ending the job', async () => {
+    const site = new FakeSite();
+    const { remoteId } = await site.submit(SPEC);
+    const { job, control } = createJob({ spec: SPEC });
+    control.bind(site.id, remoteId);
+    const following = followJob(site, control, remoteId, FAST);
+    site.set(remoteId, 'running');
+    await until(() => job.state === 'running', 'running');
+    site.set(remoteId, 'preempted', 'PREEMPTED');
+    const followed = await following;
+    expect(followed?.outcome.state).toBe('preempted');
+    expect(followed?.siteState).toBe('PREEMPTED');
+    expect(job.state).toBe('running');
+    expect(job.result).toBeUndefined();
+    control.finish(followed!.outcome, followed!.siteState);
+    expect((await job.wait()).state).toBe('preempted');
+  });
+
+  it('followJob reports a failed collect as system_error with the error', async () => {
+    const site = new FakeSite();
+    site.outcome = () => {
+      throw new Error('disk full');
+    };
+    const { remoteId } = await site.submit(SPEC);
+    site.set(remoteId, 'complete');
+    const { control } = createJob();
+    const followed = await followJob(site, control, remoteId, FAST);
+    expect(followed?.outcome).toMatchObject({ state: 'system_error', systemLogs: ['disk full'] });
+    expect(followed?.error?.message).toBe('disk full');
   });
 
   it('attach rejects for a job the site does not know', async () => {

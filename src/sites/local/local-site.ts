@@ -108,6 +108,9 @@ export class LocalSite implements Site {
   /** Validates the spec, stages the inputs and starts the run script. */
   async submit(spec: JobSpec, options: SubmitOptions): Promise<SiteJobRef> {
     throwIfAborted(options.signal, 'submitting to the local site');
+    if (process.platform === 'win32') {
+      throw new ValidationError('local site', [{ path: 'process.platform', message: 'the local site needs a POSIX system (it runs /bin/sh)' }]);
+    }
     const { policy, runtime } = await this.#imagePolicy();
     const where = (url: string): LocalLocation | undefined => locate(url, (p) => resolve(p), (u) => fileURLToPath(u));
     const issues = checkSpec(spec, policy, { locate: where });
