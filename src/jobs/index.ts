@@ -26,5 +26,7 @@ export type { CancelOptions, JobControl, JobInit, WaitOptions } from './job.js';
 export { JobFailedError, UnknownJobError } from './errors.js';
 export { attachJob, followJob, submitJob } from './run.js';
 export type { AttachJobOptions, FollowedJob, FollowJobOptions, SubmitJobOptions } from './run.js';
+export { batchedWatcher, followStatus } from './follow-status.js';
+export type { BatchedWatcherOptions, FollowStatusOptions } from './follow-status.js';
 export { SiteWatcher, watcherFor } from './watcher.js';
 export type { PollOptions, WatchListener } from './watcher.js';

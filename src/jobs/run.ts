@@ -7,6 +7,7 @@ import type { JobOutcome, Site, SiteJobStatus } from '../sites/site.js';
 import { createJob, type CancelOptions, type Job, type JobControl } from './job.js';
 import type { JobSpec } from './spec.js';
 import { isTerminalState } from './state.js';
+import { followStatus, type FollowStatusOptions } from './follow-status.js';
 import { watcherFor, type PollOptions } from './watcher.js';
 
 /** Options of {@link submitJob}. */
@@ -22,6 +23,8 @@ export interface SubmitJobOptions {
   signal?: AbortSignal;
   /** Polling of the site, used when its watcher is made (the first job on the site). */
   poll?: PollOptions;
+  /** A job the site does not report for this long ends `lost`, in milliseconds. @default 300000 */
+  lostAfterMs?: number;
 }
 
 /** Options of {@link attachJob} and `Job.attach`. */
@@ -32,6 +35,8 @@ export interface AttachJobOptions {
   spec?: JobSpec;
   signal?: AbortSignal;
   poll?: PollOptions;
+  /** A job the site does not report for this long ends `lost`, in milliseconds. @default 300000 */
+  lostAfterMs?: number;
 }
 
 /**
@@ -82,7 +87,7 @@ export function submitJob(site: Site, spec: JobSpec, options: SubmitJobOptions =
       return;
     }
     control.bind(site.id, remoteId, 'submitted');
-    settle(site, control, remoteId, options.poll ? { spec, poll: options.poll } : { spec });
+    settle(site, control, remoteId, followOptions(spec, options));
     if (cancelRequested) {
       await cancelOnSite(site, remoteId, {}).catch((error: unknown) => control.error(asError(error)));
     }
@@ -111,10 +116,7 @@ export async function attachJob(site: Site, remoteId: string, options: AttachJob
   if (options.spec !== undefined) init.spec = options.spec;
   const { job, control } = createJob(init);
   control.bind(site.id, remoteId, 'attached');
-  const follow: FollowJobOptions = {};
-  if (options.spec !== undefined) follow.spec = options.spec;
-  if (options.poll !== undefined) follow.poll = options.poll;
-  settle(site, control, remoteId, follow, isTerminalState(status.state) ? status : undefined);
+  settle(site, control, remoteId, followOptions(options.spec, options), isTerminalState(status.state) ? status : undefined);
   return job;
 }
 
@@ -124,6 +126,10 @@ export interface FollowJobOptions {
   spec?: JobSpec;
   /** Polling of the site, used when its watcher is made. */
   poll?: PollOptions;
+  /** A job the site does not report for this long ends `lost`, in milliseconds. @default 300000 */
+  lostAfterMs?: number;
+  /** Stops following (resolves with `undefined`); never the job. */
+  signal?: AbortSignal;
 }
 
 /** What {@link followJob} resolves with. */
@@ -142,12 +148,13 @@ export interface FollowedJob {
 
 /**
  * The middle of a job's life on one site, for drivers (the `Network`):
- * watches `remoteId` through the site's watcher, feeds every non-terminal
- * state to `control`, and at a terminal state collects the outcome and
- * resolves with it, without ending the job, so the driver decides
- * (`control.finish(outcome, siteState, error)`, or fail over elsewhere).
- * It stops following, and resolves with `undefined`, if the job ends by
- * other means first. It never rejects.
+ * follows `remoteId` with {@link followStatus}, feeds every non-terminal
+ * state to `control` (and failed polls as non-fatal `error` events), and at a
+ * terminal state collects the outcome and resolves with it without ending
+ * the job, so the driver decides (`control.finish(outcome, siteState, error)`,
+ * or fail over elsewhere). A job the site stops reporting for `lostAfterMs`
+ * resolves as `lost` without collecting. Resolves with `undefined` when
+ * `signal` aborts. Never rejects.
  *
  * @example
  * ```ts
@@ -158,25 +165,30 @@ export interface FollowedJob {
  * if (followed) control.finish(followed.outcome, followed.siteState, followed.error);
  * ```
  */
-export function followJob(site: Site, control: JobControl, remoteId: string, options: FollowJobOptions = {}): Promise<FollowedJob | undefined> {
-  return new Promise((resolve) => {
-    const stop = watcherFor(site, options.poll).watch(remoteId, {
-      status: (status, seq) => {
-        if (control.ended) {
-          stop();
-          resolve(undefined);
-        } else if (!isTerminalState(status.state)) {
-          control.update({ state: status.state, siteState: status.siteState, seq });
-        } else {
-          stop();
-          void collect(site, remoteId, options.spec, status, control).then(resolve);
-        }
+export async function followJob(site: Site, control: JobControl, remoteId: string, options: FollowJobOptions = {}): Promise<FollowedJob | undefined> {
+  const follow: FollowStatusOptions = {
+    onError: (error) => control.error(error),
+  };
+  if (options.poll) follow.poll = options.poll;
+  if (options.lostAfterMs !== undefined) follow.lostAfterMs = options.lostAfterMs;
+  if (options.signal) follow.signal = options.signal;
+  let status: SiteJobStatus;
+  try {
+    status = await followStatus(
+      site,
+      remoteId,
+      (update, seq) => {
+        if (!isTerminalState(update.state)) control.update({ state: update.state, siteState: update.siteState, seq });
       },
-      error: (error) => {
-        if (!control.ended) control.error(error);
-      },
-    });
-  });
+      follow,
+    );
+  } catch {
+    return undefined; // aborted
+  }
+  if (status.state === 'lost') {
+    return { outcome: { state: 'lost', executors: [], outputs: [], systemLogs: [status.siteState] }, siteState: status.siteState };
+  }
+  return collect(site, remoteId, options.spec, status, control);
 }
 
 async function collect(site: Site, remoteId: string, spec: JobSpec | undefined, status: SiteJobStatus, control: JobControl): Promise<FollowedJob> {
@@ -205,6 +217,14 @@ function settle(site: Site, control: JobControl, remoteId: string, options: Foll
 async function cancelOnSite(site: Site, remoteId: string, options: CancelOptions): Promise<void> {
   await site.cancel(remoteId, options.signal ? { signal: options.signal } : {});
   watcherFor(site).refresh();
+}
+
+function followOptions(spec: JobSpec | undefined, options: { poll?: PollOptions; lostAfterMs?: number }): FollowJobOptions {
+  const follow: FollowJobOptions = {};
+  if (spec !== undefined) follow.spec = spec;
+  if (options.poll !== undefined) follow.poll = options.poll;
+  if (options.lostAfterMs !== undefined) follow.lostAfterMs = options.lostAfterMs;
+  return follow;
 }
 
 function asError(error: unknown): Error {

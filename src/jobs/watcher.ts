@@ -24,6 +24,8 @@ export interface WatchListener {
   status(status: SiteJobStatus, seq: number): void;
   /** The poll that should have reported the job failed; the watcher goes on. */
   error?(error: Error): void;
+  /** The poll answered, but not about this job. */
+  missing?(): void;
 }
 
 interface Entry {
@@ -171,7 +173,11 @@ export class SiteWatcher {
       for (const id of ids) {
         const status = statuses.get(id);
         const entry = this.#jobs.get(id);
-        if (!status || !entry) continue;
+        if (!entry) continue;
+        if (!status) {
+          for (const listener of [...entry.listeners]) safely(() => listener.missing?.());
+          continue;
+        }
         const key = `${status.state}\u0000${status.siteState}`;
         if (entry.last !== key) {
           entry.last = key;
