@@ -44,8 +44,9 @@ let controlOf: (job: Job) => JobControl;
 
 /**
  * The handle of one job. It is a typed event emitter (`state`, `log`,
- * `transfer`, `site`, `error`, `done`) and offers the same events as an async
- * iterable (`watch()`), a promise of the result (`wait()`), and `cancel()`.
+ * `transfer`, `site`, `error`, `done`) and an async iterable of the same
+ * events (`for await (const e of job)`, or `job.watch(options)`), with a
+ * promise of the result (`wait()`) and `cancel()`.
  *
  * A listener added to `state` or `done` late still hears the current state or
  * the end: it is called once, on the next microtask, with the latest such
@@ -174,6 +175,22 @@ export class Job extends EventEmitter<JobEventMap> {
     const initial: JobEvent[] = [this.#lastState];
     if (this.#doneEvent) initial.push(this.#doneEvent);
     return new JobEventStream(initial, (push) => this.#subscribeAll(push), options);
+  }
+
+  /**
+   * `for await (const event of job)` is `job.watch()` with its defaults.
+   */
+  [Symbol.asyncIterator](): JobEventStream {
+    return this.watch();
+  }
+
+  /** A short description for logs: ids, site and state. */
+  toJSON(): { id: string; siteId?: string; remoteId?: string; state: JobState; siteState?: string } {
+    const json: ReturnType<Job['toJSON']> = { id: this.id, state: this.state };
+    if (this.#siteId !== undefined) json.siteId = this.#siteId;
+    if (this.#remoteId !== undefined) json.remoteId = this.#remoteId;
+    if (this.siteState !== undefined) json.siteState = this.siteState;
+    return json;
   }
 
   /**

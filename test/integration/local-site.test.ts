@@ -215,6 +215,35 @@ describe('LocalSite', () => {
     await expect(Job.attach(second, '../../etc')).rejects.toBeInstanceOf(UnknownJobError);
   });
 
+  it('runs at most maxConcurrentJobs at once; the others wait, queued, for a slot', async () => {
+    const one = new LocalSite({ allowNoContainer: true, workDir: join(dir, 'one-slot'), maxConcurrentJobs: 1, killGraceMs: 200 });
+    const sleeper = submitJob(one, { executors: [{ image: 'a', command: ['sleep', '30'] }] }, POLL);
+    await new Promise<void>((resolve) => sleeper.on('state', (e) => e.state === 'running' && resolve()));
+    const next = submitJob(one, { executors: [{ image: 'a', command: ['true'] }] }, POLL);
+    await new Promise<void>((resolve) => next.on('site', () => resolve()));
+    const waiting = await one.poll([next.remoteId!]);
+    expect(waiting.get(next.remoteId!)).toMatchObject({ state: 'queued', siteState: 'waiting' });
+    await sleeper.cancel();
+    expect((await next.wait()).state).toBe('complete');
+    expect((await sleeper.wait()).state).toBe('canceled');
+    await one.close();
+  });
+
+  it('cancels a job still waiting for a slot without ever starting it', async () => {
+    const one = new LocalSite({ allowNoContainer: true, workDir: join(dir, 'one-slot-cancel'), maxConcurrentJobs: 1, killGraceMs: 200 });
+    const sleeper = submitJob(one, { executors: [{ image: 'a', command: ['sleep', '30'] }] }, POLL);
+    await new Promise<void>((resolve) => sleeper.on('state', (e) => e.state === 'running' && resolve()));
+    const work = await mkdtemp(join(dir, 'never-'));
+    const waiting = submitJob(one, { executors: [{ image: 'a', command: ['sh', '-c', `echo ran > ${join(work, 'ran')}`] }] }, POLL);
+    await new Promise<void>((resolve) => waiting.on('site', () => resolve()));
+    await waiting.cancel();
+    expect((await waiting.wait()).state).toBe('canceled');
+    await sleeper.cancel();
+    await sleeper.wait();
+    await expect(readFile(join(work, 'ran'))).rejects.toThrow(/ENOENT/);
+    await one.close();
+  });
+
   it('makes one job per idempotency key', async () => {
     const spec: JobSpec = { executors: [{ image: 'a', command: ['true'] }] };
     const a = await site.submit(spec, { idempotencyKey: 'same-key' });

@@ -177,6 +177,15 @@ describe('job.watch()', () => {
     expect((await job.wait()).state).toBe('complete');
   });
 
+  it('is what iterating the job itself gives', async () => {
+    const { job, control } = createJob({ id: 'iter' });
+    control.finish({ state: 'complete' });
+    const types: string[] = [];
+    for await (const e of job) types.push(e.type);
+    expect(types).toEqual(['state', 'done']);
+    expect(JSON.parse(JSON.stringify(job))).toEqual({ id: 'iter', state: 'complete' });
+  });
+
   it('removes its listeners when the loop breaks', async () => {
     const { job, control } = createJob();
     for await (const e of job.watch()) if (e.type === 'state') break;

@@ -5,8 +5,8 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ValidationError } from '../../errors.js';
@@ -52,6 +52,12 @@ export interface LocalSiteOptions {
   http?: Omit<HttpClientOptions, 'baseUrl'>;
   /** Time between SIGTERM and SIGKILL when a job is canceled, in milliseconds. @default 5000 */
   killGraceMs?: number;
+  /**
+   * Most jobs this site runs at once; later ones wait, `queued`, for a free
+   * slot. The limit is per `LocalSite` instance.
+   * @default os.availableParallelism()
+   */
+  maxConcurrentJobs?: number;
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
@@ -89,11 +95,21 @@ export class LocalSite implements Site {
   #runtime: Promise<ContainerRuntime | undefined> | undefined;
   readonly #listeners = new Set<(remoteId: string) => void>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #limit: number;
+  /** Jobs waiting for a slot, first come first served. */
+  readonly #pending: string[] = [];
+  /** Jobs this instance started that have not exited. */
+  readonly #running = new Set<string>();
+  #pumping = false;
 
   constructor(options: LocalSiteOptions = {}) {
     this.#options = options;
     this.id = options.id ?? 'local';
     this.workDir = resolve(options.workDir ?? join(tmpdir(), 'pulsar-network-local'));
+    this.#limit = options.maxConcurrentJobs ?? availableParallelism();
+    if (!Number.isInteger(this.#limit) || this.#limit < 1) {
+      throw new ValidationError('LocalSite options', [{ path: 'maxConcurrentJobs', message: 'must be a positive integer' }]);
+    }
   }
 
   /** Always answers; reports the container runtimes that work here. */
@@ -135,6 +151,7 @@ export class LocalSite implements Site {
         spec: redactSpec(spec),
         runtime: runtime ?? null,
         logFiles: steps.map((s) => ({ stdout: s.stdout, stderr: s.stderr })),
+        ownerPid: process.pid,
       };
       await writeFile(join(dir, JOB_FILES.record), `${JSON.stringify(record, null, 2)}\n`);
       await mkdir(join(this.workDir, 'keys'), { recursive: true });
@@ -146,17 +163,12 @@ export class LocalSite implements Site {
       await stageInputs(spec.inputs ?? [], staging);
       throwIfAborted(options.signal, 'submitting to the local site');
       await writeFile(join(dir, JOB_FILES.script), runScript(steps), { mode: 0o755 });
-      const canceled = await readFile(join(dir, JOB_FILES.cancel)).then(
-        () => true,
-        () => false,
-      );
-      if (!canceled) await this.#start(remoteId, dir);
     } catch (error) {
       await rm(dir, { recursive: true, force: true });
       await rm(keyFile, { force: true });
       throw error;
     }
-    this.#notify(remoteId);
+    this.#enqueue(remoteId);
     return { remoteId };
   }
 
@@ -246,15 +258,55 @@ export class LocalSite implements Site {
 
   async #status(remoteId: string): Promise<SiteJobStatus> {
     if (!ID.test(remoteId)) return { remoteId, state: 'lost', siteState: 'unknown-job' };
-    return readStatus(this.#dir(remoteId), remoteId);
+    const status = await readStatus(this.#dir(remoteId), remoteId);
+    // A job left waiting by an earlier instance (the caller restarted) is adopted.
+    if (status.siteState === 'waiting' && !this.#pending.includes(remoteId)) this.#enqueue(remoteId);
+    return status;
+  }
+
+  #enqueue(remoteId: string): void {
+    this.#pending.push(remoteId);
+    this.#notify(remoteId);
+    void this.#pump();
+  }
+
+  /** Starts waiting jobs while there are free slots. */
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (this.#running.size < this.#limit && this.#pending.length > 0) {
+        const remoteId = this.#pending.shift() as string;
+        const dir = this.#dir(remoteId);
+        if (!(await claim(join(dir, JOB_FILES.claim)))) continue; // started by another instance
+        if (await exists(join(dir, JOB_FILES.cancel))) {
+          this.#notify(remoteId);
+          continue;
+        }
+        try {
+          await this.#start(remoteId, dir);
+        } catch (error) {
+          await writeFile(join(dir, JOB_FILES.startFailed), error instanceof Error ? error.message : String(error)).catch(() => undefined);
+          this.#notify(remoteId);
+        }
+      }
+    } finally {
+      this.#pumping = false;
+    }
   }
 
   async #start(remoteId: string, dir: string): Promise<void> {
     const child = spawn('/bin/sh', [JOB_FILES.script], { cwd: dir, detached: true, stdio: 'ignore' });
     await once(child, 'spawn');
-    child.on('exit', () => this.#notify(remoteId));
+    this.#running.add(remoteId);
+    child.on('exit', () => {
+      this.#running.delete(remoteId);
+      this.#notify(remoteId);
+      void this.#pump();
+    });
     child.unref();
     await writeFile(join(dir, JOB_FILES.pid), String(child.pid));
+    this.#notify(remoteId);
   }
 
   #step(executor: JobSpec['executors'][number], i: number, dir: string, map: PathMap, runtime: ContainerRuntime | undefined): ScriptExecutor {
@@ -325,6 +377,23 @@ export class LocalSite implements Site {
       }
     }
   }
+}
+
+/** Creates `path` only if it does not exist: true for the one caller that made it. */
+async function claim(path: string): Promise<boolean> {
+  try {
+    await writeFile(path, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {

@@ -17,6 +17,10 @@ export const JOB_FILES = {
   script: 'run.sh',
   pid: 'pid',
   cancel: 'cancel-requested',
+  /** Created exclusively by the one site instance that starts the job. */
+  claim: 'claimed',
+  /** Why the run script could not be started. */
+  startFailed: 'start-failed',
   root: 'root',
 } as const;
 
@@ -32,6 +36,8 @@ export interface LocalJobRecord {
   runtime: ContainerRuntime | null;
   /** Host files that receive each executor's stdout and stderr. */
   logFiles: Array<{ stdout: string; stderr: string }>;
+  /** The process that staged the inputs. */
+  ownerPid: number;
 }
 
 /** Most bytes of an executor's stdout or stderr kept in its log. */
@@ -106,11 +112,15 @@ export function isAlive(pid: number): boolean {
  * | no `job.json` | `lost` (`unknown-job`) |
  * | `finished`, an executor failed without `ignore_error` | `executor_error` (`finished`) |
  * | `finished`, otherwise | `complete` (`finished`) |
+ * | `start-failed` | `system_error` (`failed-to-start`) |
  * | `cancel-requested`, script alive | `canceling` |
- * | `cancel-requested`, script gone | `canceled` |
+ * | `cancel-requested`, script gone or never started | `canceled` |
  * | `pid`, script alive | `running` |
  * | `pid`, script gone without `finished` | `system_error` (`vanished`) |
- * | none of these (inputs being staged) | `queued` (`staging`) |
+ * | `claimed` | `queued` (`starting`) |
+ * | `run.sh` | `queued` (`waiting` for a free slot) |
+ * | the staging process alive | `queued` (`staging`) |
+ * | otherwise | `system_error` (`staging-interrupted`) |
  */
 export async function readStatus(dir: string, remoteId: string): Promise<SiteJobStatus> {
   const record = await readRecord(dir);
@@ -121,11 +131,14 @@ export async function readStatus(dir: string, remoteId: string): Promise<SiteJob
     const failed = exitCodes.some((code, i) => code !== 0 && !record.spec.executors[i]?.ignore_error);
     return status(failed ? 'executor_error' : 'complete', 'finished');
   }
+  if (await exists(join(dir, JOB_FILES.startFailed))) return status('system_error', 'failed-to-start');
   const pid = await readPid(dir);
   const alive = pid !== undefined && isAlive(pid);
   if (await exists(join(dir, JOB_FILES.cancel))) return status(alive ? 'canceling' : 'canceled', alive ? 'canceling' : 'canceled');
   if (pid !== undefined) return status(alive ? 'running' : 'system_error', alive ? 'running' : 'vanished');
-  return status('queued', 'staging');
+  if (await exists(join(dir, JOB_FILES.claim))) return status('queued', 'starting');
+  if (await exists(join(dir, JOB_FILES.script))) return status('queued', 'waiting');
+  return isAlive(record.ownerPid) ? status('queued', 'staging') : status('system_error', 'staging-interrupted');
 }
 
 /** The last {@link LOG_TAIL_BYTES} of a file, as text; empty when it is missing. */
