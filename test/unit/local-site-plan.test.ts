@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { containerDirs, normalizeContainerPath, PathMap } from '../../src/sites/local/paths.js';
+import { imagePolicy, planExecutor } from '../../src/sites/local/plan.js';
 import { containerArgv, runScript, shellQuote } from '../../src/sites/local/script.js';
 import { checkSpec, locate } from '../../src/sites/local/validate.js';
 import type { JobSpec } from '../../src/index.js';
@@ -104,5 +105,31 @@ describe('local spec checks', () => {
     const spec: JobSpec = { inputs: [{ path: '/usr/x', content: 'x' }], executors: [{ image: 'a', command: ['x'] }] };
     expect(checkSpec(spec, { mode: 'ignore' }, where)[0]?.message).toMatch(/\/usr cannot be mapped/);
     expect(checkSpec(spec, { mode: 'container' }, where)).toEqual([]);
+  });
+});
+
+describe('image policy', () => {
+  it('uses a working runtime, else ignores images when allowed, else refuses saying why', () => {
+    expect(imagePolicy('auto', 'podman', false)).toEqual({ policy: { mode: 'container' }, runtime: 'podman' });
+    expect(imagePolicy('docker', undefined, true)).toEqual({ policy: { mode: 'ignore' } });
+    expect(imagePolicy(undefined, undefined, true)).toEqual({ policy: { mode: 'ignore' } });
+    const missing = imagePolicy('docker', undefined, false).policy;
+    expect(missing.mode === 'refuse' && missing.why).toMatch(/^the container runtime docker is not installed or does not answer; or set allowNoContainer/);
+    const none = imagePolicy(undefined, undefined, false).policy;
+    expect(none.mode === 'refuse' && none.why).toMatch(/set allowNoContainer: true/);
+  });
+
+  it('plans an executor without a container: paths mapped, default logs in the job directory', () => {
+    const map = new PathMap('/j/root', ['/data']);
+    const step = planExecutor({ image: 'x', command: ['cat', '/data/a'], env: { IN: '/data/a' }, stdin: '/data/in' }, 1, '/j', map, undefined);
+    expect(step).toMatchObject({ argv: ['cat', '/j/root/data/a'], env: { IN: '/j/root/data/a' }, cwd: '/j/root', stdin: '/j/root/data/in', stdout: '/j/logs/1.stdout', stderr: '/j/logs/1.stderr' });
+  });
+
+  it('plans an executor in a container: argv wrapped, paths left to the mounts', () => {
+    const map = new PathMap('/j/root', ['/data']);
+    const step = planExecutor({ image: 'alpine', command: ['cat', '/data/a'], workdir: '/data', stdout: '/data/o' }, 0, '/j', map, 'docker');
+    expect(step.argv).toEqual(['docker', 'run', '--rm', '-i', '-v', '/j/root/data:/data', '-w', '/data', 'alpine', 'cat', '/data/a']);
+    expect(step.cwd).toBeUndefined();
+    expect(step.stdout).toBe('/j/root/data/o');
   });
 });

@@ -2,10 +2,8 @@
  * `LocalSite`: the embedded site that runs jobs as local processes. Node-only.
  * @module
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,9 +19,11 @@ import { deliverOutputs } from './outputs.js';
 import { containerDirs, PathMap } from './paths.js';
 import { isAlive, JOB_FILES, type LocalJobRecord, readExecutorLogs, readPid, readRecord, readStatus } from './record.js';
 import { detectContainerRuntimes, isRuntimeAvailable } from './runtime.js';
-import { containerArgv, type ContainerRuntime, runScript, SCRIPT_FILES, type ScriptExecutor } from './script.js';
+import { Launcher } from './launcher.js';
+import { imagePolicy, planExecutor } from './plan.js';
+import { type ContainerRuntime, runScript } from './script.js';
 import { stageInputs } from './staging.js';
-import { checkSpec, type ImagePolicy, locate, type LocalLocation } from './validate.js';
+import { checkSpec, locate, type LocalLocation } from './validate.js';
 
 /** Options of a {@link LocalSite}. */
 export interface LocalSiteOptions {
@@ -95,21 +95,17 @@ export class LocalSite implements Site {
   #runtime: Promise<ContainerRuntime | undefined> | undefined;
   readonly #listeners = new Set<(remoteId: string) => void>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
-  readonly #limit: number;
-  /** Jobs waiting for a slot, first come first served. */
-  readonly #pending: string[] = [];
-  /** Jobs this instance started that have not exited. */
-  readonly #running = new Set<string>();
-  #pumping = false;
+  readonly #launcher: Launcher;
 
   constructor(options: LocalSiteOptions = {}) {
     this.#options = options;
     this.id = options.id ?? 'local';
     this.workDir = resolve(options.workDir ?? join(tmpdir(), 'pulsar-network-local'));
-    this.#limit = options.maxConcurrentJobs ?? availableParallelism();
-    if (!Number.isInteger(this.#limit) || this.#limit < 1) {
+    const limit = options.maxConcurrentJobs ?? availableParallelism();
+    if (!Number.isInteger(limit) || limit < 1) {
       throw new ValidationError('LocalSite options', [{ path: 'maxConcurrentJobs', message: 'must be a positive integer' }]);
     }
+    this.#launcher = new Launcher(limit, (id) => this.#dir(id), (id) => this.#notify(id));
   }
 
   /** Always answers; reports the container runtimes that work here. */
@@ -127,7 +123,8 @@ export class LocalSite implements Site {
     if (process.platform === 'win32') {
       throw new ValidationError('local site', [{ path: 'process.platform', message: 'the local site needs a POSIX system (it runs /bin/sh)' }]);
     }
-    const { policy, runtime } = await this.#imagePolicy();
+    const configured = this.#options.containerRuntime;
+    const { policy, runtime } = imagePolicy(configured, configured ? await this.#detectRuntime(configured) : undefined, this.#options.allowNoContainer === true);
     const where = (url: string): LocalLocation | undefined => locate(url, (p) => resolve(p), (u) => fileURLToPath(u));
     const issues = checkSpec(spec, policy, { locate: where });
     if (issues.length > 0) throw new ValidationError('job spec for the local site', issues);
@@ -142,7 +139,7 @@ export class LocalSite implements Site {
     try {
       for (const sub of ['logs', JOB_FILES.root]) await mkdir(join(dir, sub), { recursive: true });
       for (const containerDir of map.dirs) await mkdir(map.host(containerDir), { recursive: true });
-      const steps = spec.executors.map((executor, i) => this.#step(executor, i, dir, map, runtime));
+      const steps = spec.executors.map((executor, i) => planExecutor(executor, i, dir, map, runtime));
       const record: LocalJobRecord = {
         version: 1,
         id: remoteId,
@@ -168,7 +165,7 @@ export class LocalSite implements Site {
       await rm(keyFile, { force: true });
       throw error;
     }
-    this.#enqueue(remoteId);
+    this.#launcher.enqueue(remoteId);
     return { remoteId };
   }
 
@@ -260,104 +257,8 @@ export class LocalSite implements Site {
     if (!ID.test(remoteId)) return { remoteId, state: 'lost', siteState: 'unknown-job' };
     const status = await readStatus(this.#dir(remoteId), remoteId);
     // A job left waiting by an earlier instance (the caller restarted) is adopted.
-    if (status.siteState === 'waiting' && !this.#pending.includes(remoteId)) this.#enqueue(remoteId);
+    if (status.siteState === 'waiting' && !this.#launcher.isPending(remoteId)) this.#launcher.enqueue(remoteId);
     return status;
-  }
-
-  #enqueue(remoteId: string): void {
-    this.#pending.push(remoteId);
-    this.#notify(remoteId);
-    void this.#pump();
-  }
-
-  /** Starts waiting jobs while there are free slots. */
-  async #pump(): Promise<void> {
-    if (this.#pumping) return;
-    this.#pumping = true;
-    try {
-      while (this.#running.size < this.#limit && this.#pending.length > 0) {
-        const remoteId = this.#pending.shift() as string;
-        const dir = this.#dir(remoteId);
-        if (!(await claim(join(dir, JOB_FILES.claim)))) continue; // started by another instance
-        if (await exists(join(dir, JOB_FILES.cancel))) {
-          this.#notify(remoteId);
-          continue;
-        }
-        try {
-          await this.#start(remoteId, dir);
-        } catch (error) {
-          await writeFile(join(dir, JOB_FILES.startFailed), error instanceof Error ? error.message : String(error)).catch(() => undefined);
-          this.#notify(remoteId);
-        }
-      }
-    } finally {
-      this.#pumping = false;
-    }
-  }
-
-  async #start(remoteId: string, dir: string): Promise<void> {
-    const child = spawn('/bin/sh', [JOB_FILES.script], { cwd: dir, detached: true, stdio: 'ignore' });
-    await once(child, 'spawn');
-    this.#running.add(remoteId);
-    child.on('exit', () => {
-      this.#running.delete(remoteId);
-      this.#notify(remoteId);
-      void this.#pump();
-    });
-    child.unref();
-    await writeFile(join(dir, JOB_FILES.pid), String(child.pid));
-    this.#notify(remoteId);
-  }
-
-  #step(executor: JobSpec['executors'][number], i: number, dir: string, map: PathMap, runtime: ContainerRuntime | undefined): ScriptExecutor {
-    const env = executor.env ?? {};
-    const step: ScriptExecutor = {
-      executor,
-      argv: executor.command,
-      env: {},
-      stdout: executor.stdout ? map.host(executor.stdout) : join(dir, SCRIPT_FILES.stdout(i)),
-      stderr: executor.stderr ? map.host(executor.stderr) : join(dir, SCRIPT_FILES.stderr(i)),
-    };
-    if (executor.stdin) step.stdin = map.host(executor.stdin);
-    if (runtime) {
-      const call: Parameters<typeof containerArgv>[0] = {
-        runtime,
-        image: executor.image,
-        command: executor.command,
-        mounts: map.dirs.map((d) => [map.host(d), d] as const),
-        env,
-      };
-      if (executor.workdir) call.workdir = executor.workdir;
-      step.argv = containerArgv(call);
-    } else {
-      step.argv = executor.command.map((word) => map.rewrite(word));
-      step.cwd = executor.workdir ? map.host(executor.workdir) : map.root;
-      step.env = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, map.rewrite(v)]));
-    }
-    return step;
-  }
-
-  async #imagePolicy(): Promise<{ policy: ImagePolicy; runtime?: ContainerRuntime }> {
-    const configured = this.#options.containerRuntime;
-    const allow = this.#options.allowNoContainer === true;
-    const fallback = allow ? '' : '; or set allowNoContainer: true to run the command without its image';
-    if (configured) {
-      const runtime = await this.#detectRuntime(configured);
-      if (runtime) return { policy: { mode: 'container' }, runtime };
-      if (allow) return { policy: { mode: 'ignore' } };
-      const why =
-        configured === 'auto'
-          ? 'no container runtime (apptainer, singularity, podman, docker) works on this machine'
-          : `the container runtime ${configured} is not installed or does not answer`;
-      return { policy: { mode: 'refuse', why: `${why}${fallback}` } };
-    }
-    if (allow) return { policy: { mode: 'ignore' } };
-    return {
-      policy: {
-        mode: 'refuse',
-        why: 'the local site runs without containers unless configured: set allowNoContainer: true to ignore the image, or containerRuntime to an installed runtime (apptainer, singularity, podman, docker)',
-      },
-    };
   }
 
   #detectRuntime(configured: ContainerRuntime | 'auto'): Promise<ContainerRuntime | undefined> {
@@ -377,23 +278,6 @@ export class LocalSite implements Site {
       }
     }
   }
-}
-
-/** Creates `path` only if it does not exist: true for the one caller that made it. */
-async function claim(path: string): Promise<boolean> {
-  try {
-    await writeFile(path, String(process.pid), { flag: 'wx' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {

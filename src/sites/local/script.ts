@@ -6,7 +6,6 @@
  * @module
  */
 import type { JobExecutor } from '../../jobs/spec.js';
-import type { PathMap } from './paths.js';
 
 /** A container runtime the local site can run images with. */
 export type ContainerRuntime = 'docker' | 'podman' | 'apptainer' | 'singularity';
