@@ -71,6 +71,8 @@ export class Job extends EventEmitter<JobEventMap> {
   readonly spec: JobSpec | undefined;
   readonly #tracker: StateTracker;
   readonly #history: JobStateRecord[] = [];
+  /** The job's own streams (`watch()`), fed before listeners. */
+  readonly #taps = new Set<(event: JobEvent) => void>();
   #lastState: JobStateEvent;
   #stateEvents = 0;
   #siteId: string | undefined;
@@ -265,11 +267,25 @@ export class Job extends EventEmitter<JobEventMap> {
   }
 
   #subscribeAll(push: (event: JobEvent) => void): () => void {
-    const names: JobEventName[] = ['state', 'log', 'transfer', 'site', 'error', 'done'];
-    for (const name of names) super.on(name, push as never);
-    return () => {
-      for (const name of names) super.off(name, push as never);
-    };
+    this.#taps.add(push);
+    return () => this.#taps.delete(push);
+  }
+
+  /**
+   * Delivers an event: first to the job's own streams (so a listener that
+   * throws cannot starve them), then to listeners. A listener's exception
+   * does not disturb the job: it is thrown again on a later microtask, as
+   * `EventTarget` reports listener errors.
+   */
+  #emit<T extends JobEventName>(name: T, ...args: JobEventMap[T]): void {
+    for (const tap of [...this.#taps]) tap(args[0]);
+    try {
+      (this.emit as (event: string, payload: JobEvent) => boolean)(name, args[0]);
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
   }
 
   #replay<T extends JobEventName>(event: T, fn: Listener<T>, context: unknown, once: boolean): void {
@@ -296,7 +312,7 @@ export class Job extends EventEmitter<JobEventMap> {
     const record: JobStateRecord = { state: event.state, time: event.time };
     if (event.siteState !== undefined) record.siteState = event.siteState;
     this.#history.push(record);
-    this.emit('state', event);
+    this.#emit('state', event);
     return change;
   }
 
@@ -306,9 +322,9 @@ export class Job extends EventEmitter<JobEventMap> {
       bind: (siteId, remoteId, action = 'submitted', extra = {}) => {
         job.#siteId = siteId;
         job.#remoteId = remoteId;
-        job.emit('site', { type: 'site', jobId: job.id, time: Date.now(), action, siteId, remoteId, ...extra });
+        job.#emit('site', { type: 'site', jobId: job.id, time: Date.now(), action, siteId, remoteId, ...extra });
       },
-      site: (event) => job.emit('site', { type: 'site', jobId: job.id, time: Date.now(), ...event }),
+      site: (event) => job.#emit('site', { type: 'site', jobId: job.id, time: Date.now(), ...event }),
       update: (update) => {
         if (isTerminalState(update.state)) {
           job.#finish({ state: update.state }, update.siteState);
@@ -316,9 +332,9 @@ export class Job extends EventEmitter<JobEventMap> {
         }
         return job.#apply(update);
       },
-      transfer: (progress) => job.emit('transfer', { type: 'transfer', jobId: job.id, time: Date.now(), ...progress }),
-      log: (log) => job.emit('log', { type: 'log', jobId: job.id, time: Date.now(), ...log }),
-      error: (error, fatal = false) => job.emit('error', { type: 'error', jobId: job.id, time: Date.now(), error, fatal }),
+      transfer: (progress) => job.#emit('transfer', { type: 'transfer', jobId: job.id, time: Date.now(), ...progress }),
+      log: (log) => job.#emit('log', { type: 'log', jobId: job.id, time: Date.now(), ...log }),
+      error: (error, fatal = false) => job.#emit('error', { type: 'error', jobId: job.id, time: Date.now(), error, fatal }),
       finish: (outcome, siteState, error) => job.#finish(outcome, siteState, error),
       fail: (error, state = 'system_error') => job.#finish({ state, systemLogs: [error.message] }, undefined, error),
       get ended() {
@@ -329,14 +345,14 @@ export class Job extends EventEmitter<JobEventMap> {
 
   #finish(outcome: Partial<JobOutcome> & { state: JobState }, siteState?: string, error?: Error): void {
     if (this.#result) return;
-    if (error) this.emit('error', { type: 'error', jobId: this.id, time: Date.now(), error, fatal: true });
+    if (error) this.#emit('error', { type: 'error', jobId: this.id, time: Date.now(), error, fatal: true });
     const executors = outcome.executors ?? [];
     const system = outcome.systemLogs ?? [];
     executors.forEach((log, executor) => {
-      if (log.stdout) this.emit('log', { type: 'log', jobId: this.id, time: Date.now(), stream: 'stdout', executor, text: log.stdout });
-      if (log.stderr) this.emit('log', { type: 'log', jobId: this.id, time: Date.now(), stream: 'stderr', executor, text: log.stderr });
+      if (log.stdout) this.#emit('log', { type: 'log', jobId: this.id, time: Date.now(), stream: 'stdout', executor, text: log.stdout });
+      if (log.stderr) this.#emit('log', { type: 'log', jobId: this.id, time: Date.now(), stream: 'stderr', executor, text: log.stderr });
     });
-    for (const text of system) this.emit('log', { type: 'log', jobId: this.id, time: Date.now(), stream: 'system', text });
+    for (const text of system) this.#emit('log', { type: 'log', jobId: this.id, time: Date.now(), stream: 'system', text });
     const update: StateUpdate = { state: outcome.state };
     if (siteState !== undefined) update.siteState = siteState;
     this.#apply(update);
@@ -356,7 +372,7 @@ export class Job extends EventEmitter<JobEventMap> {
     this.#result = result;
     this.#doneEvent = { type: 'done', jobId: this.id, time: Date.now(), result };
     this.#resolveFinished(result);
-    this.emit('done', this.#doneEvent);
+    this.#emit('done', this.#doneEvent);
   }
 }
 

@@ -342,3 +342,31 @@ describe('submitJob over a Site', () => {
     await expect(attachJob(new FakeSite(), 'nope')).rejects.toThrow(/knows no job/);
   });
 });
+
+describe('a listener that throws', () => {
+  it('disturbs neither the job nor its watchers; its error is thrown again later', async () => {
+    const { job, control } = createJob();
+    const thrown: unknown[] = [];
+    const onUncaught = (error: unknown): void => {
+      thrown.push(error);
+    };
+    process.on('uncaughtException', onUncaught);
+    try {
+      job.on('done', () => {
+        throw new Error('listener bug');
+      });
+      const events: string[] = [];
+      const loop = (async () => {
+        for await (const e of job.watch()) events.push(e.type);
+      })();
+      control.finish({ state: 'complete' });
+      await loop;
+      expect(events).toEqual(['state', 'state', 'done']);
+      expect((await job.wait()).state).toBe('complete');
+      await new Promise((r) => setTimeout(r, 0));
+      expect(thrown).toEqual([new Error('listener bug')]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+  });
+});
