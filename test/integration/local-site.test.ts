@@ -161,6 +161,52 @@ describe('LocalSite', () => {
     }
   });
 
+  it('never writes a secret of an input URL into errors or job records', async () => {
+    const auth: Array<string | undefined> = [];
+    const server: Server = createServer((req, res) => {
+      auth.push(req.headers.authorization);
+      if (req.url?.startsWith('/ok')) res.writeHead(200).end('fine');
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const url = `http://user:hunter2@127.0.0.1:${port}/x?access_token=SECRET-TOKEN`;
+      const failed = await submitJob(site, { inputs: [{ path: '/data/x', url }], executors: [{ image: 'a', command: ['true'] }] }, POLL).wait();
+      expect(failed.state).toBe('system_error');
+      const shown = JSON.stringify({ message: failed.error?.message, json: (failed.error as TransferError).toJSON(), logs: failed.logs });
+      expect(shown).not.toContain('SECRET-TOKEN');
+      expect(shown).not.toContain('hunter2');
+      const ok = submitJob(site, { inputs: [{ path: '/data/x', url: url.replace('/x?', '/ok?') }], executors: [{ image: 'a', command: ['true'] }] }, POLL);
+      expect((await ok.wait()).state).toBe('complete');
+      const record = await readFile(join(site.workDir, 'jobs', ok.remoteId!, 'job.json'), 'utf8');
+      expect(record).toContain(`127.0.0.1:${port}/ok`);
+      expect(record).not.toContain('SECRET-TOKEN');
+      expect(record).not.toContain('hunter2');
+      expect(auth.at(-1)).toBe(`Basic ${Buffer.from('user:hunter2').toString('base64')}`);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('an aborted submission stops staging and ends the job canceled, leaving nothing behind', async () => {
+    const server: Server = createServer(() => undefined); // never answers
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const controller = new AbortController();
+      const job = submitJob(site, { inputs: [{ path: '/data/x', url: `http://127.0.0.1:${port}/slow` }], executors: [{ image: 'a', command: ['true'] }] }, { ...POLL, signal: controller.signal });
+      setTimeout(() => controller.abort(), 100);
+      const result = await job.wait();
+      expect(result.state).toBe('canceled');
+      expect(result.error?.name).toBe('AbortError');
+      expect(result.remoteId).toBeUndefined();
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   it('cancels a sleeping job by killing its process group', async () => {
     const work = await mkdtemp(join(dir, 'cancel-'));
     const job = submitJob(site, { executors: [{ image: 'a', command: ['sh', '-c', `sleep 30; echo late > ${join(work, 'late')}`] }] }, POLL);

@@ -59,9 +59,17 @@ async function stageInput(input: JobInput, ctx: StagingContext): Promise<void> {
       const { sizeBytes } = await copyFile(where.path, dest, (n) => report((bytesDone = n), info.size, false), ctx.signal);
       report(sizeBytes, info.size, true);
     } else if (where?.kind === 'http') {
-      const client = new HttpClient({ ...ctx.http, baseUrl: new URL('/', url) });
+      // fetch refuses URLs with credentials: they travel as basic auth instead.
+      const target = new URL(url);
+      const options: HttpClientOptions = { ...ctx.http, baseUrl: new URL('/', target) };
+      if (target.username || target.password) {
+        options.auth = { type: 'basic', username: decodeURIComponent(target.username), password: decodeURIComponent(target.password) };
+        target.username = '';
+        target.password = '';
+      }
+      const client = new HttpClient(options);
       await client.request({
-        url,
+        url: target,
         streaming: true,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         read: async (response, signal) => {
