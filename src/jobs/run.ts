@@ -43,12 +43,12 @@ export interface AttachJobOptions {
  * Submits a job to one site and returns its {@link Job} at once: listen to it
  * right away to see the inputs being staged. Submission errors (an invalid
  * spec, an unreachable site) end the job: a fatal `error` event, then
- * `system_error`, and `wait()` resolves with `result.error` set.
+ * `system_error`, and `wait()` resolves with `result.error` set. A
+ * `cancel()` before the site has answered takes effect as soon as it has.
  *
  * @example
  * ```ts
- * import { LocalSite } from 'pulsar-network/node';
- * import { submitJob } from 'pulsar-network';
+ * import { LocalSite, submitJob } from 'pulsar-network/node';
  *
  * const site = new LocalSite({ allowNoContainer: true });
  * const job = submitJob(site, {
@@ -83,7 +83,7 @@ export function submitJob(site: Site, spec: JobSpec, options: SubmitJobOptions =
       if (options.signal) submitOptions.signal = options.signal;
       remoteId = (await site.submit(spec, submitOptions)).remoteId;
     } catch (error) {
-      control.fail(asError(error), options.signal?.aborted ? 'canceled' : 'system_error');
+      control.fail(asError(error), options.signal?.aborted || cancelRequested ? 'canceled' : 'system_error');
       return;
     }
     control.bind(site.id, remoteId, 'submitted');
