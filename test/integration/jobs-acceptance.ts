@@ -3,7 +3,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { JobSpec } from '../../src/index.js';
+import { expect } from 'vitest';
+import { STATE_RANK, type JobResult, type JobSpec, type JobState } from '../../src/index.js';
 
 export const WORDS = 'banana\napple\ncherry\n';
 export const GREETING = 'hello ';
@@ -45,4 +46,12 @@ export function failingSpec(): JobSpec {
       { image: 'alpine:3', command: ['sh', '-c', 'echo second fails >&2; exit 2'] },
     ],
   };
+}
+
+/** Acceptance 2: the recorded states rise strictly, from `first` to `last`. */
+export function expectMonotonic(result: JobResult, first: JobState, last: JobState): void {
+  const states = result.history.map((h) => h.state);
+  expect(states[0]).toBe(first);
+  expect(states.at(-1)).toBe(last);
+  for (let i = 1; i < states.length; i++) expect(STATE_RANK[states[i]!]).toBeGreaterThan(STATE_RANK[states[i - 1]!]);
 }

@@ -8,16 +8,14 @@ import { createHash } from 'node:crypto';
 import {
   Job,
   LocalSite,
-  STATE_RANK,
   submitJob,
   TransferError,
   UnknownJobError,
   ValidationError,
   type JobEvent,
-  type JobResult,
   type JobSpec,
 } from '../../src/node.js';
-import { acceptanceSpec, EXPECTED, failingSpec } from './jobs-acceptance.js';
+import { acceptanceSpec, EXPECTED, expectMonotonic, failingSpec } from './jobs-acceptance.js';
 
 const POLL = { poll: { minIntervalMs: 50, maxIntervalMs: 200 } };
 let dir: string;
@@ -46,13 +44,6 @@ async function livingMembersOfGroup(pgid: number): Promise<number[]> {
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-function expectMonotonic(result: JobResult, first: string, last: string): void {
-  const states = result.history.map((h) => h.state);
-  expect(states[0]).toBe(first);
-  expect(states.at(-1)).toBe(last);
-  for (let i = 1; i < states.length; i++) expect(STATE_RANK[states[i]!]).toBeGreaterThan(STATE_RANK[states[i - 1]!]);
 }
 
 describe('LocalSite', () => {

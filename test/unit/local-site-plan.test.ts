@@ -93,6 +93,10 @@ describe('local spec checks', () => {
     ]);
   });
 
+  it('refuses what is not an object', () => {
+    expect(checkSpec(null as unknown as JobSpec, { mode: 'ignore' }, where)).toEqual([{ path: '$', message: 'a job spec must be an object (a TES task)' }]);
+  });
+
   it('refuses images under a refusing policy, at each executor', () => {
     const issues = checkSpec({ executors: [{ image: 'a', command: ['x'] }, { image: 'b', command: ['y'] }] }, { mode: 'refuse', why: 'no runtime' }, where);
     expect(issues).toEqual([

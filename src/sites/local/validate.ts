@@ -36,6 +36,7 @@ export function checkSpec(
   const issue = (path: string, message: string): void => {
     issues.push({ path, message });
   };
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return [{ path: '$', message: 'a job spec must be an object (a TES task)' }];
   const absolute = (value: unknown, path: string): void => {
     if (value === undefined) return;
     if (typeof value !== 'string' || normalizeContainerPath(value) === undefined) {
