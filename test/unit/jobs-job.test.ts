@@ -370,3 +370,24 @@ describe('a listener that throws', () => {
     }
   });
 });
+
+describe('types', () => {
+  it('narrow listeners and watched events by name and type (checked by tsc)', async () => {
+    const { job, control } = createJob();
+    job.on('state', (e) => {
+      const state: JobStateEvent['state'] = e.state;
+      expect(state).toBeTypeOf('string');
+    });
+    job.on('done', (e) => expect(e.result.exitCodes).toEqual([]));
+    // @ts-expect-error: no such event
+    job.on('finished', () => undefined);
+    // @ts-expect-error: a state listener gets a state event, not a string
+    job.on('state', (e: string) => e);
+    control.finish({ state: 'complete' });
+    for await (const e of job) {
+      if (e.type === 'done') expect(e.result.ok).toBe(true);
+      // @ts-expect-error: only done events carry a result
+      else void e.result;
+    }
+  });
+});
