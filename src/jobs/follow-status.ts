@@ -23,6 +23,8 @@ export interface FollowStatusOptions {
   now?: () => number;
   /** Hears each failed poll (the following goes on). */
   onError?: (error: Error) => void;
+  /** Whether someone waits for this job: see `WatchListener.keepAlive`. @default () => true */
+  keepAlive?: () => boolean;
 }
 
 /**
@@ -91,13 +93,14 @@ export function followStatus(
         silent(error.message);
       },
       missing: () => silent('the site does not report the job'),
+      ...(options.keepAlive ? { keepAlive: options.keepAlive } : {}),
     });
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
 /** Options of {@link batchedWatcher}. */
-export type BatchedWatcherOptions = Omit<FollowStatusOptions, 'signal' | 'onError'>;
+export type BatchedWatcherOptions = Omit<FollowStatusOptions, 'signal' | 'onError' | 'keepAlive'>;
 
 /**
  * A watcher for a `Network` (its `AttemptWatcher` seam) that follows every

@@ -73,6 +73,9 @@ export class Job extends EventEmitter<JobEventMap> {
   readonly #history: JobStateRecord[] = [];
   /** The job's own streams (`watch()`), fed before listeners. */
   readonly #taps = new Set<(event: JobEvent) => void>();
+  /** Pending `wait()` calls. */
+  #waiters = 0;
+  #onInterest: (() => void) | undefined;
   #lastState: JobStateEvent;
   #stateEvents = 0;
   #siteId: string | undefined;
@@ -149,6 +152,7 @@ export class Job extends EventEmitter<JobEventMap> {
   override on<T extends JobEventName>(event: T, fn: Listener<T>, context?: unknown): this {
     super.on(event, fn as never, context);
     this.#replay(event, fn, context, false);
+    this.#onInterest?.();
     return this;
   }
 
@@ -159,6 +163,7 @@ export class Job extends EventEmitter<JobEventMap> {
   override once<T extends JobEventName>(event: T, fn: Listener<T>, context?: unknown): this {
     super.once(event, fn as never, context);
     this.#replay(event, fn, context, true);
+    this.#onInterest?.();
     return this;
   }
 
@@ -208,13 +213,19 @@ export class Job extends EventEmitter<JobEventMap> {
   wait(options: WaitOptions = {}): Promise<JobResult> {
     const { signal } = options;
     if (this.#result) return Promise.resolve(this.#result);
-    if (!signal) return this.#finished;
-    if (signal.aborted) return Promise.reject(new AbortError('waiting for the job', { cause: signal.reason }));
+    if (signal?.aborted) return Promise.reject(new AbortError('waiting for the job', { cause: signal.reason }));
+    this.#waiters++;
+    this.#onInterest?.();
     return new Promise((resolve, reject) => {
-      const onAbort = (): void => reject(new AbortError('waiting for the job', { cause: signal.reason }));
-      signal.addEventListener('abort', onAbort, { once: true });
+      const onAbort = (): void => {
+        this.#waiters--;
+        reject(new AbortError('waiting for the job', { cause: signal?.reason }));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       void this.#finished.then((result) => {
-        signal.removeEventListener('abort', onAbort);
+        if (signal?.aborted) return;
+        signal?.removeEventListener('abort', onAbort);
+        this.#waiters--;
         resolve(result);
       });
     });
@@ -268,7 +279,13 @@ export class Job extends EventEmitter<JobEventMap> {
 
   #subscribeAll(push: (event: JobEvent) => void): () => void {
     this.#taps.add(push);
+    this.#onInterest?.();
     return () => this.#taps.delete(push);
+  }
+
+  /** True while someone waits for news: a `wait()`, a `watch()` stream, or a listener. */
+  get #interested(): boolean {
+    return this.#waiters > 0 || this.#taps.size > 0 || this.eventNames().length > 0;
   }
 
   /**
@@ -340,6 +357,12 @@ export class Job extends EventEmitter<JobEventMap> {
       get ended() {
         return job.#result !== undefined;
       },
+      get interested() {
+        return job.#interested;
+      },
+      onInterest: (callback) => {
+        job.#onInterest = callback;
+      },
     });
   }
 
@@ -399,6 +422,14 @@ export interface JobControl {
   readonly job: Job;
   /** True once the job has ended. */
   readonly ended: boolean;
+  /**
+   * True while someone waits for news of the job (a pending `wait()`, a
+   * `watch()` stream, or an event listener). Drivers keep a process alive
+   * for the job only then.
+   */
+  readonly interested: boolean;
+  /** Called when interest may have begun (a listener, a wait, a watch). */
+  onInterest(callback: () => void): void;
   /** Records the site and its id for the job, and emits a `site` event. */
   bind(siteId: string, remoteId: string, action?: JobSiteEvent['action'], extra?: Pick<JobSiteEvent, 'reason' | 'detail'>): void;
   /** Emits a `site` event (`chosen`, `failover`) without binding. */

@@ -168,7 +168,9 @@ export interface FollowedJob {
 export async function followJob(site: Site, control: JobControl, remoteId: string, options: FollowJobOptions = {}): Promise<FollowedJob | undefined> {
   const follow: FollowStatusOptions = {
     onError: (error) => control.error(error),
+    keepAlive: () => control.interested,
   };
+  control.onInterest(() => watcherFor(site).touch());
   if (options.poll) follow.poll = options.poll;
   if (options.lostAfterMs !== undefined) follow.lostAfterMs = options.lostAfterMs;
   if (options.signal) follow.signal = options.signal;

@@ -26,6 +26,12 @@ export interface WatchListener {
   error?(error: Error): void;
   /** The poll answered, but not about this job. */
   missing?(): void;
+  /**
+   * Whether someone waits for news of this job. While no watched job says
+   * so, the watcher's timer does not keep a Node.js or Deno process alive.
+   * Absent means yes.
+   */
+  keepAlive?(): boolean;
 }
 
 interface Entry {
@@ -149,6 +155,23 @@ export class SiteWatcher {
     const delay = delayMs ?? Math.max(0, Math.round(this.#interval * spread));
     this.#dueAt = Date.now() + delay;
     this.#timer = setTimeout(() => void this.#tick(), delay);
+    this.touch();
+  }
+
+  /**
+   * Re-reads whether a watched job wants the process kept alive (see
+   * {@link WatchListener.keepAlive}) and refs or unrefs the pending timer.
+   */
+  touch(): void {
+    const timer = this.#timer as unknown;
+    if (timer === undefined) return;
+    const keep = [...this.#jobs.values()].some((entry) => [...entry.listeners].some((l) => l.keepAlive?.() ?? true));
+    if (typeof timer === 'object' && timer !== null && 'ref' in timer && 'unref' in timer) {
+      (timer as { ref(): void; unref(): void })[keep ? 'ref' : 'unref']();
+    } else if (typeof timer === 'number') {
+      const deno = (globalThis as { Deno?: { refTimer?(id: number): void; unrefTimer?(id: number): void } }).Deno;
+      (keep ? deno?.refTimer : deno?.unrefTimer)?.(timer);
+    }
   }
 
   #cancelTimer(): void {
