@@ -337,6 +337,7 @@ export class Job extends EventEmitter<JobEventMap> {
     controlOf = (job: Job): JobControl => ({
       job,
       bind: (siteId, remoteId, action = 'submitted', extra = {}) => {
+        if (siteId !== job.#siteId || remoteId !== job.#remoteId) job.#tracker.resetSequence();
         job.#siteId = siteId;
         job.#remoteId = remoteId;
         job.#emit('site', { type: 'site', jobId: job.id, time: Date.now(), action, siteId, remoteId, ...extra });
@@ -430,7 +431,12 @@ export interface JobControl {
   readonly interested: boolean;
   /** Called when interest may have begun (a listener, a wait, a watch). */
   onInterest(callback: () => void): void;
-  /** Records the site and its id for the job, and emits a `site` event. */
+  /**
+   * Records the site and its id for the job, and emits a `site` event. A new
+   * site or id (a failover) starts the `seq` of state updates over; the state
+   * itself still only moves forward, so a job that was `running` elsewhere
+   * stays `running` until the new site reports more.
+   */
   bind(siteId: string, remoteId: string, action?: JobSiteEvent['action'], extra?: Pick<JobSiteEvent, 'reason' | 'detail'>): void;
   /** Emits a `site` event (`chosen`, `failover`) without binding. */
   site(event: Omit<JobSiteEvent, 'type' | 'jobId' | 'time'>): void;

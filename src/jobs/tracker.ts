@@ -101,6 +101,15 @@ export class StateTracker {
     return 'backwards';
   }
 
+  /**
+   * Forgets the last `seq`: the next updates come from a new source (another
+   * site after a failover) whose counter starts over. States still only move
+   * forward.
+   */
+  resetSequence(): void {
+    this.#seq = Number.NEGATIVE_INFINITY;
+  }
+
   /** Applies the update; returns the change, or `undefined` when it was dropped. */
   offer(update: StateUpdate): StateChange | undefined {
     const reason = this.check(update);

@@ -65,6 +65,17 @@ describe('Job events', () => {
     expect(job.state).toBe('executor_error');
   });
 
+  it('takes the updates of a new site after a failover, whatever its poll counter', () => {
+    const { job, control } = createJob();
+    control.bind('a', 'a-1');
+    control.update({ state: 'initializing', seq: 500 });
+    control.site({ action: 'failover', siteId: 'a', reason: 'site a lost the job' });
+    control.bind('b', 'b-1');
+    control.update({ state: 'running', seq: 1 });
+    expect(job.state).toBe('running');
+    expect(job.siteId).toBe('b');
+  });
+
   it('gives a late state listener the current state at once, exactly once', async () => {
     const { job, control } = createJob();
     control.update({ state: 'running' });

@@ -36,6 +36,15 @@ describe('StateTracker', () => {
     expect(tracker.offer({ state: 'complete', seq: 6 })).toBeDefined();
   });
 
+  it('accepts a new source after resetSequence, still only forwards', () => {
+    const tracker = new StateTracker('queued');
+    tracker.offer({ state: 'initializing', seq: 40 });
+    tracker.resetSequence();
+    expect(tracker.offer({ state: 'queued', seq: 1 })).toBeUndefined();
+    expect(tracker.dropped.backwards).toBe(1);
+    expect(tracker.offer({ state: 'running', seq: 2 })).toBeDefined();
+  });
+
   it('never leaves a terminal state', () => {
     for (const terminal of TERMINAL_STATES) {
       const tracker = new StateTracker('running');
