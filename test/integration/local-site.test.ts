@@ -304,6 +304,24 @@ describe('LocalSite', () => {
     expect(result.remoteId).toBeUndefined();
   });
 
+  it('delivers the files matching an output pattern below url, without path_prefix', async () => {
+    const work = await mkdtemp(join(dir, 'glob-'));
+    const result = await submitJob(
+      site,
+      {
+        outputs: [{ path: '/data/run-*/*.csv', path_prefix: '/data', url: join(work, 'csv') }],
+        executors: [{ image: 'a', command: ['sh', '-c', 'mkdir -p /data/run-1 /data/run-2 && echo a > /data/run-1/a.csv && echo b > /data/run-2/b.csv && echo x > /data/run-2/skip.txt'] }],
+      },
+      POLL,
+    ).wait();
+    expect(result.state).toBe('complete');
+    expect(result.outputs.map((o) => [o.path, o.url])).toEqual([
+      ['/data/run-1/a.csv', join(work, 'csv', 'run-1', 'a.csv')],
+      ['/data/run-2/b.csv', join(work, 'csv', 'run-2', 'b.csv')],
+    ]);
+    expect(await readFile(join(work, 'csv', 'run-2', 'b.csv'), 'utf8')).toBe('b\n');
+  });
+
   it('copies a directory input and delivers a directory output file by file', async () => {
     const work = await mkdtemp(join(dir, 'tree-'));
     await writeFile(join(work, 'a.txt'), 'A');

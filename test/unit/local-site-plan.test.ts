@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { containerDirs, normalizeContainerPath, PathMap } from '../../src/sites/local/paths.js';
+import { segmentRegExp } from '../../src/sites/local/glob.js';
+import { containerDirs, hasWildcard, normalizeContainerPath, PathMap, wildcardFreeDir } from '../../src/sites/local/paths.js';
 import { imagePolicy, planExecutor } from '../../src/sites/local/plan.js';
 import { containerArgv, runScript, shellQuote } from '../../src/sites/local/script.js';
 import { checkSpec, locate } from '../../src/sites/local/validate.js';
@@ -135,5 +136,37 @@ describe('image policy', () => {
     expect(step.argv).toEqual(['docker', 'run', '--rm', '-i', '-v', '/j/root/data:/data', '-w', '/data', 'alpine', 'cat', '/data/a']);
     expect(step.cwd).toBeUndefined();
     expect(step.stdout).toBe('/j/root/data/o');
+  });
+});
+
+describe('output wildcards (TES 1.1)', () => {
+  it('matches POSIX patterns segment by segment, hiding dot files from a leading wildcard', () => {
+    expect(segmentRegExp('*.txt').test('a.txt')).toBe(true);
+    expect(segmentRegExp('*.txt').test('.hidden.txt')).toBe(false);
+    expect(segmentRegExp('.*').test('.hidden')).toBe(true);
+    expect(segmentRegExp('part-?.csv').test('part-1.csv')).toBe(true);
+    expect(segmentRegExp('part-?.csv').test('part-10.csv')).toBe(false);
+    expect(segmentRegExp('[ab]x').test('bx')).toBe(true);
+    expect(segmentRegExp('[!ab]x').test('bx')).toBe(false);
+    expect(segmentRegExp('[!ab]x').test('cx')).toBe(true);
+    expect(segmentRegExp('a+b(1).txt').test('a+b(1).txt')).toBe(true);
+  });
+
+  it('maps the wildcard-free directory of a pattern', () => {
+    expect(hasWildcard('/data/out/*.txt')).toBe(true);
+    expect(wildcardFreeDir('/data/out/*.txt')).toBe('/data/out');
+    expect(wildcardFreeDir('/data/run-*/x.txt')).toBe('/data');
+    const spec: JobSpec = { outputs: [{ path: '/data/run-*/x.txt', path_prefix: '/data', url: '/tmp/o' }], executors: [{ image: 'a', command: ['x'] }] };
+    expect(containerDirs(spec)).toEqual(['/data']);
+  });
+
+  it('requires a path_prefix that leads the pattern', () => {
+    const spec = (path_prefix?: string): JobSpec => ({
+      outputs: [{ path: '/data/out/*.txt', url: '/tmp/o', ...(path_prefix === undefined ? {} : { path_prefix }) }],
+      executors: [{ image: 'a', command: ['x'] }],
+    });
+    expect(checkSpec(spec('/data/out'), { mode: 'ignore' }, where)).toEqual([]);
+    expect(checkSpec(spec(), { mode: 'ignore' }, where).map((i) => i.path)).toEqual(['$.outputs[0].path_prefix']);
+    expect(checkSpec(spec('/other'), { mode: 'ignore' }, where)[0]?.message).toMatch(/leading part of path/);
   });
 });

@@ -20,6 +20,19 @@ export function normalizeContainerPath(path: string): string | undefined {
   return `/${parts.join('/')}`;
 }
 
+/** True when a path holds a wildcard (`*`, `?` or a bracket expression). */
+export function hasWildcard(path: string): boolean {
+  return /[*?[]/.test(path);
+}
+
+/** The longest leading directory of `path` without wildcards (`/data/out/*.txt` → `/data/out`). */
+export function wildcardFreeDir(path: string): string {
+  const parts = path.split('/');
+  const i = parts.findIndex((part) => hasWildcard(part));
+  const dir = parts.slice(0, i === -1 ? parts.length - 1 : i).join('/');
+  return dir === '' ? '/' : dir;
+}
+
 function dirname(path: string): string {
   const i = path.lastIndexOf('/');
   return i <= 0 ? '/' : path.slice(0, i);
@@ -37,7 +50,10 @@ export function containerDirs(spec: JobSpec): string[] {
     if (normal) dirs.add(isDir ? normal : dirname(normal));
   };
   for (const input of spec.inputs ?? []) add(input.path, input.type === 'DIRECTORY');
-  for (const output of spec.outputs ?? []) add(output.path, output.type === 'DIRECTORY');
+  for (const output of spec.outputs ?? []) {
+    if (typeof output.path === 'string' && hasWildcard(output.path)) add(wildcardFreeDir(output.path), true);
+    else add(output.path, output.type === 'DIRECTORY');
+  }
   for (const volume of spec.volumes ?? []) add(volume, true);
   for (const executor of spec.executors ?? []) {
     add(executor.workdir, true);

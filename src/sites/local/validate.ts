@@ -4,7 +4,7 @@
  */
 import type { ValidationIssue } from '../../errors.js';
 import type { JobSpec } from '../../jobs/spec.js';
-import { containerDirs, isSystemDir, normalizeContainerPath } from './paths.js';
+import { containerDirs, hasWildcard, isSystemDir, normalizeContainerPath } from './paths.js';
 import { ENV_NAME } from './script.js';
 
 /** How the site will treat executor images. */
@@ -76,6 +76,11 @@ export function checkSpec(
     if (typeof output.path !== 'string') issue(`${at}.path`, 'is required');
     if (typeof output.url !== 'string' || output.url === '') issue(`${at}.url`, 'is required');
     else if (where.locate(output.url)?.kind !== 'file') issue(`${at}.url`, 'the local site delivers outputs to file:// URLs and local paths only');
+    if (typeof output.path === 'string' && hasWildcard(output.path)) {
+      const prefix = output.path_prefix === undefined ? undefined : normalizeContainerPath(output.path_prefix);
+      if (prefix === undefined) issue(`${at}.path_prefix`, 'is required, as an absolute container path, when path has wildcards');
+      else if (!output.path.startsWith(prefix === '/' ? '/' : `${prefix}/`)) issue(`${at}.path_prefix`, `must be a leading part of path (${output.path})`);
+    }
   });
   (spec.volumes ?? []).forEach((volume, i) => absolute(volume, `$.volumes[${i}]`));
   if (issues.length === 0 && policy.mode === 'ignore') {
