@@ -387,7 +387,7 @@ export class Job extends EventEmitter<JobEventMap> {
       exitCodes: executors.map((e) => e.exitCode),
       outputs: outcome.outputs ?? [],
       logs: { executors, system },
-      history: this.#history,
+      history: [...this.#history],
     };
     if (this.#siteId !== undefined) result.siteId = this.#siteId;
     if (this.#remoteId !== undefined) result.remoteId = this.#remoteId;
