@@ -61,6 +61,8 @@ export interface LocalSiteOptions {
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+/** How long a probe reuses what it found of the container runtimes. */
+const DETECTION_TTL_MS = 5 * 60_000;
 
 /**
  * The embedded default site: runs a job's executors in order as local
@@ -96,6 +98,8 @@ export class LocalSite implements Site {
   readonly #listeners = new Set<(remoteId: string) => void>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #launcher: Launcher;
+  /** Runtimes found by the last probe: probes come often, runtimes change rarely. */
+  #detected: { at: number; runtimes: Promise<ContainerRuntime[]> } | undefined;
 
   constructor(options: LocalSiteOptions = {}) {
     this.#options = options;
@@ -108,11 +112,14 @@ export class LocalSite implements Site {
     this.#launcher = new Launcher(limit, (id) => this.#dir(id), (id) => this.#notify(id));
   }
 
-  /** Always answers; reports the container runtimes that work here. */
+  /** Always answers; reports the container runtimes that work here (checked at most every 5 minutes). */
   async probe(options: SiteCallOptions = {}): Promise<SiteProbe> {
     throwIfAborted(options.signal, 'probing the local site');
     const started = Date.now();
-    const containerRuntimes = await detectContainerRuntimes();
+    if (!this.#detected || Date.now() - this.#detected.at > DETECTION_TTL_MS) {
+      this.#detected = { at: Date.now(), runtimes: detectContainerRuntimes() };
+    }
+    const containerRuntimes = [...(await this.#detected.runtimes)];
     await mkdir(this.workDir, { recursive: true });
     return { ok: true, latencyMs: Date.now() - started, version: `node ${process.version}`, containerRuntimes };
   }
