@@ -281,6 +281,22 @@ describe('LocalSite', () => {
     await one.close();
   });
 
+  it('resolves relative input and output paths against the working directory at submission', async () => {
+    const work = await mkdtemp(join(dir, 'relative-'));
+    await writeFile(join(work, 'in.txt'), 'relative\n');
+    const before = process.cwd();
+    process.chdir(work);
+    let job;
+    try {
+      job = submitJob(site, { inputs: [{ path: '/data/in.txt', url: 'in.txt' }], outputs: [{ path: '/data/in.txt', url: 'sub/out.txt' }], executors: [{ image: 'a', command: ['sleep', '0.2'] }] }, POLL);
+      await new Promise<void>((resolve) => job!.on('site', () => resolve()));
+    } finally {
+      process.chdir(before);
+    }
+    expect((await job.wait()).state).toBe('complete');
+    expect(await readFile(join(work, 'sub', 'out.txt'), 'utf8')).toBe('relative\n');
+  });
+
   it('makes one job per idempotency key', async () => {
     const spec: JobSpec = { executors: [{ image: 'a', command: ['true'] }] };
     const a = await site.submit(spec, { idempotencyKey: 'same-key' });

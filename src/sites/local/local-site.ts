@@ -18,9 +18,9 @@ import type { JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, Site
 import { deliverOutputs } from './outputs.js';
 import { containerDirs, PathMap } from './paths.js';
 import { isAlive, JOB_FILES, type LocalJobRecord, readExecutorLogs, readPid, readRecord, readStatus } from './record.js';
-import { detectContainerRuntimes, isRuntimeAvailable } from './runtime.js';
 import { Launcher } from './launcher.js';
 import { imagePolicy, planExecutor } from './plan.js';
+import { detectContainerRuntimes, isRuntimeAvailable } from './runtime.js';
 import { type ContainerRuntime, runScript } from './script.js';
 import { stageInputs } from './staging.js';
 import { checkSpec, locate, type LocalLocation } from './validate.js';
@@ -152,7 +152,7 @@ export class LocalSite implements Site {
         id: remoteId,
         idempotencyKey: options.idempotencyKey,
         createdAt: new Date().toISOString(),
-        spec: redactSpec(spec),
+        spec: recordedSpec(spec),
         runtime: runtime ?? null,
         logFiles: steps.map((s) => ({ stdout: s.stdout, stderr: s.stderr })),
         ownerPid: process.pid,
@@ -295,7 +295,19 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-function redactSpec(spec: JobSpec): JobSpec {
-  const inputs = spec.inputs?.map((input) => (input.url && /^https?:/i.test(input.url) ? { ...input, url: redactUrl(input.url) } : input));
-  return inputs ? { ...spec, inputs } : { ...spec };
+/**
+ * The spec as the job record keeps it: secrets of input URLs redacted, and
+ * relative output paths made absolute (a later process may have another
+ * working directory).
+ */
+function recordedSpec(spec: JobSpec): JobSpec {
+  const recorded: JobSpec = { ...spec };
+  if (spec.inputs) recorded.inputs = spec.inputs.map((input) => (input.url && /^https?:/i.test(input.url) ? { ...input, url: redactUrl(input.url) } : input));
+  if (spec.outputs) {
+    recorded.outputs = spec.outputs.map((output) => {
+      const where = locate(output.url, (p) => resolve(p), (u) => fileURLToPath(u));
+      return where?.kind === 'file' ? { ...output, url: where.path } : output;
+    });
+  }
+  return recorded;
 }
