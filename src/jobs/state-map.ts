@@ -88,3 +88,21 @@ export function fromTesState(state: string | undefined | null): JobState {
 export function fromPulsarStatus(status: string | undefined | null): JobState {
   return status != null && Object.hasOwn(PULSAR_STATUS_MAP, status) ? PULSAR_STATUS_MAP[status as PulsarStatus] : 'unknown';
 }
+
+/**
+ * The state of a job whose executors all ran or stopped: `executor_error`
+ * when an executor exited non-zero without `ignore_error`, else `complete`.
+ * For sites that report only "finished" (a Pulsar `complete`, the local site).
+ *
+ * @example
+ * ```ts
+ * stateFromExitCodes([0, 2], [{}, {}]); // 'executor_error'
+ * stateFromExitCodes([1, 0], [{ ignore_error: true }, {}]); // 'complete'
+ * ```
+ */
+export function stateFromExitCodes(
+  exitCodes: readonly number[],
+  executors: ReadonlyArray<{ ignore_error?: boolean }>,
+): 'complete' | 'executor_error' {
+  return exitCodes.some((code, i) => code !== 0 && !executors[i]?.ignore_error) ? 'executor_error' : 'complete';
+}

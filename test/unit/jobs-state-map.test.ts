@@ -5,6 +5,7 @@ import {
   isTerminalState,
   JOB_STATES,
   PULSAR_STATUS_MAP,
+  stateFromExitCodes,
   TES_STATE_MAP,
   type PulsarStatus,
   type TesState,
@@ -86,6 +87,13 @@ describe('Pulsar status table', () => {
     expect(fromPulsarStatus('done')).toBe('unknown');
     expect(fromPulsarStatus(undefined)).toBe('unknown');
   });
+});
+
+it('tells complete from executor_error by exit codes and ignore_error', () => {
+  expect(stateFromExitCodes([0, 0], [{}, {}])).toBe('complete');
+  expect(stateFromExitCodes([0, 2], [{}, {}])).toBe('executor_error');
+  expect(stateFromExitCodes([1, 0], [{ ignore_error: true }, {}])).toBe('complete');
+  expect(stateFromExitCodes([137], [])).toBe('executor_error');
 });
 
 it('every unified state is reachable from TES', () => {

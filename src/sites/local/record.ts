@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobSpec } from '../../jobs/spec.js';
+import { stateFromExitCodes } from '../../jobs/state-map.js';
 import type { ExecutorLog, SiteJobStatus } from '../site.js';
 import { SCRIPT_FILES, type ContainerRuntime } from './script.js';
 
@@ -128,8 +129,7 @@ export async function readStatus(dir: string, remoteId: string): Promise<SiteJob
   const exitCodes = await readExitCodes(dir);
   const status = (state: SiteJobStatus['state'], siteState: string): SiteJobStatus => ({ remoteId, state, siteState, exitCodes });
   if (await exists(join(dir, SCRIPT_FILES.finished))) {
-    const failed = exitCodes.some((code, i) => code !== 0 && !record.spec.executors[i]?.ignore_error);
-    return status(failed ? 'executor_error' : 'complete', 'finished');
+    return status(stateFromExitCodes(exitCodes, record.spec.executors), 'finished');
   }
   if (await exists(join(dir, JOB_FILES.startFailed))) return status('system_error', 'failed-to-start');
   const pid = await readPid(dir);
