@@ -87,6 +87,7 @@ async function stageInput(input: JobInput, ctx: StagingContext): Promise<void> {
     }
   } catch (error) {
     if (error instanceof AbortError || error instanceof TransferError) throw error;
+    if (ctx.signal?.aborted) throw new AbortError(`staging ${file}`, { cause: error });
     const reason = error instanceof Error ? error.message : String(error);
     throw new TransferError({ file: `${file} (from ${shown})`, bytesDone, attempts: 1, reason }, { cause: error });
   }
