@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { detectContainerRuntimes, isRuntimeAvailable, LocalSite, submitJob } from '../../src/node.js';
-import { acceptanceSpec, EXPECTED, failingSpec } from './jobs-acceptance.js';
+import { acceptanceSpec, describeAcceptance, EXPECTED } from './jobs-acceptance.js';
 
 // No container runtime can run on the test machines, so a stand-in `podman`
 // on PATH plays one: it answers `podman version`, and for `podman run` it
@@ -72,9 +72,10 @@ it('runs the acceptance spec through the runtime with the image, mounts and redi
   expect(calls[0]!.filter((a) => a.includes('/root/data/')).sort()).toEqual([expect.stringMatching(/\/root\/data\/in:\/data\/in$/), expect.stringMatching(/\/root\/data\/out:\/data\/out$/)]);
 });
 
-it('passes an executor failure through the runtime: executor_error with exit codes [0, 2]', async () => {
-  const site = new LocalSite({ workDir: join(dir, 'site-fail'), containerRuntime: 'auto' });
-  const result = await submitJob(site, failingSpec(), { poll: { minIntervalMs: 50 } }).wait();
-  expect(result).toMatchObject({ state: 'executor_error', exitCodes: [0, 2] });
-  expect(result.logs.executors[1]?.stderr).toBe('second fails\n');
+let viaRuntime: LocalSite;
+describeAcceptance('LocalSite through a container runtime', {
+  site: () => (viaRuntime ??= new LocalSite({ workDir: join(dir, 'site-auto'), containerRuntime: 'auto' })),
+  reopen: () => new LocalSite({ workDir: join(dir, 'site-auto'), containerRuntime: 'auto' }),
+  workDir: () => mkdtemp(join(dir, 'acceptance-')),
+  poll: { minIntervalMs: 50 },
 });
