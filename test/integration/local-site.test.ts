@@ -286,6 +286,18 @@ describe('LocalSite', () => {
     expect(await readFile(join(work, 'sub', 'out.txt'), 'utf8')).toBe('relative\n');
   });
 
+  it('forgets an ended job on request, and refuses to forget a running one', async () => {
+    const done = await submitJob(site, { executors: [{ image: 'a', command: ['true'] }] }, POLL).wait();
+    await site.forget(done.remoteId!);
+    await expect(site.attach(done.remoteId!)).rejects.toBeInstanceOf(UnknownJobError);
+    const running = submitJob(site, { executors: [{ image: 'a', command: ['sleep', '30'] }] }, POLL);
+    await new Promise<void>((resolve) => running.on('state', (e) => e.state === 'running' && resolve()));
+    await expect(site.forget(running.remoteId!)).rejects.toThrow(/has not ended \(it is running\); cancel it first/);
+    await running.cancel();
+    await running.wait();
+    await site.forget(running.remoteId!);
+  });
+
   it('makes one job per idempotency key', async () => {
     const spec: JobSpec = { executors: [{ image: 'a', command: ['true'] }] };
     const a = await site.submit(spec, { idempotencyKey: 'same-key' });

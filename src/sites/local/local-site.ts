@@ -136,7 +136,7 @@ export class LocalSite implements Site {
     const issues = checkSpec(spec, policy, { locate: where });
     if (issues.length > 0) throw new ValidationError('job spec for the local site', issues);
 
-    const keyFile = join(this.workDir, 'keys', createHash('sha256').update(options.idempotencyKey).digest('hex'));
+    const keyFile = this.#keyFile(options.idempotencyKey);
     const earlier = await readFile(keyFile, 'utf8').catch(() => undefined);
     if (earlier && (await readRecord(this.#dir(earlier)))) return { remoteId: earlier };
 
@@ -243,6 +243,28 @@ export class LocalSite implements Site {
     return outcome;
   }
 
+  /**
+   * Deletes an ended job's directory (its inputs, outputs left in the job
+   * directory, logs and record); `attach` no longer finds it. Delivered
+   * outputs are not touched. Refuses a job that has not ended.
+   *
+   * @example
+   * ```ts
+   * const result = await job.wait();
+   * await site.forget(result.remoteId!);
+   * ```
+   */
+  async forget(remoteId: string): Promise<void> {
+    const status = await this.attach(remoteId);
+    if (!isTerminalState(status.state)) {
+      throw new ValidationError('forget request', [{ path: 'remoteId', message: `job ${remoteId} has not ended (it is ${status.state}); cancel it first` }]);
+    }
+    const dir = this.#dir(remoteId);
+    const record = await readRecord(dir);
+    if (record) await rm(this.#keyFile(record.idempotencyKey), { force: true });
+    await rm(dir, { recursive: true, force: true });
+  }
+
   /** Calls `onChange` with a job's id when its status may have changed (start, exit, cancel). */
   subscribe(onChange: (remoteId: string) => void): () => void {
     this.#listeners.add(onChange);
@@ -254,6 +276,10 @@ export class LocalSite implements Site {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     this.#listeners.clear();
+  }
+
+  #keyFile(idempotencyKey: string): string {
+    return join(this.workDir, 'keys', createHash('sha256').update(idempotencyKey).digest('hex'));
   }
 
   #dir(remoteId: string): string {
