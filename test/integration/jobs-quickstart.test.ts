@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 
@@ -14,4 +15,6 @@ it('npm run quickstart prints the events of a complete job', async () => {
   expect(lines.filter((l) => l.startsWith('output '))).toHaveLength(2);
   expect(lines.indexOf('done      complete')).toBeGreaterThan(lines.findIndex((l) => l.includes('-> complete')));
   expect(stdout).toContain('count.txt says 2 lines matched');
+  const made = /(\S*pulsar-network-quickstart-[^/\s]+)\//.exec(stdout)?.[1];
+  if (made) await rm(made, { recursive: true, force: true });
 });
