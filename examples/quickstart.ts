@@ -1,24 +1,64 @@
-// The README's main job. Until the embedded local site lands, it shows the
-// HTTP layer riding over a flaky local server: two 503 answers, then success.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { HttpClient } from '../src/index.js';
+// The README's main job: one job on the embedded local site, no server needed.
+// Two inputs (one inline, one a local file), two executors, two outputs; its
+// events are printed as they come, then the result.
+//
+//   npm run quickstart
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalSite, submitJob, type JobSpec } from '../src/node.js';
 
-let calls = 0;
-const server = createServer((_req, res) => {
-  calls++;
-  if (calls <= 2) {
-    res.writeHead(503, { 'retry-after': '0' }).end('busy');
-    return;
+const here = await mkdtemp(join(tmpdir(), 'pulsar-network-quickstart-'));
+await writeFile(join(here, 'poem.txt'), 'the sea\nthe sky\nthe sea again\n');
+
+const spec: JobSpec = {
+  name: 'quickstart',
+  inputs: [
+    { path: '/data/poem.txt', url: join(here, 'poem.txt') },
+    { path: '/data/word.txt', content: 'sea' },
+  ],
+  outputs: [
+    { path: '/out/matches.txt', url: `file://${join(here, 'matches.txt')}` },
+    { path: '/out/count.txt', url: join(here, 'count.txt') },
+  ],
+  executors: [
+    // The image is ignored: the local site runs without containers (allowNoContainer).
+    { image: 'alpine:3', command: ['grep', '-F', '-f', '/data/word.txt', '/data/poem.txt'], stdout: '/out/matches.txt' },
+    // (It takes a second, as real work does, so the running state shows.)
+    { image: 'alpine:3', command: ['sh', '-c', 'sleep 1; wc -l < /out/matches.txt | tr -d " " > /out/count.txt'] },
+  ],
+};
+
+const site = new LocalSite({ allowNoContainer: true, workDir: join(here, 'site') });
+const job = submitJob(site, spec, { poll: { minIntervalMs: 200 } });
+
+for await (const event of job.watch()) {
+  switch (event.type) {
+    case 'state':
+      console.log(`state     ${event.previous ?? '-'} -> ${event.state}${event.siteState ? ` (${event.siteState})` : ''}`);
+      break;
+    case 'transfer':
+      if (event.done) console.log(`transfer  ${event.direction === 'up' ? 'staged   ' : 'delivered'} ${event.file} (${event.bytesDone} bytes)`);
+      break;
+    case 'log':
+      console.log(`log       ${event.stream}${event.executor === undefined ? '' : `[${event.executor}]`}: ${event.text.trimEnd().replaceAll('\n', '\n          ')}`);
+      break;
+    case 'site':
+      console.log(`site      ${event.action} ${event.siteId} ${event.remoteId ?? ''}`);
+      break;
+    case 'error':
+      console.log(`error     ${event.fatal ? 'fatal ' : ''}${event.error.message}`);
+      break;
+    case 'done':
+      console.log(`done      ${event.result.state}`);
+      break;
   }
-  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ hello: 'pulsar-network', calls }));
-});
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-const { port } = server.address() as AddressInfo;
+}
 
-const http = new HttpClient({
-  baseUrl: `http://127.0.0.1:${port}/`,
-  onEvent: (event) => console.log('event', JSON.stringify(event)),
-});
-console.log('answer', await http.json({ path: 'hello' }));
-server.close();
+const result = await job.wait();
+console.log('\nresult', { state: result.state, exitCodes: result.exitCodes, states: result.history.map((h) => h.state) });
+for (const output of result.outputs) {
+  console.log(`output    ${output.path} -> ${output.url} ${output.sizeBytes} bytes sha256 ${output.sha256}`);
+}
+console.log(`count.txt says ${(await readFile(join(here, 'count.txt'), 'utf8')).trim()} lines matched`);
+await site.close();

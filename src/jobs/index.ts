@@ -1,3 +1,32 @@
 export { isTerminalState, JOB_STATES, TERMINAL_STATES } from './state.js';
 export type { JobState } from './state.js';
 export type { JobExecutor, JobInput, JobOutput, JobResources, JobSpec, TesTask } from './spec.js';
+export { fromPulsarStatus, fromTesState, PULSAR_STATUS_MAP, stateFromExitCodes, TES_STATE_MAP } from './state-map.js';
+export type { PulsarStatus, TesState } from './state-map.js';
+export { STATE_RANK, StateTracker } from './tracker.js';
+export type { DropReason, StateChange, StateUpdate } from './tracker.js';
+export type {
+  JobDoneEvent,
+  JobErrorEvent,
+  JobEvent,
+  JobEventMap,
+  JobEventName,
+  JobLogEvent,
+  JobLogs,
+  JobResult,
+  JobSiteEvent,
+  JobStateEvent,
+  JobStateRecord,
+  JobTransferEvent,
+} from './events.js';
+export { JobEventStream } from './event-stream.js';
+export type { JobEventSource, WatchOptions } from './event-stream.js';
+export { createJob, Job } from './job.js';
+export type { CancelOptions, JobControl, JobInit, WaitOptions } from './job.js';
+export { JobFailedError, UnknownJobError } from './errors.js';
+export { attachJob, followJob, submitJob } from './run.js';
+export type { AttachJobOptions, FollowedJob, FollowJobOptions, SubmitJobOptions } from './run.js';
+export { batchedWatcher, followStatus } from './follow-status.js';
+export type { BatchedWatcherOptions, FollowStatusOptions } from './follow-status.js';
+export { SiteWatcher, watcherFor } from './watcher.js';
+export type { PollOptions, WatchListener } from './watcher.js';

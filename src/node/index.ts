@@ -1,1 +1,1 @@
-export {};
+export * from '../sites/local/index.js';

@@ -21,6 +21,8 @@ export interface SiteProbe {
   storages?: string[];
   /** Backend parameters the site accepts (TES `tesResources_backend_parameters`). */
   backendParameters?: string[];
+  /** Container runtimes the site can run images with (`docker`, `podman`, `apptainer`, `singularity`); empty when none. */
+  containerRuntimes?: string[];
   /** Why the probe failed, when it did. */
   error?: string;
 }
@@ -107,14 +109,31 @@ export interface Site {
   probe(options?: SiteCallOptions): Promise<SiteProbe>;
   /** Stages inputs and starts the job. */
   submit(spec: JobSpec, options: SubmitOptions): Promise<SiteJobRef>;
-  /** Reports the state of several jobs at once (batched where the protocol allows). */
+  /**
+   * Reports the state of several jobs at once (batched where the protocol
+   * allows: a TES site lists its tagged tasks page by page). A job missing
+   * from the answer has no news this time; a site that knows a job is gone
+   * reports it `lost`.
+   */
   poll(remoteIds: readonly string[], options?: SiteCallOptions): Promise<Map<string, SiteJobStatus>>;
   /** Asks the site to stop the job. */
   cancel(remoteId: string, options?: SiteCallOptions): Promise<void>;
-  /** After a terminal state: delivers the outputs to their destinations and returns the outcome. */
-  collect(remoteId: string, spec: JobSpec, options?: SiteCallOptions): Promise<JobOutcome>;
+  /**
+   * After a terminal state: delivers the outputs to their destinations and
+   * returns the outcome. `spec` is the job's spec when the caller has it; a
+   * site that keeps the spec itself (TES, the local site) may do without it,
+   * others throw a `ValidationError` when it is missing.
+   */
+  collect(remoteId: string, spec?: JobSpec, options?: SiteCallOptions): Promise<JobOutcome>;
   /** Re-attaches to a job submitted earlier (for example before a restart of the caller); its current status. */
   attach(remoteId: string, options?: SiteCallOptions): Promise<SiteJobStatus>;
+  /**
+   * Optional push channel for sites that learn of changes without asking (the
+   * local site, Pulsar over AMQP): calls `onChange` with a job's id when its
+   * status may have changed, and the watcher polls at once. Polling stays the
+   * source of truth; this only makes it prompt. Returns how to unsubscribe.
+   */
+  subscribe?(onChange: (remoteId: string) => void): () => void;
   /** Releases connections, servers and timers the site holds. */
   close?(): Promise<void>;
 }

@@ -1,0 +1,58 @@
+/**
+ * Errors of the job layer.
+ * @module
+ */
+import { PulsarNetworkError, type PulsarNetworkErrorOptions } from '../errors.js';
+import type { JobResult } from './events.js';
+
+/**
+ * A job ended in a state other than `complete` where its outputs were asked
+ * for (`job.outputs()`). `result` holds the logs and exit codes.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await job.outputs();
+ * } catch (error) {
+ *   if (error instanceof JobFailedError) console.error(error.result.state, error.result.exitCodes);
+ * }
+ * ```
+ */
+export class JobFailedError extends PulsarNetworkError {
+  static override readonly kind: string = 'JobFailedError';
+  readonly result: JobResult;
+
+  constructor(result: JobResult, options: PulsarNetworkErrorOptions = {}) {
+    const codes = result.exitCodes.length > 0 ? ` (exit codes ${result.exitCodes.join(', ')})` : '';
+    const why = result.error ? `: ${result.error.message}` : '';
+    super(`job ${result.jobId} ended in ${result.state}${codes}${why}`, options.cause === undefined && result.error ? { cause: result.error } : options);
+    this.result = result;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    const json = super.toJSON();
+    const { logs: _logs, history: _history, error: _error, ...summary } = this.result;
+    json.result = summary;
+    return json;
+  }
+}
+
+/**
+ * The site does not know a job of this id (attach to a job it never had or has forgotten).
+ *
+ * @example
+ * ```ts
+ * const job = await Job.attach(site, id).catch((e) => (e instanceof UnknownJobError ? undefined : Promise.reject(e)));
+ * ```
+ */
+export class UnknownJobError extends PulsarNetworkError {
+  static override readonly kind: string = 'UnknownJobError';
+  readonly siteId: string;
+  readonly remoteId: string;
+
+  constructor(fields: { siteId: string; remoteId: string }, options: PulsarNetworkErrorOptions = {}) {
+    super(`site ${fields.siteId} knows no job ${JSON.stringify(fields.remoteId)}`, options);
+    this.siteId = fields.siteId;
+    this.remoteId = fields.remoteId;
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The events of a {@link Job}, as its emitter delivers them and as
+ * `job.watch()` yields them. Every event has a `type` so a `switch` narrows it.
+ * @module
+ */
+import type { CollectedOutput, ExecutorLog, TransferProgress } from '../sites/site.js';
+import type { JobState } from './state.js';
+
+interface BaseEvent {
+  /** The job's local id ({@link Job.id}). */
+  jobId: string;
+  /** When it happened, in milliseconds since the epoch. */
+  time: number;
+}
+
+/** The job moved to a new state (or, for a late subscriber, the state it is in). */
+export interface JobStateEvent extends BaseEvent {
+  type: 'state';
+  state: JobState;
+  /** The state before; absent for the job's first state. */
+  previous?: JobState;
+  /** The site's own word for the state (a TES state, a Pulsar status). */
+  siteState?: string;
+}
+
+/** A piece of a job's logs: an executor's output, or a message of the site. */
+export interface JobLogEvent extends BaseEvent {
+  type: 'log';
+  stream: 'stdout' | 'stderr' | 'system';
+  /** Index of the executor, for `stdout` and `stderr`. */
+  executor?: number;
+  text: string;
+}
+
+/** Progress of one file moving to the site (inputs) or from it (outputs). */
+export interface JobTransferEvent extends BaseEvent, TransferProgress {
+  type: 'transfer';
+}
+
+/** What happened between the job and its site(s). */
+export interface JobSiteEvent extends BaseEvent {
+  type: 'site';
+  /**
+   * `chosen`: a site was picked (network); `submitted`: the site accepted the
+   * job; `attached`: the job was found again on the site; `failover`: the job
+   * left a site that refused or failed it (network).
+   */
+  action: 'chosen' | 'submitted' | 'attached' | 'failover';
+  siteId: string;
+  /** The site's id for the job, once it has one. */
+  remoteId?: string;
+  /** Why, in words (failover reasons, selection summaries). */
+  reason?: string;
+  /** Machine-readable details, such as a site-selection decision record. */
+  detail?: unknown;
+}
+
+/** Something went wrong. `fatal` errors end the job (a terminal state follows). */
+export interface JobErrorEvent extends BaseEvent {
+  type: 'error';
+  error: Error;
+  /** False for problems the job rides over, such as one failed status poll. */
+  fatal: boolean;
+}
+
+/** The job ended; no event follows. */
+export interface JobDoneEvent extends BaseEvent {
+  type: 'done';
+  result: JobResult;
+}
+
+/** Any event of a job. */
+export type JobEvent = JobStateEvent | JobLogEvent | JobTransferEvent | JobSiteEvent | JobErrorEvent | JobDoneEvent;
+
+/** The events of a job by name, for its typed emitter. */
+export interface JobEventMap {
+  state: [event: JobStateEvent];
+  log: [event: JobLogEvent];
+  transfer: [event: JobTransferEvent];
+  site: [event: JobSiteEvent];
+  error: [event: JobErrorEvent];
+  done: [event: JobDoneEvent];
+}
+
+/** The name of a job event. */
+export type JobEventName = keyof JobEventMap;
+
+/** The logs of a finished job. */
+export interface JobLogs {
+  /** One entry per executor that ran, in order. */
+  executors: ExecutorLog[];
+  /** Messages of the site and of this library that are not executor output. */
+  system: string[];
+}
+
+/** One entry of a job's state history. */
+export interface JobStateRecord {
+  state: JobState;
+  siteState?: string;
+  time: number;
+}
+
+/** What {@link Job.wait} resolves with: everything a finished job left behind. */
+export interface JobResult {
+  jobId: string;
+  /** The site that ran the job, when one accepted it. */
+  siteId?: string;
+  /** The site's id for the job. */
+  remoteId?: string;
+  /** The final (terminal) state. */
+  state: JobState;
+  siteState?: string;
+  /** True when `state` is `complete`. */
+  ok: boolean;
+  /** Exit codes of the executors that ran, in order. */
+  exitCodes: number[];
+  /** Delivered outputs with their sizes and sha256. */
+  outputs: CollectedOutput[];
+  logs: JobLogs;
+  /** Every state the job went through, in order, starting with its first. */
+  history: JobStateRecord[];
+  /** The error that ended the job, when this library or the site failed it. */
+  error?: Error;
+}

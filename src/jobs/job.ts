@@ -1,0 +1,483 @@
+/**
+ * `Job`: the handle of one job on whatever site runs it.
+ * @module
+ */
+import { EventEmitter } from 'eventemitter3';
+import { AbortError } from '../errors.js';
+import type { CollectedOutput, JobOutcome, Site } from '../sites/site.js';
+import { JobFailedError } from './errors.js';
+import { JobEventStream, type WatchOptions } from './event-stream.js';
+import type {
+  JobDoneEvent,
+  JobEvent,
+  JobEventMap,
+  JobEventName,
+  JobLogEvent,
+  JobLogs,
+  JobResult,
+  JobSiteEvent,
+  JobStateEvent,
+  JobStateRecord,
+  JobTransferEvent,
+} from './events.js';
+import { attachJob, type AttachJobOptions } from './run.js';
+import type { JobSpec } from './spec.js';
+import { isTerminalState, type JobState } from './state.js';
+import { StateTracker, type StateChange, type StateUpdate } from './tracker.js';
+
+/** Options of {@link Job.wait}, {@link Job.logs} and {@link Job.outputs}. */
+export interface WaitOptions {
+  /** Stops waiting (rejects with {@link AbortError}); the job goes on. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link Job.cancel}. */
+export interface CancelOptions {
+  signal?: AbortSignal;
+}
+
+type Listener<T extends JobEventName> = (...args: JobEventMap[T]) => void;
+
+const CONSTRUCT = Symbol('Job.construct');
+/** Set by the class's static block: the only way to a job's control. */
+let controlOf: (job: Job) => JobControl;
+
+/**
+ * The handle of one job. It is a typed event emitter (`state`, `log`,
+ * `transfer`, `site`, `error`, `done`) and an async iterable of the same
+ * events (`for await (const e of job)`, or `job.watch(options)`), with a
+ * promise of the result (`wait()`) and `cancel()`.
+ *
+ * A listener added to `state` or `done` late still hears the current state or
+ * the end: it is called once, on the next microtask, with the latest such
+ * event. `error` events never throw when nobody listens.
+ *
+ * Get one from `submitJob(site, spec)`, `Job.attach(site, remoteId)`, or a
+ * `Network`.
+ *
+ * @example
+ * ```ts
+ * const job = submitJob(site, spec);
+ * job.on('state', (e) => console.log(e.state));
+ * for await (const event of job.watch()) console.log(event.type);
+ * const result = await job.wait();
+ * console.log(result.state, result.exitCodes, result.outputs);
+ * ```
+ */
+export class Job extends EventEmitter<JobEventMap> {
+  /** This library's id of the job (stable across failovers). */
+  readonly id: string;
+  /** The spec the job runs, when known. */
+  readonly spec: JobSpec | undefined;
+  readonly #tracker: StateTracker;
+  readonly #history: JobStateRecord[] = [];
+  /** The job's own streams (`watch()`), fed before listeners. */
+  readonly #taps = new Set<(event: JobEvent) => void>();
+  /** Pending `wait()` calls. */
+  #waiters = 0;
+  #onInterest: (() => void) | undefined;
+  #lastState: JobStateEvent;
+  #stateEvents = 0;
+  #siteId: string | undefined;
+  #remoteId: string | undefined;
+  #result: JobResult | undefined;
+  #doneEvent: JobDoneEvent | undefined;
+  readonly #finished: Promise<JobResult>;
+  #resolveFinished!: (result: JobResult) => void;
+  readonly #cancel: ((job: Job, options: CancelOptions) => Promise<void>) | undefined;
+
+  /** @internal Use {@link createJob}. */
+  constructor(init: JobInit, secret: typeof CONSTRUCT) {
+    super();
+    if (secret !== CONSTRUCT) throw new TypeError('use submitJob(), Job.attach() or createJob() to get a Job');
+    this.id = init.id ?? randomId();
+    this.spec = init.spec;
+    this.#cancel = init.cancel;
+    const initial = init.initialState ?? 'queued';
+    this.#tracker = new StateTracker(initial);
+    const time = Date.now();
+    this.#lastState = { type: 'state', jobId: this.id, time, state: initial };
+    const record: JobStateRecord = { state: initial, time };
+    if (init.initialSiteState !== undefined) record.siteState = this.#lastState.siteState = init.initialSiteState;
+    this.#history.push(record);
+    this.#finished = new Promise((resolve) => {
+      this.#resolveFinished = resolve;
+    });
+  }
+
+  /**
+   * Finds a job submitted earlier (for example before the caller restarted)
+   * and watches it again.
+   *
+   * @example
+   * ```ts
+   * const job = await Job.attach(site, savedRemoteId);
+   * console.log((await job.wait()).state);
+   * ```
+   */
+  static attach(site: Site, remoteId: string, options: AttachJobOptions = {}): Promise<Job> {
+    return attachJob(site, remoteId, options);
+  }
+
+  /** The current state. */
+  get state(): JobState {
+    return this.#tracker.state;
+  }
+
+  /** The site's own word for the current state, when it said one. */
+  get siteState(): string | undefined {
+    return this.#lastState.siteState;
+  }
+
+  /** The id of the site running the job, once one accepted it. */
+  get siteId(): string | undefined {
+    return this.#siteId;
+  }
+
+  /** The site's id for the job, once it accepted it: keep it to `attach` later. */
+  get remoteId(): string | undefined {
+    return this.#remoteId;
+  }
+
+  /** The result, once the job has ended. */
+  get result(): JobResult | undefined {
+    return this.#result;
+  }
+
+  /** Every state so far, in order. */
+  get history(): readonly JobStateRecord[] {
+    return this.#history;
+  }
+
+  override on<T extends JobEventName>(event: T, fn: Listener<T>, context?: unknown): this {
+    super.on(event, fn as never, context);
+    this.#replay(event, fn, context, false);
+    this.#onInterest?.();
+    return this;
+  }
+
+  override addListener<T extends JobEventName>(event: T, fn: Listener<T>, context?: unknown): this {
+    return this.on(event, fn, context);
+  }
+
+  override once<T extends JobEventName>(event: T, fn: Listener<T>, context?: unknown): this {
+    super.once(event, fn as never, context);
+    this.#replay(event, fn, context, true);
+    this.#onInterest?.();
+    return this;
+  }
+
+  /**
+   * The job's events as an async iterable: first its current state, then
+   * every event as it comes, ending after `done`.
+   *
+   * @example
+   * ```ts
+   * for await (const event of job.watch({ signal: AbortSignal.timeout(60_000) })) {
+   *   if (event.type === 'transfer') console.log(event.file, event.bytesDone);
+   * }
+   * ```
+   */
+  watch(options: WatchOptions = {}): JobEventStream {
+    const initial: JobEvent[] = [this.#lastState];
+    if (this.#doneEvent) initial.push(this.#doneEvent);
+    return new JobEventStream(initial, (push) => this.#subscribeAll(push), options);
+  }
+
+  /**
+   * `for await (const event of job)` is `job.watch()` with its defaults.
+   */
+  [Symbol.asyncIterator](): JobEventStream {
+    return this.watch();
+  }
+
+  /** A short description for logs: ids, site and state. */
+  toJSON(): { id: string; siteId?: string; remoteId?: string; state: JobState; siteState?: string } {
+    const json: ReturnType<Job['toJSON']> = { id: this.id, state: this.state };
+    if (this.#siteId !== undefined) json.siteId = this.#siteId;
+    if (this.#remoteId !== undefined) json.remoteId = this.#remoteId;
+    if (this.siteState !== undefined) json.siteState = this.siteState;
+    return json;
+  }
+
+  /**
+   * Waits for the end and resolves with the result, whatever the final state
+   * (check `result.ok`). Rejects only when `signal` aborts.
+   *
+   * @example
+   * ```ts
+   * const result = await job.wait({ signal: AbortSignal.timeout(3_600_000) });
+   * if (!result.ok) console.error(result.state, result.logs.executors.at(-1)?.stderr);
+   * ```
+   */
+  wait(options: WaitOptions = {}): Promise<JobResult> {
+    const { signal } = options;
+    if (this.#result) return Promise.resolve(this.#result);
+    if (signal?.aborted) return Promise.reject(new AbortError('waiting for the job', { cause: signal.reason }));
+    this.#waiters++;
+    this.#onInterest?.();
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        this.#waiters--;
+        reject(new AbortError('waiting for the job', { cause: signal?.reason }));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      void this.#finished.then((result) => {
+        if (signal?.aborted) return;
+        signal?.removeEventListener('abort', onAbort);
+        this.#waiters--;
+        resolve(result);
+      });
+    });
+  }
+
+  /**
+   * Waits for the end and returns the delivered outputs; rejects with
+   * {@link JobFailedError} when the job did not end `complete`.
+   *
+   * @example
+   * ```ts
+   * for (const out of await job.outputs()) console.log(out.url, out.sizeBytes, out.sha256);
+   * ```
+   */
+  async outputs(options: WaitOptions = {}): Promise<CollectedOutput[]> {
+    const result = await this.wait(options);
+    if (!result.ok) throw new JobFailedError(result);
+    return result.outputs;
+  }
+
+  /**
+   * Waits for the end and returns the logs, whatever the final state.
+   *
+   * @example
+   * ```ts
+   * const { executors } = await job.logs();
+   * console.log(executors.map((e) => e.exitCode));
+   * ```
+   */
+  async logs(options: WaitOptions = {}): Promise<JobLogs> {
+    return (await this.wait(options)).logs;
+  }
+
+  /**
+   * Asks the site to stop the job and moves it to `canceling`; the site's
+   * answer (usually `canceled`) follows as a state event. Does nothing once
+   * the job has ended.
+   *
+   * @example
+   * ```ts
+   * await job.cancel();
+   * console.log((await job.wait()).state); // 'canceled' (or the state it reached first)
+   * ```
+   */
+  async cancel(options: CancelOptions = {}): Promise<void> {
+    if (this.#result) return;
+    if (!this.#cancel) throw new TypeError(`job ${this.id} cannot be canceled: it has no site`);
+    this.#apply({ state: 'canceling' });
+    await this.#cancel(this, options);
+  }
+
+  #subscribeAll(push: (event: JobEvent) => void): () => void {
+    this.#taps.add(push);
+    this.#onInterest?.();
+    return () => this.#taps.delete(push);
+  }
+
+  /** True while someone waits for news: a `wait()`, a `watch()` stream, or a listener. */
+  get #interested(): boolean {
+    return this.#waiters > 0 || this.#taps.size > 0 || this.eventNames().length > 0;
+  }
+
+  /**
+   * Delivers an event: first to the job's own streams (so a listener that
+   * throws cannot starve them), then to listeners. A listener's exception
+   * does not disturb the job: it is thrown again on a later microtask, as
+   * `EventTarget` reports listener errors.
+   */
+  #emit<T extends JobEventName>(name: T, ...args: JobEventMap[T]): void {
+    for (const tap of [...this.#taps]) tap(args[0]);
+    try {
+      (this.emit as (event: string, payload: JobEvent) => boolean)(name, args[0]);
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+
+  #replay<T extends JobEventName>(event: T, fn: Listener<T>, context: unknown, once: boolean): void {
+    if (event !== 'state' && event !== 'done') return;
+    const seen = this.#stateEvents;
+    const done = this.#doneEvent;
+    if (event === 'done' && !done) return;
+    queueMicrotask(() => {
+      if (!this.listeners(event).includes(fn as never)) return;
+      if (event === 'state' && this.#stateEvents !== seen) return;
+      if (once) super.off(event, fn as never, context, true);
+      const payload = event === 'done' ? done : this.#lastState;
+      (fn as (e: unknown) => void).call(context ?? this, payload);
+    });
+  }
+
+  #apply(update: StateUpdate): StateChange | undefined {
+    const change = this.#tracker.offer(update);
+    if (!change) return undefined;
+    const event: JobStateEvent = { type: 'state', jobId: this.id, time: Date.now(), state: change.state, previous: change.previous };
+    if (change.siteState !== undefined) event.siteState = change.siteState;
+    this.#lastState = event;
+    this.#stateEvents++;
+    const record: JobStateRecord = { state: event.state, time: event.time };
+    if (event.siteState !== undefined) record.siteState = event.siteState;
+    this.#history.push(record);
+    this.#emit('state', event);
+    return change;
+  }
+
+  static {
+    controlOf = (job: Job): JobControl => ({
+      job,
+      bind: (siteId, remoteId, action = 'submitted', extra = {}) => {
+        if (siteId !== job.#siteId || remoteId !== job.#remoteId) job.#tracker.resetSequence();
+        job.#siteId = siteId;
+        job.#remoteId = remoteId;
+        job.#emit('site', { type: 'site', jobId: job.id, time: Date.now(), action, siteId, remoteId, ...extra });
+      },
+      site: (event) => job.#emit('site', { type: 'site', jobId: job.id, time: Date.now(), ...event }),
+      update: (update) => {
+        if (isTerminalState(update.state)) {
+          job.#finish({ state: update.state }, update.siteState);
+          return undefined;
+        }
+        return job.#apply(update);
+      },
+      transfer: (progress) => job.#emit('transfer', { type: 'transfer', jobId: job.id, time: Date.now(), ...progress }),
+      log: (log) => job.#emit('log', { type: 'log', jobId: job.id, time: Date.now(), ...log }),
+      error: (error, fatal = false) => job.#emit('error', { type: 'error', jobId: job.id, time: Date.now(), error, fatal }),
+      finish: (outcome, siteState, error) => job.#finish(outcome, siteState, error),
+      fail: (error, state = 'system_error') => job.#finish({ state, systemLogs: [error.message] }, undefined, error),
+      get ended() {
+        return job.#result !== undefined;
+      },
+      get interested() {
+        return job.#interested;
+      },
+      onInterest: (callback) => {
+        job.#onInterest = callback;
+      },
+    });
+  }
+
+  #finish(outcome: Partial<JobOutcome> & { state: JobState }, siteState?: string, error?: Error): void {
+    if (this.#result) return;
+    if (error) this.#emit('error', { type: 'error', jobId: this.id, time: Date.now(), error, fatal: true });
+    const executors = outcome.executors ?? [];
+    const system = outcome.systemLogs ?? [];
+    executors.forEach((log, executor) => {
+      if (log.stdout) this.#emit('log', { type: 'log', jobId: this.id, time: Date.now(), stream: 'stdout', executor, text: log.stdout });
+      if (log.stderr) this.#emit('log', { type: 'log', jobId: this.id, time: Date.now(), stream: 'stderr', executor, text: log.stderr });
+    });
+    for (const text of system) this.#emit('log', { type: 'log', jobId: this.id, time: Date.now(), stream: 'system', text });
+    const update: StateUpdate = { state: outcome.state };
+    if (siteState !== undefined) update.siteState = siteState;
+    this.#apply(update);
+    const result: JobResult = {
+      jobId: this.id,
+      state: this.#tracker.state,
+      ok: this.#tracker.state === 'complete',
+      exitCodes: executors.map((e) => e.exitCode),
+      outputs: outcome.outputs ?? [],
+      logs: { executors, system },
+      history: [...this.#history],
+    };
+    if (this.#siteId !== undefined) result.siteId = this.#siteId;
+    if (this.#remoteId !== undefined) result.remoteId = this.#remoteId;
+    if (this.#lastState.siteState !== undefined) result.siteState = this.#lastState.siteState;
+    if (error) result.error = error;
+    this.#result = result;
+    this.#doneEvent = { type: 'done', jobId: this.id, time: Date.now(), result };
+    this.#resolveFinished(result);
+    this.#emit('done', this.#doneEvent);
+  }
+}
+
+
+
+/** How a job comes to life; see {@link createJob}. */
+export interface JobInit {
+  /** The local id; a random one by default. */
+  id?: string;
+  spec?: JobSpec;
+  /** @default 'queued' */
+  initialState?: JobState;
+  /** The site's word for the initial state, when known. */
+  initialSiteState?: string;
+  /** How `job.cancel()` reaches the site. */
+  cancel?: (job: Job, options: CancelOptions) => Promise<void>;
+}
+
+/**
+ * The side of a job that its driver (a `submitJob` run, a `Network`) holds:
+ * it feeds states, transfers, logs and the end into the job. Users never need it.
+ */
+export interface JobControl {
+  readonly job: Job;
+  /** True once the job has ended. */
+  readonly ended: boolean;
+  /**
+   * True while someone waits for news of the job (a pending `wait()`, a
+   * `watch()` stream, or an event listener). Drivers keep a process alive
+   * for the job only then.
+   */
+  readonly interested: boolean;
+  /** Called when interest may have begun (a listener, a wait, a watch). */
+  onInterest(callback: () => void): void;
+  /**
+   * Records the site and its id for the job, and emits a `site` event. A new
+   * site or id (a failover) starts the `seq` of state updates over; the state
+   * itself still only moves forward, so a job that was `running` elsewhere
+   * stays `running` until the new site reports more.
+   */
+  bind(siteId: string, remoteId: string, action?: JobSiteEvent['action'], extra?: Pick<JobSiteEvent, 'reason' | 'detail'>): void;
+  /** Emits a `site` event (`chosen`, `failover`) without binding. */
+  site(event: Omit<JobSiteEvent, 'type' | 'jobId' | 'time'>): void;
+  /** Offers a state to the tracker; a terminal one ends the job with no outcome. */
+  update(update: StateUpdate): StateChange | undefined;
+  transfer(progress: Omit<JobTransferEvent, 'type' | 'jobId' | 'time'>): void;
+  log(log: Omit<JobLogEvent, 'type' | 'jobId' | 'time'>): void;
+  /** Emits an `error` event; `fatal` only announces, call `fail` to end the job. */
+  error(error: Error, fatal?: boolean): void;
+  /**
+   * Ends the job with what the site collected: a fatal `error` event when
+   * `error` is given, the logs, the terminal state, then `done`.
+   */
+  finish(outcome: Partial<JobOutcome> & { state: JobState }, siteState?: string, error?: Error): void;
+  /** Ends the job because of `error`: `finish({ state, systemLogs: [error.message] }, undefined, error)`. */
+  fail(error: Error, state?: JobState): void;
+}
+
+/**
+ * Makes a job and the control its driver feeds it through. For drivers of
+ * jobs (the `Network`, custom schedulers); applications use `submitJob`.
+ *
+ * @example
+ * ```ts
+ * const { job, control } = createJob({ spec, cancel: async () => site.cancel(remoteId) });
+ * control.bind(site.id, remoteId);
+ * control.update({ state: 'running', siteState: 'RUNNING' });
+ * control.finish({ state: 'complete', executors: [{ exitCode: 0 }], outputs: [] });
+ * ```
+ */
+export function createJob(init: JobInit = {}): { job: Job; control: JobControl } {
+  const job = new Job(init, CONSTRUCT);
+  return { job, control: controlOf(job) };
+}
+
+function randomId(): string {
+  // randomUUID exists only in secure contexts in browsers; getRandomValues everywhere.
+  if (typeof globalThis.crypto.randomUUID === 'function') return globalThis.crypto.randomUUID();
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

@@ -1,0 +1,5 @@
+export { LocalSite } from './local-site.js';
+export type { LocalSiteOptions } from './local-site.js';
+export { detectContainerRuntimes, isRuntimeAvailable } from './runtime.js';
+export { CONTAINER_RUNTIMES } from './script.js';
+export type { ContainerRuntime } from './script.js';

@@ -1,0 +1,339 @@
+/**
+ * `LocalSite`: the embedded site that runs jobs as local processes. Node-only.
+ * @module
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ValidationError } from '../../errors.js';
+import type { HttpClientOptions } from '../../http/index.js';
+import { UnknownJobError } from '../../jobs/errors.js';
+import type { JobSpec } from '../../jobs/spec.js';
+import { isTerminalState } from '../../jobs/state.js';
+import { redactUrl } from '../../redact.js';
+import { throwIfAborted } from '../../util/abort.js';
+import type { JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
+import { deliverOutputs } from './outputs.js';
+import { containerDirs, PathMap } from './paths.js';
+import { isAlive, JOB_FILES, type LocalJobRecord, readExecutorLogs, readPid, readRecord, readStatus } from './record.js';
+import { Launcher } from './launcher.js';
+import { imagePolicy, planExecutor } from './plan.js';
+import { detectContainerRuntimes, isRuntimeAvailable } from './runtime.js';
+import { type ContainerRuntime, runScript } from './script.js';
+import { stageInputs } from './staging.js';
+import { checkSpec, locate, type LocalLocation } from './validate.js';
+
+/** Options of a {@link LocalSite}. */
+export interface LocalSiteOptions {
+  /** The site's name in its network. @default 'local' */
+  id?: string;
+  /**
+   * Where job directories and records live. A new `LocalSite` over the same
+   * directory can attach to the jobs of an earlier one.
+   * @default `<os tmpdir>/pulsar-network-local`
+   */
+  workDir?: string;
+  /**
+   * Run executors without their image, as plain local processes (their
+   * container paths mapped into the job directory). Without it, a job whose
+   * executors name an image is refused unless `containerRuntime` works.
+   * @default false
+   */
+  allowNoContainer?: boolean;
+  /**
+   * Run images with this runtime, when it is installed and answers (checked,
+   * never assumed); `auto` takes the first that works of apptainer,
+   * singularity, podman and docker.
+   */
+  containerRuntime?: ContainerRuntime | 'auto';
+  /** HTTP options for inputs fetched from http(s) URLs (auth, timeouts, retries). */
+  http?: Omit<HttpClientOptions, 'baseUrl'>;
+  /** Time between SIGTERM and SIGKILL when a job is canceled, in milliseconds. @default 5000 */
+  killGraceMs?: number;
+  /**
+   * Most jobs this site runs at once; later ones wait, `queued`, for a free
+   * slot. The limit is per `LocalSite` instance.
+   * @default os.availableParallelism()
+   */
+  maxConcurrentJobs?: number;
+}
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+/** How long a probe reuses what it found of the container runtimes. */
+const DETECTION_TTL_MS = 5 * 60_000;
+
+/**
+ * The embedded default site: runs a job's executors in order as local
+ * processes in a job directory, with the TES staging rules (inputs from
+ * `file://` URLs, local paths, http(s) URLs or inline `content`; outputs to
+ * local paths or `file://` URLs with their size and sha256).
+ *
+ * Each job runs as its own process group under a small shell script that
+ * records each exit code in the job directory, so the job survives a restart
+ * of the caller and a new `LocalSite` over the same `workDir` can attach to it.
+ * POSIX systems only (it runs `/bin/sh`).
+ *
+ * @example
+ * ```ts
+ * import { LocalSite, submitJob } from 'pulsar-network/node';
+ *
+ * const site = new LocalSite({ allowNoContainer: true });
+ * const job = submitJob(site, {
+ *   inputs: [{ path: '/data/name.txt', content: 'world' }],
+ *   outputs: [{ path: '/data/greeting.txt', url: './greeting.txt' }],
+ *   executors: [{ image: 'alpine', command: ['sh', '-c', 'echo hello $(cat /data/name.txt) > /data/greeting.txt'] }],
+ * });
+ * console.log((await job.wait()).state); // 'complete'
+ * ```
+ */
+export class LocalSite implements Site {
+  readonly kind = 'local' as const;
+  readonly id: string;
+  /** The directory holding job directories and records. */
+  readonly workDir: string;
+  readonly #options: LocalSiteOptions;
+  #runtime: Promise<ContainerRuntime | undefined> | undefined;
+  readonly #listeners = new Set<(remoteId: string) => void>();
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #launcher: Launcher;
+  /** Runtimes found by the last probe: probes come often, runtimes change rarely. */
+  #detected: { at: number; runtimes: Promise<ContainerRuntime[]> } | undefined;
+
+  constructor(options: LocalSiteOptions = {}) {
+    this.#options = options;
+    this.id = options.id ?? 'local';
+    this.workDir = resolve(options.workDir ?? join(tmpdir(), 'pulsar-network-local'));
+    const limit = options.maxConcurrentJobs ?? availableParallelism();
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new ValidationError('LocalSite options', [{ path: 'maxConcurrentJobs', message: 'must be a positive integer' }]);
+    }
+    this.#launcher = new Launcher(limit, (id) => this.#dir(id), (id) => this.#notify(id));
+  }
+
+  /** Always answers; reports the container runtimes that work here (checked at most every 5 minutes). */
+  async probe(options: SiteCallOptions = {}): Promise<SiteProbe> {
+    throwIfAborted(options.signal, 'probing the local site');
+    const started = Date.now();
+    if (!this.#detected || Date.now() - this.#detected.at > DETECTION_TTL_MS) {
+      this.#detected = { at: Date.now(), runtimes: detectContainerRuntimes() };
+    }
+    const containerRuntimes = [...(await this.#detected.runtimes)];
+    await mkdir(this.workDir, { recursive: true });
+    return { ok: true, latencyMs: Date.now() - started, version: `node ${process.version}`, containerRuntimes };
+  }
+
+  /** Validates the spec, stages the inputs and starts the run script. */
+  async submit(spec: JobSpec, options: SubmitOptions): Promise<SiteJobRef> {
+    throwIfAborted(options.signal, 'submitting to the local site');
+    if (process.platform === 'win32') {
+      throw new ValidationError('local site', [{ path: 'process.platform', message: 'the local site needs a POSIX system (it runs /bin/sh)' }]);
+    }
+    const configured = this.#options.containerRuntime;
+    const { policy, runtime } = imagePolicy(configured, configured ? await this.#detectRuntime(configured) : undefined, this.#options.allowNoContainer === true);
+    const where = (url: string): LocalLocation | undefined => locate(url, (p) => resolve(p), (u) => fileURLToPath(u));
+    const issues = checkSpec(spec, policy, { locate: where });
+    if (issues.length > 0) throw new ValidationError('job spec for the local site', issues);
+
+    const keyFile = this.#keyFile(options.idempotencyKey);
+    const earlier = await readFile(keyFile, 'utf8').catch(() => undefined);
+    if (earlier && (await readRecord(this.#dir(earlier)))) return { remoteId: earlier };
+
+    const remoteId = randomUUID();
+    const dir = this.#dir(remoteId);
+    const map = new PathMap(join(dir, JOB_FILES.root), containerDirs(spec));
+    try {
+      for (const sub of ['logs', JOB_FILES.root]) await mkdir(join(dir, sub), { recursive: true });
+      for (const containerDir of map.dirs) await mkdir(map.host(containerDir), { recursive: true });
+      const steps = spec.executors.map((executor, i) => planExecutor(executor, i, dir, map, runtime));
+      const record: LocalJobRecord = {
+        version: 1,
+        id: remoteId,
+        idempotencyKey: options.idempotencyKey,
+        createdAt: new Date().toISOString(),
+        spec: recordedSpec(spec),
+        runtime: runtime ?? null,
+        logFiles: steps.map((s) => ({ stdout: s.stdout, stderr: s.stderr })),
+        ownerPid: process.pid,
+      };
+      await writeFile(join(dir, JOB_FILES.record), `${JSON.stringify(record, null, 2)}\n`);
+      await mkdir(join(this.workDir, 'keys'), { recursive: true });
+      await writeFile(keyFile, remoteId);
+      const staging: Parameters<typeof stageInputs>[1] = { map, locate: where };
+      if (this.#options.http) staging.http = this.#options.http;
+      if (options.onTransfer) staging.onTransfer = options.onTransfer;
+      if (options.signal) staging.signal = options.signal;
+      await stageInputs(spec.inputs ?? [], staging);
+      throwIfAborted(options.signal, 'submitting to the local site');
+      await writeFile(join(dir, JOB_FILES.script), runScript(steps), { mode: 0o755 });
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      await rm(keyFile, { force: true });
+      throw error;
+    }
+    this.#launcher.enqueue(remoteId);
+    return { remoteId };
+  }
+
+  /** Reads each job's status from its directory (no process is asked). */
+  async poll(remoteIds: readonly string[], options: SiteCallOptions = {}): Promise<Map<string, SiteJobStatus>> {
+    throwIfAborted(options.signal, 'polling the local site');
+    const statuses = await Promise.all(remoteIds.map((id) => this.#status(id)));
+    return new Map(statuses.map((s) => [s.remoteId, s]));
+  }
+
+  /** The status of a job of this work directory; throws {@link UnknownJobError} for any other id. */
+  async attach(remoteId: string, options: SiteCallOptions = {}): Promise<SiteJobStatus> {
+    throwIfAborted(options.signal, 'attaching to a local job');
+    const status = await this.#status(remoteId);
+    if (status.siteState === 'unknown-job') throw new UnknownJobError({ siteId: this.id, remoteId });
+    return status;
+  }
+
+  /** Stops the job's process group: SIGTERM, then SIGKILL after `killGraceMs`. */
+  async cancel(remoteId: string, options: SiteCallOptions = {}): Promise<void> {
+    throwIfAborted(options.signal, 'canceling a local job');
+    const status = await this.attach(remoteId);
+    if (isTerminalState(status.state)) return;
+    const dir = this.#dir(remoteId);
+    await writeFile(join(dir, JOB_FILES.cancel), new Date().toISOString());
+    const pid = await readPid(dir);
+    if (pid !== undefined) {
+      killGroup(pid, 'SIGTERM');
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        if (isAlive(pid)) killGroup(pid, 'SIGKILL');
+        this.#notify(remoteId);
+      }, this.#options.killGraceMs ?? 5000);
+      timer.unref();
+      this.#timers.add(timer);
+    }
+    this.#notify(remoteId);
+  }
+
+  /**
+   * Returns the logs and, for a `complete` job, delivers its outputs (an
+   * output that is missing or cannot be written makes it `system_error`).
+   * The site keeps the spec itself; `spec` is not needed.
+   */
+  async collect(remoteId: string, _spec?: JobSpec, options: SiteCallOptions = {}): Promise<JobOutcome> {
+    const status = await this.attach(remoteId, options);
+    if (!isTerminalState(status.state)) {
+      throw new ValidationError('collect request', [{ path: 'remoteId', message: `job ${remoteId} has not ended (it is ${status.state})` }]);
+    }
+    const dir = this.#dir(remoteId);
+    const record = (await readRecord(dir)) as LocalJobRecord;
+    const outcome: JobOutcome = { state: status.state, executors: await readExecutorLogs(dir, record), outputs: [], systemLogs: [] };
+    if (status.siteState === 'vanished') outcome.systemLogs.push('the job script ended before it finished (was it killed?)');
+    if (status.state === 'complete') {
+      const map = new PathMap(join(dir, JOB_FILES.root), containerDirs(record.spec));
+      const delivery = await deliverOutputs(record.spec.outputs ?? [], {
+        map,
+        locate: (url) => locate(url, (p) => resolve(p), (u) => fileURLToPath(u)),
+        ...(options.onTransfer ? { onTransfer: options.onTransfer } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      outcome.outputs = delivery.outputs;
+      if (delivery.problems.length > 0) {
+        outcome.state = 'system_error';
+        outcome.systemLogs.push(...delivery.problems);
+      }
+    }
+    return outcome;
+  }
+
+  /**
+   * Deletes an ended job's directory (its inputs, outputs left in the job
+   * directory, logs and record); `attach` no longer finds it. Delivered
+   * outputs are not touched. Refuses a job that has not ended.
+   *
+   * @example
+   * ```ts
+   * const result = await job.wait();
+   * await site.forget(result.remoteId!);
+   * ```
+   */
+  async forget(remoteId: string): Promise<void> {
+    const status = await this.attach(remoteId);
+    if (!isTerminalState(status.state)) {
+      throw new ValidationError('forget request', [{ path: 'remoteId', message: `job ${remoteId} has not ended (it is ${status.state}); cancel it first` }]);
+    }
+    const dir = this.#dir(remoteId);
+    const record = await readRecord(dir);
+    if (record) await rm(this.#keyFile(record.idempotencyKey), { force: true });
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  /** Calls `onChange` with a job's id when its status may have changed (start, exit, cancel). */
+  subscribe(onChange: (remoteId: string) => void): () => void {
+    this.#listeners.add(onChange);
+    return () => this.#listeners.delete(onChange);
+  }
+
+  /** Forgets listeners and timers. Running jobs go on; attach to them later. */
+  async close(): Promise<void> {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    this.#listeners.clear();
+  }
+
+  #keyFile(idempotencyKey: string): string {
+    return join(this.workDir, 'keys', createHash('sha256').update(idempotencyKey).digest('hex'));
+  }
+
+  #dir(remoteId: string): string {
+    return join(this.workDir, 'jobs', remoteId);
+  }
+
+  async #status(remoteId: string): Promise<SiteJobStatus> {
+    if (!ID.test(remoteId)) return { remoteId, state: 'lost', siteState: 'unknown-job' };
+    const status = await readStatus(this.#dir(remoteId), remoteId);
+    // A job left waiting by an earlier instance (the caller restarted) is adopted.
+    if (status.siteState === 'waiting' && !this.#launcher.isPending(remoteId)) this.#launcher.enqueue(remoteId);
+    return status;
+  }
+
+  #detectRuntime(configured: ContainerRuntime | 'auto'): Promise<ContainerRuntime | undefined> {
+    this.#runtime ??=
+      configured === 'auto'
+        ? detectContainerRuntimes().then((found) => found[0])
+        : isRuntimeAvailable(configured).then((ok) => (ok ? configured : undefined));
+    return this.#runtime;
+  }
+
+  #notify(remoteId: string): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(remoteId);
+      } catch {
+        // A listener's failure is its own.
+      }
+    }
+  }
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * The spec as the job record keeps it: secrets of input URLs redacted, and
+ * relative output paths made absolute (a later process may have another
+ * working directory).
+ */
+function recordedSpec(spec: JobSpec): JobSpec {
+  const recorded: JobSpec = { ...spec };
+  if (spec.inputs) recorded.inputs = spec.inputs.map((input) => (input.url && /^https?:/i.test(input.url) ? { ...input, url: redactUrl(input.url) } : input));
+  if (spec.outputs) {
+    recorded.outputs = spec.outputs.map((output) => {
+      const where = locate(output.url, (p) => resolve(p), (u) => fileURLToPath(u));
+      return where?.kind === 'file' ? { ...output, url: where.path } : output;
+    });
+  }
+  return recorded;
+}
