@@ -2,7 +2,7 @@ export { isTerminalState, JOB_STATES, TERMINAL_STATES } from './state.js';
 export type { JobState } from './state.js';
 export type { JobExecutor, JobInput, JobOutput, JobResources, JobSpec, TesTask } from './spec.js';
 export { fromPulsarStatus, fromTesState, PULSAR_STATUS_MAP, stateFromExitCodes, TES_STATE_MAP } from './state-map.js';
-export type { PulsarStatus, TesState } from './state-map.js';
+export type { PulsarStatus } from './state-map.js';
 export { STATE_RANK, StateTracker } from './tracker.js';
 export type { DropReason, StateChange, StateUpdate } from './tracker.js';
 export type {
@@ -22,7 +22,7 @@ export type {
 export { JobEventStream } from './event-stream.js';
 export type { JobEventSource, WatchOptions } from './event-stream.js';
 export { createJob, Job } from './job.js';
-export type { CancelOptions, JobControl, JobInit, WaitOptions } from './job.js';
+export type { CancelOptions, JobControl, JobInit, JobWaitOptions } from './job.js';
 export { JobFailedError, UnknownJobError } from './errors.js';
 export { attachJob, followJob, submitJob } from './run.js';
 export type { AttachJobOptions, FollowedJob, FollowJobOptions, SubmitJobOptions } from './run.js';

@@ -26,7 +26,7 @@ import { isTerminalState, type JobState } from './state.js';
 import { StateTracker, type StateChange, type StateUpdate } from './tracker.js';
 
 /** Options of {@link Job.wait}, {@link Job.logs} and {@link Job.outputs}. */
-export interface WaitOptions {
+export interface JobWaitOptions {
   /** Stops waiting (rejects with {@link AbortError}); the job goes on. */
   signal?: AbortSignal;
 }
@@ -210,7 +210,7 @@ export class Job extends EventEmitter<JobEventMap> {
    * if (!result.ok) console.error(result.state, result.logs.executors.at(-1)?.stderr);
    * ```
    */
-  wait(options: WaitOptions = {}): Promise<JobResult> {
+  wait(options: JobWaitOptions = {}): Promise<JobResult> {
     const { signal } = options;
     if (this.#result) return Promise.resolve(this.#result);
     if (signal?.aborted) return Promise.reject(new AbortError('waiting for the job', { cause: signal.reason }));
@@ -240,7 +240,7 @@ export class Job extends EventEmitter<JobEventMap> {
    * for (const out of await job.outputs()) console.log(out.url, out.sizeBytes, out.sha256);
    * ```
    */
-  async outputs(options: WaitOptions = {}): Promise<CollectedOutput[]> {
+  async outputs(options: JobWaitOptions = {}): Promise<CollectedOutput[]> {
     const result = await this.wait(options);
     if (!result.ok) throw new JobFailedError(result);
     return result.outputs;
@@ -255,7 +255,7 @@ export class Job extends EventEmitter<JobEventMap> {
    * console.log(executors.map((e) => e.exitCode));
    * ```
    */
-  async logs(options: WaitOptions = {}): Promise<JobLogs> {
+  async logs(options: JobWaitOptions = {}): Promise<JobLogs> {
     return (await this.wait(options)).logs;
   }
 

@@ -3,11 +3,8 @@
  * unified {@link JobState}.
  * @module
  */
-import type { components } from '../../generated/tes.js';
+import type { TesState } from '../tes/states.js';
 import type { JobState } from './state.js';
-
-/** A TES 1.1 task state. */
-export type TesState = components['schemas']['tesState'];
 
 /** A Pulsar job status as its REST and AMQP interfaces report it. */
 export type PulsarStatus =

@@ -15,7 +15,7 @@ import type { TesState } from './states.js';
 import type { TesTask } from '../jobs/spec.js';
 import type { FullTask, TaskForView, TaskPage, TesServiceInfo, TesView } from './types.js';
 import { assertValidTask } from './validate.js';
-import { pollUntilTerminal, type WaitOptions } from './wait.js';
+import { pollUntilTerminal, type TesWaitOptions } from './wait.js';
 
 /**
  * Options of a {@link TesClient}: either the options of its own
@@ -65,7 +65,7 @@ export interface CreateTaskOptions extends CallOptions {
 }
 
 /** Options of {@link TesClient.waitForTask}. */
-export interface WaitForTaskOptions<V extends TesView | undefined> extends WaitOptions {
+export interface WaitForTaskOptions<V extends TesView | undefined> extends TesWaitOptions {
   /** The view of the final task returned. @default 'BASIC' */
   view?: V;
 }

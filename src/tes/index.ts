@@ -10,7 +10,7 @@ export { isSuccessful, isTerminal, isTesState, TES_STATES, TES_TERMINAL_STATES }
 export type { TesState } from './states.js';
 export { IDEMPOTENCY_TAG, isAmbiguousCreateFailure } from './idempotency.js';
 export { assertValidTask, validateTask } from './validate.js';
-export type { WaitOptions } from './wait.js';
+export type { TesWaitOptions } from './wait.js';
 export type {
   BasicTask,
   FullTask,

@@ -8,7 +8,7 @@ import { anySignal, deadline, sleep } from '../util/abort.js';
 import { isTerminal, type TesState } from './states.js';
 
 /** How {@link TesClient.waitForTask} polls. */
-export interface WaitOptions {
+export interface TesWaitOptions {
   /** Stops waiting (an {@link AbortError}); the task keeps running. */
   signal?: AbortSignal;
   /** Longest wait in milliseconds, then a {@link TimeoutError} with scope `'wait'`. @default Infinity */
@@ -33,7 +33,7 @@ export interface WaitOptions {
 export async function pollUntilTerminal<T extends { state: TesState }>(
   poll: (signal: AbortSignal) => Promise<T>,
   what: string,
-  options: WaitOptions,
+  options: TesWaitOptions,
 ): Promise<T> {
   const minInterval = options.minInterval ?? 500;
   const maxInterval = Math.max(options.maxInterval ?? 10_000, minInterval);
