@@ -11,3 +11,4 @@ export type {
   SubmitOptions,
   TransferProgress,
 } from './site.js';
+export * from './tes/index.js';
