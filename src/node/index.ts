@@ -1,2 +1,2 @@
 export * from '../sites/local/index.js';
-export { nodeLocalFiles } from '../sites/tes/node-files.js';
+export { nodeLocalFiles } from '../sites/node-files.js';

@@ -9,7 +9,7 @@ import { ValidationError, type ValidationIssue } from '../../errors.js';
 import type { JobInput, JobOutput, JobSpec, TesTask } from '../../jobs/spec.js';
 import { throwIfAborted } from '../../util/abort.js';
 import type { TransferProgress } from '../site.js';
-import { absolutePath, fileUrlOf, localRef, type LocalFiles } from './local-files.js';
+import { absolutePath, fileUrlOf, localRef, type LocalFiles } from '../local-files.js';
 
 /** What staging needs to know of the site and the caller. */
 export interface TesStagingContext {

@@ -12,7 +12,7 @@ import { newIdempotencyKey } from '../../tes/idempotency.js';
 import type { FullTask, MinimalTask, TesOutputFileLog, TesServiceInfo } from '../../tes/types.js';
 import { throwIfAborted } from '../../util/abort.js';
 import type { CollectedOutput, JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
-import { absolutePath, localRef, type LocalFiles } from './local-files.js';
+import { absolutePath, localRef, type LocalFiles } from '../local-files.js';
 import { tesTaskFor } from './staging.js';
 
 /** The tag key under which a {@link TesSite} marks its tasks with its watch group. */

@@ -6,12 +6,15 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { LocalFiles } from './local-files.js';
+import { writeStream } from './local/files.js';
 
 /**
- * Local file access for sites that run elsewhere (`TesSite`): resolves paths
- * against the working directory, reads small inputs, hashes outputs.
+ * Local file access for sites that run elsewhere (`TesSite`, `PulsarRestSite`):
+ * resolves paths against the working directory, reads and streams inputs,
+ * writes and hashes outputs.
  *
  * @example
  * ```ts
@@ -36,5 +39,7 @@ export function nodeLocalFiles(): LocalFiles {
       }
       return { sizeBytes, sha256: hash.digest('hex') };
     },
+    stream: (path) => Readable.toWeb(createReadStream(path, { highWaterMark: 1 << 20 })) as ReadableStream<Uint8Array>,
+    write: (path, bytes, signal, onBytes) => writeStream(bytes, path, onBytes, signal),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * `LocalFiles`: what a site that runs elsewhere (TES, Pulsar) needs of the
- * caller's file system — resolving local paths, reading small inputs to
- * inline them, and hashing delivered outputs. Portable: the interface lives
+ * caller's file system — resolving local paths, reading inputs to inline or
+ * upload them, writing downloaded outputs and hashing delivered ones. Portable: the interface lives
  * here, the Node.js implementation (`nodeLocalFiles`) in `pulsar-network/node`,
  * so such sites still load in browsers, where they simply have no local files.
  * @module
@@ -24,6 +24,13 @@ export interface LocalFiles {
   read(path: string, signal?: AbortSignal): Promise<Uint8Array>;
   /** Size and sha256 of a file, streamed. */
   digest(path: string, signal?: AbortSignal): Promise<LocalFileDigest>;
+  /** A fresh stream of the file's bytes (called again for each retry of an upload). */
+  stream(path: string): ReadableStream<Uint8Array>;
+  /**
+   * Writes `bytes` to `path` (making its directory), hashing on the way,
+   * through a temporary file renamed into place: `path` never holds a partial copy.
+   */
+  write(path: string, bytes: AsyncIterable<Uint8Array>, signal?: AbortSignal, onBytes?: (bytesDone: number) => void): Promise<LocalFileDigest>;
 }
 
 /** A `tesInput`/`tesOutput` URL's local file, or `undefined` when it is a remote URL. */
