@@ -44,7 +44,7 @@ export class SiteAdmission {
     readonly site: string,
     readonly maxInFlight?: number,
     rate?: SubmitRate,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => Date.now(),
   ) {
     this.#slots = maxInFlight === undefined ? undefined : new Semaphore(maxInFlight);
     this.#bucket = rate ? new TokenBucket(rate, now) : undefined;

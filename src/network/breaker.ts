@@ -62,7 +62,7 @@ export class CircuitBreaker {
     this.#minimumCalls = options.minimumCalls ?? 10;
     const openMs = options.openMs ?? 30_000;
     this.#policy = resolveRetryPolicy({ minDelay: openMs, maxDelay: Math.max(openMs, options.maxOpenMs ?? 600_000), factor: 2, jitter: 0 });
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? (() => Date.now());
     this.#onTransition = options.onTransition;
   }
 

@@ -92,7 +92,7 @@ const RESOURCE_KEYS = ['maxCores', 'maxMemoryGb', 'maxGpus', 'minCores', 'minMem
 export function parseNetworkConfig(text: string, context: ConfigContext = {}): ResolvedNetworkConfig {
   let data: unknown;
   try {
-    data = parseYaml(text, { prettyErrors: false, uniqueKeys: true });
+    data = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
   } catch (error) {
     const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
     const reason = error instanceof YAMLParseError ? error.code : 'unreadable';

@@ -174,9 +174,12 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
     } catch (error) {
       const cause = error instanceof Error ? error.message : String(error);
       if (lastAccepted && !(error instanceof AbortError)) return this.#finish(lastAccepted.status, lastAccepted.site, `every attempt failed; last: ${cause}`);
-      this.record.outcome = { state: 'failed', cause };
+      const last = this.record.attempts.at(-1)?.cause;
+      const exhausted = error instanceof AttemptFailed || (error instanceof NoEligibleSiteError && last !== undefined);
+      this.record.outcome = { state: 'failed', cause: exhausted ? `every eligible site refused or failed the job (last: ${last ?? cause})` : cause };
       this.record.timestamps.finishedAt = this.#iso();
-      throw error instanceof AttemptFailed ? new NoEligibleSiteError(this.record, `every eligible site refused or failed the job (last: ${cause})`, { cause: error }) : error;
+      if (exhausted) throw new NoEligibleSiteError(this.record, this.record.outcome.cause, { cause: error });
+      throw error;
     }
   }
 

@@ -94,7 +94,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.#entries = entries;
     this.#strategy = options.strategy ?? config.strategy ?? balanced();
     this.#seed = options.seed ?? config.seed ?? globalThis.crypto.randomUUID();
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? (() => Date.now());
     this.#newId = options.newId ?? (() => globalThis.crypto.randomUUID());
     this.#hardFilters = options.hardFilters ?? true;
     this.#context = {
@@ -124,7 +124,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     }
     if (issues.length > 0) throw new ValidationError('network configuration', issues);
 
-    const now = options.now ?? Date.now;
+    const now = options.now ?? (() => Date.now());
     const entries = new Map<string, SiteEntry>();
     let network: Network | undefined;
     for (const resolvedSite of resolved.sites) {

@@ -19,7 +19,7 @@ export class TokenBucket {
 
   constructor(
     readonly rate: SubmitRate,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => Date.now(),
   ) {
     this.#tokens = rate.burst;
     this.#at = now();

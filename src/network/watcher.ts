@@ -39,7 +39,7 @@ export interface PollingWatcherOptions {
 export function pollingWatcher(options: PollingWatcherOptions = {}): AttemptWatcher {
   const intervalMs = options.intervalMs ?? 5000;
   const lostAfterMs = options.lostAfterMs ?? 300_000;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => Date.now());
   return {
     async follow(site, remoteId, onStatus, signal) {
       let last: string | undefined;

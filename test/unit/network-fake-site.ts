@@ -1,0 +1,81 @@
+/**
+ * A scripted in-memory Site for unit tests of selection, failover and
+ * admission. It deduplicates submits by idempotency key like a real site must,
+ * and counts how many times each logical job completed.
+ */
+import type { JobSpec } from '../../src/jobs/spec.js';
+import type { JobState } from '../../src/jobs/state.js';
+import type { JobOutcome, Site, SiteJobRef, SiteJobStatus, SiteKind, SiteProbe, SubmitOptions } from '../../src/sites/site.js';
+
+/** What the site does with the n-th new job it accepts (or a thrown error for a refused submit). */
+export type Script = { states: JobState[] } | { states: JobState[]; thenUnreachable: true } | { refuse: Error };
+
+export class FakeSite implements Site {
+  readonly kind: SiteKind = 'pulsar-rest';
+  readonly jobs = new Map<string, { key: string; states: JobState[]; polls: number; canceled: boolean; unreachable: boolean }>();
+  readonly submits: string[] = [];
+  readonly cancels: string[] = [];
+  /** Completions per logical job (the part of the key before the site id), over every site. */
+  static readonly completions = new Map<string, number>();
+  down = false;
+  /** While true, jobs stay in their current state. */
+  hold = false;
+  probeResult: SiteProbe = { ok: true, latencyMs: 5 };
+  #next = 0;
+
+  constructor(
+    readonly id: string,
+    private readonly script: (n: number) => Script = () => ({ states: ['queued', 'running', 'complete'] }),
+  ) {}
+
+  async probe(): Promise<SiteProbe> {
+    if (this.down) throw new Error('connection refused');
+    return this.probeResult;
+  }
+
+  async submit(_spec: JobSpec, options: SubmitOptions): Promise<SiteJobRef> {
+    this.submits.push(options.idempotencyKey);
+    if (this.down) throw new Error('connection refused');
+    for (const [remoteId, job] of this.jobs) if (job.key === options.idempotencyKey) return { remoteId };
+    const step = this.script(this.#next++);
+    if ('refuse' in step) throw step.refuse;
+    const remoteId = `${this.id}-${this.jobs.size + 1}`;
+    this.jobs.set(remoteId, { key: options.idempotencyKey, states: step.states, polls: 0, canceled: false, unreachable: 'thenUnreachable' in step });
+    return { remoteId };
+  }
+
+  async poll(remoteIds: readonly string[]): Promise<Map<string, SiteJobStatus>> {
+    if (this.down) throw new Error('connection refused');
+    const out = new Map<string, SiteJobStatus>();
+    for (const remoteId of remoteIds) {
+      const job = this.jobs.get(remoteId);
+      if (!job) continue;
+      if (job.unreachable && job.polls >= job.states.length) throw new Error('connection refused');
+      const state: JobState = job.canceled ? 'canceled' : (job.states[Math.min(job.polls, job.states.length - 1)] ?? 'unknown');
+      if (state === 'complete' && job.states[job.polls - 1] !== 'complete') {
+        const logical = job.key.slice(0, job.key.lastIndexOf(':'));
+        FakeSite.completions.set(logical, (FakeSite.completions.get(logical) ?? 0) + 1);
+      }
+      if (!this.hold) job.polls++;
+      out.set(remoteId, { remoteId, state, siteState: state.toUpperCase() });
+    }
+    return out;
+  }
+
+  async cancel(remoteId: string): Promise<void> {
+    this.cancels.push(remoteId);
+    if (this.down) throw new Error('connection refused');
+    const job = this.jobs.get(remoteId);
+    if (job) job.canceled = true;
+  }
+
+  async collect(): Promise<JobOutcome> {
+    return { state: 'complete', executors: [], outputs: [], systemLogs: [] };
+  }
+
+  async attach(remoteId: string): Promise<SiteJobStatus> {
+    const status = (await this.poll([remoteId])).get(remoteId);
+    if (!status) throw new Error('unknown job');
+    return status;
+  }
+}
