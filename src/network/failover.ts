@@ -23,6 +23,8 @@ export interface FailoverVerdict {
   siteFault: boolean;
   /** True when the submit may have reached the site although it failed (the job might exist there). */
   ambiguous: boolean;
+  /** True when the site said no to this job (a 4xx answer): it is not asked again. */
+  refused: boolean;
 }
 
 /**
@@ -34,11 +36,11 @@ export interface FailoverVerdict {
  *
  * @example
  * ```ts
- * classifyEnding({ kind: 'state', state: 'lost' }); // { failover: true, cause: 'lost', siteFault: true, ambiguous: false }
+ * classifyEnding({ kind: 'state', state: 'lost' }); // { failover: true, cause: 'lost', siteFault: true, ambiguous: false, refused: false }
  * ```
  */
 export function classifyEnding(ending: AttemptEnding): FailoverVerdict {
-  const verdict = (failover: boolean, cause: string, siteFault: boolean, ambiguous = false): FailoverVerdict => ({ failover, cause, siteFault, ambiguous });
+  const verdict = (failover: boolean, cause: string, siteFault: boolean, ambiguous = false, refused = false): FailoverVerdict => ({ failover, cause, siteFault, ambiguous, refused });
   if (ending.kind === 'queued-timeout') return verdict(true, `still queued after ${ending.waitedMs} ms`, true);
   if (ending.kind === 'state') {
     switch (ending.state) {
@@ -56,7 +58,7 @@ export function classifyEnding(ending: AttemptEnding): FailoverVerdict {
   if (error instanceof ValidationError) return verdict(false, `invalid job: ${error.message.split('\n')[0] ?? ''}`, false);
   if (error instanceof HttpError) {
     const refused = error.status < 500 && error.status !== 408 && error.status !== 429;
-    return verdict(true, `${refused ? 'refused' : 'failed'}: HTTP ${error.status}`, !refused);
+    return verdict(true, `${refused ? 'refused' : 'failed'}: HTTP ${error.status}`, !refused, false, refused);
   }
   if (error instanceof ConnectionError) return verdict(true, `failed: ${error.message}`, true, error.mayHaveBeenSent);
   if (error instanceof TimeoutError) return verdict(true, `failed: ${error.message}`, true, true);
@@ -65,9 +67,55 @@ export function classifyEnding(ending: AttemptEnding): FailoverVerdict {
 }
 
 /**
- * The next site to try: the best ranked one not tried yet that `allowed`
- * accepts (typically: its breaker lets a call through).
+ * The next site to try: among the ranked sites that `allowed` accepts
+ * (typically: the breaker lets a call through), the one tried least so far,
+ * best ranked first. So the job goes down the ranking first, and only when
+ * every site was tried does it come back to one (the attempt bound still holds).
+ *
+ * @example
+ * ```ts
+ * nextSite(record.candidates, new Map([['it03', 1]]), (id) => breakers.get(id)!.allows);
+ * ```
  */
-export function nextSite(ranked: readonly RankedSite[], tried: ReadonlySet<string>, allowed: (site: string) => boolean): RankedSite | undefined {
-  return ranked.find((r) => !tried.has(r.site) && allowed(r.site));
+export function nextSite(ranked: readonly RankedSite[], attempts: ReadonlyMap<string, number>, allowed: (site: string) => boolean): RankedSite | undefined {
+  let best: RankedSite | undefined;
+  let fewest = Number.POSITIVE_INFINITY;
+  for (const candidate of ranked) {
+    const count = attempts.get(candidate.site) ?? 0;
+    if (count < fewest && allowed(candidate.site)) {
+      best = candidate;
+      fewest = count;
+    }
+  }
+  return best;
+}
+
+/** What {@link isStuck} weighs. */
+export interface StuckCheck {
+  /** How long the job has been queued at the site. */
+  queuedForMs: number;
+  deadlineMs: number;
+  /** How long ago the site last started one of this client's jobs; undefined if never. */
+  siteLastStartAgoMs: number | undefined;
+  /** Whether another site could take the job now. */
+  alternative: boolean;
+}
+
+/**
+ * True when a queued job counts as stuck (accepted but never started, as in
+ * galaxyproject/pulsar#328): it waited past the deadline, the site started
+ * none of this client's jobs during that time (a busy site that is still
+ * starting jobs is slow, not stuck), and another site could take it.
+ *
+ * @example
+ * ```ts
+ * isStuck({ queuedForMs: 3_600_000, deadlineMs: 1_800_000, siteLastStartAgoMs: undefined, alternative: true }); // true
+ * ```
+ */
+export function isStuck(check: StuckCheck): boolean {
+  return (
+    check.queuedForMs >= check.deadlineMs &&
+    (check.siteLastStartAgoMs === undefined || check.siteLastStartAgoMs >= check.deadlineMs) &&
+    check.alternative
+  );
 }

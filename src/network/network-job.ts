@@ -12,7 +12,7 @@ import type { JobOutcome, SiteJobStatus, TransferProgress } from '../sites/site.
 import { anySignal } from '../util/abort.js';
 import type { ResolvedFailover } from './config.js';
 import type { AttemptRecord, DecisionRecord, FailoverRecord } from './decision.js';
-import { classifyEnding, nextSite, type FailoverVerdict } from './failover.js';
+import { classifyEnding, isStuck, nextSite, type FailoverVerdict } from './failover.js';
 import { deriveRandom } from './random.js';
 import type { SiteEntry } from './site-entry.js';
 import type { AttemptWatcher } from './watcher.js';
@@ -77,6 +77,8 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
   #site: string | undefined;
   #remoteId: string | undefined;
   #done: Promise<NetworkJobResult> | undefined;
+  /** Sites that refused this job (4xx): never asked again. */
+  readonly #refused = new Set<string>();
 
   constructor(
     readonly id: string,
@@ -141,16 +143,17 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
     const { failover } = this.#context;
     const random = deriveRandom(this.record.seed, 'backoff', this.record.sequence);
     const policy = resolveRetryPolicy({ retries: failover.maxAttempts - 1, ...failover.backoff, random: () => random.next() });
-    const tried = new Set<string>();
+    const tried = new Map<string, number>();
+    this.#refused.clear();
     let pending: FailoverRecord | undefined;
     let lastAccepted: { status: SiteJobStatus; site: string } | undefined;
     try {
       const final = await retry(
         async () => {
-          const next = nextSite(this.record.candidates, tried, (id) => this.#context.sites.get(id)?.health.breaker.allows ?? false);
+          const next = nextSite(this.record.candidates, tried, (id) => this.#allowed(id));
           if (pending) pending.to = next?.site ?? null;
           if (!next) throw new NoEligibleSiteError(this.record, tried.size === 0 ? 'no eligible site for this job' : 'no site left to fail over to');
-          tried.add(next.site);
+          tried.set(next.site, (tried.get(next.site) ?? 0) + 1);
           try {
             return { status: await this.#attempt(next.site), site: next.site };
           } catch (error) {
@@ -183,6 +186,10 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
     }
   }
 
+  #allowed(siteId: string): boolean {
+    return !this.#refused.has(siteId) && (this.#context.sites.get(siteId)?.health.breaker.allows ?? false);
+  }
+
   #finish(status: SiteJobStatus, site: string, cause?: string): NetworkJobResult {
     this.#state = status.state;
     this.record.outcome = { state: status.state, site };
@@ -196,14 +203,16 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
   async #attempt(siteId: string): Promise<SiteJobStatus> {
     const entry = this.#context.sites.get(siteId);
     if (!entry) throw new RangeError(`unknown site ${siteId}`);
-    const attempt: AttemptRecord = { site: siteId, idempotencyKey: `${this.idempotencyKey}:${siteId}`, startedAt: this.#iso() };
+    // one key per try: a retried call of this try is deduplicated by the site, a new try on the same site is a new job
+    const tryOnSite = this.record.attempts.filter((a) => a.site === siteId).length + 1;
+    const attempt: AttemptRecord = { site: siteId, idempotencyKey: `${this.idempotencyKey}:${siteId}:${tryOnSite}`, startedAt: this.#iso() };
     this.record.attempts.push(attempt);
     const release = await entry.admission.admit(this.id, this.#signal);
     try {
       if (!entry.health.breaker.tryAcquire()) {
         attempt.ending = 'failed';
         attempt.cause = 'circuit breaker open';
-        throw new AttemptFailed({ failover: true, cause: 'circuit breaker open', siteFault: false, ambiguous: false }, undefined);
+        throw new AttemptFailed({ failover: true, cause: 'circuit breaker open', siteFault: false, ambiguous: false, refused: false }, undefined);
       }
       const remoteId = await this.#submit(entry, attempt);
       const status = await this.#follow(entry, attempt, remoteId);
@@ -235,7 +244,8 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
           }
         },
       });
-      entry.health.observe('submit', true, this.#context.now() - started);
+      // A submit includes staging, so its duration is no latency figure: latency comes from probes and HTTP events.
+      entry.health.observe('submit', true);
       attempt.acceptedAt = this.#iso();
       attempt.remoteId = ref.remoteId;
       this.#site = attempt.site;
@@ -247,7 +257,8 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
       const verdict = classifyEnding({ kind: 'submit-error', error });
       if (error instanceof AbortError) throw error;
       entry.health.observe('submit', !verdict.siteFault, undefined, verdict.cause);
-      attempt.ending = verdict.cause.startsWith('refused') ? 'refused' : 'failed';
+      attempt.ending = verdict.refused ? 'refused' : 'failed';
+      if (verdict.refused) this.#refused.add(attempt.site);
       attempt.cause = verdict.cause;
       attempt.endedAt = this.#iso();
       if (verdict.ambiguous) attempt.ambiguous = true;
@@ -263,13 +274,25 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
     let started = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let stuck = false;
-    if (failover.resubmitQueued && failover.queuedDeadlineMs !== undefined) {
-      timer = setTimeout(() => {
-        if (!started) {
+    const deadlineMs = failover.queuedDeadlineMs;
+    if (failover.resubmitQueued && deadlineMs !== undefined) {
+      const check = (): void => {
+        if (started) return;
+        const lastStart = entry.health.lastStartAt;
+        const stuckNow = isStuck({
+          queuedForMs: now() - acceptedAt,
+          deadlineMs,
+          siteLastStartAgoMs: lastStart === undefined || lastStart < acceptedAt ? undefined : now() - lastStart,
+          alternative: this.record.candidates.some((c) => c.site !== attempt.site && this.#allowed(c.site)),
+        });
+        if (stuckNow) {
           stuck = true;
           local.abort(new Error('queued past deadline'));
+        } else {
+          timer = setTimeout(check, deadlineMs);
         }
-      }, failover.queuedDeadlineMs);
+      };
+      timer = setTimeout(check, deadlineMs);
     }
     const signal = anySignal([this.#signal, local.signal]) ?? local.signal;
     try {

@@ -32,6 +32,8 @@ export interface SiteHealthOptions {
   /** Outcomes the error rate is computed over. @default 20 */
   window?: number;
   breaker?: CircuitBreakerOptions;
+  /** The clock. @default the breaker's clock, else Date.now */
+  now?: () => number;
 }
 
 /**
@@ -52,6 +54,8 @@ export class SiteHealth {
   #outcomes: boolean[] = [];
   #failuresSinceSuccess = 0;
   #observed = false;
+  #lastStartAt: number | undefined;
+  readonly #now: () => number;
 
   constructor(options: SiteHealthOptions = {}) {
     const alpha = options.alpha ?? 0.3;
@@ -60,6 +64,7 @@ export class SiteHealth {
     this.#queueWait = new Ewma(alpha);
     this.#window = options.window ?? 20;
     this.breaker = new CircuitBreaker(options.breaker);
+    this.#now = options.now ?? options.breaker?.now ?? (() => Date.now());
   }
 
   /** Records the outcome of one call or job. */
@@ -83,9 +88,15 @@ export class SiteHealth {
     if (bytes > 0 && durationMs > 0) this.#throughput.update((bytes / durationMs) * 1000);
   }
 
-  /** Records how long a job waited at the site between acceptance and running. */
+  /** Records that a job started, and how long it waited at the site between acceptance and running. */
   observeQueueWait(ms: number): void {
     this.#queueWait.update(ms);
+    this.#lastStartAt = this.#now();
+  }
+
+  /** When the site last started one of this client's jobs (clock milliseconds); undefined if never. */
+  get lastStartAt(): number | undefined {
+    return this.#lastStartAt;
   }
 
   /** Healthy, degraded (half-open or error rate above 20 %), down (open) or unknown (nothing observed). */

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConnectionError, HttpError, NoEligibleSiteError } from '../../src/errors.js';
 import type { JobSpec } from '../../src/jobs/spec.js';
-import { Network, pinned, pollingWatcher, type NetworkConfig, type NetworkOptions, type SiteSelector } from '../../src/network/index.js';
+import { isStuck, Network, pinned, pollingWatcher, type NetworkConfig, type NetworkOptions, type SiteSelector } from '../../src/network/index.js';
 import { FakeSite } from './network-fake-site.js';
 
 const SPEC: JobSpec = { name: 'hello', executors: [{ image: 'alpine', command: ['echo', 'hi'] }] };
@@ -40,8 +40,8 @@ describe('failover', () => {
     const result = await net.submit(SPEC, { id: 'j1' }).done();
     expect(result).toMatchObject({ state: 'complete', site: 'b', remoteId: 'b-1' });
     expect(result.record.attempts.map((t) => [t.site, t.idempotencyKey, t.ending])).toEqual([
-      ['a', 'j1:a', 'system_error'],
-      ['b', 'j1:b', 'complete'],
+      ['a', 'j1:a:1', 'system_error'],
+      ['b', 'j1:b:1', 'complete'],
     ]);
     expect(result.record.failovers).toEqual([{ from: 'a', to: 'b', cause: 'system_error', at: expect.any(String), delayMs: expect.any(Number) }]);
     expect(failovers).toHaveLength(1);
@@ -107,7 +107,7 @@ describe('failover', () => {
     const error = await (await network([refuse('a'), refuse('b')])).submit(SPEC).done().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NoEligibleSiteError);
     const record = (error as NoEligibleSiteError).decision as { attempts: unknown[]; outcome: { state: string } };
-    expect(record.attempts).toHaveLength(2);
+    expect(record.attempts).toHaveLength(2); // a site that refused is not asked again
     expect(record.outcome.state).toBe('failed');
     expect((error as Error).message).toBe('every eligible site refused or failed the job (last: refused: HTTP 413)');
   });
@@ -120,6 +120,21 @@ describe('failover', () => {
     expect(result.record.attempts[0]).toMatchObject({ site: 'stuck', ending: 'queued-timeout', cancel: 'requested' });
     expect(result.record.attempts[0]?.cause).toMatch(/^still queued after \d+ ms$/);
     expect(stuck.jobs.get('stuck-1')?.canceled).toBe(true);
+  });
+
+  it('keeps waiting when no other site could take the stuck job', async () => {
+    const only = new FakeSite('only', () => ({ states: [...Array<'queued'>(60).fill('queued'), 'running', 'complete'] }));
+    const result = await (await network([only], { queuedDeadlineMs: 10, resubmitQueued: true })).submit(SPEC).done();
+    expect(result).toMatchObject({ state: 'complete', site: 'only' });
+    expect(result.record.attempts).toHaveLength(1);
+  });
+
+  it('comes back to a site already tried, as a new job, once every site was tried', async () => {
+    const a = new FakeSite('a', (n) => ({ states: n === 0 ? ['queued', 'system_error'] : ['queued', 'running', 'complete'] }));
+    const b = new FakeSite('b', () => ({ states: ['queued', 'system_error'] }));
+    const result = await (await network([a, b], { maxAttempts: 3 })).submit(SPEC, { id: 'again' }).done();
+    expect(result).toMatchObject({ state: 'complete', site: 'a', remoteId: 'a-2' });
+    expect(result.record.attempts.map((t) => t.idempotencyKey)).toEqual(['again:a:1', 'again:b:1', 'again:a:2']);
   });
 
   it('keeps waiting on a slow queue when resubmission is not allowed', async () => {
@@ -190,5 +205,16 @@ describe('probes', () => {
     expect(siteA?.site).toMatchObject({ version: '0.15.16', storages: ['s3://a-bucket/'], backendParameters: ['queue'] });
     expect(siteA?.live).toMatchObject({ health: 'healthy', latencyMs: 12 });
     expect(siteDead?.live).toMatchObject({ health: 'down', breaker: 'open', recentFailures: 3 });
+  });
+});
+
+describe('stuck detection', () => {
+  const base = { queuedForMs: 60_000, deadlineMs: 30_000, siteLastStartAgoMs: undefined, alternative: true };
+  it('calls a job stuck only past the deadline, on a site that started nothing of ours meanwhile, with somewhere else to go', () => {
+    expect(isStuck(base)).toBe(true);
+    expect(isStuck({ ...base, queuedForMs: 29_999 })).toBe(false);
+    expect(isStuck({ ...base, siteLastStartAgoMs: 10_000 })).toBe(false); // busy, not stuck
+    expect(isStuck({ ...base, siteLastStartAgoMs: 30_000 })).toBe(true);
+    expect(isStuck({ ...base, alternative: false })).toBe(false);
   });
 });

@@ -15,7 +15,7 @@ export class FakeSite implements Site {
   readonly jobs = new Map<string, { key: string; states: JobState[]; polls: number; canceled: boolean; unreachable: boolean }>();
   readonly submits: string[] = [];
   readonly cancels: string[] = [];
-  /** Completions per logical job (the part of the key before the site id), over every site. */
+  /** Completions per logical job (the part of the key before the first colon), over every site. */
   static readonly completions = new Map<string, number>();
   down = false;
   /** While true, jobs stay in their current state. */
@@ -53,7 +53,7 @@ export class FakeSite implements Site {
       if (job.unreachable && job.polls >= job.states.length) throw new Error('connection refused');
       const state: JobState = job.canceled ? 'canceled' : (job.states[Math.min(job.polls, job.states.length - 1)] ?? 'unknown');
       if (state === 'complete' && job.states[job.polls - 1] !== 'complete') {
-        const logical = job.key.slice(0, job.key.lastIndexOf(':'));
+        const logical = job.key.split(':')[0] ?? job.key;
         FakeSite.completions.set(logical, (FakeSite.completions.get(logical) ?? 0) + 1);
       }
       if (!this.hold) job.polls++;

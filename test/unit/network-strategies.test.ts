@@ -60,11 +60,13 @@ describe('leastLoaded', () => {
 });
 
 describe('fastest', () => {
-  it('adds latency, observed queue wait and staging time, with cold-start assumptions', () => {
+  it('adds latency, observed queue wait scaled by this client’s backlog, and staging time, with cold-start assumptions', () => {
     const result = fastest().select(REQUEST, CANDIDATES, noRandom);
-    // small 40 + 10 000 + 125 000 ms; big 80 + 120 000 + 25 000 ms; gpu assumed 1 000 + 60 000 + 250 000 ms
+    // small 40 + 10 000 × (1 + 1/4) + 125 000 ms; big 80 + 120 000 × (1 + 8/10) + 25 000 ms;
+    // gpu assumed 1 000 + 60 000 + 250 000 ms; tiny 500 + 5 000 × (1 + 3) + 500 000 ms
     expect(order(result)).toEqual(['small', 'big', 'gpu', 'tiny']);
-    expect(result.ranked[0]?.terms).toEqual({ latencyMs: 40, queueWaitMs: 10_000, stagingMs: 125_000 });
+    expect(result.ranked.map((r) => r.score)).toEqual([-137.54, -241.08, -311, -520.5]);
+    expect(result.ranked[0]?.terms).toEqual({ latencyMs: 40, queueWaitMs: 12_500, stagingMs: 125_000 });
     expect(reasonOf(result, 'gpu')).toBe('expected start in 311 s (assumed latency, queue wait, throughput)');
   });
 });

@@ -3,8 +3,10 @@ import { rankCandidates, round } from './rank.js';
 
 /**
  * Prefers the site expected to start the job soonest: call latency + the
- * queue wait this client observed + staging all inputs at the measured
- * throughput. Unmeasured values use cold-start assumptions (said in the reason).
+ * queue wait this client observed there, scaled by its own backlog there
+ * (1 + (in flight + queued) ÷ maxInFlight), + staging all inputs at the
+ * measured throughput. Unmeasured values use cold-start assumptions (said in
+ * the reason).
  *
  * @example
  * ```ts
@@ -17,9 +19,11 @@ export function fastest(assume: Partial<ColdStartAssumptions> = {}): SiteSelecto
     name: 'fastest',
     select(request, candidates) {
       const bytes = request.inputs.reduce((sum, input) => sum + input.bytes, 0);
-      return rankCandidates('fastest', candidates, ({ live }) => {
+      return rankCandidates('fastest', candidates, ({ site, live }) => {
         const latencyMs = live.latencyMs ?? prior.latencyMs;
-        const queueWaitMs = live.queueWaitMs ?? prior.queueWaitMs;
+        // the measured wait grows with this client's own backlog there (jobs ahead of this one)
+        const backlog = site.maxInFlight ? (live.inFlight + live.queued) / site.maxInFlight : live.inFlight + live.queued;
+        const queueWaitMs = (live.queueWaitMs ?? prior.queueWaitMs) * (1 + backlog);
         const throughput = live.throughputBytesPerSec ?? prior.throughputBytesPerSec;
         const stagingMs = (bytes / throughput) * 1000;
         const totalMs = latencyMs + queueWaitMs + stagingMs;
