@@ -9,7 +9,7 @@ import { resolveRetryPolicy, retry } from '../http/retry.js';
 import type { JobSpec } from '../jobs/spec.js';
 import type { JobState } from '../jobs/state.js';
 import type { JobOutcome, SiteJobStatus, TransferProgress } from '../sites/site.js';
-import { anySignal } from '../util/abort.js';
+import { anySignal, deadline } from '../util/abort.js';
 import type { ResolvedFailover } from './config.js';
 import type { AttemptRecord, DecisionRecord, FailoverRecord } from './decision.js';
 import { classifyEnding, isStuck, nextSite, type FailoverVerdict } from './failover.js';
@@ -47,6 +47,9 @@ export interface JobContext {
   now: () => number;
 }
 
+/** How long a cancel of a job the network leaves may take. */
+const CANCEL_TIMEOUT_MS = 30_000;
+
 class AttemptFailed extends PulsarNetworkError {
   static override readonly kind: string = 'AttemptFailed';
   constructor(
@@ -77,6 +80,8 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
   #site: string | undefined;
   #remoteId: string | undefined;
   #done: Promise<NetworkJobResult> | undefined;
+  /** Where the job was when the caller canceled it. */
+  #canceledOn: { site: string; remoteId: string } | undefined;
   /** Sites that refused this job (4xx): never asked again. */
   readonly #refused = new Set<string>();
 
@@ -120,11 +125,15 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
     return this.start();
   }
 
-  /** Stops the job: waiting and following stop, and the site is asked to cancel it. */
+  /**
+   * Stops the job (as aborting the submit's signal does): waiting and
+   * following stop, and a site holding the job is asked to cancel it. `done()`
+   * then resolves with state `canceled`, or rejects with AbortError when no
+   * site had accepted the job yet.
+   */
   async cancel(): Promise<void> {
     this.#controller.abort(new AbortError('job canceled'));
-    const entry = this.#site ? this.#context.sites.get(this.#site) : undefined;
-    if (entry && this.#remoteId) await entry.site.cancel(this.#remoteId);
+    await this.start().catch(() => undefined);
   }
 
   /** Delivers the outputs of the finished job from its final site. */
@@ -175,6 +184,7 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
       );
       return this.#finish(final.status, final.site);
     } catch (error) {
+      if (this.#canceledOn) return this.#finish({ remoteId: this.#canceledOn.remoteId, state: 'canceled', siteState: 'canceled by the caller' }, this.#canceledOn.site);
       const cause = error instanceof Error ? error.message : String(error);
       if (lastAccepted && !(error instanceof AbortError)) return this.#finish(lastAccepted.status, lastAccepted.site, `every attempt failed; last: ${cause}`);
       const last = this.record.attempts.at(-1)?.cause;
@@ -310,7 +320,14 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
         signal,
       );
     } catch (error) {
-      if (!stuck || this.#signal.aborted) throw error;
+      if (this.#signal.aborted) {
+        await this.#cancelQuietly(entry, attempt, remoteId);
+        attempt.ending = 'canceled';
+        attempt.endedAt = this.#iso();
+        this.#canceledOn = { site: attempt.site, remoteId };
+        throw error;
+      }
+      if (!stuck) throw error;
       const verdict = classifyEnding({ kind: 'queued-timeout', waitedMs: now() - acceptedAt });
       entry.health.observe('job', false, undefined, verdict.cause);
       attempt.ending = 'queued-timeout';
@@ -325,11 +342,15 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
 
   /** Asks the site to cancel a job the network is leaving, so it cannot run twice; records the outcome. */
   async #cancelQuietly(entry: SiteEntry, attempt: AttemptRecord, remoteId: string): Promise<void> {
+    // not the job's signal: it may be the abort that asked for this cancel
+    const limit = deadline(CANCEL_TIMEOUT_MS);
     try {
-      await entry.site.cancel(remoteId, { signal: this.#signal });
+      await entry.site.cancel(remoteId, { signal: limit.signal });
       attempt.cancel = 'requested';
     } catch {
       attempt.cancel = 'failed';
+    } finally {
+      limit.clear();
     }
   }
 }

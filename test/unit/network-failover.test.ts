@@ -172,6 +172,38 @@ describe('failover', () => {
   });
 });
 
+describe('canceling', () => {
+  it('asks the site to cancel an accepted job and ends it as canceled', async () => {
+    const site = new FakeSite('a', () => ({ states: ['running', 'complete'] }));
+    site.hold = true;
+    const job = (await network([site])).submit(SPEC, { id: 'c1' });
+    await vi.waitFor(() => expect(job.state).toBe('running'));
+    await job.cancel();
+    const result = await job.done();
+    expect(result).toMatchObject({ state: 'canceled', site: 'a', remoteId: 'a-1' });
+    expect(site.cancels).toEqual(['a-1']);
+    expect(result.record.attempts[0]).toMatchObject({ ending: 'canceled', cancel: 'requested' });
+  });
+
+  it('rejects with AbortError when the caller aborts before any site accepted the job', async () => {
+    const site = new FakeSite('a');
+    const net = await Network.create(
+      { sites: [{ id: 'a', kind: 'pulsar-rest', url: 'https://a.example.org', maxInFlight: 1 }] },
+      { sites: { a: site }, watcher: pollingWatcher({ intervalMs: 1 }) },
+    );
+    site.hold = true;
+    const first = net.submit(SPEC, { id: 'first' });
+    const controller = new AbortController();
+    const waiting = net.submit(SPEC, { id: 'waiting', signal: controller.signal });
+    await vi.waitFor(() => expect(net.queue()[0]?.queue.map((q) => q.jobId)).toEqual(['waiting']));
+    controller.abort();
+    await expect(waiting.done()).rejects.toThrow(/aborted/);
+    expect(net.queue()[0]?.queue).toEqual([]);
+    expect(site.submits).toEqual(['first:a:1']);
+    await first.cancel();
+  });
+});
+
 describe('admission through the network', () => {
   it('queues jobs beyond maxInFlight locally and shows the queue', async () => {
     const slow = new FakeSite('slow', () => ({ states: ['running', 'complete'] }));
