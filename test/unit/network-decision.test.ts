@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import type { JobSpec } from '../../src/jobs/spec.js';
 import {
@@ -88,6 +90,15 @@ describe('decision records', () => {
     expect(record?.candidates.map((c) => c.site)).toEqual(['cz01', 'it03']);
     expect(Object.keys(record?.candidates[0]?.terms ?? {})).toEqual(expect.arrayContaining(['dataLocality', 'fastest', 'leastLoaded', 'tieBreak', 'dataLocality.bytesToMove']));
     expect(record?.views.map((v) => v.site.id)).toEqual(['it03', 'cz01', 'be01', 'fr01']);
+  });
+
+  it('match the JSON Schema in docs/decision-record.schema.json', async () => {
+    const schema = JSON.parse(readFileSync(new URL('../../docs/decision-record.schema.json', import.meta.url), 'utf8')) as object;
+    const validate = new Ajv2020({ strict: true, allErrors: true, validateFormats: false }).compile(schema);
+    const records = [...(await run('schema', balanced())), (await build('schema', balanced())).explain(specs[0] as JobSpec)];
+    for (const record of records) expect(validate(JSON.parse(JSON.stringify(record))), JSON.stringify(validate.errors)).toBe(true);
+    expect(records.some((r) => r.failovers.length > 0 && r.attempts.some((a) => a.ending === 'system_error'))).toBe(true);
+    expect(validate({ ...records[0], chosen: 7 })).toBe(false);
   });
 
   it('explain gives the decision submit then makes, without submitting', async () => {

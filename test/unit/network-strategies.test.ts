@@ -60,13 +60,14 @@ describe('leastLoaded', () => {
 });
 
 describe('fastest', () => {
-  it('adds latency, observed queue wait scaled by this client’s backlog, and staging time, with cold-start assumptions', () => {
+  it('adds latency, observed queue wait scaled by this client’s backlog, and staging of what is not in place, with cold-start assumptions', () => {
     const result = fastest().select(REQUEST, CANDIDATES, noRandom);
-    // small 40 + 10 000 × (1 + 1/4) + 125 000 ms; big 80 + 120 000 × (1 + 8/10) + 25 000 ms;
-    // gpu assumed 1 000 + 60 000 + 250 000 ms; tiny 500 + 5 000 × (1 + 3) + 500 000 ms
+    // staging counts only what the site does not read in place:
+    // small 40 + 10 000 × (1 + 1/4) + 2 GB at 20 MB/s; big 80 + 120 000 × (1 + 8/10) + 0.5 GB at 100 MB/s;
+    // gpu assumed 1 000 + 60 000 + 2.5 GB at 10 MB/s; tiny 500 + 5 000 × (1 + 3) + 2 GB at 5 MB/s
     expect(order(result)).toEqual(['small', 'big', 'gpu', 'tiny']);
-    expect(result.ranked.map((r) => r.score)).toEqual([-137.54, -241.08, -311, -520.5]);
-    expect(result.ranked[0]?.terms).toEqual({ latencyMs: 40, queueWaitMs: 12_500, stagingMs: 125_000 });
+    expect(result.ranked.map((r) => r.score)).toEqual([-112.54, -221.08, -311, -420.5]);
+    expect(result.ranked[0]?.terms).toEqual({ latencyMs: 40, queueWaitMs: 12_500, stagingMs: 100_000 });
     expect(reasonOf(result, 'gpu')).toBe('expected start in 311 s (assumed latency, queue wait, throughput)');
   });
 });

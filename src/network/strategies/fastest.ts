@@ -1,11 +1,12 @@
+import { bytesToMove } from '../locality.js';
 import { COLD_START, type ColdStartAssumptions, type SiteSelector } from '../types.js';
 import { rankCandidates, round } from './rank.js';
 
 /**
  * Prefers the site expected to start the job soonest: call latency + the
  * queue wait this client observed there, scaled by its own backlog there
- * (1 + (in flight + queued) ÷ maxInFlight), + staging all inputs at the
- * measured throughput. Unmeasured values use cold-start assumptions (said in
+ * (1 + (in flight + queued) ÷ maxInFlight), + staging the inputs it does
+ * not read in place at the measured throughput. Unmeasured values use cold-start assumptions (said in
  * the reason).
  *
  * @example
@@ -18,8 +19,8 @@ export function fastest(assume: Partial<ColdStartAssumptions> = {}): SiteSelecto
   return {
     name: 'fastest',
     select(request, candidates) {
-      const bytes = request.inputs.reduce((sum, input) => sum + input.bytes, 0);
       return rankCandidates('fastest', candidates, ({ site, live }) => {
+        const bytes = bytesToMove(site, request.inputs);
         const latencyMs = live.latencyMs ?? prior.latencyMs;
         // the measured wait grows with this client's own backlog there (jobs ahead of this one)
         const backlog = site.maxInFlight ? (live.inFlight + live.queued) / site.maxInFlight : live.inFlight + live.queued;
