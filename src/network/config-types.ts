@@ -4,6 +4,7 @@
  * @module
  */
 import type { SiteKind } from '../sites/site.js';
+import type { CircuitBreaker, CircuitBreakerOptions } from './breaker.js';
 import type { SiteLocation, SiteResources, SubmitRate, TagConstraints } from './types.js';
 
 /**
@@ -51,21 +52,8 @@ export type StrategyConfig =
     }
   | { pinned: string[] };
 
-/** Circuit-breaker settings. */
-export interface BreakerConfig {
-  /** Consecutive failures that open the breaker. @default 5 */
-  failureThreshold?: number;
-  /** Error rate over the window that opens the breaker. @default 0.5 */
-  errorRate?: number;
-  /** Outcomes the error rate is computed over. @default 20 */
-  window?: number;
-  /** Outcomes needed before the error rate counts. @default 10 */
-  minimumCalls?: number;
-  /** First open period, in milliseconds; doubles on each reopening. @default 30000 */
-  openMs?: number;
-  /** Longest open period, in milliseconds. @default 600000 */
-  maxOpenMs?: number;
-}
+/** Circuit-breaker settings (the options of {@link CircuitBreaker} that a file can set). */
+export type BreakerConfig = Pick<CircuitBreakerOptions, 'failureThreshold' | 'errorRate' | 'window' | 'minimumCalls' | 'openMs' | 'maxOpenMs'>;
 
 /** Health settings. */
 export interface HealthConfig {
