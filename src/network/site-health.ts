@@ -22,6 +22,9 @@ export class Ewma {
   }
 }
 
+/** How the HTTP layer words a failure that came with an answer (an error status). */
+const ANSWERED = /failed with HTTP \d{3}/;
+
 /** Where an observation came from: breaker decisions use probes, submits and job outcomes; raw HTTP traffic feeds only the averages. */
 export type ObservationSource = 'http' | 'probe' | 'submit' | 'job';
 
@@ -77,10 +80,15 @@ export class SiteHealth {
     if (source !== 'http') this.breaker.record(ok, reason);
   }
 
-  /** Feeds one event of the site's HttpClient (`onEvent`). 5xx, 429 and network failures count as failures. */
+  /**
+   * Feeds one event of the site's HttpClient (`onEvent`). An answered attempt
+   * counts once, from its `response` event (5xx and 429 as failures, anything
+   * else as the server working); a `failure` counts only when no answer came
+   * (connection errors, timeouts), since an error status was counted already.
+   */
   observeHttp(event: HttpEvent): void {
     if (event.type === 'response') this.observe('http', event.status < 500 && event.status !== 429, event.durationMs);
-    else if (event.type === 'failure') this.observe('http', false, undefined, event.reason);
+    else if (event.type === 'failure' && !ANSWERED.test(event.reason)) this.observe('http', false, undefined, event.reason);
   }
 
   /** Records bytes staged to or from the site and how long it took. */
