@@ -30,7 +30,7 @@ export { classifyEnding, isStuck, nextSite, type AttemptEnding, type FailoverVer
 export { bytesToMove, readsInPlace } from './locality.js';
 export { Network, type NetworkEvents, type NetworkOptions, type SiteStatus, type SubmitJobOptions } from './network.js';
 export { NetworkJob, type NetworkJobEvents, type NetworkJobResult } from './network-job.js';
-export { deriveRandom, hashSeed, seededRandom, type RandomSource } from './random.js';
+export { deriveRandom, freshId, hashSeed, seededRandom, type RandomSource } from './random.js';
 export { SiteRegistry, type SiteFactory, type SiteFactoryContext } from './registry.js';
 export { selectionRequest, type SelectionHints } from './request.js';
 export { Ewma, SiteHealth, type ObservationSource, type SiteHealthOptions } from './site-health.js';

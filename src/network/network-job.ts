@@ -7,7 +7,7 @@ import { EventEmitter } from 'eventemitter3';
 import { AbortError, NoEligibleSiteError, PulsarNetworkError } from '../errors.js';
 import { resolveRetryPolicy, retry } from '../http/retry.js';
 import type { JobSpec } from '../jobs/spec.js';
-import type { JobState } from '../jobs/state.js';
+import { isTerminalState, type JobState } from '../jobs/state.js';
 import type { JobOutcome, SiteJobStatus, TransferProgress } from '../sites/site.js';
 import { anySignal, deadline } from '../util/abort.js';
 import type { ResolvedFailover } from './config.js';
@@ -21,7 +21,13 @@ import type { AttemptWatcher } from './watcher.js';
 export interface NetworkJobEvents {
   /** A site accepted an attempt. */
   attempt: (info: { jobId: string; site: string; remoteId: string }) => void;
-  /** The job changed state on its current site. */
+  /** Input staging progress of the current attempt. */
+  transfer: (info: { jobId: string; site: string } & TransferProgress) => void;
+  /**
+   * The job changed state on its current site. Endings the network fails over
+   * from (`lost`, `system_error`, `preempted`) are not reported here: a
+   * `failover` event follows instead, and `done` carries the final state.
+   */
   state: (info: { jobId: string; site: string; remoteId: string; state: JobState; siteState: string }) => void;
   /** The job left a site for the next. */
   failover: (info: { jobId: string } & FailoverRecord) => void;
@@ -252,6 +258,7 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
           if (progress.done) {
             entry.health.observeTransfer(progress.bytesDone, this.#context.now() - (stagingStart.get(progress.file) ?? started));
           }
+          this.emit('transfer', { jobId: this.id, site: attempt.site, ...progress });
         },
       });
       // A submit includes staging, so its duration is no latency figure: latency comes from probes and HTTP events.
@@ -314,6 +321,8 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
             started = true;
             entry.health.observeQueueWait(now() - acceptedAt);
           }
+          // an ending the network fails over from is not the job's: the `failover` event tells it
+          if (isTerminalState(status.state) && classifyEnding({ kind: 'state', state: status.state }).failover) return;
           this.#state = status.state;
           this.emit('state', { jobId: this.id, site: attempt.site, remoteId, state: status.state, siteState: status.siteState });
         },

@@ -14,7 +14,7 @@ import { parseNetworkConfig, validateNetworkConfig, type ConfigContext, type Res
 import type { NetworkConfig } from './config-types.js';
 import { decide, type DecisionRecord } from './decision.js';
 import { NetworkJob, type JobContext, type NetworkJobEvents } from './network-job.js';
-import { deriveRandom, type RandomSource } from './random.js';
+import { deriveRandom, freshId, type RandomSource } from './random.js';
 import type { SiteRegistry } from './registry.js';
 import { selectionRequest, type SelectionHints } from './request.js';
 import { candidateOf, type SiteEntry } from './site-entry.js';
@@ -36,7 +36,7 @@ export interface NetworkOptions extends ConfigContext {
   watcher?: AttemptWatcher;
   /** The clock. @default Date.now */
   now?: () => number;
-  /** Makes job ids and idempotency keys. @default crypto.randomUUID */
+  /** Makes job ids and idempotency keys. @default a random UUID */
   newId?: () => string;
   /** Apply hard filters (open breaker, resources, tags) before every strategy. @default true */
   hardFilters?: boolean;
@@ -93,9 +93,9 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.#config = config;
     this.#entries = entries;
     this.#strategy = options.strategy ?? config.strategy ?? balanced();
-    this.#seed = options.seed ?? config.seed ?? globalThis.crypto.randomUUID();
+    this.#seed = options.seed ?? config.seed ?? freshId();
     this.#now = options.now ?? (() => Date.now());
-    this.#newId = options.newId ?? (() => globalThis.crypto.randomUUID());
+    this.#newId = options.newId ?? freshId;
     this.#hardFilters = options.hardFilters ?? true;
     this.#context = {
       sites: entries,
@@ -190,6 +190,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     const job = new NetworkJob(id, id, spec, record, this.#context, options.signal);
     job.on('attempt', (info) => this.emit('attempt', info));
     job.on('state', (info) => this.emit('state', info));
+    job.on('transfer', (info) => this.emit('transfer', info));
     job.on('failover', (info) => this.emit('failover', info));
     job.on('done', (info) => this.emit('done', info));
     void job.start();

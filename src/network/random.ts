@@ -56,3 +56,20 @@ export function seededRandom(seed: string | number): RandomSource {
 export function deriveRandom(seed: string | number, ...labels: Array<string | number>): RandomSource {
   return seededRandom([String(seed), ...labels.map(String)].join('\u0000'));
 }
+
+/**
+ * A random version-4 UUID from the platform's cryptographic source. Works
+ * where `crypto.randomUUID` does not (browser pages outside secure contexts).
+ *
+ * @example
+ * ```ts
+ * freshId(); // '3b1f…-…'
+ * ```
+ */
+export function freshId(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

@@ -36,8 +36,12 @@ describe('failover', () => {
     const b = new FakeSite('b');
     const net = await network([a, b]);
     const failovers: unknown[] = [];
+    const states: string[] = [];
     net.on('failover', (f) => failovers.push(f));
+    net.on('state', ({ site, state }) => states.push(`${site}:${state}`));
     const result = await net.submit(SPEC, { id: 'j1' }).done();
+    // a's system_error is not the job's ending: no state event for it, a failover event instead
+    expect(states).toEqual(['a:queued', 'a:running', 'b:queued', 'b:running', 'b:complete']);
     expect(result).toMatchObject({ state: 'complete', site: 'b', remoteId: 'b-1' });
     expect(result.record.attempts.map((t) => [t.site, t.idempotencyKey, t.ending])).toEqual([
       ['a', 'j1:a:1', 'system_error'],
@@ -222,6 +226,23 @@ describe('admission through the network', () => {
     const results = await Promise.all(jobs.map((j) => j.done()));
     expect(results.map((r) => r.state)).toEqual(['complete', 'complete', 'complete']);
     expect(net.queue()[0]).toMatchObject({ inFlight: 0, queue: [] });
+  });
+});
+
+describe('staging', () => {
+  it('reports transfers as events and learns the site’s throughput from them', async () => {
+    const a = new FakeSite('a');
+    a.staging = { bytes: 50e6, ms: 20 };
+    const net = await network([a]);
+    const transfers: Array<[string, number, boolean]> = [];
+    net.on('transfer', ({ site, bytesDone, done }) => transfers.push([site, bytesDone, done]));
+    await net.submit(SPEC).done();
+    expect(transfers).toEqual([
+      ['a', 0, false],
+      ['a', 50e6, true],
+    ]);
+    // measured from the transfer (before it, the live view has no throughput and strategies use the cold-start prior)
+    expect(net.sites()[0]?.live.throughputBytesPerSec).toBeGreaterThan(0);
   });
 });
 

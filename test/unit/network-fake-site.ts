@@ -20,6 +20,8 @@ export class FakeSite implements Site {
   down = false;
   /** While true, jobs stay in their current state. */
   hold = false;
+  /** Bytes reported as staged on every new submit (through `onTransfer`), and how long that takes. */
+  staging: { bytes: number; ms: number } | undefined;
   probeResult: SiteProbe = { ok: true, latencyMs: 5 };
   #next = 0;
 
@@ -39,6 +41,12 @@ export class FakeSite implements Site {
     for (const [remoteId, job] of this.jobs) if (job.key === options.idempotencyKey) return { remoteId };
     const step = this.script(this.#next++);
     if ('refuse' in step) throw step.refuse;
+    if (this.staging) {
+      const { bytes, ms } = this.staging;
+      options.onTransfer?.({ direction: 'up', file: 'input-1', bytesDone: 0, bytesTotal: bytes, done: false });
+      await new Promise((r) => setTimeout(r, ms));
+      options.onTransfer?.({ direction: 'up', file: 'input-1', bytesDone: bytes, bytesTotal: bytes, done: true });
+    }
     const remoteId = `${this.id}-${this.jobs.size + 1}`;
     this.jobs.set(remoteId, { key: options.idempotencyKey, states: step.states, polls: 0, canceled: false, unreachable: 'thenUnreachable' in step });
     return { remoteId };
