@@ -35,6 +35,7 @@ export const CLIENT = {
   probeIntervalS: 60,
   probeJitter: 0.2,
   connectTimeoutS: 10,
+  waitForSiteS: 300,
   /** Site model: the head of a batch queue that waited this long gets its cores reserved. */
   reservationAfterS: 1200,
 };
@@ -72,6 +73,7 @@ interface JobRun {
   tried: Map<string, number>;
   attempts: number;
   failedOver: boolean;
+  waitedS: number;
   end?: { state: JobState | 'lost'; at: number; startedAt: number };
 }
 
@@ -123,6 +125,16 @@ export function simulate(strategy: SiteSelector, jobs: readonly SimJob[], sims: 
 
   const tryNext = (run: JobRun): void => {
     const next = nextSite(run.ranked, run.tried, (id) => site(id).health.breaker.allows);
+    if (!next && run.attempts < CLIENT.maxAttempts) {
+      // every site left is behind an open breaker: wait (bounded) for the first to half-open, as the network does
+      const until = Math.min(...run.ranked.map((r) => site(r.site).health.breaker.openUntil ?? Number.POSITIVE_INFINITY));
+      const waitS = (until - clockMs()) / 1000;
+      if (Number.isFinite(waitS) && run.waitedS + waitS <= CLIENT.waitForSiteS) {
+        run.waitedS += waitS;
+        events.after(waitS, () => tryNext(run));
+        return;
+      }
+    }
     if (!next || run.attempts >= CLIENT.maxAttempts) {
       finish(run, 'lost', events.now);
       return;
@@ -330,7 +342,7 @@ export function simulate(strategy: SiteSelector, jobs: readonly SimJob[], sims: 
         now: clockMs(),
         submitted: true,
       });
-      const run: JobRun = { job, ranked: record.candidates, tried: new Map(), attempts: 0, failedOver: false };
+      const run: JobRun = { job, ranked: record.candidates, tried: new Map(), attempts: 0, failedOver: false, waitedS: 0 };
       runs.push(run);
       tryNext(run);
     });

@@ -89,6 +89,8 @@ export interface FailoverConfig {
   lostAfterMs?: number;
   /** Status poll interval of the default watcher, in milliseconds. @default 5000 */
   pollIntervalMs?: number;
+  /** Longest total wait, in milliseconds, for an open circuit breaker when every site left is behind one. @default 300000 */
+  waitForSiteMs?: number;
 }
 
 /** Values applied to every site that does not set its own. */

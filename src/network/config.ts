@@ -57,6 +57,7 @@ export interface ResolvedFailover {
   resubmitQueued: boolean;
   lostAfterMs: number;
   pollIntervalMs: number;
+  waitForSiteMs: number;
 }
 
 /** A configuration that passed validation. */
@@ -364,7 +365,7 @@ function healthConfig(c: Checker, value: unknown): ResolvedHealth {
 }
 
 function failoverConfig(c: Checker, value: unknown): ResolvedFailover {
-  const f = value === undefined ? {} : (c.object('$.failover', value, ['maxAttempts', 'backoff', 'queuedDeadlineMs', 'resubmitQueued', 'lostAfterMs', 'pollIntervalMs']) ?? {});
+  const f = value === undefined ? {} : (c.object('$.failover', value, ['maxAttempts', 'backoff', 'queuedDeadlineMs', 'resubmitQueued', 'lostAfterMs', 'pollIntervalMs', 'waitForSiteMs']) ?? {});
   const b = f.backoff === undefined ? {} : (c.object('$.failover.backoff', f.backoff, ['minDelay', 'maxDelay', 'factor', 'jitter']) ?? {});
   const num = (path: string, v: unknown, fallback: number, o: Parameters<Checker['number']>[2]): number => (v === undefined ? fallback : (c.number(path, v, o) ?? fallback));
   const out: ResolvedFailover = {
@@ -378,6 +379,7 @@ function failoverConfig(c: Checker, value: unknown): ResolvedFailover {
     resubmitQueued: f.resubmitQueued === undefined ? false : (c.boolean('$.failover.resubmitQueued', f.resubmitQueued) ?? false),
     lostAfterMs: num('$.failover.lostAfterMs', f.lostAfterMs, 300_000, { min: 1 }),
     pollIntervalMs: num('$.failover.pollIntervalMs', f.pollIntervalMs, 5000, { min: 1 }),
+    waitForSiteMs: num('$.failover.waitForSiteMs', f.waitForSiteMs, 300_000, { min: 0 }),
   };
   if (out.backoff.minDelay > out.backoff.maxDelay) c.fail('$.failover.backoff.minDelay', `is larger than maxDelay (${out.backoff.minDelay} > ${out.backoff.maxDelay})`);
   if (f.queuedDeadlineMs !== undefined) {

@@ -9,7 +9,7 @@ import { resolveRetryPolicy, retry } from '../http/retry.js';
 import type { JobSpec } from '../jobs/spec.js';
 import { isTerminalState, type JobState } from '../jobs/state.js';
 import type { JobOutcome, SiteJobStatus, TransferProgress } from '../sites/site.js';
-import { anySignal, deadline } from '../util/abort.js';
+import { anySignal, deadline, sleep } from '../util/abort.js';
 import type { ResolvedFailover } from './config.js';
 import type { AttemptRecord, DecisionRecord, FailoverRecord } from './decision.js';
 import { classifyEnding, isStuck, nextSite, type FailoverVerdict } from './failover.js';
@@ -163,11 +163,27 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
     let pending: FailoverRecord | undefined;
     let lastAccepted: { status: SiteJobStatus; site: string } | undefined;
     try {
+      let waitedMs = 0;
+      const announce = (to: string | null): void => {
+        if (!pending) return;
+        pending.to = to;
+        this.emit('failover', { jobId: this.id, ...pending });
+        pending = undefined;
+      };
       const final = await retry(
         async () => {
-          const next = nextSite(this.record.candidates, tried, (id) => this.#allowed(id));
-          if (pending) pending.to = next?.site ?? null;
-          if (!next) throw new NoEligibleSiteError(this.record, tried.size === 0 ? 'no eligible site for this job' : 'no site left to fail over to');
+          let next = nextSite(this.record.candidates, tried, (id) => this.#allowed(id));
+          // every site left is behind an open circuit breaker: wait (bounded) for the first to let a trial through
+          for (let waitMs = this.#untilABreakerHalfOpens(); !next && waitMs !== undefined && waitedMs + waitMs <= failover.waitForSiteMs; waitMs = this.#untilABreakerHalfOpens()) {
+            waitedMs += waitMs;
+            await sleep(waitMs, this.#signal, 'waiting for a site');
+            next = nextSite(this.record.candidates, tried, (id) => this.#allowed(id));
+          }
+          if (!next) {
+            announce(null);
+            throw new NoEligibleSiteError(this.record, tried.size === 0 ? 'no eligible site for this job' : 'no site left to fail over to');
+          }
+          announce(next.site);
           tried.set(next.site, (tried.get(next.site) ?? 0) + 1);
           try {
             return { status: await this.#attempt(next.site), site: next.site };
@@ -184,7 +200,6 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
             const from = this.record.attempts.at(-1)?.site ?? '?';
             pending = { from, to: null, cause: error instanceof Error ? error.message : String(error), at: this.#iso(), delayMs };
             this.record.failovers.push(pending);
-            this.emit('failover', { jobId: this.id, ...pending });
           },
         },
       );
@@ -204,6 +219,17 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
 
   #allowed(siteId: string): boolean {
     return !this.#refused.has(siteId) && (this.#context.sites.get(siteId)?.health.breaker.allows ?? false);
+  }
+
+  /** Milliseconds until the first open breaker among this job's ranked sites (not refused) lets a trial through. */
+  #untilABreakerHalfOpens(): number | undefined {
+    let soonest: number | undefined;
+    for (const { site } of this.record.candidates) {
+      if (this.#refused.has(site)) continue;
+      const until = this.#context.sites.get(site)?.health.breaker.openUntil;
+      if (until !== undefined) soonest = Math.min(soonest ?? until, until);
+    }
+    return soonest === undefined ? undefined : Math.max(1, soonest - this.#context.now());
   }
 
   #finish(status: SiteJobStatus, site: string, cause?: string): NetworkJobResult {

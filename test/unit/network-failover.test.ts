@@ -48,7 +48,7 @@ describe('failover', () => {
       ['b', 'j1:b:1', 'complete'],
     ]);
     expect(result.record.failovers).toEqual([{ from: 'a', to: 'b', cause: 'system_error', at: expect.any(String), delayMs: expect.any(Number) }]);
-    expect(failovers).toHaveLength(1);
+    expect(failovers).toEqual([{ jobId: 'j1', from: 'a', to: 'b', cause: 'system_error', at: expect.any(String), delayMs: expect.any(Number) }]);
     expect(result.record.outcome).toEqual({ state: 'complete', site: 'b' });
   });
 
@@ -87,6 +87,33 @@ describe('failover', () => {
     expect(first).toMatchObject({ site: 'a', ending: 'lost', cancel: 'requested' });
     expect(a.cancels).toEqual(['a-1']);
     expect(result.record.failovers[0]).toMatchObject({ from: 'a', to: 'b', cause: 'lost' });
+  });
+
+  it('waits for an open circuit breaker when every site left is behind one, without using up a try', async () => {
+    let net: Network | undefined;
+    const b = new FakeSite('b');
+    const a = new FakeSite('a', () => {
+      // while a refuses the job, b's breaker opens (its probe fails), then b recovers
+      b.down = true;
+      void net?.probe('b').then(() => {
+        b.down = false;
+      });
+      return { refuse: HttpError.from({ status: 403, method: 'POST', url: 'https://a/jobs' }) };
+    });
+    net = await Network.create(
+      { ...config(['a', 'b'], { maxAttempts: 2, backoff: { minDelay: 5, maxDelay: 5 } }), health: { breaker: { failureThreshold: 1, openMs: 50 } } },
+      { sites: { a, b }, strategy: pinned('a', 'b'), watcher: pollingWatcher({ intervalMs: 1 }) },
+    );
+    const breaker: string[] = [];
+    net.on('breaker', ({ site, to }) => breaker.push(`${site}:${to}`));
+    const result = await net.submit(SPEC).done();
+    expect(result).toMatchObject({ state: 'complete', site: 'b' });
+    expect(breaker).toEqual(['b:open', 'b:half-open', 'b:closed']);
+    expect(result.record.attempts.map((t) => [t.site, t.ending])).toEqual([
+      ['a', 'refused'],
+      ['b', 'complete'],
+    ]);
+    expect(result.record.failovers.map((f) => [f.from, f.to])).toEqual([['a', 'b']]);
   });
 
   it('moves preempted jobs', async () => {
