@@ -28,7 +28,7 @@ export type {
 export { decide, DECISION_SCHEMA, type AttemptRecord, type DecisionInput, type DecisionRecord, type FailoverRecord } from './decision.js';
 export { classifyEnding, isStuck, nextSite, type AttemptEnding, type FailoverVerdict, type StuckCheck } from './failover.js';
 export { bytesToMove, readsInPlace } from './locality.js';
-export { Network, type NetworkEvents, type NetworkOptions, type SiteStatus, type SubmitJobOptions } from './network.js';
+export { Network, type NetworkEvents, type NetworkOptions, type SiteStatus, type NetworkSubmitOptions } from './network.js';
 export { NetworkJob, type NetworkJobEvents, type NetworkJobResult } from './network-job.js';
 export { deriveRandom, freshId, hashSeed, seededRandom, type RandomSource } from './random.js';
 export { SiteRegistry, type SiteFactory, type SiteFactoryContext } from './registry.js';

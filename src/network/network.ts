@@ -43,7 +43,7 @@ export interface NetworkOptions extends ConfigContext {
 }
 
 /** Options of {@link Network.submit} and {@link Network.explain}. */
-export interface SubmitJobOptions extends SelectionHints {
+export interface NetworkSubmitOptions extends SelectionHints {
   /** The strategy for this job (overrides the network's). */
   strategy?: SiteSelector;
   signal?: AbortSignal;
@@ -173,7 +173,7 @@ export class Network extends EventEmitter<NetworkEvents> {
    * the next sequence number without taking it, so an `explain` followed by a
    * `submit` with the same views gives the same decision.
    */
-  explain(spec: JobSpec, options: SubmitJobOptions = {}): DecisionRecord {
+  explain(spec: JobSpec, options: NetworkSubmitOptions = {}): DecisionRecord {
     const id = options.id ?? 'explain';
     return this.#decide(spec, options, this.#sequence, { id, key: id }, false);
   }
@@ -183,7 +183,7 @@ export class Network extends EventEmitter<NetworkEvents> {
    * site refuses, fails or loses it. Returns at once; follow the job through
    * its events or `done()`.
    */
-  submit(spec: JobSpec, options: SubmitJobOptions = {}): NetworkJob {
+  submit(spec: JobSpec, options: NetworkSubmitOptions = {}): NetworkJob {
     const id = options.id ?? this.#newId();
     const record = this.#decide(spec, options, this.#sequence++, { id, key: id }, true);
     this.emit('decision', record);
@@ -221,7 +221,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     await Promise.all([...this.#entries.values()].map((e) => e.site.close?.()));
   }
 
-  #decide(spec: JobSpec, options: SubmitJobOptions, sequence: number, job: { id: string; key: string }, submitted: boolean): DecisionRecord {
+  #decide(spec: JobSpec, options: NetworkSubmitOptions, sequence: number, job: { id: string; key: string }, submitted: boolean): DecisionRecord {
     const request = selectionRequest(spec, options, sequence);
     const identity: DecisionRecord['job'] = { id: job.id, idempotencyKey: job.key };
     if (spec.name !== undefined) identity.name = spec.name;
