@@ -9,7 +9,16 @@ import { CircuitBreaker, type CircuitBreakerOptions } from './breaker.js';
 import { round } from './strategies/rank.js';
 import type { HealthStatus, SiteLiveView } from './types.js';
 
-/** An exponentially weighted moving average; the first sample sets it. */
+/**
+ * An exponentially weighted moving average; the first sample sets it.
+ *
+ * @example
+ * ```ts
+ * const latency = new Ewma(0.5);
+ * latency.update(100);
+ * latency.update(300); // 200
+ * ```
+ */
 export class Ewma {
   #value: number | undefined;
   constructor(readonly alpha: number) {}

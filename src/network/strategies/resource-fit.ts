@@ -5,6 +5,11 @@ import { rankCandidates, round } from './rank.js';
  * Why the site cannot take the request, or `undefined` when it can: per-job
  * limits (`min/max` cores, memory, GPUs, as TPV's `*_accepted_*`) and, when
  * the job is strict about backend parameters, the keys the site supports.
+ *
+ * @example
+ * ```ts
+ * resourceMismatch(request, { site, live }); // 'asks 16 cores, the site accepts at most 8'
+ * ```
  */
 export function resourceMismatch(request: SelectionRequest, { site }: Candidate): string | undefined {
   const { cores, memoryGb, gpus } = request.resources;

@@ -17,6 +17,11 @@ function mentions(tags: TagConstraints, tag: string): boolean {
  * Why a job's tags and a site's tags are incompatible, or `undefined`:
  * every `require` on one side must appear (in any form) on the other, and a
  * `reject` on one side must not appear on the other.
+ *
+ * @example
+ * ```ts
+ * tagConflict({ require: ['gpu'] }, { accept: ['singularity'] }); // 'the job requires tag "gpu"'
+ * ```
  */
 export function tagConflict(job: TagConstraints, site: TagConstraints): string | undefined {
   for (const tag of job.require ?? []) if (!mentions(site, tag) || site.reject?.includes(tag)) return `the job requires tag "${tag}"`;
@@ -26,7 +31,16 @@ export function tagConflict(job: TagConstraints, site: TagConstraints): string |
   return undefined;
 }
 
-/** TPV's tag score: Σ weight(site) × weight(job) over shared tags, minus the weight of each site tag the job does not mention. */
+/**
+ * TPV's tag score: Σ weight(site) × weight(job) over shared tags, minus the
+ * weight of each site tag the job does not mention (require 3, prefer 2,
+ * accept 1, reject −1).
+ *
+ * @example
+ * ```ts
+ * tagScore({ prefer: ['eu'] }, { prefer: ['eu'], accept: ['slurm'] }); // 2×2 − 1 = 3
+ * ```
+ */
 export function tagScore(job: TagConstraints, site: TagConstraints): number {
   const jobEntries = entries(job);
   let score = 0;
