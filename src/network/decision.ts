@@ -27,8 +27,12 @@ export interface AttemptRecord {
   cause?: string;
   /** True when a failed submit may still have created the job on the site. */
   ambiguous?: boolean;
-  /** Set when the network asked the site to cancel the job before moving on. */
-  cancel?: 'requested' | 'failed';
+  /**
+   * Set when the network canceled the job on this site before moving on:
+   * `requested` once the site took the cancel, `pending` while the site could
+   * not be reached (the network retries when a probe reaches it again).
+   */
+  cancel?: 'requested' | 'pending';
 }
 
 /** One move of a job from a site to the next. */

@@ -383,7 +383,9 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
       await entry.site.cancel(remoteId, { signal: limit.signal });
       attempt.cancel = 'requested';
     } catch {
-      attempt.cancel = 'failed';
+      // the site cannot be reached: the network cancels it as soon as the site answers a probe again
+      attempt.cancel = 'pending';
+      entry.pendingCancels.set(remoteId, attempt);
     } finally {
       limit.clear();
     }

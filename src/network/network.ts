@@ -147,7 +147,13 @@ export class Network extends EventEmitter<NetworkEvents> {
       const site =
         options.sites?.[description.id] ??
         (await (options.registry as SiteRegistry).create(resolvedSite, { onHttpEvent: (event) => health.observeHttp(event) }));
-      entries.set(description.id, { site, description: structuredClone(description), health, admission: new SiteAdmission(description.id, description.maxInFlight, description.submitRate, now) });
+      entries.set(description.id, {
+        site,
+        description: structuredClone(description),
+        health,
+        admission: new SiteAdmission(description.id, description.maxInFlight, description.submitRate, now),
+        pendingCancels: new Map(),
+      });
     }
     network = new Network(resolved, entries, options);
     return network;
@@ -237,6 +243,22 @@ export class Network extends EventEmitter<NetworkEvents> {
     });
   }
 
+  /** Cancels the jobs the network left on a site while it was unreachable; keeps those that still fail. */
+  async #flushCancels(entry: SiteEntry): Promise<void> {
+    for (const [remoteId, attempt] of [...entry.pendingCancels]) {
+      const limit = deadline(this.#config.health.probeTimeoutMs);
+      try {
+        await entry.site.cancel(remoteId, { signal: limit.signal });
+        attempt.cancel = 'requested';
+        entry.pendingCancels.delete(remoteId);
+      } catch {
+        // still pending: tried again after the next good probe
+      } finally {
+        limit.clear();
+      }
+    }
+  }
+
   #scheduleProbe(id: string): void {
     const { probeIntervalMs, probeJitter } = this.#config.health;
     let random = this.#probeRandom.get(id);
@@ -269,6 +291,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     }
     entry.health.observe('probe', probe.ok, probe.ok ? probe.latencyMs : undefined, probe.error ?? 'probe');
     if (probe.ok) {
+      await this.#flushCancels(entry);
       if (probe.version !== undefined) entry.description.version = probe.version;
       if (probe.storages) entry.description.storages = [...new Set([...entry.description.storages, ...probe.storages])];
       if (probe.backendParameters) entry.description.backendParameters = [...probe.backendParameters];

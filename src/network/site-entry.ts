@@ -5,6 +5,7 @@
  */
 import type { Site } from '../sites/site.js';
 import type { SiteAdmission } from './admission.js';
+import type { AttemptRecord } from './decision.js';
 import type { SiteHealth } from './site-health.js';
 import type { Candidate, SiteDescription } from './types.js';
 
@@ -14,6 +15,8 @@ export interface SiteEntry {
   description: SiteDescription;
   health: SiteHealth;
   admission: SiteAdmission;
+  /** Jobs the network left on this site while it could not be reached: canceled when it answers again. */
+  pendingCancels: Map<string, AttemptRecord>;
 }
 
 /** The candidate view of a site entry: static and live, copied so records do not change later. */

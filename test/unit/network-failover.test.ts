@@ -116,6 +116,24 @@ describe('failover', () => {
     expect(result.record.failovers.map((f) => [f.from, f.to])).toEqual([['a', 'b']]);
   });
 
+  it('cancels a job left on a site that went down as soon as the site answers again', async () => {
+    const a = new FakeSite('a', () => ({ states: ['running', 'complete'] }));
+    a.hold = true;
+    const net = await network([a, new FakeSite('b')]);
+    const job = net.submit(SPEC, { id: 'gone' });
+    await vi.waitFor(() => expect(job.state).toBe('running'));
+    a.down = true;
+    const result = await job.done();
+    expect(result).toMatchObject({ state: 'complete', site: 'b' });
+    expect(result.record.attempts[0]).toMatchObject({ site: 'a', ending: 'lost', cancel: 'pending' });
+    expect(a.jobs.get('a-1')?.canceled).toBe(false);
+    a.down = false;
+    await net.probe('a');
+    expect(a.jobs.get('a-1')?.canceled).toBe(true);
+    expect(result.record.attempts[0]?.cancel).toBe('requested');
+    expect(a.cancels).toEqual(['a-1', 'a-1']);
+  });
+
   it('moves preempted jobs', async () => {
     const a = new FakeSite('a', () => ({ states: ['queued', 'running', 'preempted'] }));
     const result = await (await network([a, new FakeSite('b')])).submit(SPEC).done();
