@@ -25,7 +25,7 @@ export interface AttemptRecord {
   /** How it ended: a job state, or `refused`, `failed`, `queued-timeout`. */
   ending?: string;
   cause?: string;
-  /** True when a failed submit may still have created the job on the site. */
+  /** True when a submit failed in a way that may have reached the site (it was then sent once more with the same key). */
   ambiguous?: boolean;
   /**
    * Set when the network canceled the job on this site before moving on:

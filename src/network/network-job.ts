@@ -275,8 +275,8 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
   async #submit(entry: SiteEntry, attempt: AttemptRecord): Promise<string> {
     const started = this.#context.now();
     const stagingStart = new Map<string, number>();
-    try {
-      const ref = await entry.site.submit(this.spec, {
+    const send = () =>
+      entry.site.submit(this.spec, {
         idempotencyKey: attempt.idempotencyKey,
         signal: this.#signal,
         onTransfer: (progress) => {
@@ -287,6 +287,17 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
           this.emit('transfer', { jobId: this.id, site: attempt.site, ...progress });
         },
       });
+    try {
+      let ref;
+      try {
+        ref = await send();
+      } catch (error) {
+        // The submit may have reached the site (a lost answer, a timeout): ask once more with the same
+        // key. The site then returns the job it made, or makes it now; either way there is one job.
+        if (!classifyEnding({ kind: 'submit-error', error }).ambiguous || this.#signal.aborted) throw error;
+        attempt.ambiguous = true;
+        ref = await send();
+      }
       // A submit includes staging, so its duration is no latency figure: latency comes from probes and HTTP events.
       entry.health.observe('submit', true);
       attempt.acceptedAt = this.#iso();

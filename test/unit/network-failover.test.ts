@@ -134,6 +134,18 @@ describe('failover', () => {
     expect(a.cancels).toEqual(['a-1', 'a-1']);
   });
 
+  it('asks once more with the same key when a submit may have reached the site, so one job exists', async () => {
+    const a = new FakeSite('a');
+    a.loseNextAnswers = 1;
+    const b = new FakeSite('b');
+    const result = await (await network([a, b])).submit(SPEC, { id: 'amb' }).done();
+    expect(result).toMatchObject({ state: 'complete', site: 'a', remoteId: 'a-1' });
+    expect(a.submits).toEqual(['amb:a:1', 'amb:a:1']);
+    expect(a.jobs.size).toBe(1);
+    expect(b.submits).toEqual([]);
+    expect(result.record.attempts).toEqual([expect.objectContaining({ site: 'a', ambiguous: true, remoteId: 'a-1', ending: 'complete' })]);
+  });
+
   it('moves preempted jobs', async () => {
     const a = new FakeSite('a', () => ({ states: ['queued', 'running', 'preempted'] }));
     const result = await (await network([a, new FakeSite('b')])).submit(SPEC).done();

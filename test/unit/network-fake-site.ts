@@ -3,6 +3,7 @@
  * admission. It deduplicates submits by idempotency key like a real site must,
  * and counts how many times each logical job completed.
  */
+import { TimeoutError } from '../../src/errors.js';
 import type { JobSpec } from '../../src/jobs/spec.js';
 import type { JobState } from '../../src/jobs/state.js';
 import type { JobOutcome, Site, SiteJobRef, SiteJobStatus, SiteKind, SiteProbe, SubmitOptions } from '../../src/sites/site.js';
@@ -20,6 +21,8 @@ export class FakeSite implements Site {
   down = false;
   /** While true, jobs stay in their current state. */
   hold = false;
+  /** How many of the next new jobs are made but their answer lost (the submit times out). */
+  loseNextAnswers = 0;
   /** Bytes reported as staged on every new submit (through `onTransfer`), and how long that takes. */
   staging: { bytes: number; ms: number } | undefined;
   probeResult: SiteProbe = { ok: true, latencyMs: 5 };
@@ -49,6 +52,10 @@ export class FakeSite implements Site {
     }
     const remoteId = `${this.id}-${this.jobs.size + 1}`;
     this.jobs.set(remoteId, { key: options.idempotencyKey, states: step.states, polls: 0, canceled: false, unreachable: 'thenUnreachable' in step });
+    if (this.loseNextAnswers > 0) {
+      this.loseNextAnswers--;
+      throw new TimeoutError({ scope: 'attempt', timeoutMs: 30_000, what: `POST ${this.id}/jobs` });
+    }
     return { remoteId };
   }
 
