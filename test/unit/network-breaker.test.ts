@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CircuitBreaker, SiteAdmission, SiteHealth, TokenBucket, type BreakerState } from '../../src/network/index.js';
+import { CircuitBreaker, Network, SiteAdmission, SiteHealth, TokenBucket, type BreakerState } from '../../src/network/index.js';
+import { FakeSite } from './network-fake-site.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -141,5 +142,43 @@ describe('admission', () => {
     await vi.advanceTimersByTimeAsync(1);
     await b;
     expect(admitted).toEqual(['a', 'b']);
+  });
+});
+
+describe('active probes', () => {
+  it('probe each site about every interval, jittered, until stopped, and open the breaker of a dead one', async () => {
+    const up = new FakeSite('up');
+    const dead = new FakeSite('dead');
+    dead.down = true;
+    const network = await Network.create(
+      {
+        seed: 'probes',
+        health: { probeIntervalMs: 10_000, probeJitter: 0.2, breaker: { failureThreshold: 3, openMs: 600_000 } },
+        sites: [
+          { id: 'up', kind: 'pulsar-rest', url: 'https://up.example.org' },
+          { id: 'dead', kind: 'pulsar-rest', url: 'https://dead.example.org' },
+        ],
+      },
+      { sites: { up, dead } },
+    );
+    const start = Date.now();
+    network.startProbes();
+    await vi.advanceTimersByTimeAsync(100_000);
+    network.stopProbes();
+    const gaps = up.probes.map((t, i) => t - (i === 0 ? start : (up.probes[i - 1] ?? 0)));
+    expect(up.probes.length).toBeGreaterThanOrEqual(8); // 100 s at one probe per 8 to 12 s
+    expect(up.probes.length).toBeLessThanOrEqual(12);
+    for (const gap of gaps) {
+      expect(gap).toBeGreaterThanOrEqual(8_000);
+      expect(gap).toBeLessThanOrEqual(12_000);
+    }
+    expect(new Set(gaps).size).toBeGreaterThan(1); // jittered, not a fixed period
+    expect(network.sites().map((s) => [s.site.id, s.live.health, s.live.breaker])).toEqual([
+      ['up', 'healthy', 'closed'],
+      ['dead', 'down', 'open'],
+    ]);
+    const count = up.probes.length;
+    await vi.advanceTimersByTimeAsync(100_000);
+    expect(up.probes.length).toBe(count);
   });
 });

@@ -33,7 +33,11 @@ export class FakeSite implements Site {
     private readonly script: (n: number) => Script = () => ({ states: ['queued', 'running', 'complete'] }),
   ) {}
 
+  /** Clock times (Date.now) of the probes received. */
+  readonly probes: number[] = [];
+
   async probe(): Promise<SiteProbe> {
+    this.probes.push(Date.now());
     if (this.down) throw new Error('connection refused');
     return this.probeResult;
   }
