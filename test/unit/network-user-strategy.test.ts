@@ -3,7 +3,7 @@ import type { JobSpec } from '../../src/jobs/spec.js';
 import { composite, leastLoaded, Network, resourceFit, type SiteSelector } from '../../src/network/index.js';
 import { FakeSite } from './network-fake-site.js';
 
-/** The example of docs/network.md: keeps sites in the EU, then prefers the one that reads most inputs in place. */
+/** The example of docs/network-guide.md: keeps sites in the EU, then prefers the one that reads most inputs in place. */
 const euDataFirst: SiteSelector = {
   name: 'euDataFirst',
   select(request, candidates, random) {
