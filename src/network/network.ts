@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { ValidationError, type ValidationIssue } from '../errors.js';
+import type { Job } from '../jobs/job.js';
 import type { JobSpec } from '../jobs/spec.js';
 import type { Site, SiteProbe } from '../sites/site.js';
 import { deadline } from '../util/abort.js';
@@ -14,6 +15,7 @@ import { parseNetworkConfig, validateNetworkConfig, type ConfigContext, type Res
 import type { NetworkConfig } from './config-types.js';
 import { decide, type DecisionRecord } from './decision.js';
 import { NetworkJob, type JobContext, type NetworkJobEvents } from './network-job.js';
+import { jobOfNetworkJob } from './network-job-handle.js';
 import { deriveRandom, freshId, type RandomSource } from './random.js';
 import type { SiteRegistry } from './registry.js';
 import { selectionRequest, type SelectionHints } from './request.js';
@@ -72,7 +74,9 @@ export interface NetworkEvents extends NetworkJobEvents {
  * network.on('failover', ({ jobId, from, to, cause }) => console.log(jobId, from, '→', to, cause));
  * console.log(network.explain(spec).candidates);
  * const job = network.submit(spec, { inputSizes: { 's3://bucket/reads.fq': 4e9 } });
- * const { state, site, record } = await job.done();
+ * job.on('site', ({ action, siteId, reason }) => console.log(action, siteId, reason));
+ * const result = await job.wait();
+ * console.log(result.state, network.decision(job.id));
  * ```
  */
 export class Network extends EventEmitter<NetworkEvents> {
@@ -87,6 +91,7 @@ export class Network extends EventEmitter<NetworkEvents> {
   readonly #probeTimers = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #probeRandom = new Map<string, RandomSource>();
   #sequence = 0;
+  readonly #jobs = new Map<string, NetworkJob>();
 
   private constructor(config: ResolvedNetworkConfig, entries: Map<string, SiteEntry>, options: NetworkOptions) {
     super();
@@ -186,10 +191,21 @@ export class Network extends EventEmitter<NetworkEvents> {
 
   /**
    * Chooses a site and submits the job, failing over down the ranking when a
-   * site refuses, fails or loses it. Returns at once; follow the job through
-   * its events or `done()`.
+   * site refuses, fails or loses it. Returns the job at once; follow it through
+   * its events, `watch()` or `wait()`. Its `site` events carry the decision
+   * record, which {@link Network.decision} also returns.
    */
-  submit(spec: JobSpec, options: NetworkSubmitOptions = {}): NetworkJob {
+  submit(spec: JobSpec, options: NetworkSubmitOptions = {}): Job {
+    return jobOfNetworkJob(this.submitAttempts(spec, options));
+  }
+
+  /**
+   * The attempt runner behind {@link Network.submit}, for drivers that need
+   * the raw attempts (which site, which remote id, the record) rather than the
+   * unified job: `done()` resolves with the final site and state, `collect()`
+   * delivers the outputs.
+   */
+  submitAttempts(spec: JobSpec, options: NetworkSubmitOptions = {}): NetworkJob {
     const id = options.id ?? this.#newId();
     const record = this.#decide(spec, options, this.#sequence++, { id, key: id }, true);
     this.emit('decision', record);
@@ -199,8 +215,14 @@ export class Network extends EventEmitter<NetworkEvents> {
     job.on('transfer', (info) => this.emit('transfer', info));
     job.on('failover', (info) => this.emit('failover', info));
     job.on('done', (info) => this.emit('done', info));
+    this.#jobs.set(id, job);
     void job.start();
     return job;
+  }
+
+  /** The decision record of a job this network submitted (it grows with each failover). */
+  decision(jobId: string): DecisionRecord | undefined {
+    return this.#jobs.get(jobId)?.record;
   }
 
   /** Probes one site (or all), updating health and merging capabilities (version, storages, backend parameters). */

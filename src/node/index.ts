@@ -1,1 +1,3 @@
 export * from '../sites/local/index.js';
+export { networkFromFile, readNetworkConfig } from '../network/config-file.js';
+export { nodeSiteRegistry } from './site-registry.js';

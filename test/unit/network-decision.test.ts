@@ -44,7 +44,7 @@ async function run(seed: string, strategy: SiteSelector): Promise<DecisionRecord
   const network = await build(seed, strategy);
   const records: DecisionRecord[] = [];
   for (const [i, spec] of specs.entries()) {
-    const result = await network.submit(spec, { inputSizes: { 's3://it/data.bam': 1e9 * (i + 1), 's3://cz/data.bam': 5e8 } }).done();
+    const result = await network.submitAttempts(spec, { inputSizes: { 's3://it/data.bam': 1e9 * (i + 1), 's3://cz/data.bam': 5e8 } }).done();
     records.push(result.record);
   }
   return records;
@@ -107,7 +107,7 @@ describe('decision records', () => {
     const explained = network.explain(spec, { id: 'same' });
     expect(explained.submitted).toBe(false);
     expect(network.explain(spec, { id: 'same' })).toEqual(explained); // explaining uses no sequence number
-    const job = network.submit(spec, { id: 'same' });
+    const job = network.submitAttempts(spec, { id: 'same' });
     const { submitted: _s, attempts: _a, ...decided } = job.record;
     const { submitted: _s2, attempts: _a2, ...expected } = explained;
     expect(decided).toEqual(expected);

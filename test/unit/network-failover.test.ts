@@ -39,7 +39,7 @@ describe('failover', () => {
     const states: string[] = [];
     net.on('failover', (f) => failovers.push(f));
     net.on('state', ({ site, state }) => states.push(`${site}:${state}`));
-    const result = await net.submit(SPEC, { id: 'j1' }).done();
+    const result = await net.submitAttempts(SPEC, { id: 'j1' }).done();
     // a's system_error is not the job's ending: no state event for it, a failover event instead
     expect(states).toEqual(['a:queued', 'a:running', 'b:queued', 'b:running', 'b:complete']);
     expect(result).toMatchObject({ state: 'complete', site: 'b', remoteId: 'b-1' });
@@ -55,7 +55,7 @@ describe('failover', () => {
   it('does not move a job whose command failed (executor_error)', async () => {
     const a = new FakeSite('a', () => ({ states: ['queued', 'running', 'executor_error'] }));
     const b = new FakeSite('b');
-    const result = await (await network([a, b])).submit(SPEC).done();
+    const result = await (await network([a, b])).submitAttempts(SPEC).done();
     expect(result).toMatchObject({ state: 'executor_error', site: 'a' });
     expect(result.record.failovers).toEqual([]);
     expect(b.submits).toEqual([]);
@@ -65,7 +65,7 @@ describe('failover', () => {
     const refusing = new FakeSite('refusing', () => ({ refuse: HttpError.from({ status: 403, method: 'POST', url: 'https://refusing.example.org/jobs' }) }));
     const failing = new FakeSite('failing', () => ({ refuse: new ConnectionError({ method: 'POST', url: 'https://failing.example.org/jobs', mayHaveBeenSent: false, reason: 'ECONNREFUSED' }) }));
     const good = new FakeSite('good');
-    const result = await (await network([refusing, failing, good])).submit(SPEC).done();
+    const result = await (await network([refusing, failing, good])).submitAttempts(SPEC).done();
     expect(result.site).toBe('good');
     expect(result.record.attempts.map((t) => [t.site, t.ending, t.cause])).toEqual([
       ['refusing', 'refused', 'refused: HTTP 403'],
@@ -81,7 +81,7 @@ describe('failover', () => {
   it('declares a job lost when its site goes silent, asks it to cancel, and runs it elsewhere', async () => {
     const a = new FakeSite('a', () => ({ states: ['queued', 'running'], thenUnreachable: true }));
     const b = new FakeSite('b');
-    const result = await (await network([a, b])).submit(SPEC, { id: 'lost-1' }).done();
+    const result = await (await network([a, b])).submitAttempts(SPEC, { id: 'lost-1' }).done();
     expect(result).toMatchObject({ state: 'complete', site: 'b' });
     const [first] = result.record.attempts;
     expect(first).toMatchObject({ site: 'a', ending: 'lost', cancel: 'requested' });
@@ -106,7 +106,7 @@ describe('failover', () => {
     );
     const breaker: string[] = [];
     net.on('breaker', ({ site, to }) => breaker.push(`${site}:${to}`));
-    const result = await net.submit(SPEC).done();
+    const result = await net.submitAttempts(SPEC).done();
     expect(result).toMatchObject({ state: 'complete', site: 'b' });
     expect(breaker).toEqual(['b:open', 'b:half-open', 'b:closed']);
     expect(result.record.attempts.map((t) => [t.site, t.ending])).toEqual([
@@ -120,7 +120,7 @@ describe('failover', () => {
     const a = new FakeSite('a', () => ({ states: ['running', 'complete'] }));
     a.hold = true;
     const net = await network([a, new FakeSite('b')]);
-    const job = net.submit(SPEC, { id: 'gone' });
+    const job = net.submitAttempts(SPEC, { id: 'gone' });
     await vi.waitFor(() => expect(job.state).toBe('running'));
     a.down = true;
     const result = await job.done();
@@ -138,7 +138,7 @@ describe('failover', () => {
     const a = new FakeSite('a');
     a.loseNextAnswers = 1;
     const b = new FakeSite('b');
-    const result = await (await network([a, b])).submit(SPEC, { id: 'amb' }).done();
+    const result = await (await network([a, b])).submitAttempts(SPEC, { id: 'amb' }).done();
     expect(result).toMatchObject({ state: 'complete', site: 'a', remoteId: 'a-1' });
     expect(a.submits).toEqual(['amb:a:1', 'amb:a:1']);
     expect(a.jobs.size).toBe(1);
@@ -148,7 +148,7 @@ describe('failover', () => {
 
   it('moves preempted jobs', async () => {
     const a = new FakeSite('a', () => ({ states: ['queued', 'running', 'preempted'] }));
-    const result = await (await network([a, new FakeSite('b')])).submit(SPEC).done();
+    const result = await (await network([a, new FakeSite('b')])).submitAttempts(SPEC).done();
     expect(result.site).toBe('b');
     expect(result.record.failovers[0]?.cause).toBe('preempted');
   });
@@ -156,7 +156,7 @@ describe('failover', () => {
   it('stops after maxAttempts and reports the last terminal state', async () => {
     const broken = (id: string) => new FakeSite(id, () => ({ states: ['queued', 'system_error'] }));
     const [a, b, c] = [broken('a'), broken('b'), broken('c')];
-    const result = await (await network([a, b, c], { maxAttempts: 2 })).submit(SPEC).done();
+    const result = await (await network([a, b, c], { maxAttempts: 2 })).submitAttempts(SPEC).done();
     expect(result).toMatchObject({ state: 'system_error', site: 'b' });
     expect(result.record.attempts.map((t) => t.site)).toEqual(['a', 'b']);
     expect(c.submits).toEqual([]);
@@ -165,7 +165,7 @@ describe('failover', () => {
 
   it('rejects with the decision record when every site refuses', async () => {
     const refuse = (id: string) => new FakeSite(id, () => ({ refuse: HttpError.from({ status: 413, method: 'POST', url: `https://${id}/jobs` }) }));
-    const error = await (await network([refuse('a'), refuse('b')])).submit(SPEC).done().catch((e: unknown) => e);
+    const error = await (await network([refuse('a'), refuse('b')])).submitAttempts(SPEC).done().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NoEligibleSiteError);
     const record = (error as NoEligibleSiteError).decision as { attempts: unknown[]; outcome: { state: string } };
     expect(record.attempts).toHaveLength(2); // a site that refused is not asked again
@@ -176,7 +176,7 @@ describe('failover', () => {
   it('cancels a job stuck queued past the deadline and resubmits it elsewhere, when allowed', async () => {
     const stuck = new FakeSite('stuck', () => ({ states: ['queued'] }));
     const good = new FakeSite('good');
-    const result = await (await network([stuck, good], { queuedDeadlineMs: 40, resubmitQueued: true })).submit(SPEC).done();
+    const result = await (await network([stuck, good], { queuedDeadlineMs: 40, resubmitQueued: true })).submitAttempts(SPEC).done();
     expect(result.site).toBe('good');
     expect(result.record.attempts[0]).toMatchObject({ site: 'stuck', ending: 'queued-timeout', cancel: 'requested' });
     expect(result.record.attempts[0]?.cause).toMatch(/^still queued after \d+ ms$/);
@@ -185,7 +185,7 @@ describe('failover', () => {
 
   it('keeps waiting when no other site could take the stuck job', async () => {
     const only = new FakeSite('only', () => ({ states: [...Array<'queued'>(60).fill('queued'), 'running', 'complete'] }));
-    const result = await (await network([only], { queuedDeadlineMs: 10, resubmitQueued: true })).submit(SPEC).done();
+    const result = await (await network([only], { queuedDeadlineMs: 10, resubmitQueued: true })).submitAttempts(SPEC).done();
     expect(result).toMatchObject({ state: 'complete', site: 'only' });
     expect(result.record.attempts).toHaveLength(1);
   });
@@ -193,14 +193,14 @@ describe('failover', () => {
   it('comes back to a site already tried, as a new job, once every site was tried', async () => {
     const a = new FakeSite('a', (n) => ({ states: n === 0 ? ['queued', 'system_error'] : ['queued', 'running', 'complete'] }));
     const b = new FakeSite('b', () => ({ states: ['queued', 'system_error'] }));
-    const result = await (await network([a, b], { maxAttempts: 3 })).submit(SPEC, { id: 'again' }).done();
+    const result = await (await network([a, b], { maxAttempts: 3 })).submitAttempts(SPEC, { id: 'again' }).done();
     expect(result).toMatchObject({ state: 'complete', site: 'a', remoteId: 'a-2' });
     expect(result.record.attempts.map((t) => t.idempotencyKey)).toEqual(['again:a:1', 'again:b:1', 'again:a:2']);
   });
 
   it('keeps waiting on a slow queue when resubmission is not allowed', async () => {
     const slow = new FakeSite('slow', () => ({ states: [...Array<'queued'>(60).fill('queued'), 'running', 'complete'] }));
-    const result = await (await network([slow, new FakeSite('other')], { queuedDeadlineMs: 5 })).submit(SPEC).done();
+    const result = await (await network([slow, new FakeSite('other')], { queuedDeadlineMs: 5 })).submitAttempts(SPEC).done();
     expect(result).toMatchObject({ state: 'complete', site: 'slow' });
   });
 
@@ -217,7 +217,7 @@ describe('failover', () => {
         excluded: [],
       }),
     };
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => net.submit(SPEC, { id: `many-${i}`, strategy: spread }).done()));
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => net.submitAttempts(SPEC, { id: `many-${i}`, strategy: spread }).done()));
     expect(results.every((r) => r.state === 'complete')).toBe(true);
     for (let i = 0; i < 20; i++) expect(FakeSite.completions.get(`many-${i}`)).toBe(1);
     // one remote job per logical job and site: a submit is never repeated under a new key
@@ -237,7 +237,7 @@ describe('canceling', () => {
   it('asks the site to cancel an accepted job and ends it as canceled', async () => {
     const site = new FakeSite('a', () => ({ states: ['running', 'complete'] }));
     site.hold = true;
-    const job = (await network([site])).submit(SPEC, { id: 'c1' });
+    const job = (await network([site])).submitAttempts(SPEC, { id: 'c1' });
     await vi.waitFor(() => expect(job.state).toBe('running'));
     await job.cancel();
     const result = await job.done();
@@ -253,9 +253,9 @@ describe('canceling', () => {
       { sites: { a: site }, watcher: pollingWatcher({ intervalMs: 1 }) },
     );
     site.hold = true;
-    const first = net.submit(SPEC, { id: 'first' });
+    const first = net.submitAttempts(SPEC, { id: 'first' });
     const controller = new AbortController();
-    const waiting = net.submit(SPEC, { id: 'waiting', signal: controller.signal });
+    const waiting = net.submitAttempts(SPEC, { id: 'waiting', signal: controller.signal });
     await vi.waitFor(() => expect(net.queue()[0]?.queue.map((q) => q.jobId)).toEqual(['waiting']));
     controller.abort();
     await expect(waiting.done()).rejects.toThrow(/aborted/);
@@ -273,7 +273,7 @@ describe('admission through the network', () => {
       { sites: [{ id: 'slow', kind: 'pulsar-rest', url: 'https://slow.example.org', maxInFlight: 1 }] },
       { sites: { slow }, watcher: pollingWatcher({ intervalMs: 1 }), newId: () => `q-${++ids}` },
     );
-    const jobs = [net.submit(SPEC, { id: 'q1' }), net.submit(SPEC, { id: 'q2' }), net.submit(SPEC, { id: 'q3' })];
+    const jobs = [net.submitAttempts(SPEC, { id: 'q1' }), net.submitAttempts(SPEC, { id: 'q2' }), net.submitAttempts(SPEC, { id: 'q3' })];
     await vi.waitFor(() => expect(slow.jobs.size).toBe(1));
     await new Promise((r) => setTimeout(r, 10));
     expect(net.queue()).toEqual([{ site: 'slow', inFlight: 1, maxInFlight: 1, queue: [{ jobId: 'q2', since: expect.any(Number) }, { jobId: 'q3', since: expect.any(Number) }] }]);
@@ -293,7 +293,7 @@ describe('staging', () => {
     const net = await network([a]);
     const transfers: Array<[string, number, boolean]> = [];
     net.on('transfer', ({ site, bytesDone, done }) => transfers.push([site, bytesDone, done]));
-    await net.submit(SPEC).done();
+    await net.submitAttempts(SPEC).done();
     expect(transfers).toEqual([
       ['a', 0, false],
       ['a', 50e6, true],
