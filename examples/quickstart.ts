@@ -1,12 +1,13 @@
-// The README's main job: one job on the embedded local site, no server needed.
-// Two inputs (one inline, one a local file), two executors, two outputs; its
-// events are printed as they come, then the result.
+// The README's main job: one job submitted through the network API to the
+// embedded local site, no server needed. Two inputs (one inline, one a local
+// file), two executors, two outputs; its events are printed as they come,
+// then the result and the site-selection decision record.
 //
 //   npm run quickstart
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalSite, submitJob, type JobSpec } from '../src/node.js';
+import { Network, nodeSiteRegistry, type JobSpec } from '../src/node.js';
 
 const here = await mkdtemp(join(tmpdir(), 'pulsar-network-quickstart-'));
 await writeFile(join(here, 'poem.txt'), 'the sea\nthe sky\nthe sea again\n');
@@ -29,8 +30,17 @@ const spec: JobSpec = {
   ],
 };
 
-const site = new LocalSite({ allowNoContainer: true, workDir: join(here, 'site') });
-const job = submitJob(site, spec, { poll: { minIntervalMs: 200 } });
+// A network of one site: the embedded local site. Real networks list TES and
+// Pulsar sites here too (or load the same shape from a YAML file).
+const network = await Network.create(
+  {
+    seed: 'quickstart',
+    failover: { pollIntervalMs: 200 },
+    sites: [{ id: 'laptop', kind: 'local', options: { allowNoContainer: true, workDir: join(here, 'site') } }],
+  },
+  { registry: nodeSiteRegistry() },
+);
+const job = network.submit(spec);
 
 for await (const event of job.watch()) {
   switch (event.type) {
@@ -44,7 +54,7 @@ for await (const event of job.watch()) {
       console.log(`log       ${event.stream}${event.executor === undefined ? '' : `[${event.executor}]`}: ${event.text.trimEnd().replaceAll('\n', '\n          ')}`);
       break;
     case 'site':
-      console.log(`site      ${event.action} ${event.siteId} ${event.remoteId ?? ''}`);
+      console.log(`site      ${event.action} ${event.siteId} ${event.remoteId ?? ''} ${event.reason ?? ''}`);
       break;
     case 'error':
       console.log(`error     ${event.fatal ? 'fatal ' : ''}${event.error.message}`);
@@ -61,4 +71,6 @@ for (const output of result.outputs) {
   console.log(`output    ${output.path} -> ${output.url} ${output.sizeBytes} bytes sha256 ${output.sha256}`);
 }
 console.log(`count.txt says ${(await readFile(join(here, 'count.txt'), 'utf8')).trim()} lines matched`);
-await site.close();
+const decision = network.decision(job.id);
+console.log(`decision  ${decision?.chosen} chosen among [${decision?.candidates.map((c) => c.site).join(', ')}] (seed ${decision?.seed})`);
+await network.close();

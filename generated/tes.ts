@@ -438,7 +438,7 @@ export interface components {
              * @default false
              * @example false
              */
-            backend_parameters_strict: boolean;
+            backend_parameters_strict?: boolean;
         };
         tesServiceType: components["schemas"]["ServiceType"] & {
             /**

@@ -1,1 +1,41 @@
-export {};
+/**
+ * The network: sites from a configuration, health, pluggable site selection,
+ * failover, admission and decision records.
+ * @module
+ */
+export { SiteAdmission, type AdmissionSnapshot, type QueuedJob } from './admission.js';
+export { CircuitBreaker, type CircuitBreakerOptions } from './breaker.js';
+export {
+  parseNetworkConfig,
+  validateNetworkConfig,
+  type ConfigContext,
+  type ResolvedFailover,
+  type ResolvedHealth,
+  type ResolvedNetworkConfig,
+  type ResolvedSite,
+} from './config.js';
+export type {
+  AuthConfig,
+  BackoffConfig,
+  BreakerConfig,
+  FailoverConfig,
+  HealthConfig,
+  NetworkConfig,
+  SiteConfig,
+  SiteDefaults,
+  StrategyConfig,
+} from './config-types.js';
+export { decide, DECISION_SCHEMA, type AttemptRecord, type DecisionInput, type DecisionRecord, type FailoverRecord } from './decision.js';
+export { classifyEnding, isStuck, nextSite, type AttemptEnding, type FailoverVerdict, type StuckCheck } from './failover.js';
+export { bytesToMove, readsInPlace } from './locality.js';
+export { Network, type NetworkEvents, type NetworkOptions, type SiteStatus, type NetworkSubmitOptions } from './network.js';
+export { NetworkJob, type NetworkJobEvents, type NetworkJobResult } from './network-job.js';
+export { deriveRandom, freshId, hashSeed, seededRandom, type RandomSource } from './random.js';
+export { SiteRegistry, type SiteFactory, type SiteFactoryContext } from './registry.js';
+export { selectionRequest, type SelectionHints } from './request.js';
+export { Ewma, SiteHealth, type ObservationSource, type SiteHealthOptions } from './site-health.js';
+export * from './strategies/index.js';
+export { strategyFromConfig, STRATEGY_NAMES } from './strategy-config.js';
+export { TokenBucket } from './token-bucket.js';
+export * from './types.js';
+export { pollingWatcher, type AttemptWatcher, type PollingWatcherOptions } from './watcher.js';

@@ -1,0 +1,435 @@
+/**
+ * Validation of a network configuration: the whole input is checked before
+ * anything starts, and every problem is reported with its JSON path.
+ * @module
+ */
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { ValidationError } from '../errors.js';
+import type { Auth, TokenProvider } from '../http/auth.js';
+import { isSecretName } from '../redact.js';
+import type { SiteKind } from '../sites/site.js';
+import { Checker } from './config-check.js';
+import type { AuthConfig, NetworkConfig, StrategyConfig } from './config-types.js';
+import { strategyFromConfig, STRATEGY_NAMES } from './strategy-config.js';
+import type { SiteDescription, SiteSelector, SubmitRate, TagConstraints } from './types.js';
+
+/** Where references in a configuration are resolved. */
+export interface ConfigContext {
+  /** Environment variables for `*Env` references. @default process.env where it exists */
+  env?: Record<string, string | undefined>;
+  /** Token providers for `tokenProvider` references, by name. */
+  tokenProviders?: Record<string, TokenProvider>;
+  /** Receives warnings (inline secrets); the secret is never part of the message. @default console.warn */
+  onWarning?: (message: string) => void;
+}
+
+/** One site of a validated configuration. */
+export interface ResolvedSite {
+  /** What selection sees (no secret in it). */
+  description: SiteDescription;
+  /** Credentials, resolved from their references. */
+  auth: Auth;
+  /** Adapter-specific settings. */
+  options: Record<string, unknown>;
+}
+
+/** Health settings with every default filled in. */
+export interface ResolvedHealth {
+  probeIntervalMs: number;
+  probeJitter: number;
+  probeTimeoutMs: number;
+  ewmaAlpha: number;
+  breaker: {
+    failureThreshold: number;
+    errorRate: number;
+    window: number;
+    minimumCalls: number;
+    openMs: number;
+    maxOpenMs: number;
+  };
+}
+
+/** Failover settings with every default filled in. */
+export interface ResolvedFailover {
+  maxAttempts: number;
+  backoff: { minDelay: number; maxDelay: number; factor: number; jitter: number };
+  queuedDeadlineMs?: number;
+  resubmitQueued: boolean;
+  lostAfterMs: number;
+  pollIntervalMs: number;
+  waitForSiteMs: number;
+}
+
+/** A configuration that passed validation. */
+export interface ResolvedNetworkConfig {
+  seed?: string | number;
+  strategy?: SiteSelector;
+  health: ResolvedHealth;
+  failover: ResolvedFailover;
+  sites: ResolvedSite[];
+}
+
+const KINDS: readonly SiteKind[] = ['tes', 'pulsar-rest', 'pulsar-amqp', 'local'];
+const ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const TOP_KEYS = ['seed', 'strategy', 'defaults', 'health', 'failover', 'sites'] as const;
+const SITE_KEYS = ['id', 'kind', 'url', 'auth', 'resources', 'tags', 'location', 'storages', 'weight', 'maxInFlight', 'submitRate', 'options'] as const;
+const RESOURCE_KEYS = ['maxCores', 'maxMemoryGb', 'maxGpus', 'minCores', 'minMemoryGb', 'minGpus'] as const;
+
+/**
+ * Parses the text of a JSON or YAML configuration and validates it.
+ *
+ * @example
+ * ```ts
+ * const config = parseNetworkConfig(`
+ * sites:
+ *   - id: it03
+ *     kind: pulsar-rest
+ *     url: https://it03.pulsar.example.org
+ *     auth: { type: query, name: private_token, valueEnv: IT03_TOKEN }
+ * `);
+ * ```
+ */
+export function parseNetworkConfig(text: string, context: ConfigContext = {}): ResolvedNetworkConfig {
+  let data: unknown;
+  try {
+    data = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+  } catch (error) {
+    const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
+    const reason = error instanceof YAMLParseError ? error.code : 'unreadable';
+    throw new ValidationError('network configuration', [{ path: '$', message: `not valid YAML or JSON${where} (${reason})` }], { cause: error });
+  }
+  return validateNetworkConfig(data, context);
+}
+
+/**
+ * Validates a configuration object and resolves its references. Throws one
+ * {@link ValidationError} listing every problem, each with its JSON path.
+ *
+ * @example
+ * ```ts
+ * const config = validateNetworkConfig({
+ *   sites: [{ id: 'tes1', kind: 'tes', url: 'https://tes.example.org/ga4gh/tes/v1', auth: { type: 'bearer', tokenEnv: 'TES_TOKEN' } }],
+ * });
+ * ```
+ */
+export function validateNetworkConfig(input: unknown, context: ConfigContext = {}): ResolvedNetworkConfig {
+  const c = new Checker();
+  const env = context.env ?? (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+  const warn = context.onWarning ?? ((message: string) => console.warn(message));
+  const warnings: string[] = [];
+  const root = c.object('$', input, TOP_KEYS);
+  const config = (root ?? {}) as Partial<Record<keyof NetworkConfig, unknown>>;
+
+  let seed: string | number | undefined;
+  if (config.seed !== undefined) {
+    if (typeof config.seed === 'string' || (typeof config.seed === 'number' && Number.isFinite(config.seed))) seed = config.seed;
+    else c.fail('$.seed', 'must be a string or a number');
+  }
+
+  const defaults = config.defaults === undefined ? {} : (c.object('$.defaults', config.defaults, ['maxInFlight', 'submitRate', 'weight']) ?? {});
+  const defaultMaxInFlight = defaults.maxInFlight === undefined ? undefined : c.number('$.defaults.maxInFlight', defaults.maxInFlight, { min: 1, integer: true });
+  const defaultRate = defaults.submitRate === undefined ? undefined : submitRate(c, '$.defaults.submitRate', defaults.submitRate);
+  const defaultWeight = defaults.weight === undefined ? 1 : (c.number('$.defaults.weight', defaults.weight, { min: 0 }) ?? 1);
+
+  const health = healthConfig(c, config.health);
+  const failover = failoverConfig(c, config.failover);
+
+  const sites: ResolvedSite[] = [];
+  const list = config.sites === undefined ? c.fail('$.sites', 'is required: a list of at least one site') : c.array('$.sites', config.sites);
+  if (list && list.length === 0) c.fail('$.sites', 'must list at least one site');
+  const seen = new Map<string, number>();
+  (list ?? []).forEach((item, i) => {
+    const path = `$.sites[${i}]`;
+    const site = c.object(path, item, SITE_KEYS);
+    if (!site) return;
+    const id = site.id === undefined ? c.fail(`${path}.id`, 'is required') : c.string(`${path}.id`, site.id, { pattern: ID, patternText: 'letters, digits, ".", "_" and "-"' });
+    if (id !== undefined) {
+      const first = seen.get(id);
+      if (first !== undefined) c.fail(`${path}.id`, `duplicates the id of $.sites[${first}] ("${id}")`);
+      else seen.set(id, i);
+    }
+    const kind = site.kind === undefined ? c.fail(`${path}.kind`, `is required: one of ${KINDS.join(', ')}`) : c.oneOf(`${path}.kind`, site.kind, KINDS);
+    const url = siteUrl(c, `${path}.url`, site.url, kind, warnings);
+    const auth = authConfig(c, `${path}.auth`, site.auth, { env, providers: context.tokenProviders ?? {}, warnings });
+    const resources = site.resources === undefined ? {} : resourcesConfig(c, `${path}.resources`, site.resources);
+    const tags = site.tags === undefined ? {} : tagsConfig(c, `${path}.tags`, site.tags);
+    const location = site.location === undefined ? undefined : locationConfig(c, `${path}.location`, site.location);
+    const storages = site.storages === undefined ? [] : (c.strings(`${path}.storages`, site.storages) ?? []);
+    const weight = site.weight === undefined ? defaultWeight : c.number(`${path}.weight`, site.weight, { min: 0 });
+    const maxInFlight = site.maxInFlight === undefined ? defaultMaxInFlight : c.number(`${path}.maxInFlight`, site.maxInFlight, { min: 1, integer: true });
+    const rate = site.submitRate === undefined ? defaultRate : submitRate(c, `${path}.submitRate`, site.submitRate);
+    const options = site.options === undefined ? {} : c.object(`${path}.options`, site.options);
+    if (id === undefined || kind === undefined) return;
+    const description: SiteDescription = { id, kind, resources: resources ?? {}, tags: tags ?? {}, storages, weight: weight ?? 1 };
+    if (url !== undefined) description.url = url;
+    if (location) description.location = location;
+    if (maxInFlight !== undefined) description.maxInFlight = maxInFlight;
+    if (rate) description.submitRate = rate;
+    sites.push({ description, auth: auth ?? { type: 'none' }, options: options ?? {} });
+  });
+
+  let strategy: SiteSelector | undefined;
+  if (config.strategy !== undefined) strategy = strategyConfig(c, '$.strategy', config.strategy, [...seen.keys()]);
+
+  if (c.issues.length > 0) throw new ValidationError('network configuration', c.issues);
+  for (const warning of warnings) warn(warning);
+  const resolved: ResolvedNetworkConfig = { health, failover, sites };
+  if (seed !== undefined) resolved.seed = seed;
+  if (strategy) resolved.strategy = strategy;
+  return resolved;
+}
+
+function siteUrl(c: Checker, path: string, value: unknown, kind: SiteKind | undefined, warnings: string[]): string | undefined {
+  if (value === undefined) {
+    if (kind !== undefined && kind !== 'local') c.fail(path, `is required for a site of kind "${kind}"`);
+    return undefined;
+  }
+  const text = c.string(path, value);
+  if (text === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return c.fail(path, 'is not an absolute URL');
+  }
+  const schemes = kind === 'pulsar-amqp' ? ['amqp:', 'amqps:'] : kind === 'local' ? ['file:', 'http:', 'https:'] : ['http:', 'https:'];
+  if (!schemes.includes(url.protocol)) return c.fail(path, `must use ${schemes.map((s) => s.slice(0, -1)).join(' or ')} for a site of kind "${kind ?? '?'}", got "${url.protocol.slice(0, -1)}"`);
+  if (url.username || url.password || [...url.searchParams.keys()].some(isSecretName))
+    warnings.push(`${path}: the URL carries credentials inline; prefer an auth reference (the value is not shown)`);
+  return text;
+}
+
+function authConfig(
+  c: Checker,
+  path: string,
+  value: unknown,
+  refs: { env: Record<string, string | undefined>; providers: Record<string, TokenProvider>; warnings: string[] },
+): Auth | undefined {
+  if (value === undefined) return { type: 'none' };
+  const auth = c.object(path, value, ['type', 'tokenEnv', 'tokenProvider', 'token', 'username', 'passwordEnv', 'password', 'name', 'valueEnv', 'value']);
+  if (!auth) return undefined;
+  const type = c.oneOf(`${path}.type`, auth.type, ['none', 'bearer', 'basic', 'query'] as const);
+  const fromEnv = (key: string): string | undefined => {
+    const name = c.string(`${path}.${key}`, auth[key], { pattern: ENV_NAME, patternText: 'an environment variable name' });
+    if (name === undefined) return undefined;
+    const secret = refs.env[name];
+    if (secret === undefined || secret === '') return c.fail(`${path}.${key}`, `environment variable ${name} is not set`);
+    return secret;
+  };
+  const inline = (key: string): string | undefined => {
+    if (typeof auth[key] !== 'string' || auth[key] === '') return c.fail(`${path}.${key}`, 'must be a non-empty string');
+    refs.warnings.push(`${path}.${key}: an inline secret is accepted, but keep secrets out of configuration files (use ${key}Env or a token provider); the value is not shown`);
+    return auth[key] as string;
+  };
+  const exactlyOne = (keys: string[]): string | undefined => {
+    const present = keys.filter((k) => auth[k] !== undefined);
+    if (present.length !== 1) return c.fail(path, `needs exactly one of ${keys.join(', ')}${present.length ? ` (got ${present.join(', ')})` : ''}`);
+    return present[0];
+  };
+  const allowed: Record<string, string[]> = {
+    none: ['type'],
+    bearer: ['type', 'tokenEnv', 'tokenProvider', 'token'],
+    basic: ['type', 'username', 'passwordEnv', 'password'],
+    query: ['type', 'name', 'valueEnv', 'value'],
+  };
+  if (type === undefined) return undefined;
+  for (const key of Object.keys(auth)) if (!allowed[type]?.includes(key)) c.fail(`${path}.${key}`, `does not apply to auth type "${type}"`);
+  switch (type) {
+    case 'none':
+      return { type: 'none' };
+    case 'bearer': {
+      const key = exactlyOne(['tokenEnv', 'tokenProvider', 'token']);
+      if (key === 'tokenEnv') {
+        const token = fromEnv(key);
+        return token === undefined ? undefined : { type: 'bearer', token };
+      }
+      if (key === 'tokenProvider') {
+        const name = c.string(`${path}.tokenProvider`, auth.tokenProvider);
+        if (name === undefined) return undefined;
+        const provider = refs.providers[name];
+        if (!provider) return c.fail(`${path}.tokenProvider`, `no token provider named "${name}" was given to the network`);
+        return { type: 'bearer', token: provider };
+      }
+      if (key === 'token') {
+        const token = inline(key);
+        return token === undefined ? undefined : { type: 'bearer', token };
+      }
+      return undefined;
+    }
+    case 'basic': {
+      const username = c.string(`${path}.username`, auth.username);
+      const key = exactlyOne(['passwordEnv', 'password']);
+      const password = key === 'passwordEnv' ? fromEnv(key) : key === 'password' ? inline(key) : undefined;
+      return username === undefined || password === undefined ? undefined : { type: 'basic', username, password };
+    }
+    case 'query': {
+      const name = auth.name === undefined ? 'private_token' : c.string(`${path}.name`, auth.name);
+      const key = exactlyOne(['valueEnv', 'value']);
+      const secret = key === 'valueEnv' ? fromEnv(key) : key === 'value' ? inline(key) : undefined;
+      return name === undefined || secret === undefined ? undefined : { type: 'query', name, value: secret };
+    }
+  }
+}
+
+function resourcesConfig(c: Checker, path: string, value: unknown): SiteDescription['resources'] | undefined {
+  const r = c.object(path, value, RESOURCE_KEYS);
+  if (!r) return undefined;
+  const out: SiteDescription['resources'] = {};
+  for (const key of RESOURCE_KEYS) {
+    if (r[key] === undefined) continue;
+    const n = c.number(`${path}.${key}`, r[key], { min: 0, integer: !key.endsWith('MemoryGb') });
+    if (n !== undefined) out[key] = n;
+  }
+  for (const [min, max] of [
+    ['minCores', 'maxCores'],
+    ['minMemoryGb', 'maxMemoryGb'],
+    ['minGpus', 'maxGpus'],
+  ] as const) {
+    const low = out[min];
+    const high = out[max];
+    if (low !== undefined && high !== undefined && low > high) c.fail(`${path}.${min}`, `is larger than ${max} (${low} > ${high})`);
+  }
+  return out;
+}
+
+function tagsConfig(c: Checker, path: string, value: unknown): TagConstraints | undefined {
+  if (Array.isArray(value)) {
+    const accept = c.strings(path, value);
+    return accept ? { accept } : undefined;
+  }
+  const t = c.object(path, value, ['require', 'prefer', 'accept', 'reject']);
+  if (!t) return undefined;
+  const out: TagConstraints = {};
+  for (const key of ['require', 'prefer', 'accept', 'reject'] as const) {
+    if (t[key] === undefined) continue;
+    const list = c.strings(`${path}.${key}`, t[key]);
+    if (list) out[key] = list;
+  }
+  for (const tag of out.require ?? []) if (out.reject?.includes(tag)) c.fail(`${path}.reject`, `tag "${tag}" is both required and rejected`);
+  return out;
+}
+
+function locationConfig(c: Checker, path: string, value: unknown): SiteDescription['location'] {
+  const l = c.object(path, value, ['name', 'country', 'latitude', 'longitude']);
+  if (!l) return undefined;
+  const out: NonNullable<SiteDescription['location']> = {};
+  if (l.name !== undefined) {
+    const s = c.string(`${path}.name`, l.name);
+    if (s) out.name = s;
+  }
+  if (l.country !== undefined) {
+    const s = c.string(`${path}.country`, l.country);
+    if (s) out.country = s;
+  }
+  if (l.latitude !== undefined) {
+    const n = c.number(`${path}.latitude`, l.latitude, { min: -90, max: 90 });
+    if (n !== undefined) out.latitude = n;
+  }
+  if (l.longitude !== undefined) {
+    const n = c.number(`${path}.longitude`, l.longitude, { min: -180, max: 180 });
+    if (n !== undefined) out.longitude = n;
+  }
+  return out;
+}
+
+function submitRate(c: Checker, path: string, value: unknown): SubmitRate | undefined {
+  const r = c.object(path, value, ['perSecond', 'burst']);
+  if (!r) return undefined;
+  const perSecond = c.number(`${path}.perSecond`, r.perSecond, { min: 0, exclusiveMin: true });
+  const burst = r.burst === undefined ? 1 : c.number(`${path}.burst`, r.burst, { min: 1, integer: true });
+  return perSecond === undefined || burst === undefined ? undefined : { perSecond, burst };
+}
+
+function healthConfig(c: Checker, value: unknown): ResolvedHealth {
+  const h = value === undefined ? {} : (c.object('$.health', value, ['probeIntervalMs', 'probeJitter', 'probeTimeoutMs', 'ewmaAlpha', 'breaker']) ?? {});
+  const b = h.breaker === undefined ? {} : (c.object('$.health.breaker', h.breaker, ['failureThreshold', 'errorRate', 'window', 'minimumCalls', 'openMs', 'maxOpenMs']) ?? {});
+  const num = (path: string, v: unknown, fallback: number, o: Parameters<Checker['number']>[2]): number => (v === undefined ? fallback : (c.number(path, v, o) ?? fallback));
+  const breaker = {
+    failureThreshold: num('$.health.breaker.failureThreshold', b.failureThreshold, 5, { min: 1, integer: true }),
+    errorRate: num('$.health.breaker.errorRate', b.errorRate, 0.5, { min: 0, max: 1, exclusiveMin: true }),
+    window: num('$.health.breaker.window', b.window, 20, { min: 1, integer: true }),
+    minimumCalls: num('$.health.breaker.minimumCalls', b.minimumCalls, 10, { min: 1, integer: true }),
+    openMs: num('$.health.breaker.openMs', b.openMs, 30_000, { min: 0 }),
+    maxOpenMs: num('$.health.breaker.maxOpenMs', b.maxOpenMs, 600_000, { min: 0 }),
+  };
+  if (breaker.minimumCalls > breaker.window) c.fail('$.health.breaker.minimumCalls', `is larger than window (${breaker.minimumCalls} > ${breaker.window})`);
+  if (breaker.openMs > breaker.maxOpenMs) c.fail('$.health.breaker.openMs', `is larger than maxOpenMs (${breaker.openMs} > ${breaker.maxOpenMs})`);
+  return {
+    probeIntervalMs: num('$.health.probeIntervalMs', h.probeIntervalMs, 60_000, { min: 1 }),
+    probeJitter: num('$.health.probeJitter', h.probeJitter, 0.2, { min: 0, max: 1 }),
+    probeTimeoutMs: num('$.health.probeTimeoutMs', h.probeTimeoutMs, 10_000, { min: 1 }),
+    ewmaAlpha: num('$.health.ewmaAlpha', h.ewmaAlpha, 0.3, { min: 0, max: 1, exclusiveMin: true }),
+    breaker,
+  };
+}
+
+function failoverConfig(c: Checker, value: unknown): ResolvedFailover {
+  const f = value === undefined ? {} : (c.object('$.failover', value, ['maxAttempts', 'backoff', 'queuedDeadlineMs', 'resubmitQueued', 'lostAfterMs', 'pollIntervalMs', 'waitForSiteMs']) ?? {});
+  const b = f.backoff === undefined ? {} : (c.object('$.failover.backoff', f.backoff, ['minDelay', 'maxDelay', 'factor', 'jitter']) ?? {});
+  const num = (path: string, v: unknown, fallback: number, o: Parameters<Checker['number']>[2]): number => (v === undefined ? fallback : (c.number(path, v, o) ?? fallback));
+  const out: ResolvedFailover = {
+    maxAttempts: num('$.failover.maxAttempts', f.maxAttempts, 3, { min: 1, max: 50, integer: true }),
+    backoff: {
+      minDelay: num('$.failover.backoff.minDelay', b.minDelay, 1000, { min: 0 }),
+      maxDelay: num('$.failover.backoff.maxDelay', b.maxDelay, 30_000, { min: 0 }),
+      factor: num('$.failover.backoff.factor', b.factor, 2, { min: 1 }),
+      jitter: num('$.failover.backoff.jitter', b.jitter, 0.5, { min: 0, max: 1 }),
+    },
+    resubmitQueued: f.resubmitQueued === undefined ? false : (c.boolean('$.failover.resubmitQueued', f.resubmitQueued) ?? false),
+    lostAfterMs: num('$.failover.lostAfterMs', f.lostAfterMs, 300_000, { min: 1 }),
+    pollIntervalMs: num('$.failover.pollIntervalMs', f.pollIntervalMs, 5000, { min: 1 }),
+    waitForSiteMs: num('$.failover.waitForSiteMs', f.waitForSiteMs, 300_000, { min: 0 }),
+  };
+  if (out.backoff.minDelay > out.backoff.maxDelay) c.fail('$.failover.backoff.minDelay', `is larger than maxDelay (${out.backoff.minDelay} > ${out.backoff.maxDelay})`);
+  if (f.queuedDeadlineMs !== undefined) {
+    const d = c.number('$.failover.queuedDeadlineMs', f.queuedDeadlineMs, { min: 1 });
+    if (d !== undefined) out.queuedDeadlineMs = d;
+  }
+  if (out.resubmitQueued && out.queuedDeadlineMs === undefined) c.fail('$.failover.resubmitQueued', 'needs $.failover.queuedDeadlineMs');
+  return out;
+}
+
+function strategyConfig(c: Checker, path: string, value: unknown, siteIds: string[]): SiteSelector | undefined {
+  if (typeof value === 'string') {
+    if (!STRATEGY_NAMES.includes(value)) return c.fail(path, `unknown strategy "${value}"; built-ins: ${STRATEGY_NAMES.join(', ')}`);
+    return strategyFromConfig(value);
+  }
+  const s = c.object(path, value, ['filters', 'scorers', 'tieBreak', 'pinned']);
+  if (!s) return undefined;
+  if (s.pinned !== undefined) {
+    if (s.filters !== undefined || s.scorers !== undefined || s.tieBreak !== undefined) c.fail(path, '"pinned" cannot be combined with filters, scorers or tieBreak');
+    const ids = c.strings(`${path}.pinned`, s.pinned);
+    if (!ids) return undefined;
+    ids.forEach((id, i) => {
+      if (!siteIds.includes(id)) c.fail(`${path}.pinned[${i}]`, `no site has the id "${id}"`);
+    });
+    return strategyFromConfig({ pinned: ids });
+  }
+  const out: Exclude<StrategyConfig, string | { pinned: string[] }> = {};
+  if (s.filters !== undefined) {
+    const filters = c.strings(`${path}.filters`, s.filters);
+    filters?.forEach((name, i) => {
+      if (!STRATEGY_NAMES.includes(name)) c.fail(`${path}.filters[${i}]`, `unknown strategy "${name}"`);
+    });
+    if (filters) out.filters = filters;
+  }
+  if (s.scorers !== undefined) {
+    const scorers = c.object(`${path}.scorers`, s.scorers, STRATEGY_NAMES);
+    if (scorers) {
+      out.scorers = {};
+      for (const [name, weight] of Object.entries(scorers)) {
+        const w = c.number(`${path}.scorers.${name}`, weight, { min: 0 });
+        if (w !== undefined && STRATEGY_NAMES.includes(name)) out.scorers[name] = w;
+      }
+    }
+  }
+  if (s.tieBreak !== undefined) {
+    const t = c.oneOf(`${path}.tieBreak`, s.tieBreak, ['random', 'order', 'weight'] as const);
+    if (t) out.tieBreak = t;
+  }
+  if (c.issues.length > 0) return undefined;
+  return strategyFromConfig(out);
+}
+
+export type { AuthConfig };

@@ -1,0 +1,49 @@
+/**
+ * Turns the network's internal attempt runner into the unified {@link Job}
+ * handle users get from `network.submit`.
+ * @module
+ */
+import { createJob, type Job } from '../jobs/job.js';
+import { isTerminalState } from '../jobs/state.js';
+import type { NetworkJob } from './network-job.js';
+
+/**
+ * Wraps a running {@link NetworkJob} in a {@link Job}: site events for each
+ * accepted attempt (`chosen`, then `failover`) carrying the live decision
+ * record, states of the current attempt, staging progress, and at the end
+ * the outputs collected from the final site.
+ */
+export function jobOfNetworkJob(net: NetworkJob): Job {
+  const { job, control } = createJob({ id: net.id, spec: net.spec, cancel: () => net.cancel() });
+  let attempts = 0;
+  net.on('attempt', ({ site, remoteId }) => {
+    control.bind(site, remoteId, attempts++ === 0 ? 'chosen' : 'failover', {
+      reason: attempts === 1 ? `chosen by ${net.record.strategy}` : lastFailoverCause(net),
+      detail: net.record,
+    });
+  });
+  net.on('transfer', ({ site: _site, jobId: _jobId, ...progress }) => control.transfer(progress));
+  net.on('state', ({ state, siteState }) => {
+    if (!isTerminalState(state)) control.update({ state, siteState });
+  });
+  net.done().then(
+    async (result) => {
+      if (result.state === 'complete' || result.state === 'executor_error') {
+        try {
+          control.finish(await net.collect({ onTransfer: (progress) => control.transfer(progress) }));
+        } catch (error) {
+          control.fail(error as Error);
+        }
+      } else {
+        control.finish({ state: result.state, systemLogs: net.record.failovers.map((f) => `${f.from}: ${f.cause}`) });
+      }
+    },
+    (error: Error) => control.fail(error),
+  );
+  return job;
+}
+
+function lastFailoverCause(net: NetworkJob): string {
+  const last = net.record.failovers.at(-1);
+  return last ? `left ${last.from}: ${last.cause}` : 'failover';
+}

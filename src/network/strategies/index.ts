@@ -1,0 +1,44 @@
+/**
+ * The built-in site-selection strategies.
+ * @module
+ */
+import type { SiteSelector } from '../types.js';
+import { composite } from './composite.js';
+import { dataLocality } from './data-locality.js';
+import { fastest } from './fastest.js';
+import { leastLoaded } from './least-loaded.js';
+import { resourceFit } from './resource-fit.js';
+import { tags } from './tags.js';
+
+export { composite, type CompositeOptions, type TieBreak, type WeightedScorer } from './composite.js';
+export { dataLocality } from './data-locality.js';
+export { fastest } from './fastest.js';
+export { leastLoaded } from './least-loaded.js';
+export { pinned } from './pinned.js';
+export { resourceFit, resourceMismatch } from './resource-fit.js';
+export { roundRobin } from './round-robin.js';
+export { tagConflict, tags, tagScore } from './tags.js';
+export { weightedRandom } from './weighted-random.js';
+
+/**
+ * The network's default strategy: drop sites that cannot take the job's
+ * resources or tags, then weigh data transfer cost, expected start time and
+ * load equally, with a seeded random tie-break.
+ *
+ * @example
+ * ```ts
+ * const network = new Network(config, { strategy: balanced() });
+ * ```
+ */
+export function balanced(): SiteSelector {
+  return composite({
+    name: 'balanced',
+    filters: [resourceFit(), tags()],
+    scorers: [
+      { selector: dataLocality(), weight: 1 },
+      { selector: fastest(), weight: 1 },
+      { selector: leastLoaded(), weight: 1 },
+    ],
+    tieBreak: 'random',
+  });
+}

@@ -1,0 +1,56 @@
+/**
+ * Builds a strategy from its declarative form in a configuration.
+ * @module
+ */
+import type { StrategyConfig } from './config-types.js';
+import {
+  balanced,
+  composite,
+  dataLocality,
+  fastest,
+  leastLoaded,
+  pinned,
+  resourceFit,
+  roundRobin,
+  tags,
+  weightedRandom,
+} from './strategies/index.js';
+import type { SiteSelector } from './types.js';
+
+const BUILT_INS: Record<string, () => SiteSelector> = {
+  balanced,
+  roundRobin,
+  weightedRandom,
+  leastLoaded,
+  fastest,
+  dataLocality,
+  resourceFit,
+  tags,
+};
+
+/** Names of the built-in strategies a configuration may use. */
+export const STRATEGY_NAMES: readonly string[] = Object.keys(BUILT_INS);
+
+/**
+ * The strategy a configuration describes. Throws `RangeError` for an unknown
+ * name (configurations are validated before this is reached).
+ *
+ * @example
+ * ```ts
+ * strategyFromConfig({ filters: ['resourceFit', 'tags'], scorers: { dataLocality: 2, leastLoaded: 1 }, tieBreak: 'random' });
+ * ```
+ */
+export function strategyFromConfig(config: StrategyConfig): SiteSelector {
+  const make = (name: string): SiteSelector => {
+    const factory = BUILT_INS[name];
+    if (!factory) throw new RangeError(`unknown strategy "${name}"`);
+    return factory();
+  };
+  if (typeof config === 'string') return make(config);
+  if ('pinned' in config) return pinned(...config.pinned);
+  return composite({
+    filters: (config.filters ?? []).map(make),
+    scorers: Object.entries(config.scorers ?? {}).map(([name, weight]) => ({ selector: make(name), weight })),
+    tieBreak: config.tieBreak ?? 'random',
+  });
+}

@@ -1,0 +1,196 @@
+/**
+ * The shapes site selection works on: the static and live views of a site,
+ * the request a job makes, and the {@link SiteSelector} interface.
+ * @module
+ */
+import type { SiteKind } from '../sites/site.js';
+import type { RandomSource } from './random.js';
+
+/** Per-job resources a site accepts (as TPV's `min/max_accepted_*`). Absent = no limit. */
+export interface SiteResources {
+  maxCores?: number;
+  maxMemoryGb?: number;
+  maxGpus?: number;
+  minCores?: number;
+  minMemoryGb?: number;
+  minGpus?: number;
+}
+
+/**
+ * Tag constraints with TPV's meaning. On a site or a job: `require` tags must
+ * be present on the other side, `reject` tags must be absent, `prefer` and
+ * `accept` only score (3, 2, 1 and -1 points for require, prefer, accept, reject).
+ */
+export interface TagConstraints {
+  require?: string[];
+  prefer?: string[];
+  accept?: string[];
+  reject?: string[];
+}
+
+/** Where a site is. Informative; selection uses measured throughput, not distance. */
+export interface SiteLocation {
+  name?: string;
+  country?: string;
+  latitude?: number;
+  longitude?: number;
+}
+
+/** A submit rate limit: `perSecond` tokens refill, at most `burst` at once. */
+export interface SubmitRate {
+  perSecond: number;
+  burst: number;
+}
+
+/** The static view of a site: its configuration merged with what probes read. */
+export interface SiteDescription {
+  id: string;
+  kind: SiteKind;
+  url?: string;
+  resources: SiteResources;
+  tags: TagConstraints;
+  location?: SiteLocation;
+  /** URL prefixes of storage the site reads directly (config plus TES service-info `storage`). */
+  storages: string[];
+  /** Relative weight for weighted choices; 0 drains the site. */
+  weight: number;
+  /** Most jobs this client keeps in flight on the site; absent = no limit. */
+  maxInFlight?: number;
+  submitRate?: SubmitRate;
+  /** The server's version, as the last probe read it. */
+  version?: string;
+  /** Backend parameter keys the site accepts (TES service-info), when known. */
+  backendParameters?: string[];
+}
+
+/** Health as the network judges it from probes and traffic. */
+export type HealthStatus = 'healthy' | 'degraded' | 'down' | 'unknown';
+
+/** State of a site's circuit breaker. */
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/** The live view of a site, from this client's own probes and traffic. */
+export interface SiteLiveView {
+  health: HealthStatus;
+  breaker: BreakerState;
+  /** Jobs of this client the site holds now (submitted and not finished). */
+  inFlight: number;
+  /** Jobs of this client waiting in the local admission queue for this site. */
+  queued: number;
+  /** Share of recent calls that failed, in [0, 1]. */
+  errorRate: number;
+  /** Latency EWMA of calls to the site, in milliseconds; absent until measured. */
+  latencyMs?: number;
+  /** Staging throughput EWMA, in bytes per second; absent until measured. */
+  throughputBytesPerSec?: number;
+  /** EWMA of the time this client's jobs waited from submit to running, in milliseconds. */
+  queueWaitMs?: number;
+  /** Failures (calls, jobs lost, system errors) since the last success. */
+  recentFailures: number;
+}
+
+/** One site as a selector sees it. */
+export interface Candidate {
+  site: SiteDescription;
+  live: SiteLiveView;
+}
+
+/** Resources a job asks for. */
+export interface ResourceRequest {
+  cores: number;
+  memoryGb: number;
+  gpus: number;
+}
+
+/** One input with its estimated size. */
+export interface InputEstimate {
+  url: string;
+  bytes: number;
+}
+
+/** What a job needs, as selection reads it (built from the job spec and submit options). */
+export interface SelectionRequest {
+  /** The job's name, for reasons and records. */
+  name?: string;
+  resources: ResourceRequest;
+  /** Inputs fetched from a URL, with their sizes (0 when unknown). */
+  inputs: InputEstimate[];
+  /** The job's tag constraints. */
+  scheduling: TagConstraints;
+  /** Backend parameter keys the job sets. */
+  backendParameters: string[];
+  /** True when the job asks sites to refuse unknown backend parameters. */
+  backendParametersStrict: boolean;
+  /** Ordinal of this selection in the network (drives round-robin). */
+  sequence: number;
+}
+
+/** A site a selector kept, with its score (higher is better) and the terms it is made of. */
+export interface RankedSite {
+  site: string;
+  score: number;
+  terms: Record<string, number>;
+  reason: string;
+}
+
+/** A site a selector dropped, and why. */
+export interface ExcludedSite {
+  site: string;
+  /** The selector (or filter) that dropped it. */
+  by: string;
+  reason: string;
+}
+
+/** What a selector returns: best first, plus every site it dropped. */
+export interface SelectionResult {
+  ranked: RankedSite[];
+  excluded: ExcludedSite[];
+}
+
+/**
+ * A site-selection strategy. It must be a pure function of its arguments:
+ * the same request, candidates and random sequence give the same result
+ * (this is what makes decision records replayable). A user strategy is any
+ * object with a `name` and a `select` method.
+ *
+ * @example
+ * ```ts
+ * // Prefer sites whose name starts with "eu-", then the least loaded.
+ * const europeFirst: SiteSelector = {
+ *   name: 'europeFirst',
+ *   select(request, candidates) {
+ *     const ranked = candidates
+ *       .map(({ site, live }) => {
+ *         const europe = site.id.startsWith('eu-') ? 1 : 0;
+ *         const load = live.inFlight + live.queued;
+ *         return { site: site.id, score: europe * 1000 - load, terms: { europe, load }, reason: europe ? 'in Europe' : 'outside Europe' };
+ *       })
+ *       .sort((a, b) => b.score - a.score);
+ *     return { ranked, excluded: [] };
+ *   },
+ * };
+ * await network.submit(spec, { strategy: europeFirst });
+ * ```
+ */
+export interface SiteSelector {
+  /** A short name written in decision records. */
+  readonly name: string;
+  select(request: SelectionRequest, candidates: readonly Candidate[], random: RandomSource): SelectionResult;
+}
+
+/** Values assumed for a site before anything was measured (no unbounded cold-start bias). */
+export interface ColdStartAssumptions {
+  /** @default 10_000_000 (10 MB/s) */
+  throughputBytesPerSec: number;
+  /** @default 1000 */
+  latencyMs: number;
+  /** @default 60_000 */
+  queueWaitMs: number;
+}
+
+/** The assumptions used when a live value is absent. */
+export const COLD_START: ColdStartAssumptions = {
+  throughputBytesPerSec: 10_000_000,
+  latencyMs: 1000,
+  queueWaitMs: 60_000,
+};

@@ -1,0 +1,100 @@
+/**
+ * A scripted in-memory Site for unit tests of selection, failover and
+ * admission. It deduplicates submits by idempotency key like a real site must,
+ * and counts how many times each logical job completed.
+ */
+import { TimeoutError } from '../../src/errors.js';
+import type { JobSpec } from '../../src/jobs/spec.js';
+import type { JobState } from '../../src/jobs/state.js';
+import type { JobOutcome, Site, SiteJobRef, SiteJobStatus, SiteKind, SiteProbe, SubmitOptions } from '../../src/sites/site.js';
+
+/** What the site does with the n-th new job it accepts (or a thrown error for a refused submit). */
+export type Script = { states: JobState[] } | { states: JobState[]; thenUnreachable: true } | { refuse: Error };
+
+export class FakeSite implements Site {
+  readonly kind: SiteKind = 'pulsar-rest';
+  readonly jobs = new Map<string, { key: string; states: JobState[]; polls: number; canceled: boolean; unreachable: boolean }>();
+  readonly submits: string[] = [];
+  readonly cancels: string[] = [];
+  /** Completions per logical job (the part of the key before the first colon), over every site. */
+  static readonly completions = new Map<string, number>();
+  down = false;
+  /** While true, jobs stay in their current state. */
+  hold = false;
+  /** How many of the next new jobs are made but their answer lost (the submit times out). */
+  loseNextAnswers = 0;
+  /** Bytes reported as staged on every new submit (through `onTransfer`), and how long that takes. */
+  staging: { bytes: number; ms: number } | undefined;
+  probeResult: SiteProbe = { ok: true, latencyMs: 5 };
+  #next = 0;
+
+  constructor(
+    readonly id: string,
+    private readonly script: (n: number) => Script = () => ({ states: ['queued', 'running', 'complete'] }),
+  ) {}
+
+  /** Clock times (Date.now) of the probes received. */
+  readonly probes: number[] = [];
+
+  async probe(): Promise<SiteProbe> {
+    this.probes.push(Date.now());
+    if (this.down) throw new Error('connection refused');
+    return this.probeResult;
+  }
+
+  async submit(_spec: JobSpec, options: SubmitOptions): Promise<SiteJobRef> {
+    this.submits.push(options.idempotencyKey);
+    if (this.down) throw new Error('connection refused');
+    for (const [remoteId, job] of this.jobs) if (job.key === options.idempotencyKey) return { remoteId };
+    const step = this.script(this.#next++);
+    if ('refuse' in step) throw step.refuse;
+    if (this.staging) {
+      const { bytes, ms } = this.staging;
+      options.onTransfer?.({ direction: 'up', file: 'input-1', bytesDone: 0, bytesTotal: bytes, done: false });
+      await new Promise((r) => setTimeout(r, ms));
+      options.onTransfer?.({ direction: 'up', file: 'input-1', bytesDone: bytes, bytesTotal: bytes, done: true });
+    }
+    const remoteId = `${this.id}-${this.jobs.size + 1}`;
+    this.jobs.set(remoteId, { key: options.idempotencyKey, states: step.states, polls: 0, canceled: false, unreachable: 'thenUnreachable' in step });
+    if (this.loseNextAnswers > 0) {
+      this.loseNextAnswers--;
+      throw new TimeoutError({ scope: 'attempt', timeoutMs: 30_000, what: `POST ${this.id}/jobs` });
+    }
+    return { remoteId };
+  }
+
+  async poll(remoteIds: readonly string[]): Promise<Map<string, SiteJobStatus>> {
+    if (this.down) throw new Error('connection refused');
+    const out = new Map<string, SiteJobStatus>();
+    for (const remoteId of remoteIds) {
+      const job = this.jobs.get(remoteId);
+      if (!job) continue;
+      if (job.unreachable && job.polls >= job.states.length) throw new Error('connection refused');
+      const state: JobState = job.canceled ? 'canceled' : (job.states[Math.min(job.polls, job.states.length - 1)] ?? 'unknown');
+      if (state === 'complete' && job.states[job.polls - 1] !== 'complete') {
+        const logical = job.key.split(':')[0] ?? job.key;
+        FakeSite.completions.set(logical, (FakeSite.completions.get(logical) ?? 0) + 1);
+      }
+      if (!this.hold) job.polls++;
+      out.set(remoteId, { remoteId, state, siteState: state.toUpperCase() });
+    }
+    return out;
+  }
+
+  async cancel(remoteId: string): Promise<void> {
+    this.cancels.push(remoteId);
+    if (this.down) throw new Error('connection refused');
+    const job = this.jobs.get(remoteId);
+    if (job) job.canceled = true;
+  }
+
+  async collect(): Promise<JobOutcome> {
+    return { state: 'complete', executors: [], outputs: [], systemLogs: [] };
+  }
+
+  async attach(remoteId: string): Promise<SiteJobStatus> {
+    const status = (await this.poll([remoteId])).get(remoteId);
+    if (!status) throw new Error('unknown job');
+    return status;
+  }
+}
