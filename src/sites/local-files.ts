@@ -30,7 +30,7 @@ export interface LocalFiles {
    * Writes `bytes` to `path` (making its directory), hashing on the way,
    * through a temporary file renamed into place: `path` never holds a partial copy.
    */
-  write(path: string, bytes: AsyncIterable<Uint8Array>, signal?: AbortSignal, onBytes?: (bytesDone: number) => void): Promise<LocalFileDigest>;
+  write(path: string, bytes: ReadableStream<Uint8Array>, signal?: AbortSignal, onBytes?: (bytesDone: number) => void): Promise<LocalFileDigest>;
 }
 
 /** A `tesInput`/`tesOutput` URL's local file, or `undefined` when it is a remote URL. */

@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { fileURLToPath } from 'node:url';
 import type { LocalFiles } from './local-files.js';
 import { writeStream } from './local/files.js';
@@ -40,6 +41,6 @@ export function nodeLocalFiles(): LocalFiles {
       return { sizeBytes, sha256: hash.digest('hex') };
     },
     stream: (path) => Readable.toWeb(createReadStream(path, { highWaterMark: 1 << 20 })) as ReadableStream<Uint8Array>,
-    write: (path, bytes, signal, onBytes) => writeStream(bytes, path, onBytes, signal),
+    write: (path, bytes, signal, onBytes) => writeStream(Readable.fromWeb(bytes as NodeReadableStream<Uint8Array>), path, onBytes, signal),
   };
 }
