@@ -184,7 +184,9 @@ export interface paths {
         };
         /**
          * Server health and version
-         * @description Added in Pulsar 0.15.7. Needs the token like every route.
+         * @description Added in Pulsar 0.15.7. Needs the token like every route. Like every route it resolves
+         *     a manager: on a server without a `_default_` manager only the `/managers/{manager_name}`
+         *     form answers, the plain one gives HTTP 500.
          */
         get: operations["healthz"];
         put?: never;

@@ -179,7 +179,8 @@ export async function startPulsar(options: StartPulsarOptions = {}): Promise<Pul
       const ready = options.ready ?? waitForLog(/message|queue|amqp|consum/i);
       await untilReady((signal) => ready(server, signal), startTimeoutMs, proc, logFile);
     } else {
-      version = await untilReady((signal) => waitForHealthz(url, token, signal), startTimeoutMs, proc, logFile);
+      // Every route, /healthz included, needs a manager: ask the configured one.
+      version = await untilReady((signal) => waitForHealthz(managerUrl, token, signal), startTimeoutMs, proc, logFile);
     }
   };
 
