@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PulsarClient } from '../../src/pulsar/index.js';
-import { runStagedJob } from '../../src/node/index.js';
+import { nodeHttpFetch, runStagedJob } from '../../src/node/index.js';
 import { pulsarPaths, startPulsar } from '../../test/peers/pulsar.js';
 
 const MIB = 1024 * 1024;
@@ -68,7 +68,7 @@ try {
   const tsDir = join(root, 'ts');
   await mkdir(join(tsDir, 'work'), { recursive: true });
   const tsOutput = join(tsDir, 'output.bin');
-  const client = new PulsarClient({ url: pulsar.url, token: pulsar.token ?? undefined });
+  const client = new PulsarClient({ url: pulsar.url, token: pulsar.token ?? undefined, fetch: nodeHttpFetch });
   let started = performance.now();
   const result = await runStagedJob(client, {
     jobId: 'bench-ts',

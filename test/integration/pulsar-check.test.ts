@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PulsarClient } from '../../src/pulsar/index.js';
-import { runStagedJob, type PulsarStagedJob, type PulsarStagedResult } from '../../src/node/index.js';
+import { nodeHttpFetch, runStagedJob, type PulsarStagedJob, type PulsarStagedResult } from '../../src/node/index.js';
 import { pulsarPaths, startPulsar, type PulsarServer } from '../peers/pulsar.js';
 
 const TOOL = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/pulsar-check/tool.py');
@@ -93,7 +93,8 @@ describe('pulsar-check scenario against a real Pulsar', () => {
       env: [{ name: 'TEST_ENV', value: 'TEST_ENV_VALUE' }],
       cleanup: 'always',
     };
-    const client = new PulsarClient({ url: pulsar.url, token: pulsar.token ?? undefined });
+    // Staging runs on Node: use the back-pressured node:http fetch.
+    const client = new PulsarClient({ url: pulsar.url, token: pulsar.token ?? undefined, fetch: nodeHttpFetch });
     result = await runStagedJob(client, job, { interval: 250, timeout: 120_000 });
   });
 
