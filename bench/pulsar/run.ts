@@ -79,9 +79,9 @@ try {
     cleanup: 'always',
   }, { interval: 250 });
   const tsSeconds = (performance.now() - started) / 1000;
+  const nodeRssMiB = process.resourceUsage().maxRSS / 1024;
   if (!result.ok) throw new Error(`TypeScript run failed: ${result.status.status} ${JSON.stringify(result.failures)}`);
   const tsOk = (await sha256(tsOutput)) === expected;
-  const nodeRssMiB = process.resourceUsage().maxRSS / 1024;
 
   // Pulsar's own Python client.
   const pyDir = join(root, 'py');

@@ -3,10 +3,10 @@
  * a replayable upload body, and writing a download atomically.
  * @module
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { PulsarUploadBody } from '../body.js';
 
 /** A local file as an upload: a stream factory (one fresh stream per attempt) and its size. */
@@ -48,16 +48,23 @@ export async function writeStreamToFile(body: ReadableStream<Uint8Array>, destin
   await mkdir(dirname(destination), { recursive: true });
   const partial = `${destination}.pulsar-partial`;
   let bytes = 0;
-  const counter = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      bytes += chunk.byteLength;
-      controller.enqueue(chunk);
-    },
-  });
+  const file = await open(partial, 'w');
+  const reader = body.getReader();
   try {
-    await body.pipeThrough(counter).pipeTo(Writable.toWeb(createWriteStream(partial)) as WritableStream<Uint8Array>);
+    // One chunk at a time: the next read waits for the disk, so memory stays bounded.
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      let offset = 0;
+      while (offset < next.value.byteLength) {
+        const { bytesWritten } = await file.write(next.value, offset);
+        offset += bytesWritten;
+      }
+      bytes += next.value.byteLength;
+    }
+    await file.close();
     await rename(partial, destination);
   } catch (error) {
+    await reader.cancel(error).catch(() => undefined);
+    await file.close().catch(() => undefined);
     await rm(partial, { force: true });
     throw error;
   }
