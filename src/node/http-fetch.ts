@@ -89,13 +89,32 @@ function toResponse(res: IncomingMessage, method: string): Response {
     res.resume();
     return new Response(null, { status, statusText: res.statusMessage ?? '', headers });
   }
-  const chunks = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  // Pull whatever the socket has buffered in one piece (servers such as Pulsar
+  // write 1 KiB at a time), and nothing before it is asked for.
+  let ended = false;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => wake?.();
+  res.on('readable', notify);
+  res.once('end', () => ((ended = true), notify()));
+  res.once('error', (error) => ((failure = error), notify()));
   const stream = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        const { value, done } = await chunks.next();
-        if (done) controller.close();
-        else controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+        for (;;) {
+          const chunk = res.read() as Buffer | null;
+          if (chunk !== null) {
+            controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+            return;
+          }
+          if (failure) throw failure;
+          if (ended || res.readableEnded) {
+            controller.close();
+            return;
+          }
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
       },
       cancel(reason) {
         res.destroy(reason instanceof Error ? reason : undefined);

@@ -9,11 +9,14 @@ import { dirname, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import type { PulsarUploadBody } from '../body.js';
 
+/** Bytes read or written per file-system call. */
+const CHUNK = 1024 * 1024;
+
 /** A local file as an upload: a stream factory (one fresh stream per attempt) and its size. */
 export async function fileUpload(path: string): Promise<{ body: PulsarUploadBody; size: number }> {
   const info = await stat(path);
   if (!info.isFile()) throw new Error(`${path} is not a regular file`);
-  return { body: () => Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>, size: info.size };
+  return { body: () => Readable.toWeb(createReadStream(path, { highWaterMark: CHUNK })) as ReadableStream<Uint8Array>, size: info.size };
 }
 
 /** Every regular file below `root`, as `/`-separated paths relative to it, sorted. */
@@ -50,16 +53,28 @@ export async function writeStreamToFile(body: ReadableStream<Uint8Array>, destin
   let bytes = 0;
   const file = await open(partial, 'w');
   const reader = body.getReader();
+  // Pulsar sends downloads in 1 KiB pieces: gather them into 1 MiB writes. The
+  // next read waits for the disk, so memory stays bounded.
+  const buffer = new Uint8Array(CHUNK);
+  let filled = 0;
+  const flush = async (): Promise<void> => {
+    let offset = 0;
+    while (offset < filled) offset += (await file.write(buffer, offset, filled - offset)).bytesWritten;
+    filled = 0;
+  };
   try {
-    // One chunk at a time: the next read waits for the disk, so memory stays bounded.
     for (let next = await reader.read(); !next.done; next = await reader.read()) {
-      let offset = 0;
-      while (offset < next.value.byteLength) {
-        const { bytesWritten } = await file.write(next.value, offset);
-        offset += bytesWritten;
+      let chunk = next.value;
+      bytes += chunk.byteLength;
+      while (chunk.byteLength > 0) {
+        const take = Math.min(chunk.byteLength, CHUNK - filled);
+        buffer.set(chunk.subarray(0, take), filled);
+        filled += take;
+        chunk = chunk.subarray(take);
+        if (filled === CHUNK) await flush();
       }
-      bytes += next.value.byteLength;
     }
+    await flush();
     await file.close();
     await rename(partial, destination);
   } catch (error) {
