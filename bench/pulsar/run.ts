@@ -70,6 +70,7 @@ try {
   const tsOutput = join(tsDir, 'output.bin');
   const client = new PulsarClient({ url: pulsar.url, token: pulsar.token ?? undefined, fetch: nodeHttpFetch });
   let started = performance.now();
+  const phases: Record<string, number> = {};
   const result = await runStagedJob(client, {
     jobId: 'bench-ts',
     commandLine: `cat '${input}' > '${tsOutput}'`,
@@ -77,7 +78,12 @@ try {
     outputs: [tsOutput],
     workingDirectory: join(tsDir, 'work'),
     cleanup: 'always',
-  }, { interval: 250 });
+  }, {
+    interval: 250,
+    onEvent: (e) => {
+      if (e.type === 'submitted' || (e.type === 'status' && e.status.terminal)) phases[e.type] = performance.now() - started;
+    },
+  });
   const tsSeconds = (performance.now() - started) / 1000;
   const nodeRssMiB = process.resourceUsage().maxRSS / 1024;
   if (!result.ok) throw new Error(`TypeScript run failed: ${result.status.status} ${JSON.stringify(result.failures)}`);
@@ -102,6 +108,9 @@ try {
   ];
   console.log(`\nPulsar ${pulsar.version} on ${pulsar.url}, ${sizeMiB} MiB staged in and out (${moved} MiB moved per client)`);
   for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(i === 0 ? 26 : 18)).join(''));
+  const submitted = (phases.submitted ?? 0) / 1000;
+  const finished = (phases.status ?? 0) / 1000;
+  console.log(`Node phases: stage-in ${submitted.toFixed(2)} s, run ${(finished - submitted).toFixed(2)} s, stage-out + clean ${(tsSeconds - finished).toFixed(2)} s`);
   console.log(`ratio Python/Node wall: ${(pySeconds / tsSeconds).toFixed(2)} (process), ${(py.seconds / tsSeconds).toFixed(2)} (after Python's imports)`);
   console.log(`Node peak RSS was ${(rssBefore / 1024).toFixed(0)} MiB before the Node run (input generation included). Both poll status every 250 ms.`);
 } finally {
