@@ -98,31 +98,14 @@ export function parsePulsarStatus(value: unknown, where: string): PulsarJobStatu
     returnCode: returnCode(body.returncode, where),
   };
   if (!complete) return result;
-  for (const [key, field] of [
-    ['stdout', 'stdout'],
-    ['stderr', 'stderr'],
-    ['job_stdout', 'jobStdout'],
-    ['job_stderr', 'jobStderr'],
-  ] as const) {
-    const v = optionalText(body, key, where);
-    if (v !== undefined) result[field] = v;
-  }
+  Object.assign(result, texts(body, { stdout: 'stdout', stderr: 'stderr', job_stdout: 'jobStdout', job_stderr: 'jobStderr' }, where));
   result.listings = {
     outputs: list(body, 'outputs_directory_contents', where),
     working: list(body, 'working_directory_contents', where),
     metadata: list(body, 'metadata_directory_contents', where),
     job: list(body, 'job_directory_contents', where),
   };
-  const directories: NonNullable<PulsarJobStatus['directories']> = {};
-  for (const [key, field] of [
-    ['job_directory', 'job'],
-    ['working_directory', 'working'],
-    ['metadata_directory', 'metadata'],
-  ] as const) {
-    const v = optionalText(body, key, where);
-    if (v !== undefined) directories[field] = v;
-  }
-  result.directories = directories;
+  result.directories = texts(body, { job_directory: 'job', working_directory: 'working', metadata_directory: 'metadata' }, where);
   const separator = separatorOf(body);
   if (separator !== undefined) result.separator = separator;
   const version = optionalText(body, 'pulsar_version', where);
@@ -189,6 +172,16 @@ function text(body: Json, key: string, where: string): string {
   const v = body[key];
   if (typeof v !== 'string') throw problem(where, `${key} is missing or not a string`, body);
   return v;
+}
+
+/** The optional string fields of `body` named by `fields`, renamed; absent ones left out. */
+function texts<F extends string>(body: Json, fields: Record<string, F>, where: string): Partial<Record<F, string>> {
+  const out: Partial<Record<F, string>> = {};
+  for (const [key, field] of Object.entries(fields)) {
+    const v = optionalText(body, key, where);
+    if (v !== undefined) out[field] = v;
+  }
+  return out;
 }
 
 function optionalText(body: Json, key: string, where: string): string | undefined {
