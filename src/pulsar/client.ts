@@ -170,7 +170,10 @@ export class PulsarClient {
   async healthz(options: PulsarCallOptions = {}): Promise<{ version: string }> {
     const body = await this.http.json<unknown>({ path: 'healthz', ...signal(options) });
     const version = body && typeof body === 'object' ? (body as { version?: unknown }).version : undefined;
-    return { version: typeof version === 'string' ? version : String(version) };
+    if (typeof version !== 'string') {
+      throw new ProtocolError({ where: 'GET /healthz', problem: 'no version string in the answer', excerpt: this.http.scrub(JSON.stringify(body) ?? '').slice(0, 120) });
+    }
+    return { version };
   }
 
   /**
