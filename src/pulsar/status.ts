@@ -80,7 +80,15 @@ export interface PulsarJobConfig {
 
 type Json = Record<string, unknown>;
 
-/** Parses a status answer (short or full form). */
+/**
+ * Parses a status answer (short or full form); throws {@link ProtocolError} on a broken one.
+ *
+ * @example
+ * ```ts
+ * parsePulsarStatus({ complete: 'false', status: 'running', job_id: '7' }, 'GET /jobs/7/status');
+ * // { jobId: '7', status: 'running', complete: false, terminal: false, returnCode: null }
+ * ```
+ */
 export function parsePulsarStatus(value: unknown, where: string): PulsarJobStatus {
   const body = object(value, where, 'the status');
   const jobId = text(body, 'job_id', where);
@@ -121,7 +129,15 @@ export function parsePulsarStatus(value: unknown, where: string): PulsarJobStatu
   return result;
 }
 
-/** Parses the setup answer. */
+/**
+ * Parses the setup answer; throws {@link ProtocolError} on a broken one.
+ *
+ * @example
+ * ```ts
+ * const config = parsePulsarJobConfig(JSON.parse(text), 'POST /jobs');
+ * console.log(config.jobId, config.separator, config.directories.inputs);
+ * ```
+ */
 export function parsePulsarJobConfig(value: unknown, where: string): PulsarJobConfig {
   const body = object(value, where, 'the job config');
   const separator = separatorOf(body);

@@ -107,7 +107,18 @@ export const DEFAULT_DYNAMIC_OUTPUTS: readonly RegExp[] = [
 
 const POLICIES: readonly PulsarCleanupPolicy[] = ['always', 'onsuccess', 'never'];
 
-/** Checks a staged job; throws one {@link ValidationError} listing every problem. */
+/**
+ * Checks a staged job; throws one {@link ValidationError} listing every problem.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   validateStagedJob(job);
+ * } catch (error) {
+ *   if (error instanceof ValidationError) for (const issue of error.issues) console.log(issue.path, issue.message);
+ * }
+ * ```
+ */
 export function validateStagedJob(job: PulsarStagedJob): void {
   const issues: ValidationIssue[] = [];
   const absolute = (value: unknown, path: string) => {

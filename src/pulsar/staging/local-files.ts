@@ -12,7 +12,15 @@ import type { PulsarUploadBody } from '../body.js';
 /** Bytes read or written per file-system call. */
 const CHUNK = 1024 * 1024;
 
-/** A local file as an upload: a stream factory (one fresh stream per attempt) and its size. */
+/**
+ * A local file as an upload: a stream factory (one fresh stream per attempt) and its size.
+ *
+ * @example
+ * ```ts
+ * const { body, size } = await fileUpload('/data/reads.fq');
+ * await pulsar.upload(job.jobId, 'reads.fq', 'input', body, size);
+ * ```
+ */
 export async function fileUpload(path: string): Promise<{ body: PulsarUploadBody; size: number }> {
   const info = await stat(path);
   if (!info.isFile()) throw new Error(`${path} is not a regular file`);

@@ -6,7 +6,14 @@
  * @module
  */
 
-/** Joins a server directory and a `/`-separated relative name with the server's separator. */
+/**
+ * Joins a server directory and a `/`-separated relative name with the server's separator.
+ *
+ * @example
+ * ```ts
+ * remoteJoin('C:\\pulsar\\7\\inputs', 'a_files/x.txt', '\\'); // 'C:\\pulsar\\7\\inputs\\a_files\\x.txt'
+ * ```
+ */
 export function remoteJoin(directory: string, name: string, separator: string): string {
   const tail = name.split('/').filter((part) => part !== '').join(separator);
   if (!tail) return directory;

@@ -42,7 +42,14 @@ interface Planned {
   text?: string;
 }
 
-/** The name of unstructured data on the server: a hash of its local base path, then the relative name. */
+/**
+ * The directory name of unstructured data on the server: a hash of its local base path.
+ *
+ * @example
+ * ```ts
+ * const remote = `${config.directories.unstructured}/${unstructuredPrefix('/refs/idx')}/bwa/human.fa`;
+ * ```
+ */
 export function unstructuredPrefix(localBase: string): string {
   return createHash('sha256').update(localBase).digest('hex').slice(0, 32);
 }
