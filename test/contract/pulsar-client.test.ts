@@ -5,7 +5,7 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ProtocolError, ServerError, ValidationError } from '../../src/errors.js';
+import { ProtocolError, ServerError, TimeoutError, ValidationError } from '../../src/errors.js';
 import { PulsarClient } from '../../src/pulsar/index.js';
 import { PulsarSpec, SPEC_PATH, type CheckedRequest } from './pulsar-openapi.js';
 
@@ -229,6 +229,29 @@ describe('PulsarClient under faults', () => {
     expect(uploads).toHaveLength(2);
     expect(uploads.map((u) => u.body.byteLength)).toEqual([1000, 1000]);
     expect(uploads[1]?.body.every((b) => b === 7)).toBe(true);
+  });
+
+  it('waits through 503s and non-terminal answers until the job is terminal', async () => {
+    override = (r, attempt) => {
+      if (r.operationId !== 'jobStatus') return undefined;
+      if (attempt <= 3) return new Response('<html>busy</html>', { status: 503 });
+      if (attempt <= 5) return answer('jobStatus', { complete: 'false', status: attempt === 4 ? 'queued' : 'running', job_id: 'job-9' });
+      return undefined;
+    };
+    const statuses: string[] = [];
+    const final = await client().wait('job-9', { interval: 5, onStatus: (s) => statuses.push(s.status) });
+    expect(final.status).toBe('complete');
+    expect(statuses).toEqual(['queued', 'running', 'complete']);
+  });
+
+  it('ends a wait at its deadline when the job never finishes', async () => {
+    override = (r) => (r.operationId === 'jobStatus' ? answer('jobStatus', { complete: 'false', status: 'running', job_id: 'job-10' }) : undefined);
+    const error = await client()
+      .wait('job-10', { interval: 20, timeout: 150 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect((error as TimeoutError).scope).toBe('wait');
+    expect((error as TimeoutError).message).toMatch(/last status running/);
   });
 
   it('never repeats a submit that failed with 500', async () => {
