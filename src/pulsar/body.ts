@@ -12,6 +12,11 @@ import type { RequestOptions } from '../http/index.js';
  * that opens a new stream of the file each time it is called (so a retry
  * can send it again). A stream factory needs the size.
  *
+ * In browsers send a Blob (or bytes): their fetch neither lets a script set
+ * `Content-Length` nor streams a request body over HTTP/1.1. Under Node, pass
+ * `nodeHttpFetch` (from `pulsar-network/node`) to the client for large streams:
+ * Node 20's fetch buffers a streamed body whole.
+ *
  * @example
  * ```ts
  * const text: PulsarUploadBody = 'hello\n';
