@@ -4,7 +4,7 @@
  * (pulsar.client from the same venv), against the same Pulsar in the same run.
  *
  *   npx tsx bench/pulsar/run.ts            # 1024 MiB
- *   PULSAR_BENCH_MIB=64 npx tsx bench/pulsar/run.ts
+ *   PULSAR_BENCH_MIB=64 PULSAR_BENCH_RUNS=3 npx tsx bench/pulsar/run.ts
  *
  * Prints wall time, throughput (bytes moved both ways / wall time), the ratio, and
  * the peak RSS of the Node process (and of the Python one). Not part of the tests.
@@ -54,6 +54,16 @@ function runPython(args: string[]): Promise<{ seconds: number; max_rss_kib: numb
   });
 }
 
+interface Run {
+  seconds: number;
+  /** Python only: seconds after its imports. */
+  innerSeconds?: number;
+  rssMiB: number;
+  ok: boolean;
+  phases?: string;
+}
+
+const runs = Math.max(1, Number(process.env.PULSAR_BENCH_RUNS ?? 1));
 const root = await mkdtemp(join(tmpdir(), 'pulsar-bench-'));
 const pulsar = await startPulsar();
 try {
@@ -63,58 +73,84 @@ try {
   const expected = await sha256(input);
   const bytes = (await stat(input)).size;
   const rssBefore = process.resourceUsage().maxRSS;
-
-  // This library.
-  const tsDir = join(root, 'ts');
-  await mkdir(join(tsDir, 'work'), { recursive: true });
-  const tsOutput = join(tsDir, 'output.bin');
   const client = new PulsarClient({ url: pulsar.url, token: pulsar.token ?? undefined, fetch: nodeHttpFetch });
-  let started = performance.now();
-  const phases: Record<string, number> = {};
-  const result = await runStagedJob(client, {
-    jobId: 'bench-ts',
-    commandLine: `cat '${input}' > '${tsOutput}'`,
-    inputs: [{ path: input }],
-    outputs: [tsOutput],
-    workingDirectory: join(tsDir, 'work'),
-    cleanup: 'always',
-  }, {
-    interval: 250,
-    onEvent: (e) => {
-      if (e.type === 'submitted' || (e.type === 'status' && e.status.terminal)) phases[e.type] = performance.now() - started;
-    },
-  });
-  const tsSeconds = (performance.now() - started) / 1000;
-  const nodeRssMiB = process.resourceUsage().maxRSS / 1024;
-  if (!result.ok) throw new Error(`TypeScript run failed: ${result.status.status} ${JSON.stringify(result.failures)}`);
-  const tsOk = (await sha256(tsOutput)) === expected;
 
-  // Pulsar's own Python client.
-  const pyDir = join(root, 'py');
-  await mkdir(join(pyDir, 'work'), { recursive: true });
-  const pyOutput = join(pyDir, 'output.bin');
-  started = performance.now();
-  const py = await runPython([pulsar.url, pulsar.token ?? '', 'bench-py', input, pyOutput, join(pyDir, 'work')]);
-  const pySeconds = (performance.now() - started) / 1000;
-  if (py.status !== 'complete' || py.failures.length > 0) throw new Error(`Python run failed: ${JSON.stringify(py)}`);
-  const pyOk = (await sha256(pyOutput)) === expected;
+  /** This library: runStagedJob over PulsarClient with the node:http fetch. */
+  const runNode = async (n: number): Promise<Run> => {
+    const dir = join(root, `ts-${n}`);
+    await mkdir(join(dir, 'work'), { recursive: true });
+    const output = join(dir, 'output.bin');
+    const phases: Record<string, number> = {};
+    const started = performance.now();
+    const result = await runStagedJob(
+      client,
+      { jobId: `bench-ts-${n}`, commandLine: `cat '${input}' > '${output}'`, inputs: [{ path: input }], outputs: [output], workingDirectory: join(dir, 'work'), cleanup: 'always' },
+      {
+        interval: 250,
+        onEvent: (e) => {
+          if (e.type === 'submitted' || (e.type === 'status' && e.status.terminal)) phases[e.type] = performance.now() - started;
+        },
+      },
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const rssMiB = process.resourceUsage().maxRSS / 1024;
+    if (!result.ok) throw new Error(`Node run failed: ${result.status.status} ${JSON.stringify(result.failures)}`);
+    const ok = (await sha256(output)) === expected;
+    await rm(dir, { recursive: true, force: true });
+    const submitted = (phases.submitted ?? 0) / 1000;
+    const finished = (phases.status ?? 0) / 1000;
+    const shown = `stage-in ${submitted.toFixed(2)} s, run ${(finished - submitted).toFixed(2)} s, stage-out + clean ${(seconds - finished).toFixed(2)} s`;
+    return { seconds, rssMiB, ok, phases: shown };
+  };
+
+  /** Pulsar's own Python client, in a child process. */
+  const runPy = async (n: number): Promise<Run> => {
+    const dir = join(root, `py-${n}`);
+    await mkdir(join(dir, 'work'), { recursive: true });
+    const output = join(dir, 'output.bin');
+    const started = performance.now();
+    const py = await runPython([pulsar.url, pulsar.token ?? '', `bench-py-${n}`, input, output, join(dir, 'work')]);
+    const seconds = (performance.now() - started) / 1000;
+    if (py.status !== 'complete' || py.failures.length > 0) throw new Error(`Python run failed: ${JSON.stringify(py)}`);
+    const ok = (await sha256(output)) === expected;
+    await rm(dir, { recursive: true, force: true });
+    return { seconds, innerSeconds: py.seconds, rssMiB: py.max_rss_kib / 1024, ok };
+  };
+
+  const node: Run[] = [];
+  const python: Run[] = [];
+  for (let n = 0; n < runs; n++) {
+    // Alternate who goes first, so neither always meets a warm (or busy) server.
+    if (n % 2 === 0) {
+      node.push(await runNode(n));
+      python.push(await runPy(n));
+    } else {
+      python.push(await runPy(n));
+      node.push(await runNode(n));
+    }
+  }
 
   const moved = (2 * bytes) / MIB;
-  const rows = [
-    ['client', 'wall s', 'MiB/s (in+out)', 'peak RSS MiB', 'output sha256 ok'],
-    ['pulsar-network (Node)', tsSeconds.toFixed(2), (moved / tsSeconds).toFixed(1), nodeRssMiB.toFixed(0), String(tsOk)],
-    ['pulsar.client (Python)', pySeconds.toFixed(2), (moved / pySeconds).toFixed(1), (py.max_rss_kib / 1024).toFixed(0), String(pyOk)],
-    ['  same, after its imports', py.seconds.toFixed(2), (moved / py.seconds).toFixed(1), '', ''],
-  ];
-  console.log(`\nPulsar ${pulsar.version} on ${pulsar.url}, ${sizeMiB} MiB staged in and out (${moved} MiB moved per client)`);
-  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(i === 0 ? 26 : 18)).join(''));
-  const submitted = (phases.submitted ?? 0) / 1000;
-  const finished = (phases.status ?? 0) / 1000;
-  console.log(`Node phases: stage-in ${submitted.toFixed(2)} s, run ${(finished - submitted).toFixed(2)} s, stage-out + clean ${(tsSeconds - finished).toFixed(2)} s`);
-  console.log(`ratio Python/Node wall: ${(pySeconds / tsSeconds).toFixed(2)} (process), ${(py.seconds / tsSeconds).toFixed(2)} (after Python's imports)`);
-  console.log(`Node peak RSS was ${(rssBefore / 1024).toFixed(0)} MiB before the Node run (input generation included). Both poll status every 250 ms.`);
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] as number;
+  console.log(`\nPulsar ${pulsar.version} on ${pulsar.url}, ${sizeMiB} MiB staged in and out (${moved} MiB moved per client), ${runs} run(s) each, status polled every 250 ms`);
+  const table: string[][] = [['run', 'client', 'wall s', 'MiB/s (in+out)', 'peak RSS MiB', 'sha256 ok']];
+  for (let n = 0; n < runs; n++) {
+    const a = node[n] as Run;
+    const b = python[n] as Run;
+    table.push([String(n + 1), 'pulsar-network (Node)', a.seconds.toFixed(2), (moved / a.seconds).toFixed(1), a.rssMiB.toFixed(0), String(a.ok)]);
+    table.push([String(n + 1), 'pulsar.client (Python)', b.seconds.toFixed(2), (moved / b.seconds).toFixed(1), b.rssMiB.toFixed(0), String(b.ok)]);
+    table.push([String(n + 1), '  Python after imports', (b.innerSeconds ?? 0).toFixed(2), (moved / (b.innerSeconds ?? 1)).toFixed(1), '', '']);
+  }
+  for (const row of table) console.log(row.map((cell, i) => cell.padEnd(i === 1 ? 26 : i === 0 ? 5 : 16)).join(''));
+  for (const [n, run] of node.entries()) console.log(`Node run ${n + 1} phases: ${run.phases}`);
+  const nodeMedian = median(node.map((r) => r.seconds));
+  console.log(
+    `median wall: Node ${nodeMedian.toFixed(2)} s, Python ${median(python.map((r) => r.seconds)).toFixed(2)} s ` +
+      `(${median(python.map((r) => r.innerSeconds ?? 0)).toFixed(2)} s after imports); ` +
+      `ratio Python/Node ${(median(python.map((r) => r.seconds)) / nodeMedian).toFixed(2)} (${(median(python.map((r) => r.innerSeconds ?? 0)) / nodeMedian).toFixed(2)} after imports)`,
+  );
+  console.log(`Node peak RSS over the whole run: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (${(rssBefore / 1024).toFixed(0)} MiB before the first transfer)`);
 } finally {
   await pulsar.stop();
   await rm(root, { recursive: true, force: true });
 }
-
