@@ -32,6 +32,17 @@ if ! command -v "$python" >/dev/null; then
   exit 1
 fi
 
+# Debian's python3 needs python3-venv for `-m venv` (ensurepip); install it when we can.
+if ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    echo "pulsar: installing python3-venv with apt-get"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+  else
+    echo "pulsar: $python cannot create virtualenvs; install python3-venv (Debian/Ubuntu)" >&2
+    exit 1
+  fi
+fi
+
 mkdir -p "$(dirname "$venv")"
 rm -f "$marker"
 if [ ! -x "$venv/bin/python" ]; then
