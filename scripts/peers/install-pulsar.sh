@@ -36,6 +36,7 @@ fi
 if ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
     echo "pulsar: installing python3-venv with apt-get"
+    apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
   else
     echo "pulsar: $python cannot create virtualenvs; install python3-venv (Debian/Ubuntu)" >&2
