@@ -5,7 +5,8 @@
  * others. Node only.
  * @module
  */
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { ProtocolError } from '../../errors.js';
 import type { PulsarClient } from '../client.js';
 import type { PulsarJobStatus } from '../status.js';
 import type { PulsarDownloadType } from '../wire.js';
@@ -73,7 +74,13 @@ export async function collectOutputs(
   const outputs = index(listings.outputs);
   const metadata = index(listings.metadata);
   const wanted = new Map<string, Wanted>();
-  const want = (w: Wanted) => {
+  /** Queues a download; one whose destination comes from a server-listed name must stay inside `within`. */
+  const want = (w: Wanted, within?: string) => {
+    if (within !== undefined && !isInside(w.destination, within)) {
+      const error = new ProtocolError({ where: 'GET /jobs/{job_id}/status', problem: `lists ${JSON.stringify(w.name)}, which would be written outside ${within}` });
+      failures.push({ ...w, error, message: error.message });
+      return;
+    }
     if (!wanted.has(w.destination)) wanted.set(w.destination, w);
   };
   const missing = (name: string, type: PulsarDownloadType, destination: string, why: string) =>
@@ -85,7 +92,9 @@ export async function collectOutputs(
     const name = output.source.startsWith('/') ? output.source.slice(wd.length + 1) : output.source;
     const below = [...working.keys()].filter((n) => n.startsWith(`${name}/`));
     if (below.length > 0) {
-      for (const n of below) want({ name: working.get(n) as string, type: 'output_workdir', destination: join(output.destination, n.slice(name.length + 1)), required: true });
+      for (const n of below) {
+        want({ name: working.get(n) as string, type: 'output_workdir', destination: join(output.destination, n.slice(name.length + 1)), required: true }, output.destination);
+      }
       continue;
     }
     const match = working.has(name) ? name : [...working.keys()].find((n) => glob(name).test(n));
@@ -102,7 +111,7 @@ export async function collectOutputs(
     else want({ name: listed, type: 'output', destination: output, required: true });
     const extras = basename(extrasDirOf(output));
     for (const [n, original] of outputs) {
-      if (n.startsWith(`${extras}/`)) want({ name: original, type: 'output', destination: join(dirname(output), n), required: true });
+      if (n.startsWith(`${extras}/`)) want({ name: original, type: 'output', destination: join(dirname(output), n), required: true }, extrasDirOf(output));
     }
   }
 
@@ -116,14 +125,14 @@ export async function collectOutputs(
     const named = namedByDynamicSources(status, failures);
     for (const [n, original] of working) {
       const listed = named.files.has(n) || named.prefixes.some((p) => n.startsWith(p)) || patterns.some((p) => p.test(n));
-      if (listed) want({ name: original, type: 'output_workdir', destination: join(job.workingDirectory, n), required: false });
+      if (listed) want({ name: original, type: 'output_workdir', destination: join(job.workingDirectory, n), required: false }, job.workingDirectory);
     }
   }
 
   // 5. Metadata-directory files matching the dynamic patterns.
   if (job.metadataDirectory) {
     for (const [n, original] of metadata) {
-      if (patterns.some((p) => p.test(n))) want({ name: original, type: 'output_metadata', destination: join(job.metadataDirectory, n), required: false });
+      if (patterns.some((p) => p.test(n))) want({ name: original, type: 'output_metadata', destination: join(job.metadataDirectory, n), required: false }, job.metadataDirectory);
     }
   }
 
@@ -166,6 +175,12 @@ function namedByDynamicSources(status: PulsarJobStatus, failures: PulsarCollecti
     }
   }
   return { files, prefixes };
+}
+
+/** True when `path` lies strictly below `directory`. */
+function isInside(path: string, directory: string): boolean {
+  const rel = relative(directory, path);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
 /** A glob of one working-directory name (`*`, `?`) as an anchored pattern. */
