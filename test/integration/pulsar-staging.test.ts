@@ -81,3 +81,40 @@ describe('runStagedJob against a real Pulsar', () => {
     expect(result.cleaned).toBe(true);
   });
 });
+
+describe('runStagedJob against a Pulsar that assigns its own job ids', () => {
+  let pulsar: PulsarServer;
+  let root: string;
+  beforeAll(async () => {
+    pulsar = await startPulsar({ app: { assign_ids: 'uuid' } });
+    root = await mkdtemp(join(tmpdir(), 'pulsar-uuid-'));
+  });
+  afterAll(async () => {
+    await pulsar?.stop();
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  it('continues with the id the server returned', async () => {
+    const client = new PulsarClient({ url: pulsar.url, token: pulsar.token ?? undefined, fetch: nodeHttpFetch });
+    await mkdir(join(root, 'work'), { recursive: true });
+    await writeFile(join(root, 'in.txt'), 'uuid job');
+    const result = await runStagedJob(
+      client,
+      {
+        jobId: 'proposed-id',
+        commandLine: `cp ${join(root, 'in.txt')} ${join(root, 'out.txt')}`,
+        inputs: [{ path: join(root, 'in.txt') }],
+        outputs: [join(root, 'out.txt')],
+        workingDirectory: join(root, 'work'),
+        cleanup: 'never',
+      },
+      { interval: 100 },
+    );
+    expect(result.jobId).toMatch(/^[0-9a-f]{32}$/);
+    expect(result.config.directories.job).toBe(`${pulsar.stagingDir}/${result.jobId}`);
+    expect(result.ok).toBe(true);
+    expect(await readFile(join(root, 'out.txt'), 'utf8')).toBe('uuid job');
+    expect((await client.status('proposed-id')).status).toBe('lost');
+    expect((await client.status(result.jobId)).status).toBe('complete');
+  });
+});
