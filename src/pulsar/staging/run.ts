@@ -58,6 +58,11 @@ export interface PulsarStagedResult {
 /**
  * Stages a job in, runs it, collects its outputs and cleans up by its policy.
  *
+ * A failure before submit cleans the half-staged job up under `always`. A wait
+ * that ends early (its `timeout`, or `signal` aborted) leaves the job on the
+ * server as it is, neither cancelled nor cleaned: the `setup` event gives the
+ * server's job id for that.
+ *
  * @example
  * ```ts
  * import { PulsarClient } from 'pulsar-network';
