@@ -1,3 +1,11 @@
+/**
+ * Node-only parts: the local site, file-system staging of Pulsar jobs, network
+ * configuration files, the site registry, and a back-pressured node:http fetch
+ * for large transfers.
+ * @module
+ */
 export * from '../sites/local/index.js';
+export * from '../pulsar/staging/index.js';
 export { networkFromFile, readNetworkConfig } from '../network/config-file.js';
 export { nodeSiteRegistry } from './site-registry.js';
+export { nodeHttpFetch } from './http-fetch.js';
