@@ -17,6 +17,7 @@ interface Call {
   url: string;
   headers: Headers;
   body?: Uint8Array;
+  redirect?: RequestRedirect;
 }
 
 /** A fetch that answers each call with the next scripted responder and records the calls. */
@@ -25,6 +26,7 @@ function scripted(responders: Array<(call: Call) => Response | Promise<Response>
   const fetch = async (input: URL | Request | string, init?: RequestInit): Promise<Response> => {
     const call: Call = { method: init?.method ?? 'GET', url: String(input), headers: new Headers(init?.headers) };
     if (init?.body) call.body = new Uint8Array(await new Response(init.body).arrayBuffer());
+    if (init?.redirect) call.redirect = init.redirect;
     calls.push(call);
     const responder = responders[calls.length - 1];
     if (!responder) throw new Error(`unexpected call ${calls.length}: ${call.method} ${call.url}`);
@@ -307,6 +309,8 @@ describe('transfer: uploads', () => {
       expect(call.method).toBe('POST');
       expect(call.url).toBe('http://files.test/jobs/1/files?name=a.bin&type=input');
       expect(call.headers.get('content-length')).toBe('1000');
+      // undici keeps a streamed body in memory unless redirects are refused (nodejs/undici#4058).
+      expect(call.redirect).toBe('error');
       expect(Buffer.from(call.body!).equals(DATA)).toBe(true);
     }
     expect(result).toMatchObject({ attempts: 2, sha256: sha(DATA), bytesMoved: 2000 });

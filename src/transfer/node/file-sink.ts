@@ -9,6 +9,9 @@ import { type FileHandle, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { SinkOpenOptions, SinkWriter, TransferSink } from '../types.js';
 
+const WRITE_BATCH = 1024 * 1024;
+const MAX_IN_FLIGHT = 8 * 1024 * 1024;
+
 /** Options of {@link fileSink}. */
 export interface FileSinkOptions {
   /** Create missing parent directories. @default true */
@@ -52,22 +55,62 @@ export function fileSink(path: string, options: FileSinkOptions = {}): TransferS
         handle = await open(temporary, 'w+', 0o644);
       }
       const file = handle;
+      if ((await file.stat()).size < open_.offset) {
+        throw new Error(`${temporary} holds fewer bytes than were reported written; a write to it failed`);
+      }
       await file.truncate(open_.offset);
       let position = open_.offset;
+      // Chunks are gathered into ~1 MiB writes, and up to MAX_IN_FLIGHT bytes of writes run while the
+      // next chunks arrive, so the network is not paused while the disk works (and vice versa).
+      let pending: Uint8Array[] = [];
+      let pendingBytes = 0;
+      let inFlight = 0;
+      let chain: Promise<void> = Promise.resolve();
+      let failure: unknown;
+      const flush = (): void => {
+        if (pendingBytes === 0) return;
+        const buffers = pending;
+        const size = pendingBytes;
+        const at = position;
+        pending = [];
+        pendingBytes = 0;
+        position += size;
+        inFlight += size;
+        chain = chain.then(async () => {
+          if (failure !== undefined) return;
+          try {
+            let written = 0;
+            while (written < size) {
+              const { bytesWritten } = await file.writev(remaining(buffers, written), at + written);
+              written += bytesWritten;
+            }
+          } catch (error) {
+            failure = error;
+          } finally {
+            inFlight -= size;
+          }
+        });
+      };
+      const settle = async (): Promise<void> => {
+        flush();
+        await chain;
+        if (failure !== undefined) throw failure;
+      };
       return {
         write: async (chunk) => {
-          let written = 0;
-          while (written < chunk.byteLength) {
-            const { bytesWritten } = await file.write(chunk, written, chunk.byteLength - written, position + written);
-            written += bytesWritten;
-          }
-          position += written;
+          if (failure !== undefined) throw failure;
+          pending.push(chunk);
+          pendingBytes += chunk.byteLength;
+          if (pendingBytes >= WRITE_BATCH) flush();
+          while (inFlight > MAX_IN_FLIGHT && failure === undefined) await chain;
         },
         close: async () => {
+          await settle();
           await file.truncate(position);
           await file.sync();
         },
-        abort: async () => undefined,
+        // Bytes accepted so far count as delivered: put them on disk for the next attempt.
+        abort: () => settle(),
       };
     },
     commit: async () => {
@@ -95,4 +138,19 @@ async function syncDirectory(directory: string): Promise<void> {
   } finally {
     await handle?.close().catch(() => undefined);
   }
+}
+
+/** The buffers after the first `skip` bytes (for a short write). */
+function remaining(buffers: Uint8Array[], skip: number): Uint8Array[] {
+  if (skip === 0) return buffers;
+  const out: Uint8Array[] = [];
+  for (const buffer of buffers) {
+    if (skip >= buffer.byteLength) {
+      skip -= buffer.byteLength;
+      continue;
+    }
+    out.push(skip > 0 ? buffer.subarray(skip) : buffer);
+    skip = 0;
+  }
+  return out;
 }
