@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs a real Pulsar server (pulsar-app[web]: gunicorn + the Pulsar WSGI app)
+# into a Python virtualenv for the integration tests and bench/pulsar.
+#
+#   CI unset: ${PULSAR_NETWORK_CACHE:-$HOME/.cache/pulsar-network}/pulsar-venv (shared by worktrees)
+#   CI=true:  <repo>/.peers/pulsar-venv (fresh on every CI machine)
+#   PULSAR_VENV=<dir> overrides both (test/peers/pulsar.ts reads the same variable).
+#
+# Safe to run again: a venv whose marker names the same requirement is kept.
+# PULSAR_APP_REQUIREMENT overrides the pip requirement (default below).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+
+requirement=${PULSAR_APP_REQUIREMENT:-'pulsar-app[web]==0.16.0'}
+if [ -n "${PULSAR_VENV:-}" ]; then
+  venv=$PULSAR_VENV
+elif [ "${CI:-}" = "true" ]; then
+  venv=$repo/.peers/pulsar-venv
+else
+  venv=${PULSAR_NETWORK_CACHE:-$HOME/.cache/pulsar-network}/pulsar-venv
+fi
+marker=$venv/.pulsar-network-requirement
+
+if [ -x "$venv/bin/pulsar-serve" ] && [ -f "$marker" ] && [ "$(cat "$marker")" = "$requirement" ]; then
+  echo "pulsar: $requirement already in $venv"
+  exit 0
+fi
+
+python=${PYTHON:-python3}
+if ! command -v "$python" >/dev/null; then
+  echo "pulsar: $python not found; install Python 3.9+ with the venv module" >&2
+  exit 1
+fi
+
+mkdir -p "$(dirname "$venv")"
+rm -f "$marker"
+if [ ! -x "$venv/bin/python" ]; then
+  "$python" -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$requirement"
+"$venv/bin/python" -c 'import pulsar, pulsar.client; print("pulsar: installed pulsar-app", pulsar.__version__)'
+echo "$requirement" > "$marker"
+echo "pulsar: venv ready at $venv"
