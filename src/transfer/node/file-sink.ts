@@ -9,8 +9,7 @@ import { type FileHandle, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { SinkOpenOptions, SinkWriter, TransferSink } from '../types.js';
 
-const WRITE_BATCH = 1024 * 1024;
-const MAX_IN_FLIGHT = 8 * 1024 * 1024;
+const WRITE_BATCH = 256 * 1024;
 
 /** Options of {@link fileSink}. */
 export interface FileSinkOptions {
@@ -55,62 +54,37 @@ export function fileSink(path: string, options: FileSinkOptions = {}): TransferS
         handle = await open(temporary, 'w+', 0o644);
       }
       const file = handle;
-      if ((await file.stat()).size < open_.offset) {
-        throw new Error(`${temporary} holds fewer bytes than were reported written; a write to it failed`);
-      }
+      // Bytes past the offset are from a failed attempt: drop them.
       await file.truncate(open_.offset);
       let position = open_.offset;
-      // Chunks are gathered into ~1 MiB writes, and up to MAX_IN_FLIGHT bytes of writes run while the
-      // next chunks arrive, so the network is not paused while the disk works (and vice versa).
+      // Small network chunks (Pulsar sends 1 KiB ones) are gathered into one write of ~256 KiB.
       let pending: Uint8Array[] = [];
       let pendingBytes = 0;
-      let inFlight = 0;
-      let chain: Promise<void> = Promise.resolve();
-      let failure: unknown;
-      const flush = (): void => {
-        if (pendingBytes === 0) return;
-        const buffers = pending;
-        const size = pendingBytes;
-        const at = position;
+      const flush = async (): Promise<void> => {
+        let buffers = pending;
+        let left = pendingBytes;
         pending = [];
         pendingBytes = 0;
-        position += size;
-        inFlight += size;
-        chain = chain.then(async () => {
-          if (failure !== undefined) return;
-          try {
-            let written = 0;
-            while (written < size) {
-              const { bytesWritten } = await file.writev(remaining(buffers, written), at + written);
-              written += bytesWritten;
-            }
-          } catch (error) {
-            failure = error;
-          } finally {
-            inFlight -= size;
-          }
-        });
-      };
-      const settle = async (): Promise<void> => {
-        flush();
-        await chain;
-        if (failure !== undefined) throw failure;
+        while (left > 0) {
+          const { bytesWritten } = await file.writev(buffers, position);
+          position += bytesWritten;
+          left -= bytesWritten;
+          buffers = skip(buffers, bytesWritten);
+        }
       };
       return {
         write: async (chunk) => {
-          if (failure !== undefined) throw failure;
           pending.push(chunk);
           pendingBytes += chunk.byteLength;
-          if (pendingBytes >= WRITE_BATCH) flush();
-          while (inFlight > MAX_IN_FLIGHT && failure === undefined) await chain;
+          if (pendingBytes >= WRITE_BATCH) await flush();
         },
         close: async () => {
-          await settle();
+          await flush();
           await file.truncate(position);
           await file.sync();
         },
-        // Bytes accepted so far count as delivered: put them on disk for the next attempt.
-        abort: () => settle(),
+        // The bytes accepted so far count as delivered: put them on disk for the next attempt.
+        abort: () => flush(),
       };
     },
     commit: async () => {
@@ -140,17 +114,16 @@ async function syncDirectory(directory: string): Promise<void> {
   }
 }
 
-/** The buffers after the first `skip` bytes (for a short write). */
-function remaining(buffers: Uint8Array[], skip: number): Uint8Array[] {
-  if (skip === 0) return buffers;
+/** The buffers without their first `bytes` bytes (after a short write). */
+function skip(buffers: Uint8Array[], bytes: number): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (const buffer of buffers) {
-    if (skip >= buffer.byteLength) {
-      skip -= buffer.byteLength;
+    if (bytes >= buffer.byteLength) {
+      bytes -= buffer.byteLength;
       continue;
     }
-    out.push(skip > 0 ? buffer.subarray(skip) : buffer);
-    skip = 0;
+    out.push(bytes > 0 ? buffer.subarray(bytes) : buffer);
+    bytes = 0;
   }
   return out;
 }
