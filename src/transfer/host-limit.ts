@@ -55,5 +55,12 @@ export class HostLimiter {
   }
 }
 
-/** The limiter transfers share unless given their own: 3 per host. */
+/**
+ * The limiter transfers share unless given their own: 3 per host.
+ *
+ * @example
+ * ```ts
+ * console.log(defaultHostLimiter.active('pulsar.example.org:8913'));
+ * ```
+ */
 export const defaultHostLimiter: HostLimiter = new HostLimiter(3);

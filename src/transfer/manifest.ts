@@ -144,7 +144,14 @@ export function verifyManifest(
   return mismatches;
 }
 
-/** Quotes a string for POSIX `sh` (single quotes; embedded ones closed and escaped). */
+/**
+ * Quotes a string for POSIX `sh` (single quotes; embedded ones closed and escaped).
+ *
+ * @example
+ * ```ts
+ * shellQuote("it's here"); // 'it'\''s here'
+ * ```
+ */
 export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }

@@ -18,7 +18,14 @@ const K = new Uint32Array([
 
 const INITIAL = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
-/** Incremental SHA-256 in plain TypeScript; see {@link createSha256} for the fastest one available. */
+/**
+ * Incremental SHA-256 in plain TypeScript; `createSha256()` picks the fastest one available.
+ *
+ * @example
+ * ```ts
+ * const hex = new PortableSha256().update(new TextEncoder().encode('abc')).digestHex();
+ * ```
+ */
 export class PortableSha256 {
   readonly #state = new Int32Array(INITIAL);
   readonly #w = new Int32Array(64);

@@ -88,7 +88,15 @@ export async function createSha256(prefer?: Sha256Implementation): Promise<Sha25
   throw new Error('sha256: no implementation available');
 }
 
-/** The implementation {@link createSha256} uses on this runtime (known after its first call). */
+/**
+ * The implementation {@link createSha256} uses on this runtime (known after its first call).
+ *
+ * @example
+ * ```ts
+ * await createSha256();
+ * console.log(sha256Implementation()); // 'node:crypto' on Node and Deno, 'hash-wasm' in browsers
+ * ```
+ */
 export function sha256Implementation(): Sha256Implementation | undefined {
   return chosen;
 }

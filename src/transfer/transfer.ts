@@ -63,7 +63,14 @@ export interface TransferResult {
   bytesMoved: number;
 }
 
-/** Retry defaults of a transfer: 8 retries, 200 ms – 10 s backoff with jitter, 30 min in all. */
+/**
+ * Retry defaults of a transfer: 8 retries, 200 ms – 10 s backoff with jitter, 30 min in all.
+ *
+ * @example
+ * ```ts
+ * await transfer({ from, to, retry: { ...TRANSFER_RETRY, maxRetryTime: 2 * 60 * 60_000 } });
+ * ```
+ */
 export const TRANSFER_RETRY: Readonly<RetryOptions> = {
   retries: 8,
   minDelay: 200,
@@ -125,12 +132,14 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
   let sourceRead = false;
   let attempts = 0;
   let bytesMoved = 0;
+  let hashAhead = false;
 
   const startOver = async (): Promise<void> => {
     if (committed > 0 && to.partial === 'append-only') {
       throw new TransferError({ file, bytesDone: committed, attempts, reason: 'cannot start over: bytes were already delivered to the stream' });
     }
     committed = 0;
+    hashAhead = false;
     hash = await createSha256();
   };
 
@@ -146,14 +155,17 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
         if (total !== undefined && committed + value.byteLength > total) {
           throw new IntegrityError({ file, check: 'size', expected: total, actual: `more than ${total}` });
         }
+        // Hash while the sink writes; if the write fails, the digest is ahead of the sink.
+        const written = writer.write(value);
+        hash.update(value);
         try {
-          await writer.write(value);
+          await written;
         } catch (error) {
+          hashAhead = true;
           throw error instanceof PulsarNetworkError
             ? error
             : new TransferError({ file, bytesDone: committed, attempts, reason: `writing failed: ${describe(error)}` }, { cause: error });
         }
-        hash.update(value);
         committed += value.byteLength;
         bytesMoved += value.byteLength;
         touch();
@@ -182,8 +194,8 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
     const release = await limiter?.acquire([from.host, to.host], signal);
     const watchdog = idleWatchdog(idleMs, () => attemptControl.abort(IDLE));
     try {
-      const offset = to.partial === 'restart' ? 0 : committed;
-      if (offset === 0 && committed > 0) await startOver();
+      const offset = to.partial === 'restart' || hashAhead ? 0 : committed;
+      if (offset === 0 && (committed > 0 || hashAhead)) await startOver();
       await from.read({ offset, ...(validator !== undefined ? { validator } : {}), signal }, async (opened) => {
         sourceRead = true;
         if (opened.offset !== offset) await startOver();

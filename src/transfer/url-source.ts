@@ -111,6 +111,12 @@ function contentLength(response: Response): number | undefined {
 /**
  * Parses `Content-Range: bytes start-end/size` (or `bytes *\/size` of a 416).
  * `start` is undefined for the unsatisfied form; `size` when it is `*`.
+ *
+ * @example
+ * ```ts
+ * parseContentRange('bytes 100-199/1000'); // { start: 100, end: 199, size: 1000 }
+ * parseContentRange('bytes *\/1000');      // { size: 1000 }
+ * ```
  */
 export function parseContentRange(value: string | null): { start?: number; end?: number; size?: number } | undefined {
   if (!value) return undefined;

@@ -14,6 +14,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, request as httpRequest } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
 
 export type FaultKind = 'reset' | 'stall' | 'status' | 'truncate';
 
@@ -136,28 +137,11 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
     const requestFault = hasBody && (kind === 'reset' || kind === 'stall') ? kind : undefined;
     const declared = Number(req.headers['content-length'] ?? Number.NaN);
     const requestLimit = Math.floor(fraction * Math.min(maxOffset, Number.isFinite(declared) && declared > 0 ? declared : maxOffset));
-    let sent = 0;
-    let requestFaulted = false;
-    req.on('data', (chunk: Buffer) => {
-      if (requestFaulted) return;
-      if (requestFault && sent + chunk.byteLength > requestLimit) {
-        requestFaulted = true;
-        const head = chunk.subarray(0, requestLimit - sent);
-        if (head.byteLength > 0) upstream.write(head);
-        record(requestFault, req, requestLimit);
-        if (requestFault === 'reset') breakClient();
-        else stall(req);
-        return;
-      }
-      sent += chunk.byteLength;
-      if (!upstream.write(chunk)) {
-        req.pause();
-        upstream.once('drain', () => req.resume());
-      }
-    });
-    req.on('end', () => {
-      if (!requestFaulted) upstream.end();
-    });
+    relay(req, upstream, requestFault ? requestLimit : undefined, (at) => {
+      record(requestFault as FaultKind, req, at);
+      if (requestFault === 'reset') breakClient();
+      else stall(req);
+    }, () => upstream.end());
     req.on('error', () => upstream.destroy());
     res.on('close', () => {
       if (!res.writableFinished) upstream.destroy();
@@ -174,39 +158,19 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
       const limit = Math.floor(fraction * Math.min(maxOffset, Number.isFinite(length) && length > 0 ? length : maxOffset));
       if (responseFault === 'truncate') delete headers['content-length'];
       res.writeHead(answer.statusCode ?? 502, headers);
-      let passed = 0;
-      let done = false;
-      answer.on('data', (chunk: Buffer) => {
-        if (done) return;
-        if (responseFault && passed + chunk.byteLength > limit) {
-          done = true;
-          const head = chunk.subarray(0, limit - passed);
-          if (head.byteLength > 0) res.write(head);
-          record(responseFault, req, limit);
-          if (responseFault === 'reset') breakClient();
-          else if (responseFault === 'stall') stall(answer);
-          else {
-            res.end();
-            upstream.destroy();
-          }
-          return;
+      const strike = (at: number): void => {
+        record(responseFault as FaultKind, req, at);
+        if (responseFault === 'reset') breakClient();
+        else if (responseFault === 'stall') stall(answer);
+        else {
+          res.end();
+          upstream.destroy();
         }
-        passed += chunk.byteLength;
-        if (!res.write(chunk)) {
-          answer.pause();
-          res.once('drain', () => answer.resume());
-        }
-      });
-      answer.on('end', () => {
-        if (done) return;
+      };
+      relay(answer, res, responseFault ? limit : undefined, strike, (passed) => {
         // A reset or stall planned past the end of a short body strikes at its end.
-        if (responseFault === 'reset' || responseFault === 'stall') {
-          record(responseFault, req, passed);
-          if (responseFault === 'reset') breakClient();
-          else stall(answer);
-          return;
-        }
-        res.end();
+        if (responseFault === 'reset' || responseFault === 'stall') strike(passed);
+        else res.end();
       });
       answer.on('error', () => res.destroy());
     });
@@ -238,6 +202,33 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Copies `from` into `to` with backpressure. Once `limit` bytes have passed it
+ * forwards no more and calls `strike(limit)`; otherwise `end(bytes)` at the end.
+ */
+function relay(from: Readable, to: Writable, limit: number | undefined, strike: (at: number) => void, end: (passed: number) => void): void {
+  let passed = 0;
+  let struck = false;
+  from.on('data', (chunk: Buffer) => {
+    if (struck) return;
+    if (limit !== undefined && passed + chunk.byteLength > limit) {
+      struck = true;
+      const head = chunk.subarray(0, limit - passed);
+      if (head.byteLength > 0) to.write(head);
+      strike(limit);
+      return;
+    }
+    passed += chunk.byteLength;
+    if (!to.write(chunk)) {
+      from.pause();
+      to.once('drain', () => from.resume());
+    }
+  });
+  from.on('end', () => {
+    if (!struck) end(passed);
+  });
 }
 
 function withoutHop(headers: IncomingHttpHeaders): Record<string, string | string[]> {

@@ -3,11 +3,11 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AbortError, IntegrityError, TransferError } from '../../src/errors.js';
+import { AbortError, ConnectionError, IntegrityError, TransferError } from '../../src/errors.js';
 import { HttpClient } from '../../src/http/client.js';
 import type { TransferProgress } from '../../src/sites/site.js';
 import { fileSink, fileSource } from '../../src/node/index.js';
-import { blobSource, bytesSource, streamSink, streamSource, transfer, uploadSink, urlSource } from '../../src/transfer/index.js';
+import { blobSource, bytesSource, streamSink, streamSource, transfer, type TransferSink, uploadSink, urlSource } from '../../src/transfer/index.js';
 
 const FAST = { minDelay: 1, maxDelay: 5 };
 const sha = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -328,6 +328,45 @@ describe('transfer: uploads', () => {
     let answer = '';
     await transfer({ from: blobSource(new Blob([DATA]), 'a.bin'), to: uploadSink(http, { path: 'a.bin', onResponse: async (r) => void (answer = await r.text()) }) });
     expect(answer).toBe('{"path":"/srv/a.bin"}');
+  });
+});
+
+describe('transfer: custom sinks', () => {
+  it('starts over when a resumable sink fails a write, so the digest never counts bytes the sink lost', async () => {
+    const kept: Uint8Array[] = [];
+    let failOnce = true;
+    const sink: TransferSink = {
+      name: 'flaky',
+      partial: 'resume',
+      open: async ({ offset }) => {
+        let size = kept.reduce((n, c) => n + c.length, 0);
+        while (size > offset) size -= kept.pop()!.length;
+        return {
+          write: async (chunk) => {
+            if (failOnce && size >= 500) {
+              failOnce = false;
+              throw new ConnectionError({ method: 'PUT', url: 'flaky', mayHaveBeenSent: true, reason: 'lost it' });
+            }
+            kept.push(chunk);
+            size += chunk.length;
+          },
+          close: async () => undefined,
+          abort: async () => undefined,
+        };
+      },
+      commit: async () => undefined,
+      discard: async () => undefined,
+    };
+    // The server honours ranges: only a transfer that knows its digest ran ahead starts over.
+    const answer = (call: Call): Response => {
+      const from = /bytes=(\d+)-/.exec(call.headers.get('range') ?? '');
+      return from ? partial(Number(from[1]), DATA, 1000, { etag: '"v1"' }) : full(DATA, { etag: '"v1"' });
+    };
+    const { http, calls } = scripted([answer, answer]);
+    const result = await transfer({ from: urlSource(http, { path: 'a.bin' }), to: sink, retry: FAST });
+    expect(calls[1]!.headers.get('range')).toBeNull();
+    expect(result).toMatchObject({ attempts: 2, sha256: sha(DATA), size: 1000 });
+    expect(Buffer.concat(kept).equals(DATA)).toBe(true);
   });
 });
 
