@@ -58,6 +58,13 @@ export interface UploadSinkOptions {
   name?: string;
   /** Reads the answer once the upload completed (its body is otherwise discarded). */
   onResponse?: (response: Response) => Promise<void> | void;
+  /**
+   * Stream the body (true), or send Blob and byte sources whole (false), as
+   * browsers must: they cannot stream a request body over HTTP/1.1. A whole-Blob
+   * upload reports no progress until it ends and has no idle timeout.
+   * @default true on Node and Deno, false elsewhere
+   */
+  streaming?: boolean;
 }
 
 /**
@@ -77,32 +84,38 @@ export interface UploadSinkOptions {
  */
 export function uploadSink(http: HttpClient, options: UploadSinkOptions): TransferSink {
   const target = options.url !== undefined ? new URL(String(options.url)) : http.url(options.path ?? '');
-  return {
+  const send = (body: BodyInit, open: SinkOpenOptions): Promise<void> => {
+    const headers = new Headers(options.headers);
+    if (!headers.has('content-type')) headers.set('content-type', 'application/octet-stream');
+    if (open.size !== undefined) headers.set('content-length', String(open.size));
+    return http.request<void>({
+      method: options.method ?? 'PUT',
+      url: target,
+      query: options.query,
+      headers,
+      body,
+      idempotent: true,
+      signal: open.signal,
+      // The transfer retries, and its idle timeout watches a streamed body; the answer
+      // only comes once the whole body is sent, however long that takes.
+      retry: false,
+      timeout: Number.POSITIVE_INFINITY,
+      totalTimeout: Number.POSITIVE_INFINITY,
+      streaming: true,
+      read: async (response) => {
+        if (options.onResponse) await options.onResponse(response);
+        else await response.body?.cancel().catch(() => undefined);
+      },
+    });
+  };
+  const sink: TransferSink = {
     name: options.name ?? redactUrl(target),
     host: target.host,
     partial: 'restart',
     open: async (open: SinkOpenOptions): Promise<SinkWriter> => {
       const pipe = new TransformStream<Uint8Array, Uint8Array>(undefined, { highWaterMark: 1 }, { highWaterMark: 1 });
       const writer = pipe.writable.getWriter();
-      const headers = new Headers(options.headers);
-      if (!headers.has('content-type')) headers.set('content-type', 'application/octet-stream');
-      if (open.size !== undefined) headers.set('content-length', String(open.size));
-      const answered = http.request<void>({
-        method: options.method ?? 'PUT',
-        url: target,
-        query: options.query,
-        headers,
-        body: pipe.readable,
-        idempotent: true,
-        signal: open.signal,
-        retry: false,
-        totalTimeout: Number.POSITIVE_INFINITY,
-        streaming: true,
-        read: async (response) => {
-          if (options.onResponse) await options.onResponse(response);
-          else await response.body?.cancel().catch(() => undefined);
-        },
-      });
+      const answered = send(pipe.readable, open);
       // A request that fails before the body is consumed must fail the pending write too.
       answered.catch((error: unknown) => writer.abort(error).catch(() => undefined));
       return {
@@ -123,4 +136,15 @@ export function uploadSink(http: HttpClient, options: UploadSinkOptions): Transf
     commit: async () => undefined,
     discard: async () => undefined,
   };
+  if (!(options.streaming ?? canStreamRequestBodies())) sink.sendWhole = (blob, open) => send(blob, open);
+  return sink;
+}
+
+/**
+ * Node and Deno stream request bodies over HTTP/1.1; browsers do not (Chromium
+ * only over HTTP/2, others not at all), so there uploads send Blobs whole.
+ */
+function canStreamRequestBodies(): boolean {
+  const versions = (globalThis as { process?: { versions?: Record<string, string | undefined> } }).process?.versions;
+  return typeof versions?.node === 'string' || typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
 }

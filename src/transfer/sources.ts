@@ -18,6 +18,7 @@ export function blobSource(blob: Blob, name = (blob as { name?: string }).name ?
     name,
     size: blob.size,
     replayable: true,
+    blob,
     read: <T>(options: SourceReadOptions, consume: (opened: OpenedSource) => Promise<T>) => {
       const offset = Math.min(options.offset, blob.size);
       return consume({ stream: blob.slice(offset).stream(), offset, size: blob.size });
@@ -38,6 +39,9 @@ export function bytesSource(bytes: Uint8Array, name = 'bytes'): TransferSource {
     name,
     size: bytes.byteLength,
     replayable: true,
+    get blob() {
+      return new Blob([bytes as Uint8Array<ArrayBuffer>]);
+    },
     read: <T>(options: SourceReadOptions, consume: (opened: OpenedSource) => Promise<T>) => {
       const offset = Math.min(options.offset, bytes.byteLength);
       return consume({ stream: chunked(bytes.subarray(offset)), offset, size: bytes.byteLength });

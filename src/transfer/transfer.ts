@@ -81,6 +81,9 @@ export const TRANSFER_RETRY: Readonly<RetryOptions> = {
 
 const IDLE = Symbol('idle');
 
+/** A writer that keeps nothing: the bytes are only hashed (the Blob is sent whole afterwards). */
+const HASH_ONLY: SinkWriter = { write: async () => undefined, close: async () => undefined, abort: async () => undefined };
+
 /**
  * Moves one file from `from` to `to` and returns its size and sha256.
  *
@@ -111,7 +114,9 @@ const IDLE = Symbol('idle');
  */
 export async function transfer(options: TransferOptions): Promise<TransferResult> {
   const { from, to } = options;
-  const file = to.name;
+  const direction = options.direction ?? (to.host !== undefined ? 'up' : 'down');
+  // Progress and errors name what the user knows: the local file going up, the destination coming down.
+  const file = direction === 'up' ? from.name : to.name;
   const expected = options.expected ?? {};
   const wantSha = expected.sha256?.toLowerCase();
   const policy = resolveRetryPolicy(mergeRetry(options.retry));
@@ -119,7 +124,7 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
   const limiter = options.limiter === false ? undefined : (options.limiter ?? defaultHostLimiter);
   const progress = new ProgressReporter(options.onProgress, {
     file,
-    direction: options.direction ?? (to.host !== undefined ? 'up' : 'down'),
+    direction,
     intervalMs: options.progressInterval ?? 250,
   });
 
@@ -186,6 +191,22 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
     }
   };
 
+  /** Reads the digest of the attempt's bytes and checks them against `expected`. */
+  const verify = async (): Promise<{ size: number; sha256: string }> => {
+    const sha256 = hash.digestHex();
+    const size = committed;
+    // Whatever happens next, these bytes are hashed: a later attempt starts over.
+    committed = 0;
+    hash = await createSha256();
+    if (expected.size !== undefined && size !== expected.size) {
+      throw new IntegrityError({ file, check: 'size', expected: expected.size, actual: size });
+    }
+    if (wantSha !== undefined && sha256 !== wantSha) {
+      throw new IntegrityError({ file, check: 'sha256', expected: wantSha, actual: sha256 });
+    }
+    return { size, sha256 };
+  };
+
   const attempt = async (): Promise<{ size: number; sha256: string }> => {
     attempts++;
     progressed = false;
@@ -194,6 +215,16 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
     const release = await limiter?.acquire([from.host, to.host], signal);
     const watchdog = idleWatchdog(idleMs, () => attemptControl.abort(IDLE));
     try {
+      if (to.sendWhole && from.blob) {
+        // A runtime that cannot stream a request body: hash the Blob, then send it whole.
+        const blob = from.blob;
+        await startOver();
+        const open = { offset: 0, size: blob.size, signal };
+        await pump({ stream: blob.stream(), offset: 0, size: blob.size }, HASH_ONLY, signal, watchdog.touch);
+        watchdog.stop();
+        await to.sendWhole(blob, open);
+        return verify();
+      }
       const offset = to.partial === 'restart' || hashAhead ? 0 : committed;
       if (offset === 0 && (committed > 0 || hashAhead)) await startOver();
       await from.read({ offset, ...(validator !== undefined ? { validator } : {}), signal }, async (opened) => {
@@ -216,18 +247,7 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
           throw error;
         }
       });
-      const sha256 = hash.digestHex();
-      const size = committed;
-      // Whatever happens next, these bytes are hashed: a later attempt starts over.
-      committed = 0;
-      hash = await createSha256();
-      if (expected.size !== undefined && size !== expected.size) {
-        throw new IntegrityError({ file, check: 'size', expected: expected.size, actual: size });
-      }
-      if (wantSha !== undefined && sha256 !== wantSha) {
-        throw new IntegrityError({ file, check: 'sha256', expected: wantSha, actual: sha256 });
-      }
-      return { size, sha256 };
+      return verify();
     } catch (error) {
       if (options.signal?.aborted) throw new AbortError(`transfer of ${file}`, { cause: options.signal.reason });
       if (attemptControl.signal.aborted) {

@@ -38,6 +38,8 @@ export interface TransferSource {
   readonly host?: string;
   /** False when the bytes can be read only once (a Web stream): such a transfer cannot retry. */
   readonly replayable: boolean;
+  /** The bytes as a `Blob`, when the source holds one: a sink with `sendWhole` then sends it in one piece. */
+  readonly blob?: Blob;
   read<T>(options: SourceReadOptions, consume: (opened: OpenedSource) => Promise<T>): Promise<T>;
 }
 
@@ -75,6 +77,12 @@ export interface TransferSink {
    */
   readonly partial: 'resume' | 'append-only' | 'restart';
   open(options: SinkOpenOptions): Promise<SinkWriter>;
+  /**
+   * Sends a whole `Blob` instead of a stream, for runtimes that cannot stream a
+   * request body (browsers over HTTP/1.1). Used when the source has a `blob`;
+   * the transfer hashes the Blob itself, before sending it.
+   */
+  sendWhole?(blob: Blob, options: SinkOpenOptions): Promise<void>;
   /** The bytes are complete and verified: publish them (e.g. rename into place). */
   commit(result: { size: number; sha256: string }): Promise<void>;
   /** The transfer failed or was aborted: remove every partial trace. Must not throw. */

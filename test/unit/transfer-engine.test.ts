@@ -18,6 +18,7 @@ interface Call {
   headers: Headers;
   body?: Uint8Array;
   redirect?: RequestRedirect;
+  bodyKind?: string;
 }
 
 /** A fetch that answers each call with the next scripted responder and records the calls. */
@@ -27,6 +28,7 @@ function scripted(responders: Array<(call: Call) => Response | Promise<Response>
     const call: Call = { method: init?.method ?? 'GET', url: String(input), headers: new Headers(init?.headers) };
     if (init?.body) call.body = new Uint8Array(await new Response(init.body).arrayBuffer());
     if (init?.redirect) call.redirect = init.redirect;
+    if (init?.body) call.bodyKind = init.body instanceof Blob ? 'blob' : init.body instanceof ReadableStream ? 'stream' : typeof init.body;
     calls.push(call);
     const responder = responders[calls.length - 1];
     if (!responder) throw new Error(`unexpected call ${calls.length}: ${call.method} ${call.url}`);
@@ -304,6 +306,7 @@ describe('transfer: uploads', () => {
     });
     expect(calls).toHaveLength(2);
     for (const call of calls) {
+      expect(call.bodyKind).toBe('stream');
       expect(call.method).toBe('POST');
       expect(call.url).toBe('http://files.test/jobs/1/files?name=a.bin&type=input');
       expect(call.headers.get('content-length')).toBe('1000');
@@ -312,6 +315,26 @@ describe('transfer: uploads', () => {
       expect(Buffer.from(call.body!).equals(DATA)).toBe(true);
     }
     expect(result).toMatchObject({ attempts: 2, sha256: sha(DATA), bytesMoved: 2000 });
+  });
+
+  it('sends Blob and byte sources whole where request bodies cannot be streamed (browsers)', async () => {
+    const { http, calls } = scripted([() => new Response('busy', { status: 503 }), () => new Response('ok', { status: 200 })]);
+    const events: TransferProgress[] = [];
+    const result = await transfer({
+      from: bytesSource(DATA, 'a.bin'),
+      to: uploadSink(http, { path: 'a.bin', streaming: false }),
+      retry: FAST,
+      onProgress: (p) => events.push(p),
+    });
+    expect(calls.map((c) => c.bodyKind)).toEqual(['blob', 'blob']);
+    expect(Buffer.from(calls[1]!.body!).equals(DATA)).toBe(true);
+    expect(calls[1]!.headers.get('content-length')).toBe('1000');
+    expect(result).toMatchObject({ attempts: 2, sha256: sha(DATA), size: 1000 });
+    expect(events.at(-1)).toEqual({ direction: 'up', file: 'a.bin', bytesDone: 1000, bytesTotal: 1000, done: true });
+
+    const streamed = scripted([() => new Response('ok', { status: 200 })]);
+    await transfer({ from: streamSource(new Blob([DATA]).stream(), 'b.bin', 1000), to: uploadSink(streamed.http, { path: 'b.bin', streaming: false }) });
+    expect(streamed.calls[0]!.bodyKind).toBe('stream');
   });
 
   it('does not retry a one-shot stream source', async () => {
