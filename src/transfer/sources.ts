@@ -35,12 +35,14 @@ export function blobSource(blob: Blob, name = (blob as { name?: string }).name ?
  * ```
  */
 export function bytesSource(bytes: Uint8Array, name = 'bytes'): TransferSource {
+  let blob: Blob | undefined;
   return {
     name,
     size: bytes.byteLength,
     replayable: true,
+    // Made on first use only (a whole-Blob upload): it copies the bytes.
     get blob() {
-      return new Blob([bytes as Uint8Array<ArrayBuffer>]);
+      return (blob ??= new Blob([bytes as Uint8Array<ArrayBuffer>]));
     },
     read: <T>(options: SourceReadOptions, consume: (opened: OpenedSource) => Promise<T>) => {
       const offset = Math.min(options.offset, bytes.byteLength);

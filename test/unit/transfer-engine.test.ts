@@ -7,7 +7,7 @@ import { AbortError, ConnectionError, IntegrityError, TransferError } from '../.
 import { HttpClient } from '../../src/http/client.js';
 import type { TransferProgress } from '../../src/sites/site.js';
 import { fileSink, fileSource } from '../../src/node/index.js';
-import { blobSource, bytesSource, streamSink, streamSource, transfer, type TransferSink, uploadSink, urlSource } from '../../src/transfer/index.js';
+import { blobSource, bytesSource, HostLimiter, streamSink, streamSource, transfer, type TransferSink, uploadSink, urlSource } from '../../src/transfer/index.js';
 
 const FAST = { minDelay: 1, maxDelay: 5 };
 const sha = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -351,6 +351,41 @@ describe('transfer: uploads', () => {
     let answer = '';
     await transfer({ from: blobSource(new Blob([DATA]), 'a.bin'), to: uploadSink(http, { path: 'a.bin', onResponse: async (r) => void (answer = await r.text()) }) });
     expect(answer).toBe('{"path":"/srv/a.bin"}');
+  });
+});
+
+describe('transfer: per-host cap', () => {
+  it('keeps at most perHost transfers in flight to one host, and lets other hosts through', async () => {
+    let active = 0;
+    let most = 0;
+    const slowBody = (): ReadableStream<Uint8Array> => {
+      let sent = 0;
+      return new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          if (sent++ < 5) controller.enqueue(DATA.subarray(0, 200));
+          else {
+            active--;
+            controller.close();
+          }
+        },
+      });
+    };
+    const fetch = async (): Promise<Response> => {
+      active++;
+      most = Math.max(most, active);
+      return new Response(slowBody(), { status: 200 });
+    };
+    const limiter = new HostLimiter(2);
+    const one = new HttpClient({ baseUrl: 'http://one.test/', fetch });
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        transfer({ from: urlSource(one, { path: `f${i}` }), to: streamSink(new WritableStream()), limiter }),
+      ),
+    );
+    expect(results.every((r) => r.size === 1000)).toBe(true);
+    expect(most).toBe(2);
+    expect(limiter.active('one.test')).toBe(0);
   });
 });
 
