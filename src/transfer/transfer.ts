@@ -152,11 +152,14 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
     const reader = opened.stream.getReader();
     const stop = (): void => void reader.cancel(signal.reason).catch(() => undefined);
     signal.addEventListener('abort', stop, { once: true });
+    let next = reader.read();
     try {
       for (;;) {
-        const { done, value } = await reader.read();
+        const { done, value } = await next;
         if (signal.aborted) throw signal.reason;
         if (done) break;
+        // Ask for the next chunk now, so the network keeps flowing while this one is written and hashed.
+        next = reader.read();
         if (total !== undefined && committed + value.byteLength > total) {
           throw new IntegrityError({ file, check: 'size', expected: total, actual: `more than ${total}` });
         }
@@ -181,6 +184,7 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
         progress.update(committed, total);
       }
     } catch (error) {
+      next.catch(() => undefined);
       await reader.cancel(error).catch(() => undefined);
       throw error;
     } finally {
