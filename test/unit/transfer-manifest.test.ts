@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,11 +19,15 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function runJob(command: string, outputs: Array<{ name: string; path: string }>): Promise<{ code: number; manifest: string }> {
+async function runJob(
+  command: string,
+  outputs: Array<{ name: string; path: string }>,
+  env?: NodeJS.ProcessEnv,
+): Promise<{ code: number; manifest: string }> {
   const script = `${command}\n${manifestScript(outputs, '../outputs/manifest.txt')}\nreturn_code=$?; echo $return_code > ../return_code`;
   await mkdir(join(dir, 'working'), { recursive: true });
   await mkdir(join(dir, 'outputs'), { recursive: true });
-  await run('sh', ['-c', script], { cwd: join(dir, 'working') }).catch(() => undefined);
+  await run('/bin/sh', ['-c', script], { cwd: join(dir, 'working'), ...(env ? { env } : {}) }).catch(() => undefined);
   const code = Number((await readFile(join(dir, 'return_code'), 'utf8')).trim());
   return { code, manifest: await readFile(join(dir, 'outputs', 'manifest.txt'), 'utf8') };
 }
@@ -65,6 +69,20 @@ describe('output manifest', () => {
   it('keeps a zero exit code zero', async () => {
     const { code } = await runJob('true', [{ name: 'a', path: '../outputs/a' }]);
     expect(code).toBe(0);
+  });
+
+  it('falls back to shasum, then openssl, where sha256sum is missing', async () => {
+    for (const tools of [['shasum'], ['openssl']]) {
+      // A PATH holding only what the snippet may use, without sha256sum.
+      const bin = join(dir, `bin-${tools[0]}`);
+      await mkdir(bin);
+      for (const tool of ['cut', 'wc', 'tr', 'mv', 'sed', 'printf', 'perl', ...tools]) {
+        const found = await run('/bin/sh', ['-c', `command -v ${tool}`]).then((r) => r.stdout.trim(), () => '');
+        if (found.startsWith('/')) await symlink(found, join(bin, tool));
+      }
+      const { manifest } = await runJob("printf 'abc' > ../outputs/a", [{ name: 'a', path: '../outputs/a' }], { PATH: bin });
+      expect(parseManifest(manifest), tools[0]).toEqual([{ name: 'a', size: 3, sha256: sha('abc') }]);
+    }
   });
 
   it('rejects a manifest that was cut short or damaged', () => {
