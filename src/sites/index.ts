@@ -12,3 +12,4 @@ export type {
   TransferProgress,
 } from './site.js';
 export * from './tes/index.js';
+export * from './pulsar/index.js';

@@ -31,6 +31,8 @@ export interface LocalFiles {
    * through a temporary file renamed into place: `path` never holds a partial copy.
    */
   write(path: string, bytes: ReadableStream<Uint8Array>, signal?: AbortSignal, onBytes?: (bytesDone: number) => void): Promise<LocalFileDigest>;
+  /** Deletes a file (a download found corrupt); no error when it is gone. */
+  remove(path: string): Promise<void>;
 }
 
 /** A `tesInput`/`tesOutput` URL's local file, or `undefined` when it is a remote URL. */

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
@@ -41,6 +41,7 @@ export function nodeLocalFiles(): LocalFiles {
       return { sizeBytes, sha256: hash.digest('hex') };
     },
     stream: (path) => Readable.toWeb(createReadStream(path, { highWaterMark: 1 << 20 })) as ReadableStream<Uint8Array>,
+    remove: (path) => rm(path, { force: true }),
     write: (path, bytes, signal, onBytes) => writeStream(Readable.fromWeb(bytes as NodeReadableStream<Uint8Array>), path, onBytes, signal),
   };
 }

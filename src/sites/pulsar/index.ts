@@ -1,0 +1,2 @@
+export { PulsarRestSite } from './pulsar-rest-site.js';
+export type { PulsarCleanup, PulsarRestSiteOptions } from './pulsar-rest-site.js';
