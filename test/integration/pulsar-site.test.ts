@@ -9,8 +9,21 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Job, nodeLocalFiles, PulsarClient, PulsarRestSite, submitJob, UnknownJobError, ValidationError, type JobSpec } from '../../src/node.js';
-import { describeAcceptance } from './jobs-acceptance.js';
+import {
+  batchedWatcher,
+  Job,
+  Network,
+  nodeLocalFiles,
+  PulsarClient,
+  PulsarRestSite,
+  pulsarRestSiteFactory,
+  SiteRegistry,
+  submitJob,
+  UnknownJobError,
+  ValidationError,
+  type JobSpec,
+} from '../../src/node.js';
+import { acceptanceSpec, describeAcceptance, EXPECTED } from './jobs-acceptance.js';
 import { startPulsar, type PulsarServer } from '../peers/pulsar.js';
 
 const POLL = { minIntervalMs: 100, maxIntervalMs: 300 };
@@ -214,5 +227,38 @@ describe('PulsarRestSite output manifest', () => {
     expect(result.state).toBe('system_error');
     expect(result.logs.system.join('\n')).toMatch(/output \/out\/x\.txt: downloaded 3 bytes .* the job wrote 26 bytes/);
     expect(await readFile(join(work, 'x.txt')).catch(() => 'nothing')).toBe('nothing');
+  });
+});
+
+describe('pulsarRestSiteFactory', () => {
+  const registry = (): SiteRegistry => new SiteRegistry().register('pulsar-rest', pulsarRestSiteFactory(nodeLocalFiles()));
+
+  it('builds a Pulsar site with its private_token and options, and the network runs the acceptance spec on it', async () => {
+    const network = await Network.create(
+      { sites: [{ id: 'eu-pulsar', kind: 'pulsar-rest', url: pulsar.url, auth: { type: 'query', name: 'private_token', value: pulsar.token ?? '' }, options: { allowNoContainer: true, cleanup: 'onsuccess' } }] },
+      { registry: registry(), watcher: batchedWatcher({ poll: POLL }) },
+    );
+    try {
+      const work = await mkdtemp(join(dir, 'network-'));
+      const result = await network.submit(await acceptanceSpec(work)).wait();
+      expect(result).toMatchObject({ state: 'complete', siteId: 'eu-pulsar', exitCodes: [0, 0] });
+      expect(await readFile(join(work, 'out-sorted.txt'), 'utf8')).toBe(EXPECTED.sorted);
+    } finally {
+      await network.close();
+    }
+  });
+
+  it('names bad options and a bearer auth with their paths', async () => {
+    const error = await Network.create(
+      { sites: [{ id: 'bad', kind: 'pulsar-rest', url: pulsar.url, auth: { type: 'bearer', token: 't' }, options: { containerRuntime: 'lxc', cleanup: 'sometimes', queue: 'x' } }] },
+      { registry: registry() },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((i) => i.path)).toEqual([
+      '$.sites[id=bad].auth.type',
+      '$.sites[id=bad].options.queue',
+      '$.sites[id=bad].options.containerRuntime',
+      '$.sites[id=bad].options.cleanup',
+    ]);
   });
 });
