@@ -124,7 +124,7 @@ describe('TesSite', () => {
     const work = await mkdtemp(join(dir, 'hash-'));
     const job = submitJob(site, { outputs: [{ path: '/o/x.txt', url: join(work, 'x.txt') }], executors: [{ image: 'a', command: ['sh', '-c', 'printf abc > /o/x.txt'] }] }, { poll: POLL });
     const result = await job.wait();
-    expect(result.outputs).toEqual([{ path: '/o/x.txt', url: pathToFileURL(join(work, 'x.txt')).href, sizeBytes: 3, sha256: createHash('sha256').update('abc').digest('hex') }]);
+    expect(result.outputs).toEqual([{ path: '/o/x.txt', url: join(work, 'x.txt'), sizeBytes: 3, sha256: createHash('sha256').update('abc').digest('hex') }]);
     await rm(join(work, 'x.txt'));
     const outcome = await site.collect(job.remoteId as string);
     expect(outcome.state).toBe('system_error');

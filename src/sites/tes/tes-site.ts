@@ -192,10 +192,11 @@ export class TesSite implements Site {
    * (as much as the server keeps), system logs, and the delivered outputs
    * (sized and hashed from the local files, with local file access). A
    * `complete` task whose local outputs are missing is `system_error`; a task
-   * the server no longer knows is `lost`. The server keeps the spec; `spec`
-   * is not needed.
+   * the server no longer knows is `lost`. The server keeps the spec; `spec`,
+   * when given, only makes outputs sent to plain local paths report the path
+   * rather than its `file://` URL.
    */
-  async collect(remoteId: string, _spec?: JobSpec, options: SiteCallOptions = {}): Promise<JobOutcome> {
+  async collect(remoteId: string, spec?: JobSpec, options: SiteCallOptions = {}): Promise<JobOutcome> {
     let task: FullTask;
     try {
       task = await this.client.getTask(remoteId, { view: 'FULL', ...signalOf(options) });
@@ -221,7 +222,7 @@ export class TesSite implements Site {
     };
     if (state === 'complete') {
       const problems: string[] = [];
-      outcome.outputs = await this.#outputs(task, problems, options.signal);
+      outcome.outputs = await this.#outputs(task, spec, problems, options.signal);
       if (problems.length > 0) {
         outcome.state = 'system_error';
         outcome.systemLogs.push(...problems);
@@ -231,7 +232,7 @@ export class TesSite implements Site {
   }
 
   /** The outputs the server reports; for a server that reports none, the task's local outputs. */
-  async #outputs(task: FullTask, problems: string[], signal: AbortSignal | undefined): Promise<CollectedOutput[]> {
+  async #outputs(task: FullTask, spec: JobSpec | undefined, problems: string[], signal: AbortSignal | undefined): Promise<CollectedOutput[]> {
     const reported: TesOutputFileLog[] = task.logs?.at(-1)?.outputs ?? [];
     const files: TesOutputFileLog[] =
       reported.length > 0
@@ -247,10 +248,13 @@ export class TesSite implements Site {
       }
       try {
         const digest = await this.#files.digest(path, signal);
+        // Delivered where the spec said: a plain local path stays a path, as on the other sites.
+        const given = spec?.outputs?.find((o) => o.path === file.path || file.path.startsWith(`${(o.path_prefix ?? o.path).replace(/\/+$/, '')}/`));
+        const url = given && localRef(given.url)?.kind === 'path' ? path : file.url;
         if (file.size_bytes !== '' && Number(file.size_bytes) !== digest.sizeBytes) {
           problems.push(`output ${file.path}: the server reports ${file.size_bytes} bytes, ${path} holds ${digest.sizeBytes}`);
         }
-        collected.push({ path: file.path, url: file.url, ...digest });
+        collected.push({ path: file.path, url, ...digest });
       } catch (error) {
         problems.push(`output ${file.path}: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
       }
