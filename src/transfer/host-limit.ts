@@ -5,7 +5,7 @@
 import { Semaphore } from '../util/semaphore.js';
 
 /**
- * Holds one {@link Semaphore} per `host:port`, so that at most `perHost`
+ * Holds one semaphore per `host:port`, so that at most `perHost`
  * transfers move bytes to or from the same server at once (Pulsar serves
  * about four requests at a time). Local files have no host and no cap.
  *
