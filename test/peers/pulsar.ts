@@ -21,6 +21,8 @@ import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { connect } from 'amqplib';
+import { pulsarQueues } from '../../src/sites/pulsar-amqp/queues.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -77,7 +79,8 @@ export interface StartPulsarOptions {
   messageQueueUrl?: string;
   /**
    * Readiness check for webless mode; resolves once the server is usable and stops when
-   * `signal` aborts. @default waits for the log to mention the message queue
+   * `signal` aborts. @default waits until the manager's setup, status and kill queues
+   * have a consumer on the broker
    */
   ready?: (server: PulsarServer, signal: AbortSignal) => Promise<void>;
   /** Further app.yml keys (they win over the defaults written here). */
@@ -150,7 +153,7 @@ export async function startPulsar(options: StartPulsarOptions = {}): Promise<Pul
   const managerName = options.manager?.name ?? '_default_';
 
   await writeFile(join(configDir, 'app.yml'), `${JSON.stringify(appConfig(options, { token, stagingDir, persistenceDir }), null, 2)}\n`);
-  await writeFile(join(configDir, 'server.ini'), serverIni(port));
+  await writeFile(join(configDir, 'server.ini'), serverIni(port, webless));
 
   const url = webless ? '' : `http://127.0.0.1:${port}/`;
   const managerUrl = webless || managerName === '_default_' ? url : `${url}managers/${encodeURIComponent(managerName)}/`;
@@ -176,7 +179,8 @@ export async function startPulsar(options: StartPulsarOptions = {}): Promise<Pul
     const proc = child;
     proc.once('exit', () => running.delete(proc));
     if (webless) {
-      const ready = options.ready ?? waitForLog(/message|queue|amqp|consum/i);
+      const prefix = typeof options.app?.amqp_key_prefix === 'string' ? options.app.amqp_key_prefix : undefined;
+      const ready = options.ready ?? waitForConsumers(options.messageQueueUrl as string, managerName, prefix);
       await untilReady((signal) => ready(server, signal), startTimeoutMs, proc, logFile);
     } else {
       // Every route, /healthz included, needs a manager: ask the configured one.
@@ -257,8 +261,18 @@ function appConfig(
   return { ...config, ...options.app };
 }
 
-function serverIni(port: number): string {
-  return ['[server:main]', 'host = 127.0.0.1', `port = ${port}`, '', '[app:main]', 'app_config = app.yml', ''].join('\n');
+function serverIni(port: number, webless: boolean): string {
+  const lines = ['[server:main]', 'host = 127.0.0.1', `port = ${port}`, '', '[app:main]', 'app_config = app.yml', ''];
+  // pulsar-main logs nothing below WARNING unless the ini configures logging.
+  if (webless) {
+    lines.push(
+      '[loggers]', 'keys = root', '', '[handlers]', 'keys = console', '', '[formatters]', 'keys = generic', '',
+      '[logger_root]', 'level = INFO', 'handlers = console', '',
+      '[handler_console]', 'class = StreamHandler', 'args = (sys.stderr,)', 'level = NOTSET', 'formatter = generic', '',
+      '[formatter_generic]', 'format = %(asctime)s %(levelname)-5.5s [%(name)s][%(threadName)s] %(message)s', '',
+    );
+  }
+  return lines.join('\n');
 }
 
 /** Asks the OS for a free loopback port. */
@@ -293,9 +307,31 @@ async function waitForHealthz(url: string, token: string | null, signal: AbortSi
   throw new Error('gave up waiting for /healthz');
 }
 
-function waitForLog(pattern: RegExp): (server: PulsarServer, signal: AbortSignal) => Promise<void> {
-  return async (server, signal) => {
-    while (!signal.aborted && !pattern.test(await server.log())) await new Promise((r) => setTimeout(r, 200));
+/** Webless readiness: the manager's setup, status and kill queues each have a consumer on the broker. */
+function waitForConsumers(url: string, manager: string, prefix: string | undefined): (server: PulsarServer, signal: AbortSignal) => Promise<void> {
+  const queues = pulsarQueues(manager, prefix);
+  return async (_server, signal) => {
+    while (!signal.aborted) {
+      const connection = await connect(url).catch(() => undefined);
+      if (connection) {
+        try {
+          let consumed = true;
+          for (const queue of [queues.setup, queues.status, queues.kill]) {
+            // checkQueue fails (and closes its channel) while Pulsar has not declared the queue yet.
+            const channel = await connection.createChannel();
+            channel.on('error', () => undefined);
+            const found = await channel.checkQueue(queue).catch(() => undefined);
+            if (!found || found.consumerCount < 1) consumed = false;
+            await channel.close().catch(() => undefined);
+            if (!consumed) break;
+          }
+          if (consumed) return;
+        } finally {
+          await connection.close().catch(() => undefined);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
   };
 }
 
