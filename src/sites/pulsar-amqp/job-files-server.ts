@@ -24,7 +24,8 @@ export interface JobFilesGrant {
   /**
    * Outputs Pulsar may POST, by `path` (with `file_type=output`), each with
    * the local file it is finally delivered to. A received output waits beside
-   * that file under a hidden name until {@link JobFilesServer.deliver}.
+   * that file under a hidden name (`.<name>.<job id>.received`) until its
+   * receiver has verified it and moves it into place.
    */
   outputs: ReadonlyMap<string, string>;
 }
@@ -70,8 +71,9 @@ interface JobEntry {
  * streams an input, `POST` with a multipart `file` field streams an output to
  * disk (hashed on the way). Each job has its own unguessable key; a request
  * with a wrong key, an unknown job, or a path or type not registered for that
- * job gets 403 and nothing is read or written. Paths are looked up, never
- * joined onto a directory, so there is no traversal.
+ * job gets 403 and nothing is read or written. The request path must be
+ * exactly `/api/jobs/<job id>/files` (nothing normalised), and file paths are
+ * looked up, never joined onto a directory, so there is no traversal.
  *
  * @example
  * ```ts
@@ -161,12 +163,15 @@ export class JobFilesServer {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const url = new URL(req.url ?? '/', 'http://job-files');
-      const route = ROUTE.exec(url.pathname);
+      // The raw path must be the route itself: no normalising of `..`, `//` or escapes first.
+      const target = req.url ?? '/';
+      const cut = target.indexOf('?');
+      const route = ROUTE.exec(cut === -1 ? target : target.slice(0, cut));
+      const query = new URLSearchParams(cut === -1 ? '' : target.slice(cut + 1));
       const entry = route ? this.#jobs.get(route[1] as string) : undefined;
-      const key = url.searchParams.get('job_key') ?? '';
-      const path = url.searchParams.get('path');
-      const type = url.searchParams.get('file_type');
+      const key = query.get('job_key') ?? '';
+      const path = query.get('path');
+      const type = query.get('file_type');
       if (!route || !entry || !timingSafeEqual(digest(key), entry.keyHash) || path === null) return refuse(req, res);
       const jobId = route[1] as string;
       if ((req.method === 'GET' || req.method === 'HEAD') && type === 'input') {
