@@ -5,13 +5,18 @@
 import { ValidationError, type ValidationIssue } from '../errors.js';
 import { SiteRegistry } from '../network/registry.js';
 import { LocalSite, type LocalSiteOptions } from '../sites/local/index.js';
+import { pulsarMqConfig } from '../sites/pulsar-amqp/config.js';
+import { PulsarMqSite } from '../sites/pulsar-amqp/pulsar-mq-site.js';
 
 const RUNTIMES = ['apptainer', 'singularity', 'podman', 'docker', 'auto'];
 
 /**
  * A registry with a factory for every kind of site this runtime can build.
  * The `local` kind takes `options` `{ workDir, allowNoContainer,
- * containerRuntime, maxConcurrentJobs }` (see {@link LocalSiteOptions}).
+ * containerRuntime, maxConcurrentJobs }` (see {@link LocalSiteOptions}); the
+ * `pulsar-amqp` kind takes `{ jobsDirectory, manager, amqpKeyPrefix,
+ * filesServer, acknowledge, … }` (see `pulsarMqConfig`), its `url` is the
+ * broker and `basic` auth its user.
  *
  * @example
  * ```ts
@@ -22,7 +27,9 @@ const RUNTIMES = ['apptainer', 'singularity', 'podman', 'docker', 'auto'];
  * ```
  */
 export function nodeSiteRegistry(): SiteRegistry {
-  return new SiteRegistry().register('local', ({ description, options }) => new LocalSite(localOptions(description.id, options)));
+  return new SiteRegistry()
+    .register('local', ({ description, options }) => new LocalSite(localOptions(description.id, options)))
+    .register('pulsar-amqp', ({ description, auth, options }) => new PulsarMqSite(pulsarMqConfig(description.id, description.url as string, auth, options)));
 }
 
 function localOptions(id: string, options: Record<string, unknown>): LocalSiteOptions {
