@@ -62,7 +62,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what} (status updates ${JSON.stringify(site?.statusUpdates)}; Pulsar log:\n${(await pulsar?.log())?.slice(-2000)})`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -155,6 +155,14 @@ describe('PulsarMqSite over a real RabbitMQ and Pulsar', () => {
     const outcome = await site.collect(remoteId);
     expect(outcome.state).toBe('complete');
     expect(outcome.outputs).toHaveLength(2);
+  });
+
+  it('cancels a running job with kill; the status request that follows reports it canceled', async () => {
+    const job = submitJob(site, { executors: [{ image: 'alpine:3', command: ['sh', '-c', 'sleep 60'] }] }, { poll: POLL });
+    await until(() => job.state === 'running', 'the job to run');
+    await job.cancel();
+    const result = await job.wait();
+    expect(result).toMatchObject({ state: 'canceled', siteState: 'cancelled' });
   });
 
   it('a job keeps going while RabbitMQ restarts: it completes and its events arrive', async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../src/errors.js';
+import { ConnectionError, ValidationError } from '../../src/errors.js';
 import { nodeSiteRegistry } from '../../src/node/site-registry.js';
 import { parseManifest } from '../../src/transfer/manifest.js';
 import { PulsarMqSite } from '../../src/sites/pulsar-amqp/pulsar-mq-site.js';
@@ -126,6 +126,16 @@ describe('pulsar-amqp configuration', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).issues.map((i) => i.path)).toEqual(['$.inputs[0].type', '$.inputs[1].url', '$.outputs[0]']);
+    await site.close();
+  });
+
+  it('fails a submit with a ConnectionError, password redacted, when the broker stays unreachable', async () => {
+    const site = new PulsarMqSite({ url: 'amqp://user:hunter2@127.0.0.1:1', jobsDirectory: '/srv/staging', submitTimeoutMs: 300, reconnect: { minDelay: 50, maxDelay: 100 } });
+    const error = await site.submit({ executors: [{ image: 'x', command: ['true'] }] }, { idempotencyKey: 'k' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as ConnectionError).mayHaveBeenSent).toBe(true);
+    expect(String((error as Error).message)).not.toContain('hunter2');
+    expect((await site.probe({ signal: AbortSignal.timeout(200) })).ok).toBe(false);
     await site.close();
   });
 });

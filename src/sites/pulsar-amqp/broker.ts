@@ -21,6 +21,9 @@ const ACK = {
   forceNoack: 'force_noack',
 } as const;
 
+/** Longest wait for a connection and its channel to be ready, in milliseconds. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 /** The queues the client publishes to, by their base name. */
 export type PublishQueue = 'setup' | 'kill' | 'status';
 
@@ -195,7 +198,8 @@ export class PulsarBroker {
   async #connectOnce(): Promise<void> {
     let connection: ChannelModel;
     try {
-      connection = await connect(withHeartbeat(this.#options.url, this.#options.heartbeatSeconds));
+      // The timeout covers the TCP connect and the AMQP handshake: a broker still booting may accept and stall.
+      connection = await connect(withHeartbeat(this.#options.url, this.#options.heartbeatSeconds), { timeout: CONNECT_TIMEOUT_MS });
     } catch (error) {
       throw new ConnectionError({ method: 'AMQP', url: redactUrl(this.#options.url), mayHaveBeenSent: false, reason: String(error) }, { cause: error });
     }
@@ -203,9 +207,20 @@ export class PulsarBroker {
       await connection.close().catch(() => undefined);
       return;
     }
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const channel = await connection.createConfirmChannel();
-      await this.#declare(channel);
+      const stalled = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the broker did not set up the channel within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+      });
+      const channel = await Promise.race([
+        (async () => {
+          const opened = await connection.createConfirmChannel();
+          await this.#declare(opened);
+          return opened;
+        })(),
+        stalled,
+      ]);
+      clearTimeout(timer);
       connection.on('error', () => undefined);
       connection.on('close', () => this.#lost(channel, new Error('connection closed')));
       channel.on('error', () => undefined);
@@ -216,6 +231,7 @@ export class PulsarBroker {
       this.#resolveReady(channel);
       this.#options.onConnected(reconnected);
     } catch (error) {
+      clearTimeout(timer);
       await connection.close().catch(() => undefined);
       throw error;
     }

@@ -16,6 +16,7 @@ const KEYS = [
   'republishMs',
   'heartbeatSeconds',
   'statusRequestIntervalMs',
+  'submitTimeoutMs',
   'env',
   'dependenciesDescription',
   'submitParams',
@@ -67,7 +68,7 @@ export function pulsarMqConfig(id: string, url: string, auth: Auth, options: Rec
   };
   flag('durable');
   flag('acknowledge');
-  const count = (key: 'republishMs' | 'heartbeatSeconds' | 'statusRequestIntervalMs'): void => {
+  const count = (key: 'republishMs' | 'heartbeatSeconds' | 'statusRequestIntervalMs' | 'submitTimeoutMs'): void => {
     if (o[key] === undefined) return;
     if (typeof o[key] === 'number' && Number.isInteger(o[key]) && o[key] >= 0) result[key] = o[key];
     else fail(key, 'must be a non-negative integer');
@@ -75,6 +76,7 @@ export function pulsarMqConfig(id: string, url: string, auth: Auth, options: Rec
   count('republishMs');
   count('heartbeatSeconds');
   count('statusRequestIntervalMs');
+  count('submitTimeoutMs');
   if (o.filesServer !== undefined) {
     const files = o.filesServer;
     if (typeof files !== 'object' || files === null || Array.isArray(files)) fail('filesServer', 'must be an object { host, port, publicUrl }');

@@ -8,7 +8,7 @@ import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ValidationError, type ValidationIssue } from '../../errors.js';
+import { ConnectionError, ValidationError, type ValidationIssue } from '../../errors.js';
 import type { RetryOptions } from '../../http/retry.js';
 import { UnknownJobError } from '../../jobs/errors.js';
 import { fromPulsarStatus, stateFromExitCodes } from '../../jobs/state-map.js';
@@ -17,7 +17,7 @@ import { isTerminalState } from '../../jobs/state.js';
 import { StateTracker } from '../../jobs/tracker.js';
 import { redactUrl } from '../../redact.js';
 import { parseManifest, verifyManifest } from '../../transfer/manifest.js';
-import { throwIfAborted } from '../../util/abort.js';
+import { anySignal, throwIfAborted } from '../../util/abort.js';
 import { checkSpec, locate } from '../local/validate.js';
 import type { CollectedOutput, ExecutorLog, JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
 import { PulsarBroker } from './broker.js';
@@ -49,6 +49,8 @@ export interface PulsarMqSiteOptions {
   heartbeatSeconds?: number;
   /** Backoff between reconnection attempts (they go on until `close()`). @default 200 ms doubling to 5 s */
   reconnect?: RetryOptions;
+  /** Longest wait of `submit` for the broker (while it is unreachable), in milliseconds. @default 30000 */
+  submitTimeoutMs?: number;
   /** A running job with no news for this long gets a status request at the next poll, in milliseconds. @default 60000 */
   statusRequestIntervalMs?: number;
   /** Environment of every job (Pulsar `env`). */
@@ -208,12 +210,20 @@ export class PulsarMqSite implements Site {
     const job: MqJob = { remoteId, spec, tracker: new StateTracker('queued'), siteState: 'preprocessing', lastNews: Date.now() };
     this.#jobs.set(remoteId, job);
     this.#byKey.set(options.idempotencyKey, remoteId);
+    const limit = AbortSignal.timeout(this.#options.submitTimeoutMs ?? 30_000);
     try {
-      await this.#broker.publish('setup', plan.launch, options.signal);
+      await this.#broker.publish('setup', plan.launch, anySignal([options.signal, limit]));
     } catch (error) {
       this.#jobs.delete(remoteId);
       this.#byKey.delete(options.idempotencyKey);
       await this.#files.forget(remoteId);
+      if (limit.aborted && !options.signal?.aborted) {
+        // A publish cut off with its connection is sent again on the next one, so it may have left.
+        throw new ConnectionError(
+          { method: 'AMQP publish', url: redactUrl(this.#options.url), mayHaveBeenSent: true, reason: `the broker did not confirm the setup message within ${this.#options.submitTimeoutMs ?? 30_000} ms` },
+          { cause: error },
+        );
+      }
       throw error;
     }
     return { remoteId };
