@@ -23,6 +23,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'amqplib';
 import { pulsarQueues } from '../../src/sites/pulsar-amqp/queues.js';
+import { killGroup, killOnExit } from './process-group.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -127,9 +128,6 @@ export interface PulsarServer {
   log(): Promise<string>;
 }
 
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
 /**
  * Starts Pulsar with its own config on a free loopback port and waits until it answers
  * `/healthz` (web mode). Throws with the end of the server log when it does not come up.
@@ -141,7 +139,6 @@ export async function startPulsar(options: StartPulsarOptions = {}): Promise<Pul
   if (!existsSync(executable)) {
     throw new Error(`Pulsar is not installed at ${paths.venv}: run scripts/peers/install-pulsar.sh`);
   }
-  installExitHook();
   const token = options.token === undefined ? `test-${randomBytes(12).toString('hex')}` : options.token;
   const dir = await mkdtemp(join(tmpdir(), 'pulsar-network-pulsar-'));
   const configDir = join(dir, 'config');
@@ -175,9 +172,8 @@ export async function startPulsar(options: StartPulsarOptions = {}): Promise<Pul
     } finally {
       closeSync(out);
     }
-    running.add(child);
     const proc = child;
-    proc.once('exit', () => running.delete(proc));
+    killOnExit(proc);
     if (webless) {
       const prefix = typeof options.app?.amqp_key_prefix === 'string' ? options.app.amqp_key_prefix : undefined;
       const ready = options.ready ?? waitForConsumers(options.messageQueueUrl as string, managerName, prefix);
@@ -359,19 +355,4 @@ async function untilReady<T>(check: (signal: AbortSignal) => Promise<T>, ms: num
   }
 }
 
-function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
-  if (proc.pid === undefined) return;
-  try {
-    process.kill(-proc.pid, signal);
-  } catch {
-    // already gone
-  }
-}
 
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const proc of running) killGroup(proc, 'SIGKILL');
-  });
-}

@@ -23,6 +23,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { killGroup, killOnExit } from './process-group.js';
 import { freePort } from './pulsar.js';
 
 const run = promisify(execFile);
@@ -51,14 +52,10 @@ export interface RabbitMqBroker {
   log(): Promise<string>;
 }
 
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
 /** Starts a broker and waits until it accepts AMQP connections (about 6 s). */
 export async function startRabbitMq(options: { startTimeoutMs?: number } = {}): Promise<RabbitMqBroker> {
   const paths = rabbitMqPaths();
   if (!existsSync(paths.server)) throw new Error(`RabbitMQ is not installed at ${paths.server}: run scripts/peers/install-rabbitmq.sh`);
-  installExitHook();
   const dir = await mkdtemp(join(tmpdir(), 'pulsar-network-rabbitmq-'));
   const mnesia = join(dir, 'mnesia');
   const logs = join(dir, 'log');
@@ -92,8 +89,7 @@ export async function startRabbitMq(options: { startTimeoutMs?: number } = {}): 
       closeSync(out);
     }
     const proc = child;
-    running.add(proc);
-    proc.once('exit', () => running.delete(proc));
+    killOnExit(proc);
     const deadline = Date.now() + startTimeoutMs;
     while (!(await accepts(port))) {
       if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`RabbitMQ exited during start-up:\n${(await broker.log()).slice(-3000)}`);
@@ -165,19 +161,4 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
-  if (proc.pid === undefined) return;
-  try {
-    process.kill(-proc.pid, signal);
-  } catch {
-    // already gone
-  }
-}
 
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const proc of running) killGroup(proc, 'SIGKILL');
-  });
-}
