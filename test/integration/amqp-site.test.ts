@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { connect } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PulsarMqSite, pulsarQueues, PULSAR_EXCHANGE } from '../../src/node/index.js';
-import { submitJob, type JobEvent, type JobSpec } from '../../src/index.js';
+import { submitJob, UnknownJobError, type JobEvent, type JobSpec } from '../../src/index.js';
 import { startPulsar, type PulsarServer } from '../peers/pulsar.js';
 import { startRabbitMq, type RabbitMqBroker } from '../peers/rabbitmq.js';
 import { describeAcceptance } from './jobs-acceptance.js';
@@ -183,7 +183,11 @@ describe('PulsarMqSite over a real RabbitMQ and Pulsar', () => {
     const dir = await workDir();
     const job = submitJob(site, await sleepySpec(dir, 3), { poll: POLL });
     await until(() => job.state === 'running', 'the job to run');
-    await pulsar.restart();
+    await pulsar.halt();
+    // While Pulsar is away the broker answers, but nobody consumes the setup queue.
+    expect(await site.probe()).toMatchObject({ ok: false, error: 'the broker is up but no Pulsar consumes the setup queue' });
+    await pulsar.resume();
+    expect((await site.probe()).ok).toBe(true);
     const result = await job.wait();
     // Pulsar 0.16.0 cannot recover a queued_python job that was running: its recovery reads a
     // `command_line` job file this manager never writes, fails, and publishes `lost`.
@@ -192,6 +196,8 @@ describe('PulsarMqSite over a real RabbitMQ and Pulsar', () => {
     // Nothing of a lost job is delivered.
     expect(result.outputs).toEqual([]);
     expect(await readdir(dir)).toEqual(['in.txt']);
+    await site.forget(job.remoteId as string);
+    await expect(site.attach(job.remoteId as string)).rejects.toBeInstanceOf(UnknownJobError);
   });
 });
 

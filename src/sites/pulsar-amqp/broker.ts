@@ -124,6 +124,26 @@ export class PulsarBroker {
     await this.#send(this.#options.queues[queue], payload, signal);
   }
 
+  /**
+   * How many consumers the manager's `setup` queue has (Pulsar consumes it
+   * while it runs); `undefined` while the broker is away.
+   */
+  async setupConsumers(): Promise<number | undefined> {
+    const connection = this.#connection;
+    if (!connection) return undefined;
+    // A failed check closes its channel, so it gets a channel of its own.
+    const channel = await connection.createChannel().catch(() => undefined);
+    if (!channel) return undefined;
+    channel.on('error', () => undefined);
+    try {
+      return (await channel.checkQueue(this.#options.queues.setup)).consumerCount;
+    } catch {
+      return undefined;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
   /** Closes the connection; pending publishes reject with {@link AbortError}. */
   async close(): Promise<void> {
     this.#closing.abort();

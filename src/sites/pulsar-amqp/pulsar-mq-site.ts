@@ -179,7 +179,10 @@ export class PulsarMqSite implements Site {
     return this.#started;
   }
 
-  /** Answers when the broker connection is up (it waits up to the signal, or 10 s, for it). */
+  /**
+   * Healthy when the broker connection is up (waiting up to the signal, or
+   * 10 s, for it) and Pulsar consumes the manager's `setup` queue.
+   */
   async probe(options: SiteCallOptions = {}): Promise<SiteProbe> {
     const started = Date.now();
     await this.start();
@@ -187,10 +190,11 @@ export class PulsarMqSite implements Site {
       const limit = AbortSignal.timeout(10_000);
       while (!this.#broker.connected && !limit.aborted && !options.signal?.aborted) await new Promise((r) => setTimeout(r, 100));
     }
-    const ok = this.#broker.connected;
-    const probe: SiteProbe = { ok, latencyMs: Date.now() - started };
+    const consumers = this.#broker.connected ? await this.#broker.setupConsumers() : undefined;
+    const probe: SiteProbe = { ok: consumers !== undefined && consumers > 0, latencyMs: Date.now() - started };
     if (this.#version !== undefined) probe.version = this.#version;
-    if (!ok) probe.error = `no connection to the broker at ${redactUrl(this.#options.url)}`;
+    if (consumers === undefined) probe.error = `no connection to the broker at ${redactUrl(this.#options.url)}`;
+    else if (consumers === 0) probe.error = 'the broker is up but no Pulsar consumes the setup queue';
     return probe;
   }
 
@@ -304,6 +308,27 @@ export class PulsarMqSite implements Site {
     await this.#files.forget(remoteId);
     job.outcome = outcome;
     return outcome;
+  }
+
+  /**
+   * Forgets an ended job: its state, its key on the job-files server and
+   * outputs received but not delivered. Refuses a job that has not ended.
+   *
+   * @example
+   * ```ts
+   * const result = await job.wait();
+   * site.forget(result.remoteId!);
+   * ```
+   */
+  async forget(remoteId: string): Promise<void> {
+    const job = this.#jobs.get(remoteId);
+    if (!job) return;
+    if (!isTerminalState(job.tracker.state)) {
+      throw new ValidationError('forget request', [{ path: 'remoteId', message: `job ${remoteId} has not ended (it is ${job.tracker.state}); cancel it first` }]);
+    }
+    this.#jobs.delete(remoteId);
+    for (const [key, id] of this.#byKey) if (id === remoteId) this.#byKey.delete(key);
+    await this.#files.forget(remoteId);
   }
 
   /** Calls `onChange` with a job's id when a status update moved it. */
