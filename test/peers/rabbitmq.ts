@@ -1,9 +1,9 @@
 /**
  * Starts a real RabbitMQ broker (Debian's `rabbitmq-server`, installed by
  * scripts/peers/install-rabbitmq.sh) for integration tests: its own node name,
- * data and log directories (owned by the `rabbitmq` user, as the server drops
- * to it), its own epmd, all on free loopback ports; stopped cleanly, epmd
- * included. See ../shared/RECIPES.md.
+ * data and log directories (owned by the `rabbitmq` user when started as root,
+ * as Debian's wrapper drops to it), its own epmd, all on free loopback ports;
+ * stopped cleanly, epmd included. See ../shared/RECIPES.md.
  *
  * ```ts
  * const broker = await startRabbitMq();
@@ -28,10 +28,21 @@ import { freePort } from './pulsar.js';
 
 const run = promisify(execFile);
 
-/** Where the broker's programs are: `$RABBITMQ_SERVER` (and `rabbitmqctl` beside it), else Debian's. */
-export function rabbitMqPaths(): { server: string; ctl: string; epmd: string } {
-  const server = process.env.RABBITMQ_SERVER ?? '/usr/sbin/rabbitmq-server';
-  return { server, ctl: join(server, '..', 'rabbitmqctl'), epmd: process.env.EPMD ?? 'epmd' };
+/**
+ * How the broker is started. As root, through Debian's wrappers (`/usr/sbin/rabbitmq-server`,
+ * or `$RABBITMQ_SERVER`), which drop to the `rabbitmq` user: its directories must then belong
+ * to that user. As anyone else, the scripts the wrappers call (`$RABBITMQ_BIN`, default
+ * `/usr/lib/rabbitmq/bin`) run as the current user, with the Erlang cookie in the broker's own
+ * directory.
+ */
+export function rabbitMqPaths(): { server: string; ctl: string; epmd: string; dropsToRabbitmqUser: boolean } {
+  const epmd = process.env.EPMD ?? 'epmd';
+  if (process.getuid?.() === 0) {
+    const server = process.env.RABBITMQ_SERVER ?? '/usr/sbin/rabbitmq-server';
+    return { server, ctl: join(server, '..', 'rabbitmqctl'), epmd, dropsToRabbitmqUser: true };
+  }
+  const bin = process.env.RABBITMQ_BIN ?? '/usr/lib/rabbitmq/bin';
+  return { server: join(bin, 'rabbitmq-server'), ctl: join(bin, 'rabbitmqctl'), epmd, dropsToRabbitmqUser: false };
 }
 
 /** A running test broker. */
@@ -61,8 +72,10 @@ export async function startRabbitMq(options: { startTimeoutMs?: number } = {}): 
   const logs = join(dir, 'log');
   await mkdir(mnesia, { recursive: true });
   await mkdir(logs, { recursive: true });
-  const { uid, gid } = await rabbitmqUser();
-  for (const d of [dir, mnesia, logs]) await chown(d, uid, gid);
+  if (paths.dropsToRabbitmqUser) {
+    const { uid, gid } = await rabbitmqUser();
+    for (const d of [dir, mnesia, logs]) await chown(d, uid, gid);
+  }
   const [port, distPort, epmdPort] = [await freePort(), await freePort(), await freePort()];
   const node = `pn${randomBytes(4).toString('hex')}@localhost`;
   const env: NodeJS.ProcessEnv = {
@@ -75,6 +88,8 @@ export async function startRabbitMq(options: { startTimeoutMs?: number } = {}): 
     RABBITMQ_DIST_PORT: String(distPort),
     ERL_EPMD_ADDRESS: '127.0.0.1',
     ERL_EPMD_PORT: String(epmdPort),
+    // Without the wrapper's `su`, the Erlang cookie (server and rabbitmqctl alike) lives here.
+    ...(paths.dropsToRabbitmqUser ? {} : { HOME: dir }),
   };
   const outFile = join(dir, 'server.out');
   let child: ChildProcess | undefined;
