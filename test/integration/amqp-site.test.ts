@@ -99,6 +99,8 @@ describe('PulsarMqSite over a real RabbitMQ and Pulsar', () => {
       ],
     };
     const job = submitJob(site, spec, { poll: POLL });
+    const transfers: string[] = [];
+    job.on('transfer', (e) => transfers.push(`${e.direction} ${e.file} ${e.bytesDone}`));
     const events: JobEvent[] = [];
     for await (const event of job.watch()) events.push(event);
     const result = await job.wait();
@@ -116,6 +118,13 @@ describe('PulsarMqSite over a real RabbitMQ and Pulsar', () => {
     expect((await readdir(dir)).sort()).toEqual(['big.bin', 'copy.bin', 'hello.txt']);
     // Pulsar's own record: it staged the inputs from our URLs and ran in <jobsDirectory>/<id>.
     expect(site.finalStatus(job.remoteId as string)).toMatchObject({ status: 'complete', job_directory: join(pulsar.stagingDir, job.remoteId as string) });
+    // Pulsar's pulls are the job's uploads; deliveries its downloads.
+    expect(transfers.sort()).toEqual([
+      `down ${join(dir, 'copy.bin')} ${big.length}`,
+      `down ${pathToFileURL(join(dir, 'hello.txt')).href} 12`,
+      `up /data/in/big.bin ${big.length}`,
+      'up /data/in/name.txt 5',
+    ]);
     finished = { remoteId: job.remoteId as string, events };
 
     // The acknowledgement protocol both ways: Pulsar acknowledged our setup, and we acknowledged its status updates.

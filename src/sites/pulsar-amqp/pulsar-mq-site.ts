@@ -19,7 +19,7 @@ import { redactUrl } from '../../redact.js';
 import { parseManifest, verifyManifest } from '../../transfer/manifest.js';
 import { anySignal, throwIfAborted } from '../../util/abort.js';
 import { checkSpec, locate } from '../local/validate.js';
-import type { CollectedOutput, ExecutorLog, JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
+import type { CollectedOutput, ExecutorLog, JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions, TransferProgress } from '../site.js';
 import { PulsarBroker } from './broker.js';
 import { JobFilesServer, type JobFileSource } from './job-files-server.js';
 import { launchPlan, MANIFEST_NAME, type PulsarEnv, REPORTED_FILES } from './launch.js';
@@ -82,6 +82,8 @@ interface MqJob {
   lastNews: number;
   exitCodes?: number[];
   outcome?: JobOutcome;
+  /** The submit's progress callback: Pulsar pulls the inputs after `submit` returned. */
+  onTransfer?: (progress: TransferProgress) => void;
 }
 
 /**
@@ -137,7 +139,13 @@ export class PulsarMqSite implements Site {
     if (issues.length > 0) throw new ValidationError('PulsarMqSite options', issues);
     this.#options = options;
     this.id = options.id ?? 'pulsar-amqp';
-    this.#files = new JobFilesServer(options.filesServer ?? {});
+    this.#files = new JobFilesServer({
+      ...options.filesServer,
+      // Inputs Pulsar pulled are reported as the job's uploads.
+      onTransfer: ({ jobId, direction, path, sizeBytes }) => {
+        if (direction === 'in') this.#jobs.get(jobId)?.onTransfer?.({ direction: 'up', file: path, bytesDone: sizeBytes, bytesTotal: sizeBytes, done: true });
+      },
+    });
     this.#broker = new PulsarBroker({
       url: options.url,
       queues: pulsarQueues(options.manager, options.amqpKeyPrefix),
@@ -212,6 +220,7 @@ export class PulsarMqSite implements Site {
     const endpoint = this.#files.register(remoteId, { inputs, outputs: new Map([...outputs, [MANIFEST_NAME, manifest]]) });
     const plan = launchPlan(spec, remoteId, this.#launchSettings(), endpoint, (path) => this.#files.inputUrl(endpoint, path));
     const job: MqJob = { remoteId, spec, tracker: new StateTracker('queued'), siteState: 'preprocessing', lastNews: Date.now() };
+    if (options.onTransfer) job.onTransfer = options.onTransfer;
     this.#jobs.set(remoteId, job);
     this.#byKey.set(options.idempotencyKey, remoteId);
     const limit = AbortSignal.timeout(this.#options.submitTimeoutMs ?? 30_000);
@@ -274,7 +283,7 @@ export class PulsarMqSite implements Site {
    * only then moved to its destination. A missing or mismatching output
    * makes the outcome `system_error`.
    */
-  async collect(remoteId: string, _spec?: JobSpec, _options: SiteCallOptions = {}): Promise<JobOutcome> {
+  async collect(remoteId: string, _spec?: JobSpec, options: SiteCallOptions = {}): Promise<JobOutcome> {
     const job = this.#jobs.get(remoteId);
     if (!job) throw new UnknownJobError({ siteId: this.id, remoteId });
     if (!isTerminalState(job.tracker.state)) {
@@ -299,6 +308,9 @@ export class PulsarMqSite implements Site {
     }
     if (outcome.state === 'complete') {
       const problems = await this.#deliver(job, outcome.outputs);
+      for (const output of outcome.outputs) {
+        options.onTransfer?.({ direction: 'down', file: output.url, bytesDone: output.sizeBytes, bytesTotal: output.sizeBytes, done: true });
+      }
       if (problems.length > 0) {
         outcome.state = 'system_error';
         outcome.outputs = [];
