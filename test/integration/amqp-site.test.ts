@@ -174,6 +174,15 @@ describe('PulsarMqSite over a real RabbitMQ and Pulsar', () => {
     expect(result).toMatchObject({ state: 'canceled', siteState: 'cancelled' });
   });
 
+  it('gives one job for one idempotency key, even for two submits at once', async () => {
+    const spec: JobSpec = { executors: [{ image: 'alpine:3', command: ['true'] }] };
+    const [a, b] = await Promise.all([site.submit(spec, { idempotencyKey: 'same-key' }), site.submit(spec, { idempotencyKey: 'same-key' })]);
+    expect(a.remoteId).toBe(b.remoteId);
+    expect((await site.submit(spec, { idempotencyKey: 'same-key' })).remoteId).toBe(a.remoteId);
+    await until(async () => (await site.poll([a.remoteId])).get(a.remoteId)?.state === 'complete', 'the job to complete');
+    await site.forget(a.remoteId);
+  });
+
   it('a job keeps going while RabbitMQ restarts: it completes and its events arrive', async () => {
     const dir = await workDir();
     const job = submitJob(site, await sleepySpec(dir, 2), { poll: POLL });

@@ -125,6 +125,7 @@ export class PulsarMqSite implements Site {
   readonly #broker: PulsarBroker;
   readonly #jobs = new Map<string, MqJob>();
   readonly #byKey = new Map<string, string>();
+  readonly #submitting = new Map<string, Promise<SiteJobRef>>();
   readonly #listeners = new Set<(remoteId: string) => void>();
   readonly #stats: StatusUpdateStats = { received: 0, accepted: 0, dropped: 0, unknown: 0 };
   #started: Promise<void> | undefined;
@@ -206,11 +207,23 @@ export class PulsarMqSite implements Site {
     return probe;
   }
 
-  /** Grants the job its files on the job-files server and publishes its launch dict to the `setup` queue. */
+  /**
+   * Grants the job its files on the job-files server and publishes its launch
+   * dict to the `setup` queue. The same `idempotencyKey` again (even while
+   * the first submit is under way) gives the same job.
+   */
   async submit(spec: JobSpec, options: SubmitOptions): Promise<SiteJobRef> {
     throwIfAborted(options.signal, 'submitting to the Pulsar AMQP site');
     const earlier = this.#byKey.get(options.idempotencyKey);
     if (earlier !== undefined) return { remoteId: earlier };
+    const pending = this.#submitting.get(options.idempotencyKey);
+    if (pending) return pending;
+    const attempt = this.#submit(spec, options).finally(() => this.#submitting.delete(options.idempotencyKey));
+    this.#submitting.set(options.idempotencyKey, attempt);
+    return attempt;
+  }
+
+  async #submit(spec: JobSpec, options: SubmitOptions): Promise<SiteJobRef> {
     const { inputs, outputs } = await this.#checkSpec(spec);
     await this.start();
 
