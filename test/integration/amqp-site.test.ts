@@ -219,4 +219,52 @@ describe('PulsarMqSite over a real RabbitMQ and Pulsar', () => {
   });
 });
 
+describe('PulsarMqSite with the test playing Pulsar (manager "nobody" on the same broker)', () => {
+  it('keeps an output that does not match the manifest out of its destination: system_error, nothing delivered', async () => {
+    const fake = new PulsarMqSite({ url: broker.url, jobsDirectory: '/nowhere', manager: 'nobody' });
+    const queues = pulsarQueues('nobody');
+    const connection = await connect(broker.url);
+    try {
+      // Connected, queues declared; nobody consumes them.
+      expect(await fake.probe()).toMatchObject({ ok: false, error: 'the broker is up but no Pulsar consumes the setup queue' });
+      const dir = await workDir();
+      const job = submitJob(fake, { outputs: [{ path: '/data/out.txt', url: join(dir, 'out.txt') }], executors: [{ image: 'x', command: ['true'] }] }, { poll: POLL });
+      const channel = await connection.createConfirmChannel();
+      let message: false | { content: Buffer } = false;
+      await until(async () => (message = await channel.get(queues.setup, { noAck: true })) !== false, 'the setup message');
+      const launch = JSON.parse((message as unknown as { content: Buffer }).content.toString()) as {
+        job_id: string;
+        remote_staging: { action_mapper: { files_endpoint: string } };
+      };
+      const endpoint = launch.remote_staging.action_mapper.files_endpoint;
+      const post = async (path: string, body: string) => {
+        const form = new FormData();
+        form.append('file', new Blob([body]), 'filename');
+        const response = await fetch(`${endpoint}&path=${path}&file_type=output`, { method: 'POST', body: form });
+        expect(response.status).toBe(200);
+      };
+      // The job wrote "original", but other bytes arrive.
+      await post('output-0', 'tampered');
+      await post('pulsar-network-manifest', `pulsar-network-manifest 1\n${sha256('original')} 8 /data/out.txt\nend 1\n`);
+      const status = {
+        job_id: launch.job_id,
+        status: 'complete',
+        complete: 'true',
+        returncode: 0,
+        realized_dynamic_file_sources: [{ type: 'galaxy', path: 'exit-codes', contents: '0\n' }],
+      };
+      channel.publish(PULSAR_EXCHANGE, queues.statusUpdate, Buffer.from(JSON.stringify(status)), { contentType: 'application/json' });
+      await channel.waitForConfirms();
+      const result = await job.wait();
+      expect(result.state).toBe('system_error');
+      expect(result.logs.system.join('\n')).toMatch(/does not match the job's manifest \(sha256/);
+      expect(result.outputs).toEqual([]);
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      await connection.close();
+      await fake.close();
+    }
+  });
+});
+
 describeAcceptance('pulsar-amqp', { site: () => site, workDir, poll: POLL });
