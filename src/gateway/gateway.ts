@@ -92,17 +92,22 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   const jobs = new Map<string, { job: Job; canceled: boolean }>();
   const servers = new Set<Server>();
+  let closed = false;
+  /** Writes news of a task; after close() the store is gone and the news is dropped (a next run re-attaches). */
+  const write = (id: string, patch: Parameters<TaskStore['update']>[1]): void => {
+    if (!closed) store.update(id, patch);
+  };
 
   const persistDecision = (id: string): void => {
     const record = network.decision(id);
-    if (!record) return;
+    if (!record || closed) return;
     const attempt = record.attempts.at(-1);
     const patch: Parameters<TaskStore['update']>[1] = { decision: publicDecision(record) };
     if (attempt) {
       patch.site = attempt.site;
       patch.idempotencyKey = attempt.idempotencyKey;
     }
-    store.update(id, patch);
+    write(id, patch);
   };
 
   const follow = (id: string, job: Job): void => {
@@ -111,20 +116,21 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
     job.on('site', (event) => {
       if (event.remoteId === undefined) return;
       persistDecision(id);
-      store.update(id, { site: event.siteId, remoteId: event.remoteId, log: startedLog(event.siteId, event.remoteId, new Date(event.time).toISOString()) });
+      write(id, { site: event.siteId, remoteId: event.remoteId, log: startedLog(event.siteId, event.remoteId, new Date(event.time).toISOString()) });
     });
     job.on('state', (event) => {
       // the first event is the job's initial state, not news from its site
       if (event.previous === undefined) return;
-      if (!FINAL_TES_STATES.has(toTesState(event.state))) store.update(id, { state: toTesState(event.state) });
+      if (!FINAL_TES_STATES.has(toTesState(event.state))) write(id, { state: toTesState(event.state) });
     });
     void job.wait().then((result) => {
+      if (closed) return;
       persistDecision(id);
       const stored = store.get(id);
       let state = toTesState(result.state);
       // canceled before any site accepted it: the network ends such a job with an abort
       if (entry.canceled && result.remoteId === undefined) state = 'CANCELED';
-      store.update(id, { state, log: finishedLog(result, stored?.log) });
+      write(id, { state, log: finishedLog(result, stored?.log, stored?.spec ?? job.spec ?? { executors: [] }) });
       jobs.delete(id);
     });
   };
@@ -220,7 +226,7 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
     const entry = jobs.get(id);
     if (!entry) return {};
     entry.canceled = true;
-    store.update(id, { state: 'CANCELING' });
+    write(id, { state: 'CANCELING' });
     await entry.job.cancel();
     return {};
   };
@@ -324,6 +330,7 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
         ),
       );
       servers.clear();
+      closed = true;
       store.close();
     },
   };
