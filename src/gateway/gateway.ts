@@ -3,21 +3,19 @@
  * so workflow engines that speak TES (one URL per run) reach every site.
  * @module
  */
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ValidationError } from '../errors.js';
-import type { Job } from '../jobs/job.js';
 import type { JobSpec } from '../jobs/spec.js';
-import { toTesState } from '../jobs/state-map.js';
 import type { Network } from '../network/network.js';
 import { isTesState, TES_STATES } from '../tes/states.js';
 import type { TesServiceInfo, TesView } from '../tes/types.js';
 import { validateTask } from '../tes/validate.js';
 import { BearerClients, HttpProblem, isLoopback, readJsonBody, sendJson, sendProblem } from './http.js';
 import { SqliteTaskStore } from './sqlite-store.js';
-import { FINAL_TES_STATES, type GatewayTask, type TaskStore } from './store.js';
-import { finishedLog, provenanceTags, publicDecision, renderTask, startedLog } from './views.js';
+import type { GatewayTask, TaskStore } from './store.js';
+import { TaskTracker } from './task-tracker.js';
+import { provenanceTags, renderTask } from './views.js';
 
 /** Where the gateway serves TES. */
 export const TES_BASE_PATH = '/ga4gh/tes/v1';
@@ -90,64 +88,10 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
   const store = options.store ?? new SqliteTaskStore(options.storePath ?? 'pulsar-network-gateway.db');
   const clients = new BearerClients(options.clients ?? {});
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
-  const jobs = new Map<string, { job: Job; canceled: boolean }>();
   const servers = new Set<Server>();
-  let closed = false;
-  /** Writes news of a task; after close() the store is gone and the news is dropped (a next run re-attaches). */
-  const write = (id: string, patch: Parameters<TaskStore['update']>[1]): void => {
-    if (!closed) store.update(id, patch);
-  };
-
-  const persistDecision = (id: string): void => {
-    const record = network.decision(id);
-    if (!record || closed) return;
-    const attempt = record.attempts.at(-1);
-    const patch: Parameters<TaskStore['update']>[1] = { decision: publicDecision(record) };
-    if (attempt) {
-      patch.site = attempt.site;
-      patch.idempotencyKey = attempt.idempotencyKey;
-    }
-    write(id, patch);
-  };
-
-  const follow = (id: string, job: Job): void => {
-    const entry = { job, canceled: false };
-    jobs.set(id, entry);
-    job.on('site', (event) => {
-      if (event.remoteId === undefined) return;
-      persistDecision(id);
-      write(id, { site: event.siteId, remoteId: event.remoteId, log: startedLog(event.siteId, event.remoteId, new Date(event.time).toISOString()) });
-    });
-    job.on('state', (event) => {
-      // the first event is the job's initial state, not news from its site
-      if (event.previous === undefined) return;
-      if (!FINAL_TES_STATES.has(toTesState(event.state))) write(id, { state: toTesState(event.state) });
-    });
-    void job.wait().then((result) => {
-      if (closed) return;
-      persistDecision(id);
-      const stored = store.get(id);
-      let state = toTesState(result.state);
-      // canceled before any site accepted it: the network ends such a job with an abort
-      if (entry.canceled && result.remoteId === undefined) state = 'CANCELED';
-      write(id, { state, log: finishedLog(result, stored?.log, stored?.spec ?? job.spec ?? { executors: [] }) });
-      jobs.delete(id);
-    });
-  };
-
+  const tracker = new TaskTracker(network, store);
   // Re-attach to every task left in flight by an earlier run.
-  const resumed: string[] = [];
-  for (const task of store.unfinished()) {
-    resumed.push(task.id);
-    if (task.site !== undefined && (task.remoteId !== undefined || task.idempotencyKey !== undefined)) {
-      const attachOptions: { id: string; idempotencyKey?: string } = { id: task.id };
-      if (task.idempotencyKey !== undefined) attachOptions.idempotencyKey = task.idempotencyKey;
-      follow(task.id, network.attach(task.site, task.remoteId, task.spec, attachOptions));
-    } else {
-      // no site had been tried: nothing was sent, submit it now
-      follow(task.id, network.submit(task.spec, { id: task.id }));
-    }
-  }
+  const resumed = tracker.resume();
 
   const serviceInfo = (): TesServiceInfo => {
     const sites = network.sites();
@@ -178,13 +122,8 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
     if (issues.length > 0) throw new HttpProblem(400, `invalid TES task (${issues.length} problem${issues.length === 1 ? '' : 's'})`, issues.map((i) => `${i.path}: ${i.message}`));
     const spec = { ...(body as Record<string, unknown>) };
     for (const key of READ_ONLY_FIELDS) delete spec[key];
-    const id = randomUUID();
-    store.insert({ id, owner, spec: spec as JobSpec, state: 'QUEUED', creationTime: new Date().toISOString() });
-    follow(id, network.submit(spec as JobSpec, { id }));
     // the first attempt (its site and idempotency key) is stored before the client hears of the task
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    persistDecision(id);
-    return { id };
+    return { id: await tracker.submit(spec as JobSpec, owner) };
   };
 
   const listTasks = (query: URLSearchParams, owner: string): unknown => {
@@ -221,13 +160,8 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
   };
 
   const cancelTask = async (id: string, owner: string): Promise<unknown> => {
-    const task = owned(id, owner);
-    if (FINAL_TES_STATES.has(task.state)) return {};
-    const entry = jobs.get(id);
-    if (!entry) return {};
-    entry.canceled = true;
-    write(id, { state: 'CANCELING' });
-    await entry.job.cancel();
+    owned(id, owner);
+    await tracker.cancel(id);
     return {};
   };
 
@@ -316,9 +250,7 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
       return { server, url: `http://${shown}:${address.port}${TES_BASE_PATH}` };
     },
     task: (id) => store.get(id),
-    async idle() {
-      while (jobs.size > 0) await Promise.all([...jobs.values()].map(({ job }) => job.wait().then(() => new Promise((r) => setImmediate(r)))));
-    },
+    idle: () => tracker.idle(),
     async close() {
       await Promise.all(
         [...servers].map(
@@ -330,7 +262,7 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
         ),
       );
       servers.clear();
-      closed = true;
+      tracker.close();
       store.close();
     },
   };
