@@ -32,8 +32,9 @@ CREATE INDEX IF NOT EXISTS tasks_state ON tasks (state);
 
 function loadDriver(): typeof BetterSqlite3 {
   try {
-    // `require` exists in the CommonJS build, where import.meta does not
-    const load = typeof require === 'function' ? require : createRequire(import.meta.url);
+    // the CommonJS build has no import.meta.url, and its own `require`
+    const here = (import.meta as { url?: string }).url;
+    const load = here ? createRequire(here) : require;
     return load('better-sqlite3') as typeof BetterSqlite3;
   } catch (error) {
     throw new ValidationError(
