@@ -19,6 +19,8 @@ import { provenanceTags, renderTask } from './views.js';
 
 /** Where the gateway serves TES. */
 export const TES_BASE_PATH = '/ga4gh/tes/v1';
+/** Also served, as Funnel does: older clients (py-tes 0.4, used by Snakemake's TES executor) append `/v1` to the URL they are given. */
+const SHORT_BASE_PATH = '/v1';
 
 /** Options of {@link createTesGateway}. */
 export interface TesGatewayOptions {
@@ -71,7 +73,8 @@ const READ_ONLY_FIELDS = ['id', 'state', 'logs', 'creation_time'] as const;
  * and submits it through the network's site selection, `GET /tasks[/{id}]`
  * answers from the gateway's store in every view with the logs the sites
  * gave back, `POST /tasks/{id}:cancel` cancels on the site, and
- * `GET /tasks/{id}/decision` returns the site-selection decision record. On
+ * `GET /tasks/{id}/decision` returns the site-selection decision record
+ * (also served under `/v1`, for clients that append it themselves). On
  * creation it re-attaches to every task of its store still in flight.
  *
  * @example
@@ -167,9 +170,10 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
-    if (!url.pathname.startsWith(`${TES_BASE_PATH}/`)) throw new HttpProblem(404, `nothing at ${url.pathname}; TES is served at ${TES_BASE_PATH}`);
+    const base = [TES_BASE_PATH, SHORT_BASE_PATH].find((b) => url.pathname.startsWith(`${b}/`));
+    if (!base) throw new HttpProblem(404, `nothing at ${url.pathname}; TES is served at ${TES_BASE_PATH}`);
     const owner = authenticate(req);
-    const path = url.pathname.slice(TES_BASE_PATH.length);
+    const path = url.pathname.slice(base.length);
     const method = req.method ?? 'GET';
     const only = (allowed: string): void => {
       if (method !== allowed) throw new HttpProblem(405, `${method} is not allowed on ${path}`, [], { allow: allowed });

@@ -179,6 +179,9 @@ describe('bad requests', () => {
   it('unknown routes and methods answer 404 and 405 with JSON', async () => {
     const nowhere = await fetch(`${gw.url}/nothing`, { headers: auth() });
     expect(nowhere.status).toBe(404);
+    expect((await fetch(`${gw.origin}/tasks`, { headers: auth() })).status).toBe(404);
+    // the short base path older clients use answers the same
+    expect((await fetch(`${gw.origin}/v1/service-info`, { headers: auth() }).then((r) => r.json())).type).toEqual({ group: 'org.ga4gh', artifact: 'tes', version: '1.1.0' });
     const method = await fetch(`${gw.url}/service-info`, { method: 'DELETE', headers: auth() });
     expect(method.status).toBe(405);
     expect(method.headers.get('allow')).toBe('GET');
