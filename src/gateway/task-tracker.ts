@@ -31,7 +31,19 @@ export class TaskTracker {
   constructor(
     readonly network: Network,
     readonly store: TaskStore,
-  ) {}
+  ) {
+    // A failover starts a new attempt elsewhere: store its site and key (and forget the old
+    // remote id) as soon as the attempt exists, so a restart finds the new attempt, not the old.
+    network.on('failover', ({ jobId, to }) => {
+      if (to === null || !this.#jobs.has(jobId)) return;
+      setImmediate(() => {
+        const attempt = this.network.decision(jobId)?.attempts.at(-1);
+        if (attempt?.site === to && attempt.remoteId === undefined) {
+          this.#write(jobId, { site: to, idempotencyKey: attempt.idempotencyKey, remoteId: undefined });
+        }
+      });
+    });
+  }
 
   /** The job of a task this tracker follows. */
   job(id: string): Job | undefined {
