@@ -267,6 +267,26 @@ export class TransferError extends PulsarNetworkError {
   }
 }
 
+/** Bytes arrived whole but are not the expected ones: their size or sha256 differs. */
+export class IntegrityError extends PulsarNetworkError {
+  static override readonly kind: string = 'IntegrityError';
+  readonly file: string;
+  readonly check: 'size' | 'sha256';
+  readonly expected: string;
+  readonly actual: string;
+
+  constructor(
+    fields: { file: string; check: 'size' | 'sha256'; expected: string | number; actual: string | number },
+    options: PulsarNetworkErrorOptions = {},
+  ) {
+    super(`${fields.file}: ${fields.check} is ${fields.actual}, expected ${fields.expected}`, options);
+    this.file = fields.file;
+    this.check = fields.check;
+    this.expected = String(fields.expected);
+    this.actual = String(fields.actual);
+  }
+}
+
 /** No site of the network may run the job. `decision` explains why. */
 export class NoEligibleSiteError extends PulsarNetworkError {
   static override readonly kind: string = 'NoEligibleSiteError';

@@ -297,7 +297,12 @@ export class HttpClient {
     const init: RequestInit & { duplex?: 'half' } = { method: ctx.method, headers, signal };
     if (body !== undefined && body !== null) {
       init.body = body;
-      if (isStream(body)) init.duplex = 'half';
+      if (isStream(body)) {
+        init.duplex = 'half';
+        // A stream body cannot be replayed on a redirect anyway, and with any other
+        // mode undici tees it and keeps every chunk in memory (nodejs/undici#4058).
+        init.redirect = 'error';
+      }
     }
     this.#emit({ type: 'request', method: ctx.method, url: ctx.shown, attempt: ctx.attempt });
     const fetchImpl: FetchLike = this.#options.fetch ?? ((input, requestInit) => globalThis.fetch(input, requestInit));

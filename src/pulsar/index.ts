@@ -1,1 +1,28 @@
-export {};
+/**
+ * Pulsar's REST job-staging protocol: {@link PulsarClient} and its types.
+ * Staging of local files (Node only) is in `pulsar-network/node`.
+ * @module
+ */
+export { PulsarClient } from './client.js';
+export type { PulsarCallOptions, PulsarClientOptions, PulsarSubmitOptions } from './client.js';
+export type { PulsarUploadBody } from './body.js';
+export { parsePulsarJobConfig, parsePulsarStatus } from './status.js';
+export type { PulsarJobConfig, PulsarJobStatus, PulsarListings } from './status.js';
+export {
+  PULSAR_DOWNLOAD_TYPES,
+  PULSAR_STATUS_VALUES,
+  PULSAR_TERMINAL_STATUSES,
+  PULSAR_UPLOAD_TYPES,
+} from './wire.js';
+export type {
+  PulsarDependenciesDescription,
+  PulsarDownloadType,
+  PulsarDynamicFileSource,
+  PulsarEnvEntry,
+  PulsarRealizedDynamicFileSource,
+  PulsarRemoteStaging,
+  PulsarSetupParams,
+  PulsarStatusValue,
+  PulsarSubmitExtras,
+  PulsarUploadType,
+} from './wire.js';

@@ -11,3 +11,5 @@ export type {
   SubmitOptions,
   TransferProgress,
 } from './site.js';
+export * from './tes/index.js';
+export * from './pulsar/index.js';

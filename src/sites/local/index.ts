@@ -1,4 +1,5 @@
 export { LocalSite } from './local-site.js';
+export { localSiteFactory } from './factory.js';
 export type { LocalSiteOptions } from './local-site.js';
 export { detectContainerRuntimes, isRuntimeAvailable } from './runtime.js';
 export { CONTAINER_RUNTIMES } from './script.js';

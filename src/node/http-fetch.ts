@@ -1,0 +1,126 @@
+/**
+ * A `fetch` on node:http/node:https whose request and response bodies stream
+ * with back-pressure, for large uploads and downloads under Node.
+ *
+ * Why: the fetch of Node 20 (undici 6) reads a streamed or Blob request body
+ * as fast as the disk gives it, whatever the socket accepts. Uploading a 512 MiB
+ * file to Pulsar (which reads about 45 MiB/s) grew the process by 500 MiB;
+ * with this fetch it stays flat (bench/pulsar measures it).
+ * @module
+ */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { Readable } from 'node:stream';
+import type { FetchLike } from '../http/index.js';
+
+/**
+ * Sends one request with node:http(s); use it as the `fetch` option of any client.
+ *
+ * @example
+ * ```ts
+ * import { PulsarClient } from 'pulsar-network';
+ * import { nodeHttpFetch } from 'pulsar-network/node';
+ * const pulsar = new PulsarClient({ url, token, fetch: nodeHttpFetch });
+ * ```
+ */
+export const nodeHttpFetch: FetchLike = async (input, init = {}) => {
+  const request = input instanceof Request ? input : undefined;
+  const url = new URL(request ? request.url : String(input));
+  const method = (init.method ?? request?.method ?? 'GET').toUpperCase();
+  const headers = new Headers(request?.headers);
+  new Headers(init.headers).forEach((value, name) => headers.set(name, value));
+  const signal = init.signal ?? request?.signal ?? undefined;
+  const body = init.body ?? request?.body ?? null;
+  signal?.throwIfAborted();
+
+  const source = await bodySource(body, headers);
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<Response>((resolve, reject) => {
+    const req = send(url, { method, headers: Object.fromEntries(headers), ...(signal && { signal }) });
+    req.once('error', reject);
+    req.once('response', (res) => resolve(toResponse(res, method)));
+    if (source === undefined) req.end();
+    else if (source instanceof Uint8Array) req.end(source);
+    else {
+      source.once('error', (error) => req.destroy(error));
+      source.pipe(req);
+    }
+  });
+};
+
+async function bodySource(body: BodyInit | null, headers: Headers): Promise<Uint8Array | Readable | undefined> {
+  if (body === null || body === undefined) return undefined;
+  if (typeof body === 'string') return withLength(new TextEncoder().encode(body), headers);
+  if (body instanceof Uint8Array) return withLength(body, headers);
+  if (body instanceof ArrayBuffer) return withLength(new Uint8Array(body), headers);
+  if (ArrayBuffer.isView(body)) return withLength(new Uint8Array(body.buffer, body.byteOffset, body.byteLength), headers);
+  if (body instanceof Blob) {
+    if (!headers.has('content-length')) headers.set('content-length', String(body.size));
+    if (!headers.has('content-type') && body.type) headers.set('content-type', body.type);
+    return Readable.fromWeb(body.stream() as import('node:stream/web').ReadableStream<Uint8Array>);
+  }
+  if (body instanceof ReadableStream) return Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>);
+  if (body instanceof URLSearchParams) {
+    if (!headers.has('content-type')) headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
+    return withLength(new TextEncoder().encode(body.toString()), headers);
+  }
+  // FormData and other bodies: let a Response serialise them.
+  const serialised = new Response(body);
+  const type = serialised.headers.get('content-type');
+  if (type && !headers.has('content-type')) headers.set('content-type', type);
+  return withLength(new Uint8Array(await serialised.arrayBuffer()), headers);
+}
+
+function withLength(bytes: Uint8Array, headers: Headers): Uint8Array {
+  if (!headers.has('content-length')) headers.set('content-length', String(bytes.byteLength));
+  return bytes;
+}
+
+/** Wraps the response; its body is pulled from the socket only as fast as it is read. */
+function toResponse(res: IncomingMessage, method: string): Response {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else if (value !== undefined) headers.set(name, value);
+  }
+  const status = res.statusCode ?? 0;
+  const empty = method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
+  if (empty) {
+    res.resume();
+    return new Response(null, { status, statusText: res.statusMessage ?? '', headers });
+  }
+  // Pull whatever the socket has buffered in one piece (servers such as Pulsar
+  // write 1 KiB at a time), and nothing before it is asked for.
+  let ended = false;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => wake?.();
+  res.on('readable', notify);
+  res.once('end', () => ((ended = true), notify()));
+  res.once('error', (error) => ((failure = error), notify()));
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        for (;;) {
+          const chunk = res.read() as Buffer | null;
+          if (chunk !== null) {
+            controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+            return;
+          }
+          if (failure) throw failure;
+          if (ended || res.readableEnded) {
+            controller.close();
+            return;
+          }
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
+      },
+      cancel(reason) {
+        res.destroy(reason instanceof Error ? reason : undefined);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return new Response(stream, { status, statusText: res.statusMessage ?? '', headers });
+}

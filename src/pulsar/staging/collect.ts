@@ -1,0 +1,190 @@
+/**
+ * Output collection after a job completed: every file the final status lists
+ * that the job description asks for is downloaded to its local destination.
+ * Failures are gathered, not thrown, so one missing output never loses the
+ * others. Node only.
+ * @module
+ */
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { ProtocolError } from '../../errors.js';
+import type { PulsarClient } from '../client.js';
+import type { PulsarJobStatus } from '../status.js';
+import type { PulsarDownloadType } from '../wire.js';
+import { DEFAULT_DYNAMIC_OUTPUTS, type PulsarStagedJob } from './description.js';
+import { writeStreamToFile } from './local-files.js';
+import { extrasDirOf } from './stage-in.js';
+
+/** One file brought back. */
+export interface PulsarCollectedFile {
+  /** Name on the server, as listed, relative to the directory of `type`. */
+  name: string;
+  type: PulsarDownloadType;
+  destination: string;
+  size: number;
+}
+
+/** An output that could not be brought back. */
+export interface PulsarCollectionFailure {
+  name: string;
+  type: PulsarDownloadType;
+  destination?: string;
+  /** False for opportunistic files (dynamic outputs): their absence does not fail the job. */
+  required: boolean;
+  error: unknown;
+  message: string;
+}
+
+/** What collection did. */
+export interface PulsarCollectResult {
+  collected: PulsarCollectedFile[];
+  failures: PulsarCollectionFailure[];
+}
+
+interface Wanted {
+  name: string;
+  type: PulsarDownloadType;
+  destination: string;
+  required: boolean;
+}
+
+/**
+ * Downloads the outputs of a completed job.
+ *
+ * @example
+ * ```ts
+ * const final = await pulsar.wait(config.jobId);
+ * const { collected, failures } = await collectOutputs(pulsar, final, job);
+ * ```
+ */
+export async function collectOutputs(
+  client: PulsarClient,
+  status: PulsarJobStatus,
+  job: PulsarStagedJob,
+  options: { signal?: AbortSignal; onDownload?: (file: PulsarCollectedFile) => void } = {},
+): Promise<PulsarCollectResult> {
+  const failures: PulsarCollectionFailure[] = [];
+  const listings = status.listings;
+  if (!listings) {
+    return { collected: [], failures: [{ name: '*', type: 'output', required: true, error: undefined, message: `job ${status.jobId} is ${status.status}: no outputs to collect` }] };
+  }
+  const sep = status.separator ?? '/';
+  // Listed names use the server's separator; match on `/` and download with the listed form.
+  const index = (names: string[]) => new Map(names.map((n) => [n.split(sep).join('/'), n]));
+  const working = index(listings.working);
+  const outputs = index(listings.outputs);
+  const metadata = index(listings.metadata);
+  const wanted = new Map<string, Wanted>();
+  /** Queues a download; one whose destination comes from a server-listed name must stay inside `within`. */
+  const want = (w: Wanted, within?: string) => {
+    if (within !== undefined && !isInside(w.destination, within)) {
+      const error = new ProtocolError({ where: 'GET /jobs/{job_id}/status', problem: `lists ${JSON.stringify(w.name)}, which would be written outside ${within}` });
+      failures.push({ ...w, error, message: error.message });
+      return;
+    }
+    if (!wanted.has(w.destination)) wanted.set(w.destination, w);
+  };
+  const missing = (name: string, type: PulsarDownloadType, destination: string, why: string) =>
+    failures.push({ name, type, destination, required: true, error: undefined, message: why });
+
+  // 1. Outputs from the working directory (files, directories, globs).
+  for (const output of job.workDirOutputs ?? []) {
+    const wd = job.workingDirectory ?? '';
+    const name = output.source.startsWith('/') ? output.source.slice(wd.length + 1) : output.source;
+    const below = [...working.keys()].filter((n) => n.startsWith(`${name}/`));
+    if (below.length > 0) {
+      for (const n of below) {
+        want({ name: working.get(n) as string, type: 'output_workdir', destination: join(output.destination, n.slice(name.length + 1)), required: true }, output.destination);
+      }
+      continue;
+    }
+    const match = working.has(name) ? name : [...working.keys()].find((n) => glob(name).test(n));
+    if (match === undefined) missing(name, 'output_workdir', output.destination, `the working directory has no ${name}`);
+    else want({ name: working.get(match) as string, type: 'output_workdir', destination: output.destination, required: true });
+  }
+
+  // 2. Named outputs and their `<name>_files/` extra files (those a working-directory output fills are done).
+  const fromWorkDir = new Set((job.workDirOutputs ?? []).map((o) => o.destination));
+  for (const output of (job.outputs ?? []).filter((o) => !fromWorkDir.has(o))) {
+    const name = basename(output);
+    const listed = outputs.get(name);
+    if (listed === undefined) missing(name, 'output', output, `outputs/ has no ${name}`);
+    else want({ name: listed, type: 'output', destination: output, required: true });
+    const extras = basename(extrasDirOf(output));
+    for (const [n, original] of outputs) {
+      if (n.startsWith(`${extras}/`)) want({ name: original, type: 'output', destination: join(dirname(output), n), required: true }, extrasDirOf(output));
+    }
+  }
+
+  // 3. The version file, when the tool wrote one.
+  const version = outputs.get('COMMAND_VERSION');
+  if (job.versionFile && version !== undefined) want({ name: version, type: 'output', destination: job.versionFile, required: true });
+
+  // 4. Other working-directory files: dynamic outputs and files galaxy.json names.
+  const patterns = job.dynamicOutputs ?? DEFAULT_DYNAMIC_OUTPUTS;
+  if (job.workingDirectory) {
+    const named = namedByDynamicSources(status, failures);
+    for (const [n, original] of working) {
+      const listed = named.files.has(n) || named.prefixes.some((p) => n.startsWith(p)) || patterns.some((p) => p.test(n));
+      if (listed) want({ name: original, type: 'output_workdir', destination: join(job.workingDirectory, n), required: false }, job.workingDirectory);
+    }
+  }
+
+  // 5. Metadata-directory files matching the dynamic patterns.
+  if (job.metadataDirectory) {
+    for (const [n, original] of metadata) {
+      if (patterns.some((p) => p.test(n))) want({ name: original, type: 'output_metadata', destination: join(job.metadataDirectory, n), required: false }, job.metadataDirectory);
+    }
+  }
+
+  const collected: PulsarCollectedFile[] = [];
+  await Promise.all(
+    [...wanted.values()].map(async (w) => {
+      try {
+        const size = await client.downloadWith(status.jobId, w.name, w.type, (body) => writeStreamToFile(body, w.destination), options);
+        const file = { name: w.name, type: w.type, destination: w.destination, size };
+        collected.push(file);
+        options.onDownload?.(file);
+      } catch (error) {
+        failures.push({ ...w, error, message: error instanceof Error ? error.message : String(error) });
+      }
+    }),
+  );
+  return { collected, failures };
+}
+
+/** Files and extra-file prefixes named by realized galaxy.json documents (`filename`, `extra_files`). */
+function namedByDynamicSources(status: PulsarJobStatus, failures: PulsarCollectionFailure[]): { files: Set<string>; prefixes: string[] } {
+  const files = new Set<string>();
+  const prefixes: string[] = [];
+  for (const source of status.dynamicFileSources ?? []) {
+    let entries: unknown[];
+    try {
+      entries =
+        source.type === 'legacy_galaxy'
+          ? source.contents.split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line) as unknown)
+          : ([] as unknown[]).concat(JSON.parse(source.contents) as unknown);
+    } catch (error) {
+      failures.push({ name: source.path, type: 'output_workdir', required: false, error, message: `${source.path} is not valid JSON` });
+      continue;
+    }
+    for (const entry of entries) {
+      if (!entry || typeof entry !== 'object') continue;
+      const { filename, extra_files: extra } = entry as { filename?: unknown; extra_files?: unknown };
+      if (typeof filename === 'string') files.add(filename);
+      if (typeof extra === 'string') prefixes.push(extra.endsWith('/') ? extra : `${extra}/`);
+    }
+  }
+  return { files, prefixes };
+}
+
+/** True when `path` lies strictly below `directory`. */
+function isInside(path: string, directory: string): boolean {
+  const rel = relative(directory, path);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+/** A glob of one working-directory name (`*`, `?`) as an anchored pattern. */
+function glob(pattern: string): RegExp {
+  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  return new RegExp(`^${body}$`);
+}

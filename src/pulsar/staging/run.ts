@@ -1,0 +1,151 @@
+/**
+ * Runs a locally described job through Pulsar's REST API from start to end:
+ * setup, stage-in, submit, follow the status, collect, clean up by policy.
+ * Node only.
+ * @module
+ */
+import type { PulsarClient } from '../client.js';
+import type { PulsarJobConfig, PulsarJobStatus } from '../status.js';
+import { type PulsarCollectedFile, type PulsarCollectionFailure, collectOutputs } from './collect.js';
+import { type PulsarStagedJob, validateStagedJob } from './description.js';
+import { type PulsarStagedUpload, stageIn } from './stage-in.js';
+
+/** Something staging did, for progress displays and logs. */
+export type PulsarStagingEvent =
+  | { type: 'setup'; jobId: string }
+  | { type: 'upload'; upload: PulsarStagedUpload }
+  | { type: 'submitted'; jobId: string; commandLine: string }
+  | { type: 'status'; status: PulsarJobStatus }
+  | { type: 'download'; file: PulsarCollectedFile }
+  | { type: 'cleaned'; jobId: string };
+
+/** Options of {@link runStagedJob}. */
+export interface RunStagedJobOptions {
+  signal?: AbortSignal;
+  /** Status poll interval, in milliseconds. @default 1000 */
+  interval?: number;
+  /** Longest wait for the job to finish, in milliseconds. @default Infinity */
+  timeout?: number;
+  onEvent?: (event: PulsarStagingEvent) => void;
+}
+
+/** How a staged job ended. */
+export interface PulsarStagedResult {
+  /** The job id the server uses. */
+  jobId: string;
+  config: PulsarJobConfig;
+  /** The command line as submitted (server paths). */
+  commandLine: string;
+  uploads: PulsarStagedUpload[];
+  /** The final status Pulsar reported (`complete`, `failed`, `cancelled` or `lost`). */
+  status: PulsarJobStatus;
+  /** True when the job completed and every required output was collected (the exit code is in `status.returnCode`). */
+  ok: boolean;
+  collected: PulsarCollectedFile[];
+  failures: PulsarCollectionFailure[];
+  /**
+   * Why a `failed` job failed, when the server says so over REST: its captured
+   * error output. A launch failure's own message sits in `<job dir>/stderr`,
+   * which the REST API cannot download; `launchFailed` is then true.
+   */
+  serverStderr?: string;
+  /** True when Pulsar recorded that the job failed before it ran (the job directory holds `preprocessing_failed`). */
+  launchFailed: boolean;
+  /** True when the server's job directory was removed. */
+  cleaned: boolean;
+}
+
+/**
+ * Stages a job in, runs it, collects its outputs and cleans up by its policy.
+ *
+ * A failure before submit cleans the half-staged job up under `always`. A wait
+ * that ends early (its `timeout`, or `signal` aborted) leaves the job on the
+ * server as it is, neither cancelled nor cleaned: the `setup` event gives the
+ * server's job id for that.
+ *
+ * @example
+ * ```ts
+ * import { PulsarClient } from 'pulsar-network';
+ * import { runStagedJob } from 'pulsar-network/node';
+ *
+ * const pulsar = new PulsarClient({ url: 'http://127.0.0.1:8913/', token: process.env.PULSAR_TOKEN });
+ * const result = await runStagedJob(pulsar, {
+ *   jobId: 'wc-1',
+ *   commandLine: 'wc -l /data/reads.txt > /data/count.txt',
+ *   inputs: [{ path: '/data/reads.txt' }],
+ *   outputs: ['/data/count.txt'],
+ *   cleanup: 'onsuccess',
+ * });
+ * console.log(result.status.status, result.status.returnCode, result.collected.length);
+ * ```
+ */
+export async function runStagedJob(client: PulsarClient, job: PulsarStagedJob, options: RunStagedJobOptions = {}): Promise<PulsarStagedResult> {
+  validateStagedJob(job);
+  const emit = (event: PulsarStagingEvent) => {
+    try {
+      options.onEvent?.(event);
+    } catch {
+      // A listener must not break staging.
+    }
+  };
+  const signal = options.signal ? { signal: options.signal } : {};
+  const setupOptions = { ...signal, ...(job.toolId && { toolId: job.toolId }), ...(job.toolVersion && { toolVersion: job.toolVersion }) };
+  const config = await client.setup(job.jobId, setupOptions);
+  emit({ type: 'setup', jobId: config.jobId });
+  const policy = job.cleanup ?? 'always';
+
+  let staged: Awaited<ReturnType<typeof stageIn>>;
+  try {
+    staged = await stageIn(client, config, job, { ...signal, onUpload: (upload) => emit({ type: 'upload', upload }) });
+    await client.submit(config.jobId, {
+      commandLine: staged.commandLine,
+      ...(job.env && { env: job.env }),
+      ...(job.dependenciesDescription && { dependenciesDescription: job.dependenciesDescription }),
+      ...(job.params && { params: job.params }),
+      ...(job.touchOutputs && { touchOutputs: (job.outputs ?? []).map((o) => o.split('/').pop() as string) }),
+      ...(job.dynamicFileSources && { dynamicFileSources: job.dynamicFileSources }),
+      ...signal,
+    });
+  } catch (error) {
+    // Nothing ran: with `always`, do not leave a half-staged directory behind.
+    if (policy === 'always') await client.clean(config.jobId).catch(() => undefined);
+    throw error;
+  }
+  emit({ type: 'submitted', jobId: config.jobId, commandLine: staged.commandLine });
+
+  const status = await client.wait(config.jobId, {
+    ...signal,
+    ...(options.interval !== undefined && { interval: options.interval }),
+    ...(options.timeout !== undefined && { timeout: options.timeout }),
+    onStatus: (s) => emit({ type: 'status', status: s }),
+  });
+
+  const { collected, failures } =
+    status.status === 'complete'
+      ? await collectOutputs(client, status, job, { ...signal, onDownload: (file) => emit({ type: 'download', file }) })
+      : { collected: [], failures: [] };
+  const ok = status.status === 'complete' && !failures.some((f) => f.required);
+
+  let cleaned = false;
+  if (policy === 'always' || (policy === 'onsuccess' && ok)) {
+    await client.clean(config.jobId, signal);
+    cleaned = true;
+    emit({ type: 'cleaned', jobId: config.jobId });
+  }
+
+  const result: PulsarStagedResult = {
+    jobId: config.jobId,
+    config,
+    commandLine: staged.commandLine,
+    uploads: staged.uploads,
+    status,
+    ok,
+    collected,
+    failures,
+    launchFailed: status.status === 'failed' && (status.listings?.job.includes('preprocessing_failed') ?? false),
+    cleaned,
+  };
+  const stderr = [status.jobStderr, status.stderr].filter((s): s is string => !!s && s.trim() !== '').join('\n');
+  if (status.status === 'failed' && stderr) result.serverStderr = stderr;
+  return result;
+}

@@ -1,0 +1,175 @@
+/**
+ * Stage-in: uploads a staged job's files in Pulsar's order (tool files,
+ * inputs, working directory, metadata directory, unstructured data, then the
+ * rewritten config files) and rewrites the command line. Node only.
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import type { PulsarClient } from '../client.js';
+import type { PulsarJobConfig } from '../status.js';
+import type { PulsarUploadType } from '../wire.js';
+import type { PulsarStagedJob } from './description.js';
+import { fileUpload, listFiles, topLevelFiles } from './local-files.js';
+import { PathRewriter, remoteJoin } from './rewrite.js';
+
+/** One file sent to the server. */
+export interface PulsarStagedUpload {
+  /** Local path (for config files: the original, before rewriting). */
+  local: string;
+  /** Name sent to the server, relative to the directory of `type`. */
+  name: string;
+  type: PulsarUploadType;
+  /** Where the server wrote it. */
+  remote: string;
+  size: number;
+}
+
+/** The result of stage-in. */
+export interface PulsarStageInResult {
+  /** The command line with local paths replaced by server paths. */
+  commandLine: string;
+  uploads: PulsarStagedUpload[];
+  rewriter: PathRewriter;
+}
+
+interface Planned {
+  local: string;
+  name: string;
+  type: PulsarUploadType;
+  /** Text to send instead of the file (rewritten config files). */
+  text?: string;
+}
+
+/**
+ * The directory name of unstructured data on the server: a hash of its local base path.
+ *
+ * @example
+ * ```ts
+ * const remote = `${config.directories.unstructured}/${unstructuredPrefix('/refs/idx')}/bwa/human.fa`;
+ * ```
+ */
+export function unstructuredPrefix(localBase: string): string {
+  return createHash('sha256').update(localBase).digest('hex').slice(0, 32);
+}
+
+/**
+ * Uploads everything the job needs and rewrites its paths.
+ *
+ * @example
+ * ```ts
+ * const config = await pulsar.setup(job.jobId);
+ * const { commandLine, uploads } = await stageIn(pulsar, config, job);
+ * await pulsar.submit(config.jobId, { commandLine });
+ * ```
+ */
+export async function stageIn(
+  client: PulsarClient,
+  config: PulsarJobConfig,
+  job: PulsarStagedJob,
+  options: { signal?: AbortSignal; onUpload?: (upload: PulsarStagedUpload) => void } = {},
+): Promise<PulsarStageInResult> {
+  const sep = config.separator;
+  const dirs = config.directories;
+  const rewriter = new PathRewriter(sep);
+  const uploads: PulsarStagedUpload[] = [];
+
+  // Renames known before any transfer: outputs, the version file, config files.
+  for (const output of job.outputs ?? []) {
+    const name = basename(output);
+    rewriter.add(output, remoteJoin(dirs.outputs, name, sep));
+    rewriter.addDirectory(extrasDirOf(output), remoteJoin(dirs.outputs, basename(extrasDirOf(output)), sep));
+  }
+  if (job.versionFile) rewriter.add(job.versionFile, remoteJoin(dirs.outputs, 'COMMAND_VERSION', sep));
+  const configTexts = new Map<string, string>();
+  for (const file of job.configFiles ?? []) {
+    configTexts.set(file, await readFile(file, 'utf8'));
+    rewriter.add(file, remoteJoin(dirs.configs, basename(file), sep));
+  }
+  const referenced = [job.commandLine, ...configTexts.values()].join('\n');
+
+  const send = async (group: Planned[]): Promise<void> => {
+    await Promise.all(
+      group.map(async (item) => {
+        const source = item.text !== undefined ? { body: item.text, size: new TextEncoder().encode(item.text).byteLength } : await fileUpload(item.local);
+        const remote = await client.upload(config.jobId, item.name, item.type, source.body, source.size, options);
+        const upload = { local: item.local, name: item.name, type: item.type, remote, size: source.size };
+        uploads.push(upload);
+        options.onUpload?.(upload);
+        return upload;
+      }),
+    );
+  };
+
+  // 1. Tool files, sub-directories kept.
+  if (job.tool) {
+    const tool = job.tool;
+    rewriter.addDirectory(tool.directory, dirs.tools);
+    await send(tool.files.map((name) => ({ local: `${tool.directory}/${name}`, name, type: 'tool' })));
+  }
+
+  // 2. Inputs the command line or a config file names.
+  const inputs: Planned[] = [];
+  const seen = new Set<string>();
+  for (const input of job.inputs ?? []) {
+    if (seen.has(input.path) || !rewriter.mentions(referenced, input.path)) continue;
+    seen.add(input.path);
+    const kind = input.kind ?? 'dataset';
+    if (kind === 'extra_files') {
+      const top = basename(input.path);
+      rewriter.addDirectory(input.path, remoteJoin(dirs.inputs, top, sep));
+      for (const rel of await listFiles(input.path)) inputs.push({ local: `${input.path}/${rel}`, name: `${top}/${rel}`, type: 'input' });
+    } else {
+      const name = kind === 'metadata' ? `metadata_${basename(input.path)}` : basename(input.path);
+      rewriter.add(input.path, remoteJoin(dirs.inputs, name, sep));
+      inputs.push({ local: input.path, name, type: 'input' });
+    }
+  }
+  await send(inputs);
+
+  // 3. Files already in the local working directory (top level only, as Pulsar keeps basenames there).
+  if (job.workingDirectory) {
+    const wd = job.workingDirectory;
+    rewriter.addDirectory(wd, dirs.working);
+    await send((await topLevelFiles(wd)).map((name) => ({ local: `${wd}/${name}`, name, type: 'workdir' })));
+  }
+
+  // 4. The local metadata directory, nested names kept.
+  if (job.metadataDirectory) {
+    const md = job.metadataDirectory;
+    rewriter.addDirectory(md, dirs.metadata);
+    const files = await listFiles(md).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? [] : Promise.reject(error)));
+    await send(files.map((name) => ({ local: `${md}/${name}`, name, type: 'metadata' })));
+  }
+
+  // 5. Unstructured data: the tree `depth` levels above each path, under a hash of its base.
+  const unstructured: Planned[] = [];
+  for (const entry of job.unstructured ?? []) {
+    const depth = entry.depth ?? 0;
+    if (depth === 0) {
+      const name = `${unstructuredPrefix(dirname(entry.path))}/${basename(entry.path)}`;
+      rewriter.add(entry.path, remoteJoin(dirs.unstructured, name, sep));
+      unstructured.push({ local: entry.path, name, type: 'unstructured' });
+      continue;
+    }
+    let base = entry.path;
+    for (let i = 0; i < depth; i++) base = dirname(base);
+    if (seen.has(base)) continue;
+    seen.add(base);
+    const prefix = unstructuredPrefix(base);
+    rewriter.addDirectory(base, remoteJoin(dirs.unstructured, prefix, sep));
+    for (const rel of await listFiles(base)) unstructured.push({ local: `${base}/${rel}`, name: `${prefix}/${rel}`, type: 'unstructured' });
+  }
+  await send(unstructured);
+
+  // 6. Rewrite, then 7. the config files with their rewritten text.
+  const commandLine = rewriter.rewrite(job.commandLine);
+  await send([...configTexts].map(([local, text]) => ({ local, name: basename(local), type: 'config', text: rewriter.rewrite(text) })));
+  return { commandLine, uploads, rewriter };
+}
+
+/** `/x/dataset_1.dat` → `/x/dataset_1_files`: where Galaxy keeps a dataset's extra files. */
+export function extrasDirOf(output: string): string {
+  return `${output.replace(/\.dat$/, '')}_files`;
+}

@@ -1,0 +1,56 @@
+/**
+ * The site factory of the `local` kind, for a {@link SiteRegistry}.
+ * @module
+ */
+import { ValidationError, type ValidationIssue } from '../../errors.js';
+import type { SiteFactory } from '../../network/registry.js';
+import { LocalSite, type LocalSiteOptions } from './local-site.js';
+import { CONTAINER_RUNTIMES } from './script.js';
+
+const RUNTIMES: readonly string[] = [...CONTAINER_RUNTIMES, 'auto'];
+
+/**
+ * Builds {@link LocalSite}s from network configuration. Options:
+ * `{ workDir, allowNoContainer, containerRuntime, maxConcurrentJobs }`, each
+ * checked, with its path named when wrong.
+ *
+ * @example
+ * ```ts
+ * const registry = new SiteRegistry().register('local', localSiteFactory());
+ * ```
+ */
+export function localSiteFactory(): SiteFactory {
+  return ({ description, options }) => new LocalSite(localOptions(description.id, options));
+}
+
+function localOptions(id: string, options: Record<string, unknown>): LocalSiteOptions {
+  const issues: ValidationIssue[] = [];
+  const at = (key: string): string => `$.sites[id=${id}].options.${key}`;
+  const result: LocalSiteOptions = { id };
+  for (const key of Object.keys(options)) {
+    if (!['workDir', 'allowNoContainer', 'containerRuntime', 'maxConcurrentJobs'].includes(key)) {
+      issues.push({ path: at(key), message: 'is not an option of a local site' });
+    }
+  }
+  const { workDir, allowNoContainer, containerRuntime, maxConcurrentJobs } = options;
+  if (workDir !== undefined) {
+    if (typeof workDir === 'string' && workDir.length > 0) result.workDir = workDir;
+    else issues.push({ path: at('workDir'), message: 'must be a non-empty string' });
+  }
+  if (allowNoContainer !== undefined) {
+    if (typeof allowNoContainer === 'boolean') result.allowNoContainer = allowNoContainer;
+    else issues.push({ path: at('allowNoContainer'), message: 'must be true or false' });
+  }
+  if (containerRuntime !== undefined) {
+    if (typeof containerRuntime === 'string' && RUNTIMES.includes(containerRuntime)) {
+      result.containerRuntime = containerRuntime as NonNullable<LocalSiteOptions['containerRuntime']>;
+    } else issues.push({ path: at('containerRuntime'), message: `must be one of ${RUNTIMES.join(', ')}` });
+  }
+  if (maxConcurrentJobs !== undefined) {
+    if (typeof maxConcurrentJobs === 'number' && Number.isInteger(maxConcurrentJobs) && maxConcurrentJobs > 0) {
+      result.maxConcurrentJobs = maxConcurrentJobs;
+    } else issues.push({ path: at('maxConcurrentJobs'), message: 'must be a positive integer' });
+  }
+  if (issues.length > 0) throw new ValidationError('local site options', issues);
+  return result;
+}

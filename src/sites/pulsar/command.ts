@@ -1,0 +1,72 @@
+/**
+ * The command line a Pulsar site submits for a job: one POSIX shell script
+ * that makes the job's container directories in the Pulsar working
+ * directory, then runs the executors in order with the local site's run
+ * script (each with its own redirections, stopping at the first failure,
+ * recording each exit code). Portable.
+ * @module
+ */
+import type { JobSpec } from '../../jobs/spec.js';
+import { manifestScript } from '../../transfer/manifest.js';
+import { PathMap, containerDirs, hasWildcard } from '../local/paths.js';
+import { planExecutor } from '../local/plan.js';
+import { runScript, shellQuote, type ContainerRuntime } from '../local/script.js';
+
+/** Where a job's container paths live below the Pulsar working directory. */
+export const ROOT_DIR = 'root';
+/** The job spec as the site keeps it in the working directory, for collecting after a restart. */
+export const SPEC_FILE = 'pulsar-network-job.json';
+/** The manifest (size and sha256 of each file output) the job writes last, in the working directory. */
+export const MANIFEST_FILE = 'pulsar-network-manifest.txt';
+
+/**
+ * The container paths of `spec` mapped below `<working>/root` on the server.
+ *
+ * @example
+ * ```ts
+ * pathMapFor(spec, '/srv/pulsar/files/staging/7/working').host('/data/in.txt');
+ * // '/srv/pulsar/files/staging/7/working/root/data/in.txt'
+ * ```
+ */
+export function pathMapFor(spec: JobSpec, working: string): PathMap {
+  return new PathMap(`${working}/${ROOT_DIR}`, containerDirs(spec));
+}
+
+/** The flat name input `index` is uploaded under (type `input`). */
+export function inputName(index: number): string {
+  return `pulsar-network-input-${index}`;
+}
+
+/**
+ * The working-directory name (as Pulsar listings name it) of a
+ * container path: `/data/in.txt` → `root/data/in.txt`.
+ */
+export function workdirName(containerPath: string): string {
+  return `${ROOT_DIR}/${containerPath.replace(/^\/+/, '')}`;
+}
+
+/**
+ * The whole command line: `cd` into the working directory, make the
+ * container directories and `logs/`, move each uploaded input (container
+ * path → server path of the upload: Pulsar keeps only the base name of an
+ * upload, so inputs are uploaded flat and moved into place) to its container
+ * path, then the run script (in a subshell), then the output manifest. The run script
+ * always exits 0 once it has started; `finished` and `exit-codes` in the
+ * working directory say how the executors ended.
+ */
+export function commandLineFor(spec: JobSpec, working: string, runtime: ContainerRuntime | undefined, uploaded: ReadonlyMap<string, string>): string {
+  const map = pathMapFor(spec, working);
+  const steps = spec.executors.map((executor, i) => planExecutor(executor, i, working, map, runtime));
+  const dirs = ['logs', map.root, ...map.dirs.map((dir) => map.host(dir))];
+  const prologue = [
+    '# Written by pulsar-network PulsarRestSite.',
+    `cd ${shellQuote(working)} || exit 125`,
+    `mkdir -p ${dirs.map(shellQuote).join(' ')} || exit 125`,
+    ...[...uploaded].map(([containerPath, serverPath]) => `mv -f ${shellQuote(serverPath)} ${shellQuote(map.host(containerPath))} || exit 125`),
+  ];
+  const script = runScript(steps).split('\n').filter((line) => !line.startsWith('#!'));
+  // Pulsar downloads carry no length: the manifest lets collect tell a cut-off download from the file.
+  const files = (spec.outputs ?? []).filter((o) => o.type !== 'DIRECTORY' && !hasWildcard(o.path));
+  const manifest = manifestScript(files.map((o) => ({ name: workdirName(o.path), path: map.host(o.path) })), MANIFEST_FILE);
+  return [...prologue, '(', ...script, ')', manifest].join('\n');
+}

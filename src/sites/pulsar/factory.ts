@@ -1,0 +1,57 @@
+/**
+ * The network's site factory for the `pulsar-rest` kind.
+ * @module
+ */
+import { ValidationError, type ValidationIssue } from '../../errors.js';
+import type { SiteFactory } from '../../network/registry.js';
+import type { LocalFiles } from '../local-files.js';
+import { CONTAINER_RUNTIMES, type ContainerRuntime } from '../local/script.js';
+import { PulsarRestSite, type PulsarCleanup, type PulsarRestSiteOptions } from './pulsar-rest-site.js';
+
+const KEYS = ['manager', 'containerRuntime', 'allowNoContainer', 'cleanup'];
+
+/**
+ * A factory that builds a {@link PulsarRestSite} from a configured site:
+ * `url` is the Pulsar server, `auth` its `private_token` (auth type `query`)
+ * or none, and `options` may set `manager`, `containerRuntime`,
+ * `allowNoContainer` and `cleanup`. Its HTTP events feed the network's
+ * passive health.
+ *
+ * @example
+ * ```ts
+ * import { nodeLocalFiles, Network, pulsarRestSiteFactory, SiteRegistry } from 'pulsar-network/node';
+ * const registry = new SiteRegistry().register('pulsar-rest', pulsarRestSiteFactory(nodeLocalFiles()));
+ * ```
+ */
+export function pulsarRestSiteFactory(files?: LocalFiles): SiteFactory {
+  return ({ description, auth, options }, { onHttpEvent }) => {
+    const at = (key: string): string => `$.sites[id=${description.id}].${key}`;
+    const issues: ValidationIssue[] = [];
+    if (!description.url) issues.push({ path: at('url'), message: 'a Pulsar site needs the URL of its server' });
+    if (auth.type !== 'none' && auth.type !== 'query') issues.push({ path: at('auth.type'), message: 'Pulsar takes its private_token as a query parameter: use auth type query (or none)' });
+    const client: PulsarRestSiteOptions['client'] = { url: description.url ?? 'http://invalid/', onEvent: onHttpEvent };
+    if (auth.type === 'query') client.token = auth.value;
+    const site: PulsarRestSiteOptions = { id: description.id, client };
+    if (files) site.files = files;
+    const { manager, containerRuntime, allowNoContainer, cleanup } = options;
+    for (const key of Object.keys(options)) if (!KEYS.includes(key)) issues.push({ path: at(`options.${key}`), message: `is not an option of a Pulsar site (${KEYS.join(', ')})` });
+    if (manager !== undefined) {
+      if (typeof manager === 'string' && manager !== '') client.manager = manager;
+      else issues.push({ path: at('options.manager'), message: 'must be a non-empty string' });
+    }
+    if (containerRuntime !== undefined) {
+      if (CONTAINER_RUNTIMES.includes(containerRuntime as ContainerRuntime)) site.containerRuntime = containerRuntime as ContainerRuntime;
+      else issues.push({ path: at('options.containerRuntime'), message: `must be one of ${CONTAINER_RUNTIMES.join(', ')}` });
+    }
+    if (allowNoContainer !== undefined) {
+      if (typeof allowNoContainer === 'boolean') site.allowNoContainer = allowNoContainer;
+      else issues.push({ path: at('options.allowNoContainer'), message: 'must be true or false' });
+    }
+    if (cleanup !== undefined) {
+      if (cleanup === 'always' || cleanup === 'onsuccess' || cleanup === 'never') site.cleanup = cleanup as PulsarCleanup;
+      else issues.push({ path: at('options.cleanup'), message: 'must be always, onsuccess or never' });
+    }
+    if (issues.length > 0) throw new ValidationError('Pulsar site options', issues);
+    return new PulsarRestSite(site);
+  };
+}

@@ -1,0 +1,462 @@
+/**
+ * `PulsarRestSite`: a Pulsar server's REST API as a {@link Site}. Portable
+ * (local files are reached through an injected {@link LocalFiles}).
+ * @module
+ */
+import { ValidationError, type ValidationIssue } from '../../errors.js';
+import { UnknownJobError } from '../../jobs/errors.js';
+import type { JobOutput, JobSpec } from '../../jobs/spec.js';
+import { fromPulsarStatus, stateFromExitCodes } from '../../jobs/state-map.js';
+import { isTerminalState, type JobState } from '../../jobs/state.js';
+import { PulsarClient, type PulsarClientOptions } from '../../pulsar/client.js';
+import type { PulsarJobStatus } from '../../pulsar/status.js';
+import { redactUrl } from '../../redact.js';
+import { throwIfAborted } from '../../util/abort.js';
+import { absolutePath, localRef, type LocalFileDigest, type LocalFiles } from '../local-files.js';
+import { hasWildcard } from '../local/paths.js';
+import { imagePolicy } from '../local/plan.js';
+import { SCRIPT_FILES, type ContainerRuntime } from '../local/script.js';
+import { checkSpec, type LocalLocation } from '../local/validate.js';
+import type { CollectedOutput, ExecutorLog, JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
+import { parseManifest, type ManifestEntry } from '../../transfer/manifest.js';
+import { commandLineFor, inputName, MANIFEST_FILE, SPEC_FILE, workdirName } from './command.js';
+
+/** What a Pulsar site does with the server's job directory once the job is collected. */
+export type PulsarCleanup = 'always' | 'onsuccess' | 'never';
+
+/** Options of a {@link PulsarRestSite}. */
+export interface PulsarRestSiteOptions {
+  /** The server: a {@link PulsarClient}, or the options to make one (URL, token, manager, timeouts). */
+  client: PulsarClient | PulsarClientOptions;
+  /** The site's name in its network. @default 'pulsar' */
+  id?: string;
+  /**
+   * Local file access (`nodeLocalFiles()` from `pulsar-network/node`): needed
+   * to upload local inputs and to write outputs to their local destinations.
+   */
+  files?: LocalFiles;
+  /**
+   * The container runtime the server's nodes run images with; the command
+   * line carries the wrapper (`apptainer exec docker://IMAGE …`), as Galaxy
+   * builds it. Not checked: the server cannot be asked.
+   */
+  containerRuntime?: ContainerRuntime;
+  /**
+   * Run executors without their image, as plain processes on the Pulsar host
+   * (container paths mapped into the job's working directory). Without it
+   * or `containerRuntime`, a job is refused.
+   * @default false
+   */
+  allowNoContainer?: boolean;
+  /**
+   * What to do with the server's job directory after `collect`. Keep the
+   * default when another process may still follow the same job (after
+   * `collect`, the job is gone for `attach`); remove it with `forget()`.
+   * @default 'never'
+   */
+  cleanup?: PulsarCleanup;
+}
+
+/** Most bytes of an executor's stdout or stderr kept in its log. */
+const LOG_TAIL_BYTES = 64 * 1024;
+const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;
+
+/**
+ * A Pulsar server (REST) as a site. A job becomes one Pulsar job:
+ *
+ * - its inputs (local files, inline content) are uploaded into the job's
+ *   working directory at their container paths (below `root/`);
+ * - its executors run in order as ONE command line, each with its own
+ *   working directory, environment and stdin/stdout/stderr redirections,
+ *   stopping at the first failure and recording each exit code in the
+ *   working directory (read back to tell `complete` from `executor_error`);
+ * - its outputs are downloaded to their local destinations, with their
+ *   sizes and sha256.
+ *
+ * Statuses map through `PULSAR_STATUS_MAP`; each watched job costs one
+ * status request per poll, within the client's concurrency cap.
+ *
+ * @example
+ * ```ts
+ * import { nodeLocalFiles, PulsarRestSite, submitJob } from 'pulsar-network/node';
+ *
+ * const site = new PulsarRestSite({
+ *   client: { url: 'http://127.0.0.1:8913/', token: process.env.PULSAR_TOKEN },
+ *   files: nodeLocalFiles(),
+ *   containerRuntime: 'apptainer',
+ * });
+ * const job = submitJob(site, {
+ *   inputs: [{ path: '/data/in.txt', url: './in.txt' }],
+ *   outputs: [{ path: '/data/n.txt', url: './n.txt' }],
+ *   executors: [{ image: 'alpine:3', command: ['sh', '-c', 'wc -l < /data/in.txt > /data/n.txt'] }],
+ * });
+ * console.log((await job.wait()).state);
+ * ```
+ */
+export class PulsarRestSite implements Site {
+  readonly kind = 'pulsar-rest' as const;
+  readonly id: string;
+  /** The Pulsar client the site speaks through. */
+  readonly client: PulsarClient;
+  readonly #options: PulsarRestSiteOptions;
+  /** Specs of the jobs this instance knows (submitted here, or read back from the working directory). */
+  readonly #specs = new Map<string, JobSpec>();
+
+  constructor(options: PulsarRestSiteOptions) {
+    this.#options = options;
+    this.client = options.client instanceof PulsarClient ? options.client : new PulsarClient(options.client);
+    this.id = options.id ?? 'pulsar';
+    if (options.cleanup !== undefined && !['always', 'onsuccess', 'never'].includes(options.cleanup)) {
+      throw new ValidationError('PulsarRestSite options', [{ path: 'cleanup', message: 'must be always, onsuccess or never' }]);
+    }
+  }
+
+  /** Asks `/healthz`; never throws (`ok: false` says why). */
+  async probe(options: SiteCallOptions = {}): Promise<SiteProbe> {
+    const started = Date.now();
+    const containerRuntimes = this.#options.containerRuntime ? [this.#options.containerRuntime] : [];
+    try {
+      const { version } = await this.client.healthz(signalOf(options));
+      return { ok: true, latencyMs: Date.now() - started, version, containerRuntimes };
+    } catch (error) {
+      return { ok: false, latencyMs: Date.now() - started, containerRuntimes, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  /**
+   * Checks the spec, sets the Pulsar job up (its id derived from the
+   * idempotency key: a job already set up under that key is returned as it
+   * is), uploads the inputs and the spec, and submits the command line.
+   */
+  async submit(spec: JobSpec, options: SubmitOptions): Promise<SiteJobRef> {
+    throwIfAborted(options.signal, `submitting to Pulsar site ${this.id}`);
+    const { policy, runtime } = imagePolicy(this.#options.containerRuntime, this.#options.containerRuntime, this.#options.allowNoContainer === true);
+    const issues = checkSpec(spec, policy, { locate: (url) => this.#locate(url) }).map((issue) => ({ ...issue, message: issue.message.replace('the local site', `Pulsar site ${this.id}`) }));
+    issues.push(...this.#stagingIssues(spec));
+    if (issues.length > 0) throw new ValidationError(`job spec for Pulsar site ${this.id}`, issues);
+
+    spec = this.#absoluteOutputs(spec);
+    const proposed = await jobIdFor(options.idempotencyKey);
+    const existing = await this.client.status(proposed, signalOf(options)).catch(() => undefined);
+    if (existing && existing.status !== 'lost') {
+      this.#specs.set(existing.jobId, spec);
+      return { remoteId: existing.jobId };
+    }
+    const config = await this.client.setup(proposed, signalOf(options));
+    const jobId = config.jobId;
+    if (config.separator !== '/') {
+      await this.client.clean(jobId).catch(() => undefined);
+      throw new ValidationError(`Pulsar site ${this.id}`, [{ path: 'separator', message: `the server uses ${JSON.stringify(config.separator)} as path separator; only POSIX servers run the job script` }]);
+    }
+    try {
+      const uploaded = new Map<string, string>();
+      for (const [i, input] of (spec.inputs ?? []).entries()) {
+        throwIfAborted(options.signal, `staging inputs for Pulsar site ${this.id}`);
+        uploaded.set(input.path, await this.#upload(jobId, inputName(i), input, options));
+      }
+      await this.client.upload(jobId, SPEC_FILE, 'workdir', JSON.stringify(recordedSpec(spec)), undefined, signalOf(options));
+      throwIfAborted(options.signal, `submitting to Pulsar site ${this.id}`);
+      await this.client.submit(jobId, { commandLine: commandLineFor(spec, config.directories.working, runtime, uploaded), ...signalOf(options) });
+    } catch (error) {
+      await this.client.clean(jobId).catch(() => undefined);
+      throw error;
+    }
+    this.#specs.set(jobId, spec);
+    return { remoteId: jobId };
+  }
+
+  /** One status request per job (the client caps how many run at once). */
+  async poll(remoteIds: readonly string[], options: SiteCallOptions = {}): Promise<Map<string, SiteJobStatus>> {
+    throwIfAborted(options.signal, `polling Pulsar site ${this.id}`);
+    const statuses = await Promise.all(remoteIds.map(async (id) => (await this.#status(id, options.signal)).status));
+    return new Map(statuses.map((s) => [s.remoteId, s]));
+  }
+
+  /** The job's status; {@link UnknownJobError} when the server has no such job (Pulsar says `lost`). */
+  async attach(remoteId: string, options: SiteCallOptions = {}): Promise<SiteJobStatus> {
+    if (!JOB_ID.test(remoteId)) throw new UnknownJobError({ siteId: this.id, remoteId });
+    const { status, raw } = await this.#status(remoteId, options.signal);
+    if (raw.status === 'lost') throw new UnknownJobError({ siteId: this.id, remoteId });
+    return status;
+  }
+
+  /** Asks the server to kill the job. */
+  async cancel(remoteId: string, options: SiteCallOptions = {}): Promise<void> {
+    await this.client.cancel(remoteId, signalOf(options));
+  }
+
+  /**
+   * Reads the exit codes and executor logs from the working directory and,
+   * for a `complete` job, downloads every output to its destination with its
+   * size and sha256 (a missing output makes it `system_error`). Then cleans
+   * the server's job directory by the `cleanup` policy. `spec` may be left
+   * out: the site reads back the copy it left in the working directory.
+   */
+  async collect(remoteId: string, spec?: JobSpec, options: SiteCallOptions = {}): Promise<JobOutcome> {
+    const { status, raw } = await this.#status(remoteId, options.signal);
+    if (!isTerminalState(status.state)) {
+      throw new ValidationError('collect request', [{ path: 'remoteId', message: `job ${remoteId} has not ended (it is ${raw.status})` }]);
+    }
+    const outcome: JobOutcome = { state: status.state, executors: [], outputs: [], systemLogs: [] };
+    if (raw.status === 'lost') {
+      outcome.systemLogs.push(`Pulsar site ${this.id} no longer knows job ${remoteId}`);
+      return outcome;
+    }
+    const job = spec ?? (await this.#spec(remoteId, raw, options.signal));
+    const working = new Set(raw.listings?.working ?? []);
+    outcome.executors = await this.#executorLogs(remoteId, job, status.exitCodes ?? [], working, options.signal);
+    if (raw.status === 'failed') {
+      const why = [raw.jobStderr, raw.stderr].filter((s): s is string => !!s && s.trim() !== '').join('\n');
+      outcome.systemLogs.push(`Pulsar reports the job failed${why ? `: ${why.trim()}` : ''}`);
+    }
+    if (status.siteState === 'complete (script did not finish)') outcome.systemLogs.push('the job script did not finish (an input directory could not be made, or it was killed)');
+    if (status.state === 'complete') {
+      const problems: string[] = [];
+      outcome.outputs = await this.#download(remoteId, job.outputs ?? [], working, problems, options);
+      if (problems.length > 0) {
+        outcome.state = 'system_error';
+        outcome.systemLogs.push(...problems);
+      }
+    }
+    const cleanup = this.#options.cleanup ?? 'never';
+    if (cleanup === 'always' || (cleanup === 'onsuccess' && outcome.state === 'complete')) {
+      await this.client.clean(remoteId, signalOf(options));
+      this.#specs.delete(remoteId);
+    }
+    return outcome;
+  }
+
+  /**
+   * Removes an ended job's directory from the server (Pulsar then reports it
+   * `lost`, and `attach` no longer finds it). Refuses a job that has not ended.
+   *
+   * @example
+   * ```ts
+   * const result = await job.wait();
+   * await site.forget(result.remoteId!);
+   * ```
+   */
+  async forget(remoteId: string, options: SiteCallOptions = {}): Promise<void> {
+    const { status, raw } = await this.#status(remoteId, options.signal);
+    if (!isTerminalState(status.state)) {
+      throw new ValidationError('forget request', [{ path: 'remoteId', message: `job ${remoteId} has not ended (it is ${raw.status}); cancel it first` }]);
+    }
+    await this.client.clean(remoteId, signalOf(options));
+    this.#specs.delete(remoteId);
+  }
+
+  /** The unified status: a Pulsar `complete` becomes `executor_error` when an exit code says so. */
+  async #status(remoteId: string, signal: AbortSignal | undefined): Promise<{ status: SiteJobStatus; raw: PulsarJobStatus }> {
+    const raw = await this.client.status(remoteId, signal ? { signal } : {});
+    let state: JobState = fromPulsarStatus(raw.status);
+    let siteState: string = raw.status;
+    const status: SiteJobStatus = { remoteId, state, siteState };
+    if (raw.status === 'complete') {
+      const working = raw.listings?.working ?? [];
+      const exitCodes = working.includes(SCRIPT_FILES.exitCodes) ? parseExitCodes(await this.#text(remoteId, SCRIPT_FILES.exitCodes, signal)) : [];
+      if (working.includes(SCRIPT_FILES.finished)) {
+        state = stateFromExitCodes(exitCodes, (await this.#spec(remoteId, raw, signal)).executors);
+      } else {
+        state = 'system_error';
+        siteState = 'complete (script did not finish)';
+      }
+      return { status: { remoteId, state, siteState, exitCodes }, raw };
+    }
+    return { status, raw };
+  }
+
+  async #spec(remoteId: string, raw: PulsarJobStatus, signal: AbortSignal | undefined): Promise<JobSpec> {
+    const known = this.#specs.get(remoteId);
+    if (known) return known;
+    if (!raw.listings?.working.includes(SPEC_FILE)) {
+      throw new ValidationError('collect request', [{ path: 'spec', message: `job ${remoteId} was not submitted by a PulsarRestSite (no ${SPEC_FILE}); pass its spec` }]);
+    }
+    const spec = JSON.parse(await this.#text(remoteId, SPEC_FILE, signal)) as JobSpec;
+    this.#specs.set(remoteId, spec);
+    return spec;
+  }
+
+  async #executorLogs(remoteId: string, spec: JobSpec, exitCodes: number[], working: Set<string>, signal: AbortSignal | undefined): Promise<ExecutorLog[]> {
+    const read = async (name: string): Promise<string | undefined> => (working.has(name) ? tail(await this.#text(remoteId, name, signal)) : undefined);
+    const logs: ExecutorLog[] = [];
+    for (const [i, exitCode] of exitCodes.entries()) {
+      const executor = spec.executors[i];
+      const log: ExecutorLog = { exitCode };
+      const stdout = await read(executor?.stdout ? workdirName(executor.stdout) : SCRIPT_FILES.stdout(i));
+      const stderr = await read(executor?.stderr ? workdirName(executor.stderr) : SCRIPT_FILES.stderr(i));
+      if (stdout !== undefined) log.stdout = stdout;
+      if (stderr !== undefined) log.stderr = stderr;
+      logs.push(log);
+    }
+    return logs;
+  }
+
+  /** Downloads each output's files (a file, a directory's files, a pattern's matches) from the working directory. */
+  async #download(remoteId: string, outputs: readonly JobOutput[], working: Set<string>, problems: string[], options: SiteCallOptions): Promise<CollectedOutput[]> {
+    const files = this.#options.files;
+    const collected: CollectedOutput[] = [];
+    const manifest = working.has(MANIFEST_FILE) ? new Map(parseManifest(await this.#text(remoteId, MANIFEST_FILE, options.signal), `${MANIFEST_FILE} of Pulsar job ${remoteId}`).map((e) => [e.name, e])) : new Map<string, ManifestEntry>();
+    for (const output of outputs) {
+      const destination = absolutePath(localRef(output.url) ?? { kind: 'path', value: '' }, files);
+      if (!files || destination === undefined) {
+        problems.push(`output ${output.path}: cannot write ${output.url} without local file access`);
+        continue;
+      }
+      const matches = matchOutput(output, [...working]);
+      if (matches.length === 0) {
+        if (!hasWildcard(output.path)) problems.push(`output ${output.path} was not produced by the executors`);
+        continue;
+      }
+      for (const { name, path, relative } of matches) {
+        const to = relative === '' ? destination : `${destination.replace(/\/+$/, '')}/${relative}`;
+        const report = (bytesDone: number, done: boolean): void => options.onTransfer?.({ direction: 'down', file: to, bytesDone, done });
+        const fetch = (): Promise<LocalFileDigest> =>
+          this.client.downloadWith(remoteId, name, 'output_workdir', (body, signal) => files.write(to, body, signal, (n) => report(n, false)), signalOf(options));
+        try {
+          report(0, false);
+          const expected = manifest.get(name);
+          let digest = await fetch();
+          // A download cut short looks whole (no Content-Length): check it against what the job wrote, and fetch once more.
+          if (expected?.sha256 !== undefined && mismatch(expected, digest)) digest = await fetch();
+          if (expected?.sha256 !== undefined && mismatch(expected, digest)) {
+            await files.remove(to);
+            problems.push(`output ${path}: downloaded ${digest.sizeBytes} bytes (sha256 ${digest.sha256}), the job wrote ${expected.size} bytes (sha256 ${expected.sha256}); nothing was left at ${to}`);
+            continue;
+          }
+          report(digest.sizeBytes, true);
+          collected.push({ path, url: to, ...digest });
+        } catch (error) {
+          problems.push(`output ${path} could not be written to ${to}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    }
+    return collected;
+  }
+
+  /** Uploads one input under a flat name; its server path. */
+  async #upload(jobId: string, name: string, input: NonNullable<JobSpec['inputs']>[number], options: SubmitOptions): Promise<string> {
+    const report = (bytesDone: number, bytesTotal: number, done: boolean): void => options.onTransfer?.({ direction: 'up', file: input.path, bytesDone, bytesTotal, done });
+    if (typeof input.content === 'string') {
+      const size = new TextEncoder().encode(input.content).length;
+      report(0, size, false);
+      const path = await this.client.upload(jobId, name, 'input', input.content, undefined, signalOf(options));
+      report(size, size, true);
+      return path;
+    }
+    const files = this.#options.files as LocalFiles;
+    const path = files.resolve(input.url as string);
+    const size = (await files.size(path)) as number;
+    report(0, size, false);
+    const serverPath = await this.client.upload(jobId, name, 'input', () => files.stream(path), size, signalOf(options));
+    report(size, size, true);
+    return serverPath;
+  }
+
+  /** What this site cannot stage, beyond the checks every site makes. */
+  #stagingIssues(spec: JobSpec): ValidationIssue[] {
+    const issues: ValidationIssue[] = [];
+    const needFiles = 'needs local file access (pass `files: nodeLocalFiles()` from pulsar-network/node)';
+    (spec.inputs ?? []).forEach((input, i) => {
+      if (typeof input.content === 'string' || !input.url) return;
+      if (!localRef(input.url)) issues.push({ path: `$.inputs[${i}].url`, message: `Pulsar site ${this.id} uploads local files and inline content; stage ${redactUrl(input.url)} to a local file first` });
+      else if (!this.#options.files) issues.push({ path: `$.inputs[${i}].url`, message: `a local file ${needFiles}` });
+      else if (input.type === 'DIRECTORY') issues.push({ path: `$.inputs[${i}].type`, message: `Pulsar site ${this.id} uploads files; a DIRECTORY input is not staged in this version` });
+    });
+    if ((spec.outputs ?? []).length > 0 && !this.#options.files) issues.push({ path: '$.outputs', message: `delivering outputs to local files ${needFiles}` });
+    return issues;
+  }
+
+  /** The spec with local output destinations made absolute: a later collect may run in another working directory. */
+  #absoluteOutputs(spec: JobSpec): JobSpec {
+    if (!spec.outputs) return spec;
+    return {
+      ...spec,
+      outputs: spec.outputs.map((output) => {
+        const ref = localRef(output.url);
+        const path = ref ? absolutePath(ref, this.#options.files) : undefined;
+        return path === undefined ? output : { ...output, url: path };
+      }),
+    };
+  }
+
+  #locate(url: string): LocalLocation | undefined {
+    const ref = localRef(url);
+    if (!ref) return /^https?:/i.test(url) ? { kind: 'http', url } : undefined;
+    const path = absolutePath(ref, this.#options.files);
+    return { kind: 'file', path: path ?? url };
+  }
+
+  #text(remoteId: string, name: string, signal: AbortSignal | undefined): Promise<string> {
+    return this.client.downloadWith(remoteId, name, 'output_workdir', (body) => new Response(body).text(), signal ? { signal } : {});
+  }
+}
+
+/** One file to download for an output: its working-directory name, container path, and path below the destination. */
+interface OutputMatch {
+  name: string;
+  path: string;
+  relative: string;
+}
+
+/** The working-directory files an output names: the file itself, a directory's files, or a last-segment pattern's matches. */
+export function matchOutput(output: JobOutput, working: readonly string[]): OutputMatch[] {
+  const base = workdirName(output.path);
+  if (hasWildcard(output.path)) {
+    const slash = base.lastIndexOf('/');
+    const dir = base.slice(0, slash + 1);
+    const pattern = globToRegExp(base.slice(slash + 1));
+    const prefix = workdirName(output.path_prefix ?? '/').replace(/\/+$/, '');
+    return working
+      .filter((name) => name.startsWith(dir) && pattern.test(name.slice(dir.length)))
+      .sort()
+      .map((name) => ({ name, path: `/${name.slice(workdirName('/').length)}`, relative: name.slice(prefix.length + 1) }));
+  }
+  if (working.includes(base)) return [{ name: base, path: output.path, relative: '' }];
+  const dir = `${base.replace(/\/+$/, '')}/`;
+  return working
+    .filter((name) => name.startsWith(dir))
+    .sort()
+    .map((name) => ({ name, path: `${output.path.replace(/\/+$/, '')}/${name.slice(dir.length)}`, relative: name.slice(dir.length) }));
+}
+
+function globToRegExp(segment: string): RegExp {
+  let source = '';
+  for (const char of segment) {
+    if (char === '*') source += '[^/]*';
+    else if (char === '?') source += '[^/]';
+    else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`);
+}
+
+/** A Pulsar job id for an idempotency key: the key itself when it is a plain name, else its sha256. */
+async function jobIdFor(key: string): Promise<string> {
+  if (JOB_ID.test(key) && key.length <= 64) return key;
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(key));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('').slice(0, 40);
+}
+
+function mismatch(expected: ManifestEntry, digest: LocalFileDigest): boolean {
+  return expected.size !== digest.sizeBytes || expected.sha256 !== digest.sha256;
+}
+
+function parseExitCodes(text: string): number[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => Number.parseInt(line, 10));
+}
+
+function tail(text: string): string {
+  return text.length > LOG_TAIL_BYTES ? text.slice(text.length - LOG_TAIL_BYTES) : text;
+}
+
+/** The spec as kept on the server: secrets of input URLs redacted. */
+function recordedSpec(spec: JobSpec): JobSpec {
+  if (!spec.inputs) return spec;
+  return { ...spec, inputs: spec.inputs.map((input) => (input.url && /^https?:/i.test(input.url) ? { ...input, url: redactUrl(input.url) } : input)) };
+}
+
+function signalOf(options: { signal?: AbortSignal | undefined }): { signal?: AbortSignal } {
+  return options.signal ? { signal: options.signal } : {};
+}

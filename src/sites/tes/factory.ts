@@ -1,0 +1,41 @@
+/**
+ * The network's site factory for the `tes` kind.
+ * @module
+ */
+import { ValidationError, type ValidationIssue } from '../../errors.js';
+import type { SiteFactory } from '../../network/registry.js';
+import type { LocalFiles } from '../local-files.js';
+import { TesSite, type TesSiteOptions } from './tes-site.js';
+
+/**
+ * A factory that builds a {@link TesSite} from a configured site: `url` is the
+ * TES base URL as the server serves the API (e.g. `https://host/ga4gh/tes/v1`;
+ * `TesClient.probe` finds it), `auth` the resolved credentials, and
+ * `options` may set `group`, `pageSize` and `inlineLimitBytes`. Its HTTP
+ * events feed the network's passive health.
+ *
+ * @example
+ * ```ts
+ * import { Network, SiteRegistry, tesSiteFactory } from 'pulsar-network';
+ * const registry = new SiteRegistry().register('tes', tesSiteFactory());
+ * const network = await Network.create({ sites: [{ id: 'tes1', kind: 'tes', url: 'https://tes.example.org/ga4gh/tes/v1' }] }, { registry });
+ * ```
+ */
+export function tesSiteFactory(files?: LocalFiles): SiteFactory {
+  return ({ description, auth, options }, { onHttpEvent }) => {
+    const at = (key: string): string => `$.sites[id=${description.id}].${key}`;
+    const issues: ValidationIssue[] = [];
+    if (!description.url) issues.push({ path: at('url'), message: 'a TES site needs the URL of its server' });
+    const site: TesSiteOptions = { id: description.id, client: { baseUrl: description.url ?? '', auth, onEvent: onHttpEvent } };
+    if (files) site.files = files;
+    for (const [key, value] of Object.entries(options)) {
+      if (key === 'group' && typeof value === 'string' && value !== '') site.group = value;
+      else if (key === 'pageSize' && Number.isInteger(value)) site.pageSize = value as number;
+      else if (key === 'inlineLimitBytes' && Number.isInteger(value)) site.inlineLimitBytes = value as number;
+      else if (['group', 'pageSize', 'inlineLimitBytes'].includes(key)) issues.push({ path: at(`options.${key}`), message: key === 'group' ? 'must be a non-empty string' : 'must be a whole number' });
+      else issues.push({ path: at(`options.${key}`), message: 'is not an option of a TES site (group, pageSize, inlineLimitBytes)' });
+    }
+    if (issues.length > 0) throw new ValidationError('TES site options', issues);
+    return new TesSite(site);
+  };
+}

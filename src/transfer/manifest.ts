@@ -1,0 +1,157 @@
+/**
+ * Output manifests: Pulsar downloads carry no Content-Length, so a cut-off
+ * output looks whole on the wire. A job therefore ends by writing a manifest
+ * (name, size, sha256 of every output); the client fetches it, checks each
+ * output against it, and fetches again on a mismatch.
+ *
+ * Format (one line each, `\n`-separated, names are the rest of the line):
+ *
+ * ```
+ * pulsar-network-manifest 1
+ * <sha256> <size> <name>
+ * - - <name>              (an output the job did not produce)
+ * end <number of entries>
+ * ```
+ * @module
+ */
+import { ProtocolError, ValidationError } from '../errors.js';
+
+/** One output as the job saw it. */
+export interface ManifestEntry {
+  name: string;
+  /** Absent when the job did not produce this output. */
+  size?: number;
+  /** Lowercase hex sha256; absent when the output is missing. */
+  sha256?: string;
+}
+
+/** One output of the job: the name it has in the manifest and its path in the job's shell. */
+export interface ManifestOutput {
+  name: string;
+  /** Path as the job's shell sees it (relative to its working directory, or absolute). */
+  path: string;
+}
+
+const HEADER = 'pulsar-network-manifest 1';
+
+/**
+ * A portable `sh` snippet that a job appends as its last step: it writes the
+ * manifest of `outputs` to `manifestPath` (through a temporary name and `mv`,
+ * so a half-written manifest never appears) and then leaves `$?` as the job
+ * command set it, so the job's exit code is unchanged. It uses `sha256sum`,
+ * `shasum -a 256` or `openssl`, whichever exists, and `wc -c`.
+ *
+ * Append it after the command with a newline or `; `.
+ *
+ * @example
+ * ```ts
+ * const script = manifestScript([{ name: 'out.txt', path: '../outputs/out.txt' }], '../outputs/manifest.txt');
+ * const commandLine = `${userCommand}\n${script}`;
+ * ```
+ */
+export function manifestScript(outputs: readonly ManifestOutput[], manifestPath: string): string {
+  const issues = outputs.flatMap((output, i) => {
+    const found = [];
+    if (!output.name || /[\n\r]/.test(output.name)) found.push({ path: `$[${i}].name`, message: 'must be a non-empty single line' });
+    if (!output.path || /[\n\r\0]/.test(output.path)) found.push({ path: `$[${i}].path`, message: 'must be a non-empty single line' });
+    return found;
+  });
+  if (!manifestPath || /[\n\r\0]/.test(manifestPath)) issues.push({ path: 'manifestPath', message: 'must be a non-empty single line' });
+  if (issues.length > 0) throw new ValidationError('manifest outputs', issues);
+
+  const target = shellQuote(manifestPath);
+  const partial = shellQuote(`${manifestPath}.partial`);
+  const lines = [
+    '__pn_rc=$?',
+    '__pn_sha() { if command -v sha256sum >/dev/null 2>&1; then sha256sum < "$1" | cut -d" " -f1; ' +
+      'elif command -v shasum >/dev/null 2>&1; then shasum -a 256 < "$1" | cut -d" " -f1; ' +
+      'else openssl dgst -sha256 < "$1" | sed "s/^.* //"; fi; }',
+    '__pn_entry() { if [ -f "$1" ]; then printf "%s %s %s\\n" "$(__pn_sha "$1")" "$(wc -c < "$1" | tr -d " ")" "$2"; ' +
+      'else printf "%s %s\\n" "- -" "$2"; fi; }',
+    `{ printf "%s\\n" ${shellQuote(HEADER)}`,
+    ...outputs.map((output) => `  __pn_entry ${shellQuote(output.path)} ${shellQuote(output.name)}`),
+    `  printf "end %s\\n" ${outputs.length}; } > ${partial} && mv -f ${partial} ${target}`,
+    '(exit $__pn_rc)',
+  ];
+  return lines.join('\n');
+}
+
+/**
+ * Parses a manifest. A manifest without its `end` line, with a wrong entry
+ * count or with a malformed line was cut short or damaged: that throws a
+ * {@link ProtocolError} (fetch it again).
+ *
+ * @example
+ * ```ts
+ * const entries = parseManifest(await http.text({ path: `jobs/${id}/files`, query: { name: 'manifest.txt' } }));
+ * ```
+ */
+export function parseManifest(text: string, where = 'output manifest'): ManifestEntry[] {
+  const fail = (problem: string, excerpt?: string): never => {
+    throw new ProtocolError({ where, problem, ...(excerpt !== undefined ? { excerpt: excerpt.slice(0, 120) } : {}) });
+  };
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  if (lines[0] !== HEADER) fail(`the manifest does not start with "${HEADER}"`, lines[0] ?? '');
+  const last = lines[lines.length - 1] ?? '';
+  const end = /^end (\d+)$/.exec(last);
+  if (!end || lines.length < 2) return fail('the manifest is cut short (no end line)', last);
+  const body = lines.slice(1, -1);
+  if (Number(end[1]) !== body.length) fail(`the manifest announces ${end[1]} entries but holds ${body.length}`);
+  const seen = new Set<string>();
+  return body.map((line, i) => {
+    const match = /^(?:([0-9a-f]{64}) (\d+)|- -) (.+)$/.exec(line);
+    if (!match) return fail(`line ${i + 2} is not "<sha256> <size> <name>"`, line);
+    const name = match[3] as string;
+    if (seen.has(name)) fail(`output ${name} is listed twice`);
+    seen.add(name);
+    return match[1] === undefined ? { name } : { name, sha256: match[1], size: Number(match[2]) };
+  });
+}
+
+/** One disagreement between a manifest and what was collected. */
+export interface ManifestMismatch {
+  name: string;
+  problem: 'missing-from-manifest' | 'not-produced' | 'size' | 'sha256';
+  expected?: string;
+  actual?: string;
+}
+
+/**
+ * Checks collected outputs against the manifest; returns every mismatch (an
+ * empty list means all is well). Outputs the job did not produce and that
+ * were not collected are not mismatches.
+ *
+ * @example
+ * ```ts
+ * const bad = verifyManifest(entries, collected.map((c) => ({ name: c.path, size: c.sizeBytes, sha256: c.sha256 })));
+ * for (const m of bad) await fetchAgain(m.name);
+ * ```
+ */
+export function verifyManifest(
+  manifest: readonly ManifestEntry[],
+  collected: ReadonlyArray<{ name: string; size: number; sha256: string }>,
+): ManifestMismatch[] {
+  const byName = new Map(manifest.map((entry) => [entry.name, entry]));
+  const mismatches: ManifestMismatch[] = [];
+  for (const item of collected) {
+    const entry = byName.get(item.name);
+    if (!entry) mismatches.push({ name: item.name, problem: 'missing-from-manifest' });
+    else if (entry.sha256 === undefined || entry.size === undefined) mismatches.push({ name: item.name, problem: 'not-produced' });
+    else if (entry.size !== item.size) mismatches.push({ name: item.name, problem: 'size', expected: String(entry.size), actual: String(item.size) });
+    else if (entry.sha256 !== item.sha256.toLowerCase()) mismatches.push({ name: item.name, problem: 'sha256', expected: entry.sha256, actual: item.sha256 });
+  }
+  return mismatches;
+}
+
+/**
+ * Quotes a string for POSIX `sh` (single quotes; embedded ones closed and escaped).
+ *
+ * @example
+ * ```ts
+ * shellQuote("it's here"); // 'it'\''s here'
+ * ```
+ */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}

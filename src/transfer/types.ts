@@ -1,0 +1,90 @@
+/**
+ * The two ports of a transfer: where bytes come from ({@link TransferSource})
+ * and where they go ({@link TransferSink}). Each runtime-specific kind (file,
+ * Web stream, Blob, URL, upload) implements one of them.
+ * @module
+ */
+
+/** What a transfer asks of a source for one attempt. */
+export interface SourceReadOptions {
+  /** Byte offset to start from; a source that cannot start there starts at 0 and says so. */
+  offset: number;
+  /** The validator (ETag or Last-Modified) of the bytes already received, for `If-Range`. */
+  validator?: string;
+  signal: AbortSignal;
+}
+
+/** The bytes of one attempt, as a source opened them. */
+export interface OpenedSource {
+  stream: ReadableStream<Uint8Array>;
+  /** Where `stream` starts in the whole content: the asked offset, or 0 when the source restarted. */
+  offset: number;
+  /** Size of the whole content, when known. */
+  size?: number;
+  /** A validator of this content that later attempts pass back to resume. */
+  validator?: string;
+}
+
+/**
+ * Where bytes come from. `read` hands the opened bytes to `consume` and
+ * returns what it returns; the source releases its resources after.
+ */
+export interface TransferSource {
+  /** A display name for progress and errors; never a URL with secrets. */
+  readonly name: string;
+  /** Size in bytes when known before reading. */
+  readonly size?: number;
+  /** `host:port` of a remote source, for the per-host transfer cap. */
+  readonly host?: string;
+  /** False when the bytes can be read only once (a Web stream): such a transfer cannot retry. */
+  readonly replayable: boolean;
+  /** The bytes as a `Blob`, when the source holds one: a sink with `sendWhole` then sends it in one piece. */
+  readonly blob?: Blob;
+  read<T>(options: SourceReadOptions, consume: (opened: OpenedSource) => Promise<T>): Promise<T>;
+}
+
+/** What a transfer tells a sink when it starts an attempt. */
+export interface SinkOpenOptions {
+  /** Where the bytes of this attempt start; 0 means start over. */
+  offset: number;
+  /** Size of the whole content, when known. */
+  size?: number;
+  signal: AbortSignal;
+}
+
+/** Receives the bytes of one attempt. */
+export interface SinkWriter {
+  /** Accepts one chunk; resolves when it may be given the next (backpressure). */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Every byte of the attempt was written: make them durable, or (uploads) wait for the answer. */
+  close(): Promise<void>;
+  /** The attempt failed: stop and release what the attempt holds. */
+  abort(reason: unknown): Promise<void>;
+}
+
+/**
+ * Where bytes go. A sink lives for one transfer: attempts `open` it, and
+ * once the bytes are verified the transfer calls `commit` (or `discard`).
+ */
+export interface TransferSink {
+  readonly name: string;
+  /** `host:port` of a remote sink, for the per-host transfer cap. */
+  readonly host?: string;
+  /**
+   * `'resume'`: keeps the bytes of a failed attempt and can continue after them, or start over;
+   * `'append-only'`: keeps them but cannot start over (a Web stream);
+   * `'restart'`: every attempt starts from byte 0 (an upload).
+   */
+  readonly partial: 'resume' | 'append-only' | 'restart';
+  open(options: SinkOpenOptions): Promise<SinkWriter>;
+  /**
+   * Sends a whole `Blob` instead of a stream, for runtimes that cannot stream a
+   * request body (browsers over HTTP/1.1). Used when the source has a `blob`;
+   * the transfer hashes the Blob itself, before sending it.
+   */
+  sendWhole?(blob: Blob, options: SinkOpenOptions): Promise<void>;
+  /** The bytes are complete and verified: publish them (e.g. rename into place). */
+  commit(result: { size: number; sha256: string }): Promise<void>;
+  /** The transfer failed or was aborted: remove every partial trace. Must not throw. */
+  discard(): Promise<void>;
+}

@@ -1,0 +1,264 @@
+/**
+ * PulsarRestSite against a real Pulsar (pulsar-app, test/peers/pulsar.ts):
+ * the unified-job acceptance suite (issue 6: 1, 2, 4) and the translation of
+ * a task into one Pulsar job (uploads at container paths, one command line,
+ * per-executor redirections and exit codes, env, outputs downloaded).
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  batchedWatcher,
+  Job,
+  Network,
+  nodeLocalFiles,
+  PulsarClient,
+  PulsarRestSite,
+  pulsarRestSiteFactory,
+  SiteRegistry,
+  submitJob,
+  UnknownJobError,
+  ValidationError,
+  type JobSpec,
+} from '../../src/node.js';
+import { acceptanceSpec, describeAcceptance, EXPECTED } from './jobs-acceptance.js';
+import { startPulsar, type PulsarServer } from '../peers/pulsar.js';
+
+const POLL = { minIntervalMs: 100, maxIntervalMs: 300 };
+let pulsar: PulsarServer;
+let site: PulsarRestSite;
+let dir: string;
+
+const newSite = (): PulsarRestSite =>
+  new PulsarRestSite({ id: 'real-pulsar', client: { url: pulsar.url, token: pulsar.token ?? undefined }, files: nodeLocalFiles(), allowNoContainer: true });
+
+beforeAll(async () => {
+  pulsar = await startPulsar({ manager: { concurrentJobs: 4 } });
+  site = newSite();
+  dir = await mkdtemp(join(tmpdir(), 'pulsar-site-test-'));
+});
+afterAll(async () => {
+  await pulsar?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describeAcceptance('PulsarRestSite (real Pulsar)', {
+  site: () => site,
+  reopen: newSite,
+  workDir: () => mkdtemp(join(dir, 'acceptance-')),
+  poll: POLL,
+});
+
+describe('PulsarRestSite', () => {
+  it('honours stdin, stdout, stderr, env and workdir per executor, stops at the first failure, and reports each log', async () => {
+    const work = await mkdtemp(join(dir, 'redirect-'));
+    const spec: JobSpec = {
+      inputs: [{ path: '/in/name.txt', content: 'Ada\n' }],
+      outputs: [
+        { path: '/work/greeting.txt', url: join(work, 'greeting.txt') },
+        { path: '/work/err.txt', url: join(work, 'err.txt') },
+        { path: '/work/where.txt', url: join(work, 'where.txt') },
+      ],
+      executors: [
+        {
+          image: 'a',
+          command: ['sh', '-c', 'read name; echo "$GREETING, $name"; echo "to stderr" >&2; pwd > where.txt'],
+          stdin: '/in/name.txt',
+          stdout: '/work/greeting.txt',
+          stderr: '/work/err.txt',
+          workdir: '/work',
+          env: { GREETING: 'Hello' },
+        },
+        { image: 'a', command: ['sh', '-c', 'echo second; exit 0'] },
+      ],
+    };
+    const result = await submitJob(site, spec, { poll: POLL }).wait();
+    expect(result).toMatchObject({ state: 'complete', exitCodes: [0, 0] });
+    expect(await readFile(join(work, 'greeting.txt'), 'utf8')).toBe('Hello, Ada\n');
+    expect(await readFile(join(work, 'err.txt'), 'utf8')).toBe('to stderr\n');
+    expect((await readFile(join(work, 'where.txt'), 'utf8')).trim()).toMatch(/\/working\/root\/work$/);
+    expect(result.logs.executors.map((e) => [e.stdout, e.stderr])).toEqual([
+      ['Hello, Ada\n', 'to stderr\n'],
+      ['second\n', ''],
+    ]);
+    const stop = await submitJob(site, { executors: [{ image: 'a', command: ['false'] }, { image: 'a', command: ['true'] }] }, { poll: POLL }).wait();
+    expect(stop).toMatchObject({ state: 'executor_error', exitCodes: [1] });
+    const goOn = await submitJob(site, { executors: [{ image: 'a', command: ['false'], ignore_error: true }, { image: 'a', command: ['true'] }] }, { poll: POLL }).wait();
+    expect(goOn).toMatchObject({ state: 'complete', exitCodes: [1, 0] });
+  });
+
+  it('downloads directory and wildcard outputs, each file with its sha256', async () => {
+    const work = await mkdtemp(join(dir, 'many-'));
+    const spec: JobSpec = {
+      outputs: [
+        { path: '/out/tree', url: join(work, 'tree'), type: 'DIRECTORY' },
+        { path: '/out/logs/*.log', path_prefix: '/out/logs', url: join(work, 'logs') },
+      ],
+      executors: [{ image: 'a', command: ['sh', '-c', 'mkdir -p /out/tree/sub /out/logs; echo a > /out/tree/a; echo b > /out/tree/sub/b; echo x > /out/logs/x.log; echo y > /out/logs/y.txt'] }],
+    };
+    const result = await submitJob(site, spec, { poll: POLL }).wait();
+    expect(result.state).toBe('complete');
+    const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
+    expect(result.outputs).toEqual([
+      { path: '/out/tree/a', url: join(work, 'tree', 'a'), sizeBytes: 2, sha256: sha('a\n') },
+      { path: '/out/tree/sub/b', url: join(work, 'tree', 'sub', 'b'), sizeBytes: 2, sha256: sha('b\n') },
+      { path: '/out/logs/x.log', url: join(work, 'logs', 'x.log'), sizeBytes: 2, sha256: sha('x\n') },
+    ]);
+    expect(await readFile(join(work, 'tree', 'sub', 'b'), 'utf8')).toBe('b\n');
+  });
+
+  it('a missing output makes a complete job system_error, saying which', async () => {
+    const work = await mkdtemp(join(dir, 'missing-'));
+    const result = await submitJob(site, { outputs: [{ path: '/out/none.txt', url: join(work, 'none.txt') }], executors: [{ image: 'a', command: ['true'] }] }, { poll: POLL }).wait();
+    expect(result.state).toBe('system_error');
+    expect(result.logs.system.join('\n')).toContain('output /out/none.txt was not produced');
+  });
+
+  it('never makes two Pulsar jobs for one idempotency key', async () => {
+    const spec: JobSpec = { executors: [{ image: 'a', command: ['sh', '-c', 'sleep 1'] }] };
+    const first = await site.submit(spec, { idempotencyKey: 'pulsar-site-key-1' });
+    const again = await site.submit(spec, { idempotencyKey: 'pulsar-site-key-1' });
+    expect(again.remoteId).toBe(first.remoteId);
+  });
+
+  it('cancels a running job', async () => {
+    const job = submitJob(site, { executors: [{ image: 'a', command: ['sleep', '30'] }] }, { poll: POLL });
+    await new Promise<void>((resolve) => job.on('state', (e) => e.state === 'running' && resolve()));
+    await job.cancel();
+    expect((await job.wait()).state).toBe('canceled');
+  });
+
+  it('refuses, before anything is sent, an image without allowNoContainer or a runtime, remote inputs, and local files without file access', async () => {
+    const strict = new PulsarRestSite({ client: { url: pulsar.url, token: pulsar.token ?? undefined }, files: nodeLocalFiles() });
+    const refused = await strict.submit({ executors: [{ image: 'alpine', command: ['true'] }] }, { idempotencyKey: 'strict' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect((refused as ValidationError).issues[0]).toMatchObject({ path: '$.executors[0].image', message: expect.stringMatching(/allowNoContainer/) });
+    await writeFile(join(dir, 'local.txt'), 'x');
+    const bare = new PulsarRestSite({ client: { url: pulsar.url, token: pulsar.token ?? undefined }, allowNoContainer: true });
+    const issues = await bare
+      .submit(
+        {
+          inputs: [
+            { path: '/d/a', url: 'https://user:secret@example.org/a?token=t0p' },
+            { path: '/d/b', url: join(dir, 'local.txt') },
+          ],
+          outputs: [{ path: '/d/c', url: join(dir, 'c') }],
+          executors: [{ image: 'a', command: ['true'] }],
+        },
+        { idempotencyKey: 'bare' },
+      )
+      .catch((e: ValidationError) => e.issues);
+    expect(issues).toEqual([
+      { path: '$.inputs[0].url', message: expect.stringContaining('uploads local files and inline content') },
+      { path: '$.inputs[1].url', message: expect.stringContaining('nodeLocalFiles()') },
+      { path: '$.outputs', message: expect.stringContaining('nodeLocalFiles()') },
+    ]);
+    expect(JSON.stringify(issues)).not.toContain('secret');
+  });
+
+  it('runs executors in a container when the site names a runtime: the command line carries the wrapper', async () => {
+    const wrapped = new PulsarRestSite({ client: { url: pulsar.url, token: pulsar.token ?? undefined }, files: nodeLocalFiles(), containerRuntime: 'apptainer' });
+    const result = await submitJob(wrapped, { executors: [{ image: 'alpine:3', command: ['true'] }] }, { poll: POLL }).wait();
+    // No apptainer on this machine: the wrapper itself fails with "not found" (127), proving it was used.
+    expect(result).toMatchObject({ state: 'executor_error', exitCodes: [127] });
+    expect(result.logs.executors[0]?.stderr).toMatch(/apptainer/);
+  });
+
+  it('attach of a job the server does not know throws UnknownJobError', async () => {
+    await expect(Job.attach(site, 'no-such-job')).rejects.toBeInstanceOf(UnknownJobError);
+  });
+});
+
+describe('PulsarRestSite cleanup', () => {
+  it('keeps the job directory by default until forget(); cleanup onsuccess removes it after collecting a complete job', async () => {
+    const kept = await submitJob(site, { executors: [{ image: 'a', command: ['true'] }] }, { poll: POLL }).wait();
+    expect((await site.attach(kept.remoteId as string)).state).toBe('complete');
+    await site.forget(kept.remoteId as string);
+    await expect(site.attach(kept.remoteId as string)).rejects.toBeInstanceOf(UnknownJobError);
+
+    const tidy = new PulsarRestSite({ client: { url: pulsar.url, token: pulsar.token ?? undefined }, files: nodeLocalFiles(), allowNoContainer: true, cleanup: 'onsuccess' });
+    const done = await submitJob(tidy, { executors: [{ image: 'a', command: ['true'] }] }, { poll: POLL }).wait();
+    await expect(tidy.attach(done.remoteId as string)).rejects.toBeInstanceOf(UnknownJobError);
+    const failed = await submitJob(tidy, { executors: [{ image: 'a', command: ['false'] }] }, { poll: POLL }).wait();
+    expect((await tidy.attach(failed.remoteId as string)).state).toBe('executor_error');
+  });
+});
+
+describe('PulsarRestSite output manifest', () => {
+  /** A client whose downloads of `name` are cut to 3 bytes, `times` times (a connection that ends early looks whole: Pulsar sends no length). */
+  const cutting = (name: string, times: number): { client: PulsarClient; cuts: () => number } => {
+    let cuts = 0;
+    const client = new PulsarClient({
+      url: pulsar.url,
+      token: pulsar.token ?? undefined,
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        const url = new URL(input instanceof Request ? input.url : String(input));
+        if (init?.method !== 'POST' && url.pathname.endsWith('/files') && url.searchParams.get('name') === name && cuts < times) {
+          cuts++;
+          return new Response((await response.arrayBuffer()).slice(0, 3), { status: 200, headers: { 'content-type': 'application/octet-stream' } });
+        }
+        return response;
+      },
+    });
+    return { client, cuts: () => cuts };
+  };
+  const spec = (work: string): JobSpec => ({
+    outputs: [{ path: '/out/x.txt', url: join(work, 'x.txt') }],
+    executors: [{ image: 'a', command: ['sh', '-c', 'echo "a line long enough to cut" > /out/x.txt'] }],
+  });
+
+  it('fetches a cut-off output again and delivers the whole file', async () => {
+    const work = await mkdtemp(join(dir, 'cut-once-'));
+    const { client, cuts } = cutting('root/out/x.txt', 1);
+    const result = await submitJob(new PulsarRestSite({ client, files: nodeLocalFiles(), allowNoContainer: true }), spec(work), { poll: POLL }).wait();
+    expect(cuts()).toBe(1);
+    expect(result.state).toBe('complete');
+    expect(await readFile(join(work, 'x.txt'), 'utf8')).toBe('a line long enough to cut\n');
+    expect(result.outputs[0]).toMatchObject({ sizeBytes: 26, sha256: createHash('sha256').update('a line long enough to cut\n').digest('hex') });
+  });
+
+  it('ends system_error, saying so, when every download is cut off', async () => {
+    const work = await mkdtemp(join(dir, 'cut-always-'));
+    const { client } = cutting('root/out/x.txt', Number.POSITIVE_INFINITY);
+    const result = await submitJob(new PulsarRestSite({ client, files: nodeLocalFiles(), allowNoContainer: true }), spec(work), { poll: POLL }).wait();
+    expect(result.state).toBe('system_error');
+    expect(result.logs.system.join('\n')).toMatch(/output \/out\/x\.txt: downloaded 3 bytes .* the job wrote 26 bytes/);
+    expect(await readFile(join(work, 'x.txt')).catch(() => 'nothing')).toBe('nothing');
+  });
+});
+
+describe('pulsarRestSiteFactory', () => {
+  const registry = (): SiteRegistry => new SiteRegistry().register('pulsar-rest', pulsarRestSiteFactory(nodeLocalFiles()));
+
+  it('builds a Pulsar site with its private_token and options, and the network runs the acceptance spec on it', async () => {
+    const network = await Network.create(
+      { sites: [{ id: 'eu-pulsar', kind: 'pulsar-rest', url: pulsar.url, auth: { type: 'query', name: 'private_token', value: pulsar.token ?? '' }, options: { allowNoContainer: true, cleanup: 'onsuccess' } }] },
+      { registry: registry(), watcher: batchedWatcher({ poll: POLL }) },
+    );
+    try {
+      const work = await mkdtemp(join(dir, 'network-'));
+      const result = await network.submit(await acceptanceSpec(work)).wait();
+      expect(result).toMatchObject({ state: 'complete', siteId: 'eu-pulsar', exitCodes: [0, 0] });
+      expect(await readFile(join(work, 'out-sorted.txt'), 'utf8')).toBe(EXPECTED.sorted);
+    } finally {
+      await network.close();
+    }
+  });
+
+  it('names bad options and a bearer auth with their paths', async () => {
+    const error = await Network.create(
+      { sites: [{ id: 'bad', kind: 'pulsar-rest', url: pulsar.url, auth: { type: 'bearer', token: 't' }, options: { containerRuntime: 'lxc', cleanup: 'sometimes', queue: 'x' } }] },
+      { registry: registry() },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((i) => i.path)).toEqual([
+      '$.sites[id=bad].auth.type',
+      '$.sites[id=bad].options.queue',
+      '$.sites[id=bad].options.containerRuntime',
+      '$.sites[id=bad].options.cleanup',
+    ]);
+  });
+});

@@ -1,0 +1,111 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ProtocolError, ValidationError } from '../../src/errors.js';
+import { manifestScript, parseManifest, shellQuote, verifyManifest } from '../../src/transfer/manifest.js';
+
+const run = promisify(execFile);
+const sha = (bytes: string | Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pn-manifest-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function runJob(
+  command: string,
+  outputs: Array<{ name: string; path: string }>,
+  env?: NodeJS.ProcessEnv,
+): Promise<{ code: number; manifest: string }> {
+  const script = `${command}\n${manifestScript(outputs, '../outputs/manifest.txt')}\nreturn_code=$?; echo $return_code > ../return_code`;
+  await mkdir(join(dir, 'working'), { recursive: true });
+  await mkdir(join(dir, 'outputs'), { recursive: true });
+  await run('/bin/sh', ['-c', script], { cwd: join(dir, 'working'), ...(env ? { env } : {}) }).catch(() => undefined);
+  const code = Number((await readFile(join(dir, 'return_code'), 'utf8')).trim());
+  return { code, manifest: await readFile(join(dir, 'outputs', 'manifest.txt'), 'utf8') };
+}
+
+describe('output manifest', () => {
+  it('the sh snippet lists name, size and sha256 of every output and keeps the exit code', async () => {
+    const outputs = [
+      { name: 'out.txt', path: '../outputs/out.txt' },
+      { name: "it's empty", path: "../outputs/it's empty" },
+      { name: 'sub/dir name.bin', path: '../outputs/sub/dir name.bin' },
+      { name: 'never.txt', path: '../outputs/never.txt' },
+    ];
+    const command = `printf 'hello\\n' > ../outputs/out.txt && : > "../outputs/it's empty" && mkdir -p ../outputs/sub && printf 'x%.0s' $(seq 1 5000) > '../outputs/sub/dir name.bin'; exit 3`;
+    const { code, manifest } = await runJob(`(${command})`, outputs);
+    expect(code).toBe(3);
+    const entries = parseManifest(manifest);
+    expect(entries).toEqual([
+      { name: 'out.txt', size: 6, sha256: sha('hello\n') },
+      { name: "it's empty", size: 0, sha256: sha('') },
+      { name: 'sub/dir name.bin', size: 5000, sha256: sha('x'.repeat(5000)) },
+      { name: 'never.txt' },
+    ]);
+    expect(
+      verifyManifest(entries, [
+        { name: 'out.txt', size: 6, sha256: sha('hello\n') },
+        { name: 'sub/dir name.bin', size: 4096, sha256: sha('x'.repeat(4096)) },
+        { name: "it's empty", size: 0, sha256: sha('x') },
+        { name: 'never.txt', size: 0, sha256: sha('') },
+        { name: 'stray.txt', size: 1, sha256: sha('y') },
+      ]),
+    ).toEqual([
+      { name: 'sub/dir name.bin', problem: 'size', expected: '5000', actual: '4096' },
+      { name: "it's empty", problem: 'sha256', expected: sha(''), actual: sha('x') },
+      { name: 'never.txt', problem: 'not-produced' },
+      { name: 'stray.txt', problem: 'missing-from-manifest' },
+    ]);
+  });
+
+  it('keeps a zero exit code zero', async () => {
+    const { code } = await runJob('true', [{ name: 'a', path: '../outputs/a' }]);
+    expect(code).toBe(0);
+  });
+
+  it('falls back to shasum, then openssl, where sha256sum is missing', async () => {
+    for (const tools of [['shasum'], ['openssl']]) {
+      // A PATH holding only what the snippet may use, without sha256sum.
+      const bin = join(dir, `bin-${tools[0]}`);
+      await mkdir(bin);
+      for (const tool of ['cut', 'wc', 'tr', 'mv', 'sed', 'printf', 'perl', ...tools]) {
+        const found = await run('/bin/sh', ['-c', `command -v ${tool}`]).then((r) => r.stdout.trim(), () => '');
+        if (found.startsWith('/')) await symlink(found, join(bin, tool));
+      }
+      const { manifest } = await runJob("printf 'abc' > ../outputs/a", [{ name: 'a', path: '../outputs/a' }], { PATH: bin });
+      expect(parseManifest(manifest), tools[0]).toEqual([{ name: 'a', size: 3, sha256: sha('abc') }]);
+    }
+  });
+
+  it('rejects a manifest that was cut short or damaged', () => {
+    const good = `pulsar-network-manifest 1\n${sha('a')} 1 a\n${sha('b')} 1 b\nend 2\n`;
+    expect(parseManifest(good)).toHaveLength(2);
+    const damaged = [
+      good.slice(0, good.indexOf('end')),
+      good.slice(0, 40),
+      '',
+      good.replace('end 2', 'end 3'),
+      good.replace(' 1 a', ' x a'),
+      good.replace('pulsar-network-manifest 1', 'something else'),
+      good.replace(`${sha('b')} 1 b`, `${sha('b')} 1 a`),
+    ];
+    for (const text of damaged) expect(() => parseManifest(text), JSON.stringify(text)).toThrow(ProtocolError);
+  });
+
+  it('refuses names that would break the format', () => {
+    expect(() => manifestScript([{ name: 'a\nb', path: 'x' }], 'm')).toThrow(ValidationError);
+    expect(() => manifestScript([{ name: 'a', path: '' }], 'm')).toThrow(ValidationError);
+  });
+
+  it('quotes for sh', () => {
+    expect(shellQuote("a'b c")).toBe(`'a'\\''b c'`);
+  });
+});
