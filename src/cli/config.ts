@@ -46,7 +46,7 @@ export async function loadCliConfig(path: string, env: NodeJS.ProcessEnv = proce
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ValidationError('configuration', [{ path: '$', message: 'must be a mapping' }]);
   const { gateway: section, ...networkConfig } = data as Record<string, unknown>;
   const gateway = gatewayConfig(section, dirname(resolve(path)), env);
-  const network = await Network.create(networkConfig as unknown as Parameters<typeof Network.create>[0], { registry: nodeSiteRegistry() });
+  const network = await Network.create(networkConfig as unknown as Parameters<typeof Network.create>[0], { registry: nodeSiteRegistry(), env });
   return { network, gateway };
 }
 
