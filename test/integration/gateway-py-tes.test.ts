@@ -7,6 +7,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TesClient } from '../../src/index.js';
+import { createTesGateway, MemoryTaskStore } from '../../src/node.js';
 import { startTestGateway, TOKENS, type TestGateway } from '../peers/gateway/gateway.js';
 import { TesOpenApi } from '../peers/tes-server/openapi.js';
 import { peerScript, runWithPyTes } from '../peers/tes-server/py-tes.js';
@@ -185,5 +186,23 @@ describe('bad requests', () => {
     const method = await fetch(`${gw.url}/service-info`, { method: 'DELETE', headers: auth() });
     expect(method.status).toBe(405);
     expect(method.headers.get('allow')).toBe('GET');
+  });
+});
+
+describe('a gateway without client tokens', () => {
+  it('serves loopback callers as one local client, and refuses to listen anywhere else', async () => {
+    const open = createTesGateway(gw.network, { store: new MemoryTaskStore() });
+    await expect(open.listen({ host: '0.0.0.0' })).rejects.toThrow(/may only listen on loopback, not 0\.0\.0\.0/);
+    const { url } = await open.listen();
+    try {
+      const created = await fetch(`${url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ executors: [{ image: 'alpine', command: ['true'] }] }) });
+      expect(created.status).toBe(200);
+      const { id } = (await created.json()) as { id: string };
+      expect(open.task(id)?.owner).toBe('local');
+      await open.idle();
+      expect(open.task(id)?.state).toBe('COMPLETE');
+    } finally {
+      await open.close();
+    }
   });
 });
