@@ -63,4 +63,17 @@ describe('TaskTracker', () => {
     expect(store.get(id)?.state).toBe('CANCELED');
     expect(a.cancels).toEqual(['a-1']);
   });
+
+  it('a stored task no site was tried for is submitted on resume, once', async () => {
+    const a = new FakeSite('a');
+    const net = await network([a]);
+    const store = new MemoryTaskStore();
+    store.insert({ id: 'orphan', owner: 'me', spec: SPEC, state: 'QUEUED', creationTime: '2026-01-01T00:00:00Z' });
+    const tracker = new TaskTracker(net, store);
+    expect(tracker.resume()).toEqual(['orphan']);
+    expect(tracker.resume()).toEqual(['orphan']); // asked twice: still one job
+    await tracker.idle();
+    expect(store.get('orphan')).toMatchObject({ state: 'COMPLETE', site: 'a', idempotencyKey: 'orphan:a:1' });
+    expect(a.submits).toEqual(['orphan:a:1']);
+  });
 });
