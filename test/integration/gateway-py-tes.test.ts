@@ -10,7 +10,7 @@ import { TesClient } from '../../src/index.js';
 import { createTesGateway, MemoryTaskStore } from '../../src/node.js';
 import { startTestGateway, TOKENS, type TestGateway } from '../peers/gateway/gateway.js';
 import { TesOpenApi } from '../peers/tes-server/openapi.js';
-import { peerScript, runWithPyTes } from '../peers/tes-server/py-tes.js';
+import { runWithPyTes } from '../peers/tes-server/py-tes.js';
 import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 
