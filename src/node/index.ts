@@ -15,3 +15,4 @@ export { networkFromFile, readNetworkConfig } from '../network/config-file.js';
 export { nodeSiteRegistry } from './site-registry.js';
 export { nodeHttpFetch } from './http-fetch.js';
 export * from '../sites/pulsar-amqp/index.js';
+export * from '../gateway/index.js';
