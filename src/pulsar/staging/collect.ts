@@ -11,7 +11,8 @@ import type { PulsarClient } from '../client.js';
 import type { PulsarJobStatus } from '../status.js';
 import type { PulsarDownloadType } from '../wire.js';
 import { DEFAULT_DYNAMIC_OUTPUTS, type PulsarStagedJob } from './description.js';
-import { writeStreamToFile } from './local-files.js';
+import type { TransferProgress } from '../../sites/site.js';
+import { fileSink } from '../../transfer/node/file-sink.js';
 import { extrasDirOf } from './stage-in.js';
 
 /** One file brought back. */
@@ -21,6 +22,8 @@ export interface PulsarCollectedFile {
   type: PulsarDownloadType;
   destination: string;
   size: number;
+  /** Lowercase hex sha256 of the delivered bytes. */
+  sha256: string;
 }
 
 /** An output that could not be brought back. */
@@ -60,7 +63,7 @@ export async function collectOutputs(
   client: PulsarClient,
   status: PulsarJobStatus,
   job: PulsarStagedJob,
-  options: { signal?: AbortSignal; onDownload?: (file: PulsarCollectedFile) => void } = {},
+  options: { signal?: AbortSignal; onDownload?: (file: PulsarCollectedFile) => void; onProgress?: (progress: TransferProgress) => void } = {},
 ): Promise<PulsarCollectResult> {
   const failures: PulsarCollectionFailure[] = [];
   const listings = status.listings;
@@ -140,8 +143,12 @@ export async function collectOutputs(
   await Promise.all(
     [...wanted.values()].map(async (w) => {
       try {
-        const size = await client.downloadWith(status.jobId, w.name, w.type, (body) => writeStreamToFile(body, w.destination), options);
-        const file = { name: w.name, type: w.type, destination: w.destination, size };
+        // The bytes stay under a temporary name beside the destination until they are complete and verified.
+        const got = await client.downloadTo(status.jobId, w.name, w.type, fileSink(w.destination), {
+          ...(options.signal && { signal: options.signal }),
+          ...(options.onProgress && { onProgress: options.onProgress }),
+        });
+        const file = { name: w.name, type: w.type, destination: w.destination, size: got.size, sha256: got.sha256 };
         collected.push(file);
         options.onDownload?.(file);
       } catch (error) {
