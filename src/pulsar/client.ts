@@ -25,7 +25,7 @@
  *   server, the second command never ran.)
  * @module
  */
-import { AbortError, HttpError, ProtocolError, TimeoutError, TransferError, ValidationError } from '../errors.js';
+import { AbortError, ConnectionError, HttpError, ProtocolError, TimeoutError, TransferError, ValidationError } from '../errors.js';
 import { HttpClient, parseJson, type FetchLike, type HttpEventListener, type RetryOptions } from '../http/index.js';
 import type { TransferProgress } from '../sites/site.js';
 import type { HostLimiter } from '../transfer/host-limit.js';
@@ -300,7 +300,15 @@ export class PulsarClient {
       name,
       // The answer comes once the server wrote the whole body; only then is the path known.
       onResponse: async (response) => {
-        path = parsePulsarPath(parseJson<unknown>(await response.text(), where, this.http.secrets), where);
+        const text = await response.text();
+        try {
+          path = parsePulsarPath(parseJson<unknown>(text, where, this.http.secrets), where);
+        } catch (error) {
+          // The file is written before the answer is sent, so sending it again is safe: an answer
+          // cut short is a broken connection, retried like one.
+          if (!(error instanceof ProtocolError)) throw error;
+          throw new ConnectionError({ method: 'POST', url: where, mayHaveBeenSent: true, reason: `unreadable answer: ${error.message}` }, { cause: error });
+        }
       },
     });
     const result = await this.#transfer(source, sink, 'up', name, options);

@@ -9,6 +9,7 @@ import type { PulsarClient } from '../client.js';
 import type { PulsarJobConfig, PulsarJobStatus } from '../status.js';
 import { type PulsarCollectedFile, type PulsarCollectionFailure, collectOutputs } from './collect.js';
 import { type PulsarStagedJob, validateStagedJob } from './description.js';
+import { withOutputManifest } from './output-manifest.js';
 import { type PulsarStagedUpload, stageIn } from './stage-in.js';
 
 /** Something staging did, for progress displays and logs. */
@@ -37,7 +38,7 @@ export interface PulsarStagedResult {
   /** The job id the server uses. */
   jobId: string;
   config: PulsarJobConfig;
-  /** The command line as submitted (server paths). */
+  /** The command line with server paths, as submitted before the output-manifest step (`job.manifest`) was appended. */
   commandLine: string;
   uploads: PulsarStagedUpload[];
   /** The final status Pulsar reported (`complete`, `failed`, `cancelled` or `lost`). */
@@ -103,7 +104,7 @@ export async function runStagedJob(client: PulsarClient, job: PulsarStagedJob, o
   try {
     staged = await stageIn(client, config, job, { ...signal, ...onProgress, onUpload: (upload) => emit({ type: 'upload', upload }) });
     await client.submit(config.jobId, {
-      commandLine: staged.commandLine,
+      commandLine: withOutputManifest(staged.commandLine, job, config),
       ...(job.env && { env: job.env }),
       ...(job.dependenciesDescription && { dependenciesDescription: job.dependenciesDescription }),
       ...(job.params && { params: job.params }),
