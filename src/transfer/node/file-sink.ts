@@ -9,7 +9,7 @@ import { type FileHandle, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { SinkOpenOptions, SinkWriter, TransferSink } from '../types.js';
 
-const WRITE_BATCH = 256 * 1024;
+const WRITE_BATCH = 1024 * 1024;
 
 /** Options of {@link fileSink}. */
 export interface FileSinkOptions {
@@ -57,26 +57,41 @@ export function fileSink(path: string, options: FileSinkOptions = {}): TransferS
       // Bytes past the offset are from a failed attempt: drop them.
       await file.truncate(open_.offset);
       let position = open_.offset;
-      // Small network chunks (Pulsar sends 1 KiB ones) are gathered into one write of ~256 KiB.
+      // Small network chunks (Pulsar sends 1 KiB ones) are gathered into writes of ~1 MiB. One
+      // write runs on the disk while the next batch fills, so the network never waits for the disk
+      // unless it is a whole batch ahead (memory: two batches at most).
       let pending: Uint8Array[] = [];
       let pendingBytes = 0;
-      const flush = async (): Promise<void> => {
-        let buffers = pending;
-        let left = pendingBytes;
-        pending = [];
-        pendingBytes = 0;
+      let writing: Promise<void> = Promise.resolve();
+      const writeAt = async (buffers: Uint8Array[], at: number, bytes: number): Promise<void> => {
+        let left = bytes;
         while (left > 0) {
-          const { bytesWritten } = await file.writev(buffers, position);
-          position += bytesWritten;
+          const { bytesWritten } = await file.writev(buffers, at);
+          at += bytesWritten;
           left -= bytesWritten;
           buffers = skip(buffers, bytesWritten);
         }
+      };
+      /** Starts writing what is pending once the write before it is done; a failed write fails every later one. */
+      const flush = (): Promise<void> => {
+        const buffers = pending;
+        const bytes = pendingBytes;
+        const at = position;
+        pending = [];
+        pendingBytes = 0;
+        position += bytes;
+        writing = writing.then(() => writeAt(buffers, at, bytes));
+        return writing;
       };
       return {
         write: async (chunk) => {
           pending.push(chunk);
           pendingBytes += chunk.byteLength;
-          if (pendingBytes >= WRITE_BATCH) await flush();
+          if (pendingBytes >= WRITE_BATCH) {
+            // Wait for the previous write only, then let this batch go to the disk in the background.
+            await writing;
+            flush().catch(() => undefined);
+          }
         },
         close: async () => {
           await flush();
