@@ -519,7 +519,7 @@ export class PulsarClient {
   }
 
   /** One upload or download through the transfer engine, with this client's limits. */
-  async #transfer(source: TransferSource, sink: TransferSink, direction: 'up' | 'down', name: string, options: PulsarTransferOptions): Promise<TransferResult> {
+  async #transfer(source: TransferSource, sink: TransferSink, direction: 'up' | 'down', name: string, options: PulsarDownloadOptions): Promise<TransferResult> {
     const limit = this.#transferTimeout;
     const deadline = Number.isFinite(limit) ? AbortSignal.timeout(limit) : undefined;
     const signal = deadline ? (anySignal([options.signal, deadline]) as AbortSignal) : options.signal;
@@ -530,7 +530,7 @@ export class PulsarClient {
         direction,
         ...this.#transferDefaults,
         ...(signal && { signal }),
-        ...('expected' in options && (options as PulsarDownloadOptions).expected && { expected: (options as PulsarDownloadOptions).expected }),
+        ...(options.expected && { expected: options.expected }),
         ...(options.onProgress && { onProgress: options.onProgress }),
       });
     } catch (error) {
