@@ -7,13 +7,14 @@
  * Run: `npx tsx bench/transfer/main.ts` (TRANSFER_BENCH_MIB=256 for a quicker run).
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { HttpClient } from '../../src/http/client.js';
-import { fileSink, fileSource } from '../../src/node/index.js';
+import { fileSink, fileSource, nodeHttpFetch } from '../../src/node/index.js';
 import { transfer, uploadSink, urlSource } from '../../src/transfer/index.js';
+import { makeFile } from './make-file.js';
 
 const MIB = 1024 * 1024;
 const SIZE = Number(process.env.TRANSFER_BENCH_MIB ?? 1024) * MIB;
@@ -30,7 +31,8 @@ const server = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirn
 const url = await new Promise<string>((resolve) => createInterface({ input: server.stdout! }).once('line', resolve));
 
 try {
-  const http = new HttpClient({ baseUrl: url });
+  // The SDK as a Node user runs it: node:http through nodeHttpFetch (TRANSFER_FETCH=fetch for Node's fetch).
+  const http = new HttpClient({ baseUrl: url, ...(process.env.TRANSFER_FETCH !== 'fetch' && { fetch: nodeHttpFetch }) });
   const rows: Array<{ what: string; sdk: number; curl: number; rss: number }> = [];
   const baseline = process.memoryUsage().rss;
   let peak = baseline;
@@ -77,7 +79,7 @@ try {
   for (const name of ['down-sdk.bin', 'down-curl.bin']) {
     if ((await stat(join(local, name))).size !== SIZE) throw new Error(`${name} has the wrong size`);
   }
-  console.log(`transfer bench: ${SIZE / MIB} MiB over loopback, best of ${ROUNDS}, node ${process.version} (SDK hashes sha256 as it goes; curl does not)`);
+  console.log(`transfer bench: ${SIZE / MIB} MiB over loopback, best of ${ROUNDS}, node ${process.version}, SDK over ${process.env.TRANSFER_FETCH === 'fetch' ? 'fetch' : 'nodeHttpFetch'} (SDK hashes sha256 as it goes; curl does not)`);
   console.log('direction   SDK MiB/s   curl MiB/s   SDK/curl   SDK peak RSS growth');
   for (const row of rows) {
     console.log(
@@ -88,24 +90,6 @@ try {
 } finally {
   server.stdin!.end();
   await rm(dir, { recursive: true, force: true });
-}
-
-/** Writes `size` pseudo-random bytes (a cheap generator: the bench measures transfer, not entropy). */
-async function makeFile(path: string, size: number): Promise<void> {
-  const handle = await open(path, 'w');
-  const block = new Uint8Array(4 * MIB);
-  let x = 2463534242;
-  for (let i = 0; i < block.length; i += 4) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    new DataView(block.buffer).setUint32(i, x >>> 0);
-  }
-  for (let at = 0; at < size; at += block.length) {
-    block[0] = at / block.length;
-    await handle.write(block, 0, Math.min(block.length, size - at));
-  }
-  await handle.close();
 }
 
 function curl(args: string[]): Promise<void> {

@@ -76,7 +76,10 @@ function withLength(bytes: Uint8Array, headers: Headers): Uint8Array {
   return bytes;
 }
 
-/** Wraps the response; its body is pulled from the socket only as fast as it is read. */
+/** Bytes of a response body read from the socket ahead of its reader. */
+const READ_AHEAD = 1024 * 1024;
+
+/** Wraps the response; its body is read from the socket only as fast as it is read, plus READ_AHEAD. */
 function toResponse(res: IncomingMessage, method: string): Response {
   const headers = new Headers();
   for (const [name, value] of Object.entries(res.headers)) {
@@ -89,38 +92,45 @@ function toResponse(res: IncomingMessage, method: string): Response {
     res.resume();
     return new Response(null, { status, statusText: res.statusMessage ?? '', headers });
   }
-  // Pull whatever the socket has buffered in one piece (servers such as Pulsar
-  // write 1 KiB at a time), and nothing before it is asked for.
-  let ended = false;
-  let failure: Error | undefined;
-  let wake: (() => void) | undefined;
-  const notify = () => wake?.();
-  res.on('readable', notify);
-  res.once('end', () => ((ended = true), notify()));
-  res.once('error', (error) => ((failure = error), notify()));
+  // Chunks are handed on as the socket delivers them (no copy), and the socket is paused while
+  // more than READ_AHEAD bytes wait unread, so memory stays bounded and the network keeps
+  // flowing while the reader writes and hashes the previous chunks.
+  res.pause();
+  // Set once the stream is closed, errored or cancelled: later socket events are ignored.
+  let settled = false;
   const stream = new ReadableStream<Uint8Array>(
     {
-      async pull(controller) {
-        for (;;) {
-          const chunk = res.read() as Buffer | null;
-          if (chunk !== null) {
-            controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-            return;
-          }
-          if (failure) throw failure;
-          if (ended || res.readableEnded) {
-            controller.close();
-            return;
-          }
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-        }
+      start(controller) {
+        res.on('data', (chunk: Buffer) => {
+          if (settled) return;
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 0) <= 0) res.pause();
+        });
+        const fail = (error: Error) => {
+          if (settled) return;
+          settled = true;
+          controller.error(error);
+        };
+        res.once('end', () => {
+          if (settled) return;
+          settled = true;
+          controller.close();
+        });
+        res.once('error', fail);
+        // An aborted or reset response may end without 'end' or 'error'.
+        res.once('close', () => {
+          if (!res.complete) fail(new Error('the response was cut off'));
+        });
+      },
+      pull() {
+        if (!settled) res.resume();
       },
       cancel(reason) {
+        settled = true;
         res.destroy(reason instanceof Error ? reason : undefined);
       },
     },
-    { highWaterMark: 0 },
+    { highWaterMark: READ_AHEAD, size: (chunk) => chunk.byteLength },
   );
   return new Response(stream, { status, statusText: res.statusMessage ?? '', headers });
 }

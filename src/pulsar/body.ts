@@ -1,11 +1,13 @@
 /**
  * What an upload can send. Pulsar needs the size up front (it reads a raw
  * body with `Content-Length`; chunked bodies are refused), and retries need a
- * body they can send again, hence sizes and stream factories.
+ * body they can send again, hence sizes and stream factories. Every upload
+ * goes through the transfer engine (`transfer()`).
  * @module
  */
 import { ValidationError } from '../errors.js';
-import type { RequestOptions } from '../http/index.js';
+import { blobSource, bytesSource } from '../transfer/sources.js';
+import type { OpenedSource, SourceReadOptions, TransferSource } from '../transfer/types.js';
 
 /**
  * An upload body: bytes, text, a Blob (a `File` in browsers), or a function
@@ -31,29 +33,39 @@ export type PulsarUploadBody =
   | string
   | (() => ReadableStream<Uint8Array> | Promise<ReadableStream<Uint8Array>>);
 
-/** The request body and its exact length. */
-export interface PreparedBody {
-  body: NonNullable<RequestOptions['body']>;
-  size: number;
-}
-
-/** Checks the body and its size, and makes it replayable. */
-export function prepareUploadBody(body: PulsarUploadBody, size: number | undefined, what: string): PreparedBody {
+/**
+ * Checks the body and its size and turns it into a replayable transfer source
+ * (a stream factory is called once per attempt, as uploads restart whole).
+ */
+export function uploadSource(body: PulsarUploadBody, size: number | undefined, name: string): TransferSource {
   const known = knownSize(body);
   if (known === undefined) {
     if (size === undefined || !Number.isSafeInteger(size) || size < 0) {
-      throw new ValidationError(`upload of ${what}`, [
+      throw new ValidationError(`upload of ${name}`, [
         { path: '$.size', message: 'a stream factory needs its exact size in bytes (Pulsar requires Content-Length)' },
       ]);
     }
     const open = body as () => ReadableStream<Uint8Array> | Promise<ReadableStream<Uint8Array>>;
-    return { body: async () => open(), size };
+    return {
+      name,
+      size,
+      replayable: true,
+      read: async <T>(_options: SourceReadOptions, consume: (opened: OpenedSource) => Promise<T>): Promise<T> => {
+        const stream = await open();
+        try {
+          return await consume({ stream, offset: 0, size });
+        } finally {
+          await stream.cancel().catch(() => undefined);
+        }
+      },
+    };
   }
   if (size !== undefined && size !== known) {
-    throw new ValidationError(`upload of ${what}`, [{ path: '$.size', message: `is ${size} but the body has ${known} bytes` }]);
+    throw new ValidationError(`upload of ${name}`, [{ path: '$.size', message: `is ${size} but the body has ${known} bytes` }]);
   }
-  const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : (body as Uint8Array | ArrayBuffer | Blob);
-  return { body: bytes as NonNullable<RequestOptions['body']>, size: known };
+  if (typeof Blob !== 'undefined' && body instanceof Blob) return blobSource(body, name);
+  const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body instanceof ArrayBuffer ? new Uint8Array(body) : (body as Uint8Array);
+  return bytesSource(bytes, name);
 }
 
 function knownSize(body: PulsarUploadBody): number | undefined {

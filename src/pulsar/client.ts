@@ -25,10 +25,17 @@
  *   server, the second command never ran.)
  * @module
  */
-import { ProtocolError, TimeoutError, ValidationError } from '../errors.js';
-import { HttpClient, type FetchLike, type HttpEventListener, type RetryOptions } from '../http/index.js';
-import { sleep } from '../util/abort.js';
-import { prepareUploadBody, type PulsarUploadBody } from './body.js';
+import { AbortError, ConnectionError, HttpError, ProtocolError, TimeoutError, TransferError, ValidationError } from '../errors.js';
+import { HttpClient, parseJson, type FetchLike, type HttpEventListener, type RetryOptions } from '../http/index.js';
+import type { TransferProgress } from '../sites/site.js';
+import type { HostLimiter } from '../transfer/host-limit.js';
+import { streamSink, uploadSink } from '../transfer/sinks.js';
+import { transfer, type ExpectedContent, type TransferResult } from '../transfer/transfer.js';
+import type { TransferSink, TransferSource } from '../transfer/types.js';
+import { urlSource } from '../transfer/url-source.js';
+import { anySignal, sleep } from '../util/abort.js';
+import { uploadSource, type PulsarUploadBody } from './body.js';
+import { consumerSink } from './consumer-sink.js';
 import {
   parsePulsarJobConfig,
   parsePulsarPath,
@@ -69,7 +76,17 @@ export interface PulsarClientOptions {
   totalTimeout?: number;
   /** Time limit of one upload or download, in milliseconds. @default Infinity */
   transferTimeout?: number;
-  /** Retry policy of every request. @default 4 retries with backoff */
+  /** An upload or download attempt that moves no byte for this long is abandoned and retried, in milliseconds. @default 60000 */
+  idleTimeout?: number;
+  /**
+   * Per-host cap on uploads and downloads in flight, shared by every client
+   * given the same limiter; `false` for none. @default the library's shared limiter (3 per host)
+   */
+  transferLimiter?: HostLimiter | false;
+  /**
+   * Retry policy of every request; uploads and downloads merge it over
+   * `TRANSFER_RETRY` (an attempt that made progress does not use up a retry). @default 4 retries with backoff
+   */
   retry?: RetryOptions | number | false;
   /** A fetch to use instead of the global one. */
   fetch?: FetchLike;
@@ -105,6 +122,24 @@ export interface PulsarCallOptions {
   signal?: AbortSignal;
 }
 
+/** Options of one upload or download. */
+export interface PulsarTransferOptions extends PulsarCallOptions {
+  /** Throttled progress of this file, with one final report (`done: true`). */
+  onProgress?: (progress: TransferProgress) => void;
+}
+
+/** Options of {@link PulsarClient.downloadTo}. */
+export interface PulsarDownloadOptions extends PulsarTransferOptions {
+  /** What the bytes must be (e.g. from the job's output manifest): a mismatch fetches the file again. */
+  expected?: ExpectedContent;
+}
+
+/** What {@link PulsarClient.uploadFrom} did. */
+export interface PulsarUploadResult extends TransferResult {
+  /** Where the server wrote the file. */
+  path: string;
+}
+
 const LISTED_BY: Record<PulsarDownloadType, keyof PulsarListings> = {
   output: 'outputs',
   output_workdir: 'working',
@@ -131,6 +166,7 @@ export class PulsarClient {
   /** The HTTP layer (auth, retries, concurrency cap, redaction). */
   readonly http: HttpClient;
   readonly #transferTimeout: number;
+  readonly #transferDefaults: { idleTimeout?: number; limiter?: HostLimiter | false; retry?: RetryOptions | number | false };
   /** The last full-status listings of each job, for download checks. */
   readonly #listings = new Map<string, PulsarListings>();
 
@@ -147,6 +183,11 @@ export class PulsarClient {
       url.pathname += `managers/${encodeURIComponent(options.manager)}/`;
     }
     this.#transferTimeout = options.transferTimeout ?? Number.POSITIVE_INFINITY;
+    this.#transferDefaults = {
+      ...(options.idleTimeout !== undefined && { idleTimeout: options.idleTimeout }),
+      ...(options.transferLimiter !== undefined && { limiter: options.transferLimiter }),
+      ...(options.retry !== undefined && { retry: options.retry }),
+    };
     this.http = new HttpClient({
       baseUrl: url,
       auth: token === undefined ? { type: 'none' } : { type: 'query', name: 'private_token', value: token },
@@ -203,7 +244,8 @@ export class PulsarClient {
   /**
    * Uploads one file into the job directory (`POST /jobs/{id}/files`), as a raw
    * body with `Content-Length`, and returns the server path it was written to.
-   * A stream factory is called once per attempt and needs `size`.
+   * A stream factory is called once per attempt and needs `size`. The bytes go
+   * through the transfer engine: see {@link PulsarClient.uploadFrom}.
    *
    * @example
    * ```ts
@@ -217,27 +259,62 @@ export class PulsarClient {
     type: PulsarUploadType,
     body: PulsarUploadBody,
     size?: number,
-    options: PulsarCallOptions = {},
+    options: PulsarTransferOptions = {},
   ): Promise<string> {
     checkSegment(jobId, 'jobId', 'upload');
     checkName(name, 'upload');
     if (!PULSAR_UPLOAD_TYPES.includes(type)) throw badType(type, PULSAR_UPLOAD_TYPES, 'upload');
-    const prepared = prepareUploadBody(body, size, name);
-    const answer = await this.http.json<unknown>({
+    return (await this.uploadFrom(jobId, name, type, uploadSource(body, size, name), options)).path;
+  }
+
+  /**
+   * Uploads one file from a transfer source (`fileSource`, `blobSource`, …)
+   * and returns the server path with the size and sha256 of the bytes sent.
+   *
+   * Pulsar has no resume: every retry sends the file again from its first
+   * byte, with `Content-Length`, and the server replaces what an earlier
+   * attempt wrote. A file whose upload finally failed may lie half-written on
+   * the server under its name: do not submit the job (staging cleans such a
+   * job directory up). A permanent HTTP error (a wrong token) is thrown as it
+   * is; other failures as `TransferError`.
+   *
+   * @example
+   * ```ts
+   * import { fileSource } from 'pulsar-network/node';
+   * const sent = await pulsar.uploadFrom(job.jobId, 'reads.fq', 'input', await fileSource('/data/reads.fq'), {
+   *   onProgress: (p) => console.log(p.file, p.bytesDone, p.bytesTotal),
+   * });
+   * console.log(sent.path, sent.sha256);
+   * ```
+   */
+  async uploadFrom(jobId: string, name: string, type: PulsarUploadType, source: TransferSource, options: PulsarTransferOptions = {}): Promise<PulsarUploadResult> {
+    checkSegment(jobId, 'jobId', 'upload');
+    checkName(name, 'upload');
+    if (!PULSAR_UPLOAD_TYPES.includes(type)) throw badType(type, PULSAR_UPLOAD_TYPES, 'upload');
+    const where = 'POST /jobs/{job_id}/files';
+    let path: string | undefined;
+    const sink = uploadSink(this.http, {
       method: 'POST',
       path: `jobs/${encodeURIComponent(jobId)}/files`,
       query: { name, type },
-      headers: { 'content-type': 'application/octet-stream', 'content-length': String(prepared.size) },
-      body: prepared.body,
-      // The server replaces the file at the same path: a replay leaves the same bytes.
-      idempotent: true,
-      timeout: this.#transferTimeout,
-      totalTimeout: this.#transferTimeout,
-      ...signal(options),
+      name,
+      // The answer comes once the server wrote the whole body; only then is the path known.
+      onResponse: async (response) => {
+        const text = await response.text();
+        try {
+          path = parsePulsarPath(parseJson<unknown>(text, where, this.http.secrets), where);
+        } catch (error) {
+          // The file is written before the answer is sent, so sending it again is safe: an answer
+          // cut short is a broken connection, retried like one.
+          if (!(error instanceof ProtocolError)) throw error;
+          throw new ConnectionError({ method: 'POST', url: where, mayHaveBeenSent: true, reason: `unreadable answer: ${error.message}` }, { cause: error });
+        }
+      },
     });
-    return parsePulsarPath(answer, 'POST /jobs/{job_id}/files');
+    const result = await this.#transfer(source, sink, 'up', name, options);
+    if (path === undefined) throw new ProtocolError({ where, problem: 'the upload was answered without a path' });
+    return { ...result, path };
   }
-
   /**
    * The server path of a job file, without transferring it (`GET /jobs/{id}/files/path`).
    *
@@ -363,7 +440,9 @@ export class PulsarClient {
   /**
    * Downloads one output file as a stream read to its end (`GET /jobs/{id}/files`).
    * Only names listed by the job's final status can be downloaded (the server
-   * answers 500 for anything else); the status is fetched if needed.
+   * answers 500 for anything else); the status is fetched if needed. The
+   * promise settles once the server answered; a failure after bytes were
+   * handed out errors the stream. Prefer {@link PulsarClient.downloadTo}.
    *
    * @example
    * ```ts
@@ -372,14 +451,49 @@ export class PulsarClient {
    * const log = await pulsar.download(job.jobId, 'job_stderr', 'output_metadata');
    * ```
    */
-  async download(jobId: string, name: string, type: PulsarDownloadType = 'output', options: PulsarCallOptions = {}): Promise<ReadableStream<Uint8Array>> {
-    return this.downloadWith(jobId, name, type, async (body) => body, options);
+  async download(jobId: string, name: string, type: PulsarDownloadType = 'output', options: PulsarTransferOptions = {}): Promise<ReadableStream<Uint8Array>> {
+    const pipe = new TransformStream<Uint8Array, Uint8Array>();
+    const sink = streamSink(pipe.writable, name);
+    let started!: () => void;
+    const answered = new Promise<void>((resolve) => (started = resolve));
+    const done = this.downloadTo(jobId, name, type, { ...sink, open: (open) => (started(), sink.open(open)) }, options);
+    // Once bytes flow, a failure reaches the reader through the stream.
+    done.catch(() => undefined);
+    await Promise.race([answered, done]);
+    return pipe.readable;
+  }
+
+  /**
+   * Downloads one output file into a transfer sink (`fileSink`, `streamSink`,
+   * …), reading the body to its end, and returns its size and sha256. Only
+   * names the job's final status lists are fetched. Pulsar sends no
+   * `Content-Length` and has no ranges: give `expected` (from the job's output
+   * manifest) so a body cut short is caught and fetched again; every retry
+   * starts from the first byte. A file sink keeps the bytes under a
+   * temporary name until they are verified.
+   *
+   * @example
+   * ```ts
+   * import { fileSink } from 'pulsar-network/node';
+   * const got = await pulsar.downloadTo(job.jobId, 'out.bam', 'output', fileSink('/results/out.bam'), {
+   *   expected: { size: 1_234_567, sha256: 'ab12…' },
+   * });
+   * ```
+   */
+  async downloadTo(jobId: string, name: string, type: PulsarDownloadType, sink: TransferSink, options: PulsarDownloadOptions = {}): Promise<TransferResult> {
+    checkSegment(jobId, 'jobId', 'download');
+    checkName(name, 'download');
+    if (!PULSAR_DOWNLOAD_TYPES.includes(type)) throw badType(type, PULSAR_DOWNLOAD_TYPES, 'download');
+    await this.#checkListed(jobId, name, type, options);
+    const source = urlSource(this.http, { path: `jobs/${encodeURIComponent(jobId)}/files`, query: { name, type }, name, resume: false });
+    return this.#transfer(source, sink, 'down', name, options);
   }
 
   /**
    * Downloads one output file and hands its stream to `consume` inside the
-   * request attempt: when the stream breaks, the download starts again from the
-   * first byte (Pulsar has no ranges) and `consume` is called anew.
+   * transfer attempt: when the stream breaks, the download starts again from
+   * the first byte (Pulsar has no ranges) and `consume` is called anew. An
+   * error `consume` throws is thrown as it is, without a retry.
    *
    * @example
    * ```ts
@@ -393,21 +507,40 @@ export class PulsarClient {
     name: string,
     type: PulsarDownloadType,
     consume: (body: ReadableStream<Uint8Array>, signal: AbortSignal) => Promise<T>,
-    options: PulsarCallOptions = {},
+    options: PulsarDownloadOptions = {},
   ): Promise<T> {
-    checkSegment(jobId, 'jobId', 'download');
-    checkName(name, 'download');
-    if (!PULSAR_DOWNLOAD_TYPES.includes(type)) throw badType(type, PULSAR_DOWNLOAD_TYPES, 'download');
-    await this.#checkListed(jobId, name, type, options);
-    return this.http.request<T>({
-      path: `jobs/${encodeURIComponent(jobId)}/files`,
-      query: { name, type },
-      streaming: true,
-      timeout: this.#transferTimeout,
-      totalTimeout: this.#transferTimeout,
-      read: (response, readSignal) => consume(response.body ?? new Blob([]).stream(), readSignal),
-      ...signal(options),
-    });
+    const sink = consumerSink(name, consume);
+    try {
+      await this.downloadTo(jobId, name, type, sink, options);
+    } catch (error) {
+      throw sink.consumerError() ?? error;
+    }
+    return sink.value();
+  }
+
+  /** One upload or download through the transfer engine, with this client's limits. */
+  async #transfer(source: TransferSource, sink: TransferSink, direction: 'up' | 'down', name: string, options: PulsarDownloadOptions): Promise<TransferResult> {
+    const limit = this.#transferTimeout;
+    const deadline = Number.isFinite(limit) ? AbortSignal.timeout(limit) : undefined;
+    const signal = deadline ? (anySignal([options.signal, deadline]) as AbortSignal) : options.signal;
+    try {
+      return await transfer({
+        from: source,
+        to: sink,
+        direction,
+        ...this.#transferDefaults,
+        ...(signal && { signal }),
+        ...(options.expected && { expected: options.expected }),
+        ...(options.onProgress && { onProgress: options.onProgress }),
+      });
+    } catch (error) {
+      if (error instanceof AbortError && deadline?.aborted && !options.signal?.aborted) {
+        throw new TimeoutError({ scope: 'transfer', timeoutMs: limit, what: `${direction === 'up' ? 'upload' : 'download'} of ${name}` }, { cause: error });
+      }
+      // A permanent answer (a wrong token, a refused name) says more than the transfer that met it.
+      if (error instanceof TransferError && error.cause instanceof HttpError && isPermanent(error.cause.status)) throw error.cause;
+      throw error;
+    }
   }
 
   /**
@@ -472,6 +605,11 @@ export class PulsarClient {
       if (oldest !== undefined) this.#listings.delete(oldest);
     }
   }
+}
+
+/** A 4xx other than 408, 425 and 429: asking again cannot help. */
+function isPermanent(status: number): boolean {
+  return status >= 400 && status < 500 && ![408, 425, 429].includes(status);
 }
 
 function signal(options: PulsarCallOptions): { signal?: AbortSignal } {

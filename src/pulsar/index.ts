@@ -4,7 +4,7 @@
  * @module
  */
 export { PulsarClient } from './client.js';
-export type { PulsarCallOptions, PulsarClientOptions, PulsarSubmitOptions } from './client.js';
+export type { PulsarCallOptions, PulsarClientOptions, PulsarDownloadOptions, PulsarSubmitOptions, PulsarTransferOptions, PulsarUploadResult } from './client.js';
 export type { PulsarUploadBody } from './body.js';
 export { parsePulsarJobConfig, parsePulsarStatus } from './status.js';
 export type { PulsarJobConfig, PulsarJobStatus, PulsarListings } from './status.js';

@@ -17,7 +17,7 @@ import type { TransferProgress } from '../sites/site.js';
 import { anySignal } from '../util/abort.js';
 import { defaultHostLimiter, type HostLimiter } from './host-limit.js';
 import { ProgressReporter } from './progress.js';
-import { createSha256, type Sha256 } from './sha256.js';
+import { createStreamHash, type StreamHash } from './stream-hash.js';
 import type { OpenedSource, SinkWriter, TransferSink, TransferSource } from './types.js';
 
 /** What the bytes must be, when known (e.g. from a Pulsar output manifest). */
@@ -129,7 +129,6 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
   });
 
   let committed = 0;
-  let hash: Sha256 = await createSha256();
   let validator: string | undefined;
   let total: number | undefined = expected.size ?? from.size;
   let highWater = 0;
@@ -138,6 +137,9 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
   let attempts = 0;
   let bytesMoved = 0;
   let hashAhead = false;
+  // Downloads hash in a worker thread where there is one (see stream-hash.ts).
+  const offload = direction === 'down';
+  let hash: StreamHash = await createStreamHash(total, offload);
 
   const startOver = async (): Promise<void> => {
     if (committed > 0 && to.partial === 'append-only') {
@@ -145,7 +147,8 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
     }
     committed = 0;
     hashAhead = false;
-    hash = await createSha256();
+    hash.drop();
+    hash = await createStreamHash(total, offload);
   };
 
   const pump = async (opened: OpenedSource, writer: SinkWriter, signal: AbortSignal, touch: () => void): Promise<void> => {
@@ -163,10 +166,15 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
         if (total !== undefined && committed + value.byteLength > total) {
           throw new IntegrityError({ file, check: 'size', expected: total, actual: `more than ${total}` });
         }
-        // Hash while the sink writes; if the write fails, the digest is ahead of the sink.
+        // Hash while the sink writes (in a worker thread for large files); if the write fails, the digest is ahead of the sink.
         const written = writer.write(value);
-        hash.update(value);
+        const hashed = hash.update(value);
         try {
+          if (hashed) {
+            // The write may fail while the hash makes room: that failure is handled below.
+            written.catch(() => undefined);
+            await hashed;
+          }
           await written;
         } catch (error) {
           hashAhead = true;
@@ -197,11 +205,12 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
 
   /** Reads the digest of the attempt's bytes and checks them against `expected`. */
   const verify = async (): Promise<{ size: number; sha256: string }> => {
-    const sha256 = hash.digestHex();
     const size = committed;
     // Whatever happens next, these bytes are hashed: a later attempt starts over.
     committed = 0;
-    hash = await createSha256();
+    const finished = hash;
+    hash = await createStreamHash(total, offload);
+    const sha256 = await finished.digestHex();
     if (expected.size !== undefined && size !== expected.size) {
       throw new IntegrityError({ file, check: 'size', expected: expected.size, actual: size });
     }
@@ -285,6 +294,8 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
     if (error instanceof AbortError || error instanceof TransferError) throw error;
     if (options.signal?.aborted) throw new AbortError(`transfer of ${file}`, { cause: options.signal.reason });
     throw new TransferError({ file, bytesDone: highWater, attempts, reason: describe(error) }, { cause: error });
+  } finally {
+    hash.drop();
   }
 }
 

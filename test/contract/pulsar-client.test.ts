@@ -1,12 +1,14 @@
 // PulsarClient's requests checked against spec/pulsar.openapi.yaml through msw, and
 // the faults a real Pulsar will not produce on demand: 500s, broken streams,
 // hostile answers, a token echoed back.
+import { createHash } from 'node:crypto';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolError, ServerError, TimeoutError, ValidationError } from '../../src/errors.js';
 import { PulsarClient } from '../../src/pulsar/index.js';
+import { bytesSource, HostLimiter, streamSink as streamSinkOf } from '../../src/transfer/index.js';
 import { PulsarSpec, SPEC_PATH, type CheckedRequest } from './pulsar-openapi.js';
 
 const BASE = 'http://pulsar.test:8913/';
@@ -325,5 +327,74 @@ describe('PulsarClient under faults', () => {
     const pulsar = client();
     await Promise.all(Array.from({ length: 10 }, () => pulsar.status('job-8')));
     expect(most).toBe(3);
+  });
+});
+
+describe('PulsarClient moves bytes through the transfer engine', () => {
+  it('uploads with progress, a final report, the sha256 of the bytes sent and the server path', async () => {
+    const bytes = new Uint8Array(300_000).map((_, i) => i & 0xff);
+    const progress: Array<{ bytesDone: number; done: boolean; direction: string; file: string }> = [];
+    const sent = await client().uploadFrom('job-11', 'big.bin', 'input', bytesSource(bytes, 'big.bin'), {
+      onProgress: (p) => progress.push(p),
+    });
+    expect(sent.path).toBe(`${STAGING}/job-11/inputs/big.bin`);
+    expect(sent.size).toBe(bytes.byteLength);
+    expect(sent.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(progress.at(-1)).toEqual({ direction: 'up', file: 'big.bin', bytesDone: bytes.byteLength, bytesTotal: bytes.byteLength, done: true });
+    expect(progress.filter((p) => p.done)).toHaveLength(1);
+    expect(seen.filter((s) => s.operationId === 'uploadFile').map((s) => s.body.byteLength)).toEqual([bytes.byteLength]);
+  });
+
+  it('fetches a download again when it ends short of what the manifest says', async () => {
+    const whole = 'output bytes\n';
+    // Like Pulsar: no Content-Length, and the body just ends early.
+    const short = () => new Blob([whole.slice(0, 5)]).stream();
+    override = (r, attempt) => (r.operationId === 'downloadFile' && attempt === 1 ? new Response(short()) : undefined);
+    const texts: string[] = [];
+    let calls = 0;
+    const text = await client().downloadWith('job-12', 'out.txt', 'output', async (body) => {
+      calls++;
+      texts.push(await new Response(body).text());
+      return texts.at(-1);
+    }, {
+      expected: { size: whole.length, sha256: createHash('sha256').update(whole).digest('hex') },
+    });
+    // The short body errors the first consumer's stream (it never looks whole), and a second one gets it all.
+    expect(calls).toBe(2);
+    expect(texts).toEqual([whole]);
+    expect(text).toBe(whole);
+    expect(seen.filter((s) => s.operationId === 'downloadFile')).toHaveLength(2);
+  });
+
+  it('streams a download into a stream sink', async () => {
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    const text = new Response(readable).text();
+    const got = await client().downloadTo('job-15', 'out.txt', 'output', streamSinkOf(writable));
+    expect(await text).toBe('output bytes\n');
+    expect(got.sha256).toBe(createHash('sha256').update('output bytes\n').digest('hex'));
+  });
+
+  it('throws what a downloadWith consumer throws, without a retry', async () => {
+    const boom = new RangeError('consumer broke');
+    await expect(client().downloadWith('job-13', 'out.txt', 'output', async () => Promise.reject(boom))).rejects.toBe(boom);
+    expect(seen.filter((s) => s.operationId === 'downloadFile')).toHaveLength(1);
+  });
+
+  it('keeps uploads to one host under the transfer cap', async () => {
+    let inFlight = 0;
+    let most = 0;
+    server.use(
+      http.all(`${BASE}*`, async ({ request }) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await request.arrayBuffer();
+        await new Promise((r) => setTimeout(r, 20));
+        inFlight--;
+        return answer('uploadFile', { path: '/x' });
+      }),
+    );
+    const pulsar = client({ transferLimiter: new HostLimiter(2) });
+    await Promise.all(Array.from({ length: 6 }, (_, i) => pulsar.upload('job-14', `f${i}`, 'input', 'data')));
+    expect(most).toBe(2);
   });
 });

@@ -114,6 +114,16 @@ describe('pulsar-check scenario against a real Pulsar', () => {
     expect(result.ok).toBe(true);
   });
 
+  it('verifies the named outputs and the version file against the manifest the job wrote (its exit code kept)', () => {
+    const verified = result.collected.filter((c) => c.verified).map((c) => c.name).sort();
+    // Named outputs, the version file and the working-directory outputs named without a glob (tmp_dir_* is one).
+    expect(verified).toEqual(
+      ['COMMAND_VERSION', 'cwd_test', 'env_test', 'home_dir_test', ...['1', '2', '3', '4', '5'].map((n) => `dataset_${n}.dat`)].sort(),
+    );
+    // Everything collected carries the sha256 of its bytes on disk.
+    for (const c of result.collected) expect(c.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it('uploads in Pulsar order, and only the inputs something names', () => {
     const order = ['tool', 'input', 'workdir', 'metadata', 'unstructured', 'config'];
     const ranks = result.uploads.map((u) => order.indexOf(u.type));

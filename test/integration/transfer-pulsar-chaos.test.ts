@@ -1,27 +1,19 @@
 // Acceptance 1: through the chaos proxy (20% faults, fixed seed) transfers
 // against a REAL Pulsar server end byte-identical: 50 files of 0 B, 1 B,
-// 1 MiB and 100 MiB, uploads and downloads; the job writes an output manifest
-// as its last step, every download is checked against it, and an output cut
-// short without an error (Pulsar sends no Content-Length) is caught by the
-// manifest and fetched again.
+// 1 MiB and 100 MiB, uploads and downloads, all moved by PulsarClient through
+// staging (runStagedJob). The staged command ends with the output-manifest
+// step; collection checks every download against it, and an output cut short
+// without an error (Pulsar sends no Content-Length) is caught by the manifest
+// and fetched again.
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileSink, fileSource } from '../../src/node/index.js';
+import { collectOutputs, nodeHttpFetch, runStagedJob, type PulsarStagedJob } from '../../src/node/index.js';
 import { PulsarClient } from '../../src/pulsar/index.js';
-import {
-  HostLimiter,
-  manifestScript,
-  parseManifest,
-  shellQuote,
-  transfer,
-  type TransferResult,
-  uploadSink,
-  urlSource,
-  verifyManifest,
-} from '../../src/transfer/index.js';
+import { HostLimiter } from '../../src/transfer/index.js';
 import { startPulsar, type PulsarServer } from '../peers/pulsar.js';
 import { type ChaosProxy, startChaosProxy } from '../support/chaos-proxy.js';
 
@@ -30,6 +22,8 @@ const MIB = 1024 * 1024;
 const SIZES = [100 * MIB, ...Array<number>(8).fill(MIB), ...Array<number>(8).fill(1), ...Array<number>(8).fill(0)];
 const SEED = 20260520;
 const sha = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+/** File bodies only (`/jobs/{id}/files?…`, not `/files/path`): job control is not what this test breaks. */
+const isFileTransfer = (request: { path: string }): boolean => /\/files\?/.test(request.path);
 
 let pulsar: PulsarServer;
 let proxy: ChaosProxy;
@@ -38,18 +32,19 @@ const inputs: Array<{ name: string; path: string; sha256: string; size: number }
 
 beforeAll(async () => {
   local = await mkdtemp(join(tmpdir(), 'pn-pulsar-chaos-'));
+  await mkdir(join(local, 'in'));
   for (const [i, size] of SIZES.entries()) {
     const bytes = new Uint8Array(size);
     // Cheap, distinct content per file.
     for (let at = 0; at < size; at += 4096) bytes[at] = (i * 31 + at / 4096) & 0xff;
     if (size > 0) bytes[size - 1] = i;
     const name = `in-${String(i).padStart(2, '0')}-${size}.bin`;
-    const path = join(local, name);
+    const path = join(local, 'in', name);
     await writeFile(path, bytes);
     inputs.push({ name, path, sha256: sha(bytes), size });
   }
   pulsar = await startPulsar();
-  proxy = await startChaosProxy({ target: pulsar.url, seed: SEED, rate: 0.2, stallMs: 3000 });
+  proxy = await startChaosProxy({ target: pulsar.url, seed: SEED, rate: 0.2, stallMs: 3000, eligible: isFileTransfer });
 });
 
 afterAll(async () => {
@@ -58,95 +53,80 @@ afterAll(async () => {
   await rm(local, { recursive: true, force: true });
 });
 
-describe('transfers against a real Pulsar through the chaos proxy (acceptance 1)', () => {
-  it('upload 25 inputs and download 25 outputs byte-identical, verified by the job manifest', async () => {
-    // Job control goes straight to Pulsar; every byte goes through the proxy.
-    const control = new PulsarClient({ url: pulsar.url, token: pulsar.token ?? undefined });
-    const data = new PulsarClient({ url: proxy.url, token: pulsar.token ?? undefined });
-    const limiter = new HostLimiter(3);
-    const retry = { minDelay: 20, maxDelay: 500, retries: 12 };
-    const job = await control.setup('chaos-transfers');
-    const jobFiles = `jobs/${encodeURIComponent(job.jobId)}/files`;
+/** A client whose every request goes through `via`, retrying quickly and giving up on a stall after 1.5 s. */
+const clientVia = (via: { url: string }): PulsarClient =>
+  new PulsarClient({
+    url: via.url,
+    token: pulsar.token ?? undefined,
+    fetch: nodeHttpFetch,
+    retry: { minDelay: 20, maxDelay: 500, retries: 12 },
+    idleTimeout: 1500,
+    transferLimiter: new HostLimiter(3),
+  });
 
-    const uploads = await Promise.all(
-      inputs.map(async (input) =>
-        transfer({
-          from: await fileSource(input.path),
-          to: uploadSink(data.http, { method: 'POST', path: jobFiles, query: { name: input.name, type: 'input' }, name: input.name }),
-          limiter,
-          retry,
-          idleTimeout: 1500,
-        }),
-      ),
-    );
-    uploads.forEach((result, i) => expect(result.sha256, inputs[i]!.name).toBe(inputs[i]!.sha256));
-
-    const outputs = inputs.map((input) => ({ name: input.name.replace(/^in-/, 'out-'), path: `../outputs/${input.name.replace(/^in-/, 'out-')}` }));
-    const copy = inputs
-      .map((input, i) => `cp ${shellQuote(`${job.directories.inputs}${job.separator}${input.name}`)} ${shellQuote(outputs[i]!.path)}`)
-      .join(' && ');
-    await control.submit(job.jobId, { commandLine: `${copy}\n${manifestScript(outputs, '../outputs/manifest.txt')}` });
-    const final = await control.wait(job.jobId, { interval: 200, timeout: 120_000 });
-    expect(final.status).toBe('complete');
-    expect(final.returnCode).toBe(0);
-
-    // The manifest itself comes through the proxy; a cut-short copy fails to parse and is fetched again.
-    const manifestPath = join(local, 'manifest.txt');
-    let entries = undefined as ReturnType<typeof parseManifest> | undefined;
-    for (let attempt = 0; attempt < 10 && !entries; attempt++) {
-      await transfer({
-        from: urlSource(data.http, { path: jobFiles, query: { name: 'manifest.txt', type: 'output' }, name: 'manifest.txt' }),
-        to: fileSink(manifestPath),
-        limiter,
-        retry,
-        idleTimeout: 1500,
-      });
-      try {
-        entries = parseManifest(await readFile(manifestPath, 'utf8'));
-      } catch {
-        entries = undefined;
-      }
-    }
-    expect(entries).toBeDefined();
-    const manifest = new Map(entries!.map((e) => [e.name, e]));
-    expect(entries!.map((e) => e.name)).toEqual(outputs.map((o) => o.name));
-
-    const download = (name: string, to: string, via = data): Promise<TransferResult> => {
-      const entry = manifest.get(name)!;
-      return transfer({
-        from: urlSource(via.http, { path: jobFiles, query: { name, type: 'output' }, name }),
-        to: fileSink(to),
-        // What the job's manifest says: a body cut short without an error fails this and is fetched again.
-        expected: { sha256: entry.sha256!, size: entry.size! },
-        limiter,
-        retry,
-        idleTimeout: 1500,
-      });
+describe('PulsarClient and staging against a real Pulsar through the chaos proxy (acceptance 1)', () => {
+  it('uploads 25 inputs and collects 25 outputs byte-identical, each verified by the job manifest', async () => {
+    const client = clientVia(proxy);
+    const outputs = inputs.map((input) => join(local, 'out', input.name.replace(/^in-/, 'out-')));
+    const job: PulsarStagedJob = {
+      jobId: 'chaos-transfers',
+      commandLine: inputs.map((input, i) => `cp ${input.path} ${outputs[i]}`).join(' && '),
+      inputs: inputs.map((input) => ({ path: input.path })),
+      outputs,
+      cleanup: 'never',
     };
-    const downloads = await Promise.all(outputs.map((output) => download(output.name, join(local, output.name))));
+    const result = await runStagedJob(client, job, { interval: 200, timeout: 180_000 });
+    expect(result.status.status).toBe('complete');
+    expect(result.status.returnCode).toBe(0);
+    expect(result.failures).toEqual([]);
+    expect(result.ok).toBe(true);
 
-    for (const [i, output] of outputs.entries()) {
-      expect(downloads[i]!.sha256, output.name).toBe(inputs[i]!.sha256);
-      expect(sha(await readFile(join(local, output.name))), output.name).toBe(inputs[i]!.sha256);
+    // Up: what the SDK hashed while sending is the local file's sha256.
+    const sent = new Map(result.uploads.map((u) => [u.name, u]));
+    expect(sent.size).toBe(inputs.length);
+    for (const input of inputs) expect(sent.get(input.name)?.sha256, input.name).toBe(input.sha256);
+
+    // Down: every output verified against the manifest, and byte-identical on disk.
+    expect(result.collected).toHaveLength(outputs.length);
+    for (const [i, input] of inputs.entries()) {
+      const got = result.collected.find((c) => c.destination === outputs[i]);
+      expect(got?.verified, outputs[i]).toBe(true);
+      expect(got?.sha256, outputs[i]).toBe(input.sha256);
+      expect(sha(await readFile(outputs[i]!)), outputs[i]).toBe(input.sha256);
     }
-    expect(verifyManifest(entries!, downloads.map((d) => ({ name: d.file, size: d.size, sha256: d.sha256 })))).toEqual([]);
-    expect(proxy.total).toBeGreaterThan(0);
-    expect([...uploads, ...downloads].some((r) => r.attempts > 1)).toBe(true);
+    // No temporary file is left beside the outputs.
+    expect((await readdir(join(local, 'out'))).filter((n) => n.endsWith('.partial'))).toEqual([]);
 
-    // A truncated Pulsar output, for certain: cut the first answer for the 1 MiB output short without an error.
+    // Faults were injected, both into uploads and into downloads, and some transfer needed a second attempt.
+    expect(proxy.total).toBeGreaterThan(0);
+    expect(proxy.injected.some((f) => f.method === 'POST')).toBe(true);
+    expect(proxy.injected.some((f) => f.method === 'GET')).toBe(true);
+    expect(result.collected.some((c) => c.attempts > 1)).toBe(true);
+    console.log(`chaos proxy: ${proxy.requests} requests, faults ${JSON.stringify(proxy.counts)}`);
+
+    // A truncated Pulsar output, for certain: the first answer for one 1 MiB output ends early without an error.
+    const name = outputs[1]!.split('/').pop()!;
     let cuts = 0;
-    const cutter = await startChaosProxy({ target: pulsar.url, seed: SEED, rate: 1, faults: ['truncate'], eligible: () => cuts++ === 0 });
+    const cutter = await startChaosProxy({
+      target: pulsar.url,
+      seed: SEED,
+      rate: 1,
+      faults: ['truncate'],
+      eligible: (request) => isFileTransfer(request) && request.path.includes(`name=${name}`) && cuts++ === 0,
+    });
     try {
-      const viaCutter = new PulsarClient({ url: cutter.url, token: pulsar.token ?? undefined });
-      const name = outputs[1]!.name;
-      const again = await download(name, join(local, `again-${name}`), viaCutter);
+      const again = join(local, 'again', name);
+      const { collected, failures } = await collectOutputs(clientVia(cutter), result.status, { ...job, outputs: [again] });
+      expect(failures).toEqual([]);
       expect(cutter.counts.truncate).toBe(1);
-      expect(again.attempts).toBe(2);
-      expect(again.sha256).toBe(inputs[1]!.sha256);
-      expect(sha(await readFile(join(local, `again-${name}`)))).toBe(inputs[1]!.sha256);
+      expect(collected).toHaveLength(1);
+      expect(collected[0]).toMatchObject({ verified: true, attempts: 2, sha256: inputs[1]!.sha256, size: MIB });
+      expect(sha(await readFile(again))).toBe(inputs[1]!.sha256);
     } finally {
       await cutter.close();
     }
-    await control.clean(job.jobId);
+    await clientVia(pulsar).clean(result.jobId);
+    expect(await readdir(join(local, 'again'))).toEqual([name]);
+    expect(existsSync(join(local, 'again', name))).toBe(true);
   });
 });

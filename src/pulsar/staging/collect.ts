@@ -11,7 +11,9 @@ import type { PulsarClient } from '../client.js';
 import type { PulsarJobStatus } from '../status.js';
 import type { PulsarDownloadType } from '../wire.js';
 import { DEFAULT_DYNAMIC_OUTPUTS, type PulsarStagedJob } from './description.js';
-import { writeStreamToFile } from './local-files.js';
+import { fetchOutputManifest, manifestKey, OUTPUT_MANIFEST_NAME } from './output-manifest.js';
+import type { TransferProgress } from '../../sites/site.js';
+import { fileSink } from '../../transfer/node/file-sink.js';
 import { extrasDirOf } from './stage-in.js';
 
 /** One file brought back. */
@@ -21,6 +23,12 @@ export interface PulsarCollectedFile {
   type: PulsarDownloadType;
   destination: string;
   size: number;
+  /** Lowercase hex sha256 of the delivered bytes. */
+  sha256: string;
+  /** True when the job's output manifest listed this file and its size and sha256 matched. */
+  verified: boolean;
+  /** Downloads it took (more than 1 when a body broke or did not match the manifest). */
+  attempts: number;
 }
 
 /** An output that could not be brought back. */
@@ -60,7 +68,7 @@ export async function collectOutputs(
   client: PulsarClient,
   status: PulsarJobStatus,
   job: PulsarStagedJob,
-  options: { signal?: AbortSignal; onDownload?: (file: PulsarCollectedFile) => void } = {},
+  options: { signal?: AbortSignal; onDownload?: (file: PulsarCollectedFile) => void; onProgress?: (progress: TransferProgress) => void } = {},
 ): Promise<PulsarCollectResult> {
   const failures: PulsarCollectionFailure[] = [];
   const listings = status.listings;
@@ -136,12 +144,25 @@ export async function collectOutputs(
     }
   }
 
+  // The job's output manifest, when it wrote one: every output it lists is checked against it.
+  const manifest = await fetchOutputManifest(client, status.jobId, [...outputs.keys()], options).catch((error: unknown) => {
+    failures.push({ name: OUTPUT_MANIFEST_NAME, type: 'output', required: true, error, message: `output manifest: ${error instanceof Error ? error.message : String(error)}` });
+    return undefined;
+  });
   const collected: PulsarCollectedFile[] = [];
   await Promise.all(
     [...wanted.values()].map(async (w) => {
+      const entry = manifest?.get(manifestKey(w.type, w.name.split(sep).join('/')));
+      const expected = entry?.sha256 !== undefined && entry.size !== undefined ? { sha256: entry.sha256, size: entry.size } : undefined;
       try {
-        const size = await client.downloadWith(status.jobId, w.name, w.type, (body) => writeStreamToFile(body, w.destination), options);
-        const file = { name: w.name, type: w.type, destination: w.destination, size };
+        // Verified against the manifest while it streams (a mismatch is fetched again); the bytes
+        // stay under a temporary name beside the destination until they are complete and verified.
+        const got = await client.downloadTo(status.jobId, w.name, w.type, fileSink(w.destination), {
+          ...(options.signal && { signal: options.signal }),
+          ...(options.onProgress && { onProgress: options.onProgress }),
+          ...(expected && { expected }),
+        });
+        const file = { name: w.name, type: w.type, destination: w.destination, size: got.size, sha256: got.sha256, verified: expected !== undefined, attempts: got.attempts };
         collected.push(file);
         options.onDownload?.(file);
       } catch (error) {

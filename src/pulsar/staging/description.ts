@@ -88,6 +88,13 @@ export interface PulsarStagedJob {
   params?: Record<string, unknown>;
   /** Have the server create every named output empty before the job starts. @default false */
   touchOutputs?: boolean;
+  /**
+   * End the command with a step that writes the size and sha256 of every named
+   * output (and version file, and non-glob working-directory output) to a
+   * manifest; collection verifies each download against it and fetches a
+   * mismatching one again. Skipped on servers with `\` paths. @default true
+   */
+  manifest?: boolean;
   /** `always` (default), `onsuccess` (the job completed and every output was collected), or `never`. */
   cleanup?: PulsarCleanupPolicy;
 }

@@ -1,11 +1,11 @@
 /**
  * Local file helpers of staging (Node only): listing trees, reading a file as
- * a replayable upload body, and writing a download atomically.
+ * a replayable upload body. Downloads are written by `fileSink`.
  * @module
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import type { PulsarUploadBody } from '../body.js';
 
@@ -48,48 +48,4 @@ export async function topLevelFiles(dir: string): Promise<string[]> {
     throw error;
   });
   return entries.filter((e) => e.isFile()).map((e) => e.name).sort();
-}
-
-/**
- * Writes a download stream to `destination` through a temporary sibling file,
- * renamed into place once the stream ended, so a broken transfer never leaves a
- * truncated file under the real name. Returns the bytes written.
- */
-export async function writeStreamToFile(body: ReadableStream<Uint8Array>, destination: string): Promise<number> {
-  await mkdir(dirname(destination), { recursive: true });
-  const partial = `${destination}.pulsar-partial`;
-  let bytes = 0;
-  const file = await open(partial, 'w');
-  const reader = body.getReader();
-  // Pulsar sends downloads in 1 KiB pieces: gather them into 1 MiB writes. The
-  // next read waits for the disk, so memory stays bounded.
-  const buffer = new Uint8Array(CHUNK);
-  let filled = 0;
-  const flush = async (): Promise<void> => {
-    let offset = 0;
-    while (offset < filled) offset += (await file.write(buffer, offset, filled - offset)).bytesWritten;
-    filled = 0;
-  };
-  try {
-    for (let next = await reader.read(); !next.done; next = await reader.read()) {
-      let chunk = next.value;
-      bytes += chunk.byteLength;
-      while (chunk.byteLength > 0) {
-        const take = Math.min(chunk.byteLength, CHUNK - filled);
-        buffer.set(chunk.subarray(0, take), filled);
-        filled += take;
-        chunk = chunk.subarray(take);
-        if (filled === CHUNK) await flush();
-      }
-    }
-    await flush();
-    await file.close();
-    await rename(partial, destination);
-  } catch (error) {
-    await reader.cancel(error).catch(() => undefined);
-    await file.close().catch(() => undefined);
-    await rm(partial, { force: true });
-    throw error;
-  }
-  return bytes;
 }

@@ -4,10 +4,12 @@
  * Node only.
  * @module
  */
+import type { TransferProgress } from '../../sites/site.js';
 import type { PulsarClient } from '../client.js';
 import type { PulsarJobConfig, PulsarJobStatus } from '../status.js';
 import { type PulsarCollectedFile, type PulsarCollectionFailure, collectOutputs } from './collect.js';
 import { type PulsarStagedJob, validateStagedJob } from './description.js';
+import { withOutputManifest } from './output-manifest.js';
 import { type PulsarStagedUpload, stageIn } from './stage-in.js';
 
 /** Something staging did, for progress displays and logs. */
@@ -27,6 +29,8 @@ export interface RunStagedJobOptions {
   /** Longest wait for the job to finish, in milliseconds. @default Infinity */
   timeout?: number;
   onEvent?: (event: PulsarStagingEvent) => void;
+  /** Throttled progress of every upload and download, each file ending with a `done: true` report. */
+  onTransfer?: (progress: TransferProgress) => void;
 }
 
 /** How a staged job ended. */
@@ -34,7 +38,7 @@ export interface PulsarStagedResult {
   /** The job id the server uses. */
   jobId: string;
   config: PulsarJobConfig;
-  /** The command line as submitted (server paths). */
+  /** The command line with server paths, as submitted before the output-manifest step (`job.manifest`) was appended. */
   commandLine: string;
   uploads: PulsarStagedUpload[];
   /** The final status Pulsar reported (`complete`, `failed`, `cancelled` or `lost`). */
@@ -58,7 +62,8 @@ export interface PulsarStagedResult {
 /**
  * Stages a job in, runs it, collects its outputs and cleans up by its policy.
  *
- * A failure before submit cleans the half-staged job up under `always`. A wait
+ * A failed upload removes the half-staged job directory whatever the policy
+ * (a file may lie half-written there); a failed submit removes it under `always`. A wait
  * that ends early (its `timeout`, or `signal` aborted) leaves the job on the
  * server as it is, neither cancelled nor cleaned: the `setup` event gives the
  * server's job id for that.
@@ -94,11 +99,12 @@ export async function runStagedJob(client: PulsarClient, job: PulsarStagedJob, o
   emit({ type: 'setup', jobId: config.jobId });
   const policy = job.cleanup ?? 'always';
 
-  let staged: Awaited<ReturnType<typeof stageIn>>;
+  const onProgress = options.onTransfer ? { onProgress: options.onTransfer } : {};
+  let staged: Awaited<ReturnType<typeof stageIn>> | undefined;
   try {
-    staged = await stageIn(client, config, job, { ...signal, onUpload: (upload) => emit({ type: 'upload', upload }) });
+    staged = await stageIn(client, config, job, { ...signal, ...onProgress, onUpload: (upload) => emit({ type: 'upload', upload }) });
     await client.submit(config.jobId, {
-      commandLine: staged.commandLine,
+      commandLine: withOutputManifest(staged.commandLine, job, config),
       ...(job.env && { env: job.env }),
       ...(job.dependenciesDescription && { dependenciesDescription: job.dependenciesDescription }),
       ...(job.params && { params: job.params }),
@@ -107,8 +113,9 @@ export async function runStagedJob(client: PulsarClient, job: PulsarStagedJob, o
       ...signal,
     });
   } catch (error) {
-    // Nothing ran: with `always`, do not leave a half-staged directory behind.
-    if (policy === 'always') await client.clean(config.jobId).catch(() => undefined);
+    // Nothing ran. A failed upload may have left a half-written file under its name: remove
+    // the directory whatever the policy. After a failed submit, `always` removes it too.
+    if (staged === undefined || policy === 'always') await client.clean(config.jobId).catch(() => undefined);
     throw error;
   }
   emit({ type: 'submitted', jobId: config.jobId, commandLine: staged.commandLine });
@@ -122,7 +129,7 @@ export async function runStagedJob(client: PulsarClient, job: PulsarStagedJob, o
 
   const { collected, failures } =
     status.status === 'complete'
-      ? await collectOutputs(client, status, job, { ...signal, onDownload: (file) => emit({ type: 'download', file }) })
+      ? await collectOutputs(client, status, job, { ...signal, ...onProgress, onDownload: (file) => emit({ type: 'download', file }) })
       : { collected: [], failures: [] };
   const ok = status.status === 'complete' && !failures.some((f) => f.required);
 

@@ -7,11 +7,14 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import type { TransferProgress } from '../../sites/site.js';
+import { bytesSource } from '../../transfer/sources.js';
+import { fileSource } from '../../transfer/node/file-source.js';
 import type { PulsarClient } from '../client.js';
 import type { PulsarJobConfig } from '../status.js';
 import type { PulsarUploadType } from '../wire.js';
 import type { PulsarStagedJob } from './description.js';
-import { fileUpload, listFiles, topLevelFiles } from './local-files.js';
+import { listFiles, topLevelFiles } from './local-files.js';
 import { PathRewriter, remoteJoin } from './rewrite.js';
 
 /** One file sent to the server. */
@@ -24,6 +27,8 @@ export interface PulsarStagedUpload {
   /** Where the server wrote it. */
   remote: string;
   size: number;
+  /** Lowercase hex sha256 of the bytes sent. */
+  sha256: string;
 }
 
 /** The result of stage-in. */
@@ -68,7 +73,7 @@ export async function stageIn(
   client: PulsarClient,
   config: PulsarJobConfig,
   job: PulsarStagedJob,
-  options: { signal?: AbortSignal; onUpload?: (upload: PulsarStagedUpload) => void } = {},
+  options: { signal?: AbortSignal; onUpload?: (upload: PulsarStagedUpload) => void; onProgress?: (progress: TransferProgress) => void } = {},
 ): Promise<PulsarStageInResult> {
   const sep = config.separator;
   const dirs = config.directories;
@@ -92,9 +97,12 @@ export async function stageIn(
   const send = async (group: Planned[]): Promise<void> => {
     await Promise.all(
       group.map(async (item) => {
-        const source = item.text !== undefined ? { body: item.text, size: new TextEncoder().encode(item.text).byteLength } : await fileUpload(item.local);
-        const remote = await client.upload(config.jobId, item.name, item.type, source.body, source.size, options);
-        const upload = { local: item.local, name: item.name, type: item.type, remote, size: source.size };
+        const source = item.text !== undefined ? bytesSource(new TextEncoder().encode(item.text), item.name) : await fileSource(item.local, item.name);
+        const sent = await client.uploadFrom(config.jobId, item.name, item.type, source, {
+          ...(options.signal && { signal: options.signal }),
+          ...(options.onProgress && { onProgress: options.onProgress }),
+        });
+        const upload = { local: item.local, name: item.name, type: item.type, remote: sent.path, size: sent.size, sha256: sent.sha256 };
         uploads.push(upload);
         options.onUpload?.(upload);
         return upload;

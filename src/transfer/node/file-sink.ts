@@ -9,7 +9,8 @@ import { type FileHandle, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { SinkOpenOptions, SinkWriter, TransferSink } from '../types.js';
 
-const WRITE_BATCH = 256 * 1024;
+const WRITE_BATCH = 1024 * 1024;
+const WRITES_IN_FLIGHT = 4;
 
 /** Options of {@link fileSink}. */
 export interface FileSinkOptions {
@@ -57,34 +58,64 @@ export function fileSink(path: string, options: FileSinkOptions = {}): TransferS
       // Bytes past the offset are from a failed attempt: drop them.
       await file.truncate(open_.offset);
       let position = open_.offset;
-      // Small network chunks (Pulsar sends 1 KiB ones) are gathered into one write of ~256 KiB.
+      // Small network chunks (Pulsar sends 1 KiB ones) are gathered into writes of ~1 MiB, and up
+      // to WRITES_IN_FLIGHT of them run at once, each at its own offset: a write goes through the
+      // thread pool, and waiting for each in turn held the network back (bench/transfer measured
+      // downloads spending two thirds of their time there). Memory: WRITES_IN_FLIGHT + 1 batches.
       let pending: Uint8Array[] = [];
       let pendingBytes = 0;
-      const flush = async (): Promise<void> => {
-        let buffers = pending;
-        let left = pendingBytes;
-        pending = [];
-        pendingBytes = 0;
+      const inFlight = new Set<Promise<void>>();
+      let failure: { error: unknown } | undefined;
+      const writeAt = async (buffers: Uint8Array[], at: number, bytes: number): Promise<void> => {
+        let left = bytes;
         while (left > 0) {
-          const { bytesWritten } = await file.writev(buffers, position);
-          position += bytesWritten;
+          const { bytesWritten } = await file.writev(buffers, at);
+          at += bytesWritten;
           left -= bytesWritten;
           buffers = skip(buffers, bytesWritten);
         }
       };
+      /** Starts writing what is pending; a failed write is reported by the next call. */
+      const flush = (): void => {
+        if (pendingBytes === 0) return;
+        const written = writeAt(pending, position, pendingBytes).catch((error: unknown) => {
+          failure ??= { error };
+        });
+        position += pendingBytes;
+        pending = [];
+        pendingBytes = 0;
+        inFlight.add(written);
+        void written.then(() => inFlight.delete(written));
+      };
+      const check = (): void => {
+        if (failure) throw failure.error;
+      };
+      /** Waits for every write started so far; throws the first failure. */
+      const settle = async (): Promise<void> => {
+        await Promise.all(inFlight);
+        check();
+      };
       return {
         write: async (chunk) => {
+          check();
           pending.push(chunk);
           pendingBytes += chunk.byteLength;
-          if (pendingBytes >= WRITE_BATCH) await flush();
+          if (pendingBytes < WRITE_BATCH) return;
+          flush();
+          while (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
+          check();
         },
         close: async () => {
-          await flush();
+          flush();
+          await settle();
           await file.truncate(position);
           await file.sync();
         },
         // The bytes accepted so far count as delivered: put them on disk for the next attempt.
-        abort: () => flush(),
+        abort: async () => {
+          flush();
+          await settle();
+        },
       };
     },
     commit: async () => {
