@@ -328,3 +328,20 @@ describe('stuck detection', () => {
     expect(isStuck({ ...base, alternative: false })).toBe(false);
   });
 });
+
+describe('pollingWatcher', () => {
+  it('counts a site silent from the moment its first failing poll was sent, retries included', async () => {
+    let clock = 0;
+    let polls = 0;
+    const dead = new FakeSite('dead');
+    dead.poll = async () => {
+      polls++;
+      clock += 2_000; // the HTTP layer retried for two seconds before giving up
+      throw new ConnectionError({ method: 'GET', url: 'https://dead.example.org/jobs/r1/status', mayHaveBeenSent: false, reason: 'ECONNREFUSED' });
+    };
+    const watcher = pollingWatcher({ intervalMs: 1, lostAfterMs: 1_500, now: () => clock });
+    const final = await watcher.follow(dead, 'r1', () => undefined, new AbortController().signal);
+    expect(final).toMatchObject({ state: 'lost', siteState: expect.stringMatching(/^unreachable for 2000 ms: /) });
+    expect(polls).toBe(1);
+  });
+});
