@@ -254,6 +254,7 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
       if (!entry.health.breaker.tryAcquire()) {
         attempt.ending = 'failed';
         attempt.cause = 'circuit breaker open';
+        attempt.endedAt = this.#iso();
         throw new AttemptFailed({ failover: true, cause: 'circuit breaker open', siteFault: false, ambiguous: false, refused: false }, undefined);
       }
       const remoteId = await this.#submit(entry, attempt);

@@ -116,6 +116,23 @@ describe('failover', () => {
     expect(result.record.failovers.map((f) => [f.from, f.to])).toEqual([['a', 'b']]);
   });
 
+  it('records when an attempt ended because the circuit breaker of its site opened while the job waited for admission', async () => {
+    const a = new FakeSite('a', () => ({ states: ['running', 'complete'] }));
+    a.hold = true;
+    const net = await Network.create(
+      { ...config(['a', 'b']), defaults: { maxInFlight: 1 }, health: { breaker: { failureThreshold: 1, openMs: 60_000 } } },
+      { sites: { a, b: new FakeSite('b') }, strategy: pinned('a', 'b'), watcher: pollingWatcher({ intervalMs: 1, lostAfterMs: 30 }) },
+    );
+    const first = net.submitAttempts(SPEC, { id: 'first' });
+    await vi.waitFor(() => expect(first.state).toBe('running'));
+    const waiting = net.submitAttempts(SPEC, { id: 'waiting' });
+    a.down = true;
+    const result = await waiting.done();
+    expect(result).toMatchObject({ state: 'complete', site: 'b' });
+    expect(result.record.attempts[0]).toEqual({ site: 'a', idempotencyKey: 'waiting:a:1', startedAt: expect.any(String), endedAt: expect.any(String), ending: 'failed', cause: 'circuit breaker open' });
+    await first.done();
+  });
+
   it('cancels a job left on a site that went down as soon as the site answers again', async () => {
     const a = new FakeSite('a', () => ({ states: ['running', 'complete'] }));
     a.hold = true;
