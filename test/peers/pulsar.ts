@@ -13,7 +13,7 @@
  * }
  * ```
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -118,7 +118,13 @@ export interface PulsarServer {
   resume(): Promise<void>;
   /** `halt()` then `resume()`. */
   restart(options?: { signal?: NodeJS.Signals; downMs?: number }): Promise<void>;
-  /** Stops the server and removes its directories. Safe to call twice. */
+  /**
+   * Kills the server and every job it started at once (SIGKILL), then removes
+   * its directories. Safe to call twice. Pulsar starts each job in a process
+   * group of its own (`os.setpgrp`), so the jobs outlive a halt; stop() kills
+   * them as a host going down (or a service manager killing the server's
+   * control group) would.
+   */
   stop(): Promise<void>;
   /** The server output so far. */
   log(): Promise<string>;
@@ -224,7 +230,10 @@ export async function startPulsar(options: StartPulsarOptions = {}): Promise<Pul
     async stop() {
       if (stopped) return;
       stopped = true;
-      await halt();
+      // All at once, as a host going down: a SIGTERM would let Pulsar drain its running jobs first.
+      const jobs = child?.pid === undefined ? [] : descendants(child.pid);
+      for (const pid of jobs) killJob(pid);
+      await halt({ signal: 'SIGKILL' });
       if (!(options.keepDirs ?? process.env.PULSAR_KEEP_DIRS === '1')) await rm(dir, { recursive: true, force: true });
     },
     log: () => readFile(logFile, 'utf8').catch(() => ''),
@@ -320,6 +329,40 @@ async function untilReady<T>(check: (signal: AbortSignal) => Promise<T>, ms: num
     stop.abort();
     clearTimeout(timer);
     if (onExit) proc.off('exit', onExit);
+  }
+}
+
+/** Every process below `pid` (children, grandchildren, …), from `ps`. */
+function descendants(pid: number): number[] {
+  let table: string;
+  try {
+    table = execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' });
+  } catch {
+    return [];
+  }
+  const children = new Map<number, number[]>();
+  for (const line of table.split('\n')) {
+    const [child, parent] = line.trim().split(/\s+/).map(Number);
+    if (child === undefined || parent === undefined || Number.isNaN(child) || Number.isNaN(parent)) continue;
+    children.set(parent, [...(children.get(parent) ?? []), child]);
+  }
+  const found: number[] = [];
+  for (let queue = [pid]; queue.length > 0; ) {
+    const next = children.get(queue.shift() as number) ?? [];
+    found.push(...next);
+    queue.push(...next);
+  }
+  return found;
+}
+
+/** Kills a job process and, when it leads one, its process group. */
+function killJob(pid: number): void {
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch {
+      // not a group leader, or already gone
+    }
   }
 }
 
