@@ -5,13 +5,15 @@
  * over both by round-robin; one server is stopped (its process and its jobs
  * are gone) while its jobs run. Every job must end `complete` with its output
  * delivered, no job may have run twice, and the decision records must show
- * the failovers away from the stopped server with their causes.
+ * the failovers away from the stopped server with their causes. A second
+ * case brings a downed server back with its persisted jobs: the network's
+ * pending cancels must reach it, so it does not run the jobs moved away.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Network, nodeSiteRegistry, roundRobin, type Job, type JobResult, type JobSpec } from '../../src/node.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Network, nodeSiteRegistry, pinned, PulsarClient, roundRobin, type Job, type JobResult, type JobSpec } from '../../src/node.js';
 import { startPulsar, type PulsarServer } from '../peers/pulsar.js';
 
 const JOBS = 20;
@@ -53,22 +55,22 @@ afterAll(async () => {
  * with the server): no client can tell it from a killed run, so that narrow
  * window is at-least-once by nature and is not what this test measures.
  */
-function spec(id: string): JobSpec {
+function spec(id: string, where = dir): JobSpec {
   const line = `${id} $(pwd)`;
   return {
     name: id,
-    outputs: [{ path: '/out/result.txt', url: join(dir, `${id}.out`) }],
+    outputs: [{ path: '/out/result.txt', url: join(where, `${id}.out`) }],
     executors: [
       {
         image: 'none',
-        command: ['sh', '-c', `echo "${line}" >> '${join(dir, 'starts.txt')}'; sleep 3; echo "done ${id}" > /out/result.txt; echo "${line}" >> '${join(dir, 'ledger.txt')}'`],
+        command: ['sh', '-c', `echo "${line}" >> '${join(where, 'starts.txt')}'; sleep 3; echo "done ${id}" > /out/result.txt; echo "${line}" >> '${join(where, 'ledger.txt')}'`],
       },
     ],
   };
 }
 
-const lines = async (name: string): Promise<string[][]> =>
-  (await readFile(join(dir, name), 'utf8').catch(() => ''))
+const lines = async (name: string, where = dir): Promise<string[][]> =>
+  (await readFile(join(where, name), 'utf8').catch(() => ''))
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => l.split(' '));
@@ -165,6 +167,66 @@ describe('a network of two real Pulsar servers', () => {
       );
     } finally {
       await network.close();
+    }
+  }, 90_000);
+
+  it('cancels the jobs it moved away from a server that went down as soon as it answers again, so a restarted Pulsar does not run them', async () => {
+    // c goes down as a host does (server and jobs killed), the network moves c's jobs to b, then c comes back
+    // with its persisted jobs, which Pulsar recovers on start-up. The network's pending cancels reach it at its first good probe.
+    const c = await startPulsar({ manager: { concurrentJobs: 2 } });
+    const where = await mkdtemp(join(dir, 'restart-'));
+    process.env.PN_FAILOVER_TEST_TOKEN_C = c.token ?? '';
+    const network = await Network.create(
+      {
+        seed: 'restart-test',
+        failover: { maxAttempts: 3, lostAfterMs: 1500, pollIntervalMs: 250, backoff: { minDelay: 100, maxDelay: 500 }, waitForSiteMs: 10_000 },
+        health: { probeIntervalMs: 300, probeJitter: 0.2, probeTimeoutMs: 2000, breaker: { failureThreshold: 2, window: 10, minimumCalls: 4, openMs: 60_000, maxOpenMs: 60_000 } },
+        sites: [
+          { id: 'c', kind: 'pulsar-rest', url: c.url, auth: { type: 'query', name: 'private_token', valueEnv: 'PN_FAILOVER_TEST_TOKEN_C' }, options: { allowNoContainer: true } },
+          { id: 'b', kind: 'pulsar-rest', url: b.url, auth: { type: 'query', name: 'private_token', valueEnv: TOKEN_ENV.b }, options: { allowNoContainer: true } },
+        ],
+      },
+      { registry: nodeSiteRegistry(), strategy: pinned('c', 'b') },
+    );
+    network.startProbes();
+    try {
+      const running = new Set<string>();
+      let halting: Promise<void> | undefined;
+      network.on('state', ({ jobId, site, state }) => {
+        if (site === 'c' && state === 'running') running.add(jobId);
+        if (running.size >= 2) halting ??= c.halt({ signal: 'SIGKILL', killJobs: true });
+      });
+      const ids = Array.from({ length: 6 }, (_, i) => `restart-${i}`);
+      const results = await Promise.all(ids.map((id) => network.submit(spec(id, where), { id }).wait()));
+      await halting;
+      expect(results.map((r) => [r.jobId, r.state, r.siteId])).toEqual(ids.map((id) => [id, 'complete', 'b']));
+      // c had accepted the jobs it was running or queueing; a submit still under way when c went down failed instead
+      const attemptsOnC = ids.map((id) => network.decision(id)!.attempts.find((t) => t.site === 'c')!);
+      const onC = attemptsOnC.filter((t) => t.remoteId !== undefined);
+      expect(onC.length).toBeGreaterThanOrEqual(2);
+      expect(onC.map((t) => [t.ending, t.cancel])).toEqual(onC.map(() => ['lost', 'pending']));
+      for (const t of attemptsOnC.filter((x) => x.remoteId === undefined)) expect(t, JSON.stringify(t)).toMatchObject({ ending: 'failed', cause: expect.stringMatching(/^failed: /) });
+      console.log(`attempts on c: ${JSON.stringify(attemptsOnC.map((t) => [t.idempotencyKey, t.ending, t.cause, t.ambiguous, t.cancel]))}`);
+
+      await c.resume();
+      const client = new PulsarClient({ url: c.url, token: c.token ?? undefined });
+      // every job c recovered ends (canceled) once the network reaches c again
+      await vi.waitFor(() => expect(onC.map((t) => t.cancel)).toEqual(onC.map(() => 'requested')), { timeout: 20_000, interval: 200 });
+      await vi.waitFor(
+        async () => {
+          const statuses = await Promise.all(onC.map((t) => client.status(t.remoteId!)));
+          expect(statuses.filter((x) => x.status === 'queued' || x.status === 'running')).toEqual([]);
+        },
+        { timeout: 20_000, interval: 300 },
+      );
+      const ledger = await lines('ledger.txt', where);
+      expect(ledger.map(([id]) => id).sort()).toEqual(ids);
+      for (const [id, pwd] of ledger) expect(pwd?.startsWith(b.stagingDir), `${id} committed in ${pwd}`).toBe(true);
+      console.log(`c's jobs after its restart: ${JSON.stringify((await Promise.all(onC.map((t) => client.status(t.remoteId!)))).map((s) => s.status))}`);
+    } finally {
+      await network.close();
+      await c.stop();
+      delete process.env.PN_FAILOVER_TEST_TOKEN_C;
     }
   }, 90_000);
 });

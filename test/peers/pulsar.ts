@@ -90,6 +90,20 @@ export interface StartPulsarOptions {
   keepDirs?: boolean;
 }
 
+/** Options of {@link PulsarServer.halt}. */
+export interface HaltOptions {
+  /** @default 'SIGTERM' (Pulsar then lets its running jobs finish before it exits) */
+  signal?: NodeJS.Signals;
+  /** Time before SIGKILL follows the signal. @default 10000 */
+  graceMs?: number;
+  /**
+   * Kill the server's jobs too, at once, as a host going down would. Pulsar starts each
+   * job in a process group of its own (`os.setpgrp`), so without this they outlive the
+   * server, as they do when a real Pulsar process dies. @default false
+   */
+  killJobs?: boolean;
+}
+
 /** A running test Pulsar. */
 export interface PulsarServer {
   /** Base URL of the server, ending in `/` (no manager prefix). Empty in webless mode. */
@@ -113,7 +127,7 @@ export interface PulsarServer {
   /** The server process id while running. */
   readonly pid: number | undefined;
   /** Stops the server process group, keeping port and directories for {@link PulsarServer.resume}. */
-  halt(options?: { signal?: NodeJS.Signals; graceMs?: number }): Promise<void>;
+  halt(options?: HaltOptions): Promise<void>;
   /** Starts a halted server again on the same port with the same directories. */
   resume(): Promise<void>;
   /** `halt()` then `resume()`. */
@@ -171,7 +185,7 @@ export async function startPulsar(options: StartPulsarOptions = {}): Promise<Pul
     try {
       child = spawn(executable, args, {
         cwd: configDir,
-        detached: true, // its own process group, so halt() reaches gunicorn's worker and the jobs too
+        detached: true, // its own process group, so halt() reaches gunicorn's worker (jobs have their own groups)
         stdio: ['ignore', out, out],
         env: { ...process.env, PULSAR_CONFIG_DIR: configDir, ...options.env },
       });
@@ -190,16 +204,17 @@ export async function startPulsar(options: StartPulsarOptions = {}): Promise<Pul
     }
   };
 
-  const halt = async ({ signal = 'SIGTERM', graceMs = 10_000 }: { signal?: NodeJS.Signals; graceMs?: number } = {}) => {
+  const halt = async ({ signal = 'SIGTERM', graceMs = 10_000, killJobs = false }: HaltOptions = {}) => {
     const proc = child;
     child = undefined;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    if (killJobs && proc.pid !== undefined) for (const pid of descendants(proc.pid)) killJob(pid);
     const exited = new Promise<void>((done) => proc.once('exit', () => done()));
     killGroup(proc, signal);
     const timer = setTimeout(() => killGroup(proc, 'SIGKILL'), graceMs);
     await exited;
     clearTimeout(timer);
-    // The group may still hold job processes after the leader exits.
+    // The group may still hold processes after the leader exits.
     killGroup(proc, 'SIGKILL');
   };
 
@@ -231,9 +246,7 @@ export async function startPulsar(options: StartPulsarOptions = {}): Promise<Pul
       if (stopped) return;
       stopped = true;
       // All at once, as a host going down: a SIGTERM would let Pulsar drain its running jobs first.
-      const jobs = child?.pid === undefined ? [] : descendants(child.pid);
-      for (const pid of jobs) killJob(pid);
-      await halt({ signal: 'SIGKILL' });
+      await halt({ signal: 'SIGKILL', killJobs: true });
       if (!(options.keepDirs ?? process.env.PULSAR_KEEP_DIRS === '1')) await rm(dir, { recursive: true, force: true });
     },
     log: () => readFile(logFile, 'utf8').catch(() => ''),
