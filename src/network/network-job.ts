@@ -387,8 +387,18 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
     }
   }
 
-  /** Asks the site to cancel a job the network is leaving, so it cannot run twice; records the outcome. */
+  /**
+   * Asks the site to cancel a job the network is leaving, so it cannot run
+   * twice; records the outcome. A site behind an open circuit breaker is not
+   * called (its cancel would only wait out its retries and fail, holding up
+   * the failover): the cancel is pending at once, sent when a probe reaches it.
+   */
   async #cancelQuietly(entry: SiteEntry, attempt: AttemptRecord, remoteId: string): Promise<void> {
+    if (entry.health.breaker.state === 'open') {
+      attempt.cancel = 'pending';
+      entry.pendingCancels.set(remoteId, attempt);
+      return;
+    }
     // not the job's signal: it may be the abort that asked for this cancel
     const limit = deadline(CANCEL_TIMEOUT_MS);
     try {

@@ -151,6 +151,27 @@ describe('failover', () => {
     expect(a.cancels).toEqual(['a-1', 'a-1']);
   });
 
+  it('does not call a site behind an open breaker to cancel a job it lost there: the cancel waits for a probe', async () => {
+    const a = new FakeSite('a', () => ({ states: ['running', 'complete'] }));
+    a.hold = true;
+    const net = await Network.create(
+      { ...config(['a', 'b']), health: { breaker: { failureThreshold: 2, openMs: 60_000 } } },
+      { sites: { a, b: new FakeSite('b') }, strategy: pinned('a', 'b'), watcher: pollingWatcher({ intervalMs: 1, lostAfterMs: 30 }) },
+    );
+    const jobs = [net.submitAttempts(SPEC, { id: 'one' }), net.submitAttempts(SPEC, { id: 'two' })];
+    await vi.waitFor(() => expect(jobs.map((j) => j.state)).toEqual(['running', 'running']));
+    a.down = true;
+    const results = await Promise.all(jobs.map((j) => j.done()));
+    expect(results.map((r) => [r.state, r.site])).toEqual([['complete', 'b'], ['complete', 'b']]);
+    // the second loss opens a's breaker: only the first is canceled through the network at once
+    expect(a.cancels).toHaveLength(1);
+    expect(results.map((r) => r.record.attempts[0]?.cancel)).toEqual(['pending', 'pending']);
+    a.down = false;
+    await net.probe('a');
+    expect([...a.jobs.values()].map((j) => j.canceled)).toEqual([true, true]);
+    expect(results.map((r) => r.record.attempts[0]?.cancel)).toEqual(['requested', 'requested']);
+  });
+
   it('asks once more with the same key when a submit may have reached the site, so one job exists', async () => {
     const a = new FakeSite('a');
     a.loseNextAnswers = 1;
