@@ -317,6 +317,7 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
       attempt.cause = verdict.cause;
       attempt.endedAt = this.#iso();
       if (verdict.ambiguous) attempt.ambiguous = true;
+      if (attempt.ambiguous && verdict.failover) await this.#cancelAmbiguous(entry, attempt);
       if (!verdict.failover) throw error;
       throw new AttemptFailed(verdict, undefined, { cause: error });
     }
@@ -385,6 +386,34 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
     } finally {
       if (timer !== undefined) clearTimeout(timer);
     }
+  }
+
+  /**
+   * A submit that failed after it may have reached the site may have made a
+   * job there: find it by its idempotency key and cancel it before the job
+   * moves on, or leave that pending until a probe reaches the site. Sites
+   * without `lookup` cannot be asked.
+   */
+  async #cancelAmbiguous(entry: SiteEntry, attempt: AttemptRecord): Promise<void> {
+    if (!entry.site.lookup) return;
+    attempt.cancel = 'pending';
+    if (entry.health.breaker.state !== 'open') {
+      const limit = deadline(CANCEL_TIMEOUT_MS);
+      try {
+        const remoteId = await entry.site.lookup(attempt.idempotencyKey, { signal: limit.signal });
+        if (remoteId === undefined) {
+          delete attempt.cancel;
+          return;
+        }
+        await this.#cancelQuietly(entry, attempt, remoteId);
+        return;
+      } catch {
+        // the site cannot be asked now
+      } finally {
+        limit.clear();
+      }
+    }
+    entry.pendingLookups.set(attempt.idempotencyKey, attempt);
   }
 
   /**

@@ -158,6 +158,7 @@ export class Network extends EventEmitter<NetworkEvents> {
         health,
         admission: new SiteAdmission(description.id, description.maxInFlight, description.submitRate, now),
         pendingCancels: new Map(),
+        pendingLookups: new Map(),
       });
     }
     network = new Network(resolved, entries, options);
@@ -267,6 +268,19 @@ export class Network extends EventEmitter<NetworkEvents> {
 
   /** Cancels the jobs the network left on a site while it was unreachable; keeps those that still fail. */
   async #flushCancels(entry: SiteEntry): Promise<void> {
+    for (const [key, attempt] of [...entry.pendingLookups]) {
+      const limit = deadline(this.#config.health.probeTimeoutMs);
+      try {
+        const remoteId = await entry.site.lookup?.(key, { signal: limit.signal });
+        entry.pendingLookups.delete(key);
+        if (remoteId === undefined) delete attempt.cancel;
+        else entry.pendingCancels.set(remoteId, attempt);
+      } catch {
+        // still pending: tried again after the next good probe
+      } finally {
+        limit.clear();
+      }
+    }
     for (const [remoteId, attempt] of [...entry.pendingCancels]) {
       const limit = deadline(this.#config.health.probeTimeoutMs);
       try {

@@ -123,6 +123,12 @@ describe('PulsarRestSite', () => {
     expect(again.remoteId).toBe(first.remoteId);
   });
 
+  it('looks a job up by the idempotency key it was submitted with', async () => {
+    const made = await site.submit({ executors: [{ image: 'a', command: ['true'] }] }, { idempotencyKey: 'job-9:pulsar:1' });
+    expect(await newSite().lookup('job-9:pulsar:1')).toBe(made.remoteId);
+    expect(await site.lookup('job-9:pulsar:2')).toBeUndefined();
+  });
+
   it('cancels a running job', async () => {
     const job = submitJob(site, { executors: [{ image: 'a', command: ['sleep', '30'] }] }, { poll: POLL });
     await new Promise<void>((resolve) => job.on('state', (e) => e.state === 'running' && resolve()));

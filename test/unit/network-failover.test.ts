@@ -184,6 +184,36 @@ describe('failover', () => {
     expect(result.record.attempts).toEqual([expect.objectContaining({ site: 'a', ambiguous: true, remoteId: 'a-1', ending: 'complete' })]);
   });
 
+  it('cancels the job a failed ambiguous submit may have made, once the site answers again', async () => {
+    // a makes the job, its answer is lost, and a goes down before the submit is sent again
+    const a: FakeSite = new FakeSite('a', () => {
+      a.down = true;
+      return { states: ['queued', 'running', 'complete'] };
+    });
+    a.loseNextAnswers = 1;
+    const net = await network([a, new FakeSite('b')]);
+    const result = await net.submitAttempts(SPEC, { id: 'amb-down' }).done();
+    expect(result).toMatchObject({ state: 'complete', site: 'b' });
+    expect(result.record.attempts[0]).toMatchObject({ site: 'a', ending: 'failed', ambiguous: true, cancel: 'pending' });
+    expect(a.jobs.get('a-1')?.canceled).toBe(false);
+    a.down = false;
+    await net.probe('a');
+    expect(a.jobs.get('a-1')?.canceled).toBe(true);
+    expect(result.record.attempts[0]?.cancel).toBe('requested');
+  });
+
+  it('drops the pending cancel of an ambiguous submit when the site made no job', async () => {
+    const a = new FakeSite('a');
+    a.down = true;
+    const net = await network([a, new FakeSite('b')]);
+    const result = await net.submitAttempts(SPEC, { id: 'amb-none' }).done();
+    expect(result.record.attempts[0]).toMatchObject({ site: 'a', ending: 'failed', ambiguous: true, cancel: 'pending' });
+    a.down = false;
+    await net.probe('a');
+    expect(result.record.attempts[0]?.cancel).toBeUndefined();
+    expect(a.cancels).toEqual([]);
+  });
+
   it('moves preempted jobs', async () => {
     const a = new FakeSite('a', () => ({ states: ['queued', 'running', 'preempted'] }));
     const result = await (await network([a, new FakeSite('b')])).submitAttempts(SPEC).done();

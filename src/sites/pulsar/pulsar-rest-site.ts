@@ -185,6 +185,13 @@ export class PulsarRestSite implements Site {
     await this.client.cancel(remoteId, signalOf(options));
   }
 
+  /** The job a submit with this key set up (its id is derived from the key), or undefined when the server has none. */
+  async lookup(idempotencyKey: string, options: SiteCallOptions = {}): Promise<string | undefined> {
+    const jobId = await jobIdFor(idempotencyKey);
+    const status = await this.client.status(jobId, signalOf(options));
+    return status.status === 'lost' ? undefined : status.jobId;
+  }
+
   /**
    * Reads the exit codes and executor logs from the working directory and,
    * for a `complete` job, downloads every output to its destination with its
