@@ -208,7 +208,6 @@ export async function startPulsar(options: StartPulsarOptions = {}): Promise<Pul
     const proc = child;
     child = undefined;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    if (killJobs && proc.pid !== undefined) for (const pid of descendants(proc.pid)) killJob(pid);
     const exited = new Promise<void>((done) => proc.once('exit', () => done()));
     killGroup(proc, signal);
     const timer = setTimeout(() => killGroup(proc, 'SIGKILL'), graceMs);
@@ -216,6 +215,8 @@ export async function startPulsar(options: StartPulsarOptions = {}): Promise<Pul
     clearTimeout(timer);
     // The group may still hold processes after the leader exits.
     killGroup(proc, 'SIGKILL');
+    // Once the server is gone it starts no more jobs: kill those it left, found by its session.
+    if (killJobs && proc.pid !== undefined) for (const pid of sessionMembers(proc.pid)) killJob(pid);
   };
 
   const server: PulsarServer = {
@@ -345,27 +346,22 @@ async function untilReady<T>(check: (signal: AbortSignal) => Promise<T>, ms: num
   }
 }
 
-/** Every process below `pid` (children, grandchildren, …), from `ps`. */
-function descendants(pid: number): number[] {
+/**
+ * Every process in session `sid`, from `ps`. The server is started in a session of its own
+ * (`detached`), and its jobs stay in it although Pulsar gives each a process group of its own.
+ */
+function sessionMembers(sid: number): number[] {
   let table: string;
   try {
-    table = execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' });
+    table = execFileSync('ps', ['-A', '-o', 'pid=,sid='], { encoding: 'utf8' });
   } catch {
     return [];
   }
-  const children = new Map<number, number[]>();
-  for (const line of table.split('\n')) {
-    const [child, parent] = line.trim().split(/\s+/).map(Number);
-    if (child === undefined || parent === undefined || Number.isNaN(child) || Number.isNaN(parent)) continue;
-    children.set(parent, [...(children.get(parent) ?? []), child]);
-  }
-  const found: number[] = [];
-  for (let queue = [pid]; queue.length > 0; ) {
-    const next = children.get(queue.shift() as number) ?? [];
-    found.push(...next);
-    queue.push(...next);
-  }
-  return found;
+  return table
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number))
+    .filter(([pid, session]) => session === sid && pid !== undefined && !Number.isNaN(pid))
+    .map(([pid]) => pid as number);
 }
 
 /** Kills a job process and, when it leads one, its process group. */
