@@ -13,7 +13,8 @@ const common: Options = {
 };
 
 export default defineConfig([
-  { ...common, format: ['esm'], clean: true },
+  // The ESM build also makes the `pulsar-network` command line (dist/cli.js, started by bin/pulsar-network.mjs).
+  { ...common, entry: { ...(common.entry as Record<string, string>), cli: 'src/cli/main.ts' }, format: ['esm'], clean: true },
   {
     ...common,
     format: ['cjs'],

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs a real Pulsar server (pulsar-app[web]: gunicorn + the Pulsar WSGI app)
-# into a Python virtualenv for the integration tests and bench/pulsar.
+# Installs a real Pulsar server (pulsar-app[web,amqp]: gunicorn + the Pulsar WSGI app,
+# kombu for message-queue mode, requests-toolbelt so Pulsar streams the outputs it
+# posts back) into a Python virtualenv for the integration tests and bench/pulsar.
 #
 #   CI unset: ${PULSAR_NETWORK_CACHE:-$HOME/.cache/pulsar-network}/pulsar-venv (shared by worktrees)
 #   CI=true:  <repo>/.peers/pulsar-venv (fresh on every CI machine)
@@ -11,7 +12,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 
-requirement=${PULSAR_APP_REQUIREMENT:-'pulsar-app[web]==0.16.0'}
+requirement=${PULSAR_APP_REQUIREMENT:-'pulsar-app[web,amqp]==0.16.0 requests-toolbelt'}
 if [ -n "${PULSAR_VENV:-}" ]; then
   venv=$PULSAR_VENV
 elif [ "${CI:-}" = "true" ]; then
@@ -50,7 +51,9 @@ if [ ! -x "$venv/bin/python" ]; then
   "$python" -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$requirement"
+# The requirement may name several packages (space-separated); split it without globbing.
+read -r -a requirements <<< "$requirement"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${requirements[@]}"
 "$venv/bin/python" -c 'import pulsar, pulsar.client; print("pulsar: installed pulsar-app", pulsar.__version__)'
 echo "$requirement" > "$marker"
 echo "pulsar: venv ready at $venv"

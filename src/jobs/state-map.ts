@@ -103,3 +103,37 @@ export function stateFromExitCodes(
 ): 'complete' | 'executor_error' {
   return exitCodes.some((code, i) => code !== 0 && !executors[i]?.ignore_error) ? 'executor_error' : 'complete';
 }
+
+/**
+ * The other way: the TES state a gateway reports for each unified state.
+ * One to one, except `lost` (the site no longer knows the job, or could not
+ * be reached for too long), which TES has no word for: a system problem not
+ * caused by an executor, so `SYSTEM_ERROR`.
+ */
+export const TES_STATE_OF_JOB_STATE: Readonly<Record<JobState, TesState>> = {
+  unknown: 'UNKNOWN',
+  queued: 'QUEUED',
+  initializing: 'INITIALIZING',
+  running: 'RUNNING',
+  paused: 'PAUSED',
+  complete: 'COMPLETE',
+  executor_error: 'EXECUTOR_ERROR',
+  system_error: 'SYSTEM_ERROR',
+  canceled: 'CANCELED',
+  canceling: 'CANCELING',
+  preempted: 'PREEMPTED',
+  lost: 'SYSTEM_ERROR',
+};
+
+/**
+ * The TES state of a unified state (see {@link TES_STATE_OF_JOB_STATE}).
+ *
+ * @example
+ * ```ts
+ * toTesState('executor_error'); // 'EXECUTOR_ERROR'
+ * toTesState('lost'); // 'SYSTEM_ERROR'
+ * ```
+ */
+export function toTesState(state: JobState): TesState {
+  return TES_STATE_OF_JOB_STATE[state];
+}

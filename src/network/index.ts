@@ -29,6 +29,7 @@ export { decide, DECISION_SCHEMA, type AttemptRecord, type DecisionInput, type D
 export { classifyEnding, isStuck, nextSite, type AttemptEnding, type FailoverVerdict, type StuckCheck } from './failover.js';
 export { bytesToMove, readsInPlace } from './locality.js';
 export { Network, type NetworkEvents, type NetworkOptions, type SiteStatus, type NetworkSubmitOptions } from './network.js';
+export type { NetworkAttachOptions } from './network-attach.js';
 export { NetworkJob, type NetworkJobEvents, type NetworkJobResult } from './network-job.js';
 export { deriveRandom, freshId, hashSeed, seededRandom, type RandomSource } from './random.js';
 export { SiteRegistry, type SiteFactory, type SiteFactoryContext } from './registry.js';

@@ -6,6 +6,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { ValidationError, type ValidationIssue } from '../errors.js';
 import type { Job } from '../jobs/job.js';
+import { attachThroughNetwork, type NetworkAttachOptions } from './network-attach.js';
 import type { JobSpec } from '../jobs/spec.js';
 import type { Site, SiteProbe } from '../sites/site.js';
 import { deadline } from '../util/abort.js';
@@ -219,6 +220,28 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.#jobs.set(id, job);
     void job.start();
     return job;
+  }
+
+  /**
+   * Follows again a job this network (or an earlier process with the same
+   * configuration) submitted to `siteId`: the site's `attach()` finds it, the
+   * network's watcher follows it, and the outputs are collected at the end,
+   * as for a job from {@link Network.submit}. There is no failover: the job
+   * stays where it is. With `remoteId` unknown (the caller stopped before the
+   * site answered the submit), pass `options.idempotencyKey`: the site is
+   * asked once more with that key and returns the job it made (or makes it
+   * now), so the job never runs twice.
+   *
+   * @example
+   * ```ts
+   * const job = network.attach('hpc-1', savedRemoteId, savedSpec, { id: savedJobId });
+   * console.log((await job.wait()).state);
+   * ```
+   */
+  attach(siteId: string, remoteId: string | undefined, spec: JobSpec, options: NetworkAttachOptions = {}): Job {
+    const entry = this.#entries.get(siteId);
+    if (!entry) throw new RangeError(`unknown site ${siteId}`);
+    return attachThroughNetwork(entry, remoteId, spec, { id: options.id ?? this.#newId(), watcher: this.#context.watcher, ...options });
   }
 
   /** The decision record of a job this network submitted (it grows with each failover). */

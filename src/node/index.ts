@@ -1,7 +1,8 @@
 /**
  * Node-only parts: the local site, file sources and sinks of transfers,
  * file-system staging of Pulsar jobs, network configuration files, the site
- * registry, and a back-pressured node:http fetch for large transfers.
+ * registry, a back-pressured node:http fetch for large transfers, and Pulsar
+ * over AMQP with its job-files server.
  * @module
  */
 export * from '../sites/local/index.js';
@@ -13,3 +14,5 @@ export * from '../pulsar/staging/index.js';
 export { networkFromFile, readNetworkConfig } from '../network/config-file.js';
 export { nodeSiteRegistry } from './site-registry.js';
 export { nodeHttpFetch } from './http-fetch.js';
+export * from '../sites/pulsar-amqp/index.js';
+export * from '../gateway/index.js';

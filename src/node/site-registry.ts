@@ -5,13 +5,17 @@
 import { SiteRegistry } from '../network/registry.js';
 import { localSiteFactory } from '../sites/local/factory.js';
 import { nodeLocalFiles } from '../sites/node-files.js';
+import { pulsarMqConfig } from '../sites/pulsar-amqp/config.js';
+import { PulsarMqSite } from '../sites/pulsar-amqp/pulsar-mq-site.js';
 import { pulsarRestSiteFactory } from '../sites/pulsar/factory.js';
 import { tesSiteFactory } from '../sites/tes/factory.js';
 
 /**
  * A registry with a factory for every kind of site this runtime can build:
  * `local`, `tes` and `pulsar-rest` (the remote sites read and write local
- * input and output files through the file system).
+ * input and output files through the file system), and `pulsar-amqp`, which
+ * takes `{ jobsDirectory, manager, amqpKeyPrefix, filesServer, acknowledge, … }`
+ * (see `pulsarMqConfig`); its `url` is the broker and `basic` auth its user.
  *
  * @example
  * ```ts
@@ -26,5 +30,6 @@ export function nodeSiteRegistry(): SiteRegistry {
   return new SiteRegistry()
     .register('local', localSiteFactory())
     .register('tes', tesSiteFactory(files))
-    .register('pulsar-rest', pulsarRestSiteFactory(files));
+    .register('pulsar-rest', pulsarRestSiteFactory(files))
+    .register('pulsar-amqp', ({ description, auth, options }) => new PulsarMqSite(pulsarMqConfig(description.id, description.url as string, auth, options)));
 }

@@ -21,6 +21,9 @@ import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { connect } from 'amqplib';
+import { pulsarQueues } from '../../src/sites/pulsar-amqp/queues.js';
+import { killGroup, killOnExit } from './process-group.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -77,7 +80,8 @@ export interface StartPulsarOptions {
   messageQueueUrl?: string;
   /**
    * Readiness check for webless mode; resolves once the server is usable and stops when
-   * `signal` aborts. @default waits for the log to mention the message queue
+   * `signal` aborts. @default waits until the manager's setup, status and kill queues
+   * have a consumer on the broker
    */
   ready?: (server: PulsarServer, signal: AbortSignal) => Promise<void>;
   /** Further app.yml keys (they win over the defaults written here). */
@@ -144,9 +148,6 @@ export interface PulsarServer {
   log(): Promise<string>;
 }
 
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
 /**
  * Starts Pulsar with its own config on a free loopback port and waits until it answers
  * `/healthz` (web mode). Throws with the end of the server log when it does not come up.
@@ -158,7 +159,6 @@ export async function startPulsar(options: StartPulsarOptions = {}): Promise<Pul
   if (!existsSync(executable)) {
     throw new Error(`Pulsar is not installed at ${paths.venv}: run scripts/peers/install-pulsar.sh`);
   }
-  installExitHook();
   const token = options.token === undefined ? `test-${randomBytes(12).toString('hex')}` : options.token;
   const dir = await mkdtemp(join(tmpdir(), 'pulsar-network-pulsar-'));
   const configDir = join(dir, 'config');
@@ -170,7 +170,7 @@ export async function startPulsar(options: StartPulsarOptions = {}): Promise<Pul
   const managerName = options.manager?.name ?? '_default_';
 
   await writeFile(join(configDir, 'app.yml'), `${JSON.stringify(appConfig(options, { token, stagingDir, persistenceDir }), null, 2)}\n`);
-  await writeFile(join(configDir, 'server.ini'), serverIni(port));
+  await writeFile(join(configDir, 'server.ini'), serverIni(port, webless));
 
   const url = webless ? '' : `http://127.0.0.1:${port}/`;
   const managerUrl = webless || managerName === '_default_' ? url : `${url}managers/${encodeURIComponent(managerName)}/`;
@@ -192,11 +192,11 @@ export async function startPulsar(options: StartPulsarOptions = {}): Promise<Pul
     } finally {
       closeSync(out);
     }
-    running.add(child);
     const proc = child;
-    proc.once('exit', () => running.delete(proc));
+    killOnExit(proc);
     if (webless) {
-      const ready = options.ready ?? waitForLog(/message|queue|amqp|consum/i);
+      const prefix = typeof options.app?.amqp_key_prefix === 'string' ? options.app.amqp_key_prefix : undefined;
+      const ready = options.ready ?? waitForConsumers(options.messageQueueUrl as string, managerName, prefix);
       await untilReady((signal) => ready(server, signal), startTimeoutMs, proc, logFile);
     } else {
       // Every route, /healthz included, needs a manager: ask the configured one.
@@ -280,8 +280,18 @@ function appConfig(
   return { ...config, ...options.app };
 }
 
-function serverIni(port: number): string {
-  return ['[server:main]', 'host = 127.0.0.1', `port = ${port}`, '', '[app:main]', 'app_config = app.yml', ''].join('\n');
+function serverIni(port: number, webless: boolean): string {
+  const lines = ['[server:main]', 'host = 127.0.0.1', `port = ${port}`, '', '[app:main]', 'app_config = app.yml', ''];
+  // pulsar-main logs nothing below WARNING unless the ini configures logging.
+  if (webless) {
+    lines.push(
+      '[loggers]', 'keys = root', '', '[handlers]', 'keys = console', '', '[formatters]', 'keys = generic', '',
+      '[logger_root]', 'level = INFO', 'handlers = console', '',
+      '[handler_console]', 'class = StreamHandler', 'args = (sys.stderr,)', 'level = NOTSET', 'formatter = generic', '',
+      '[formatter_generic]', 'format = %(asctime)s %(levelname)-5.5s [%(name)s][%(threadName)s] %(message)s', '',
+    );
+  }
+  return lines.join('\n');
 }
 
 /** Asks the OS for a free loopback port. */
@@ -316,9 +326,31 @@ async function waitForHealthz(url: string, token: string | null, signal: AbortSi
   throw new Error('gave up waiting for /healthz');
 }
 
-function waitForLog(pattern: RegExp): (server: PulsarServer, signal: AbortSignal) => Promise<void> {
-  return async (server, signal) => {
-    while (!signal.aborted && !pattern.test(await server.log())) await new Promise((r) => setTimeout(r, 200));
+/** Webless readiness: the manager's setup, status and kill queues each have a consumer on the broker. */
+function waitForConsumers(url: string, manager: string, prefix: string | undefined): (server: PulsarServer, signal: AbortSignal) => Promise<void> {
+  const queues = pulsarQueues(manager, prefix);
+  return async (_server, signal) => {
+    while (!signal.aborted) {
+      const connection = await connect(url).catch(() => undefined);
+      if (connection) {
+        try {
+          let consumed = true;
+          for (const queue of [queues.setup, queues.status, queues.kill]) {
+            // checkQueue fails (and closes its channel) while Pulsar has not declared the queue yet.
+            const channel = await connection.createChannel();
+            channel.on('error', () => undefined);
+            const found = await channel.checkQueue(queue).catch(() => undefined);
+            if (!found || found.consumerCount < 1) consumed = false;
+            await channel.close().catch(() => undefined);
+            if (!consumed) break;
+          }
+          if (consumed) return;
+        } finally {
+          await connection.close().catch(() => undefined);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
   };
 }
 
@@ -375,19 +407,3 @@ function killJob(pid: number): void {
   }
 }
 
-function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
-  if (proc.pid === undefined) return;
-  try {
-    process.kill(-proc.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const proc of running) killGroup(proc, 'SIGKILL');
-  });
-}

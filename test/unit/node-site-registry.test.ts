@@ -29,7 +29,7 @@ describe('nodeSiteRegistry', () => {
 
   it('registers the local kind with the LocalSite adapter', async () => {
     const registry = nodeSiteRegistry();
-    expect(registry.kinds()).toEqual(['local', 'tes', 'pulsar-rest']);
+    expect(registry.kinds()).toEqual(['local', 'tes', 'pulsar-rest', 'pulsar-amqp']);
     const site = await registry.create(
       { description: { id: 'x', kind: 'local' } as never, auth: { type: 'none' }, options: {} },
       { onHttpEvent: () => undefined },

@@ -1,0 +1,308 @@
+/**
+ * The `pulsar-network` commands: `gateway`, `sites`, `explain`, `submit`,
+ * `cancel`, `logs`. Every command takes `--json` for scripts.
+ *
+ * How `cancel` and `logs` find a task: through the task store, the SQLite
+ * file named by the configuration's `gateway.store` (or `--store`). The
+ * gateway and `submit` write every task there, so `cancel ID` and `logs ID`
+ * work for tasks of a running gateway and of an earlier `submit` alike, on
+ * the machine that holds the store. `cancel` re-attaches to the task on its
+ * site and cancels it there.
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { PulsarNetworkError, ValidationError } from '../errors.js';
+import type { JobEvent } from '../jobs/events.js';
+import type { JobSpec } from '../jobs/spec.js';
+import { createTesGateway } from '../gateway/gateway.js';
+import { SqliteTaskStore } from '../gateway/sqlite-store.js';
+import { TaskTracker } from '../gateway/task-tracker.js';
+import { FINAL_TES_STATES } from '../gateway/store.js';
+import { renderTask } from '../gateway/views.js';
+import { validateTask } from '../tes/validate.js';
+import { loadCliConfig } from './config.js';
+import { eventLine, explainLines, liveBlock, progressBar, sitesTable, type TransferBar } from './render.js';
+
+/** Where the commands write, and whether stdout is a terminal. */
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  isTTY: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Exit codes: 0 success, 1 the task did not complete, 2 bad input or configuration. */
+export class CliExit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+const CLI_OWNER = 'cli';
+
+/**
+ * Builds the command-line program.
+ *
+ * @example
+ * ```ts
+ * const program = cliProgram({ out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), isTTY: true, env: process.env });
+ * await program.parseAsync(['sites', '--config', 'network.yaml'], { from: 'user' });
+ * ```
+ */
+export function cliProgram(io: CliIo): Command {
+  const println = (line = ''): void => io.out(`${line}\n`);
+  const program = new Command('pulsar-network')
+    .description('Run jobs on a network of Pulsar, TES and local sites; serve it as one TES endpoint.')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+
+  program
+    .command('gateway')
+    .description('serve the network as a GA4GH TES 1.1 endpoint at /ga4gh/tes/v1')
+    .requiredOption('--config <file>', 'network configuration (YAML or JSON) with an optional gateway: section')
+    .addOption(new Option('--port <port>', 'port (0: any free port; default: gateway.port or 8000)').argParser(parsePort))
+    .option('--host <host>', 'address to bind (default: gateway.host or 127.0.0.1)')
+    .option('--store <file>', 'task store (default: gateway.store)')
+    .option('--json', 'print {"url", "resumed"} as JSON')
+    .action(async (opts: { config: string; port?: number; host?: string; store?: string; json?: boolean }) => {
+      const { network, gateway } = await loadCliConfig(opts.config, io.env);
+      await network.probe();
+      network.startProbes();
+      const options: Parameters<typeof createTesGateway>[1] = { storePath: opts.store ?? gateway.store, clients: gateway.clients };
+      if (gateway.maxBodyBytes !== undefined) options.maxBodyBytes = gateway.maxBodyBytes;
+      const tes = createTesGateway(network, options);
+      const { url } = await tes.listen({ port: opts.port ?? gateway.port ?? 8000, host: opts.host ?? gateway.host ?? '127.0.0.1' });
+      if (opts.json) println(JSON.stringify({ url, resumed: tes.resumed }));
+      else {
+        println(`TES gateway at ${url}`);
+        println(`${Object.keys(gateway.clients).length} client(s); ${tes.resumed.length} task(s) re-attached`);
+      }
+      await new Promise<void>((resolve) => {
+        const stop = (): void => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await tes.close();
+      await network.close();
+    });
+
+  program
+    .command('sites')
+    .description('probe every site: health, capabilities, load and circuit state')
+    .requiredOption('--config <file>', 'network configuration')
+    .option('--json', 'print JSON')
+    .action(async (opts: { config: string; json?: boolean }) => {
+      const { network } = await loadCliConfig(opts.config, io.env);
+      try {
+        const probes = await network.probe();
+        if (opts.json) println(JSON.stringify(network.sites().map((c) => ({ ...c, probe: probes.get(c.site.id) })), null, 2));
+        else for (const line of sitesTable(network.sites(), probes)) println(line);
+      } finally {
+        await network.close();
+      }
+    });
+
+  program
+    .command('explain')
+    .description('show which site the network would choose for a task, and why, without submitting it')
+    .argument('<task>', 'TES task JSON file')
+    .requiredOption('--config <file>', 'network configuration')
+    .option('--json', 'print the decision record as JSON')
+    .action(async (taskFile: string, opts: { config: string; json?: boolean }) => {
+      const spec = await readTask(taskFile);
+      const { network } = await loadCliConfig(opts.config, io.env);
+      try {
+        await network.probe();
+        const record = network.explain(spec);
+        if (opts.json) println(JSON.stringify(record, null, 2));
+        else for (const line of explainLines(record)) println(line);
+      } finally {
+        await network.close();
+      }
+    });
+
+  program
+    .command('submit')
+    .description('submit a task through the network and wait for its end (exit code 1 when it does not complete)')
+    .argument('<task>', 'TES task JSON file')
+    .requiredOption('--config <file>', 'network configuration')
+    .option('--store <file>', 'task store (default: gateway.store)')
+    .option('--watch', 'show states as they change (and transfer progress bars on a terminal)')
+    .option('--json', 'print JSON (one line per event with --watch, then the task in the FULL view)')
+    .action(async (taskFile: string, opts: { config: string; store?: string; watch?: boolean; json?: boolean }) => {
+      const spec = await readTask(taskFile);
+      const { network, gateway } = await loadCliConfig(opts.config, io.env);
+      const store = new SqliteTaskStore(opts.store ?? gateway.store);
+      const tracker = new TaskTracker(network, store);
+      try {
+        const id = await tracker.submit(spec, CLI_OWNER);
+        const job = tracker.job(id);
+        if (!job) throw new Error(`task ${id} is not followed`);
+        if (opts.json) println(JSON.stringify({ type: 'submitted', id }));
+        else println(`task ${id}`);
+        if (opts.watch) await watch(job.watch(), io, Boolean(opts.json));
+        const result = await job.wait();
+        await tracker.idle();
+        const task = store.get(id);
+        if (opts.json) println(JSON.stringify(task && renderTask(task, 'FULL', '/ga4gh/tes/v1')));
+        else println(`task ${id}: ${task?.state ?? result.state}${task?.site ? ` on ${task.site}` : ''}`);
+        if (!result.ok) throw new CliExit(1);
+      } finally {
+        tracker.close();
+        store.close();
+        await network.close();
+      }
+    });
+
+  program
+    .command('cancel')
+    .description('cancel a task of the store (a gateway task or a submitted one) on its site')
+    .argument('<id>', 'task id')
+    .requiredOption('--config <file>', 'network configuration (to reach the task\'s site)')
+    .option('--store <file>', 'task store (default: gateway.store)')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { config: string; store?: string; json?: boolean }) => {
+      const { network, gateway } = await loadCliConfig(opts.config, io.env);
+      const store = new SqliteTaskStore(opts.store ?? gateway.store);
+      const tracker = new TaskTracker(network, store);
+      try {
+        const task = store.get(id);
+        if (!task) throw new ValidationError('task id', [{ path: 'id', message: `no task ${id} in ${opts.store ?? gateway.store}` }]);
+        const before = task.state;
+        if (!FINAL_TES_STATES.has(before)) {
+          await tracker.cancel(id);
+          await tracker.idle();
+        }
+        const after = store.get(id)?.state ?? before;
+        if (opts.json) println(JSON.stringify({ id, before, state: after }));
+        else println(FINAL_TES_STATES.has(before) ? `task ${id} had already ended: ${before}` : `task ${id}: ${after}`);
+      } finally {
+        tracker.close();
+        store.close();
+        await network.close();
+      }
+    });
+
+  program
+    .command('logs')
+    .description('print the logs of a task of the store: executor stdout and stderr, system logs, outputs')
+    .argument('<id>', 'task id')
+    .option('--config <file>', 'configuration naming the store (gateway.store)')
+    .option('--store <file>', 'task store')
+    .option('--json', 'print the TES task log as JSON')
+    .action(async (id: string, opts: { config?: string; store?: string; json?: boolean }) => {
+      const path = opts.store ?? (opts.config ? (await loadCliConfig(opts.config, io.env)).gateway.store : undefined);
+      if (!path) throw new ValidationError('arguments', [{ path: '--store', message: 'give --store or --config' }]);
+      const store = new SqliteTaskStore(path);
+      try {
+        const task = store.get(id);
+        if (!task) throw new ValidationError('task id', [{ path: 'id', message: `no task ${id} in ${path}` }]);
+        if (opts.json) return println(JSON.stringify({ id, state: task.state, log: task.log ?? null }));
+        println(`task ${id}: ${task.state}${task.site ? ` on ${task.site}` : ''}`);
+        const log = task.log;
+        if (!log || log.logs.length === 0) println('(no executor logs yet)');
+        log?.logs.forEach((e, i) => {
+          println(`--- executor ${i} (exit code ${e.exit_code}) stdout`);
+          if (e.stdout) io.out(e.stdout.endsWith('\n') ? e.stdout : `${e.stdout}\n`);
+          println(`--- executor ${i} stderr`);
+          if (e.stderr) io.out(e.stderr.endsWith('\n') ? e.stderr : `${e.stderr}\n`);
+        });
+        for (const line of log?.system_logs ?? []) println(`system: ${line}`);
+        for (const o of log?.outputs ?? []) println(`output: ${o.path} -> ${o.url} (${o.size_bytes} bytes)`);
+      } finally {
+        store.close();
+      }
+    });
+
+  return program;
+}
+
+/** Runs the program on argv; resolves with the exit code (errors printed, secrets never: messages are already redacted). */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  try {
+    await cliProgram(io).parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CliExit) return error.code;
+    const code = (error as { code?: string; exitCode?: number }).code;
+    if (typeof code === 'string' && code.startsWith('commander.')) return (error as { exitCode: number }).exitCode;
+    if (error instanceof PulsarNetworkError) {
+      io.err(`pulsar-network: ${error.message}\n`);
+      return 2;
+    }
+    io.err(`pulsar-network: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+}
+
+async function readTask(file: string): Promise<JobSpec> {
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new ValidationError('task file', [{ path: '$', message: `cannot read ${file} as JSON: ${(error as Error).message}` }], { cause: error });
+  }
+  const issues = validateTask(data);
+  if (issues.length > 0) throw new ValidationError(`TES task in ${file}`, issues);
+  return data as JobSpec;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ValidationError('arguments', [{ path: '--port', message: `${value} is not a port number` }]);
+  return port;
+}
+
+/** Prints a job's events to the end: lines, JSON lines, or lines plus redrawn progress bars on a terminal. */
+async function watch(events: AsyncIterable<JobEvent>, io: CliIo, json: boolean): Promise<void> {
+  const bars = new Map<string, TransferBar>();
+  let state = 'queued';
+  let drawn = 0;
+  const clear = (): void => {
+    if (drawn > 0) io.out(`\x1b[${drawn}A\x1b[J`);
+    drawn = 0;
+  };
+  const draw = (): void => {
+    const lines = liveBlock(state, bars.values());
+    io.out(`${lines.join('\n')}\n`);
+    drawn = lines.length;
+  };
+  for await (const event of events) {
+    if (json) {
+      io.out(`${JSON.stringify(eventJson(event))}\n`);
+      continue;
+    }
+    if (event.type === 'state') state = event.state;
+    if (event.type === 'transfer') bars.set(`${event.direction}:${event.file}`, { file: event.file, direction: event.direction, bytesDone: event.bytesDone, ...(event.bytesTotal === undefined ? {} : { bytesTotal: event.bytesTotal }), done: event.done });
+    const line = eventLine(event);
+    if (!io.isTTY) {
+      if (line) io.out(`${line}\n`);
+      continue;
+    }
+    clear();
+    if (event.type === 'done') {
+      // the bars stay on screen, complete, above the last line
+      for (const bar of bars.values()) io.out(`${progressBar(bar)}\n`);
+      if (line) io.out(`${line}\n`);
+      break;
+    }
+    if (line) io.out(`${line}\n`);
+    draw();
+  }
+}
+
+function eventJson(event: JobEvent): Record<string, unknown> {
+  switch (event.type) {
+    case 'error':
+      return { type: 'error', time: event.time, fatal: event.fatal, message: event.error.message };
+    case 'site': {
+      const { detail: _detail, ...rest } = event;
+      return rest;
+    }
+    case 'done':
+      return { type: 'done', time: event.time, state: event.result.state, exitCodes: event.result.exitCodes, outputs: event.result.outputs };
+    default:
+      return { ...event };
+  }
+}

@@ -1,0 +1,9 @@
+/**
+ * The TES gateway (Node.js only): TES 1.1 in front of a network of sites.
+ * @module
+ */
+export { createTesGateway, TES_BASE_PATH, type TesGateway, type TesGatewayOptions } from './gateway.js';
+export { SqliteTaskStore } from './sqlite-store.js';
+export { TaskTracker } from './task-tracker.js';
+export { FINAL_TES_STATES, MemoryTaskStore, type GatewayTask, type GatewayTaskPatch, type TaskQuery, type TaskStore } from './store.js';
+export { PROVENANCE_TAG_PREFIX } from './views.js';

@@ -1,0 +1,162 @@
+/**
+ * `TaskTracker`: submits tasks through a network and writes everything a
+ * task goes through into a {@link TaskStore}; finds them again after a
+ * restart. Shared by the TES gateway and the `pulsar-network` command line.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { Job } from '../jobs/job.js';
+import type { JobSpec } from '../jobs/spec.js';
+import { toTesState } from '../jobs/state-map.js';
+import type { Network } from '../network/network.js';
+import { FINAL_TES_STATES, type GatewayTask, type GatewayTaskPatch, type TaskStore } from './store.js';
+import { finishedLog, publicDecision, startedLog } from './views.js';
+
+/**
+ * Follows tasks of one store through one network.
+ *
+ * @example
+ * ```ts
+ * const tracker = new TaskTracker(network, new SqliteTaskStore('gateway.db'));
+ * tracker.resume(); // every task an earlier process left in flight
+ * const id = await tracker.submit(spec, 'me');
+ * await tracker.job(id)?.wait();
+ * console.log(tracker.store.get(id)?.state); // 'COMPLETE'
+ * ```
+ */
+export class TaskTracker {
+  readonly #jobs = new Map<string, { job: Job; canceled: boolean }>();
+  #closed = false;
+
+  constructor(
+    readonly network: Network,
+    readonly store: TaskStore,
+  ) {
+    // A failover starts a new attempt elsewhere: store its site and key (and forget the old
+    // remote id) as soon as the attempt exists, so a restart finds the new attempt, not the old.
+    network.on('failover', ({ jobId, to }) => {
+      if (to === null || !this.#jobs.has(jobId)) return;
+      setImmediate(() => {
+        const attempt = this.network.decision(jobId)?.attempts.at(-1);
+        if (attempt?.site === to && attempt.remoteId === undefined) {
+          this.#write(jobId, { site: to, idempotencyKey: attempt.idempotencyKey, remoteId: undefined });
+        }
+      });
+    });
+  }
+
+  /** The job of a task this tracker follows. */
+  job(id: string): Job | undefined {
+    return this.#jobs.get(id)?.job;
+  }
+
+  /** How many tasks it follows now. */
+  get following(): number {
+    return this.#jobs.size;
+  }
+
+  /**
+   * Stores a new task and submits it. Resolves with its id once the first
+   * attempt (its site and idempotency key) is stored, so a restart finds it.
+   */
+  async submit(spec: JobSpec, owner: string): Promise<string> {
+    const id = randomUUID();
+    this.store.insert({ id, owner, spec, state: 'QUEUED', creationTime: new Date().toISOString() });
+    this.#follow(id, this.network.submit(spec, { id }));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.#persistDecision(id);
+    return id;
+  }
+
+  /**
+   * Follows again a stored task that is not finished: re-attached on its
+   * site (found by remote id, or by its idempotency key when the site had
+   * not answered yet), or submitted when no site had been tried.
+   */
+  attach(task: GatewayTask): Job {
+    const known = this.#jobs.get(task.id);
+    if (known) return known.job;
+    let job: Job;
+    if (task.site !== undefined && (task.remoteId !== undefined || task.idempotencyKey !== undefined)) {
+      const options: { id: string; idempotencyKey?: string } = { id: task.id };
+      if (task.idempotencyKey !== undefined) options.idempotencyKey = task.idempotencyKey;
+      job = this.network.attach(task.site, task.remoteId, task.spec, options);
+    } else {
+      job = this.network.submit(task.spec, { id: task.id });
+    }
+    this.#follow(task.id, job);
+    return job;
+  }
+
+  /** Re-attaches every unfinished task of the store; returns their ids. */
+  resume(): string[] {
+    return this.store.unfinished().map((task) => (this.attach(task), task.id));
+  }
+
+  /** Cancels a task (re-attaching it first when this tracker does not follow it). No-op once it has ended. */
+  async cancel(id: string): Promise<void> {
+    const task = this.store.get(id);
+    if (!task || FINAL_TES_STATES.has(task.state)) return;
+    this.attach(task);
+    const entry = this.#jobs.get(id);
+    if (!entry) return;
+    entry.canceled = true;
+    this.#write(id, { state: 'CANCELING' });
+    await entry.job.cancel();
+  }
+
+  /** Resolves when every followed task has ended and been stored. */
+  async idle(): Promise<void> {
+    while (this.#jobs.size > 0) {
+      await Promise.all([...this.#jobs.values()].map(({ job }) => job.wait().then(() => new Promise((r) => setImmediate(r)))));
+    }
+  }
+
+  /** Stops writing (the store may then be closed); the tasks go on on their sites. */
+  close(): void {
+    this.#closed = true;
+  }
+
+  #write(id: string, patch: GatewayTaskPatch): void {
+    if (!this.#closed) this.store.update(id, patch);
+  }
+
+  #persistDecision(id: string): void {
+    const record = this.network.decision(id);
+    if (!record) return;
+    const attempt = record.attempts.at(-1);
+    const patch: GatewayTaskPatch = { decision: publicDecision(record) };
+    if (attempt) {
+      patch.site = attempt.site;
+      patch.idempotencyKey = attempt.idempotencyKey;
+    }
+    this.#write(id, patch);
+  }
+
+  #follow(id: string, job: Job): void {
+    const entry = { job, canceled: false };
+    this.#jobs.set(id, entry);
+    job.on('site', (event) => {
+      if (event.remoteId === undefined) return;
+      this.#persistDecision(id);
+      this.#write(id, { site: event.siteId, remoteId: event.remoteId, log: startedLog(event.siteId, event.remoteId, new Date(event.time).toISOString()) });
+    });
+    job.on('state', (event) => {
+      // the first event is the job's initial state, not news from its site
+      if (event.previous === undefined) return;
+      const state = toTesState(event.state);
+      if (!FINAL_TES_STATES.has(state)) this.#write(id, { state });
+    });
+    void job.wait().then((result) => {
+      if (!this.#closed) {
+        this.#persistDecision(id);
+        const stored = this.store.get(id);
+        let state = toTesState(result.state);
+        // canceled before any site accepted it: the network ends such a job with an abort
+        if (entry.canceled && result.remoteId === undefined) state = 'CANCELED';
+        this.#write(id, { state, log: finishedLog(result, stored?.log, stored?.spec ?? job.spec ?? { executors: [] }) });
+      }
+      this.#jobs.delete(id);
+    });
+  }
+}

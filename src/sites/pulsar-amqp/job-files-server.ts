@@ -1,0 +1,250 @@
+/**
+ * The job-files server: the small HTTP API a Pulsar server in message-queue
+ * mode pulls inputs from and pushes outputs to (`remote_transfer` actions),
+ * as Galaxy's job-files API does. Node-only.
+ * @module
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { basename, dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import busboy from 'busboy';
+import { writeStream } from '../local/files.js';
+
+/** Where the bytes of one input come from. */
+export type JobFileSource = { kind: 'file'; path: string } | { kind: 'bytes'; bytes: Uint8Array };
+
+/** What one job may read and write. */
+export interface JobFilesGrant {
+  /** Inputs Pulsar may GET, by the `path` it asks for (with `file_type=input`). */
+  inputs: ReadonlyMap<string, JobFileSource>;
+  /**
+   * Outputs Pulsar may POST, by `path` (with `file_type=output`), each with
+   * the local file it is finally delivered to. A received output waits beside
+   * that file under a hidden name (`.<name>.<job id>.received`) until its
+   * receiver has verified it and moves it into place.
+   */
+  outputs: ReadonlyMap<string, string>;
+}
+
+/** An output as received, not yet delivered. */
+export interface ReceivedOutput {
+  /** The hidden file beside the destination holding the bytes. */
+  file: string;
+  /** Where it goes once verified. */
+  destination: string;
+  sizeBytes: number;
+  /** Lowercase hex sha256. */
+  sha256: string;
+}
+
+/** Options of a {@link JobFilesServer}. */
+export interface JobFilesServerOptions {
+  /** Address to listen on. @default '127.0.0.1' */
+  host?: string;
+  /** Port; 0 asks the OS for a free one. @default 0 */
+  port?: number;
+  /**
+   * Base URL Pulsar reaches this server at, when it differs from the listening
+   * address (a proxy, NAT, a public name). @default `http://<host>:<port>`
+   */
+  publicUrl?: string;
+  /** Called after each completed transfer, for progress reports. */
+  onTransfer?: (event: { jobId: string; direction: 'in' | 'out'; path: string; sizeBytes: number }) => void;
+}
+
+const ROUTE = /^\/api\/jobs\/([A-Za-z0-9_-]{1,128})\/files$/;
+/** Bytes of a refused request body read (and dropped) before the connection is cut. */
+const DRAIN_LIMIT = 1 << 20;
+
+interface JobEntry {
+  keyHash: Buffer;
+  grant: JobFilesGrant;
+  received: Map<string, ReceivedOutput>;
+}
+
+/**
+ * Serves the files of registered jobs to Pulsar: `GET ?path=&file_type=input`
+ * streams an input, `POST` with a multipart `file` field streams an output to
+ * disk (hashed on the way). Each job has its own unguessable key; a request
+ * with a wrong key, an unknown job, or a path or type not registered for that
+ * job gets 403 and nothing is read or written. The request path must be
+ * exactly `/api/jobs/<job id>/files` (nothing normalised), and file paths are
+ * looked up, never joined onto a directory, so there is no traversal.
+ *
+ * @example
+ * ```ts
+ * const server = new JobFilesServer({ host: '127.0.0.1' });
+ * await server.listen();
+ * const endpoint = server.register('job1', {
+ *   inputs: new Map([['/data/in.txt', { kind: 'file', path: '/home/me/in.txt' }]]),
+ *   outputs: new Map([['output-0', '/home/me/out.txt']]),
+ * });
+ * // endpoint: http://127.0.0.1:PORT/api/jobs/job1/files?job_key=…
+ * ```
+ */
+export class JobFilesServer {
+  readonly #options: JobFilesServerOptions;
+  readonly #jobs = new Map<string, JobEntry>();
+  #server: Server | undefined;
+  #base: string | undefined;
+
+  constructor(options: JobFilesServerOptions = {}) {
+    this.#options = options;
+  }
+
+  /** The base URL (known after {@link listen}). */
+  get url(): string {
+    if (this.#base === undefined) throw new Error('the job-files server is not listening');
+    return this.#base;
+  }
+
+  /** Starts listening; resolves with the base URL. */
+  async listen(): Promise<string> {
+    if (this.#base !== undefined) return this.#base;
+    const server = createServer((req, res) => void this.#handle(req, res));
+    const host = this.#options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.#options.port ?? 0, host, () => resolve());
+    });
+    this.#server = server;
+    const { port } = server.address() as AddressInfo;
+    const shown = host.includes(':') ? `[${host}]` : host;
+    this.#base = (this.#options.publicUrl ?? `http://${shown}:${port}`).replace(/\/+$/, '');
+    return this.#base;
+  }
+
+  /**
+   * Allows a job its files; returns its files endpoint (the URL with the job's
+   * key, to which Pulsar appends `&path=…&file_type=…`). Registering a job
+   * again replaces its grant and key.
+   */
+  register(jobId: string, grant: JobFilesGrant): string {
+    if (!ROUTE.test(`/api/jobs/${jobId}/files`)) throw new RangeError(`job id ${jobId} is not a plain name`);
+    const key = randomBytes(32).toString('base64url');
+    this.#jobs.set(jobId, { keyHash: digest(key), grant, received: new Map() });
+    return `${this.url}/api/jobs/${encodeURIComponent(jobId)}/files?job_key=${key}`;
+  }
+
+  /** The URL Pulsar GETs one input of a job at. */
+  inputUrl(endpoint: string, path: string): string {
+    const url = new URL(endpoint);
+    url.searchParams.set('path', path);
+    url.searchParams.set('file_type', 'input');
+    return url.href;
+  }
+
+  /** Outputs of a job received so far, by path. */
+  received(jobId: string): ReadonlyMap<string, ReceivedOutput> {
+    return this.#jobs.get(jobId)?.received ?? new Map();
+  }
+
+  /** Forgets a job: its key stops working and outputs received but not delivered are deleted. */
+  async forget(jobId: string): Promise<void> {
+    const entry = this.#jobs.get(jobId);
+    this.#jobs.delete(jobId);
+    for (const output of entry?.received.values() ?? []) await rm(output.file, { force: true });
+  }
+
+  /** Stops listening and forgets every job (received outputs are deleted). */
+  async close(): Promise<void> {
+    for (const jobId of [...this.#jobs.keys()]) await this.forget(jobId);
+    const server = this.#server;
+    this.#server = undefined;
+    this.#base = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      // The raw path must be the route itself: no normalising of `..`, `//` or escapes first.
+      const target = req.url ?? '/';
+      const cut = target.indexOf('?');
+      const route = ROUTE.exec(cut === -1 ? target : target.slice(0, cut));
+      const query = new URLSearchParams(cut === -1 ? '' : target.slice(cut + 1));
+      const entry = route ? this.#jobs.get(route[1] as string) : undefined;
+      const key = query.get('job_key') ?? '';
+      const path = query.get('path');
+      const type = query.get('file_type');
+      if (!route || !entry || !timingSafeEqual(digest(key), entry.keyHash) || path === null) return refuse(req, res);
+      const jobId = route[1] as string;
+      if ((req.method === 'GET' || req.method === 'HEAD') && type === 'input') {
+        const source = entry.grant.inputs.get(path);
+        if (!source) return refuse(req, res);
+        return await this.#sendInput(jobId, path, source, req, res);
+      }
+      if (req.method === 'POST' && type === 'output') {
+        const destination = entry.grant.outputs.get(path);
+        if (!destination) return refuse(req, res);
+        return await this.#receiveOutput(jobId, path, destination, entry, req, res);
+      }
+      return refuse(req, res);
+    } catch (error) {
+      if (!res.headersSent) answer(res, 500, `job-files server: ${error instanceof Error ? error.message : String(error)}`);
+      else res.destroy();
+    }
+  }
+
+  async #sendInput(jobId: string, path: string, source: JobFileSource, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const size = source.kind === 'bytes' ? source.bytes.byteLength : (await stat(source.path)).size;
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(size) });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    if (source.kind === 'bytes') res.end(source.bytes);
+    else await pipeline(createReadStream(source.path), res);
+    this.#options.onTransfer?.({ jobId, direction: 'in', path, sizeBytes: size });
+  }
+
+  async #receiveOutput(jobId: string, path: string, destination: string, entry: JobEntry, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const file = join(dirname(destination), `.${basename(destination)}.${jobId}.received`);
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: req.headers, limits: { files: 1, fields: 16 } });
+    } catch {
+      return answer(res, 400, 'expected a multipart/form-data body with a "file" field');
+    }
+    let written: Promise<{ sizeBytes: number; sha256: string }> | undefined;
+    parser.on('file', (field, stream) => {
+      if (field !== 'file' || written) {
+        stream.resume();
+        return;
+      }
+      written = writeStream(stream, file);
+      written.catch(() => undefined);
+    });
+    await pipeline(req, parser);
+    if (!written) return answer(res, 400, 'the multipart body has no "file" field');
+    const { sizeBytes, sha256 } = await written;
+    entry.received.set(path, { file, destination, sizeBytes, sha256 });
+    this.#options.onTransfer?.({ jobId, direction: 'out', path, sizeBytes });
+    answer(res, 200, JSON.stringify({ message: 'received', size: sizeBytes }));
+  }
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+function answer(res: ServerResponse, status: number, body: string, close = false): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), ...(close ? { connection: 'close' } : {}) });
+  res.end(body);
+}
+
+/** 403 without looking at the body: it is dropped unread, and a large one cuts the connection. */
+function refuse(req: IncomingMessage, res: ServerResponse): void {
+  answer(res, 403, 'forbidden', true);
+  let dropped = 0;
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DRAIN_LIMIT) req.destroy();
+  });
+  req.on('error', () => undefined);
+}

@@ -1,0 +1,189 @@
+/**
+ * Issue 9, acceptance 5: the `pulsar-network` command line against a
+ * configuration with the LocalSite: `sites`, `explain`, `submit --watch` to
+ * the end (lines, JSON lines, and a terminal captured with tmux), `logs`,
+ * `cancel`.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliIo } from '../../src/cli/commands.js';
+import { cliArgs, runCliProcess } from '../peers/gateway/cli-process.js';
+import { tmuxPath } from '../peers/gateway/tmux.js';
+
+let dir: string;
+let config: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cli-test-'));
+  config = join(dir, 'network.yaml');
+  await writeFile(
+    config,
+    [
+      'seed: cli-test',
+      'failover: { pollIntervalMs: 100 }',
+      'sites:',
+      '  - id: laptop',
+      '    kind: local',
+      "    storages: ['file:///']",
+      '    resources: { maxCores: 4, maxMemoryGb: 8 }',
+      `    options: { allowNoContainer: true, workDir: ${join(dir, 'site')} }`,
+      'gateway:',
+      '  store: tasks.db',
+      '',
+    ].join('\n'),
+  );
+  // a 3 MiB input, so staging reports progress
+  await writeFile(join(dir, 'big.bin'), Buffer.alloc(3 * 1024 * 1024, 7));
+  await writeFile(join(dir, 'task.json'), JSON.stringify(spec('watched', 'sleep 1; wc -c < /data/big.bin > /out/size.txt; echo hello')));
+  await writeFile(join(dir, 'fails.json'), JSON.stringify({ name: 'fails', executors: [{ image: 'alpine', command: ['sh', '-c', 'echo oops >&2; exit 4'] }] }));
+  await writeFile(join(dir, 'long.json'), JSON.stringify({ name: 'long', executors: [{ image: 'alpine', command: ['sleep', '60'] }] }));
+  await writeFile(join(dir, 'huge.json'), JSON.stringify({ name: 'huge', resources: { cpu_cores: 64 }, executors: [{ image: 'alpine', command: ['true'] }] }));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function spec(name: string, script: string): Record<string, unknown> {
+  return {
+    name,
+    inputs: [{ path: '/data/big.bin', url: `file://${join(dir, 'big.bin')}` }],
+    outputs: [{ path: '/out/size.txt', url: `file://${join(dir, `${name}-size.txt`)}` }],
+    executors: [{ image: 'alpine', command: ['sh', '-c', script] }],
+  };
+}
+
+/** Runs the CLI in this process and returns its exit code and output. */
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t), isTTY: false, env: {} };
+  const code = await runCli(argv, io);
+  return { code, out, err };
+}
+
+describe('pulsar-network', () => {
+  it('sites prints health, capabilities, load and circuit state', async () => {
+    const { code, out } = await cli('sites', '--config', config);
+    expect(code).toBe(0);
+    const [header, row] = out.trimEnd().split('\n');
+    expect(header?.split(/\s{2,}/)).toEqual(['SITE', 'KIND', 'HEALTH', 'CIRCUIT', 'IN-FLIGHT', 'QUEUED', 'LATENCY', 'VERSION', 'RUNTIMES', 'MAX CORES/GB', 'STORAGES']);
+    expect(row?.split(/\s{2,}/)).toEqual(['laptop', 'local', 'healthy', 'closed', '0', '0', expect.stringMatching(/^\d+ ms$/), expect.stringMatching(/^node v\d+/), expect.any(String), '4/8', 'file:///']);
+    const json = JSON.parse((await cli('sites', '--config', config, '--json')).out);
+    expect(json[0]).toMatchObject({ site: { id: 'laptop', kind: 'local' }, live: { health: 'healthy', breaker: 'closed' }, probe: { ok: true } });
+  });
+
+  it('explain prints the choice and why, without submitting', async () => {
+    const { code, out } = await cli('explain', join(dir, 'task.json'), '--config', config);
+    expect(code).toBe(0);
+    const lines = out.split('\n');
+    expect(lines[0]).toBe('chosen: laptop   strategy: balanced   seed: cli-test');
+    expect(lines[2]).toMatch(/^RANK\s+SITE\s+SCORE\s+TERMS\s+REASON$/);
+    expect(lines[3]).toMatch(/^1\s+laptop\s+\d+\.\d{3}\s+dataLocality=/);
+    const record = JSON.parse((await cli('explain', join(dir, 'task.json'), '--config', config, '--json')).out);
+    expect(record).toMatchObject({ submitted: false, chosen: 'laptop', attempts: [] });
+    // a task no site can take: the exclusion and its reason
+    const huge = await cli('explain', join(dir, 'huge.json'), '--config', config);
+    expect(huge.out).toMatch(/^chosen: none \(no eligible site\)/);
+    expect(huge.out).toMatch(/EXCLUDED\s+BY\s+REASON\nlaptop\s+\S+\s+.*64/);
+  });
+
+  it('submit --watch shows the states to the end; logs reads them back', async () => {
+    const { code, out } = await cli('submit', join(dir, 'task.json'), '--config', config, '--watch');
+    expect(code).toBe(0);
+    const lines = out.trimEnd().split('\n');
+    const id = /^task (\S+)$/.exec(lines[0] ?? '')?.[1] as string;
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const states = lines.filter((l) => l.startsWith('state')).map((l) => l.replace(/ \(.*\)$/, ''));
+    expect(states).toEqual(['state  queued', 'state  queued -> running', 'state  running -> complete']);
+    expect(lines).toContain(`staged  /data/big.bin (3.0 MB)`);
+    expect(lines.at(-2)).toBe('done   complete (exit codes 0)');
+    expect(lines.at(-1)).toBe(`task ${id}: COMPLETE on laptop`);
+    expect(await readFile(join(dir, 'watched-size.txt'), 'utf8')).toBe(`${3 * 1024 * 1024}\n`);
+
+    const logs = await cli('logs', id, '--config', config);
+    expect(logs.out.split('\n')).toEqual([
+      `task ${id}: COMPLETE on laptop`,
+      '--- executor 0 (exit code 0) stdout',
+      'hello',
+      '--- executor 0 stderr',
+      `output: /out/size.txt -> file://${join(dir, 'watched-size.txt')} (8 bytes)`,
+      '',
+    ]);
+  });
+
+  it('submit --json prints one JSON line per event, then the task; a failed task exits 1', async () => {
+    const { code, out } = await cli('submit', join(dir, 'fails.json'), '--config', config, '--watch', '--json');
+    expect(code).toBe(1);
+    const events = out.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(events[0]).toMatchObject({ type: 'submitted' });
+    expect(events.filter((e) => e.type === 'state').map((e) => e.state)).toEqual(['queued', 'running', 'executor_error']);
+    const task = events.at(-1);
+    expect(task).toMatchObject({ id: events[0].id, state: 'EXECUTOR_ERROR', logs: [{ logs: [{ exit_code: 4, stderr: 'oops\n' }] }] });
+    const logs = JSON.parse((await cli('logs', events[0].id, '--config', config, '--json')).out);
+    expect(logs).toMatchObject({ id: events[0].id, state: 'EXECUTOR_ERROR', log: { logs: [{ exit_code: 4 }] } });
+  });
+
+  it('cancel (another process) stops a task a submit is waiting for', async () => {
+    const submit = runCliProcess(['submit', join(dir, 'long.json'), '--config', config, '--json'], { timeoutMs: 60_000 });
+    const store = join(dir, 'tasks.db');
+    // the submitted task appears in the store; cancel it from here, as another process would
+    let id: string | undefined;
+    await expect
+      .poll(async () => {
+        const found = await findTask(store, 'long');
+        id = found?.id;
+        return found?.state;
+      }, { timeout: 30_000, interval: 200 })
+      .toBe('RUNNING');
+    const cancel = await cli('cancel', id as string, '--config', config, '--json');
+    expect(cancel.code).toBe(0);
+    expect(JSON.parse(cancel.out)).toEqual({ id, before: 'RUNNING', state: 'CANCELED' });
+    const ended = await submit;
+    expect(ended.code).toBe(1);
+    expect(JSON.parse(ended.stdout.trimEnd().split('\n').at(-1) as string)).toMatchObject({ id, state: 'CANCELED', tags: { 'pulsar-network.site': 'laptop' } });
+  });
+
+  it('bad input: a malformed task file and an unknown id exit 2 with what is wrong', async () => {
+    await writeFile(join(dir, 'bad.json'), JSON.stringify({ executors: [{ image: 'alpine' }] }));
+    const bad = await cli('explain', join(dir, 'bad.json'), '--config', config);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('$.executors[0].command: must be a non-empty array of strings (argv)');
+    const unknown = await cli('logs', 'nope', '--config', config);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('no task nope in');
+  });
+
+  it('submit --watch on a terminal (tmux) draws progress bars and ends with the states', async () => {
+    const tmux = tmuxPath();
+    const session = `cli-test-${process.pid}`;
+    const done = join(dir, 'tmux-done');
+    const command = [process.execPath, ...cliArgs(['submit', join(dir, 'task.json'), '--config', config, '--watch'])].map((a) => `'${a}'`).join(' ');
+    execFileSync(tmux, ['new-session', '-d', '-s', session, '-x', '160', '-y', '50', `cd '${process.cwd()}' && ${command}; echo "exit=$?" > '${done}'; sleep 30`]);
+    try {
+      await expect.poll(() => readFile(done, 'utf8').catch(() => ''), { timeout: 60_000, interval: 200 }).toBe('exit=0\n');
+      const screen = execFileSync(tmux, ['capture-pane', '-p', '-t', session], { encoding: 'utf8' });
+      const lines = screen.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
+      expect(lines).toContain('up   [####################] 100%  3.0 MB/3.0 MB  /data/big.bin');
+      expect(lines.filter((l) => l.startsWith('state')).map((l) => l.replace(/ \(.*\)$/, ''))).toEqual(['state  queued', 'state  queued -> running', 'state  running -> complete']);
+      expect(lines.some((l) => l.startsWith('state: '))).toBe(false); // the live block was cleared
+      expect(lines.at(-2)).toBe('done   complete (exit codes 0)');
+      expect(lines.at(-1)).toMatch(/^task \S+: COMPLETE on laptop$/);
+    } finally {
+      execFileSync(tmux, ['kill-session', '-t', session]);
+    }
+  });
+});
+
+async function findTask(store: string, name: string): Promise<{ id: string; state: string } | undefined> {
+  const { SqliteTaskStore } = await import('../../src/gateway/sqlite-store.js');
+  const s = new SqliteTaskStore(store);
+  try {
+    const task = s.list({ owner: 'cli', limit: 1000 }).find((t) => t.spec.name === name);
+    return task && { id: task.id, state: task.state };
+  } finally {
+    s.close();
+  }
+}

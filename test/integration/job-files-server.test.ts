@@ -1,0 +1,173 @@
+// The job-files server Pulsar pulls inputs from and pushes outputs to: each job's own key,
+// only its registered files, no traversal; refused requests get 403 and nothing is read or written.
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobFilesServer } from '../../src/node/index.js';
+
+const SECRET = 'input bytes of job A\n';
+const OTHER = 'input bytes of job B\n';
+
+let server: JobFilesServer;
+let root: string;
+let outA: string;
+let endpointA: string;
+let endpointB: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'job-files-'));
+  outA = join(root, 'out-a');
+  await mkdir(outA);
+  await mkdir(join(root, 'out-b'));
+  await writeFile(join(root, 'a.txt'), SECRET);
+  await writeFile(join(root, 'b.txt'), OTHER);
+  server = new JobFilesServer();
+  await server.listen();
+  endpointA = server.register('jobA', {
+    inputs: new Map([
+      ['/data/in.txt', { kind: 'file', path: join(root, 'a.txt') }],
+      ['/data/inline.txt', { kind: 'bytes', bytes: new TextEncoder().encode('inline') }],
+    ]),
+    outputs: new Map([['output-0', join(outA, 'result.txt')]]),
+  });
+  endpointB = server.register('jobB', {
+    inputs: new Map([['/data/in.txt', { kind: 'file', path: join(root, 'b.txt') }]]),
+    outputs: new Map([['output-0', join(root, 'out-b', 'result.txt')]]),
+  });
+});
+
+afterAll(async () => {
+  await server?.close();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+function url(endpoint: string, path: string, fileType: string, replaceKey?: string): string {
+  const target = new URL(endpoint);
+  if (replaceKey !== undefined) target.searchParams.set('job_key', replaceKey);
+  target.searchParams.set('path', path);
+  target.searchParams.set('file_type', fileType);
+  return target.href;
+}
+
+function post(target: string, body: string): Promise<Response> {
+  const form = new FormData();
+  form.append('file', new Blob([body]), 'filename');
+  return fetch(target, { method: 'POST', body: form });
+}
+
+/** A request with the path sent exactly as written (fetch would normalise `..`). */
+function raw(method: string, path: string): Promise<{ status: number; body: string }> {
+  const { port } = new URL(server.url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const keyOf = (endpoint: string) => new URL(endpoint).searchParams.get('job_key') as string;
+
+describe('JobFilesServer', () => {
+  it('serves a registered input to its job and takes a registered output, streamed and hashed', async () => {
+    const got = await fetch(url(endpointA, '/data/in.txt', 'input'));
+    expect(got.status).toBe(200);
+    expect(await got.text()).toBe(SECRET);
+    expect(await (await fetch(url(endpointA, '/data/inline.txt', 'input'))).text()).toBe('inline');
+
+    const big = 'y'.repeat(5 * 1024 * 1024 + 3);
+    const sent = await post(url(endpointA, 'output-0', 'output'), big);
+    expect(sent.status).toBe(200);
+    const received = server.received('jobA').get('output-0');
+    expect(received).toMatchObject({ destination: join(outA, 'result.txt'), sizeBytes: big.length, sha256: createHash('sha256').update(big).digest('hex') });
+    // Received, not delivered: it waits under a hidden name until the site verified it.
+    expect(await readdir(outA)).toEqual(['.result.txt.jobA.received']);
+  });
+
+  it('gives each job its own key: a wrong key, or another job\'s key, gets 403 and nothing is read or written', async () => {
+    const before = await readdir(join(root, 'out-b'));
+    for (const key of ['', 'guess', keyOf(endpointA)]) {
+      const read = await fetch(url(endpointB, '/data/in.txt', 'input', key));
+      expect(read.status).toBe(403);
+      expect(await read.text()).toBe('forbidden');
+      const write = await post(url(endpointB, 'output-0', 'output', key), 'overwrite attempt');
+      expect(write.status).toBe(403);
+    }
+    const noKey = new URL(url(endpointB, '/data/in.txt', 'input'));
+    noKey.searchParams.delete('job_key');
+    expect((await fetch(noKey)).status).toBe(403);
+    expect(await readdir(join(root, 'out-b'))).toEqual(before);
+    expect(server.received('jobB').size).toBe(0);
+  });
+
+  it('refuses with 403 any path or type not registered for the job, and writes nothing', async () => {
+    const refused = [
+      url(endpointA, '/etc/passwd', 'input'),
+      url(endpointA, join(root, 'b.txt'), 'input'),
+      url(endpointA, '/data/in.txt', 'output'),
+      url(endpointA, 'output-0', 'input'),
+      url(endpointA, 'output-1', 'output'),
+    ];
+    for (const target of refused) {
+      const response = await fetch(target);
+      expect(response.status).toBe(403);
+      expect(await response.text()).toBe('forbidden');
+    }
+    const before = server.received('jobA').get('output-0');
+    for (const target of [url(endpointA, 'output-1', 'output'), url(endpointA, '/data/in.txt', 'input'), url(endpointA, join(outA, 'result.txt'), 'output')]) {
+      expect((await post(target, 'planted')).status).toBe(403);
+    }
+    expect(server.received('jobA').get('output-0')).toBe(before);
+    expect(await readdir(outA)).toEqual(['.result.txt.jobA.received']);
+    // Wrong methods are refused too.
+    expect((await fetch(url(endpointA, '/data/in.txt', 'input'), { method: 'DELETE' })).status).toBe(403);
+    expect((await fetch(url(endpointA, 'output-0', 'output'), { method: 'PUT', body: 'x' })).status).toBe(403);
+  });
+
+  it('refuses path traversal in the path parameter and in the URL with 403', async () => {
+    const key = keyOf(endpointA);
+    const attempts = [
+      url(endpointA, '/data/../data/in.txt', 'input'),
+      url(endpointA, '../../../../etc/passwd', 'input'),
+      url(endpointA, '/data/in.txt/../../b.txt', 'input'),
+      url(endpointA, '%2e%2e/%2e%2e/etc/passwd', 'input'),
+    ];
+    for (const target of attempts) expect((await fetch(target)).status).toBe(403);
+    for (const path of [
+      `/api/jobs/jobA/../jobB/files?job_key=${key}&path=/data/in.txt&file_type=input`,
+      `/api/jobs/..%2FjobB/files?job_key=${key}&path=/data/in.txt&file_type=input`,
+      `/api/jobs/jobA/files/../files?job_key=${key}&path=/data/in.txt&file_type=input`,
+      `/api/jobs/jobB/files/../../jobA/files?job_key=${key}&path=/data/in.txt&file_type=input`,
+    ]) {
+      const answer = await raw('GET', path);
+      expect(answer).toEqual({ status: 403, body: 'forbidden' });
+    }
+    const planted = await raw('POST', `/api/jobs/jobA/../jobB/files?job_key=${key}&path=output-0&file_type=output`);
+    expect(planted.status).toBe(403);
+    expect(server.received('jobB').size).toBe(0);
+  });
+
+  it('answers 400 to an authorised POST without a multipart "file" field, and keeps nothing', async () => {
+    const form = new FormData();
+    form.append('other', 'value');
+    const response = await fetch(url(endpointB, 'output-0', 'output'), { method: 'POST', body: form });
+    expect(response.status).toBe(400);
+    const plain = await fetch(url(endpointB, 'output-0', 'output'), { method: 'POST', body: 'not multipart' });
+    expect(plain.status).toBe(400);
+    expect(server.received('jobB').size).toBe(0);
+    expect(await readdir(join(root, 'out-b'))).toEqual([]);
+  });
+
+  it('forgets a job: its key stops working and what it received is deleted', async () => {
+    await server.forget('jobA');
+    expect((await fetch(url(endpointA, '/data/in.txt', 'input'))).status).toBe(403);
+    expect(await readdir(outA)).toEqual([]);
+  });
+});

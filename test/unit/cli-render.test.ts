@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { eventLine, formatBytes, liveBlock, progressBar, table } from '../../src/cli/render.js';
+
+describe('command-line rendering', () => {
+  it('progress bars: share, sizes and file; unknown totals', () => {
+    expect(progressBar({ file: 'reads.fq', direction: 'up', bytesDone: 4 * 1024 * 1024, bytesTotal: 10 * 1024 * 1024, done: false })).toBe(
+      'up   [########------------]  40%  4.0 MB/10.0 MB  reads.fq',
+    );
+    expect(progressBar({ file: 'out.bam', direction: 'down', bytesDone: 10, bytesTotal: 10, done: true }, 10)).toBe('down [##########] 100%  10 B/10 B  out.bam');
+    expect(progressBar({ file: 'x', direction: 'up', bytesDone: 2048, done: false }, 4)).toBe('up   [????]        2.0 KB  x');
+    expect(liveBlock('running', [{ file: 'a', direction: 'up', bytesDone: 0, bytesTotal: 4, done: false }], 4)).toEqual(['state: running', 'up   [----]   0%  0 B/4 B  a']);
+  });
+
+  it('tables pad every column but the last', () => {
+    expect(table(['A', 'LONG HEADER', 'C'], [['value', 'x', 'last cell'], ['v', 'y', '']])).toEqual(['A      LONG HEADER  C', 'value  x            last cell', 'v      y']);
+  });
+
+  it('event lines', () => {
+    expect(eventLine({ type: 'state', jobId: 'j', time: 0, state: 'running', previous: 'queued', siteState: 'RUNNING' })).toBe('state  queued -> running (RUNNING)');
+    expect(eventLine({ type: 'site', jobId: 'j', time: 0, action: 'failover', siteId: 'b', remoteId: 'r', reason: 'left a: lost' })).toBe('site   failover b as r: left a: lost');
+    expect(eventLine({ type: 'transfer', jobId: 'j', time: 0, direction: 'up', file: 'f', bytesDone: 1, done: false })).toBeUndefined();
+    expect(eventLine({ type: 'log', jobId: 'j', time: 0, stream: 'stdout', text: 'x' })).toBeUndefined();
+    expect(formatBytes(1536)).toBe('1.5 KB');
+    expect(formatBytes(5 * 1024 ** 4)).toBe('5.0 TB');
+  });
+});
