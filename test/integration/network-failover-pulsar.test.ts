@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 /**
- * What "ran" means. A job's visible effect outside Pulsar is one line in a
+ * The job spec, and what "ran" means. A job's visible effect outside Pulsar is one line in a
  * shared append-only ledger on this host, written as the job's LAST action,
  * after its work (a sleep) and its output: the append is the run's commit.
  * A run killed before it (its server stopped under it) did not run in this
@@ -54,6 +54,13 @@ afterAll(async () => {
  * server vanishes, unseen by any client, can only be re-run (its outputs died
  * with the server): no client can tell it from a killed run, so that narrow
  * window is at-least-once by nature and is not what this test measures.
+ *
+ * "Stopped" is the server and its jobs gone at once (a host going down, or a
+ * service manager killing the server's control group): Pulsar gives each job
+ * a process group of its own, so a Pulsar process that dies alone leaves its
+ * jobs running, and a job the network moved on from would then finish there
+ * too. No client can stop a job on a server it cannot reach; what the network
+ * does is cancel it the moment that server answers again (the second test).
  */
 function spec(id: string, where = dir): JobSpec {
   const line = `${id} $(pwd)`;
