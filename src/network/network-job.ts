@@ -51,6 +51,8 @@ export interface JobContext {
   failover: ResolvedFailover;
   watcher: AttemptWatcher;
   now: () => number;
+  /** Called when a cancel on a site goes pending (the network then probes that site until it is sent). */
+  onPendingCancel?: (siteId: string) => void;
 }
 
 /** How long a cancel of a job the network leaves may take. */
@@ -414,6 +416,7 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
       }
     }
     entry.pendingLookups.set(attempt.idempotencyKey, attempt);
+    this.#context.onPendingCancel?.(attempt.site);
   }
 
   /**
@@ -426,6 +429,7 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
     if (entry.health.breaker.state === 'open') {
       attempt.cancel = 'pending';
       entry.pendingCancels.set(remoteId, attempt);
+      this.#context.onPendingCancel?.(attempt.site);
       return;
     }
     // not the job's signal: it may be the abort that asked for this cancel
@@ -437,6 +441,7 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
       // the site cannot be reached: the network cancels it as soon as the site answers a probe again
       attempt.cancel = 'pending';
       entry.pendingCancels.set(remoteId, attempt);
+      this.#context.onPendingCancel?.(attempt.site);
     } finally {
       limit.clear();
     }

@@ -92,6 +92,9 @@ export class Network extends EventEmitter<NetworkEvents> {
   readonly #probeTimers = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #probeRandom = new Map<string, RandomSource>();
   #sequence = 0;
+  /** Whether startProbes() is in force (else a site is probed only while it holds pending cancels). */
+  #probing = false;
+  #closed = false;
   readonly #jobs = new Map<string, NetworkJob>();
 
   private constructor(config: ResolvedNetworkConfig, entries: Map<string, SiteEntry>, options: NetworkOptions) {
@@ -108,6 +111,9 @@ export class Network extends EventEmitter<NetworkEvents> {
       failover: config.failover,
       watcher: options.watcher ?? pollingWatcher({ intervalMs: config.failover.pollIntervalMs, lostAfterMs: config.failover.lostAfterMs, now: this.#now }),
       now: this.#now,
+      onPendingCancel: (id) => {
+        if (!this.#closed && !this.#probeTimers.has(id)) this.#scheduleProbe(id);
+      },
     };
   }
 
@@ -256,19 +262,27 @@ export class Network extends EventEmitter<NetworkEvents> {
     return new Map(results);
   }
 
-  /** Starts active probes: each site every `health.probeIntervalMs`, jittered by `health.probeJitter`. */
+  /**
+   * Starts active probes: each site every `health.probeIntervalMs`, jittered
+   * by `health.probeJitter`. Without them, a site is probed only while it
+   * holds cancels the network could not send (so they reach it when it
+   * answers again).
+   */
   startProbes(): void {
+    this.#probing = true;
     for (const id of this.#entries.keys()) if (!this.#probeTimers.has(id)) this.#scheduleProbe(id);
   }
 
-  /** Stops active probes. */
+  /** Stops active probes (those of sites holding pending cancels too). */
   stopProbes(): void {
+    this.#probing = false;
     for (const timer of this.#probeTimers.values()) clearTimeout(timer);
     this.#probeTimers.clear();
   }
 
   /** Stops probes and closes every site. */
   async close(): Promise<void> {
+    this.#closed = true;
     this.stopProbes();
     await Promise.all([...this.#entries.values()].map((e) => e.site.close?.()));
   }
@@ -328,7 +342,10 @@ export class Network extends EventEmitter<NetworkEvents> {
     const delay = probeIntervalMs * (1 - probeJitter + 2 * probeJitter * random.next());
     const timer = setTimeout(() => {
       void this.#probe(id).finally(() => {
-        if (this.#probeTimers.has(id)) this.#scheduleProbe(id);
+        if (!this.#probeTimers.has(id)) return;
+        const entry = this.#entries.get(id);
+        if (this.#probing || (entry && entry.pendingCancels.size + entry.pendingLookups.size > 0)) this.#scheduleProbe(id);
+        else this.#probeTimers.delete(id);
       });
     }, delay);
     (timer as { unref?: () => void }).unref?.();

@@ -200,7 +200,7 @@ describe('a network of two real Pulsar servers', () => {
       },
       { registry: nodeSiteRegistry(), strategy: pinned('c', 'b') },
     );
-    network.startProbes();
+    // no startProbes(): the network probes c by itself while c holds cancels it could not send
     try {
       const running = new Set<string>();
       let halting: Promise<void> | undefined;

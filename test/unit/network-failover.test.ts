@@ -172,6 +172,30 @@ describe('failover', () => {
     expect(results.map((r) => r.record.attempts[0]?.cancel)).toEqual(['requested', 'requested']);
   });
 
+  it('probes a site holding pending cancels until they are sent, without startProbes, then stops', async () => {
+    const a = new FakeSite('a', () => ({ states: ['running', 'complete'] }));
+    a.hold = true;
+    const net = await Network.create(
+      { ...config(['a', 'b']), health: { probeIntervalMs: 5, probeJitter: 0, breaker: { failureThreshold: 3, openMs: 60_000 } } },
+      { sites: { a, b: new FakeSite('b') }, strategy: pinned('a', 'b'), watcher: pollingWatcher({ intervalMs: 1, lostAfterMs: 30 }) },
+    );
+    try {
+      const job = net.submitAttempts(SPEC, { id: 'left' });
+      await vi.waitFor(() => expect(job.state).toBe('running'));
+      a.down = true;
+      const result = await job.done();
+      expect(result.record.attempts[0]).toMatchObject({ site: 'a', ending: 'lost', cancel: 'pending' });
+      a.down = false;
+      await vi.waitFor(() => expect(result.record.attempts[0]?.cancel).toBe('requested'));
+      expect(a.jobs.get('a-1')?.canceled).toBe(true);
+      const probes = a.probes.length;
+      await new Promise((r) => setTimeout(r, 50));
+      expect(a.probes.length).toBeLessThanOrEqual(probes + 1);
+    } finally {
+      await net.close();
+    }
+  });
+
   it('asks once more with the same key when a submit may have reached the site, so one job exists', async () => {
     const a = new FakeSite('a');
     a.loseNextAnswers = 1;
