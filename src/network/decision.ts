@@ -31,6 +31,9 @@ export interface AttemptRecord {
    * Set when the network canceled the job on this site before moving on:
    * `requested` once the site took the cancel, `pending` while the site could
    * not be reached (the network retries when a probe reaches it again).
+   * On an `ambiguous` try that failed, it concerns the job the submit may
+   * have made (found by its key with `site.lookup`), and is removed when the
+   * site made none.
    */
   cancel?: 'requested' | 'pending';
 }

@@ -51,6 +51,8 @@ export interface JobContext {
   failover: ResolvedFailover;
   watcher: AttemptWatcher;
   now: () => number;
+  /** Called when a cancel on a site goes pending (the network then probes that site until it is sent). */
+  onPendingCancel?: (siteId: string) => void;
 }
 
 /** How long a cancel of a job the network leaves may take. */
@@ -254,6 +256,7 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
       if (!entry.health.breaker.tryAcquire()) {
         attempt.ending = 'failed';
         attempt.cause = 'circuit breaker open';
+        attempt.endedAt = this.#iso();
         throw new AttemptFailed({ failover: true, cause: 'circuit breaker open', siteFault: false, ambiguous: false, refused: false }, undefined);
       }
       const remoteId = await this.#submit(entry, attempt);
@@ -316,6 +319,7 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
       attempt.cause = verdict.cause;
       attempt.endedAt = this.#iso();
       if (verdict.ambiguous) attempt.ambiguous = true;
+      if (attempt.ambiguous && verdict.failover) await this.#cancelAmbiguous(entry, attempt);
       if (!verdict.failover) throw error;
       throw new AttemptFailed(verdict, undefined, { cause: error });
     }
@@ -386,8 +390,48 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
     }
   }
 
-  /** Asks the site to cancel a job the network is leaving, so it cannot run twice; records the outcome. */
+  /**
+   * A submit that failed after it may have reached the site may have made a
+   * job there: find it by its idempotency key and cancel it before the job
+   * moves on, or leave that pending until a probe reaches the site. Sites
+   * without `lookup` cannot be asked.
+   */
+  async #cancelAmbiguous(entry: SiteEntry, attempt: AttemptRecord): Promise<void> {
+    if (!entry.site.lookup) return;
+    attempt.cancel = 'pending';
+    if (entry.health.breaker.state !== 'open') {
+      const limit = deadline(CANCEL_TIMEOUT_MS);
+      try {
+        const remoteId = await entry.site.lookup(attempt.idempotencyKey, { signal: limit.signal });
+        if (remoteId === undefined) {
+          delete attempt.cancel;
+          return;
+        }
+        await this.#cancelQuietly(entry, attempt, remoteId);
+        return;
+      } catch {
+        // the site cannot be asked now
+      } finally {
+        limit.clear();
+      }
+    }
+    entry.pendingLookups.set(attempt.idempotencyKey, attempt);
+    this.#context.onPendingCancel?.(attempt.site);
+  }
+
+  /**
+   * Asks the site to cancel a job the network is leaving, so it cannot run
+   * twice; records the outcome. A site behind an open circuit breaker is not
+   * called (its cancel would only wait out its retries and fail, holding up
+   * the failover): the cancel is pending at once, sent when a probe reaches it.
+   */
   async #cancelQuietly(entry: SiteEntry, attempt: AttemptRecord, remoteId: string): Promise<void> {
+    if (entry.health.breaker.state === 'open') {
+      attempt.cancel = 'pending';
+      entry.pendingCancels.set(remoteId, attempt);
+      this.#context.onPendingCancel?.(attempt.site);
+      return;
+    }
     // not the job's signal: it may be the abort that asked for this cancel
     const limit = deadline(CANCEL_TIMEOUT_MS);
     try {
@@ -397,6 +441,7 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
       // the site cannot be reached: the network cancels it as soon as the site answers a probe again
       attempt.cancel = 'pending';
       entry.pendingCancels.set(remoteId, attempt);
+      this.#context.onPendingCancel?.(attempt.site);
     } finally {
       limit.clear();
     }

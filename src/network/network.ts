@@ -92,6 +92,9 @@ export class Network extends EventEmitter<NetworkEvents> {
   readonly #probeTimers = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #probeRandom = new Map<string, RandomSource>();
   #sequence = 0;
+  /** Whether startProbes() is in force (else a site is probed only while it holds pending cancels). */
+  #probing = false;
+  #closed = false;
   readonly #jobs = new Map<string, NetworkJob>();
 
   private constructor(config: ResolvedNetworkConfig, entries: Map<string, SiteEntry>, options: NetworkOptions) {
@@ -108,6 +111,9 @@ export class Network extends EventEmitter<NetworkEvents> {
       failover: config.failover,
       watcher: options.watcher ?? pollingWatcher({ intervalMs: config.failover.pollIntervalMs, lostAfterMs: config.failover.lostAfterMs, now: this.#now }),
       now: this.#now,
+      onPendingCancel: (id) => {
+        if (!this.#closed && !this.#probeTimers.has(id)) this.#scheduleProbe(id);
+      },
     };
   }
 
@@ -159,6 +165,7 @@ export class Network extends EventEmitter<NetworkEvents> {
         health,
         admission: new SiteAdmission(description.id, description.maxInFlight, description.submitRate, now),
         pendingCancels: new Map(),
+        pendingLookups: new Map(),
       });
     }
     network = new Network(resolved, entries, options);
@@ -255,19 +262,27 @@ export class Network extends EventEmitter<NetworkEvents> {
     return new Map(results);
   }
 
-  /** Starts active probes: each site every `health.probeIntervalMs`, jittered by `health.probeJitter`. */
+  /**
+   * Starts active probes: each site every `health.probeIntervalMs`, jittered
+   * by `health.probeJitter`. Without them, a site is probed only while it
+   * holds cancels the network could not send (so they reach it when it
+   * answers again).
+   */
   startProbes(): void {
+    this.#probing = true;
     for (const id of this.#entries.keys()) if (!this.#probeTimers.has(id)) this.#scheduleProbe(id);
   }
 
-  /** Stops active probes. */
+  /** Stops active probes (those of sites holding pending cancels too). */
   stopProbes(): void {
+    this.#probing = false;
     for (const timer of this.#probeTimers.values()) clearTimeout(timer);
     this.#probeTimers.clear();
   }
 
   /** Stops probes and closes every site. */
   async close(): Promise<void> {
+    this.#closed = true;
     this.stopProbes();
     await Promise.all([...this.#entries.values()].map((e) => e.site.close?.()));
   }
@@ -290,6 +305,19 @@ export class Network extends EventEmitter<NetworkEvents> {
 
   /** Cancels the jobs the network left on a site while it was unreachable; keeps those that still fail. */
   async #flushCancels(entry: SiteEntry): Promise<void> {
+    for (const [key, attempt] of [...entry.pendingLookups]) {
+      const limit = deadline(this.#config.health.probeTimeoutMs);
+      try {
+        const remoteId = await entry.site.lookup?.(key, { signal: limit.signal });
+        entry.pendingLookups.delete(key);
+        if (remoteId === undefined) delete attempt.cancel;
+        else entry.pendingCancels.set(remoteId, attempt);
+      } catch {
+        // still pending: tried again after the next good probe
+      } finally {
+        limit.clear();
+      }
+    }
     for (const [remoteId, attempt] of [...entry.pendingCancels]) {
       const limit = deadline(this.#config.health.probeTimeoutMs);
       try {
@@ -314,7 +342,10 @@ export class Network extends EventEmitter<NetworkEvents> {
     const delay = probeIntervalMs * (1 - probeJitter + 2 * probeJitter * random.next());
     const timer = setTimeout(() => {
       void this.#probe(id).finally(() => {
-        if (this.#probeTimers.has(id)) this.#scheduleProbe(id);
+        if (!this.#probeTimers.has(id)) return;
+        const entry = this.#entries.get(id);
+        if (this.#probing || (entry && entry.pendingCancels.size + entry.pendingLookups.size > 0)) this.#scheduleProbe(id);
+        else this.#probeTimers.delete(id);
       });
     }, delay);
     (timer as { unref?: () => void }).unref?.();

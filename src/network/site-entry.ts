@@ -17,6 +17,12 @@ export interface SiteEntry {
   admission: SiteAdmission;
   /** Jobs the network left on this site while it could not be reached: canceled when it answers again. */
   pendingCancels: Map<string, AttemptRecord>;
+  /**
+   * Tries whose submit may have reached this site although it failed, by
+   * idempotency key: when the site answers again, the job it made (if any,
+   * found with `site.lookup`) is canceled.
+   */
+  pendingLookups: Map<string, AttemptRecord>;
 }
 
 /** The candidate view of a site entry: static and live, copied so records do not change later. */

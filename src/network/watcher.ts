@@ -22,7 +22,11 @@ export interface AttemptWatcher {
 export interface PollingWatcherOptions {
   /** Time between polls, in milliseconds. @default 5000 */
   intervalMs?: number;
-  /** A site unreachable (or not knowing the job) this long means the job is lost. @default 300000 */
+  /**
+   * A site unreachable (or not knowing the job) this long means the job is
+   * lost, counted from the first failing poll's request (a poll that fails
+   * after its retries already spent that time). @default 300000
+   */
   lostAfterMs?: number;
   /** The clock. @default Date.now */
   now?: () => number;
@@ -48,6 +52,8 @@ export function pollingWatcher(options: PollingWatcherOptions = {}): AttemptWatc
         if (signal.aborted) throw new AbortError('following the job', { cause: signal.reason });
         let status: SiteJobStatus | undefined;
         let problem = 'the site does not know the job';
+        // a failing poll (with the HTTP layer's retries) can take seconds: the silence began when it was sent
+        const asked = now();
         try {
           status = (await site.poll([remoteId], { signal })).get(remoteId);
         } catch (error) {
@@ -62,7 +68,7 @@ export function pollingWatcher(options: PollingWatcherOptions = {}): AttemptWatc
           }
           if (isTerminalState(status.state)) return status;
         } else {
-          failingSince ??= now();
+          failingSince ??= asked;
           if (now() - failingSince >= lostAfterMs) {
             const lost: SiteJobStatus = { remoteId, state: 'lost', siteState: `unreachable for ${now() - failingSince} ms: ${problem}` };
             onStatus(lost);

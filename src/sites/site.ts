@@ -119,6 +119,13 @@ export interface Site {
   /** Asks the site to stop the job. */
   cancel(remoteId: string, options?: SiteCallOptions): Promise<void>;
   /**
+   * Optional: the site's id of the job a submit with this idempotency key
+   * made, or undefined when it made none. Lets a network cancel a job whose
+   * submit failed in a way that may have reached the site. Throws when the
+   * site cannot be asked.
+   */
+  lookup?(idempotencyKey: string, options?: SiteCallOptions): Promise<string | undefined>;
+  /**
    * After a terminal state: delivers the outputs to their destinations and
    * returns the outcome. `spec` is the job's spec when the caller has it; a
    * site that keeps the spec itself (TES, the local site) may do without it,

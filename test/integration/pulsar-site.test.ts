@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   batchedWatcher,
+  ConnectionError,
+  type HttpEvent,
   Job,
   Network,
   nodeLocalFiles,
@@ -24,7 +26,7 @@ import {
   type JobSpec,
 } from '../../src/node.js';
 import { acceptanceSpec, describeAcceptance, EXPECTED } from './jobs-acceptance.js';
-import { startPulsar, type PulsarServer } from '../peers/pulsar.js';
+import { freePort, startPulsar, type PulsarServer } from '../peers/pulsar.js';
 
 const POLL = { minIntervalMs: 100, maxIntervalMs: 300 };
 let pulsar: PulsarServer;
@@ -121,6 +123,20 @@ describe('PulsarRestSite', () => {
     const first = await site.submit(spec, { idempotencyKey: 'pulsar-site-key-1' });
     const again = await site.submit(spec, { idempotencyKey: 'pulsar-site-key-1' });
     expect(again.remoteId).toBe(first.remoteId);
+  });
+
+  it('fails a submit to a server that cannot be reached at its first request, not after set-up retried too', async () => {
+    const events: HttpEvent[] = [];
+    const dead = new PulsarRestSite({ client: { url: `http://127.0.0.1:${await freePort()}/`, retry: { retries: 1, minDelay: 1, maxDelay: 1 }, onEvent: (e) => events.push(e) }, allowNoContainer: true });
+    const error = await dead.submit({ executors: [{ image: 'a', command: ['true'] }] }, { idempotencyKey: 'unreachable-1' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect([...new Set(events.filter((e) => e.type === 'request').map((e) => `${e.method} ${new URL(e.url).pathname}`))]).toEqual(['GET /jobs/unreachable-1/status']);
+  });
+
+  it('looks a job up by the idempotency key it was submitted with', async () => {
+    const made = await site.submit({ executors: [{ image: 'a', command: ['true'] }] }, { idempotencyKey: 'job-9:pulsar:1' });
+    expect(await newSite().lookup('job-9:pulsar:1')).toBe(made.remoteId);
+    expect(await site.lookup('job-9:pulsar:2')).toBeUndefined();
   });
 
   it('cancels a running job', async () => {

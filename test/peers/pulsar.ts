@@ -13,7 +13,7 @@
  * }
  * ```
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -94,6 +94,20 @@ export interface StartPulsarOptions {
   keepDirs?: boolean;
 }
 
+/** Options of {@link PulsarServer.halt}. */
+export interface HaltOptions {
+  /** @default 'SIGTERM' (Pulsar then lets its running jobs finish before it exits) */
+  signal?: NodeJS.Signals;
+  /** Time before SIGKILL follows the signal. @default 10000 */
+  graceMs?: number;
+  /**
+   * Kill the server's jobs too, at once, as a host going down would. Pulsar starts each
+   * job in a process group of its own (`os.setpgrp`), so without this they outlive the
+   * server, as they do when a real Pulsar process dies. @default false
+   */
+  killJobs?: boolean;
+}
+
 /** A running test Pulsar. */
 export interface PulsarServer {
   /** Base URL of the server, ending in `/` (no manager prefix). Empty in webless mode. */
@@ -117,12 +131,18 @@ export interface PulsarServer {
   /** The server process id while running. */
   readonly pid: number | undefined;
   /** Stops the server process group, keeping port and directories for {@link PulsarServer.resume}. */
-  halt(options?: { signal?: NodeJS.Signals; graceMs?: number }): Promise<void>;
+  halt(options?: HaltOptions): Promise<void>;
   /** Starts a halted server again on the same port with the same directories. */
   resume(): Promise<void>;
   /** `halt()` then `resume()`. */
   restart(options?: { signal?: NodeJS.Signals; downMs?: number }): Promise<void>;
-  /** Stops the server and removes its directories. Safe to call twice. */
+  /**
+   * Kills the server and every job it started at once (SIGKILL), then removes
+   * its directories. Safe to call twice. Pulsar starts each job in a process
+   * group of its own (`os.setpgrp`), so the jobs outlive a halt; stop() kills
+   * them as a host going down (or a service manager killing the server's
+   * control group) would.
+   */
   stop(): Promise<void>;
   /** The server output so far. */
   log(): Promise<string>;
@@ -165,7 +185,7 @@ export async function startPulsar(options: StartPulsarOptions = {}): Promise<Pul
     try {
       child = spawn(executable, args, {
         cwd: configDir,
-        detached: true, // its own process group, so halt() reaches gunicorn's worker and the jobs too
+        detached: true, // its own process group, so halt() reaches gunicorn's worker (jobs have their own groups)
         stdio: ['ignore', out, out],
         env: { ...process.env, PULSAR_CONFIG_DIR: configDir, ...options.env },
       });
@@ -184,7 +204,7 @@ export async function startPulsar(options: StartPulsarOptions = {}): Promise<Pul
     }
   };
 
-  const halt = async ({ signal = 'SIGTERM', graceMs = 10_000 }: { signal?: NodeJS.Signals; graceMs?: number } = {}) => {
+  const halt = async ({ signal = 'SIGTERM', graceMs = 10_000, killJobs = false }: HaltOptions = {}) => {
     const proc = child;
     child = undefined;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
@@ -193,8 +213,10 @@ export async function startPulsar(options: StartPulsarOptions = {}): Promise<Pul
     const timer = setTimeout(() => killGroup(proc, 'SIGKILL'), graceMs);
     await exited;
     clearTimeout(timer);
-    // The group may still hold job processes after the leader exits.
+    // The group may still hold processes after the leader exits.
     killGroup(proc, 'SIGKILL');
+    // Once the server is gone it starts no more jobs: kill those it left, found by its session.
+    if (killJobs && proc.pid !== undefined) for (const pid of sessionMembers(proc.pid)) killJob(pid);
   };
 
   const server: PulsarServer = {
@@ -224,7 +246,8 @@ export async function startPulsar(options: StartPulsarOptions = {}): Promise<Pul
     async stop() {
       if (stopped) return;
       stopped = true;
-      await halt();
+      // All at once, as a host going down: a SIGTERM would let Pulsar drain its running jobs first.
+      await halt({ signal: 'SIGKILL', killJobs: true });
       if (!(options.keepDirs ?? process.env.PULSAR_KEEP_DIRS === '1')) await rm(dir, { recursive: true, force: true });
     },
     log: () => readFile(logFile, 'utf8').catch(() => ''),
@@ -355,4 +378,32 @@ async function untilReady<T>(check: (signal: AbortSignal) => Promise<T>, ms: num
   }
 }
 
+/**
+ * Every process in session `sid`, from `ps`. The server is started in a session of its own
+ * (`detached`), and its jobs stay in it although Pulsar gives each a process group of its own.
+ */
+function sessionMembers(sid: number): number[] {
+  let table: string;
+  try {
+    table = execFileSync('ps', ['-A', '-o', 'pid=,sid='], { encoding: 'utf8' });
+  } catch {
+    return [];
+  }
+  return table
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number))
+    .filter(([pid, session]) => session === sid && pid !== undefined && !Number.isNaN(pid))
+    .map(([pid]) => pid as number);
+}
+
+/** Kills a job process and, when it leads one, its process group. */
+function killJob(pid: number): void {
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch {
+      // not a group leader, or already gone
+    }
+  }
+}
 

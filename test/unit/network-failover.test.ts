@@ -116,6 +116,23 @@ describe('failover', () => {
     expect(result.record.failovers.map((f) => [f.from, f.to])).toEqual([['a', 'b']]);
   });
 
+  it('records when an attempt ended because the circuit breaker of its site opened while the job waited for admission', async () => {
+    const a = new FakeSite('a', () => ({ states: ['running', 'complete'] }));
+    a.hold = true;
+    const net = await Network.create(
+      { ...config(['a', 'b']), defaults: { maxInFlight: 1 }, health: { breaker: { failureThreshold: 1, openMs: 60_000 } } },
+      { sites: { a, b: new FakeSite('b') }, strategy: pinned('a', 'b'), watcher: pollingWatcher({ intervalMs: 1, lostAfterMs: 30 }) },
+    );
+    const first = net.submitAttempts(SPEC, { id: 'first' });
+    await vi.waitFor(() => expect(first.state).toBe('running'));
+    const waiting = net.submitAttempts(SPEC, { id: 'waiting' });
+    a.down = true;
+    const result = await waiting.done();
+    expect(result).toMatchObject({ state: 'complete', site: 'b' });
+    expect(result.record.attempts[0]).toEqual({ site: 'a', idempotencyKey: 'waiting:a:1', startedAt: expect.any(String), endedAt: expect.any(String), ending: 'failed', cause: 'circuit breaker open' });
+    await first.done();
+  });
+
   it('cancels a job left on a site that went down as soon as the site answers again', async () => {
     const a = new FakeSite('a', () => ({ states: ['running', 'complete'] }));
     a.hold = true;
@@ -134,6 +151,51 @@ describe('failover', () => {
     expect(a.cancels).toEqual(['a-1', 'a-1']);
   });
 
+  it('does not call a site behind an open breaker to cancel a job it lost there: the cancel waits for a probe', async () => {
+    const a = new FakeSite('a', () => ({ states: ['running', 'complete'] }));
+    a.hold = true;
+    const net = await Network.create(
+      { ...config(['a', 'b']), health: { breaker: { failureThreshold: 2, openMs: 60_000 } } },
+      { sites: { a, b: new FakeSite('b') }, strategy: pinned('a', 'b'), watcher: pollingWatcher({ intervalMs: 1, lostAfterMs: 30 }) },
+    );
+    const jobs = [net.submitAttempts(SPEC, { id: 'one' }), net.submitAttempts(SPEC, { id: 'two' })];
+    await vi.waitFor(() => expect(jobs.map((j) => j.state)).toEqual(['running', 'running']));
+    a.down = true;
+    const results = await Promise.all(jobs.map((j) => j.done()));
+    expect(results.map((r) => [r.state, r.site])).toEqual([['complete', 'b'], ['complete', 'b']]);
+    // the second loss opens a's breaker: only the first is canceled through the network at once
+    expect(a.cancels).toHaveLength(1);
+    expect(results.map((r) => r.record.attempts[0]?.cancel)).toEqual(['pending', 'pending']);
+    a.down = false;
+    await net.probe('a');
+    expect([...a.jobs.values()].map((j) => j.canceled)).toEqual([true, true]);
+    expect(results.map((r) => r.record.attempts[0]?.cancel)).toEqual(['requested', 'requested']);
+  });
+
+  it('probes a site holding pending cancels until they are sent, without startProbes, then stops', async () => {
+    const a = new FakeSite('a', () => ({ states: ['running', 'complete'] }));
+    a.hold = true;
+    const net = await Network.create(
+      { ...config(['a', 'b']), health: { probeIntervalMs: 5, probeJitter: 0, breaker: { failureThreshold: 3, openMs: 60_000 } } },
+      { sites: { a, b: new FakeSite('b') }, strategy: pinned('a', 'b'), watcher: pollingWatcher({ intervalMs: 1, lostAfterMs: 30 }) },
+    );
+    try {
+      const job = net.submitAttempts(SPEC, { id: 'left' });
+      await vi.waitFor(() => expect(job.state).toBe('running'));
+      a.down = true;
+      const result = await job.done();
+      expect(result.record.attempts[0]).toMatchObject({ site: 'a', ending: 'lost', cancel: 'pending' });
+      a.down = false;
+      await vi.waitFor(() => expect(result.record.attempts[0]?.cancel).toBe('requested'));
+      expect(a.jobs.get('a-1')?.canceled).toBe(true);
+      const probes = a.probes.length;
+      await new Promise((r) => setTimeout(r, 50));
+      expect(a.probes.length).toBeLessThanOrEqual(probes + 1);
+    } finally {
+      await net.close();
+    }
+  });
+
   it('asks once more with the same key when a submit may have reached the site, so one job exists', async () => {
     const a = new FakeSite('a');
     a.loseNextAnswers = 1;
@@ -144,6 +206,36 @@ describe('failover', () => {
     expect(a.jobs.size).toBe(1);
     expect(b.submits).toEqual([]);
     expect(result.record.attempts).toEqual([expect.objectContaining({ site: 'a', ambiguous: true, remoteId: 'a-1', ending: 'complete' })]);
+  });
+
+  it('cancels the job a failed ambiguous submit may have made, once the site answers again', async () => {
+    // a makes the job, its answer is lost, and a goes down before the submit is sent again
+    const a: FakeSite = new FakeSite('a', () => {
+      a.down = true;
+      return { states: ['queued', 'running', 'complete'] };
+    });
+    a.loseNextAnswers = 1;
+    const net = await network([a, new FakeSite('b')]);
+    const result = await net.submitAttempts(SPEC, { id: 'amb-down' }).done();
+    expect(result).toMatchObject({ state: 'complete', site: 'b' });
+    expect(result.record.attempts[0]).toMatchObject({ site: 'a', ending: 'failed', ambiguous: true, cancel: 'pending' });
+    expect(a.jobs.get('a-1')?.canceled).toBe(false);
+    a.down = false;
+    await net.probe('a');
+    expect(a.jobs.get('a-1')?.canceled).toBe(true);
+    expect(result.record.attempts[0]?.cancel).toBe('requested');
+  });
+
+  it('drops the pending cancel of an ambiguous submit when the site made no job', async () => {
+    const a = new FakeSite('a');
+    a.down = true;
+    const net = await network([a, new FakeSite('b')]);
+    const result = await net.submitAttempts(SPEC, { id: 'amb-none' }).done();
+    expect(result.record.attempts[0]).toMatchObject({ site: 'a', ending: 'failed', ambiguous: true, cancel: 'pending' });
+    a.down = false;
+    await net.probe('a');
+    expect(result.record.attempts[0]?.cancel).toBeUndefined();
+    expect(a.cancels).toEqual([]);
   });
 
   it('moves preempted jobs', async () => {
@@ -326,5 +418,22 @@ describe('stuck detection', () => {
     expect(isStuck({ ...base, siteLastStartAgoMs: 10_000 })).toBe(false); // busy, not stuck
     expect(isStuck({ ...base, siteLastStartAgoMs: 30_000 })).toBe(true);
     expect(isStuck({ ...base, alternative: false })).toBe(false);
+  });
+});
+
+describe('pollingWatcher', () => {
+  it('counts a site silent from the moment its first failing poll was sent, retries included', async () => {
+    let clock = 0;
+    let polls = 0;
+    const dead = new FakeSite('dead');
+    dead.poll = async () => {
+      polls++;
+      clock += 2_000; // the HTTP layer retried for two seconds before giving up
+      throw new ConnectionError({ method: 'GET', url: 'https://dead.example.org/jobs/r1/status', mayHaveBeenSent: false, reason: 'ECONNREFUSED' });
+    };
+    const watcher = pollingWatcher({ intervalMs: 1, lostAfterMs: 1_500, now: () => clock });
+    const final = await watcher.follow(dead, 'r1', () => undefined, new AbortController().signal);
+    expect(final).toMatchObject({ state: 'lost', siteState: expect.stringMatching(/^unreachable for 2000 ms: /) });
+    expect(polls).toBe(1);
   });
 });

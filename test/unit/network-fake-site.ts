@@ -88,6 +88,12 @@ export class FakeSite implements Site {
     if (job) job.canceled = true;
   }
 
+  async lookup(idempotencyKey: string): Promise<string | undefined> {
+    if (this.down) throw new Error('connection refused');
+    for (const [remoteId, job] of this.jobs) if (job.key === idempotencyKey) return remoteId;
+    return undefined;
+  }
+
   async collect(): Promise<JobOutcome> {
     return { state: 'complete', executors: [], outputs: [], systemLogs: [] };
   }

@@ -3,7 +3,7 @@
  * (local files are reached through an injected {@link LocalFiles}).
  * @module
  */
-import { ValidationError, type ValidationIssue } from '../../errors.js';
+import { ConnectionError, TimeoutError, ValidationError, type ValidationIssue } from '../../errors.js';
 import { UnknownJobError } from '../../jobs/errors.js';
 import type { JobOutput, JobSpec } from '../../jobs/spec.js';
 import { fromPulsarStatus, stateFromExitCodes } from '../../jobs/state-map.js';
@@ -137,7 +137,11 @@ export class PulsarRestSite implements Site {
 
     spec = this.#absoluteOutputs(spec);
     const proposed = await jobIdFor(options.idempotencyKey);
-    const existing = await this.client.status(proposed, signalOf(options)).catch(() => undefined);
+    // A server that cannot be reached fails the submit here, not after set-up has waited out its retries too.
+    const existing = await this.client.status(proposed, signalOf(options)).catch((error: unknown) => {
+      if (error instanceof ConnectionError || error instanceof TimeoutError) throw error;
+      return undefined;
+    });
     if (existing && existing.status !== 'lost') {
       this.#specs.set(existing.jobId, spec);
       return { remoteId: existing.jobId };
@@ -183,6 +187,13 @@ export class PulsarRestSite implements Site {
   /** Asks the server to kill the job. */
   async cancel(remoteId: string, options: SiteCallOptions = {}): Promise<void> {
     await this.client.cancel(remoteId, signalOf(options));
+  }
+
+  /** The job a submit with this key set up (its id is derived from the key), or undefined when the server has none. */
+  async lookup(idempotencyKey: string, options: SiteCallOptions = {}): Promise<string | undefined> {
+    const jobId = await jobIdFor(idempotencyKey);
+    const status = await this.client.status(jobId, signalOf(options));
+    return status.status === 'lost' ? undefined : status.jobId;
   }
 
   /**
