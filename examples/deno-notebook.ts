@@ -24,7 +24,8 @@ const job = submitJob(
     outputs: [{ path: '/out/sum.txt', url: `${here}/sum.txt` }],
     executors: [
       { image: 'alpine:3', command: ['sort', '-n', '/data/numbers.txt'], stdout: '/out/sorted.txt' },
-      { image: 'alpine:3', command: ['sh', '-c', 'echo "$(cat /data/label.txt) $(awk \'{ s += $1 } END { print s }\' /out/sorted.txt)" > /out/sum.txt'] },
+      // (It takes a second, as real work does, so the running state shows.)
+      { image: 'alpine:3', command: ['sh', '-c', 'sleep 1; echo "$(cat /data/label.txt) $(awk \'{ s += $1 } END { print s }\' /out/sorted.txt)" > /out/sum.txt'] },
     ],
   },
   { poll: { minIntervalMs: 200 } },

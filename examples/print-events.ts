@@ -16,7 +16,7 @@ export async function printEvents(job: Job): Promise<void> {
         console.log(`log       ${event.stream}${event.executor === undefined ? '' : `[${event.executor}]`}: ${event.text.trimEnd().replaceAll('\n', '\n          ')}`);
         break;
       case 'site':
-        console.log(`site      ${event.action} ${event.siteId} ${event.remoteId ?? ''}`);
+        console.log(`site      ${event.action} ${event.siteId} ${event.remoteId ?? ''} ${event.reason ?? ''}`.trimEnd());
         break;
       case 'error':
         console.log(`error     ${event.fatal ? 'fatal ' : ''}${event.error.message}`);

@@ -7,10 +7,8 @@
 // Pulsar host, and the outputs come back here with their sha256. Images are
 // ignored (allowNoContainer); name the server's runtime with PULSAR_CONTAINER
 // (apptainer, singularity, docker, podman) to run them in containers instead.
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { nodeLocalFiles, PulsarRestSite, submitJob, type ContainerRuntime, type JobSpec } from '../src/node.js';
+import { nodeLocalFiles, PulsarRestSite, submitJob, type ContainerRuntime } from '../src/node.js';
+import { poemJob } from './poem-job.js';
 import { printEvents } from './print-events.js';
 
 const url = process.env.PULSAR_URL;
@@ -34,25 +32,8 @@ if (!probe.ok) {
 }
 console.log(`site      ${site.id} at ${url} (pulsar ${probe.version})`);
 
-const here = await mkdtemp(join(tmpdir(), 'pulsar-network-pulsar-'));
-await writeFile(join(here, 'poem.txt'), 'the sea\nthe sky\nthe sea again\n');
-const spec: JobSpec = {
-  name: 'pulsar-example',
-  inputs: [
-    { path: '/data/poem.txt', url: join(here, 'poem.txt') },
-    { path: '/data/word.txt', content: 'sea' },
-  ],
-  outputs: [
-    { path: '/out/matches.txt', url: join(here, 'matches.txt') },
-    { path: '/out/count.txt', url: join(here, 'count.txt') },
-  ],
-  executors: [
-    { image: 'alpine:3', command: ['grep', '-F', '-f', '/data/word.txt', '/data/poem.txt'], stdout: '/out/matches.txt' },
-    { image: 'alpine:3', command: ['sh', '-c', 'sleep 1; wc -l < /out/matches.txt | tr -d " " > /out/count.txt'] },
-  ],
-};
-
+const { spec, here, report } = await poemJob('pulsar-example');
 const job = submitJob(site, spec, { poll: { minIntervalMs: 200 } });
 await printEvents(job);
-if (job.state === 'complete') console.log(`count.txt says ${(await readFile(join(here, 'count.txt'), 'utf8')).trim()} lines matched`);
+if (job.state === 'complete') await report();
 console.log(`files in ${here}`);

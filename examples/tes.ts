@@ -6,10 +6,8 @@
 // Local inputs are passed as file:// URLs when the server reads local files
 // (its service-info `storage` says so, as Funnel's does), else inlined when
 // small; outputs go to local files, which needs a server on this file system.
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { nodeLocalFiles, submitJob, TesClient, TesSite, type JobSpec } from '../src/node.js';
+import { nodeLocalFiles, submitJob, TesClient, TesSite } from '../src/node.js';
+import { poemJob } from './poem-job.js';
 import { printEvents } from './print-events.js';
 
 const url = process.env.TES_URL;
@@ -25,25 +23,8 @@ const site = new TesSite({ id: 'tes', client, files: nodeLocalFiles() });
 const probe = await site.probe();
 console.log(`site      ${site.id} at ${client.http.baseUrl.href} (version ${probe.version ?? '?'}, storage ${probe.storages?.join(' ') || 'none'})`);
 
-const here = await mkdtemp(join(tmpdir(), 'pulsar-network-tes-'));
-await writeFile(join(here, 'poem.txt'), 'the sea\nthe sky\nthe sea again\n');
-const spec: JobSpec = {
-  name: 'tes-example',
-  inputs: [
-    { path: '/data/poem.txt', url: join(here, 'poem.txt') },
-    { path: '/data/word.txt', content: 'sea' },
-  ],
-  outputs: [
-    { path: '/out/matches.txt', url: join(here, 'matches.txt') },
-    { path: '/out/count.txt', url: join(here, 'count.txt') },
-  ],
-  executors: [
-    { image: 'alpine:3', command: ['grep', '-F', '-f', '/data/word.txt', '/data/poem.txt'], stdout: '/out/matches.txt' },
-    { image: 'alpine:3', command: ['sh', '-c', 'sleep 1; wc -l < /out/matches.txt | tr -d " " > /out/count.txt'] },
-  ],
-};
-
+const { spec, here, report } = await poemJob('tes-example');
 const job = submitJob(site, spec, { poll: { minIntervalMs: 200 } });
 await printEvents(job);
-if (job.state === 'complete') console.log(`count.txt says ${(await readFile(join(here, 'count.txt'), 'utf8')).trim()} lines matched`);
+if (job.state === 'complete') await report();
 console.log(`files in ${here}`);
