@@ -38,7 +38,7 @@ beforeAll(async () => {
   // a 3 MiB input, so staging reports progress
   await writeFile(join(dir, 'big.bin'), Buffer.alloc(3 * 1024 * 1024, 7));
   await writeFile(join(dir, 'task.json'), JSON.stringify(spec('watched', 'sleep 1; wc -c < /data/big.bin > /out/size.txt; echo hello')));
-  await writeFile(join(dir, 'fails.json'), JSON.stringify({ name: 'fails', executors: [{ image: 'alpine', command: ['sh', '-c', 'echo oops >&2; exit 4'] }] }));
+  await writeFile(join(dir, 'fails.json'), JSON.stringify({ name: 'fails', executors: [{ image: 'alpine', command: ['sh', '-c', 'sleep 1; echo oops >&2; exit 4'] }] }));
   await writeFile(join(dir, 'long.json'), JSON.stringify({ name: 'long', executors: [{ image: 'alpine', command: ['sleep', '60'] }] }));
   await writeFile(join(dir, 'huge.json'), JSON.stringify({ name: 'huge', resources: { cpu_cores: 64 }, executors: [{ image: 'alpine', command: ['true'] }] }));
 });
