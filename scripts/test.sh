@@ -12,4 +12,9 @@ npm run --silent build
 echo "== package checks (publint, attw, typedoc)"
 npm run --silent lint:package
 echo "== tests"
-npx vitest run
+mkdir -p .cache
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest-results.json "$@" || status=$?
+# One plain closing line for CI: "tests: N passed, N failed".
+node -e 'const r = require("./.cache/vitest-results.json"); console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' || true
+exit "$status"
