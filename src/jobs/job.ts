@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { AbortError } from '../errors.js';
+import { randomId } from '../util/random-id.js';
 import type { CollectedOutput, JobOutcome, Site } from '../sites/site.js';
 import { JobFailedError } from './errors.js';
 import { JobEventStream, type WatchOptions } from './event-stream.js';
@@ -470,14 +471,4 @@ export interface JobControl {
 export function createJob(init: JobInit = {}): { job: Job; control: JobControl } {
   const job = new Job(init, CONSTRUCT);
   return { job, control: controlOf(job) };
-}
-
-function randomId(): string {
-  // randomUUID exists only in secure contexts in browsers; getRandomValues everywhere.
-  if (typeof globalThis.crypto.randomUUID === 'function') return globalThis.crypto.randomUUID();
-  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -3,6 +3,7 @@
  * replayed from the seed written in its decision record.
  * @module
  */
+import { randomId } from '../util/random-id.js';
 
 /** A source of numbers uniformly spread in [0, 1). */
 export interface RandomSource {
@@ -74,9 +75,5 @@ export function deriveRandom(seed: string | number, ...labels: Array<string | nu
  * ```
  */
 export function freshId(): string {
-  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
-  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return randomId();
 }

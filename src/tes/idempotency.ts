@@ -4,18 +4,14 @@
  * @module
  */
 import { ConnectionError, HttpError, TimeoutError } from '../errors.js';
+import { randomId } from '../util/random-id.js';
 
 /** The tag key under which `createTask` stores its idempotency key. */
 export const IDEMPOTENCY_TAG = 'pulsar_network_idempotency_key';
 
 /** A fresh random key (UUID v4 form), also where `crypto.randomUUID` is missing (insecure browser contexts). */
 export function newIdempotencyKey(): string {
-  if (typeof globalThis.crypto?.randomUUID === 'function') return globalThis.crypto.randomUUID();
-  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
-  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return randomId();
 }
 
 const AMBIGUOUS_STATUSES = new Set([500, 502, 503, 504]);
