@@ -126,14 +126,16 @@ export function isAlive(pid: number): boolean {
 export async function readStatus(dir: string, remoteId: string): Promise<SiteJobStatus> {
   const record = await readRecord(dir);
   if (!record) return { remoteId, state: 'lost', siteState: 'unknown-job' };
+  // Liveness first, `finished` after: a script that ends between the two looks
+  // has written `finished` before exiting, so it is never taken for vanished.
+  const pid = await readPid(dir);
+  const alive = pid !== undefined && isAlive(pid);
   const exitCodes = await readExitCodes(dir);
   const status = (state: SiteJobStatus['state'], siteState: string): SiteJobStatus => ({ remoteId, state, siteState, exitCodes });
   if (await exists(join(dir, SCRIPT_FILES.finished))) {
     return status(stateFromExitCodes(exitCodes, record.spec.executors), 'finished');
   }
   if (await exists(join(dir, JOB_FILES.startFailed))) return status('system_error', 'failed-to-start');
-  const pid = await readPid(dir);
-  const alive = pid !== undefined && isAlive(pid);
   if (await exists(join(dir, JOB_FILES.cancel))) return status(alive ? 'canceling' : 'canceled', alive ? 'canceling' : 'canceled');
   if (pid !== undefined) return status(alive ? 'running' : 'system_error', alive ? 'running' : 'vanished');
   if (await exists(join(dir, JOB_FILES.claim))) return status('queued', 'starting');
