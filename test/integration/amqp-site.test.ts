@@ -267,4 +267,83 @@ describe('PulsarMqSite with the test playing Pulsar (manager "nobody" on the sam
   });
 });
 
+describe("PulsarMqSite and a 'lost' that may have overtaken the job's setup (the test playing Pulsar)", () => {
+  // Pulsar reads `setup` and `status` on separate threads: a status request sent right after a
+  // setup (say, by the reconnection that also sends the setup) can be answered `lost` before
+  // Pulsar has read the job. Seen for real after a broker restart, under load.
+  const spec: JobSpec = { executors: [{ image: 'x', command: ['true'] }] };
+
+  async function playPulsar(manager: string) {
+    const queues = pulsarQueues(manager);
+    const connection = await connect(broker.url);
+    const channel = await connection.createConfirmChannel();
+    return {
+      queues,
+      channel,
+      async say(body: Record<string, unknown>): Promise<void> {
+        channel.publish(PULSAR_EXCHANGE, queues.statusUpdate, Buffer.from(JSON.stringify(body)), { contentType: 'application/json' });
+        await channel.waitForConfirms();
+      },
+      async close(): Promise<void> {
+        await channel.purgeQueue(queues.setup);
+        await connection.close();
+      },
+    };
+  }
+
+  it("drops it within setupGraceMs of the setup, believes one after any other state at once, and one after the grace", async () => {
+    const fake = new PulsarMqSite({ url: broker.url, jobsDirectory: '/nowhere', manager: 'nobody-lost', setupGraceMs: 1_500 });
+    const pulsarSide = await playPulsar('nobody-lost');
+    try {
+      const first = (await fake.submit(spec, { idempotencyKey: 'first' })).remoteId;
+      const second = (await fake.submit(spec, { idempotencyKey: 'second' })).remoteId;
+      const state = async (id: string) => (await fake.poll([id])).get(id)?.state;
+      await pulsarSide.say({ job_id: first, status: 'lost' });
+      await pulsarSide.say({ job_id: second, status: 'lost' });
+      await until(() => fake.statusUpdates.received === 2, 'the site to consume both answers');
+      expect(fake.statusUpdates).toMatchObject({ accepted: 0, dropped: 2 });
+      expect([await state(first), await state(second)]).toEqual(['queued', 'queued']);
+      // Pulsar's setup thread catches up with the first job; once it has run, `lost` is news.
+      await pulsarSide.say({ job_id: first, status: 'running' });
+      await until(async () => (await state(first)) === 'running', 'the first job to run');
+      await pulsarSide.say({ job_id: first, status: 'lost' });
+      await until(async () => (await state(first)) === 'lost', 'the first job to be lost');
+      // Past the grace, Pulsar saying `lost` of a job it never showed it read is believed.
+      await new Promise((r) => setTimeout(r, 1_600));
+      await pulsarSide.say({ job_id: second, status: 'lost' });
+      await until(async () => (await state(second)) === 'lost', 'the second job to be lost');
+      expect(fake.statusUpdates).toMatchObject({ received: 5, accepted: 3, dropped: 2 });
+    } finally {
+      await pulsarSide.close();
+      await fake.close();
+    }
+  });
+
+  it('with acknowledge, drops it until Pulsar has acknowledged the setup, however late', async () => {
+    const fake = new PulsarMqSite({ url: broker.url, jobsDirectory: '/nowhere', manager: 'nobody-ack', acknowledge: true, setupGraceMs: 0 });
+    const pulsarSide = await playPulsar('nobody-ack');
+    try {
+      const id = (await fake.submit(spec, { idempotencyKey: 'k' })).remoteId;
+      const state = async () => (await fake.poll([id])).get(id)?.state;
+      await pulsarSide.say({ job_id: id, status: 'lost' });
+      await until(() => fake.statusUpdates.received === 1, 'the site to consume the answer');
+      expect(await state()).toBe('queued');
+      // Pulsar reads the setup and acknowledges it, as its amqp_acknowledge protocol says.
+      let message: false | { content: Buffer } = false;
+      await until(async () => (message = await pulsarSide.channel.get(pulsarSide.queues.setup, { noAck: true })) !== false, 'the setup message');
+      const setup = JSON.parse((message as unknown as { content: Buffer }).content.toString()) as { job_id: string; acknowledge_uuid: string };
+      expect(setup.job_id).toBe(id);
+      pulsarSide.channel.publish(PULSAR_EXCHANGE, pulsarSide.queues.setupAck, Buffer.from(JSON.stringify({ acknowledge_uuid_response: setup.acknowledge_uuid })));
+      await pulsarSide.channel.waitForConfirms();
+      await until(() => fake.unacknowledged === 0, 'the site to take the acknowledgement');
+      await pulsarSide.say({ job_id: id, status: 'lost' });
+      await until(async () => (await state()) === 'lost', 'the job to be lost');
+      expect(fake.statusUpdates).toMatchObject({ received: 2, accepted: 1, dropped: 1 });
+    } finally {
+      await pulsarSide.close();
+      await fake.close();
+    }
+  });
+});
+
 describeAcceptance('pulsar-amqp', { site: () => site, workDir, poll: POLL });

@@ -110,18 +110,27 @@ export class PulsarBroker {
   /**
    * Publishes a JSON message to one of Pulsar's queues and resolves once the
    * broker confirmed it. While the broker is away it waits for the
-   * reconnection (until `signal` aborts or the broker is closed).
+   * reconnection (until `signal` aborts or the broker is closed). With
+   * acknowledgements on, resolves to the uuid Pulsar will acknowledge (see
+   * {@link awaitingAck}).
    */
-  async publish(queue: PublishQueue, body: Record<string, unknown>, signal?: AbortSignal): Promise<void> {
+  async publish(queue: PublishQueue, body: Record<string, unknown>, signal?: AbortSignal): Promise<string | undefined> {
     const payload = { ...body };
+    let uuid: string | undefined;
     if (this.#options.acknowledge && payload[ACK.forceNoack] === undefined) {
-      const uuid = randomUUID();
+      uuid = randomUUID();
       payload[ACK.uuid] = uuid;
       payload[ACK.queue] = `${queue}_ack`;
       payload[ACK.submitQueue] = queue;
       this.#pendingAcks.set(uuid, { queue, payload, sentAt: Date.now() });
     }
     await this.#send(this.#options.queues[queue], payload, signal);
+    return uuid;
+  }
+
+  /** True while Pulsar has not acknowledged the message {@link publish} gave this uuid for. */
+  awaitingAck(uuid: string): boolean {
+    return this.#pendingAcks.has(uuid);
   }
 
   /**

@@ -16,6 +16,7 @@ const KEYS = [
   'republishMs',
   'heartbeatSeconds',
   'statusRequestIntervalMs',
+  'setupGraceMs',
   'submitTimeoutMs',
   'env',
   'dependenciesDescription',
@@ -68,7 +69,7 @@ export function pulsarMqConfig(id: string, url: string, auth: Auth, options: Rec
   };
   flag('durable');
   flag('acknowledge');
-  const count = (key: 'republishMs' | 'heartbeatSeconds' | 'statusRequestIntervalMs' | 'submitTimeoutMs'): void => {
+  const count = (key: 'republishMs' | 'heartbeatSeconds' | 'statusRequestIntervalMs' | 'setupGraceMs' | 'submitTimeoutMs'): void => {
     if (o[key] === undefined) return;
     if (typeof o[key] === 'number' && Number.isInteger(o[key]) && o[key] >= 0) result[key] = o[key];
     else fail(key, 'must be a non-negative integer');
@@ -76,6 +77,7 @@ export function pulsarMqConfig(id: string, url: string, auth: Auth, options: Rec
   count('republishMs');
   count('heartbeatSeconds');
   count('statusRequestIntervalMs');
+  count('setupGraceMs');
   count('submitTimeoutMs');
   if (o.filesServer !== undefined) {
     const files = o.filesServer;

@@ -53,6 +53,16 @@ export interface PulsarMqSiteOptions {
   submitTimeoutMs?: number;
   /** A running job with no news for this long gets a status request at the next poll, in milliseconds. @default 60000 */
   statusRequestIntervalMs?: number;
+  /**
+   * How long after its setup a job Pulsar has said nothing else of may be
+   * called `lost` by Pulsar without being lost, in milliseconds. Pulsar reads
+   * the `setup` and `status` queues on separate threads, so a status request
+   * can overtake the setup it follows; Pulsar then answers `lost`. Within
+   * this time (and, with `acknowledge`, until Pulsar acknowledged the setup)
+   * such an answer is dropped and the job asked again later.
+   * @default 30000
+   */
+  setupGraceMs?: number;
   /** Environment of every job (Pulsar `env`). */
   env?: PulsarEnv[];
   /** Pulsar `dependencies_description` of every job. */
@@ -66,7 +76,7 @@ export interface StatusUpdateStats {
   received: number;
   /** Moved a job forward. */
   accepted: number;
-  /** Duplicates, out of order, or after a terminal state: changed nothing. */
+  /** Duplicates, out of order, after a terminal state, or a `lost` that may have overtaken the job's setup: changed nothing. */
   dropped: number;
   /** About jobs this site does not know. */
   unknown: number;
@@ -80,6 +90,12 @@ interface MqJob {
   /** The status dict that made the job terminal. */
   final?: Record<string, unknown>;
   lastNews: number;
+  /** When the setup message left (or was handed to the broker client). */
+  setupAt: number;
+  /** The uuid Pulsar acknowledges the setup with (`acknowledge: true`). */
+  setupAck?: string;
+  /** Pulsar has reported a state other than `lost`: it has read the setup. */
+  known: boolean;
   exitCodes?: number[];
   outcome?: JobOutcome;
   /** The submit's progress callback: Pulsar pulls the inputs after `submit` returned. */
@@ -232,13 +248,15 @@ export class PulsarMqSite implements Site {
     const manifest = join(tmpdir(), 'pulsar-network-amqp', `${remoteId}.manifest`);
     const endpoint = this.#files.register(remoteId, { inputs, outputs: new Map([...outputs, [MANIFEST_NAME, manifest]]) });
     const plan = launchPlan(spec, remoteId, this.#launchSettings(), endpoint, (path) => this.#files.inputUrl(endpoint, path));
-    const job: MqJob = { remoteId, spec, tracker: new StateTracker('queued'), siteState: 'preprocessing', lastNews: Date.now() };
+    const job: MqJob = { remoteId, spec, tracker: new StateTracker('queued'), siteState: 'preprocessing', lastNews: Date.now(), setupAt: Date.now(), known: false };
     if (options.onTransfer) job.onTransfer = options.onTransfer;
     this.#jobs.set(remoteId, job);
     this.#byKey.set(options.idempotencyKey, remoteId);
     const limit = AbortSignal.timeout(this.#options.submitTimeoutMs ?? 30_000);
     try {
-      await this.#broker.publish('setup', plan.launch, anySignal([options.signal, limit]));
+      const ack = await this.#broker.publish('setup', plan.launch, anySignal([options.signal, limit]));
+      if (ack !== undefined) job.setupAck = ack;
+      job.setupAt = Date.now();
     } catch (error) {
       this.#jobs.delete(remoteId);
       this.#byKey.delete(options.idempotencyKey);
@@ -420,6 +438,12 @@ export class PulsarMqSite implements Site {
       return;
     }
     const status = typeof body.status === 'string' ? body.status : '';
+    if (status === 'lost' && !job.known && this.#setupMayBeUnread(job)) {
+      // Not news: the next quiet poll asks again.
+      this.#stats.dropped++;
+      return;
+    }
+    if (status !== 'lost') job.known = true;
     let state = fromPulsarStatus(status);
     let exitCodes: number[] | undefined;
     if (status === 'complete') {
@@ -446,6 +470,12 @@ export class PulsarMqSite implements Site {
         // A listener's failure is its own.
       }
     }
+  }
+
+  /** Pulsar may not have read the job's setup yet (see {@link PulsarMqSiteOptions.setupGraceMs}). */
+  #setupMayBeUnread(job: MqJob): boolean {
+    if (Date.now() - job.setupAt < (this.#options.setupGraceMs ?? 30_000)) return true;
+    return job.setupAck !== undefined && this.#broker.awaitingAck(job.setupAck);
   }
 
   #status(job: MqJob): SiteJobStatus {
