@@ -5,12 +5,13 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, rm, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { fileURLToPath } from 'node:url';
+import { fileSink } from '../transfer/node/file-sink.js';
+import { streamSource } from '../transfer/sources.js';
+import { transfer } from '../transfer/transfer.js';
 import type { LocalFiles } from './local-files.js';
-import { writeStream } from './local/files.js';
 
 /**
  * Local file access for sites that run elsewhere (`TesSite`, `PulsarRestSite`):
@@ -42,6 +43,16 @@ export function nodeLocalFiles(): LocalFiles {
     },
     stream: (path) => Readable.toWeb(createReadStream(path, { highWaterMark: 1 << 20 })) as ReadableStream<Uint8Array>,
     remove: (path) => rm(path, { force: true }),
-    write: (path, bytes, signal, onBytes) => writeStream(Readable.fromWeb(bytes as NodeReadableStream<Uint8Array>), path, onBytes, signal),
+    write: async (path, bytes, signal, onBytes) => {
+      const { size, sha256 } = await transfer({
+        from: streamSource(bytes, basename(path)),
+        to: fileSink(path),
+        retry: false,
+        limiter: false,
+        ...(onBytes ? { onProgress: (progress: { bytesDone: number }) => onBytes(progress.bytesDone) } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      return { sizeBytes: size, sha256 };
+    },
   };
 }

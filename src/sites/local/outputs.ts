@@ -6,8 +6,10 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { JobOutput } from '../../jobs/spec.js';
+import { fileSink } from '../../transfer/node/file-sink.js';
+import { fileSource } from '../../transfer/node/file-source.js';
+import { transfer } from '../../transfer/transfer.js';
 import type { CollectedOutput, TransferProgress } from '../site.js';
-import { copyFile } from './files.js';
 import { globFiles } from './glob.js';
 import { hasWildcard, type PathMap } from './paths.js';
 import type { LocalLocation } from './validate.js';
@@ -58,13 +60,16 @@ export async function deliverOutputs(
         : [[source, where.path, output.path]];
     }
     for (const [from, to, path] of files) {
-      const total = (await stat(from)).size;
-      const report = (bytesDone: number, done: boolean): void => ctx.onTransfer?.({ direction: 'down', file: to, bytesDone, bytesTotal: total, done });
       try {
-        report(0, false);
-        const { sizeBytes, sha256 } = await copyFile(from, to, (n) => report(n, false), ctx.signal);
-        report(sizeBytes, true);
-        delivery.outputs.push({ path, url: to, sizeBytes, sha256 });
+        const { size, sha256 } = await transfer({
+          from: await fileSource(from),
+          to: fileSink(to, { name: to }),
+          direction: 'down',
+          limiter: false,
+          ...(ctx.onTransfer ? { onProgress: ctx.onTransfer } : {}),
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+        });
+        delivery.outputs.push({ path, url: to, sizeBytes: size, sha256 });
       } catch (error) {
         delivery.problems.push(`output ${path} could not be written to ${to}: ${error instanceof Error ? error.message : String(error)}`);
       }

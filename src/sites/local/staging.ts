@@ -4,14 +4,17 @@
  * @module
  */
 import { cp, stat } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { AbortError, TransferError } from '../../errors.js';
 import { HttpClient, type HttpClientOptions } from '../../http/index.js';
 import type { JobInput } from '../../jobs/spec.js';
 import { redactUrl } from '../../redact.js';
+import { fileSink } from '../../transfer/node/file-sink.js';
+import { fileSource } from '../../transfer/node/file-source.js';
+import { bytesSource } from '../../transfer/sources.js';
+import { transfer } from '../../transfer/transfer.js';
+import type { TransferSource } from '../../transfer/types.js';
+import { urlSource } from '../../transfer/url-source.js';
 import type { TransferProgress } from '../site.js';
-import { copyFile, writeBytes, writeStream } from './files.js';
 import type { PathMap } from './paths.js';
 import type { LocalLocation } from './validate.js';
 
@@ -32,64 +35,55 @@ export async function stageInputs(inputs: readonly JobInput[], ctx: StagingConte
 async function stageInput(input: JobInput, ctx: StagingContext): Promise<void> {
   const dest = ctx.map.host(input.path);
   const file = input.path;
-  const report = (bytesDone: number, bytesTotal: number | undefined, done: boolean): void => {
-    const progress: TransferProgress = { direction: 'up', file, bytesDone, done };
-    if (bytesTotal !== undefined) progress.bytesTotal = bytesTotal;
-    ctx.onTransfer?.(progress);
-  };
-  if (typeof input.content === 'string') {
-    const bytes = new TextEncoder().encode(input.content);
-    await writeBytes(bytes, dest);
-    report(bytes.byteLength, bytes.byteLength, true);
-    return;
-  }
   const url = input.url ?? '';
-  const where = ctx.locate(url);
+  const where = typeof input.content === 'string' ? undefined : ctx.locate(url);
   const shown = where?.kind === 'http' ? redactUrl(url) : url;
-  let bytesDone = 0;
   try {
-    if (where?.kind === 'file') {
-      const info = await stat(where.path);
-      if (info.isDirectory()) {
+    let from: TransferSource;
+    if (typeof input.content === 'string') {
+      from = bytesSource(new TextEncoder().encode(input.content), file);
+    } else if (where?.kind === 'file') {
+      if ((await stat(where.path)).isDirectory()) {
         await cp(where.path, dest, { recursive: true });
-        report(0, undefined, true);
+        ctx.onTransfer?.({ direction: 'up', file, bytesDone: 0, done: true });
         return;
       }
-      report(0, info.size, false);
-      const { sizeBytes } = await copyFile(where.path, dest, (n) => report((bytesDone = n), info.size, false), ctx.signal);
-      report(sizeBytes, info.size, true);
+      from = await fileSource(where.path, file);
     } else if (where?.kind === 'http') {
-      // fetch refuses URLs with credentials: they travel as basic auth instead.
-      const target = new URL(url);
-      const options: HttpClientOptions = { ...ctx.http, baseUrl: new URL('/', target) };
-      if (target.username || target.password) {
-        options.auth = { type: 'basic', username: decodeURIComponent(target.username), password: decodeURIComponent(target.password) };
-        target.username = '';
-        target.password = '';
-      }
-      const client = new HttpClient(options);
-      await client.request({
-        url: target,
-        streaming: true,
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-        read: async (response, signal) => {
-          const total = Number(response.headers.get('content-length') ?? Number.NaN);
-          const bytesTotal = Number.isFinite(total) ? total : undefined;
-          report(0, bytesTotal, false);
-          if (!response.body) throw new Error('the response has no body');
-          const body = Readable.fromWeb(response.body as unknown as NodeReadableStream<Uint8Array>);
-          const { sizeBytes } = await writeStream(body, dest, (n) => report((bytesDone = n), bytesTotal, false), signal);
-          report(sizeBytes, bytesTotal, true);
-        },
-      });
+      from = urlSource(httpClientFor(url, ctx.http), { url: withoutCredentials(url), name: file });
     } else {
       throw new Error(`cannot read ${shown}`);
     }
+    // Inputs go up to the job, as they would to a remote site.
+    await transfer({
+      from,
+      to: fileSink(dest, { name: file }),
+      direction: 'up',
+      limiter: false,
+      ...(ctx.onTransfer ? { onProgress: ctx.onTransfer } : {}),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
   } catch (error) {
     if (error instanceof AbortError || error instanceof TransferError) throw error;
     if (ctx.signal?.aborted) throw new AbortError(`staging ${file}`, { cause: error });
     const reason = error instanceof Error ? error.message : String(error);
-    throw new TransferError({ file: `${file} (from ${shown})`, bytesDone, attempts: 1, reason }, { cause: error });
+    throw new TransferError({ file: `${file} (from ${shown})`, bytesDone: 0, attempts: 1, reason }, { cause: error });
   }
 }
 
+/** An HTTP client for the URL's origin; credentials in the URL travel as basic auth (fetch refuses them in URLs). */
+function httpClientFor(url: string, http: StagingContext['http']): HttpClient {
+  const target = new URL(url);
+  const options: HttpClientOptions = { ...http, baseUrl: new URL('/', target) };
+  if (target.username || target.password) {
+    options.auth = { type: 'basic', username: decodeURIComponent(target.username), password: decodeURIComponent(target.password) };
+  }
+  return new HttpClient(options);
+}
+
+function withoutCredentials(url: string): URL {
+  const target = new URL(url);
+  target.username = '';
+  target.password = '';
+  return target;
+}

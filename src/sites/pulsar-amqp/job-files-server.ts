@@ -10,9 +10,12 @@ import { rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
-import { writeStream } from '../local/files.js';
+import { fileSink } from '../../transfer/node/file-sink.js';
+import { streamSource } from '../../transfer/sources.js';
+import { transfer } from '../../transfer/transfer.js';
 
 /** Where the bytes of one input come from. */
 export type JobFileSource = { kind: 'file'; path: string } | { kind: 'bytes'; bytes: Uint8Array };
@@ -211,18 +214,19 @@ export class JobFilesServer {
     } catch {
       return answer(res, 400, 'expected a multipart/form-data body with a "file" field');
     }
-    let written: Promise<{ sizeBytes: number; sha256: string }> | undefined;
+    let written: Promise<{ size: number; sha256: string }> | undefined;
     parser.on('file', (field, stream) => {
       if (field !== 'file' || written) {
         stream.resume();
         return;
       }
-      written = writeStream(stream, file);
+      const bytes = Readable.toWeb(stream) as ReadableStream<Uint8Array>;
+      written = transfer({ from: streamSource(bytes, path), to: fileSink(file, { name: path }), retry: false, limiter: false });
       written.catch(() => undefined);
     });
     await pipeline(req, parser);
     if (!written) return answer(res, 400, 'the multipart body has no "file" field');
-    const { sizeBytes, sha256 } = await written;
+    const { size: sizeBytes, sha256 } = await written;
     entry.received.set(path, { file, destination, sizeBytes, sha256 });
     this.#options.onTransfer?.({ jobId, direction: 'out', path, sizeBytes });
     answer(res, 200, JSON.stringify({ message: 'received', size: sizeBytes }));
