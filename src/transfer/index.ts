@@ -8,7 +8,7 @@ export { transfer, TRANSFER_RETRY } from './transfer.js';
 export type { ExpectedContent, TransferOptions, TransferResult } from './transfer.js';
 export type { OpenedSource, SinkOpenOptions, SinkWriter, SourceReadOptions, TransferSink, TransferSource } from './types.js';
 export { blobSource, bytesSource, streamSource } from './sources.js';
-export { urlSource, parseContentRange } from './url-source.js';
+export { urlSource, urlSourceFor, parseContentRange } from './url-source.js';
 export type { UrlSourceOptions } from './url-source.js';
 export { streamSink, uploadSink } from './sinks.js';
 export type { UploadSinkOptions } from './sinks.js';

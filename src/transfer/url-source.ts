@@ -3,7 +3,7 @@
  * and `If-Range` where the server allows it.
  * @module
  */
-import type { HttpClient, QueryParams } from '../http/client.js';
+import { HttpClient, type HttpClientOptions, type QueryParams } from '../http/client.js';
 import { redactUrl } from '../redact.js';
 import type { OpenedSource, SourceReadOptions, TransferSource } from './types.js';
 
@@ -106,6 +106,29 @@ function contentLength(response: Response): number | undefined {
   const value = response.headers.get('content-length');
   if (value === null || !/^\d+$/.test(value.trim())) return undefined;
   return Number(value);
+}
+
+/**
+ * A {@link urlSource} for a whole URL, with an {@link HttpClient} of its own
+ * for the URL's origin. Credentials in the URL (`https://user:pass@host/…`)
+ * travel as basic auth, never in the URL, and never appear in names or errors.
+ *
+ * @example
+ * ```ts
+ * import { transfer, urlSourceFor } from 'pulsar-network';
+ * import { fileSink } from 'pulsar-network/node';
+ * await transfer({ from: urlSourceFor('https://data.example.org/hg38.fa', { name: 'hg38.fa' }), to: fileSink('./hg38.fa') });
+ * ```
+ */
+export function urlSourceFor(url: string | URL, options: { http?: Omit<HttpClientOptions, 'baseUrl'>; name?: string } = {}): TransferSource {
+  const target = new URL(String(url));
+  const client: HttpClientOptions = { ...options.http, baseUrl: new URL('/', target) };
+  if (target.username || target.password) {
+    client.auth = { type: 'basic', username: decodeURIComponent(target.username), password: decodeURIComponent(target.password) };
+    target.username = '';
+    target.password = '';
+  }
+  return urlSource(new HttpClient(client), { url: target, ...(options.name !== undefined ? { name: options.name } : {}) });
 }
 
 /**

@@ -5,6 +5,8 @@
  * per-executor redirections and exit codes, env, outputs downloaded).
  */
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   batchedWatcher,
   ConnectionError,
+  HttpError,
   type HttpEvent,
   Job,
   Network,
@@ -157,7 +160,7 @@ describe('PulsarRestSite', () => {
       .submit(
         {
           inputs: [
-            { path: '/d/a', url: 'https://user:secret@example.org/a?token=t0p' },
+            { path: '/d/a', url: 'ftp://user:secret@example.org/a?token=t0p' },
             { path: '/d/b', url: join(dir, 'local.txt') },
           ],
           outputs: [{ path: '/d/c', url: join(dir, 'c') }],
@@ -167,7 +170,7 @@ describe('PulsarRestSite', () => {
       )
       .catch((e: ValidationError) => e.issues);
     expect(issues).toEqual([
-      { path: '$.inputs[0].url', message: expect.stringContaining('uploads local files and inline content') },
+      { path: '$.inputs[0].url', message: expect.stringContaining('reads file:// URLs, local paths and http(s):// URLs only') },
       { path: '$.inputs[1].url', message: expect.stringContaining('nodeLocalFiles()') },
       { path: '$.outputs', message: expect.stringContaining('nodeLocalFiles()') },
     ]);
@@ -180,6 +183,49 @@ describe('PulsarRestSite', () => {
     // No apptainer on this machine: the wrapper itself fails with "not found" (127), proving it was used.
     expect(result).toMatchObject({ state: 'executor_error', exitCodes: [127] });
     expect(result.logs.executors[0]?.stderr).toMatch(/apptainer/);
+  });
+
+  it('relays an http(s) input into the upload, the URL\'s credentials as basic auth; a missing one fails the submit and leaves no job', async () => {
+    const work = await mkdtemp(join(dir, 'relay-'));
+    const body = 'relayed line\n'.repeat(50_000);
+    const auth = `Basic ${Buffer.from('reader:s3cret').toString('base64')}`;
+    const server = createServer((req, res) => {
+      if (req.headers.authorization !== auth) res.writeHead(401).end();
+      else if (req.url !== '/data/in.txt') res.writeHead(404).end('no such file');
+      else res.writeHead(200, { 'content-length': String(body.length) }).end(body);
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const origin = `http://reader:s3cret@127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const job = submitJob(
+        site,
+        {
+          inputs: [{ path: '/data/in.txt', url: `${origin}/data/in.txt` }],
+          outputs: [{ path: '/data/n.txt', url: join(work, 'n.txt') }],
+          executors: [{ image: 'a', command: ['sh', '-c', 'wc -c < /data/in.txt | tr -d " " > /data/n.txt'] }],
+        },
+        { poll: POLL },
+      );
+      const uploads: string[] = [];
+      job.on('transfer', (e) => {
+        if (e.direction === 'up' && e.done) uploads.push(`${e.file} ${e.bytesDone}/${e.bytesTotal}`);
+      });
+      const result = await job.wait();
+      expect(result.state).toBe('complete');
+      expect(await readFile(join(work, 'n.txt'), 'utf8')).toBe(`${body.length}\n`);
+      expect(uploads).toEqual([`/data/in.txt ${body.length}/${body.length}`]);
+
+      const missing = await site
+        .submit({ inputs: [{ path: '/data/x', url: `${origin}/nope` }], executors: [{ image: 'a', command: ['true'] }] }, { idempotencyKey: 'relay-missing' })
+        .catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(HttpError);
+      expect(missing).toMatchObject({ status: 404 });
+      expect(JSON.stringify(missing) + String((missing as Error).stack)).not.toContain('s3cret');
+      // Nothing half-staged stays on the server.
+      expect(await site.lookup('relay-missing')).toBeUndefined();
+    } finally {
+      await new Promise<void>((done) => server.close(() => done()));
+    }
   });
 
   it('attach of a job the server does not know throws UnknownJobError', async () => {

@@ -5,7 +5,7 @@
  */
 import { cp, stat } from 'node:fs/promises';
 import { AbortError, TransferError } from '../../errors.js';
-import { HttpClient, type HttpClientOptions } from '../../http/index.js';
+import type { HttpClientOptions } from '../../http/index.js';
 import type { JobInput } from '../../jobs/spec.js';
 import { redactUrl } from '../../redact.js';
 import { fileSink } from '../../transfer/node/file-sink.js';
@@ -13,7 +13,7 @@ import { fileSource } from '../../transfer/node/file-source.js';
 import { bytesSource } from '../../transfer/sources.js';
 import { transfer } from '../../transfer/transfer.js';
 import type { TransferSource } from '../../transfer/types.js';
-import { urlSource } from '../../transfer/url-source.js';
+import { urlSourceFor } from '../../transfer/url-source.js';
 import type { TransferProgress } from '../site.js';
 import type { PathMap } from './paths.js';
 import type { LocalLocation } from './validate.js';
@@ -50,7 +50,7 @@ async function stageInput(input: JobInput, ctx: StagingContext): Promise<void> {
       }
       from = await fileSource(where.path, file);
     } else if (where?.kind === 'http') {
-      from = urlSource(httpClientFor(url, ctx.http), { url: withoutCredentials(url), name: file });
+      from = urlSourceFor(url, { name: file, ...(ctx.http ? { http: ctx.http } : {}) });
     } else {
       throw new Error(`cannot read ${shown}`);
     }
@@ -69,21 +69,4 @@ async function stageInput(input: JobInput, ctx: StagingContext): Promise<void> {
     const reason = error instanceof Error ? error.message : String(error);
     throw new TransferError({ file: `${file} (from ${shown})`, bytesDone: 0, attempts: 1, reason }, { cause: error });
   }
-}
-
-/** An HTTP client for the URL's origin; credentials in the URL travel as basic auth (fetch refuses them in URLs). */
-function httpClientFor(url: string, http: StagingContext['http']): HttpClient {
-  const target = new URL(url);
-  const options: HttpClientOptions = { ...http, baseUrl: new URL('/', target) };
-  if (target.username || target.password) {
-    options.auth = { type: 'basic', username: decodeURIComponent(target.username), password: decodeURIComponent(target.password) };
-  }
-  return new HttpClient(options);
-}
-
-function withoutCredentials(url: string): URL {
-  const target = new URL(url);
-  target.username = '';
-  target.password = '';
-  return target;
 }

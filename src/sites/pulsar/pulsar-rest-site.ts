@@ -4,6 +4,7 @@
  * @module
  */
 import { ConnectionError, TimeoutError, ValidationError, type ValidationIssue } from '../../errors.js';
+import type { HttpClientOptions } from '../../http/client.js';
 import { UnknownJobError } from '../../jobs/errors.js';
 import type { JobOutput, JobSpec } from '../../jobs/spec.js';
 import { fromPulsarStatus, stateFromExitCodes } from '../../jobs/state-map.js';
@@ -19,6 +20,7 @@ import { SCRIPT_FILES, type ContainerRuntime } from '../local/script.js';
 import { checkSpec, type LocalLocation } from '../local/validate.js';
 import type { CollectedOutput, ExecutorLog, JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
 import { parseManifest, type ManifestEntry } from '../../transfer/manifest.js';
+import { urlSourceFor } from '../../transfer/url-source.js';
 import { commandLineFor, inputName, MANIFEST_FILE, SPEC_FILE, workdirName } from './command.js';
 
 /** What a Pulsar site does with the server's job directory once the job is collected. */
@@ -35,6 +37,13 @@ export interface PulsarRestSiteOptions {
    * to upload local inputs and to write outputs to their local destinations.
    */
   files?: LocalFiles;
+  /**
+   * HTTP options for inputs at http(s) URLs (auth, timeouts, retries). Pulsar
+   * does not fetch URLs itself: this site streams each such input from its
+   * URL into the upload, with the transfer's retries (a retried upload
+   * fetches the input again from its first byte).
+   */
+  inputHttp?: Omit<HttpClientOptions, 'baseUrl'>;
   /**
    * The container runtime the server's nodes run images with; the command
    * line carries the wrapper (`apptainer exec docker://IMAGE …`), as Galaxy
@@ -64,8 +73,9 @@ const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;
 /**
  * A Pulsar server (REST) as a site. A job becomes one Pulsar job:
  *
- * - its inputs (local files, inline content) are uploaded into the job's
- *   working directory at their container paths (below `root/`);
+ * - its inputs (local files, inline content, http(s) URLs relayed through
+ *   this process) are uploaded into the job's working directory at their
+ *   container paths (below `root/`);
  * - its executors run in order as ONE command line, each with its own
  *   working directory, environment and stdin/stdout/stderr redirections,
  *   stopping at the first failure and recording each exit code in the
@@ -354,8 +364,14 @@ export class PulsarRestSite implements Site {
       report(size, size, true);
       return path;
     }
+    const url = input.url as string;
+    if (!localRef(url)) {
+      const source = urlSourceFor(url, { name: input.path, ...(this.#options.inputHttp ? { http: this.#options.inputHttp } : {}) });
+      const sent = await this.client.uploadFrom(jobId, name, 'input', source, { ...signalOf(options), ...(options.onTransfer ? { onProgress: options.onTransfer } : {}) });
+      return sent.path;
+    }
     const files = this.#options.files as LocalFiles;
-    const path = files.resolve(input.url as string);
+    const path = files.resolve(url);
     const size = (await files.size(path)) as number;
     report(0, size, false);
     const serverPath = await this.client.upload(jobId, name, 'input', () => files.stream(path), size, signalOf(options));
@@ -369,9 +385,8 @@ export class PulsarRestSite implements Site {
     const needFiles = 'needs local file access (pass `files: nodeLocalFiles()` from pulsar-network/node)';
     (spec.inputs ?? []).forEach((input, i) => {
       if (typeof input.content === 'string' || !input.url) return;
-      if (!localRef(input.url)) issues.push({ path: `$.inputs[${i}].url`, message: `Pulsar site ${this.id} uploads local files and inline content; stage ${redactUrl(input.url)} to a local file first` });
-      else if (!this.#options.files) issues.push({ path: `$.inputs[${i}].url`, message: `a local file ${needFiles}` });
-      else if (input.type === 'DIRECTORY') issues.push({ path: `$.inputs[${i}].type`, message: `Pulsar site ${this.id} uploads files; a DIRECTORY input is not staged in this version` });
+      if (input.type === 'DIRECTORY') issues.push({ path: `$.inputs[${i}].type`, message: `Pulsar site ${this.id} uploads files; a DIRECTORY input is not staged in this version` });
+      else if (localRef(input.url) && !this.#options.files) issues.push({ path: `$.inputs[${i}].url`, message: `a local file ${needFiles}` });
     });
     if ((spec.outputs ?? []).length > 0 && !this.#options.files) issues.push({ path: '$.outputs', message: `delivering outputs to local files ${needFiles}` });
     return issues;
