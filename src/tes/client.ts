@@ -208,6 +208,24 @@ export class TesClient {
   }
 
   /**
+   * The id of the task `createTask` made with this idempotency key (the
+   * oldest, should a server hold two), or undefined when there is none.
+   * Lists with a tag filter, checking each task's tags itself, so servers
+   * that ignore the filter (TES 1.0) answer right too.
+   *
+   * @example
+   * ```ts
+   * const id = await tes.createTask(task, { idempotencyKey: 'run-42/align' }).catch(async () => tes.findTask('run-42/align'));
+   * ```
+   */
+  findTask(idempotencyKey: string, options: CallOptions = {}): Promise<string | undefined> {
+    if (typeof idempotencyKey !== 'string' || idempotencyKey === '') {
+      return Promise.reject(new ValidationError('findTask arguments', [{ path: '$.idempotencyKey', message: 'must be a non-empty string' }]));
+    }
+    return this.#findByKey(idempotencyKey, undefined, options.signal);
+  }
+
+  /**
    * One task, in the view asked for (`MINIMAL` by default, as the spec says);
    * the result's type follows the view.
    *

@@ -16,6 +16,7 @@ import {
   ServerError,
   TES_STATES,
   TesClient,
+  ValidationError,
   type HttpEvent,
   type TesClientOptions,
   type TesState,
@@ -127,6 +128,18 @@ describe('a TES 1.0 server', () => {
     const id = await tes.createTask(task);
     expect(fake.tasks.filter((t) => t.tags?.[IDEMPOTENCY_TAG] !== 'someone-else').map((t) => t.id)).toEqual([id]);
     expect(fake.count('CreateTask')).toBe(1);
+  });
+
+  it('findTask matches tags itself too: the key of another task is not found, its own is', async () => {
+    const tes = setup({ tes10: true });
+    const other = fake.store({ name: 'c', executors: task.executors, tags: { [IDEMPOTENCY_TAG]: 'someone-else' } });
+    const mine = await tes.createTask(task, { idempotencyKey: 'mine' });
+    expect(await tes.findTask('mine')).toBe(mine);
+    expect(await tes.findTask('someone-else')).toBe(other);
+    expect(await tes.findTask('nobody')).toBeUndefined();
+    const before = fake.count('ListTasks');
+    await expect(tes.findTask('')).rejects.toBeInstanceOf(ValidationError);
+    expect(fake.count('ListTasks')).toBe(before);
   });
 });
 

@@ -59,6 +59,9 @@ describe('TesSite', () => {
     const stored = server.tasks().filter((t) => t.doc.tags?.[IDEMPOTENCY_TAG] === 'tes-site-key-1');
     expect(stored).toHaveLength(1);
     expect(stored[0]?.doc.tags).toEqual({ mine: 'yes', [IDEMPOTENCY_TAG]: 'tes-site-key-1', [WATCH_GROUP_TAG]: site.group });
+    // A network finds the task of a submit that may have failed after it arrived.
+    expect(await site.lookup('tes-site-key-1')).toBe(first.remoteId);
+    expect(await site.lookup('tes-site-key-never-used')).toBeUndefined();
   });
 
   it('passes local files as file:// URLs when the storage covers them', async () => {

@@ -171,6 +171,11 @@ export class TesSite implements Site {
     }
   }
 
+  /** The task a submit with this key created (found by its idempotency tag), or undefined. */
+  lookup(idempotencyKey: string, options: SiteCallOptions = {}): Promise<string | undefined> {
+    return this.client.findTask(idempotencyKey, signalOf(options));
+  }
+
   /**
    * The task's current status, remembering its watch group so later polls
    * list it; {@link UnknownJobError} when the server does not know the id.
