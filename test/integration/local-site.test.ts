@@ -305,6 +305,11 @@ describe('LocalSite', () => {
     const c = await site.submit(spec, { idempotencyKey: 'other-key' });
     expect(b.remoteId).toBe(a.remoteId);
     expect(c.remoteId).not.toBe(a.remoteId);
+    expect(await site.lookup('same-key')).toBe(a.remoteId);
+    expect(await site.lookup('never-used-key')).toBeUndefined();
+    await Job.attach(site, c.remoteId, POLL).then((job) => job.wait());
+    await site.forget(c.remoteId);
+    expect(await site.lookup('other-key')).toBeUndefined();
   });
 
   it('ends in system_error, with the reason in the logs, when an output was not produced', async () => {

@@ -183,6 +183,13 @@ export class LocalSite implements Site {
     return new Map(statuses.map((s) => [s.remoteId, s]));
   }
 
+  /** The job a submit with this key made in this work directory, or undefined. */
+  async lookup(idempotencyKey: string, options: SiteCallOptions = {}): Promise<string | undefined> {
+    throwIfAborted(options.signal, 'looking up a local job');
+    const remoteId = await readFile(this.#keyFile(idempotencyKey), 'utf8').catch(() => undefined);
+    return remoteId !== undefined && (await readRecord(this.#dir(remoteId))) ? remoteId : undefined;
+  }
+
   /** The status of a job of this work directory; throws {@link UnknownJobError} for any other id. */
   async attach(remoteId: string, options: SiteCallOptions = {}): Promise<SiteJobStatus> {
     throwIfAborted(options.signal, 'attaching to a local job');
