@@ -73,6 +73,27 @@ export function scrubText(text: string, secrets?: SecretSet): string {
 }
 
 /**
+ * A short single-line rendering of a value for an error message: text as it
+ * is, anything else as JSON; scrubbed of secrets BEFORE it is cut, so half a
+ * secret cannot slip through, and cut to `maxChars` with an ellipsis.
+ *
+ * @example
+ * ```ts
+ * excerptOf({ url: 'https://u:pw@host/x?token=t' }); // '{"url":"https://REDACTED:REDACTED@host/x?token=[REDACTED]"}'
+ * ```
+ */
+export function excerptOf(value: unknown, secrets?: SecretSet, maxChars = 160): string {
+  let text: string;
+  try {
+    text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  } catch {
+    text = String(value);
+  }
+  const scrubbed = scrubText(text, secrets).replace(/\s+/g, ' ').trim();
+  return scrubbed.length > maxChars ? `${scrubbed.slice(0, maxChars)}…` : scrubbed;
+}
+
+/**
  * Returns a cause that is safe to attach to an error: the original when it
  * leaks nothing, otherwise a plain `Error` carrying the scrubbed message.
  */

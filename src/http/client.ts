@@ -10,7 +10,7 @@ import {
   PulsarNetworkError,
   TimeoutError,
 } from '../errors.js';
-import { isSecretName, redactUrl, scrubCause, scrubText, SecretSet } from '../redact.js';
+import { excerptOf, isSecretName, redactUrl, scrubCause, scrubText, SecretSet } from '../redact.js';
 import { anySignal, deadline, throwIfAborted } from '../util/abort.js';
 import { Semaphore } from '../util/semaphore.js';
 import { type Auth, Authenticator } from './auth.js';
@@ -349,9 +349,7 @@ export class HttpClient {
       discard(response.body);
     }
     const text = new TextDecoder().decode(concat(chunks)).trim();
-    if (!text) return undefined;
-    const scrubbed = this.scrub(text).replace(/\s+/g, ' ');
-    return scrubbed.length > EXCERPT_CHARS ? `${scrubbed.slice(0, EXCERPT_CHARS)}…` : scrubbed;
+    return text ? excerptOf(text, this.secrets, EXCERPT_CHARS) : undefined;
   }
 
   /** Registers the values of credential-carrying headers (and the credential after `Bearer `/`Basic `) as secrets. */
@@ -378,7 +376,7 @@ export function parseJson<T>(text: string, where: string, secrets?: SecretSet): 
   try {
     return JSON.parse(text) as T;
   } catch (error) {
-    const excerpt = scrubText(text, secrets).replace(/\s+/g, ' ').slice(0, 120);
+    const excerpt = excerptOf(text, secrets, 120);
     throw new ProtocolError({ where, problem: 'the answer is not valid JSON', excerpt }, { cause: scrubCause(withoutSnippet(error), secrets) });
   }
 }

@@ -27,6 +27,7 @@
  */
 import { AbortError, ConnectionError, HttpError, ProtocolError, TimeoutError, TransferError, ValidationError } from '../errors.js';
 import { HttpClient, parseJson, type FetchLike, type HttpEventListener, type RetryOptions } from '../http/index.js';
+import { excerptOf } from '../redact.js';
 import type { TransferProgress } from '../sites/site.js';
 import type { HostLimiter } from '../transfer/host-limit.js';
 import { streamSink, uploadSink } from '../transfer/sinks.js';
@@ -212,7 +213,7 @@ export class PulsarClient {
     const body = await this.http.json<unknown>({ path: 'healthz', ...signal(options) });
     const version = body && typeof body === 'object' ? (body as { version?: unknown }).version : undefined;
     if (typeof version !== 'string') {
-      throw new ProtocolError({ where: 'GET /healthz', problem: 'no version string in the answer', excerpt: this.http.scrub(JSON.stringify(body) ?? '').slice(0, 120) });
+      throw new ProtocolError({ where: 'GET /healthz', problem: 'no version string in the answer', excerpt: excerptOf(body, this.http.secrets, 120) });
     }
     return { version };
   }
@@ -574,7 +575,7 @@ export class PulsarClient {
   async #ok(request: Parameters<HttpClient['text']>[0], where: string): Promise<void> {
     const text = (await this.http.text(request)).trim();
     if (text !== 'OK') {
-      throw new ProtocolError({ where, problem: 'expected the answer OK', excerpt: this.http.scrub(text.slice(0, 120)) });
+      throw new ProtocolError({ where, problem: 'expected the answer OK', excerpt: excerptOf(text, this.http.secrets, 120) });
     }
   }
 

@@ -4,6 +4,7 @@
  * what is wrong and where.
  * @module
  */
+import { excerptOf } from '../redact.js';
 import { ProtocolError } from '../errors.js';
 import {
   PULSAR_STATUS_VALUES,
@@ -228,11 +229,5 @@ function returnCode(value: unknown, where: string): number | null {
 }
 
 function problem(where: string, what: string, value: unknown): ProtocolError {
-  let excerpt: string;
-  try {
-    excerpt = JSON.stringify(value) ?? String(value);
-  } catch {
-    excerpt = String(value);
-  }
-  return new ProtocolError({ where, problem: what, excerpt: excerpt.length > 200 ? `${excerpt.slice(0, 200)}…` : excerpt });
+  return new ProtocolError({ where, problem: what, excerpt: excerptOf(value, undefined, 200) });
 }

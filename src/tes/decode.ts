@@ -5,13 +5,11 @@
  */
 import { ProtocolError } from '../errors.js';
 import { parseJson } from '../http/client.js';
-import { scrubText, type SecretSet } from '../redact.js';
+import { excerptOf, type SecretSet } from '../redact.js';
 import { isTesState } from './states.js';
 import type { FullTask, TesServiceInfo } from './types.js';
 
 type Json = Record<string, unknown>;
-
-const EXCERPT_CHARS = 160;
 
 /** Context of one answer: which call it came from, and the secrets to scrub. */
 export interface AnswerContext {
@@ -21,20 +19,7 @@ export interface AnswerContext {
 
 /** Builds the ProtocolError of a bad answer. */
 export function badAnswer(ctx: AnswerContext, problem: string, value: unknown): ProtocolError {
-  return new ProtocolError({ where: ctx.where, problem, excerpt: excerpt(value, ctx.secrets) });
-}
-
-/** A short, redacted, single-line rendering of a value. */
-export function excerpt(value: unknown, secrets?: SecretSet): string {
-  let text: string;
-  try {
-    text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
-  } catch {
-    text = String(value);
-  }
-  // Scrub before cutting, so a secret cut in half cannot slip through.
-  const scrubbed = scrubText(text, secrets).replace(/\s+/g, ' ');
-  return scrubbed.length > EXCERPT_CHARS ? `${scrubbed.slice(0, EXCERPT_CHARS)}…` : scrubbed;
+  return new ProtocolError({ where: ctx.where, problem, excerpt: excerptOf(value, ctx.secrets) });
 }
 
 /** Parses an answer's JSON text with the HTTP layer's scrubbing parser. */
