@@ -18,6 +18,7 @@ import { ProtocolError, ValidationError } from '../errors.js';
 
 /** One output as the job saw it. */
 export interface ManifestEntry {
+  /** The output's name (the rest of its manifest line). */
   name: string;
   /** Absent when the job did not produce this output. */
   size?: number;
@@ -27,6 +28,7 @@ export interface ManifestEntry {
 
 /** One output of the job: the name it has in the manifest and its path in the job's shell. */
 export interface ManifestOutput {
+  /** The name the output gets in the manifest (one line, not empty). */
   name: string;
   /** Path as the job's shell sees it (relative to its working directory, or absolute). */
   path: string;
@@ -111,9 +113,13 @@ export function parseManifest(text: string, where = 'output manifest'): Manifest
 
 /** One disagreement between a manifest and what was collected. */
 export interface ManifestMismatch {
+  /** The collected output's name. */
   name: string;
+  /** The manifest has no entry of that name; says it was not produced; or its size or sha256 differs. */
   problem: 'missing-from-manifest' | 'not-produced' | 'size' | 'sha256';
+  /** The manifest's value (size in bytes, or hex sha256), for `size` and `sha256`. */
   expected?: string;
+  /** The collected value, for `size` and `sha256`. */
   actual?: string;
 }
 
