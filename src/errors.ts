@@ -270,9 +270,13 @@ export class TransferError extends PulsarNetworkError {
 /** Bytes arrived whole but are not the expected ones: their size or sha256 differs. */
 export class IntegrityError extends PulsarNetworkError {
   static override readonly kind: string = 'IntegrityError';
+  /** The file checked (its name or destination; never a URL with secrets). */
   readonly file: string;
+  /** Which check failed. */
   readonly check: 'size' | 'sha256';
+  /** The expected value: a size in bytes or a hex sha256, as text. */
   readonly expected: string;
+  /** The value the bytes have, in the same form. */
   readonly actual: string;
 
   constructor(
