@@ -33,7 +33,7 @@ export interface JobLogEvent extends BaseEvent {
   stream: 'stdout' | 'stderr' | 'system';
   /** Index of the executor, for `stdout` and `stderr`. */
   executor?: number;
-  /** The text, as the site gave it. */
+  /** The text: an executor's output, or one message. */
   text: string;
 }
 
@@ -137,7 +137,7 @@ export interface JobResult {
   ok: boolean;
   /** Exit codes of the executors that ran, in order. */
   exitCodes: number[];
-  /** Delivered outputs with their sizes and sha256. */
+  /** Delivered outputs with their sizes and sha256 (a TES output at a remote URL has no sha256: see {@link CollectedOutput}). */
   outputs: CollectedOutput[];
   /** Executor and system logs. */
   logs: JobLogs;

@@ -128,7 +128,7 @@ export interface ResourceRequest {
   cores: number;
   /** Memory in GB (TES `ram_gb`; 0 when the spec sets none). */
   memoryGb: number;
-  /** GPUs (from submit hints or `backend_parameters.gpus`; 0 when neither sets it). */
+  /** GPUs (from submit hints or `backend_parameters.gpu`/`gpus`; 0 when neither sets it). */
   gpus: number;
 }
 

@@ -27,7 +27,7 @@ export type TesClientOptions =
   | {
       /** The HTTP client to send every request through (its base URL is the TES base URL). */
       http: HttpClient;
-      /** Retry policy of `createTask` (ambiguous failures, rate limits); a number sets the retries, `false` disables. @default the `retry()` defaults */
+      /** Retry policy of `createTask` (ambiguous failures, rate limits); a number sets the retries, `false` disables. @default the {@link RetryOptions} defaults (4 retries) */
       retry?: RetryOptions | number | false;
     };
 

@@ -24,7 +24,7 @@ const CHUNK = 1024 * 1024;
 export async function fileUpload(path: string): Promise<{
   /** A factory of a fresh read stream of the file, one per attempt. */
   body: PulsarUploadBody;
-  /** The file's size in bytes, when it was opened. */
+  /** The file's size in bytes at the time of the call. */
   size: number;
 }> {
   const info = await stat(path);
