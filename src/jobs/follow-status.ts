@@ -112,6 +112,7 @@ export type BatchedWatcherOptions = Omit<FollowStatusOptions, 'signal' | 'onErro
  * ```
  */
 export function batchedWatcher(options: BatchedWatcherOptions = {}): {
+  /** Follows one job until a terminal state, calling `onStatus` with each status; rejects with AbortError when `signal` aborts. */
   follow(site: Site, remoteId: string, onStatus: (status: SiteJobStatus) => void, signal: AbortSignal): Promise<SiteJobStatus>;
 } {
   return {

@@ -34,6 +34,7 @@ export interface JobWaitOptions {
 
 /** Options of {@link Job.cancel}. */
 export interface CancelOptions {
+  /** Aborts the cancel request to the site (the job of a `Network` does not use it). */
   signal?: AbortSignal;
 }
 
@@ -157,6 +158,7 @@ export class Job extends EventEmitter<JobEventMap> {
     return this;
   }
 
+  /** Same as {@link Job.on}: a late `state` or `done` listener hears the latest one. */
   override addListener<T extends JobEventName>(event: T, fn: Listener<T>, context?: unknown): this {
     return this.on(event, fn, context);
   }
@@ -193,7 +195,18 @@ export class Job extends EventEmitter<JobEventMap> {
   }
 
   /** A short description for logs: ids, site and state. */
-  toJSON(): { id: string; siteId?: string; remoteId?: string; state: JobState; siteState?: string } {
+  toJSON(): {
+    /** {@link Job.id}. */
+    id: string;
+    /** {@link Job.siteId}; absent until a site accepted the job. */
+    siteId?: string;
+    /** {@link Job.remoteId}; absent until a site accepted the job. */
+    remoteId?: string;
+    /** {@link Job.state}. */
+    state: JobState;
+    /** {@link Job.siteState}; absent when the site said none. */
+    siteState?: string;
+  } {
     const json: ReturnType<Job['toJSON']> = { id: this.id, state: this.state };
     if (this.#siteId !== undefined) json.siteId = this.#siteId;
     if (this.#remoteId !== undefined) json.remoteId = this.#remoteId;
@@ -407,6 +420,7 @@ export class Job extends EventEmitter<JobEventMap> {
 export interface JobInit {
   /** The local id; a random one by default. */
   id?: string;
+  /** The spec the job runs, when known. */
   spec?: JobSpec;
   /** @default 'queued' */
   initialState?: JobState;
@@ -421,6 +435,7 @@ export interface JobInit {
  * it feeds states, transfers, logs and the end into the job. Users never need it.
  */
 export interface JobControl {
+  /** The job it feeds. */
   readonly job: Job;
   /** True once the job has ended. */
   readonly ended: boolean;
@@ -443,7 +458,9 @@ export interface JobControl {
   site(event: Omit<JobSiteEvent, 'type' | 'jobId' | 'time'>): void;
   /** Offers a state to the tracker; a terminal one ends the job with no outcome. */
   update(update: StateUpdate): StateChange | undefined;
+  /** Emits a `transfer` event. */
   transfer(progress: Omit<JobTransferEvent, 'type' | 'jobId' | 'time'>): void;
+  /** Emits a `log` event (it is not added to the result's logs). */
   log(log: Omit<JobLogEvent, 'type' | 'jobId' | 'time'>): void;
   /** Emits an `error` event; `fatal` only announces, call `fail` to end the job. */
   error(error: Error, fatal?: boolean): void;
@@ -468,7 +485,12 @@ export interface JobControl {
  * control.finish({ state: 'complete', executors: [{ exitCode: 0 }], outputs: [] });
  * ```
  */
-export function createJob(init: JobInit = {}): { job: Job; control: JobControl } {
+export function createJob(init: JobInit = {}): {
+  /** The job, for its users. */
+  job: Job;
+  /** The job's control, for its driver. */
+  control: JobControl;
+} {
   const job = new Job(init, CONSTRUCT);
   return { job, control: controlOf(job) };
 }

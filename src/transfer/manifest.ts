@@ -18,6 +18,7 @@ import { ProtocolError, ValidationError } from '../errors.js';
 
 /** One output as the job saw it. */
 export interface ManifestEntry {
+  /** The output's name (the rest of its manifest line). */
   name: string;
   /** Absent when the job did not produce this output. */
   size?: number;
@@ -36,11 +37,13 @@ export interface ManifestEntry {
  */
 export type ManifestOutput =
   | {
+      /** The name the output gets in the manifest (one line, not empty). */
       name: string;
       /** Path as the job's shell sees it (relative to its working directory, or absolute). */
       path: string;
     }
   | {
+      /** The name its files are listed under, followed by `/` and each file's path below the directory (one line, not empty). */
       name: string;
       /** Directory as the job's shell sees it. */
       directory: string;
@@ -156,9 +159,13 @@ export function parseManifest(text: string, where = 'output manifest'): Manifest
 
 /** One disagreement between a manifest and what was collected. */
 export interface ManifestMismatch {
+  /** The collected output's name. */
   name: string;
+  /** The manifest has no entry of that name; says it was not produced; or its size or sha256 differs. */
   problem: 'missing-from-manifest' | 'not-produced' | 'size' | 'sha256';
+  /** The manifest's value (size in bytes, or hex sha256), for `size` and `sha256`. */
   expected?: string;
+  /** The collected value, for `size` and `sha256`. */
   actual?: string;
 }
 

@@ -21,7 +21,12 @@ const CHUNK = 1024 * 1024;
  * await pulsar.upload(job.jobId, 'reads.fq', 'input', body, size);
  * ```
  */
-export async function fileUpload(path: string): Promise<{ body: PulsarUploadBody; size: number }> {
+export async function fileUpload(path: string): Promise<{
+  /** A factory of a fresh read stream of the file, one per attempt. */
+  body: PulsarUploadBody;
+  /** The file's size in bytes at the time of the call. */
+  size: number;
+}> {
   const info = await stat(path);
   if (!info.isFile()) throw new Error(`${path} is not a regular file`);
   return { body: () => Readable.toWeb(createReadStream(path, { highWaterMark: CHUNK })) as ReadableStream<Uint8Array>, size: info.size };

@@ -72,6 +72,7 @@ export interface TesSiteOptions {
  * ```
  */
 export class TesSite implements Site {
+  /** Always `tes`. */
   readonly kind = 'tes' as const;
   readonly id: string;
   /** The TES client the site speaks through. */
