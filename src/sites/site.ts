@@ -77,8 +77,8 @@ export interface CollectedOutput {
   url: string;
   /** Bytes delivered; for a TES output at a remote URL, the size the server reports (0 when it reports none). */
   sizeBytes: number;
-  /** Lowercase hex sha256 of the delivered bytes; `''` for a TES output at a remote URL (the SDK never reads those bytes). */
-  sha256: string;
+  /** Lowercase hex sha256 of the delivered bytes; absent for a TES output at a remote URL (the SDK never reads those bytes). */
+  sha256?: string;
 }
 
 /** Logs of one executor. */
