@@ -34,7 +34,7 @@ export interface JobWaitOptions {
 
 /** Options of {@link Job.cancel}. */
 export interface CancelOptions {
-  /** Aborts the cancel request to the site (the job of a `Network` does not use it). */
+  /** Stops waiting for the cancel with an `AbortError`: aborts the cancel request to the site; the job of a `Network` goes on canceling. */
   signal?: AbortSignal;
 }
 

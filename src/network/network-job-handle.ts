@@ -5,6 +5,7 @@
  */
 import { createJob, type Job } from '../jobs/job.js';
 import { isTerminalState } from '../jobs/state.js';
+import { untilAborted } from '../util/abort.js';
 import type { NetworkJob } from './network-job.js';
 
 /**
@@ -14,7 +15,7 @@ import type { NetworkJob } from './network-job.js';
  * the outputs collected from the final site.
  */
 export function jobOfNetworkJob(net: NetworkJob): Job {
-  const { job, control } = createJob({ id: net.id, spec: net.spec, cancel: () => net.cancel() });
+  const { job, control } = createJob({ id: net.id, spec: net.spec, cancel: (_job, { signal }) => untilAborted(net.cancel(), signal, `canceling network job ${net.id}`) });
   let attempts = 0;
   net.on('attempt', ({ site, remoteId }) => {
     control.bind(site, remoteId, attempts++ === 0 ? 'chosen' : 'failover', {
