@@ -63,8 +63,11 @@ export interface UploadSinkOptions {
   /**
    * Stream the body (true), or send Blob and byte sources whole (false), as
    * browsers must: they cannot stream a request body over HTTP/1.1. A whole-Blob
-   * upload reports no progress until it ends and has no idle timeout.
-   * @default true on Node and Deno, false elsewhere
+   * upload reports no progress until it ends and has no idle timeout. Other
+   * sources (files, streams) are streamed either way.
+   * @default true on Node; false on Deno, whose fetch drops the `Content-Length`
+   * of a streamed body (denoland/deno#24197: it goes chunked), so a Blob keeps
+   * its length there; false in browsers
    */
   streaming?: boolean;
 }
@@ -138,15 +141,16 @@ export function uploadSink(http: HttpClient, options: UploadSinkOptions): Transf
     commit: async () => undefined,
     discard: async () => undefined,
   };
-  if (!(options.streaming ?? canStreamRequestBodies())) sink.sendWhole = (blob, open) => send(blob, open);
+  if (!(options.streaming ?? streamsWithLength())) sink.sendWhole = (blob, open) => send(blob, open);
   return sink;
 }
 
 /**
- * Node and Deno stream request bodies over HTTP/1.1; browsers do not (Chromium
- * only over HTTP/2, others not at all), so there uploads send Blobs whole.
+ * Node streams request bodies over HTTP/1.1 with the `Content-Length` it is
+ * given. Deno streams them too but drops that length (chunked); browsers do
+ * not stream them at all (Chromium only over HTTP/2). Those send Blobs whole.
  */
-function canStreamRequestBodies(): boolean {
+function streamsWithLength(): boolean {
   const versions = (globalThis as { process?: { versions?: Record<string, string | undefined> } }).process?.versions;
-  return typeof versions?.node === 'string' || typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
+  return typeof versions?.node === 'string' && typeof (globalThis as { Deno?: unknown }).Deno === 'undefined';
 }

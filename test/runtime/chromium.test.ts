@@ -9,7 +9,7 @@ import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { requireRuntime, runtimePaths } from '../peers/runtimes.js';
 import { type ApiServer, startApiServer } from './support/api-server.js';
-import { expectedResult, type ScenarioResult, TOKEN } from './support/run-program.js';
+import { BLOB, expectedResult, type ScenarioResult, TOKEN } from './support/run-program.js';
 
 describe('Chromium', () => {
   let api: ApiServer;
@@ -51,7 +51,7 @@ describe('Chromium', () => {
     await site?.close();
   });
 
-  it('loads the bundled package, makes a real cross-origin call, retries a 503 and types a 404', async () => {
+  it('loads the bundled package, makes a real cross-origin call, retries a 503, types a 404 and moves a Blob up and back', async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
@@ -66,5 +66,8 @@ describe('Chromium', () => {
     expect(result.retries).toEqual([expect.stringContaining('503')]);
     expect(api.requests).toContain('OPTIONS /api/hello'); // the CORS preflight of a bearer-token call
     expect(api.requests).toContain('GET /api/hello');
+    // The browser sent the Blob whole (it cannot stream a request body over HTTP/1.1), hashed by hash-wasm on the way.
+    expect(api.uploads).toEqual([{ key: 'chromium', size: BLOB.size, sha256: BLOB.sha256, contentLength: String(BLOB.size) }]);
+    expect(api.requests).toContain('OPTIONS /api/blob/chromium');
   });
 });

@@ -4,7 +4,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { requireRuntime, runtimePaths } from '../peers/runtimes.js';
 import { useApiServer } from './support/api-server.js';
-import { expectedResult, runProgram, TOKEN } from './support/run-program.js';
+import { BLOB, expectedResult, runProgram, TOKEN } from './support/run-program.js';
 
 describe('Deno 2', () => {
   const server = useApiServer(TOKEN);
@@ -12,7 +12,7 @@ describe('Deno 2', () => {
   it.each([
     ['pulsar-network', 'deno.mjs', 'deno-esm'],
     ['pulsar-network/node', 'deno-node-entry.mjs', 'deno-node-entry'],
-  ])('imports %s, makes a real call, retries a 503 and types a 404', async (_entry, program, label) => {
+  ])('imports %s, makes a real call, retries a 503, types a 404 and moves a Blob up and back', async (_entry, program, label) => {
     const deno = requireRuntime(runtimePaths().deno, 'install-runtimes.sh');
     const result = await runProgram(
       deno,
@@ -22,5 +22,6 @@ describe('Deno 2', () => {
     expect(result.runtime).toMatch(/^deno 2\./);
     expect(result).toMatchObject(expectedResult(label));
     expect(result.retries).toEqual([expect.stringContaining('503')]);
+    expect(server().uploads.filter((u) => u.key === label)).toEqual([{ key: label, size: BLOB.size, sha256: BLOB.sha256, contentLength: String(BLOB.size) }]);
   });
 });

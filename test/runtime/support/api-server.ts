@@ -1,8 +1,9 @@
 /**
  * The HTTP server the runtime matrix talks to: JSON answers, one 503 before
- * success on `flaky/<label>`, a 404, CORS for the browser, and static files
+ * success on `flaky/<label>`, a 404, PUT and GET of `blob/<key>`, CORS for the browser, and static files
  * (the browser page and its bundle) from an optional folder.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +15,8 @@ export interface ApiServer {
   url: string;
   /** `METHOD path` of every request, in order. */
   requests: string[];
+  /** Every PUT to `blob/<key>`: the bytes' size and sha256 as received, and the Content-Length header sent (null without one). */
+  uploads: Array<{ key: string; size: number; sha256: string; contentLength: string | null }>;
   close(): Promise<void>;
 }
 
@@ -30,6 +33,8 @@ const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javas
 export async function startApiServer(options: { token: string; staticDir?: string }): Promise<ApiServer> {
   const requests: string[] = [];
   const flakyCalls = new Map<string, number>();
+  const blobs = new Map<string, Buffer>();
+  const uploads: ApiServer['uploads'] = [];
 
   const answer = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
     res.writeHead(status, { ...CORS, 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
@@ -61,6 +66,24 @@ export async function startApiServer(options: { token: string; staticDir?: strin
       if (calls === 1) return answer(res, 503, { error: 'busy, try again' }, { 'retry-after': '0' });
       return answer(res, 200, { calls, authorized });
     }
+    if (url.pathname.startsWith('/api/blob/')) {
+      const key = url.pathname.slice('/api/blob/'.length);
+      if (!authorized) return answer(res, 401, { error: 'no token' });
+      if (req.method === 'PUT') {
+        const chunks: Buffer[] = [];
+        for await (const chunk of req) chunks.push(chunk as Buffer);
+        const body = Buffer.concat(chunks);
+        const declared = req.headers['content-length'];
+        if (declared !== undefined && Number(declared) !== body.length) return answer(res, 400, { error: 'body shorter than Content-Length' });
+        blobs.set(key, body);
+        uploads.push({ key, size: body.length, sha256: createHash('sha256').update(body).digest('hex'), contentLength: declared ?? null });
+        return answer(res, 201, { size: body.length });
+      }
+      const body = blobs.get(key);
+      if (!body) return answer(res, 404, { error: 'no such blob' });
+      res.writeHead(200, { ...CORS, 'content-type': 'application/octet-stream', 'content-length': String(body.length) }).end(body);
+      return;
+    }
     return answer(res, 404, { error: `no such resource: ${url.pathname}` });
   };
 
@@ -72,6 +95,7 @@ export async function startApiServer(options: { token: string; staticDir?: strin
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    uploads,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

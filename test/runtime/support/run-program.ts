@@ -4,6 +4,9 @@
  * cannot start, exits non-zero or prints no result.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+// @ts-expect-error -- a plain .mjs fixture (it runs unbundled in every runtime)
+import { blobBytes } from '../fixtures/scenario.mjs';
 
 /** The bearer token of the runtime scenario; the server checks it, no output may contain it. */
 export const TOKEN = 'runtime-matrix-secret-token';
@@ -22,6 +25,8 @@ export interface ScenarioResult {
     isPulsarNetworkError?: boolean;
     leaksToken?: boolean;
   };
+  /** A Blob uploaded with transfer() and downloaded back into a WritableStream. */
+  blob: { up: { size: number; sha256: string }; down: { size: number; sha256: string; received: number } };
   retries: string[];
   eventsLeakToken: boolean;
   error?: string;
@@ -55,6 +60,13 @@ export function expectedResult(label: string): Omit<ScenarioResult, 'runtime' | 
       isPulsarNetworkError: true,
       leaksToken: false,
     },
+    blob: { up: { size: BLOB.size, sha256: BLOB.sha256 }, down: { size: BLOB.size, sha256: BLOB.sha256, received: BLOB.size } },
     eventsLeakToken: false,
   };
 }
+
+/** Size and sha256 of the scenario's blob, computed here from the same bytes. */
+export const BLOB = (() => {
+  const bytes = blobBytes();
+  return { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+})();
