@@ -25,6 +25,11 @@ export type LogLine = Omit<JobLogEvent, 'type' | 'jobId' | 'time'>;
 export class StreamedLogs {
   readonly #ends = new Map<string, number>();
 
+  /** Forgets what was streamed: the job moved to another site or remote job. */
+  reset(): void {
+    this.#ends.clear();
+  }
+
   /** The events of a chunk: a `system` line first when bytes were skipped, then the new text. */
   accept(chunk: LogChunk): LogLine[] {
     const key = `${chunk.executor}.${chunk.stream}`;

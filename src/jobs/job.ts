@@ -341,7 +341,10 @@ export class Job extends EventEmitter<JobEventMap> {
     controlOf = (job: Job): JobControl => ({
       job,
       bind: (siteId, remoteId, action = 'submitted', extra = {}) => {
-        if (siteId !== job.#siteId || remoteId !== job.#remoteId) job.#tracker.resetSequence();
+        if (siteId !== job.#siteId || remoteId !== job.#remoteId) {
+          job.#tracker.resetSequence();
+          job.#streamed.reset();
+        }
         job.#siteId = siteId;
         job.#remoteId = remoteId;
         job.#emit('site', { type: 'site', jobId: job.id, time: Date.now(), action, siteId, remoteId, ...extra });
@@ -445,7 +448,8 @@ export interface JobControl {
   onInterest(callback: () => void): void;
   /**
    * Records the site and its id for the job, and emits a `site` event. A new
-   * site or id (a failover) starts the `seq` of state updates over; the state
+   * site or id (a failover) starts the `seq` of state updates over, and the
+   * count of streamed log bytes (the new job's logs start afresh); the state
    * itself still only moves forward, so a job that was `running` elsewhere
    * stays `running` until the new site reports more.
    */

@@ -182,6 +182,18 @@ describe('JobControl.stream', () => {
     expect(logs.at(-1)).toMatchObject({ stream: 'stdout', executor: 1, text: 'op' });
   });
 
+  it('starts counting afresh when the job moves to another remote job (a failover)', () => {
+    const { job, control } = createJob();
+    const logs: JobLogEvent[] = [];
+    job.on('log', (e) => logs.push(e));
+    control.bind('a', 'r1');
+    control.stream({ executor: 0, stream: 'stdout', offset: 0, bytes: 6, text: 'first\n' });
+    control.bind('b', 'r2', 'failover');
+    control.stream({ executor: 0, stream: 'stdout', offset: 0, bytes: 7, text: 'second\n' });
+    control.finish({ state: 'complete', executors: [{ exitCode: 0, stdout: 'second\nend\n' }] });
+    expect(logs.map((l) => l.text)).toEqual(['first\n', 'second\n', 'end\n']);
+  });
+
   it('wantsLogs is false with only state listeners and waiters, true with a watch() stream', () => {
     const { job, control } = createJob();
     job.on('state', () => undefined);
