@@ -3,6 +3,7 @@ import {
   createJob,
   readLogStreams,
   submitJob,
+  type Job,
   type JobLogEvent,
   type JobState,
   type LogRead,
@@ -53,7 +54,7 @@ class LoggingSite extends FakeSite {
 }
 
 /** Log events with the job's state when each came. */
-function recordLogs(job: ReturnType<typeof submitJob>): Array<JobLogEvent & { during: JobState }> {
+function recordLogs(job: Job): Array<JobLogEvent & { during: JobState }> {
   const seen: Array<JobLogEvent & { during: JobState }> = [];
   job.on('log', (e) => seen.push({ ...e, during: job.state }));
   return seen;
@@ -65,14 +66,20 @@ const textOf = (logs: JobLogEvent[], stream: string): string =>
     .map((l) => l.text)
     .join('');
 
+/** Submits a job to `site`, hears its logs, and moves it to `running`. */
+async function runningJob(site: LoggingSite): Promise<{ job: Job; logs: Array<JobLogEvent & { during: JobState }>; id: string }> {
+  const job = submitJob(site, SPEC, FAST);
+  const logs = recordLogs(job);
+  await until(() => job.remoteId !== undefined, 'submitted');
+  const id = job.remoteId as string;
+  site.set(id, 'running');
+  return { job, logs, id };
+}
+
 describe('live logs of a Job', () => {
   it('streams output while running; the end adds only what was not streamed; wait() keeps the whole logs', async () => {
     const site = new LoggingSite();
-    const job = submitJob(site, SPEC, FAST);
-    const logs = recordLogs(job);
-    await until(() => job.remoteId !== undefined, 'submitted');
-    const id = job.remoteId as string;
-    site.set(id, 'running');
+    const { job, logs, id } = await runningJob(site);
     site.write(id, 'stdout', 'line 1\n');
     site.write(id, 'stderr', 'warn 1\n');
     await until(() => logs.some((l) => l.stream === 'stderr'), 'a streamed stderr line');
@@ -92,11 +99,7 @@ describe('live logs of a Job', () => {
   it('adds nothing at the end when the site collects only a tail of what was streamed', async () => {
     const site = new LoggingSite();
     site.tailBytes = 4;
-    const job = submitJob(site, SPEC, FAST);
-    const logs = recordLogs(job);
-    await until(() => job.remoteId !== undefined, 'submitted');
-    const id = job.remoteId as string;
-    site.set(id, 'running');
+    const { job, logs, id } = await runningJob(site);
     site.write(id, 'stdout', 'a long first line\n');
     await until(() => logs.length > 0, 'a streamed line');
     site.write(id, 'stdout', 'last\n');
