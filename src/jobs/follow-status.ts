@@ -115,9 +115,10 @@ export type BatchedWatcherOptions = Omit<FollowStatusOptions, 'signal' | 'onErro
  * ```
  */
 export function batchedWatcher(options: BatchedWatcherOptions = {}): {
-  follow(site: Site, remoteId: string, onStatus: (status: SiteJobStatus) => void, signal: AbortSignal): Promise<SiteJobStatus>;
+  follow(site: Site, remoteId: string, onStatus: (status: SiteJobStatus) => void, signal: AbortSignal, onPoll?: (status: SiteJobStatus) => void): Promise<SiteJobStatus>;
 } {
   return {
-    follow: (site, remoteId, onStatus, signal) => followStatus(site, remoteId, (status) => onStatus(status), { ...options, signal }),
+    follow: (site, remoteId, onStatus, signal, onPoll) =>
+      followStatus(site, remoteId, (status) => onStatus(status), { ...options, signal, ...(onPoll ? { onPoll } : {}) }),
   };
 }

@@ -1,10 +1,22 @@
 // Live logs of the real LocalSite: its readLogs over the executors' log
 // files, and Jobs that stream them while they run.
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalSite, submitJob, UnknownJobError, type Job, type JobLogEvent, type JobSpec, type JobState } from '../../src/node.js';
+import {
+  batchedWatcher,
+  LocalSite,
+  Network,
+  nodeSiteRegistry,
+  submitJob,
+  UnknownJobError,
+  type Job,
+  type JobLogEvent,
+  type JobSpec,
+  type JobState,
+} from '../../src/node.js';
 
 const POLL = { poll: { minIntervalMs: 100, maxIntervalMs: 300 } };
 let dir: string;
@@ -23,10 +35,18 @@ function shell(...scripts: string[]): JobSpec {
   return { executors: scripts.map((script) => ({ image: 'alpine', command: ['sh', '-c', script] })) };
 }
 
-/** Every log event, with the job's state when it came. */
-function recordLogs(job: Job): Array<JobLogEvent & { during: JobState }> {
-  const seen: Array<JobLogEvent & { during: JobState }> = [];
-  job.on('log', (e) => seen.push({ ...e, during: job.state }));
+/**
+ * Every log event, with the job's state when it came and whether the job's
+ * run script had finished then (its `finished` marker in the job directory):
+ * the final log events also come while the state is still `running` (they
+ * precede the terminal state), so `live` is what tells a streamed event.
+ */
+function recordLogs(job: Job, workDir: string): Array<JobLogEvent & { during: JobState; live: boolean }> {
+  const seen: Array<JobLogEvent & { during: JobState; live: boolean }> = [];
+  job.on('log', (e) => {
+    const finished = existsSync(join(workDir, 'jobs', job.remoteId as string, 'finished'));
+    seen.push({ ...e, during: job.state, live: job.state === 'running' && !finished });
+  });
   return seen;
 }
 
@@ -40,10 +60,10 @@ function textOf(logs: JobLogEvent[], stream: 'stdout' | 'stderr', executor: numb
 describe('LocalSite live logs', () => {
   it('streams stdout and stderr while the job runs; streamed + final text is exactly what it printed', async () => {
     const job = submitJob(site, shell('for i in 1 2 3; do echo line $i; echo err $i >&2; sleep 1; done', 'echo second; echo oops >&2'), POLL);
-    const logs = recordLogs(job);
+    const logs = recordLogs(job, site.workDir);
     const result = await job.wait();
     expect(result.state).toBe('complete');
-    expect(logs.filter((l) => l.stream === 'stdout' && l.during === 'running').length).toBeGreaterThan(0);
+    expect(logs.filter((l) => l.stream === 'stdout' && l.live).length).toBeGreaterThan(0);
     expect(textOf(logs, 'stdout', 0)).toBe('line 1\nline 2\nline 3\n');
     expect(textOf(logs, 'stderr', 0)).toBe('err 1\nerr 2\nerr 3\n');
     expect(textOf(logs, 'stdout', 1)).toBe('second\n');
@@ -59,7 +79,7 @@ describe('LocalSite live logs', () => {
     // é is \303\251: the job writes its first byte, then waits for the test before writing the second.
     const go = join(dir, 'go');
     const job = submitJob(site, shell(`printf 'ab\\303'; while [ ! -e '${go}' ]; do sleep 0.05; done; printf '\\251cd\\n'`), POLL);
-    const logs = recordLogs(job);
+    const logs = recordLogs(job, site.workDir);
     await new Promise<void>((resolve) => job.on('site', () => resolve()));
     const remoteId = job.remoteId as string;
     let first = await site.readLogs(remoteId, undefined);
@@ -83,7 +103,7 @@ describe('LocalSite live logs', () => {
       ...POLL,
       liveLogs: { maxBytes: 501 },
     });
-    const logs = recordLogs(job);
+    const logs = recordLogs(job, site.workDir);
     const result = await job.wait();
     expect(result.state).toBe('complete');
     const stdout = logs.filter((l) => l.stream === 'stdout');
@@ -113,5 +133,24 @@ describe('LocalSite live logs', () => {
     expect((await site.readLogs(remoteId, first.cursor)).chunks).toEqual([]);
     await expect(site.readLogs('no-such-job', undefined)).rejects.toBeInstanceOf(UnknownJobError);
     await expect(site.readLogs('../etc', undefined)).rejects.toBeInstanceOf(UnknownJobError);
+  });
+
+  it('streams the logs of a job a network runs on a local site', async () => {
+    const network = await Network.create(
+      { sites: [{ id: 'laptop', kind: 'local', options: { allowNoContainer: true, workDir: join(dir, 'network-site') } }] },
+      { registry: nodeSiteRegistry(), watcher: batchedWatcher(POLL) },
+    );
+    try {
+      const job = network.submit(shell('for i in 1 2 3; do echo line $i; sleep 1; done; echo done >&2'));
+      const logs = recordLogs(job, join(dir, 'network-site'));
+      const result = await job.wait();
+      expect(result.state).toBe('complete');
+      expect(logs.filter((l) => l.stream === 'stdout' && l.live).length).toBeGreaterThan(0);
+      expect(textOf(logs, 'stdout', 0)).toBe('line 1\nline 2\nline 3\n');
+      expect(textOf(logs, 'stderr', 0)).toBe('done\n');
+      expect(result.logs.executors).toEqual([{ exitCode: 0, stdout: 'line 1\nline 2\nline 3\n', stderr: 'done\n' }]);
+    } finally {
+      await network.close();
+    }
   });
 });
