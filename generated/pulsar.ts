@@ -312,11 +312,15 @@ export interface components {
         SubmitParams: {
             [key: string]: unknown;
         };
+        /** @description One tool requirement, as Galaxy's `ToolRequirement.to_dict()` writes it. */
         Requirement: {
+            /** @description The requirement's name, e.g. a conda package name. */
             name: string;
             /** @description e.g. `package`. */
             type: string;
+            /** @description The version asked for; null for any. */
             version?: string | null;
+            /** @description Further specifications of the requirement (Galaxy's `RequirementSpecification` dicts). */
             specs?: {
                 [key: string]: unknown;
             }[];
@@ -324,7 +328,9 @@ export interface components {
             [key: string]: unknown;
         };
         DependenciesDescription: {
+            /** @description The tool's requirements the server resolves (e.g. with conda). */
             requirements: components["schemas"]["Requirement"][];
+            /** @description Tool-shed dependencies already installed, as Galaxy describes them. */
             installed_tool_dependencies?: {
                 [key: string]: unknown;
             }[];
@@ -333,7 +339,9 @@ export interface components {
         };
         /** @description One statement of the job script: `NAME="value"; export NAME`, `. file`, or a command. */
         EnvEntry: {
+            /** @description The environment variable's name. */
             name: string;
+            /** @description Its value (double-quoted in the script unless `raw`). */
             value: string;
             /** @description True leaves the value unquoted. */
             raw?: boolean;
@@ -350,20 +358,28 @@ export interface components {
             setup?: {
                 [key: string]: unknown;
             }[];
+            /** @description The file-action mapper's configuration, for server-side stage-out after the job. */
             action_mapper?: {
                 [key: string]: unknown;
             };
+            /** @description The outputs the client describes (`ClientOutputs`), for server-side stage-out after the job. */
             client_outputs?: {
                 [key: string]: unknown;
             };
         } & {
             [key: string]: unknown;
         };
+        /** @description Setup run during submit, for a job that was not set up with `POST /jobs` first. */
         SetupParams: {
+            /** @description The job id to set up; the job id of the submit when absent. */
             job_id?: string;
+            /** @description The tool's id, stored as job metadata. */
             tool_id?: string;
+            /** @description The tool's version, stored as job metadata. */
             tool_version?: string;
+            /** @description Sent true by the Python client; the server ignores it. */
             use_metadata?: boolean;
+            /** @description Sent by the Python client; the server ignores it. */
             preserve_galaxy_python_environment?: boolean | null;
         } & {
             [key: string]: unknown;
@@ -389,8 +405,11 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** @description A `dynamic_file_sources` entry whose file existed at the end, with its text. */
         RealizedDynamicFileSource: {
+            /** @description The entry's `type`, as submitted. */
             type?: string;
+            /** @description The entry's `path`, relative to the working directory. */
             path: string;
             /** @description The file's text. */
             contents: string;

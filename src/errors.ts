@@ -82,7 +82,18 @@ export interface HttpErrorFields {
   retryAfterMs?: number;
 }
 
-/** The server answered with a non-success HTTP status. */
+/**
+ * The server answered with a non-success HTTP status.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await http.json({ path: 'service-info' });
+ * } catch (error) {
+ *   if (error instanceof HttpError) console.error(error.status, error.method, error.url, error.bodyExcerpt);
+ * }
+ * ```
+ */
 export class HttpError extends PulsarNetworkError {
   static override readonly kind: string = 'HttpError';
   /** The HTTP status code. */
@@ -130,40 +141,127 @@ export class HttpError extends PulsarNetworkError {
   }
 }
 
-/** HTTP 400. */
+/**
+ * HTTP 400.
+ *
+ * @example
+ * ```ts
+ * await tes.createTask(task).catch((error) => {
+ *   if (error instanceof BadRequestError) console.error('the server refused the task:', error.bodyExcerpt);
+ *   throw error;
+ * });
+ * ```
+ */
 export class BadRequestError extends HttpError {
   static override readonly kind: string = 'BadRequestError';
 }
-/** HTTP 401: missing or wrong credentials. */
+/**
+ * HTTP 401: missing or wrong credentials.
+ *
+ * @example
+ * ```ts
+ * await tes.serviceInfo().catch((error) => {
+ *   if (error instanceof AuthenticationError) console.error(`check the token for ${error.url}`);
+ *   throw error;
+ * });
+ * ```
+ */
 export class AuthenticationError extends HttpError {
   static override readonly kind: string = 'AuthenticationError';
 }
-/** HTTP 403. */
+/**
+ * HTTP 403.
+ *
+ * @example
+ * ```ts
+ * await tes.cancelTask(id).catch((error) => {
+ *   if (error instanceof PermissionDeniedError) console.error('not allowed to cancel', id);
+ *   throw error;
+ * });
+ * ```
+ */
 export class PermissionDeniedError extends HttpError {
   static override readonly kind: string = 'PermissionDeniedError';
 }
-/** HTTP 404. */
+/**
+ * HTTP 404.
+ *
+ * @example
+ * ```ts
+ * const task = await tes.getTask(id).catch((error) => (error instanceof NotFoundError ? undefined : Promise.reject(error)));
+ * ```
+ */
 export class NotFoundError extends HttpError {
   static override readonly kind: string = 'NotFoundError';
 }
-/** HTTP 409. */
+/**
+ * HTTP 409.
+ *
+ * @example
+ * ```ts
+ * await http.json({ method: 'POST', path: 'jobs' }).catch((error) => {
+ *   if (error instanceof ConflictError) console.error('the server holds a conflicting resource');
+ *   throw error;
+ * });
+ * ```
+ */
 export class ConflictError extends HttpError {
   static override readonly kind: string = 'ConflictError';
 }
-/** HTTP 413. */
+/**
+ * HTTP 413.
+ *
+ * @example
+ * ```ts
+ * await tes.createTask(task).catch((error) => {
+ *   if (error instanceof PayloadTooLargeError) console.error('task too large: move input content to a URL');
+ *   throw error;
+ * });
+ * ```
+ */
 export class PayloadTooLargeError extends HttpError {
   static override readonly kind: string = 'PayloadTooLargeError';
 }
-/** HTTP 429. */
+/**
+ * HTTP 429.
+ *
+ * @example
+ * ```ts
+ * await tes.serviceInfo().catch((error) => {
+ *   if (error instanceof RateLimitError) console.error(`rate limited; the server asks to wait ${error.retryAfterMs ?? '?'} ms`);
+ *   throw error;
+ * });
+ * ```
+ */
 export class RateLimitError extends HttpError {
   static override readonly kind: string = 'RateLimitError';
 }
-/** HTTP 5xx. */
+/**
+ * HTTP 5xx.
+ *
+ * @example
+ * ```ts
+ * await tes.getTask(id).catch((error) => {
+ *   if (error instanceof ServerError) console.error(`server failure ${error.status}`);
+ *   throw error;
+ * });
+ * ```
+ */
 export class ServerError extends HttpError {
   static override readonly kind: string = 'ServerError';
 }
 
-/** The request could not reach the server, or the connection broke. */
+/**
+ * The request could not reach the server, or the connection broke.
+ *
+ * @example
+ * ```ts
+ * await tes.createTask(task).catch((error) => {
+ *   if (error instanceof ConnectionError && error.mayHaveBeenSent) console.error('the task may exist: look it up by its idempotency key');
+ *   throw error;
+ * });
+ * ```
+ */
 export class ConnectionError extends PulsarNetworkError {
   static override readonly kind: string = 'ConnectionError';
   /** The request method, upper case. */
@@ -187,7 +285,18 @@ export class ConnectionError extends PulsarNetworkError {
 /** What ran out of time. */
 export type TimeoutScope = 'attempt' | 'total' | 'wait' | 'transfer';
 
-/** An operation took longer than its time limit. */
+/**
+ * An operation took longer than its time limit.
+ *
+ * @example
+ * ```ts
+ * const http = new HttpClient({ baseUrl: 'https://tes.example.org/ga4gh/tes/v1', timeout: 10_000 });
+ * await http.json({ path: 'service-info' }).catch((error) => {
+ *   if (error instanceof TimeoutError) console.error(`${error.scope} limit of ${error.timeoutMs} ms`);
+ *   throw error;
+ * });
+ * ```
+ */
 export class TimeoutError extends PulsarNetworkError {
   static override readonly kind: string = 'TimeoutError';
   /** Which limit ran out: one attempt, the whole request, a wait or a transfer. */
@@ -202,7 +311,19 @@ export class TimeoutError extends PulsarNetworkError {
   }
 }
 
-/** The caller aborted the operation through its `AbortSignal`. */
+/**
+ * The caller aborted the operation through its `AbortSignal`.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * setTimeout(() => controller.abort(), 5_000);
+ * await tes.getTask(id, { signal: controller.signal }).catch((error) => {
+ *   if (error instanceof AbortError) console.log('gave up waiting');
+ *   else throw error;
+ * });
+ * ```
+ */
 export class AbortError extends PulsarNetworkError {
   static override readonly kind: string = 'AbortError';
   constructor(what = 'operation', options: PulsarNetworkErrorOptions = {}) {
@@ -218,7 +339,18 @@ export interface ValidationIssue {
   message: string;
 }
 
-/** The input (a task, a job, a config) is malformed. Nothing was sent. */
+/**
+ * The input (a task, a job, a config) is malformed. Nothing was sent.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   validateNetworkConfig({ sites: [] });
+ * } catch (error) {
+ *   if (error instanceof ValidationError) for (const issue of error.issues) console.error(issue.path, issue.message);
+ * }
+ * ```
+ */
 export class ValidationError extends PulsarNetworkError {
   static override readonly kind: string = 'ValidationError';
   /** Every problem found, each with its JSON path. */
@@ -231,7 +363,17 @@ export class ValidationError extends PulsarNetworkError {
   }
 }
 
-/** The server answered something its protocol does not allow. */
+/**
+ * The server answered something its protocol does not allow.
+ *
+ * @example
+ * ```ts
+ * await pulsar.status(jobId).catch((error) => {
+ *   if (error instanceof ProtocolError) console.error(error.where, error.excerpt);
+ *   throw error;
+ * });
+ * ```
+ */
 export class ProtocolError extends PulsarNetworkError {
   static override readonly kind: string = 'ProtocolError';
   /** Where the answer came from, e.g. `GET /tasks/{id}`. */
@@ -246,7 +388,17 @@ export class ProtocolError extends PulsarNetworkError {
   }
 }
 
-/** Moving a file failed after every allowed attempt. */
+/**
+ * Moving a file failed after every allowed attempt.
+ *
+ * @example
+ * ```ts
+ * await transfer({ from, to }).catch((error) => {
+ *   if (error instanceof TransferError) console.error(error.file, error.attempts, error.bytesDone, error.cause);
+ *   throw error;
+ * });
+ * ```
+ */
 export class TransferError extends PulsarNetworkError {
   static override readonly kind: string = 'TransferError';
   /** The file (a name or redacted URL) that failed to move. */
@@ -267,12 +419,27 @@ export class TransferError extends PulsarNetworkError {
   }
 }
 
-/** Bytes arrived whole but are not the expected ones: their size or sha256 differs. */
+/**
+ * Bytes arrived whole but are not the expected ones: their size or sha256 differs.
+ *
+ * @example
+ * ```ts
+ * await transfer({ from, to, expected: { sha256 } }).catch((error) => {
+ *   // after the last attempt, the mismatch is the cause of the TransferError
+ *   if (error instanceof TransferError && error.cause instanceof IntegrityError) console.error(error.cause.check, error.cause.expected, error.cause.actual);
+ *   throw error;
+ * });
+ * ```
+ */
 export class IntegrityError extends PulsarNetworkError {
   static override readonly kind: string = 'IntegrityError';
+  /** The file checked (its name or destination; never a URL with secrets). */
   readonly file: string;
+  /** Which check failed. */
   readonly check: 'size' | 'sha256';
+  /** The expected value: a size in bytes or a hex sha256, as text. */
   readonly expected: string;
+  /** The value the bytes have, in the same form. */
   readonly actual: string;
 
   constructor(
@@ -287,7 +454,17 @@ export class IntegrityError extends PulsarNetworkError {
   }
 }
 
-/** No site of the network may run the job. `decision` explains why. */
+/**
+ * No site of the network may run the job. `decision` explains why.
+ *
+ * @example
+ * ```ts
+ * await network.submitAttempts(spec).done().catch((error) => {
+ *   if (error instanceof NoEligibleSiteError) console.error(error.message, error.decision);
+ *   throw error;
+ * });
+ * ```
+ */
 export class NoEligibleSiteError extends PulsarNetworkError {
   static override readonly kind: string = 'NoEligibleSiteError';
   /** The site selection's decision record: why each site was ruled out. */
@@ -299,7 +476,19 @@ export class NoEligibleSiteError extends PulsarNetworkError {
   }
 }
 
-/** True when the value is any pulsar-network error. */
+/**
+ * True when the value is any pulsar-network error.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await tes.getTask(id);
+ * } catch (error) {
+ *   if (isPulsarNetworkError(error)) console.error(error.toJSON());
+ *   else throw error;
+ * }
+ * ```
+ */
 export function isPulsarNetworkError(value: unknown): value is PulsarNetworkError {
   return value instanceof PulsarNetworkError;
 }

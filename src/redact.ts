@@ -16,6 +16,12 @@ export function isSecretName(name: string): boolean {
 /**
  * Returns the URL as text with its user info and the values of secret-looking
  * query parameters (`private_token`, `access_token`, `job_key`, ...) replaced.
+ *
+ * @example
+ * ```ts
+ * redactUrl('https://pulsar.example.org/jobs?private_token=s3cret');
+ * // 'https://pulsar.example.org/jobs?private_token=[REDACTED]'
+ * ```
  */
 export function redactUrl(url: string | URL): string {
   let parsed: URL;

@@ -36,9 +36,32 @@ export interface TesGatewayOptions {
   /** Largest request body accepted, in bytes (413 beyond). @default 1 MiB */
   maxBodyBytes?: number;
   /** The gateway's own service-info identity. */
-  service?: { id?: string; name?: string; description?: string; organization?: { name: string; url: string }; version?: string };
+  service?: {
+    /** service-info `id`. @default 'org.pulsar-network.tes-gateway' */
+    id?: string;
+    /** service-info `name`. @default 'pulsar-network TES gateway' */
+    name?: string;
+    /** service-info `description`. @default a sentence naming the network's sites */
+    description?: string;
+    /** service-info `organization`. @default pulsar-network and its repository URL */
+    organization?: {
+      /** The organization's name. */
+      name: string;
+      /** The organization's URL. */
+      url: string;
+    };
+    /** service-info `version`. @default '0.1.0' */
+    version?: string;
+  };
   /** Server timeouts, in milliseconds. @default request 60 000, headers 15 000, keep-alive 5 000 */
-  timeouts?: { requestMs?: number; headersMs?: number; keepAliveMs?: number };
+  timeouts?: {
+    /** Longest time to receive a whole request, in milliseconds. @default 60000 */
+    requestMs?: number;
+    /** Longest time to receive the request headers, in milliseconds. @default 15000 */
+    headersMs?: number;
+    /** How long an idle kept-alive connection stays open, in milliseconds. @default 5000 */
+    keepAliveMs?: number;
+  };
 }
 
 /** A running TES gateway. */
@@ -52,7 +75,17 @@ export interface TesGateway {
    * resolves with it and the TES base URL. Refuses a non-loopback host when
    * no client tokens are configured.
    */
-  listen(options?: { port?: number; host?: string }): Promise<{ server: Server; url: string }>;
+  listen(options?: {
+    /** The port; 0 asks the OS for a free one. @default 0 */
+    port?: number;
+    /** The address to bind. @default '127.0.0.1' */
+    host?: string;
+  }): Promise<{
+    /** The listening server. */
+    server: Server;
+    /** The TES base URL, e.g. `http://127.0.0.1:8000/ga4gh/tes/v1`. */
+    url: string;
+  }>;
   /** The stored task (any owner), for tools and tests. */
   task(id: string): GatewayTask | undefined;
   /** Tasks re-attached when the gateway started. */

@@ -68,7 +68,10 @@ export class SqliteTaskStore implements TaskStore {
   readonly #write: BetterSqlite3.Statement;
 
   /** Opens (or creates) the database file. */
-  constructor(readonly path: string) {
+  constructor(
+    /** The SQLite file, as given (its directory is created when missing). */
+    readonly path: string,
+  ) {
     const Driver = loadDriver();
     const file = resolve(path);
     mkdirSync(dirname(file), { recursive: true });

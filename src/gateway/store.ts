@@ -17,7 +17,9 @@ export interface GatewayTask {
   seq: number;
   /** The client that created it (from its bearer token). */
   owner: string;
+  /** The task as the client created it. */
   spec: JobSpec;
+  /** The TES state clients see. */
   state: TesState;
   /** RFC 3339. */
   creationTime: string;
@@ -38,13 +40,17 @@ export type GatewayTaskPatch = Partial<Pick<GatewayTask, 'state' | 'site' | 'rem
 
 /** A page query of {@link TaskStore.list}. */
 export interface TaskQuery {
+  /** Only this client's tasks. */
   owner: string;
+  /** Only tasks whose spec's `name` starts with this. */
   namePrefix?: string;
+  /** Only tasks in this state. */
   state?: TesState;
   /** Tag filters: every pair must match; an empty value means "the key is present". */
   tags?: Array<[key: string, value: string]>;
   /** Only tasks created after this one (the page token). */
   afterSeq?: number;
+  /** Most tasks returned. */
   limit: number;
   /** Tags a task shows besides its spec's (the gateway's provenance summary), for tag filters. */
   extraTags?: (task: GatewayTask) => Record<string, string>;
@@ -62,12 +68,15 @@ export interface TaskQuery {
 export interface TaskStore {
   /** Adds a task; `seq` is assigned and returned. */
   insert(task: Omit<GatewayTask, 'seq'>): GatewayTask;
+  /** Applies a patch to a task; does nothing when no task has that id. */
   update(id: string, patch: GatewayTaskPatch): void;
+  /** A copy of the task, or undefined when no task has that id. */
   get(id: string): GatewayTask | undefined;
   /** Tasks matching the query, in creation order, at most `limit`. */
   list(query: TaskQuery): GatewayTask[];
   /** Every task not yet in a terminal state (re-attached after a restart). */
   unfinished(): GatewayTask[];
+  /** Releases the store (closes the database); no call may follow. */
   close(): void;
 }
 

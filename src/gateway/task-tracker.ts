@@ -29,7 +29,9 @@ export class TaskTracker {
   #closed = false;
 
   constructor(
+    /** The network the tasks run on. */
     readonly network: Network,
+    /** Where the tasks' states, sites and logs are written. */
     readonly store: TaskStore,
   ) {
     // A failover starts a new attempt elsewhere: store its site and key (and forget the old

@@ -371,7 +371,14 @@ export class HttpClient {
   }
 }
 
-/** Parses JSON text, or throws a {@link ProtocolError} with a short redacted excerpt. */
+/**
+ * Parses JSON text, or throws a {@link ProtocolError} with a short redacted excerpt.
+ *
+ * @example
+ * ```ts
+ * const body = parseJson<{ version: string }>(await response.text(), 'GET /healthz');
+ * ```
+ */
 export function parseJson<T>(text: string, where: string, secrets?: SecretSet): T {
   try {
     return JSON.parse(text) as T;

@@ -42,7 +42,15 @@ export type RetryPolicy = Required<RetryOptions>;
 /** Statuses that may succeed when sent again. */
 export const RETRYABLE_STATUSES: readonly number[] = [408, 425, 429, 500, 502, 503, 504];
 
-/** Fills in the defaults; `false` or `0` turn retrying off. */
+/**
+ * Fills in the defaults; `false` or `0` turn retrying off.
+ *
+ * @example
+ * ```ts
+ * const policy = resolveRetryPolicy({ retries: 6, maxDelay: 30_000 });
+ * console.log(policy.minDelay, resolveRetryPolicy(false).retries); // 250 0
+ * ```
+ */
 export function resolveRetryPolicy(options: RetryOptions | number | false | undefined): RetryPolicy {
   const given: RetryOptions =
     options === false ? { retries: 0 } : typeof options === 'number' ? { retries: options } : (options ?? {});
@@ -62,6 +70,13 @@ export function resolveRetryPolicy(options: RetryOptions | number | false | unde
 /**
  * The delay before retry number `retry` (1-based): exponential, capped,
  * jittered downwards; a server's `Retry-After` replaces it (clamped, no jitter).
+ *
+ * @example
+ * ```ts
+ * const policy = resolveRetryPolicy({ jitter: 0 });
+ * backoffDelay(policy, 3); // 1000 (250 × 2²)
+ * backoffDelay(policy, 3, 5000); // 5000: the server's Retry-After wins
+ * ```
  */
 export function backoffDelay(policy: RetryPolicy, retry: number, retryAfterMs?: number): number {
   if (retryAfterMs !== undefined && retryAfterMs >= 0) return Math.min(retryAfterMs, policy.maxRetryAfter);
@@ -72,6 +87,12 @@ export function backoffDelay(policy: RetryPolicy, retry: number, retryAfterMs?: 
 /**
  * Parses a `Retry-After` header (delta seconds or an HTTP date) into
  * milliseconds from `now`; `undefined` when absent or unreadable.
+ *
+ * @example
+ * ```ts
+ * parseRetryAfter('120'); // 120000
+ * parseRetryAfter(response.headers.get('retry-after')); // undefined when the header is absent
+ * ```
  */
 export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
   if (value === null || value === undefined) return undefined;
@@ -102,6 +123,14 @@ export interface RetryHooks {
  * Runs `operation` until it succeeds, a failure is not retryable, the
  * retries or the time budget are used up, or the signal aborts (then it
  * rejects with {@link AbortError} from the errors module).
+ *
+ * @example
+ * ```ts
+ * const info = await retry(() => tes.serviceInfo(), resolveRetryPolicy({ retries: 3 }), {
+ *   shouldRetry: (error) => error instanceof ConnectionError,
+ *   onRetry: ({ attempt, delayMs }) => console.log(`attempt ${attempt} failed; again in ${delayMs} ms`),
+ * });
+ * ```
  */
 export async function retry<T>(operation: (attempt: number) => Promise<T>, policy: RetryPolicy, hooks: RetryHooks): Promise<T> {
   const consumes = hooks.consumesRetry ?? (() => true);

@@ -20,6 +20,7 @@ import type { JobResult } from './events.js';
  */
 export class JobFailedError extends PulsarNetworkError {
   static override readonly kind: string = 'JobFailedError';
+  /** The failed job's result (state, exit codes, logs). */
   readonly result: JobResult;
 
   constructor(result: JobResult, options: PulsarNetworkErrorOptions = {}) {
@@ -47,7 +48,9 @@ export class JobFailedError extends PulsarNetworkError {
  */
 export class UnknownJobError extends PulsarNetworkError {
   static override readonly kind: string = 'UnknownJobError';
+  /** The site asked. */
   readonly siteId: string;
+  /** The id the site does not know. */
   readonly remoteId: string;
 
   constructor(fields: { siteId: string; remoteId: string }, options: PulsarNetworkErrorOptions = {}) {

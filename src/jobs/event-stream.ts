@@ -75,6 +75,7 @@ export class JobEventStream implements AsyncIterableIterator<JobEvent> {
     return this.#dropped;
   }
 
+  /** The next event; waits for one; done after `done`; throws {@link AbortError} when the signal aborted. */
   async next(): Promise<IteratorResult<JobEvent, undefined>> {
     for (;;) {
       if (this.#failure) {
@@ -104,6 +105,7 @@ export class JobEventStream implements AsyncIterableIterator<JobEvent> {
     return { done: true, value: undefined };
   }
 
+  /** The stream itself, so it works in `for await`. */
   [Symbol.asyncIterator](): this {
     return this;
   }

@@ -15,7 +15,9 @@ interface BaseEvent {
 
 /** The job moved to a new state (or, for a late subscriber, the state it is in). */
 export interface JobStateEvent extends BaseEvent {
+  /** Always `state`. */
   type: 'state';
+  /** The new (or current) state. */
   state: JobState;
   /** The state before; absent for the job's first state. */
   previous?: JobState;
@@ -25,20 +27,25 @@ export interface JobStateEvent extends BaseEvent {
 
 /** A piece of a job's logs: an executor's output, or a message of the site. */
 export interface JobLogEvent extends BaseEvent {
+  /** Always `log`. */
   type: 'log';
+  /** An executor's `stdout` or `stderr`, or `system` for messages of the site or of this library. */
   stream: 'stdout' | 'stderr' | 'system';
   /** Index of the executor, for `stdout` and `stderr`. */
   executor?: number;
+  /** The text: an executor's output, or one message. */
   text: string;
 }
 
 /** Progress of one file moving to the site (inputs) or from it (outputs). */
 export interface JobTransferEvent extends BaseEvent, TransferProgress {
+  /** Always `transfer`. */
   type: 'transfer';
 }
 
 /** What happened between the job and its site(s). */
 export interface JobSiteEvent extends BaseEvent {
+  /** Always `site`. */
   type: 'site';
   /**
    * `chosen`: a site was picked (network); `submitted`: the site accepted the
@@ -46,6 +53,7 @@ export interface JobSiteEvent extends BaseEvent {
    * left a site that refused or failed it (network).
    */
   action: 'chosen' | 'submitted' | 'attached' | 'failover';
+  /** The site's id. */
   siteId: string;
   /** The site's id for the job, once it has one. */
   remoteId?: string;
@@ -57,7 +65,9 @@ export interface JobSiteEvent extends BaseEvent {
 
 /** Something went wrong. `fatal` errors end the job (a terminal state follows). */
 export interface JobErrorEvent extends BaseEvent {
+  /** Always `error`. */
   type: 'error';
+  /** What went wrong. */
   error: Error;
   /** False for problems the job rides over, such as one failed status poll. */
   fatal: boolean;
@@ -65,7 +75,9 @@ export interface JobErrorEvent extends BaseEvent {
 
 /** The job ended; no event follows. */
 export interface JobDoneEvent extends BaseEvent {
+  /** Always `done`. */
   type: 'done';
+  /** Everything the finished job left behind. */
   result: JobResult;
 }
 
@@ -74,11 +86,17 @@ export type JobEvent = JobStateEvent | JobLogEvent | JobTransferEvent | JobSiteE
 
 /** The events of a job by name, for its typed emitter. */
 export interface JobEventMap {
+  /** The job moved to a new state. */
   state: [event: JobStateEvent];
+  /** A piece of the job's logs. */
   log: [event: JobLogEvent];
+  /** Progress of one file's transfer. */
   transfer: [event: JobTransferEvent];
+  /** Something happened between the job and a site. */
   site: [event: JobSiteEvent];
+  /** Something went wrong (fatal or not). */
   error: [event: JobErrorEvent];
+  /** The job ended. */
   done: [event: JobDoneEvent];
 }
 
@@ -95,13 +113,17 @@ export interface JobLogs {
 
 /** One entry of a job's state history. */
 export interface JobStateRecord {
+  /** The state. */
   state: JobState;
+  /** The site's own word for it, when it said one. */
   siteState?: string;
+  /** When the job entered it, in milliseconds since the epoch. */
   time: number;
 }
 
 /** What {@link Job.wait} resolves with: everything a finished job left behind. */
 export interface JobResult {
+  /** The job's local id ({@link Job.id}). */
   jobId: string;
   /** The site that ran the job, when one accepted it. */
   siteId?: string;
@@ -109,13 +131,15 @@ export interface JobResult {
   remoteId?: string;
   /** The final (terminal) state. */
   state: JobState;
+  /** The site's own word for the final state, when it said one. */
   siteState?: string;
   /** True when `state` is `complete`. */
   ok: boolean;
   /** Exit codes of the executors that ran, in order. */
   exitCodes: number[];
-  /** Delivered outputs with their sizes and sha256. */
+  /** Delivered outputs with their sizes and sha256 (a TES output at a remote URL has no sha256: see {@link CollectedOutput}). */
   outputs: CollectedOutput[];
+  /** Executor and system logs. */
   logs: JobLogs;
   /** Every state the job went through, in order, starting with its first. */
   history: JobStateRecord[];

@@ -61,7 +61,9 @@ export class StreamedLogs {
 export interface LogSink {
   /** Whether someone hears `log` events (a `log` listener or a `watch()` stream). */
   readonly wantsLogs: boolean;
+  /** Takes a chunk read (see `JobControl.stream`). */
   stream(chunk: LogChunk): void;
+  /** Hears the first failed read of a run of failures. */
   error(error: Error): void;
 }
 

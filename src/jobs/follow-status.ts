@@ -115,6 +115,11 @@ export type BatchedWatcherOptions = Omit<FollowStatusOptions, 'signal' | 'onErro
  * ```
  */
 export function batchedWatcher(options: BatchedWatcherOptions = {}): {
+  /**
+   * Follows one job until a terminal state, calling `onStatus` with each
+   * status and `onPoll` with every status a poll reports; rejects with
+   * AbortError when `signal` aborts.
+   */
   follow(site: Site, remoteId: string, onStatus: (status: SiteJobStatus) => void, signal: AbortSignal, onPoll?: (status: SiteJobStatus) => void): Promise<SiteJobStatus>;
 } {
   return {

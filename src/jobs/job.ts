@@ -35,6 +35,7 @@ export interface JobWaitOptions {
 
 /** Options of {@link Job.cancel}. */
 export interface CancelOptions {
+  /** Stops waiting for the cancel with an `AbortError`: aborts the cancel request to the site; the job of a `Network` goes on canceling. */
   signal?: AbortSignal;
 }
 
@@ -160,6 +161,7 @@ export class Job extends EventEmitter<JobEventMap> {
     return this;
   }
 
+  /** Same as {@link Job.on}: a late `state` or `done` listener hears the latest one. */
   override addListener<T extends JobEventName>(event: T, fn: Listener<T>, context?: unknown): this {
     return this.on(event, fn, context);
   }
@@ -196,7 +198,18 @@ export class Job extends EventEmitter<JobEventMap> {
   }
 
   /** A short description for logs: ids, site and state. */
-  toJSON(): { id: string; siteId?: string; remoteId?: string; state: JobState; siteState?: string } {
+  toJSON(): {
+    /** {@link Job.id}. */
+    id: string;
+    /** {@link Job.siteId}; absent until a site accepted the job. */
+    siteId?: string;
+    /** {@link Job.remoteId}; absent until a site accepted the job. */
+    remoteId?: string;
+    /** {@link Job.state}. */
+    state: JobState;
+    /** {@link Job.siteState}; absent when the site said none. */
+    siteState?: string;
+  } {
     const json: ReturnType<Job['toJSON']> = { id: this.id, state: this.state };
     if (this.#siteId !== undefined) json.siteId = this.#siteId;
     if (this.#remoteId !== undefined) json.remoteId = this.#remoteId;
@@ -421,6 +434,7 @@ export class Job extends EventEmitter<JobEventMap> {
 export interface JobInit {
   /** The local id; a random one by default. */
   id?: string;
+  /** The spec the job runs, when known. */
   spec?: JobSpec;
   /** @default 'queued' */
   initialState?: JobState;
@@ -435,6 +449,7 @@ export interface JobInit {
  * it feeds states, transfers, logs and the end into the job. Users never need it.
  */
 export interface JobControl {
+  /** The job it feeds. */
   readonly job: Job;
   /** True once the job has ended. */
   readonly ended: boolean;
@@ -458,7 +473,9 @@ export interface JobControl {
   site(event: Omit<JobSiteEvent, 'type' | 'jobId' | 'time'>): void;
   /** Offers a state to the tracker; a terminal one ends the job with no outcome. */
   update(update: StateUpdate): StateChange | undefined;
+  /** Emits a `transfer` event. */
   transfer(progress: Omit<JobTransferEvent, 'type' | 'jobId' | 'time'>): void;
+  /** Emits a `log` event (it is not added to the result's logs). */
   log(log: Omit<JobLogEvent, 'type' | 'jobId' | 'time'>): void;
   /**
    * Emits output read while the job runs (a `Site.readLogs` chunk) as a `log`
@@ -494,7 +511,12 @@ export interface JobControl {
  * control.finish({ state: 'complete', executors: [{ exitCode: 0 }], outputs: [] });
  * ```
  */
-export function createJob(init: JobInit = {}): { job: Job; control: JobControl } {
+export function createJob(init: JobInit = {}): {
+  /** The job, for its users. */
+  job: Job;
+  /** The job's control, for its driver. */
+  control: JobControl;
+} {
   const job = new Job(init, CONSTRUCT);
   return { job, control: controlOf(job) };
 }

@@ -41,7 +41,9 @@ export interface AttachJobOptions {
   id?: string;
   /** The spec the job was submitted with, for sites that need it to collect outputs. */
   spec?: JobSpec;
+  /** Aborts the attach request (the job is not touched; following it is not bound to the signal). */
   signal?: AbortSignal;
+  /** Polling of the site, used when its watcher is made (the first job on the site). */
   poll?: PollOptions;
   /** A job the site does not report for this long ends `lost`, in milliseconds. @default 300000 */
   lostAfterMs?: number;

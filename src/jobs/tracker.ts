@@ -35,6 +35,7 @@ export const STATE_RANK: Readonly<Record<JobState, number>> = {
 
 /** One observation of a job's state. */
 export interface StateUpdate {
+  /** The state observed. */
   state: JobState;
   /** The site's own word for it (a TES state, a Pulsar status). */
   siteState?: string;
@@ -48,8 +49,11 @@ export interface StateUpdate {
 
 /** An accepted change of state. */
 export interface StateChange {
+  /** The new state. */
   state: JobState;
+  /** The state before. */
   previous: JobState;
+  /** The site's own word for the new state, when the update had one. */
   siteState?: string;
 }
 

@@ -58,6 +58,7 @@ interface Entry {
  * ```
  */
 export class SiteWatcher {
+  /** The site whose jobs it polls. */
   readonly site: Site;
   readonly #jobs = new Map<string, Entry>();
   readonly #min: number;

@@ -10,6 +10,7 @@ import type { SubmitRate } from './types.js';
 
 /** A job waiting for admission to a site. */
 export interface QueuedJob {
+  /** The waiting job's id. */
   jobId: string;
   /** When it started waiting (clock milliseconds). */
   since: number;
@@ -17,8 +18,11 @@ export interface QueuedJob {
 
 /** What one site's admission looks like now. */
 export interface AdmissionSnapshot {
+  /** The site's id. */
   site: string;
+  /** Jobs admitted and not yet released. */
   inFlight: number;
+  /** Most jobs admitted at once; absent = no limit. */
   maxInFlight?: number;
   /** Waiting jobs, oldest first. */
   queue: QueuedJob[];
@@ -41,7 +45,9 @@ export class SiteAdmission {
   #inFlight = 0;
 
   constructor(
+    /** The site's id. */
     readonly site: string,
+    /** Most jobs admitted at once; absent = no limit. */
     readonly maxInFlight?: number,
     rate?: SubmitRate,
     private readonly now: () => number = () => Date.now(),
@@ -50,14 +56,17 @@ export class SiteAdmission {
     this.#bucket = rate ? new TokenBucket(rate, now) : undefined;
   }
 
+  /** Jobs admitted and not yet released. */
   get inFlight(): number {
     return this.#inFlight;
   }
 
+  /** Jobs waiting for admission now. */
   get queued(): number {
     return this.#queue.length;
   }
 
+  /** A copy of the current counts and queue. */
   snapshot(): AdmissionSnapshot {
     const snapshot: AdmissionSnapshot = { site: this.site, inFlight: this.#inFlight, queue: this.#queue.map((q) => ({ ...q })) };
     if (this.maxInFlight !== undefined) snapshot.maxInFlight = this.maxInFlight;

@@ -35,37 +35,69 @@ export interface ResolvedSite {
 
 /** Health settings with every default filled in. */
 export interface ResolvedHealth {
+  /** Mean time between active probes of a site, in milliseconds (default 60000). */
   probeIntervalMs: number;
+  /** Share of the probe interval randomised, in [0, 1] (default 0.2). */
   probeJitter: number;
+  /** Time limit of one probe, in milliseconds (default 10000). */
   probeTimeoutMs: number;
+  /** Smoothing of the latency, throughput and queue-wait averages, in (0, 1] (default 0.3). */
   ewmaAlpha: number;
+  /** Circuit-breaker settings of every site. */
   breaker: {
+    /** Consecutive failures that open the breaker (default 5). */
     failureThreshold: number;
+    /** Error rate over the window that opens the breaker, in (0, 1] (default 0.5). */
     errorRate: number;
+    /** Outcomes the error rate is computed over (default 20). */
     window: number;
+    /** Outcomes needed before the error rate counts (default 10). */
     minimumCalls: number;
+    /** First open period, in milliseconds (default 30000). */
     openMs: number;
+    /** Longest open period, in milliseconds (default 600000). */
     maxOpenMs: number;
   };
 }
 
 /** Failover settings with every default filled in. */
 export interface ResolvedFailover {
+  /** Sites tried per job, the first included (default 3). */
   maxAttempts: number;
-  backoff: { minDelay: number; maxDelay: number; factor: number; jitter: number };
+  /** Backoff between one site and the next. */
+  backoff: {
+    /** Delay before the first failover, in milliseconds (default 1000). */
+    minDelay: number;
+    /** Largest delay, in milliseconds (default 30000). */
+    maxDelay: number;
+    /** Growth of the delay per failover (default 2). */
+    factor: number;
+    /** Share of each delay that is randomised, in [0, 1] (default 0.5). */
+    jitter: number;
+  };
+  /** A job still queued this long after acceptance, in milliseconds, counts as stuck; absent = never. */
   queuedDeadlineMs?: number;
+  /** Whether a stuck job is canceled and resubmitted elsewhere (default false). */
   resubmitQueued: boolean;
+  /** A job whose site cannot be reached for this long, in milliseconds, is lost (default 300000). */
   lostAfterMs: number;
+  /** Status poll interval of the default watcher, in milliseconds (default 5000). */
   pollIntervalMs: number;
+  /** Longest total wait for an open circuit breaker when every site left is behind one, in milliseconds (default 300000). */
   waitForSiteMs: number;
 }
 
 /** A configuration that passed validation. */
 export interface ResolvedNetworkConfig {
+  /** Seed of every random choice; absent when the configuration sets none. */
   seed?: string | number;
+  /** The configured strategy; absent when the configuration sets none. */
   strategy?: SiteSelector;
+  /** Health settings. */
   health: ResolvedHealth;
+  /** Failover settings. */
   failover: ResolvedFailover;
+  /** The sites, in configuration order. */
   sites: ResolvedSite[];
 }
 

@@ -15,15 +15,21 @@ export const DECISION_SCHEMA = 'pulsar-network/decision-record/v1';
 
 /** One try of a job on one site. */
 export interface AttemptRecord {
+  /** The site's id. */
   site: string;
   /** The key the site used to deduplicate this submit. */
   idempotencyKey: string;
+  /** When the try began (ISO 8601). */
   startedAt: string;
+  /** When the site accepted the job (ISO 8601); absent until then, and when it never did. */
   acceptedAt?: string;
+  /** The job's id on the site; absent until the site accepted it. */
   remoteId?: string;
+  /** When the try ended (ISO 8601); absent while it runs. */
   endedAt?: string;
   /** How it ended: a job state, or `refused`, `failed`, `queued-timeout`. */
   ending?: string;
+  /** Why the try ended, when it did not simply succeed (a refusal, an error message, a failure's cause). */
   cause?: string;
   /** True when a submit failed in a way that may have reached the site (it was then sent once more with the same key). */
   ambiguous?: boolean;
@@ -40,10 +46,13 @@ export interface AttemptRecord {
 
 /** One move of a job from a site to the next. */
 export interface FailoverRecord {
+  /** The id of the site left. */
   from: string;
   /** The next site, or null when none was left. */
   to: string | null;
+  /** Why the job moved on. */
   cause: string;
+  /** When (ISO 8601). */
   at: string;
   /** Backoff before the next attempt, in milliseconds. */
   delayMs: number;
@@ -51,41 +60,79 @@ export interface FailoverRecord {
 
 /** The record of one job's site selection and its attempts. */
 export interface DecisionRecord {
+  /** Always {@link DECISION_SCHEMA}. */
   schema: typeof DECISION_SCHEMA;
-  job: { id: string; name?: string; idempotencyKey: string };
+  /** The job the record is about. */
+  job: {
+    /** The job's id in the network (also the base of its idempotency keys). */
+    id: string;
+    /** The spec's `name`, when it has one. */
+    name?: string;
+    /** The job's key; each try uses `<key>:<site>:<n>`. */
+    idempotencyKey: string;
+  };
   /** False for a record made by `explain` (nothing was sent). */
   submitted: boolean;
+  /** The strategy's name. */
   strategy: string;
   /** The seed of the random source used for this decision. */
   seed: string;
   /** The ordinal of this selection in its network; with the seed it fixes the random draws. */
   sequence: number;
+  /** What selection read from the job. */
   request: SelectionRequest;
   /** Every site's static and live view at decision time. */
-  views: Array<{ site: SiteDescription; live: SiteLiveView }>;
+  views: Array<{
+    /** The site's static view. */
+    site: SiteDescription;
+    /** The site's live view. */
+    live: SiteLiveView;
+  }>;
   /** The kept sites, best first, with scores by term. */
   candidates: RankedSite[];
   /** The dropped sites with reasons. */
   excluded: ExcludedSite[];
   /** The first choice, or null when no site is eligible. */
   chosen: string | null;
+  /** Every try, in order; empty for a record made by `explain`. */
   attempts: AttemptRecord[];
+  /** Every move from one site to the next, in order. */
   failovers: FailoverRecord[];
-  outcome?: { state: JobState | 'failed'; site?: string; cause?: string };
-  timestamps: { decidedAt: string; finishedAt?: string };
+  /** How the job ended; absent until it finished. */
+  outcome?: {
+    /** The terminal state, or `failed` when the network gave up without one (no site took the job, or an error stopped it). */
+    state: JobState | 'failed';
+    /** The id of the site whose state `state` is; absent when `failed`. */
+    site?: string;
+    /** Why it ended so, when known. */
+    cause?: string;
+  };
+  /** When things happened (ISO 8601). */
+  timestamps: {
+    /** When the site was chosen. */
+    decidedAt: string;
+    /** When the job finished; absent until then. */
+    finishedAt?: string;
+  };
 }
 
 /** What {@link decide} needs. */
 export interface DecisionInput {
+  /** The job the decision is for. */
   job: DecisionRecord['job'];
+  /** What the job needs. */
   request: SelectionRequest;
+  /** Every site, with its static and live view. */
   candidates: readonly Candidate[];
+  /** The strategy that ranks the sites left after the hard filters. */
   strategy: SiteSelector;
+  /** Seed of the random source (with `request.sequence`). */
   seed: string | number;
   /** Apply the network's hard filters first (open breakers, resources, tags). @default true */
   hardFilters?: boolean;
   /** Clock milliseconds of the decision. */
   now: number;
+  /** Written in the record: false for an `explain` (nothing is sent). */
   submitted: boolean;
 }
 

@@ -9,9 +9,24 @@ import type { RankedSite } from './types.js';
 
 /** How an attempt on one site ended. */
 export type AttemptEnding =
-  | { kind: 'submit-error'; error: unknown }
-  | { kind: 'state'; state: JobState }
-  | { kind: 'queued-timeout'; waitedMs: number };
+  | {
+      /** The submit failed. */
+      kind: 'submit-error';
+      /** What the submit threw. */
+      error: unknown;
+    }
+  | {
+      /** The job reached a terminal state on the site. */
+      kind: 'state';
+      /** That state. */
+      state: JobState;
+    }
+  | {
+      /** The job stayed queued past the deadline. */
+      kind: 'queued-timeout';
+      /** How long it waited queued, in milliseconds. */
+      waitedMs: number;
+    };
 
 /** What to do after an attempt. */
 export interface FailoverVerdict {
@@ -94,6 +109,7 @@ export function nextSite(ranked: readonly RankedSite[], attempts: ReadonlyMap<st
 export interface StuckCheck {
   /** How long the job has been queued at the site. */
   queuedForMs: number;
+  /** The queued deadline (`failover.queuedDeadlineMs`), in milliseconds. */
   deadlineMs: number;
   /** How long ago the site last started one of this client's jobs; undefined if never. */
   siteLastStartAgoMs: number | undefined;

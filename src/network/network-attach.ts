@@ -43,9 +43,9 @@ export function attachThroughNetwork(entry: SiteEntry, knownRemoteId: string | u
   const { job, control } = createJob({
     id: context.id,
     spec,
-    cancel: async () => {
+    cancel: async (_job, { signal }) => {
       if (remoteId === undefined) cancelWanted = true;
-      else await site.cancel(remoteId);
+      else await site.cancel(remoteId, signal ? { signal } : {});
     },
   });
   const run = async (): Promise<void> => {

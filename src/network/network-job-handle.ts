@@ -7,6 +7,7 @@ import { LogFollower } from '../jobs/follow-logs.js';
 import { createJob, type Job } from '../jobs/job.js';
 import { isTerminalState } from '../jobs/state.js';
 import type { Site } from '../sites/site.js';
+import { untilAborted } from '../util/abort.js';
 import type { NetworkJob } from './network-job.js';
 
 /**
@@ -17,7 +18,7 @@ import type { NetworkJob } from './network-job.js';
  * current attempt's output comes as live `log` events (see `LogFollower`).
  */
 export function jobOfNetworkJob(net: NetworkJob): Job {
-  const { job, control } = createJob({ id: net.id, spec: net.spec, cancel: () => net.cancel() });
+  const { job, control } = createJob({ id: net.id, spec: net.spec, cancel: (_job, { signal }) => untilAborted(net.cancel(), signal, `canceling network job ${net.id}`) });
   let attempts = 0;
   let logs: { remoteId: string; follower: LogFollower } | undefined;
   const follow = (site: Site | undefined, remoteId: string): typeof logs => {

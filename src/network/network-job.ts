@@ -39,11 +39,15 @@ export interface NetworkJobEvents {
 
 /** How a network job ended. */
 export interface NetworkJobResult {
+  /** The job's id in the network. */
   jobId: string;
   /** The terminal state on the last site; `system_error` or `lost` when every attempt failed after acceptance. */
   state: JobState;
+  /** The id of the site of that state. */
   site: string;
+  /** The job's id on that site. */
   remoteId: string;
+  /** The job's decision record, complete. */
   record: DecisionRecord;
 }
 
@@ -96,9 +100,13 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
   readonly #refused = new Set<string>();
 
   constructor(
+    /** The job's id in the network. */
     readonly id: string,
+    /** The base of the idempotency keys of its attempts (`<key>:<site>:<n>`). */
     readonly idempotencyKey: string,
+    /** The job as submitted. */
     readonly spec: JobSpec,
+    /** The job's decision record, updated as the attempts go. */
     readonly record: DecisionRecord,
     context: JobContext,
     signal?: AbortSignal,

@@ -49,6 +49,7 @@ export interface NetworkOptions extends ConfigContext {
 export interface NetworkSubmitOptions extends SelectionHints {
   /** The strategy for this job (overrides the network's). */
   strategy?: SiteSelector;
+  /** Aborting it cancels the job, as `job.cancel()` does. */
   signal?: AbortSignal;
   /** A seed for this job's decision (overrides the network's). */
   seed?: string | number;
@@ -61,8 +62,11 @@ export type SiteStatus = Candidate;
 
 /** Events of a network: every job's events, plus health and decisions. */
 export interface NetworkEvents extends NetworkJobEvents {
+  /** A job was submitted: the record of its site selection (updated in place as the job goes on). */
   decision: (record: DecisionRecord) => void;
+  /** A site's circuit breaker changed state, and why. */
   breaker: (info: { site: string; from: BreakerState; to: BreakerState; reason: string }) => void;
+  /** An active probe of a site finished (successfully or not). */
   probe: (info: { site: string; probe: SiteProbe }) => void;
 }
 

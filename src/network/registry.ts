@@ -37,6 +37,7 @@ export class SiteRegistry {
     return this;
   }
 
+  /** True when a factory is registered for the kind. */
   has(kind: SiteKind): boolean {
     return this.#factories.has(kind);
   }

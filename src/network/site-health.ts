@@ -21,10 +21,17 @@ import type { HealthStatus, SiteLiveView } from './types.js';
  */
 export class Ewma {
   #value: number | undefined;
-  constructor(readonly alpha: number) {}
+  constructor(
+    /** Weight of a new sample, in (0, 1]. */
+    readonly alpha: number,
+  ) {}
+
+  /** The current average; undefined before the first sample. */
   get value(): number | undefined {
     return this.#value;
   }
+
+  /** Adds a sample (the first one becomes the average); returns the new average. */
   update(sample: number): number {
     this.#value = this.#value === undefined ? sample : this.alpha * sample + (1 - this.alpha) * this.#value;
     return this.#value;
@@ -43,6 +50,7 @@ export interface SiteHealthOptions {
   alpha?: number;
   /** Outcomes the error rate is computed over. @default 20 */
   window?: number;
+  /** Options of the site's circuit breaker. */
   breaker?: CircuitBreakerOptions;
   /** The clock. @default the breaker's clock, else Date.now */
   now?: () => number;
@@ -58,6 +66,7 @@ export interface SiteHealthOptions {
  * ```
  */
 export class SiteHealth {
+  /** The site's circuit breaker, fed by probes, submits and job outcomes. */
   readonly breaker: CircuitBreaker;
   readonly #latency: Ewma;
   readonly #throughput: Ewma;
@@ -125,6 +134,7 @@ export class SiteHealth {
     return 'healthy';
   }
 
+  /** Share of failures among the last `window` outcomes, in [0, 1]; 0 before any. */
   get errorRate(): number {
     if (this.#outcomes.length === 0) return 0;
     return this.#outcomes.filter((o) => !o).length / this.#outcomes.length;

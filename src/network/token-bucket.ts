@@ -18,6 +18,7 @@ export class TokenBucket {
   #at: number;
 
   constructor(
+    /** The refill rate and burst size. */
     readonly rate: SubmitRate,
     private readonly now: () => number = () => Date.now(),
   ) {

@@ -8,11 +8,17 @@ import type { RandomSource } from './random.js';
 
 /** Per-job resources a site accepts (as TPV's `min/max_accepted_*`). Absent = no limit. */
 export interface SiteResources {
+  /** Most CPU cores one job may ask for (TES `cpu_cores`); absent = no limit. */
   maxCores?: number;
+  /** Most memory one job may ask for, in GB (TES `ram_gb`); absent = no limit. */
   maxMemoryGb?: number;
+  /** Most GPUs one job may ask for; absent = no limit. */
   maxGpus?: number;
+  /** Fewest CPU cores a job must ask for; absent = no limit. */
   minCores?: number;
+  /** Least memory a job must ask for, in GB; absent = no limit. */
   minMemoryGb?: number;
+  /** Fewest GPUs a job must ask for; absent = no limit. */
   minGpus?: number;
 }
 
@@ -22,33 +28,49 @@ export interface SiteResources {
  * `accept` only score (3, 2, 1 and -1 points for require, prefer, accept, reject).
  */
 export interface TagConstraints {
+  /** Tags that must be present on the other side (weight 3 in the tag score). */
   require?: string[];
+  /** Tags that are preferred (weight 2 in the tag score). */
   prefer?: string[];
+  /** Tags that are accepted (weight 1 in the tag score). */
   accept?: string[];
+  /** Tags that must be absent from the other side (weight -1 in the tag score). */
   reject?: string[];
 }
 
 /** Where a site is. Informative; selection uses measured throughput, not distance. */
 export interface SiteLocation {
+  /** Human-readable place name, e.g. a city or data centre. */
   name?: string;
+  /** Country, as written in the configuration (e.g. an ISO 3166 code). */
   country?: string;
+  /** Latitude in degrees, in [-90, 90]. */
   latitude?: number;
+  /** Longitude in degrees, in [-180, 180]. */
   longitude?: number;
 }
 
 /** A submit rate limit: `perSecond` tokens refill, at most `burst` at once. */
 export interface SubmitRate {
+  /** Tokens added per second (> 0): the average submit rate. */
   perSecond: number;
+  /** Most tokens held at once: submits allowed back to back (integer >= 1; a configuration's default is 1). */
   burst: number;
 }
 
 /** The static view of a site: its configuration merged with what probes read. */
 export interface SiteDescription {
+  /** The site's unique id from the configuration. */
   id: string;
+  /** Which adapter talks to the site. */
   kind: SiteKind;
+  /** The site's endpoint; absent only for a `local` site configured without one. */
   url?: string;
+  /** Per-job resource limits; `{}` when none are configured. */
   resources: SiteResources;
+  /** The site's tag constraints; `{}` when none are configured. */
   tags: TagConstraints;
+  /** Where the site is, when configured. */
   location?: SiteLocation;
   /** URL prefixes of storage the site reads directly (config plus TES service-info `storage`). */
   storages: string[];
@@ -56,6 +78,7 @@ export interface SiteDescription {
   weight: number;
   /** Most jobs this client keeps in flight on the site; absent = no limit. */
   maxInFlight?: number;
+  /** Submit rate limit of this client on the site; absent = no limit. */
   submitRate?: SubmitRate;
   /** The server's version, as the last probe read it. */
   version?: string;
@@ -71,7 +94,9 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
 
 /** The live view of a site, from this client's own probes and traffic. */
 export interface SiteLiveView {
+  /** Health from probes and traffic; `unknown` until the first probe or call. */
   health: HealthStatus;
+  /** State of the site's circuit breaker. */
   breaker: BreakerState;
   /** Jobs of this client the site holds now (submitted and not finished). */
   inFlight: number;
@@ -91,20 +116,27 @@ export interface SiteLiveView {
 
 /** One site as a selector sees it. */
 export interface Candidate {
+  /** The site's static view. */
   site: SiteDescription;
+  /** The site's live view at selection time. */
   live: SiteLiveView;
 }
 
 /** Resources a job asks for. */
 export interface ResourceRequest {
+  /** CPU cores (TES `cpu_cores`; 1 when the spec sets none). */
   cores: number;
+  /** Memory in GB (TES `ram_gb`; 0 when the spec sets none). */
   memoryGb: number;
+  /** GPUs (from submit hints or `backend_parameters.gpu`/`gpus`; 0 when neither sets it). */
   gpus: number;
 }
 
 /** One input with its estimated size. */
 export interface InputEstimate {
+  /** The input's URL. */
   url: string;
+  /** Its size in bytes; 0 when unknown. */
   bytes: number;
 }
 
@@ -112,6 +144,7 @@ export interface InputEstimate {
 export interface SelectionRequest {
   /** The job's name, for reasons and records. */
   name?: string;
+  /** Resources the job asks for. */
   resources: ResourceRequest;
   /** Inputs fetched from a URL, with their sizes (0 when unknown). */
   inputs: InputEstimate[];
@@ -127,23 +160,31 @@ export interface SelectionRequest {
 
 /** A site a selector kept, with its score (higher is better) and the terms it is made of. */
 export interface RankedSite {
+  /** The site's id. */
   site: string;
+  /** The score; higher is better. */
   score: number;
+  /** Named terms the score is made of, for decision records. */
   terms: Record<string, number>;
+  /** Human-readable explanation of the score. */
   reason: string;
 }
 
 /** A site a selector dropped, and why. */
 export interface ExcludedSite {
+  /** The site's id. */
   site: string;
   /** The selector (or filter) that dropped it. */
   by: string;
+  /** Human-readable reason it was dropped. */
   reason: string;
 }
 
 /** What a selector returns: best first, plus every site it dropped. */
 export interface SelectionResult {
+  /** Sites kept, best first. */
   ranked: RankedSite[];
+  /** Sites dropped, with the reason. */
   excluded: ExcludedSite[];
 }
 
@@ -175,6 +216,7 @@ export interface SelectionResult {
 export interface SiteSelector {
   /** A short name written in decision records. */
   readonly name: string;
+  /** Ranks the candidates for the request; must use only `random` for randomness. */
   select(request: SelectionRequest, candidates: readonly Candidate[], random: RandomSource): SelectionResult;
 }
 

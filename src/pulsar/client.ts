@@ -115,11 +115,13 @@ export interface PulsarSubmitOptions {
   touchOutputs?: string[];
   /** Working-directory files (e.g. `galaxy.json`) whose text the final status echoes back. */
   dynamicFileSources?: PulsarDynamicFileSource[] | null;
+  /** Aborts the submit request (rejects with AbortError; a launch the server already received is not undone). */
   signal?: AbortSignal;
 }
 
 /** Per-call options. */
 export interface PulsarCallOptions {
+  /** Aborts the call; it then rejects with AbortError. */
   signal?: AbortSignal;
 }
 
@@ -209,7 +211,10 @@ export class PulsarClient {
    * const { version } = await pulsar.healthz();
    * ```
    */
-  async healthz(options: PulsarCallOptions = {}): Promise<{ version: string }> {
+  async healthz(options: PulsarCallOptions = {}): Promise<{
+    /** The server's version string, e.g. `0.15.15`. */
+    version: string;
+  }> {
     const body = await this.http.json<unknown>({ path: 'healthz', ...signal(options) });
     const version = body && typeof body === 'object' ? (body as { version?: unknown }).version : undefined;
     if (typeof version !== 'string') {

@@ -30,7 +30,9 @@ export interface PulsarListings {
  * full form are present once the job is terminal.
  */
 export interface PulsarJobStatus {
+  /** The job's id on the server (`job_id`). */
   jobId: string;
+  /** The server's status value. */
   status: PulsarStatusValue;
   /** True once the job is finished (the server's `"true"`/`"false"` string, made a boolean). */
   complete: boolean;
@@ -49,9 +51,17 @@ export interface PulsarJobStatus {
   /** What the job left behind (full form only). */
   listings?: PulsarListings;
   /** Absolute server directories (full form only). */
-  directories?: { job?: string; working?: string; metadata?: string };
+  directories?: {
+    /** The job directory (`job_directory`), when sent. */
+    job?: string;
+    /** The working directory (`working_directory`), when sent. */
+    working?: string;
+    /** The metadata directory (`metadata_directory`), when sent. */
+    metadata?: string;
+  };
   /** The server's path separator (full form only). */
   separator?: string;
+  /** The server's version (`pulsar_version`), when the full form carries it. */
   pulsarVersion?: string;
   /** `dynamic_file_sources` that existed at the end, with their text (full form only). */
   dynamicFileSources?: PulsarRealizedDynamicFileSource[];
@@ -65,15 +75,24 @@ export interface PulsarJobConfig {
   separator: string;
   /** Absolute server directories of the job. */
   directories: {
+    /** `job_directory`: `<staging>/<job_id>`. */
     job: string;
+    /** `working_directory`: where the command runs. */
     working: string;
+    /** `metadata_directory`. */
     metadata: string;
+    /** `outputs_directory`. */
     outputs: string;
+    /** `configs_directory` (upload type `config`). */
     configs: string;
+    /** `tools_directory` (`tool_files`; upload type `tool`). */
     tools: string;
+    /** `inputs_directory` (upload type `input`). */
     inputs: string;
+    /** `unstructured_files_directory` (upload type `unstructured`; created lazily by the server). */
     unstructured: string;
   };
+  /** The server's version (`pulsar_version`), when sent. */
   pulsarVersion?: string;
   /** The answer as sent, for fields this type does not name (`system_properties`, …). */
   raw: Record<string, unknown>;

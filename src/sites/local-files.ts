@@ -9,6 +9,7 @@
 
 /** Size and sha256 of one local file. */
 export interface LocalFileDigest {
+  /** The file's size in bytes. */
   sizeBytes: number;
   /** Lowercase hex sha256 of the file's bytes. */
   sha256: string;
@@ -36,7 +37,19 @@ export interface LocalFiles {
 }
 
 /** A `tesInput`/`tesOutput` URL's local file, or `undefined` when it is a remote URL. */
-export type LocalRef = { kind: 'path'; value: string } | { kind: 'file-url'; value: string };
+export type LocalRef =
+  | {
+      /** A plain path, absolute or relative to the working directory. */
+      kind: 'path';
+      /** The path as given. */
+      value: string;
+    }
+  | {
+      /** A `file://` URL. */
+      kind: 'file-url';
+      /** The URL as given. */
+      value: string;
+    };
 
 /**
  * Classifies a TES URL: a `file://` URL or a plain (absolute or relative)

@@ -12,7 +12,9 @@ export const DEFAULT_LOG_READ_BYTES = 64 * 1024;
 
 /** One stream of one executor. */
 export interface LogStream {
+  /** Index of the executor. */
   executor: number;
+  /** Which of its output streams. */
   stream: 'stdout' | 'stderr';
 }
 

@@ -29,9 +29,11 @@ export interface SiteProbe {
 
 /** A progress report of one file moving to or from a site. */
 export interface TransferProgress {
+  /** `up` to the site (inputs), `down` from it (outputs). */
   direction: 'up' | 'down';
   /** The file's name or destination, never a URL with secrets. */
   file: string;
+  /** Bytes moved so far. */
   bytesDone: number;
   /** Total bytes, when known. */
   bytesTotal?: number;
@@ -43,6 +45,7 @@ export interface TransferProgress {
 export interface SubmitOptions {
   /** A key unique to this logical job: the site uses it so that a retried submit never creates two jobs. */
   idempotencyKey: string;
+  /** Aborts staging and the submit request (rejects with AbortError). */
   signal?: AbortSignal;
   /** Progress of input staging. */
   onTransfer?: (progress: TransferProgress) => void;
@@ -56,7 +59,9 @@ export interface SiteJobRef {
 
 /** The state of one job as a site reports it. */
 export interface SiteJobStatus {
+  /** The site's own id for the job. */
   remoteId: string;
+  /** The state, in the unified model. */
   state: JobState;
   /** The site's own word for the state (a TES state, a Pulsar status). */
   siteState: string;
@@ -70,22 +75,29 @@ export interface CollectedOutput {
   path: string;
   /** Where it was delivered (the TES `url`, a local path or `file://` URL). */
   url: string;
+  /** Bytes delivered; for a TES output at a remote URL, the size the server reports (0 when it reports none). */
   sizeBytes: number;
-  /** Lowercase hex sha256 of the delivered bytes. */
-  sha256: string;
+  /** Lowercase hex sha256 of the delivered bytes; absent for a TES output at a remote URL (the SDK never reads those bytes). */
+  sha256?: string;
 }
 
 /** Logs of one executor. */
 export interface ExecutorLog {
+  /** The executor's exit code. */
   exitCode: number;
+  /** Its standard output, when the site keeps it (possibly truncated by the site). */
   stdout?: string;
+  /** Its standard error, when the site keeps it (possibly truncated by the site). */
   stderr?: string;
 }
 
 /** What a finished job left behind. */
 export interface JobOutcome {
+  /** The terminal state. */
   state: JobState;
+  /** One log per executor that ran, in order. */
   executors: ExecutorLog[];
+  /** Outputs delivered to their destinations. */
   outputs: CollectedOutput[];
   /** Messages from the site that are not executor output. */
   systemLogs: string[];
@@ -95,6 +107,7 @@ export interface JobOutcome {
 export interface LogChunk {
   /** Index of the executor. */
   executor: number;
+  /** Which of the executor's output streams. */
   stream: 'stdout' | 'stderr';
   /** Byte offset in the stream where `text` starts. */
   offset: number;
@@ -103,6 +116,7 @@ export interface LogChunk {
    * the output is valid UTF-8 (an invalid sequence becomes U+FFFD).
    */
   bytes: number;
+  /** The new output, decoded as UTF-8, whole characters only. */
   text: string;
 }
 
@@ -134,7 +148,9 @@ export interface ReadLogsOptions extends SiteCallOptions {
 
 /** Options shared by the other Site calls. */
 export interface SiteCallOptions {
+  /** Aborts the call (rejects with AbortError). */
   signal?: AbortSignal;
+  /** Progress of the outputs `collect` delivers itself (a TES server delivers its own: no reports). */
   onTransfer?: (progress: TransferProgress) => void;
 }
 
@@ -145,6 +161,7 @@ export interface SiteCallOptions {
 export interface Site {
   /** Unique name of the site in its network. */
   readonly id: string;
+  /** Which protocol the site speaks. */
   readonly kind: SiteKind;
   /** Checks that the site answers and reads its capabilities. */
   probe(options?: SiteCallOptions): Promise<SiteProbe>;

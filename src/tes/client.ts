@@ -22,7 +22,14 @@ import { pollUntilTerminal, type TesWaitOptions } from './wait.js';
  * {@link HttpClient} (base URL, auth, headers, timeouts, retries, ...), or an
  * existing `http` client.
  */
-export type TesClientOptions = HttpClientOptions | { http: HttpClient; retry?: RetryOptions | number | false };
+export type TesClientOptions =
+  | HttpClientOptions
+  | {
+      /** The HTTP client to send every request through (its base URL is the TES base URL). */
+      http: HttpClient;
+      /** Retry policy of `createTask` (ambiguous failures, rate limits); a number sets the retries, `false` disables. @default the {@link RetryOptions} defaults (4 retries) */
+      retry?: RetryOptions | number | false;
+    };
 
 /** Options every call takes. */
 export interface CallOptions {

@@ -20,6 +20,15 @@ const AMBIGUOUS_STATUSES = new Set([500, 502, 503, 504]);
  * True when a failed `POST /tasks` may still have created the task: the
  * connection broke after the request may have left, the attempt timed out,
  * or a server (or a proxy in front of it) failed with 500/502/503/504.
+ *
+ * @example
+ * ```ts
+ * const key = 'run-42/align';
+ * const id = await tes.createTask(task, { idempotencyKey: key }).catch(async (error) => {
+ *   if (isAmbiguousCreateFailure(error)) return tes.findTask(key); // the task may exist after all
+ *   throw error;
+ * });
+ * ```
  */
 export function isAmbiguousCreateFailure(error: unknown): boolean {
   if (error instanceof ConnectionError) return error.mayHaveBeenSent;

@@ -65,6 +65,7 @@ export class TaskList<T> implements PromiseLike<TaskPage<T>>, AsyncIterable<T> {
     }
   }
 
+  /** Every task of every page, in order, fetching pages as it goes. */
   async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
     for await (const page of this.pages()) yield* page.tasks;
   }

@@ -21,7 +21,10 @@ export type TesTaskLog = Schemas['tesTaskLog'];
 /** The log of one executor run. */
 export type TesExecutorLog = Schemas['tesExecutorLog'];
 /** One uploaded output file. `size_bytes` is an int64 as a string (some servers send a number). */
-export type TesOutputFileLog = Omit<Schemas['tesOutputFileLog'], 'size_bytes'> & { size_bytes: string | number };
+export type TesOutputFileLog = Omit<Schemas['tesOutputFileLog'], 'size_bytes'> & {
+  /** Size of the file in bytes: an int64 as a string, or a number from some servers. */
+  size_bytes: string | number;
+};
 /** The service-info document of a TES server (GA4GH service-info plus `storage` and backend parameters). */
 export type TesServiceInfo = Schemas['tesServiceInfo'];
 
@@ -30,17 +33,25 @@ export type TesView = 'MINIMAL' | 'BASIC' | 'FULL';
 
 /** A task in the `MINIMAL` view: only `id` and `state`. */
 export interface MinimalTask {
+  /** The task's id on the server. */
   id: string;
+  /** The task's TES state. */
   state: TesState;
 }
 
 /** An attempt log with every field (`FULL` view). */
-export type FullTaskLog = Omit<TesTaskLog, 'outputs'> & { outputs: TesOutputFileLog[] };
+export type FullTaskLog = Omit<TesTaskLog, 'outputs'> & {
+  /** The output files the attempt uploaded. */
+  outputs: TesOutputFileLog[];
+};
 
 /** A task in the `FULL` view: everything, including stdout/stderr tails, input `content` and system logs. */
 export type FullTask = Omit<TesTask, 'id' | 'state' | 'logs'> & {
+  /** The task's id on the server. */
   id: string;
+  /** The task's TES state. */
   state: TesState;
+  /** One log per attempt; absent when the server has none yet. */
   logs?: FullTaskLog[];
 };
 
@@ -49,9 +60,12 @@ export type FullTask = Omit<TesTask, 'id' | 'state' | 'logs'> & {
  * input `content` and `system_logs`.
  */
 export type BasicTask = Omit<FullTask, 'inputs' | 'logs'> & {
+  /** The inputs, without `content`. */
   inputs?: Array<Omit<TesInput, 'content'>>;
+  /** One log per attempt, without `system_logs`; absent when the server has none yet. */
   logs?: Array<
     Omit<FullTaskLog, 'system_logs' | 'logs'> & {
+      /** One log per executor run, without `stdout` and `stderr`. */
       logs: Array<Omit<TesExecutorLog, 'stdout' | 'stderr'>>;
     }
   >;
@@ -66,6 +80,7 @@ export type TaskForView<V extends TesView | undefined> = V extends 'FULL'
 
 /** One page of `listTasks`. */
 export interface TaskPage<T> {
+  /** The tasks of this page, in the server's order. */
   tasks: T[];
   /** The token of the next page; absent on the last page. */
   nextPageToken?: string;

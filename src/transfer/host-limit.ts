@@ -18,7 +18,10 @@ import { Semaphore } from '../util/semaphore.js';
 export class HostLimiter {
   readonly #semaphores = new Map<string, Semaphore>();
 
-  constructor(readonly perHost: number = 3) {
+  constructor(
+    /** Most transfers at once per `host:port` (a positive integer). */
+    readonly perHost: number = 3,
+  ) {
     if (!Number.isInteger(perHost) || perHost < 1) throw new RangeError(`perHost must be a positive integer, got ${perHost}`);
   }
 

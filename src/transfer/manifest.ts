@@ -18,6 +18,7 @@ import { ProtocolError, ValidationError } from '../errors.js';
 
 /** One output as the job saw it. */
 export interface ManifestEntry {
+  /** The output's name (the rest of its manifest line). */
   name: string;
   /** Absent when the job did not produce this output. */
   size?: number;
@@ -25,12 +26,30 @@ export interface ManifestEntry {
   sha256?: string;
 }
 
-/** One output of the job: the name it has in the manifest and its path in the job's shell. */
-export interface ManifestOutput {
-  name: string;
-  /** Path as the job's shell sees it (relative to its working directory, or absolute). */
-  path: string;
-}
+/**
+ * One output of the job, as the manifest script finds it: a file (`path`),
+ * every regular file below a directory (`directory`), or the files of a
+ * directory whose base names match `pattern` (`directory` + `pattern`).
+ * A file is listed under `name`; the files of a directory under
+ * `<name>/<path below the directory>`, those of a pattern under
+ * `<name>/<base name>`. Names with a newline are left out of a directory's
+ * listing (the manifest is line-based).
+ */
+export type ManifestOutput =
+  | {
+      /** The name the output gets in the manifest (one line, not empty). */
+      name: string;
+      /** Path as the job's shell sees it (relative to its working directory, or absolute). */
+      path: string;
+    }
+  | {
+      /** The name its files are listed under, followed by `/` and each file's path below the directory (one line, not empty). */
+      name: string;
+      /** Directory as the job's shell sees it. */
+      directory: string;
+      /** A base-name pattern where `*` matches any run of characters and `?` one character (nothing else is special). */
+      pattern?: string;
+    };
 
 const HEADER = 'pulsar-network-manifest 1';
 
@@ -50,13 +69,21 @@ const HEADER = 'pulsar-network-manifest 1';
  * ```
  */
 export function manifestScript(outputs: readonly ManifestOutput[], manifestPath: string): string {
+  const singleLine = (value: string | undefined): boolean => !!value && !/[\n\r\0]/.test(value);
   const issues = outputs.flatMap((output, i) => {
     const found = [];
-    if (!output.name || /[\n\r]/.test(output.name)) found.push({ path: `$[${i}].name`, message: 'must be a non-empty single line' });
-    if (!output.path || /[\n\r\0]/.test(output.path)) found.push({ path: `$[${i}].path`, message: 'must be a non-empty single line' });
+    if (!singleLine(output.name)) found.push({ path: `$[${i}].name`, message: 'must be a non-empty single line' });
+    if ('path' in output) {
+      if (!singleLine(output.path)) found.push({ path: `$[${i}].path`, message: 'must be a non-empty single line' });
+    } else {
+      if (!singleLine(output.directory)) found.push({ path: `$[${i}].directory`, message: 'must be a non-empty single line' });
+      if (output.pattern !== undefined && (!singleLine(output.pattern) || output.pattern.includes('/'))) {
+        found.push({ path: `$[${i}].pattern`, message: 'must be a non-empty base-name pattern (no "/")' });
+      }
+    }
     return found;
   });
-  if (!manifestPath || /[\n\r\0]/.test(manifestPath)) issues.push({ path: 'manifestPath', message: 'must be a non-empty single line' });
+  if (!singleLine(manifestPath)) issues.push({ path: 'manifestPath', message: 'must be a non-empty single line' });
   if (issues.length > 0) throw new ValidationError('manifest outputs', issues);
 
   const target = shellQuote(manifestPath);
@@ -68,12 +95,28 @@ export function manifestScript(outputs: readonly ManifestOutput[], manifestPath:
       'else openssl dgst -sha256 < "$1" | sed "s/^.* //"; fi; }',
     '__pn_entry() { if [ -f "$1" ]; then printf "%s %s %s\\n" "$(__pn_sha "$1")" "$(wc -c < "$1" | tr -d " ")" "$2"; ' +
       'else printf "%s %s\\n" "- -" "$2"; fi; }',
+    // Every regular file below $1 (names with a newline left out), listed as $2/<path below $1>.
+    '__pn_tree() { [ -d "$1" ] || return 0; find "$1" -type f ! -name "$(printf \'*\\n*\')" | sort | while IFS= read -r __pn_f; do __pn_entry "$__pn_f" "$2${__pn_f#"$1"}"; done; }',
     `{ printf "%s\\n" ${shellQuote(HEADER)}`,
-    ...outputs.map((output) => `  __pn_entry ${shellQuote(output.path)} ${shellQuote(output.name)}`),
-    `  printf "end %s\\n" ${outputs.length}; } > ${partial} && mv -f ${partial} ${target}`,
+    ...outputs.map((output) => `  ${entryCommand(output)}`),
+    '  :',
+    // The count is taken from what was written: directories and patterns are only known now.
+    `} > ${partial} && printf "end %s\\n" "$(($(wc -l < ${partial}) - 1))" >> ${partial} && mv -f ${partial} ${target}`,
     '(exit $__pn_rc)',
   ];
   return lines.join('\n');
+}
+
+function entryCommand(output: ManifestOutput): string {
+  if ('path' in output) return `__pn_entry ${shellQuote(output.path)} ${shellQuote(output.name)}`;
+  const directory = output.directory.replace(/(.)\/+$/, '$1');
+  if (output.pattern === undefined) return `__pn_tree ${shellQuote(directory)} ${shellQuote(output.name)}`;
+  // The pattern's literal runs are quoted; only * and ? stay active for the shell.
+  const glob = output.pattern
+    .split(/([*?])/)
+    .map((part) => (part === '*' || part === '?' ? part : part === '' ? '' : shellQuote(part)))
+    .join('');
+  return `for __pn_f in ${shellQuote(directory)}/${glob}; do if [ -f "$__pn_f" ]; then __pn_entry "$__pn_f" ${shellQuote(`${output.name}/`)}"\${__pn_f##*/}"; fi; done`;
 }
 
 /**
@@ -98,22 +141,31 @@ export function parseManifest(text: string, where = 'output manifest'): Manifest
   if (!end || lines.length < 2) return fail('the manifest is cut short (no end line)', last);
   const body = lines.slice(1, -1);
   if (Number(end[1]) !== body.length) fail(`the manifest announces ${end[1]} entries but holds ${body.length}`);
-  const seen = new Set<string>();
-  return body.map((line, i) => {
+  // Outputs may overlap (a directory and a pattern inside it): the same line twice is one entry.
+  const seen = new Map<string, string>();
+  const entries: ManifestEntry[] = [];
+  body.forEach((line, i) => {
     const match = /^(?:([0-9a-f]{64}) (\d+)|- -) (.+)$/.exec(line);
     if (!match) return fail(`line ${i + 2} is not "<sha256> <size> <name>"`, line);
     const name = match[3] as string;
-    if (seen.has(name)) fail(`output ${name} is listed twice`);
-    seen.add(name);
-    return match[1] === undefined ? { name } : { name, sha256: match[1], size: Number(match[2]) };
+    const earlier = seen.get(name);
+    if (earlier === line) return;
+    if (earlier !== undefined) fail(`output ${name} is listed twice, differently`);
+    seen.set(name, line);
+    entries.push(match[1] === undefined ? { name } : { name, sha256: match[1], size: Number(match[2]) });
   });
+  return entries;
 }
 
 /** One disagreement between a manifest and what was collected. */
 export interface ManifestMismatch {
+  /** The collected output's name. */
   name: string;
+  /** The manifest has no entry of that name; says it was not produced; or its size or sha256 differs. */
   problem: 'missing-from-manifest' | 'not-produced' | 'size' | 'sha256';
+  /** The manifest's value (size in bytes, or hex sha256), for `size` and `sha256`. */
   expected?: string;
+  /** The collected value, for `size` and `sha256`. */
   actual?: string;
 }
 

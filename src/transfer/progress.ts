@@ -6,7 +6,9 @@ import type { TransferProgress } from '../sites/site.js';
 
 /** Options of a {@link ProgressReporter}. */
 export interface ProgressReporterOptions {
+  /** The file's name in every report. */
   file: string;
+  /** The direction in every report. */
   direction: TransferProgress['direction'];
   /** Least time between two reports that are not the final one, in milliseconds. @default 250 */
   intervalMs?: number;

@@ -109,7 +109,12 @@ export function sha256Implementation(): Sha256Implementation | undefined {
  * const { sha256, size } = await sha256Stream(blob.stream());
  * ```
  */
-export async function sha256Stream(stream: ReadableStream<Uint8Array>): Promise<{ sha256: string; size: number }> {
+export async function sha256Stream(stream: ReadableStream<Uint8Array>): Promise<{
+  /** Lowercase hex sha256 of the bytes. */
+  sha256: string;
+  /** Number of bytes read. */
+  size: number;
+}> {
   const hash = await createSha256();
   let size = 0;
   const reader = stream.getReader();

@@ -52,7 +52,9 @@ export interface UploadSinkOptions {
   url?: string | URL;
   /** @default 'PUT' */
   method?: string;
+  /** Query parameters added to the URL. */
   query?: QueryParams;
+  /** Extra headers of the request; `content-type` defaults to `application/octet-stream`. */
   headers?: HeadersInit;
   /** Display name for progress and errors. @default the redacted URL */
   name?: string;

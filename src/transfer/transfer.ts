@@ -24,12 +24,15 @@ import type { OpenedSource, SinkWriter, TransferSink, TransferSource } from './t
 export interface ExpectedContent {
   /** Lowercase or uppercase hex sha256. */
   sha256?: string;
+  /** Size in bytes. */
   size?: number;
 }
 
 /** Options of {@link transfer}. */
 export interface TransferOptions {
+  /** Where the bytes come from. */
   from: TransferSource;
+  /** Where they go. */
   to: TransferSink;
   /** Direction reported in progress events. @default 'up' when the sink is remote, else 'down' */
   direction?: TransferProgress['direction'];
@@ -42,6 +45,7 @@ export interface TransferOptions {
   retry?: RetryOptions | number | false;
   /** An attempt that moves no byte for this long is abandoned and retried, in milliseconds. @default 60000 */
   idleTimeout?: number;
+  /** Stops the transfer and removes partial data; it then rejects with {@link AbortError}. */
   signal?: AbortSignal;
   /** Receives throttled progress and always one final report with `done: true`. */
   onProgress?: (progress: TransferProgress) => void;
@@ -53,7 +57,9 @@ export interface TransferOptions {
 
 /** What a finished transfer delivered. */
 export interface TransferResult {
+  /** The file as progress named it: the source's name going up, the sink's name coming down. */
   file: string;
+  /** Bytes delivered. */
   size: number;
   /** Lowercase hex sha256 of the delivered bytes. */
   sha256: string;

@@ -11,11 +11,13 @@ export interface SourceReadOptions {
   offset: number;
   /** The validator (ETag or Last-Modified) of the bytes already received, for `If-Range`. */
   validator?: string;
+  /** Aborts the attempt: the source stops reading and releases what it holds. */
   signal: AbortSignal;
 }
 
 /** The bytes of one attempt, as a source opened them. */
 export interface OpenedSource {
+  /** The bytes, from `offset` to the end. */
   stream: ReadableStream<Uint8Array>;
   /** Where `stream` starts in the whole content: the asked offset, or 0 when the source restarted. */
   offset: number;
@@ -40,6 +42,7 @@ export interface TransferSource {
   readonly replayable: boolean;
   /** The bytes as a `Blob`, when the source holds one: a sink with `sendWhole` then sends it in one piece. */
   readonly blob?: Blob;
+  /** Opens the bytes for one attempt, passes them to `consume`, releases them after; resolves with what `consume` resolves with. */
   read<T>(options: SourceReadOptions, consume: (opened: OpenedSource) => Promise<T>): Promise<T>;
 }
 
@@ -49,6 +52,7 @@ export interface SinkOpenOptions {
   offset: number;
   /** Size of the whole content, when known. */
   size?: number;
+  /** Aborts the attempt. */
   signal: AbortSignal;
 }
 
@@ -67,6 +71,7 @@ export interface SinkWriter {
  * once the bytes are verified the transfer calls `commit` (or `discard`).
  */
 export interface TransferSink {
+  /** A display name for progress and errors; never a URL with secrets. */
   readonly name: string;
   /** `host:port` of a remote sink, for the per-host transfer cap. */
   readonly host?: string;
@@ -76,6 +81,7 @@ export interface TransferSink {
    * `'restart'`: every attempt starts from byte 0 (an upload).
    */
   readonly partial: 'resume' | 'append-only' | 'restart';
+  /** Starts an attempt at `options.offset` and returns the writer of its bytes. */
   open(options: SinkOpenOptions): Promise<SinkWriter>;
   /**
    * Sends a whole `Blob` instead of a stream, for runtimes that cannot stream a

@@ -13,7 +13,9 @@ export interface UrlSourceOptions {
   path?: string;
   /** An absolute URL instead of `path`. */
   url?: string | URL;
+  /** Query parameters added to the URL. */
   query?: QueryParams;
+  /** Extra headers of every request (`range`, `if-range` and `accept-encoding` are set by the source). */
   headers?: HeadersInit;
   /** Display name for progress and errors. @default the redacted URL */
   name?: string;
@@ -141,7 +143,14 @@ export function urlSourceFor(url: string | URL, options: { http?: Omit<HttpClien
  * parseContentRange('bytes *\/1000');      // { size: 1000 }
  * ```
  */
-export function parseContentRange(value: string | null): { start?: number; end?: number; size?: number } | undefined {
+export function parseContentRange(value: string | null): {
+  /** First byte of the range; absent in the `*` form. */
+  start?: number;
+  /** Last byte of the range, inclusive; absent in the `*` form. */
+  end?: number;
+  /** Size of the whole content in bytes; absent when it is `*`. */
+  size?: number;
+} | undefined {
   if (!value) return undefined;
   const match = /^\s*bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)\s*$/i.exec(value);
   if (!match) return undefined;

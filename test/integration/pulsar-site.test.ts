@@ -28,6 +28,8 @@ import {
   ValidationError,
   type JobSpec,
 } from '../../src/node.js';
+import { MANIFEST_FILE } from '../../src/sites/pulsar/command.js';
+import { parseManifest } from '../../src/transfer/manifest.js';
 import { acceptanceSpec, describeAcceptance, EXPECTED } from './jobs-acceptance.js';
 import { freePort, startPulsar, type PulsarServer } from '../peers/pulsar.js';
 
@@ -112,6 +114,13 @@ describe('PulsarRestSite', () => {
       { path: '/out/logs/x.log', url: join(work, 'logs', 'x.log'), sizeBytes: 2, sha256: sha('x\n') },
     ]);
     expect(await readFile(join(work, 'tree', 'sub', 'b'), 'utf8')).toBe('b\n');
+    // Each file was checked against the manifest the job wrote, which lists what the directory and the pattern held.
+    const manifest = await site.client.downloadWith(result.remoteId as string, MANIFEST_FILE, 'output_workdir', (body) => new Response(body).text());
+    expect(parseManifest(manifest)).toEqual([
+      { name: 'root/out/tree/a', size: 2, sha256: sha('a\n') },
+      { name: 'root/out/tree/sub/b', size: 2, sha256: sha('b\n') },
+      { name: 'root/out/logs/x.log', size: 2, sha256: sha('x\n') },
+    ]);
   });
 
   it('a missing output makes a complete job system_error, saying which', async () => {

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { ConnectionError, HttpError, NoEligibleSiteError } from '../../src/errors.js';
+import { AbortError, ConnectionError, HttpError, NoEligibleSiteError } from '../../src/errors.js';
 import type { JobSpec } from '../../src/jobs/spec.js';
 import { isStuck, Network, pinned, pollingWatcher, type NetworkConfig, type NetworkOptions, type SiteSelector } from '../../src/network/index.js';
 import { FakeSite } from './network-fake-site.js';
@@ -336,6 +336,22 @@ describe('canceling', () => {
     expect(result).toMatchObject({ state: 'canceled', site: 'a', remoteId: 'a-1' });
     expect(site.cancels).toEqual(['a-1']);
     expect(result.record.attempts[0]).toMatchObject({ ending: 'canceled', cancel: 'requested' });
+  });
+
+  it('job.cancel({ signal }) stops waiting when the signal aborts, and the network still cancels the job', async () => {
+    let open!: () => void;
+    const site = new FakeSite('a', () => ({ states: ['running', 'complete'] }));
+    site.hold = true;
+    site.cancelGate = new Promise<void>((resolve) => (open = resolve));
+    const job = (await network([site])).submit(SPEC);
+    await vi.waitFor(() => expect(job.state).toBe('running'));
+    const stop = new AbortController();
+    const canceling = job.cancel({ signal: stop.signal });
+    await vi.waitFor(() => expect(site.cancels).toEqual(['a-1']));
+    stop.abort();
+    await expect(canceling).rejects.toBeInstanceOf(AbortError);
+    open();
+    expect((await job.wait()).state).toBe('canceled');
   });
 
   it('rejects with AbortError when the caller aborts before any site accepted the job', async () => {

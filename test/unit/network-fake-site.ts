@@ -81,9 +81,13 @@ export class FakeSite implements Site {
     return out;
   }
 
+  /** When set, cancels wait for it before they take effect. */
+  cancelGate: Promise<void> | undefined;
+
   async cancel(remoteId: string): Promise<void> {
     this.cancels.push(remoteId);
     if (this.down) throw new Error('connection refused');
+    if (this.cancelGate) await this.cancelGate;
     const job = this.jobs.get(remoteId);
     if (job) job.canceled = true;
   }

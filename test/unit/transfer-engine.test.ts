@@ -448,6 +448,8 @@ describe('sources and sinks', () => {
     const result = await transfer({ from: await fileSource(path), to: fileSink(join(dir, 'sub', 'copy.bin')) });
     expect(result.sha256).toBe(sha(DATA));
     expect(await readdir(join(dir, 'sub'))).toEqual(['copy.bin']);
+    // A directory is not a file source: a typed error naming it.
+    await expect(fileSource(join(dir, 'sub'))).rejects.toMatchObject({ name: 'ValidationError', issues: [{ path: 'path', message: `${join(dir, 'sub')} is not a regular file` }] });
   });
 
   it('delivers an empty file', async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProtocolError, ValidationError } from '../../src/errors.js';
-import { manifestScript, parseManifest, shellQuote, verifyManifest } from '../../src/transfer/manifest.js';
+import { manifestScript, parseManifest, shellQuote, verifyManifest, type ManifestOutput } from '../../src/transfer/manifest.js';
 
 const run = promisify(execFile);
 const sha = (bytes: string | Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -21,7 +21,7 @@ afterEach(async () => {
 
 async function runJob(
   command: string,
-  outputs: Array<{ name: string; path: string }>,
+  outputs: ManifestOutput[],
   env?: NodeJS.ProcessEnv,
 ): Promise<{ code: number; manifest: string }> {
   const script = `${command}\n${manifestScript(outputs, '../outputs/manifest.txt')}\nreturn_code=$?; echo $return_code > ../return_code`;
@@ -33,6 +33,44 @@ async function runJob(
 }
 
 describe('output manifest', () => {
+  it('lists every file below a directory output and the matches of a pattern, at run time, under the names Pulsar lists', async () => {
+    const command = [
+      "mkdir -p ../outputs/tree/sub\\ dir ../outputs/csv",
+      "printf a > ../outputs/tree/a",
+      "printf b > '../outputs/tree/sub dir/b'",
+      // A name with a newline cannot be a manifest line: it is left out, and the rest still parses.
+      "printf n > \"../outputs/tree/$(printf 'new\\nline')\"",
+      "printf 1 > \"../outputs/csv/part-1.c'sv\"",
+      "printf 2 > ../outputs/csv/other.csv",
+    ].join(' && ');
+    const { code, manifest } = await runJob(`(${command}; exit 4)`, [
+      { name: 'root/tree', directory: '../outputs/tree/' },
+      { name: 'root/csv', directory: '../outputs/csv', pattern: "part-*.c'sv" },
+      { name: 'root/csv', directory: '../outputs/csv', pattern: '*' },
+      { name: 'root/none', directory: '../outputs/none' },
+      { name: 'root/none', directory: '../outputs/none', pattern: '*.x' },
+    ]);
+    expect(code).toBe(4);
+    // part-1.c'sv is matched twice (by both patterns): one entry.
+    expect(parseManifest(manifest)).toEqual([
+      { name: 'root/tree/a', size: 1, sha256: sha('a') },
+      { name: 'root/tree/sub dir/b', size: 1, sha256: sha('b') },
+      { name: "root/csv/part-1.c'sv", size: 1, sha256: sha('1') },
+      { name: 'root/csv/other.csv', size: 1, sha256: sha('2') },
+    ]);
+  });
+
+  it('takes the same line twice as one entry, and refuses two different lines for one name', () => {
+    const line = `${sha('a')} 1 a.txt`;
+    expect(parseManifest(`pulsar-network-manifest 1\n${line}\n${line}\nend 2\n`)).toEqual([{ name: 'a.txt', size: 1, sha256: sha('a') }]);
+    expect(() => parseManifest(`pulsar-network-manifest 1\n${line}\n- - a.txt\nend 2\n`)).toThrow(/listed twice, differently/);
+  });
+
+  it('refuses a pattern with a slash and a directory with a newline', () => {
+    expect(() => manifestScript([{ name: 'x', directory: 'd', pattern: 'a/*' }], 'm')).toThrow(ValidationError);
+    expect(() => manifestScript([{ name: 'x', directory: 'd\ne' }], 'm')).toThrow(ValidationError);
+  });
+
   it('the sh snippet lists name, size and sha256 of every output and keeps the exit code', async () => {
     const outputs = [
       { name: 'out.txt', path: '../outputs/out.txt' },

@@ -3,7 +3,9 @@ import { round } from './rank.js';
 
 /** A scorer and how much it counts. */
 export interface WeightedScorer {
+  /** The strategy whose ranking scores the sites. */
   selector: SiteSelector;
+  /** What its rescaled score (in [0, 1]) is multiplied by before the scores are summed. */
   weight: number;
 }
 

@@ -20,8 +20,11 @@ import { extrasDirOf } from './stage-in.js';
 export interface PulsarCollectedFile {
   /** Name on the server, as listed, relative to the directory of `type`. */
   name: string;
+  /** The download type (the server directory it came from). */
   type: PulsarDownloadType;
+  /** The local path it was written to. */
   destination: string;
+  /** Bytes delivered. */
   size: number;
   /** Lowercase hex sha256 of the delivered bytes. */
   sha256: string;
@@ -33,18 +36,25 @@ export interface PulsarCollectedFile {
 
 /** An output that could not be brought back. */
 export interface PulsarCollectionFailure {
+  /** Name on the server (`*` when the job left no listing at all). */
   name: string;
+  /** The download type. */
   type: PulsarDownloadType;
+  /** The local path it was meant for; absent for the output manifest and for a job with no listing. */
   destination?: string;
   /** False for opportunistic files (dynamic outputs): their absence does not fail the job. */
   required: boolean;
+  /** What was thrown; undefined when the file was simply not there. */
   error: unknown;
+  /** What went wrong, in words. */
   message: string;
 }
 
 /** What collection did. */
 export interface PulsarCollectResult {
+  /** Files brought back. */
   collected: PulsarCollectedFile[];
+  /** Files that could not be brought back; empty when all went well. */
   failures: PulsarCollectionFailure[];
 }
 

@@ -49,12 +49,19 @@ export interface PulsarWorkDirOutput {
 export interface PulsarStagedJob {
   /** The id proposed to the server (it may assign another). */
   jobId: string;
+  /** Sent to setup as `tool_id`; the server stores it as job metadata. */
   toolId?: string;
+  /** Sent to setup as `tool_version`. */
   toolVersion?: string;
   /** The command, naming local paths; they are rewritten to server paths. */
   commandLine: string;
   /** Tool files, uploaded as `tool_files/<relative name>` (sub-directories kept). */
-  tool?: { directory: string; files: string[] };
+  tool?: {
+    /** Absolute local path of the tool directory; paths under it are rewritten to `tool_files/`. */
+    directory: string;
+    /** Files to upload, relative to `directory`. */
+    files: string[];
+  };
   /** Input datasets, extra-files directories and input metadata files. Only those the command line or a config file names are staged. */
   inputs?: PulsarStagedInput[];
   /** Files whose text names local paths; rewritten, then uploaded as `configs/<basename>`. */
@@ -67,7 +74,12 @@ export interface PulsarStagedJob {
    * Data referenced by path (indexes, reference data): the tree `depth` levels above
    * `path` is uploaded as `unstructured/<hash>/…`. @default depth 0 (the file alone)
    */
-  unstructured?: Array<{ path: string; depth?: number }>;
+  unstructured?: Array<{
+    /** Absolute local path the command or a config file names. */
+    path: string;
+    /** Directory levels above `path` uploaded whole (0: the file alone). @default 0 */
+    depth?: number;
+  }>;
   /** Local destinations of the named outputs; the command writes them as `outputs/<basename>` (plus `<name>_files/…`). */
   outputs?: string[];
   /** Outputs the command writes in its working directory. */
@@ -82,7 +94,9 @@ export interface PulsarStagedJob {
   dynamicOutputs?: RegExp[];
   /** Files (e.g. `galaxy.json`) whose listed `filename`s and `extra_files` are brought back too. */
   dynamicFileSources?: PulsarDynamicFileSource[];
+  /** Environment statements of the job script (submit `env`). */
   env?: PulsarEnvEntry[];
+  /** Tool requirements the server may resolve (submit `dependencies_description`). */
   dependenciesDescription?: PulsarDependenciesDescription;
   /** Batch-system parameters. */
   params?: Record<string, unknown>;

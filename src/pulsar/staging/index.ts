@@ -12,5 +12,4 @@ export type { PulsarStageInResult, PulsarStagedUpload } from './stage-in.js';
 export { collectOutputs } from './collect.js';
 export type { PulsarCollectedFile, PulsarCollectionFailure, PulsarCollectResult } from './collect.js';
 export { PathRewriter, remoteJoin } from './rewrite.js';
-export { fileUpload } from './local-files.js';
 export { fetchOutputManifest, OUTPUT_MANIFEST_NAME, withOutputManifest } from './output-manifest.js';

@@ -1,31 +1,10 @@
 /**
- * Local file helpers of staging (Node only): listing trees, reading a file as
- * a replayable upload body. Downloads are written by `fileSink`.
+ * Local file helpers of staging (Node only): listing trees. Files are read
+ * by `fileSource` and written by `fileSink`.
  * @module
  */
-import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { Readable } from 'node:stream';
-import type { PulsarUploadBody } from '../body.js';
-
-/** Bytes read or written per file-system call. */
-const CHUNK = 1024 * 1024;
-
-/**
- * A local file as an upload: a stream factory (one fresh stream per attempt) and its size.
- *
- * @example
- * ```ts
- * const { body, size } = await fileUpload('/data/reads.fq');
- * await pulsar.upload(job.jobId, 'reads.fq', 'input', body, size);
- * ```
- */
-export async function fileUpload(path: string): Promise<{ body: PulsarUploadBody; size: number }> {
-  const info = await stat(path);
-  if (!info.isFile()) throw new Error(`${path} is not a regular file`);
-  return { body: () => Readable.toWeb(createReadStream(path, { highWaterMark: CHUNK })) as ReadableStream<Uint8Array>, size: info.size };
-}
 
 /** Every regular file below `root`, as `/`-separated paths relative to it, sorted. */
 export async function listFiles(root: string): Promise<string[]> {

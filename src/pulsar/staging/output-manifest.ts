@@ -31,6 +31,13 @@ export function manifestKey(type: PulsarDownloadType, name: string): string {
  * Appends the manifest step to a rewritten command line. Servers whose paths
  * are not POSIX (a `\` separator: no `sh` to run the script) get the command
  * unchanged, as does a job with `manifest: false`.
+ *
+ * @example
+ * ```ts
+ * const config = await pulsar.setup(job.jobId);
+ * const { commandLine } = await stageIn(pulsar, config, job);
+ * await pulsar.submit(config.jobId, { commandLine: withOutputManifest(commandLine, job, config) });
+ * ```
  */
 export function withOutputManifest(commandLine: string, job: PulsarStagedJob, config: PulsarJobConfig): string {
   if (job.manifest === false || config.separator !== '/') return commandLine;
@@ -55,6 +62,13 @@ export function withOutputManifest(commandLine: string, job: PulsarStagedJob, co
 /**
  * Fetches and parses the manifest of a finished job; `undefined` when the job
  * wrote none (the status does not list it). A copy cut short is fetched again.
+ *
+ * @example
+ * ```ts
+ * const final = await pulsar.wait(jobId);
+ * const manifest = await fetchOutputManifest(pulsar, jobId, final.listings?.outputs ?? []);
+ * for (const [key, entry] of manifest ?? []) console.log(key, entry.size, entry.sha256); // key: '<download type>:<name>'
+ * ```
  */
 export async function fetchOutputManifest(
   client: PulsarClient,

@@ -14,20 +14,54 @@ import { type PulsarStagedUpload, stageIn } from './stage-in.js';
 
 /** Something staging did, for progress displays and logs. */
 export type PulsarStagingEvent =
-  | { type: 'setup'; jobId: string }
-  | { type: 'upload'; upload: PulsarStagedUpload }
-  | { type: 'submitted'; jobId: string; commandLine: string }
-  | { type: 'status'; status: PulsarJobStatus }
-  | { type: 'download'; file: PulsarCollectedFile }
-  | { type: 'cleaned'; jobId: string };
+  | {
+      /** The server set the job up. */
+      type: 'setup';
+      /** The job id the server uses. */
+      jobId: string;
+    }
+  | {
+      /** A file was uploaded. */
+      type: 'upload';
+      /** What was uploaded, and where to. */
+      upload: PulsarStagedUpload;
+    }
+  | {
+      /** The job was launched. */
+      type: 'submitted';
+      /** The job id the server uses. */
+      jobId: string;
+      /** The command line submitted, with server paths. */
+      commandLine: string;
+    }
+  | {
+      /** A status poll answered. */
+      type: 'status';
+      /** What it said. */
+      status: PulsarJobStatus;
+    }
+  | {
+      /** An output was downloaded. */
+      type: 'download';
+      /** What was downloaded, and where to. */
+      file: PulsarCollectedFile;
+    }
+  | {
+      /** The server's job directory was removed. */
+      type: 'cleaned';
+      /** The job id the server uses. */
+      jobId: string;
+    };
 
 /** Options of {@link runStagedJob}. */
 export interface RunStagedJobOptions {
+  /** Aborts the run wherever it is (setup, staging, submit, wait, collection, clean-up); what is left on the server is as {@link runStagedJob} says. */
   signal?: AbortSignal;
   /** Status poll interval, in milliseconds. @default 1000 */
   interval?: number;
   /** Longest wait for the job to finish, in milliseconds. @default Infinity */
   timeout?: number;
+  /** Told of each step (setup, each upload, submit, each status, each download, clean-up). */
   onEvent?: (event: PulsarStagingEvent) => void;
   /** Throttled progress of every upload and download, each file ending with a `done: true` report. */
   onTransfer?: (progress: TransferProgress) => void;
@@ -37,15 +71,19 @@ export interface RunStagedJobOptions {
 export interface PulsarStagedResult {
   /** The job id the server uses. */
   jobId: string;
+  /** The setup answer (server directories, separator). */
   config: PulsarJobConfig;
   /** The command line with server paths, as submitted before the output-manifest step (`job.manifest`) was appended. */
   commandLine: string;
+  /** Every file uploaded. */
   uploads: PulsarStagedUpload[];
   /** The final status Pulsar reported (`complete`, `failed`, `cancelled` or `lost`). */
   status: PulsarJobStatus;
   /** True when the job completed and every required output was collected (the exit code is in `status.returnCode`). */
   ok: boolean;
+  /** Outputs brought back. */
   collected: PulsarCollectedFile[];
+  /** Outputs that could not be brought back. */
   failures: PulsarCollectionFailure[];
   /**
    * Why a `failed` job failed, when the server says so over REST: its captured

@@ -23,9 +23,11 @@ export interface PulsarStagedUpload {
   local: string;
   /** Name sent to the server, relative to the directory of `type`. */
   name: string;
+  /** The upload type (the server directory it went to). */
   type: PulsarUploadType;
   /** Where the server wrote it. */
   remote: string;
+  /** Bytes sent. */
   size: number;
   /** Lowercase hex sha256 of the bytes sent. */
   sha256: string;
@@ -35,7 +37,9 @@ export interface PulsarStagedUpload {
 export interface PulsarStageInResult {
   /** The command line with local paths replaced by server paths. */
   commandLine: string;
+  /** Every file uploaded, in order. */
   uploads: PulsarStagedUpload[];
+  /** The local → server path mapping used, for rewriting more text. */
   rewriter: PathRewriter;
 }
 

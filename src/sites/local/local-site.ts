@@ -90,6 +90,7 @@ const DETECTION_TTL_MS = 5 * 60_000;
  * ```
  */
 export class LocalSite implements Site {
+  /** Always `local`. */
   readonly kind = 'local' as const;
   readonly id: string;
   /** The directory holding job directories and records. */

@@ -67,6 +67,6 @@ async function stageInput(input: JobInput, ctx: StagingContext): Promise<void> {
     if (error instanceof AbortError || error instanceof TransferError) throw error;
     if (ctx.signal?.aborted) throw new AbortError(`staging ${file}`, { cause: error });
     const reason = error instanceof Error ? error.message : String(error);
-    throw new TransferError({ file: `${file} (from ${shown})`, bytesDone: 0, attempts: 1, reason }, { cause: error });
+    throw new TransferError({ file: shown ? `${file} (from ${shown})` : file, bytesDone: 0, attempts: 1, reason }, { cause: error });
   }
 }

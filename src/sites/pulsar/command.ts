@@ -6,8 +6,8 @@
  * recording each exit code). Portable.
  * @module
  */
-import type { JobSpec } from '../../jobs/spec.js';
-import { manifestScript } from '../../transfer/manifest.js';
+import type { JobOutput, JobSpec } from '../../jobs/spec.js';
+import { manifestScript, type ManifestOutput } from '../../transfer/manifest.js';
 import { PathMap, containerDirs, hasWildcard } from '../local/paths.js';
 import { planExecutor } from '../local/plan.js';
 import { runScript, shellQuote, type ContainerRuntime } from '../local/script.js';
@@ -66,7 +66,17 @@ export function commandLineFor(spec: JobSpec, working: string, runtime: Containe
   ];
   const script = runScript(steps).split('\n').filter((line) => !line.startsWith('#!'));
   // Pulsar downloads carry no length: the manifest lets collect tell a cut-off download from the file.
-  const files = (spec.outputs ?? []).filter((o) => o.type !== 'DIRECTORY' && !hasWildcard(o.path));
-  const manifest = manifestScript(files.map((o) => ({ name: workdirName(o.path), path: map.host(o.path) })), MANIFEST_FILE);
+  const manifest = manifestScript((spec.outputs ?? []).map((output) => manifestOutput(output, map)), MANIFEST_FILE);
   return [...prologue, '(', ...script, ')', manifest].join('\n');
+}
+
+/** What the manifest lists for an output, under the names Pulsar's working-directory listing gives its files. */
+function manifestOutput(output: JobOutput, map: PathMap): ManifestOutput {
+  if (hasWildcard(output.path)) {
+    const slash = output.path.lastIndexOf('/');
+    const directory = output.path.slice(0, slash) || '/';
+    return { name: workdirName(directory).replace(/\/+$/, ''), directory: map.host(directory), pattern: output.path.slice(slash + 1) };
+  }
+  if (output.type === 'DIRECTORY') return { name: workdirName(output.path).replace(/\/+$/, ''), directory: map.host(output.path) };
+  return { name: workdirName(output.path), path: map.host(output.path) };
 }

@@ -104,6 +104,7 @@ const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;
  * ```
  */
 export class PulsarRestSite implements Site {
+  /** Always `pulsar-rest`. */
   readonly kind = 'pulsar-rest' as const;
   readonly id: string;
   /** The Pulsar client the site speaks through. */

@@ -39,7 +39,7 @@ export interface TesSiteOptions {
    * inline small local inputs the server cannot read, to resolve relative
    * paths, and to size and hash outputs delivered to local files. Without it
    * (browsers) only absolute paths and `file://` URLs pass, and outputs carry
-   * the server's sizes with an empty `sha256`.
+   * the server's sizes and no `sha256`.
    */
   files?: LocalFiles;
   /** Largest local input inlined as `content` when the server cannot read local files, in bytes. @default 131072 (the TES minimum) */
@@ -72,6 +72,7 @@ export interface TesSiteOptions {
  * ```
  */
 export class TesSite implements Site {
+  /** Always `tes`. */
   readonly kind = 'tes' as const;
   readonly id: string;
   /** The TES client the site speaks through. */
@@ -248,7 +249,7 @@ export class TesSite implements Site {
       const ref = localRef(file.url);
       const path = ref && this.#files ? absolutePath(ref, this.#files) : undefined;
       if (path === undefined || !this.#files) {
-        collected.push({ path: file.path, url: file.url, sizeBytes: Number(file.size_bytes) || 0, sha256: '' });
+        collected.push({ path: file.path, url: file.url, sizeBytes: Number(file.size_bytes) || 0 });
         continue;
       }
       try {

@@ -4,6 +4,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { ValidationError } from '../../errors.js';
 import type { OpenedSource, SourceReadOptions, TransferSource } from '../types.js';
 
 const CHUNK = 1024 * 1024;
@@ -21,7 +22,7 @@ const CHUNK = 1024 * 1024;
  */
 export async function fileSource(path: string, name: string = basename(path)): Promise<TransferSource> {
   const info = await stat(path);
-  if (!info.isFile()) throw new TypeError(`${path} is not a regular file`);
+  if (!info.isFile()) throw new ValidationError('file source', [{ path: 'path', message: `${path} is not a regular file` }]);
   const size = info.size;
   return {
     name,
