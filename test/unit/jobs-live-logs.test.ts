@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  attachJob,
   createJob,
   readLogStreams,
   submitJob,
@@ -111,6 +112,21 @@ describe('live logs of a Job', () => {
     const result = await job.wait();
     expect(textOf(logs, 'stdout')).toBe('a long first line\nlast\n');
     expect(result.logs.executors[0]?.stdout).toBe('ast\n');
+  });
+
+  it('streams the logs of a job found again with attachJob', async () => {
+    const site = new LoggingSite();
+    const { remoteId } = await site.submit(SPEC);
+    site.set(remoteId, 'running');
+    site.write(remoteId, 'stdout', 'before attach\n');
+    const job = await attachJob(site, remoteId, FAST);
+    const logs = recordLogs(job, site);
+    await until(() => logs.length > 0, 'a streamed line');
+    site.write(remoteId, 'stdout', 'after\n');
+    site.set(remoteId, 'complete');
+    await job.wait();
+    expect(logs.filter((l) => l.live).map((l) => l.text)[0]).toBe('before attach\n');
+    expect(textOf(logs, 'stdout')).toBe('before attach\nafter\n');
   });
 
   it('reads no logs while nobody hears log events (a wait() alone does not)', async () => {
