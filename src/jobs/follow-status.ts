@@ -21,6 +21,8 @@ export interface FollowStatusOptions {
   lostAfterMs?: number;
   /** The clock. @default Date.now */
   now?: () => number;
+  /** Hears every status a poll reports for the job, changed or not (once per poll cycle). */
+  onPoll?: (status: SiteJobStatus) => void;
   /** Hears each failed poll (the following goes on). */
   onError?: (error: Error) => void;
   /** Whether someone waits for this job: see `WatchListener.keepAlive`. @default () => true */
@@ -78,6 +80,7 @@ export function followStatus(
     const stop = watcherFor(site, options.poll).watch(remoteId, {
       status: (status, seq) => {
         silentSince = undefined;
+        options.onPoll?.(status);
         const key = `${status.state}\u0000${status.siteState}`;
         if (key !== last) {
           last = key;
@@ -100,7 +103,7 @@ export function followStatus(
 }
 
 /** Options of {@link batchedWatcher}. */
-export type BatchedWatcherOptions = Omit<FollowStatusOptions, 'signal' | 'onError' | 'keepAlive'>;
+export type BatchedWatcherOptions = Omit<FollowStatusOptions, 'signal' | 'onError' | 'keepAlive' | 'onPoll'>;
 
 /**
  * A watcher for a `Network` (its `AttemptWatcher` seam) that follows every
@@ -112,10 +115,15 @@ export type BatchedWatcherOptions = Omit<FollowStatusOptions, 'signal' | 'onErro
  * ```
  */
 export function batchedWatcher(options: BatchedWatcherOptions = {}): {
-  /** Follows one job until a terminal state, calling `onStatus` with each status; rejects with AbortError when `signal` aborts. */
-  follow(site: Site, remoteId: string, onStatus: (status: SiteJobStatus) => void, signal: AbortSignal): Promise<SiteJobStatus>;
+  /**
+   * Follows one job until a terminal state, calling `onStatus` with each
+   * status and `onPoll` with every status a poll reports; rejects with
+   * AbortError when `signal` aborts.
+   */
+  follow(site: Site, remoteId: string, onStatus: (status: SiteJobStatus) => void, signal: AbortSignal, onPoll?: (status: SiteJobStatus) => void): Promise<SiteJobStatus>;
 } {
   return {
-    follow: (site, remoteId, onStatus, signal) => followStatus(site, remoteId, (status) => onStatus(status), { ...options, signal }),
+    follow: (site, remoteId, onStatus, signal, onPoll) =>
+      followStatus(site, remoteId, (status) => onStatus(status), { ...options, signal, ...(onPoll ? { onPoll } : {}) }),
   };
 }

@@ -26,6 +26,8 @@ export type { CancelOptions, JobControl, JobInit, JobWaitOptions } from './job.j
 export { JobFailedError, UnknownJobError } from './errors.js';
 export { attachJob, followJob, submitJob } from './run.js';
 export type { AttachJobOptions, FollowedJob, FollowJobOptions, SubmitJobOptions } from './run.js';
+export { LogFollower } from './follow-logs.js';
+export type { LogFollowOptions, LogLine, LogSink } from './follow-logs.js';
 export { batchedWatcher, followStatus } from './follow-status.js';
 export type { BatchedWatcherOptions, FollowStatusOptions } from './follow-status.js';
 export { SiteWatcher, watcherFor } from './watcher.js';

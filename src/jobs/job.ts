@@ -5,9 +5,10 @@
 import { EventEmitter } from 'eventemitter3';
 import { AbortError } from '../errors.js';
 import { randomId } from '../util/random-id.js';
-import type { CollectedOutput, JobOutcome, Site } from '../sites/site.js';
+import type { CollectedOutput, JobOutcome, LogChunk, Site } from '../sites/site.js';
 import { JobFailedError } from './errors.js';
 import { JobEventStream, type WatchOptions } from './event-stream.js';
+import { StreamedLogs } from './follow-logs.js';
 import type {
   JobDoneEvent,
   JobEvent,
@@ -73,6 +74,8 @@ export class Job extends EventEmitter<JobEventMap> {
   readonly spec: JobSpec | undefined;
   readonly #tracker: StateTracker;
   readonly #history: JobStateRecord[] = [];
+  /** What was streamed of each executor's output while the job ran. */
+  readonly #streamed = new StreamedLogs();
   /** The job's own streams (`watch()`), fed before listeners. */
   readonly #taps = new Set<(event: JobEvent) => void>();
   /** Pending `wait()` calls. */
@@ -351,7 +354,10 @@ export class Job extends EventEmitter<JobEventMap> {
     controlOf = (job: Job): JobControl => ({
       job,
       bind: (siteId, remoteId, action = 'submitted', extra = {}) => {
-        if (siteId !== job.#siteId || remoteId !== job.#remoteId) job.#tracker.resetSequence();
+        if (siteId !== job.#siteId || remoteId !== job.#remoteId) {
+          job.#tracker.resetSequence();
+          job.#streamed.reset();
+        }
         job.#siteId = siteId;
         job.#remoteId = remoteId;
         job.#emit('site', { type: 'site', jobId: job.id, time: Date.now(), action, siteId, remoteId, ...extra });
@@ -366,6 +372,12 @@ export class Job extends EventEmitter<JobEventMap> {
       },
       transfer: (progress) => job.#emit('transfer', { type: 'transfer', jobId: job.id, time: Date.now(), ...progress }),
       log: (log) => job.#emit('log', { type: 'log', jobId: job.id, time: Date.now(), ...log }),
+      stream: (chunk) => {
+        for (const line of job.#streamed.accept(chunk)) job.#emit('log', { type: 'log', jobId: job.id, time: Date.now(), ...line });
+      },
+      get wantsLogs() {
+        return job.#taps.size > 0 || job.listenerCount('log') > 0;
+      },
       error: (error, fatal = false) => job.#emit('error', { type: 'error', jobId: job.id, time: Date.now(), error, fatal }),
       finish: (outcome, siteState, error) => job.#finish(outcome, siteState, error),
       fail: (error, state = 'system_error') => job.#finish({ state, systemLogs: [error.message] }, undefined, error),
@@ -387,8 +399,10 @@ export class Job extends EventEmitter<JobEventMap> {
     const executors = outcome.executors ?? [];
     const system = outcome.systemLogs ?? [];
     executors.forEach((log, executor) => {
-      if (log.stdout) this.#emit('log', { type: 'log', jobId: this.id, time: Date.now(), stream: 'stdout', executor, text: log.stdout });
-      if (log.stderr) this.#emit('log', { type: 'log', jobId: this.id, time: Date.now(), stream: 'stderr', executor, text: log.stderr });
+      for (const stream of ['stdout', 'stderr'] as const) {
+        const text = this.#streamed.rest(executor, stream, log[stream] ?? '');
+        if (text) this.#emit('log', { type: 'log', jobId: this.id, time: Date.now(), stream, executor, text });
+      }
     });
     for (const text of system) this.#emit('log', { type: 'log', jobId: this.id, time: Date.now(), stream: 'system', text });
     const update: StateUpdate = { state: outcome.state };
@@ -449,7 +463,8 @@ export interface JobControl {
   onInterest(callback: () => void): void;
   /**
    * Records the site and its id for the job, and emits a `site` event. A new
-   * site or id (a failover) starts the `seq` of state updates over; the state
+   * site or id (a failover) starts the `seq` of state updates over, and the
+   * count of streamed log bytes (the new job's logs start afresh); the state
    * itself still only moves forward, so a job that was `running` elsewhere
    * stays `running` until the new site reports more.
    */
@@ -462,11 +477,22 @@ export interface JobControl {
   transfer(progress: Omit<JobTransferEvent, 'type' | 'jobId' | 'time'>): void;
   /** Emits a `log` event (it is not added to the result's logs). */
   log(log: Omit<JobLogEvent, 'type' | 'jobId' | 'time'>): void;
+  /**
+   * Emits output read while the job runs (a `Site.readLogs` chunk) as a `log`
+   * event, and counts its bytes as streamed: {@link JobControl.finish} then
+   * emits only the part of the collected logs past them (see `StreamedLogs`).
+   * A chunk that starts past what was streamed (the site skipped bytes) is
+   * preceded by a `system` line that says how many.
+   */
+  stream(chunk: LogChunk): void;
+  /** True while someone hears `log` events (a `log` listener or a `watch()` stream): drivers read live logs only then. */
+  readonly wantsLogs: boolean;
   /** Emits an `error` event; `fatal` only announces, call `fail` to end the job. */
   error(error: Error, fatal?: boolean): void;
   /**
    * Ends the job with what the site collected: a fatal `error` event when
-   * `error` is given, the logs, the terminal state, then `done`.
+   * `error` is given, the logs (less what was streamed), the terminal state,
+   * then `done`. The result keeps the collected logs whole.
    */
   finish(outcome: Partial<JobOutcome> & { state: JobState }, siteState?: string, error?: Error): void;
   /** Ends the job because of `error`: `finish({ state, systemLogs: [error.message] }, undefined, error)`. */

@@ -8,6 +8,7 @@ import { createJob, type CancelOptions, type Job, type JobControl } from './job.
 import type { JobSpec } from './spec.js';
 import { isTerminalState } from './state.js';
 import { followStatus, type FollowStatusOptions } from './follow-status.js';
+import { LogFollower, type LogFollowOptions } from './follow-logs.js';
 import { watcherFor, type PollOptions } from './watcher.js';
 
 /** Options of {@link submitJob}. */
@@ -25,6 +26,13 @@ export interface SubmitJobOptions {
   poll?: PollOptions;
   /** A job the site does not report for this long ends `lost`, in milliseconds. @default 300000 */
   lostAfterMs?: number;
+  /**
+   * Live logs: on a site with `readLogs`, the job's output comes as `log`
+   * events while it runs (read at each status poll, while someone hears
+   * `log` events); `false` waits for the end as on other sites.
+   * @default {}
+   */
+  liveLogs?: LogFollowOptions | false;
 }
 
 /** Options of {@link attachJob} and `Job.attach`. */
@@ -39,6 +47,13 @@ export interface AttachJobOptions {
   poll?: PollOptions;
   /** A job the site does not report for this long ends `lost`, in milliseconds. @default 300000 */
   lostAfterMs?: number;
+  /**
+   * Live logs: on a site with `readLogs`, the job's output comes as `log`
+   * events while it runs (read at each status poll, while someone hears
+   * `log` events); `false` waits for the end as on other sites.
+   * @default {}
+   */
+  liveLogs?: LogFollowOptions | false;
 }
 
 /**
@@ -130,6 +145,13 @@ export interface FollowJobOptions {
   poll?: PollOptions;
   /** A job the site does not report for this long ends `lost`, in milliseconds. @default 300000 */
   lostAfterMs?: number;
+  /**
+   * Live logs: on a site with `readLogs`, the job's output comes as `log`
+   * events while it runs (read at each status poll, while someone hears
+   * `log` events); `false` waits for the end as on other sites.
+   * @default {}
+   */
+  liveLogs?: LogFollowOptions | false;
   /** Stops following (resolves with `undefined`); never the job. */
   signal?: AbortSignal;
 }
@@ -168,10 +190,12 @@ export interface FollowedJob {
  * ```
  */
 export async function followJob(site: Site, control: JobControl, remoteId: string, options: FollowJobOptions = {}): Promise<FollowedJob | undefined> {
+  const logs = options.liveLogs === false ? undefined : new LogFollower(site, remoteId, control, options.liveLogs);
   const follow: FollowStatusOptions = {
     onError: (error) => control.error(error),
     keepAlive: () => control.interested,
   };
+  if (logs) follow.onPoll = (status) => logs.poll(status.state);
   control.onInterest(() => watcherFor(site).touch());
   if (options.poll) follow.poll = options.poll;
   if (options.lostAfterMs !== undefined) follow.lostAfterMs = options.lostAfterMs;
@@ -192,6 +216,7 @@ export async function followJob(site: Site, control: JobControl, remoteId: strin
   if (status.state === 'lost') {
     return { outcome: { state: 'lost', executors: [], outputs: [], systemLogs: [status.siteState] }, siteState: status.siteState };
   }
+  await logs?.drain();
   return collect(site, remoteId, options.spec, status, control);
 }
 
@@ -223,8 +248,9 @@ async function cancelOnSite(site: Site, remoteId: string, options: CancelOptions
   watcherFor(site).refresh();
 }
 
-function followOptions(spec: JobSpec | undefined, options: { poll?: PollOptions; lostAfterMs?: number }): FollowJobOptions {
+function followOptions(spec: JobSpec | undefined, options: { poll?: PollOptions; lostAfterMs?: number; liveLogs?: LogFollowOptions | false }): FollowJobOptions {
   const follow: FollowJobOptions = {};
+  if (options.liveLogs !== undefined) follow.liveLogs = options.liveLogs;
   if (spec !== undefined) follow.spec = spec;
   if (options.poll !== undefined) follow.poll = options.poll;
   if (options.lostAfterMs !== undefined) follow.lostAfterMs = options.lostAfterMs;

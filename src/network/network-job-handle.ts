@@ -3,8 +3,10 @@
  * handle users get from `network.submit`.
  * @module
  */
+import { LogFollower } from '../jobs/follow-logs.js';
 import { createJob, type Job } from '../jobs/job.js';
 import { isTerminalState } from '../jobs/state.js';
+import type { Site } from '../sites/site.js';
 import { untilAborted } from '../util/abort.js';
 import type { NetworkJob } from './network-job.js';
 
@@ -12,16 +14,39 @@ import type { NetworkJob } from './network-job.js';
  * Wraps a running {@link NetworkJob} in a {@link Job}: site events for each
  * accepted attempt (`chosen`, then `failover`) carrying the live decision
  * record, states of the current attempt, staging progress, and at the end
- * the outputs collected from the final site.
+ * the outputs collected from the final site. On a site with `readLogs`, the
+ * current attempt's output comes as live `log` events (see `LogFollower`).
  */
 export function jobOfNetworkJob(net: NetworkJob): Job {
   const { job, control } = createJob({ id: net.id, spec: net.spec, cancel: (_job, { signal }) => untilAborted(net.cancel(), signal, `canceling network job ${net.id}`) });
   let attempts = 0;
+  let logs: { remoteId: string; follower: LogFollower } | undefined;
+  const follow = (site: Site | undefined, remoteId: string): typeof logs => {
+    if (!site) return undefined;
+    // A read of an earlier attempt that ends after a failover feeds nothing.
+    const current = (): boolean => logs?.follower === follower;
+    const follower: LogFollower = new LogFollower(site, remoteId, {
+      get wantsLogs() {
+        return control.wantsLogs;
+      },
+      stream: (chunk) => {
+        if (current()) control.stream(chunk);
+      },
+      error: (error) => {
+        if (current()) control.error(error);
+      },
+    });
+    return { remoteId, follower };
+  };
   net.on('attempt', ({ site, remoteId }) => {
     control.bind(site, remoteId, attempts++ === 0 ? 'chosen' : 'failover', {
       reason: attempts === 1 ? `chosen by ${net.record.strategy}` : lastFailoverCause(net),
       detail: net.record,
     });
+    logs = follow(net.siteFor(site), remoteId);
+  });
+  net.on('poll', ({ remoteId, status }) => {
+    if (logs?.remoteId === remoteId) logs.follower.poll(status.state);
   });
   net.on('transfer', ({ site: _site, jobId: _jobId, ...progress }) => control.transfer(progress));
   net.on('state', ({ state, siteState }) => {
@@ -30,6 +55,7 @@ export function jobOfNetworkJob(net: NetworkJob): Job {
   net.done().then(
     async (result) => {
       if (result.state === 'complete' || result.state === 'executor_error') {
+        if (logs?.remoteId === result.remoteId) await logs.follower.drain();
         try {
           control.finish(await net.collect({ onTransfer: (progress) => control.transfer(progress) }));
         } catch (error) {

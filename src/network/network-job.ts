@@ -8,7 +8,7 @@ import { AbortError, NoEligibleSiteError, PulsarNetworkError } from '../errors.j
 import { resolveRetryPolicy, retry } from '../http/retry.js';
 import type { JobSpec } from '../jobs/spec.js';
 import { isTerminalState, type JobState } from '../jobs/state.js';
-import type { JobOutcome, SiteJobStatus, TransferProgress } from '../sites/site.js';
+import type { JobOutcome, Site, SiteJobStatus, TransferProgress } from '../sites/site.js';
 import { anySignal, deadline, sleep } from '../util/abort.js';
 import type { ResolvedFailover } from './config.js';
 import type { AttemptRecord, DecisionRecord, FailoverRecord } from './decision.js';
@@ -29,6 +29,8 @@ export interface NetworkJobEvents {
    * `failover` event follows instead, and `done` carries the final state.
    */
   state: (info: { jobId: string; site: string; remoteId: string; state: JobState; siteState: string }) => void;
+  /** A status poll of the current attempt answered, changed or not (the cadence of live logs). */
+  poll: (info: { jobId: string; site: string; remoteId: string; status: SiteJobStatus }) => void;
   /** The job left a site for the next. */
   failover: (info: { jobId: string } & FailoverRecord) => void;
   /** The job reached its final state (or failed everywhere). */
@@ -150,6 +152,11 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
   async cancel(): Promise<void> {
     this.#controller.abort(new AbortError('job canceled'));
     await this.start().catch(() => undefined);
+  }
+
+  /** The site of this network named `siteId`, when there is one. */
+  siteFor(siteId: string): Site | undefined {
+    return this.#context.sites.get(siteId)?.site;
   }
 
   /** Delivers the outputs of the finished job from its final site. */
@@ -376,6 +383,7 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
           this.emit('state', { jobId: this.id, site: attempt.site, remoteId, state: status.state, siteState: status.siteState });
         },
         signal,
+        (status) => this.emit('poll', { jobId: this.id, site: attempt.site, remoteId, status }),
       );
     } catch (error) {
       if (this.#signal.aborted) {

@@ -13,9 +13,11 @@ export interface AttemptWatcher {
   /**
    * Calls `onStatus` on every change of state and resolves with the terminal
    * status. A site that cannot be reached for long enough resolves with
-   * state `lost`. Rejects with AbortError when the signal aborts.
+   * state `lost`. Rejects with AbortError when the signal aborts. `onPoll`,
+   * when given, hears every status a poll reports, changed or not (the
+   * cadence at which a job's live logs are read).
    */
-  follow(site: Site, remoteId: string, onStatus: (status: SiteJobStatus) => void, signal: AbortSignal): Promise<SiteJobStatus>;
+  follow(site: Site, remoteId: string, onStatus: (status: SiteJobStatus) => void, signal: AbortSignal, onPoll?: (status: SiteJobStatus) => void): Promise<SiteJobStatus>;
 }
 
 /** Options of {@link pollingWatcher}. */
@@ -45,7 +47,7 @@ export function pollingWatcher(options: PollingWatcherOptions = {}): AttemptWatc
   const lostAfterMs = options.lostAfterMs ?? 300_000;
   const now = options.now ?? (() => Date.now());
   return {
-    async follow(site, remoteId, onStatus, signal) {
+    async follow(site, remoteId, onStatus, signal, onPoll) {
       let last: string | undefined;
       let failingSince: number | undefined;
       for (;;) {
@@ -62,6 +64,7 @@ export function pollingWatcher(options: PollingWatcherOptions = {}): AttemptWatc
         }
         if (status) {
           failingSince = undefined;
+          onPoll?.(status);
           if (status.state !== last) {
             last = status.state;
             onStatus(status);

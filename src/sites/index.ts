@@ -2,6 +2,9 @@ export type {
   CollectedOutput,
   ExecutorLog,
   JobOutcome,
+  LogChunk,
+  LogRead,
+  ReadLogsOptions,
   Site,
   SiteCallOptions,
   SiteJobRef,
@@ -11,5 +14,7 @@ export type {
   SubmitOptions,
   TransferProgress,
 } from './site.js';
+export { DEFAULT_LOG_READ_BYTES, readLogStreams } from './log-reader.js';
+export type { LogStream, LogStreamSource } from './log-reader.js';
 export * from './tes/index.js';
 export * from './pulsar/index.js';

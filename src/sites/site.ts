@@ -103,6 +103,49 @@ export interface JobOutcome {
   systemLogs: string[];
 }
 
+/** A piece of an executor's output read while the job runs (see {@link Site.readLogs}). */
+export interface LogChunk {
+  /** Index of the executor. */
+  executor: number;
+  /** Which of the executor's output streams. */
+  stream: 'stdout' | 'stderr';
+  /** Byte offset in the stream where `text` starts. */
+  offset: number;
+  /**
+   * Bytes of the stream that `text` decodes. The UTF-8 length of `text` when
+   * the output is valid UTF-8 (an invalid sequence becomes U+FFFD).
+   */
+  bytes: number;
+  /** The new output, decoded as UTF-8, whole characters only. */
+  text: string;
+}
+
+/** What one {@link Site.readLogs} call read. */
+export interface LogRead {
+  /** New output, in order within each stream; empty when there is none. */
+  chunks: LogChunk[];
+  /** Where the next call starts: pass it back as is. */
+  cursor: string;
+}
+
+/** Options of {@link Site.readLogs}. */
+export interface ReadLogsOptions extends SiteCallOptions {
+  /**
+   * Most bytes one call returns of each stream. When more than this arrived
+   * since the last call, the older bytes are skipped and only the newest
+   * `maxBytes` are read: the chunk's `offset` then jumps past the skipped part.
+   * @default 65536
+   */
+  maxBytes?: number;
+  /**
+   * The job has ended, so its streams no longer grow: decode an incomplete
+   * UTF-8 sequence at the end of a stream (as U+FFFD) instead of waiting for
+   * its last bytes.
+   * @default false
+   */
+  final?: boolean;
+}
+
 /** Options shared by the other Site calls. */
 export interface SiteCallOptions {
   /** Aborts the call (rejects with AbortError). */
@@ -140,6 +183,22 @@ export interface Site {
    * site cannot be asked.
    */
   lookup?(idempotencyKey: string, options?: SiteCallOptions): Promise<string | undefined>;
+  /**
+   * Optional: the executors' output that is new since `cursor` (`undefined`
+   * for the start), so a job's logs can be followed while it runs. Reads only
+   * what is new (byte offsets kept in the cursor, which is opaque to callers),
+   * never splits a UTF-8 character across chunks (an incomplete one waits for
+   * the next call), and returns at most `maxBytes` of each stream per call.
+   *
+   * @example
+   * ```ts
+   * let cursor: string | undefined;
+   * const read = await site.readLogs!(remoteId, cursor, { maxBytes: 16_384 });
+   * for (const chunk of read.chunks) process.stdout.write(chunk.text);
+   * cursor = read.cursor;
+   * ```
+   */
+  readLogs?(remoteId: string, cursor: string | undefined, options?: ReadLogsOptions): Promise<LogRead>;
   /**
    * After a terminal state: delivers the outputs to their destinations and
    * returns the outcome. `spec` is the job's spec when the caller has it; a

@@ -14,7 +14,8 @@ import type { JobSpec } from '../../jobs/spec.js';
 import { isTerminalState } from '../../jobs/state.js';
 import { redactUrl } from '../../redact.js';
 import { throwIfAborted } from '../../util/abort.js';
-import type { JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
+import type { JobOutcome, LogRead, ReadLogsOptions, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
+import { readLocalLogs } from './logs.js';
 import { deliverOutputs } from './outputs.js';
 import { containerDirs, PathMap } from './paths.js';
 import { isAlive, JOB_FILES, type LocalJobRecord, readExecutorLogs, readPid, readRecord, readStatus } from './record.js';
@@ -218,6 +219,18 @@ export class LocalSite implements Site {
       this.#timers.add(timer);
     }
     this.#notify(remoteId);
+  }
+
+  /**
+   * What the executors wrote to stdout and stderr since `cursor`, read from
+   * their files in the job directory from the cursor's offsets (see
+   * `Site.readLogs`). Throws {@link UnknownJobError} for a job of no record.
+   */
+  async readLogs(remoteId: string, cursor: string | undefined, options: ReadLogsOptions = {}): Promise<LogRead> {
+    throwIfAborted(options.signal, 'reading the logs of a local job');
+    const record = ID.test(remoteId) ? await readRecord(this.#dir(remoteId)) : undefined;
+    if (!record) throw new UnknownJobError({ siteId: this.id, remoteId });
+    return readLocalLogs(record, cursor, options);
   }
 
   /**
