@@ -55,7 +55,7 @@ function round(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(3);
 }
 
-/** One line for a job event in `submit --watch` (undefined for events not shown as lines). */
+/** The line(s) for a job event in `submit --watch` (undefined for events not shown as lines); each log line is prefixed with its stream. */
 export function eventLine(event: JobEvent): string | undefined {
   switch (event.type) {
     case 'state':
@@ -68,8 +68,15 @@ export function eventLine(event: JobEvent): string | undefined {
       return `error  ${event.fatal ? 'fatal: ' : ''}${event.error.message}`;
     case 'done':
       return `done   ${event.result.state}${event.result.exitCodes.length > 0 ? ` (exit codes ${event.result.exitCodes.join(', ')})` : ''}`;
-    case 'log':
-      return undefined;
+    case 'log': {
+      const text = event.text.replace(/\n$/, '');
+      if (text === '') return undefined;
+      const label = event.stream === 'system' ? 'system' : `${event.stream}[${event.executor ?? 0}]`;
+      return text
+        .split('\n')
+        .map((line) => `log    ${label} | ${line}`)
+        .join('\n');
+    }
   }
 }
 

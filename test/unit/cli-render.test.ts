@@ -19,7 +19,9 @@ describe('command-line rendering', () => {
     expect(eventLine({ type: 'state', jobId: 'j', time: 0, state: 'running', previous: 'queued', siteState: 'RUNNING' })).toBe('state  queued -> running (RUNNING)');
     expect(eventLine({ type: 'site', jobId: 'j', time: 0, action: 'failover', siteId: 'b', remoteId: 'r', reason: 'left a: lost' })).toBe('site   failover b as r: left a: lost');
     expect(eventLine({ type: 'transfer', jobId: 'j', time: 0, direction: 'up', file: 'f', bytesDone: 1, done: false })).toBeUndefined();
-    expect(eventLine({ type: 'log', jobId: 'j', time: 0, stream: 'stdout', text: 'x' })).toBeUndefined();
+    expect(eventLine({ type: 'log', jobId: 'j', time: 0, stream: 'stdout', executor: 1, text: 'x\ny\n' })).toBe('log    stdout[1] | x\nlog    stdout[1] | y');
+    expect(eventLine({ type: 'log', jobId: 'j', time: 0, stream: 'system', text: 'output /o was not produced' })).toBe('log    system | output /o was not produced');
+    expect(eventLine({ type: 'log', jobId: 'j', time: 0, stream: 'stderr', executor: 0, text: '' })).toBeUndefined();
     expect(formatBytes(1536)).toBe('1.5 KB');
     expect(formatBytes(5 * 1024 ** 4)).toBe('5.0 TB');
   });
