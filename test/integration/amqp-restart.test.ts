@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from 'amqplib';
-import { PulsarMqSite, pulsarQueues, PULSAR_EXCHANGE, type PulsarMqSiteOptions } from '../../src/node/index.js';
+import { PulsarMqSite, PULSAR_EXCHANGE, type PulsarMqSiteOptions } from '../../src/node/index.js';
 import { Job, type JobEvent, type JobSpec } from '../../src/index.js';
 import { freePort, startPulsar, type PulsarServer } from '../peers/pulsar.js';
 import { startRabbitMq, type RabbitMqBroker } from '../peers/rabbitmq.js';
+import { playPulsar, QUICK_SITE_OPTIONS } from './amqp-pulsar-side.js';
 
 const POLL = { minIntervalMs: 200, maxIntervalMs: 1_000 };
 /** Pulsar retries a refused output POST 3 times, 0.5 s then 1 s apart: about 2.5 s per output. */
@@ -50,17 +50,7 @@ afterAll(async () => {
 
 /** A site as a restarted caller makes it: the same stateDirectory and job-files port every time. */
 function newSite(): PulsarMqSite {
-  const site = new PulsarMqSite({
-    id: 'eu-amqp',
-    url: broker.url,
-    jobsDirectory: pulsar.stagingDir,
-    acknowledge: true,
-    republishMs: 5_000,
-    statusRequestIntervalMs: 2_000,
-    reconnect: { minDelay: 100, maxDelay: 1_000 },
-    filesServer: { port: filesPort },
-    stateDirectory,
-  });
+  const site = new PulsarMqSite({ id: 'eu-amqp', url: broker.url, jobsDirectory: pulsar.stagingDir, ...QUICK_SITE_OPTIONS, filesServer: { port: filesPort }, stateDirectory });
   sites.push(site);
   return site;
 }
@@ -80,10 +70,11 @@ async function until(check: () => boolean | Promise<boolean>, what: string, ms =
 
 const sha256 = (bytes: string | Buffer) => createHash('sha256').update(bytes).digest('hex');
 const stateOf = async (site: PulsarMqSite, id: string) => (await site.poll([id])).get(id)?.state;
-/** Lines of the Pulsar log telling that an output POST was refused and will be tried again. */
-const refusedPosts = async () => (await pulsar.log()).split('\n').filter((line) => line.includes('retrying in')).length;
-/** Lines of the Pulsar log telling that it gave up sending a job's outputs back. */
-const failedPostprocesses = async () => (await pulsar.log()).split('\n').filter((line) => line.includes('Failures collecting results')).length;
+/** Pulsar's log line when an output POST was refused and will be tried again. */
+const REFUSED_POST = 'retrying in';
+/** Pulsar's log line when it gave up sending a job's outputs back. */
+const FAILED_POSTPROCESS = 'Failures collecting results';
+const logLines = async (text: string) => (await pulsar.log()).split('\n').filter((line) => line.includes(text)).length;
 
 /** A job pulling a file input and an inline one, sleeping, then pushing back one binary output. */
 async function jobIn(seconds: number): Promise<{ dir: string; spec: JobSpec; expected: Buffer }> {
@@ -105,12 +96,25 @@ async function jobIn(seconds: number): Promise<{ dir: string; spec: JobSpec; exp
   };
 }
 
+/** A new site (the caller restarted) and the result of the job attached on it. */
+async function attachAfterRestart(remoteId: string) {
+  const second = newSite();
+  const job = await Job.attach(second, remoteId, { poll: POLL });
+  return { second, result: await job.wait() };
+}
+
+/** A job of {@link jobIn} submitted to a first site, once it runs. */
+async function runningJob(seconds: number, idempotencyKey: string) {
+  const first = newSite();
+  const job = await jobIn(seconds);
+  const { remoteId } = await first.submit(job.spec, { idempotencyKey });
+  await until(async () => (await stateOf(first, remoteId)) === 'running', 'the job to run');
+  return { first, remoteId, ...job };
+}
+
 describe('PulsarMqSite with a stateDirectory, its caller restarting (real RabbitMQ and Pulsar)', () => {
   it('a new site takes back a running job: attach, lookup, same job for the same key, output delivered byte-exact, events arrive', async () => {
-    const first = newSite();
-    const { dir, spec, expected } = await jobIn(3);
-    const { remoteId } = await first.submit(spec, { idempotencyKey: 'restart-1' });
-    await until(async () => (await stateOf(first, remoteId)) === 'running', 'the job to run');
+    const { first, dir, spec, expected, remoteId } = await runningJob(3, 'restart-1');
     await closeSite(first);
 
     const second = newSite();
@@ -139,18 +143,13 @@ describe('PulsarMqSite with a stateDirectory, its caller restarting (real Rabbit
   });
 
   it('a job whose outputs Pulsar could only push once the new site was up is collected by it (Pulsar retrying its refused POSTs)', async () => {
-    const first = newSite();
-    const { dir, spec, expected } = await jobIn(1);
-    const { remoteId } = await first.submit(spec, { idempotencyKey: 'restart-2' });
-    await until(async () => (await stateOf(first, remoteId)) === 'running', 'the job to run');
-    const refusedBefore = await refusedPosts();
+    const { first, dir, expected, remoteId } = await runningJob(1, 'restart-2');
+    const refusedBefore = await logLines(REFUSED_POST);
     await closeSite(first);
     // The job ends while no site runs: Pulsar's POST of the output is refused (connection refused).
-    await until(async () => (await refusedPosts()) > refusedBefore, 'Pulsar to have an output POST refused', 20_000);
+    await until(async () => (await logLines(REFUSED_POST)) > refusedBefore, 'Pulsar to have an output POST refused', 20_000);
 
-    const second = newSite();
-    const job = await Job.attach(second, remoteId, { poll: POLL });
-    const result = await job.wait();
+    const { second, result } = await attachAfterRestart(remoteId);
     expect(result).toMatchObject({ state: 'complete', siteState: 'complete', exitCodes: [0] });
     expect((await readFile(join(dir, 'both.bin'))).equals(expected)).toBe(true);
     expect(result.outputs.map((o) => o.sha256)).toEqual([sha256(expected)]);
@@ -166,9 +165,7 @@ describe('PulsarMqSite with a stateDirectory, its caller restarting (real Rabbit
     await closeSite(first);
     expect((await readFile(join(dir, hidden))).equals(expected)).toBe(true);
 
-    const second = newSite();
-    const job = await Job.attach(second, remoteId, { poll: POLL });
-    const result = await job.wait();
+    const { second, result } = await attachAfterRestart(remoteId);
     expect(result).toMatchObject({ state: 'complete', exitCodes: [0] });
     expect((await readFile(join(dir, 'both.bin'))).equals(expected)).toBe(true);
     expect((await readdir(dir)).sort()).toEqual(['both.bin', 'in.bin']);
@@ -176,18 +173,13 @@ describe('PulsarMqSite with a stateDirectory, its caller restarting (real Rabbit
   });
 
   it('a job that ended entirely while no site ran, its outputs never pushed: Pulsar reports it failed, the new site says so, nothing is delivered', async () => {
-    const first = newSite();
-    const { dir, spec } = await jobIn(1);
-    const { remoteId } = await first.submit(spec, { idempotencyKey: 'restart-3' });
-    await until(async () => (await stateOf(first, remoteId)) === 'running', 'the job to run');
-    const failuresBefore = await failedPostprocesses();
+    const { first, dir, remoteId } = await runningJob(1, 'restart-3');
+    const failuresBefore = await logLines(FAILED_POSTPROCESS);
     await closeSite(first);
     // Pulsar gives up on the output and the manifest (its retries run out) and publishes its final status.
-    await until(async () => (await failedPostprocesses()) > failuresBefore, 'Pulsar to give up pushing the outputs', 30_000);
+    await until(async () => (await logLines(FAILED_POSTPROCESS)) > failuresBefore, 'Pulsar to give up pushing the outputs', 30_000);
 
-    const second = newSite();
-    const job = await Job.attach(second, remoteId, { poll: POLL });
-    const result = await job.wait();
+    const { second, result } = await attachAfterRestart(remoteId);
     // Pulsar 0.16.0 reports `failed` with the job's own results: return code 0, our exit-codes file.
     expect(second.finalStatus(remoteId)).toMatchObject({ status: 'failed', returncode: 0, outputs_directory_contents: expect.arrayContaining(['output-0']) });
     expect(result).toMatchObject({ state: 'system_error', siteState: 'failed', exitCodes: [0] });
@@ -205,32 +197,6 @@ describe('PulsarMqSite with a stateDirectory, its caller restarting (real Rabbit
 describe("PulsarMqSite with a stateDirectory and a 'lost' that may have overtaken the setup, across a restart (the test playing Pulsar)", () => {
   const spec: JobSpec = { executors: [{ image: 'x', command: ['true'] }] };
 
-  async function playPulsar(manager: string) {
-    const queues = pulsarQueues(manager);
-    const connection = await connect(broker.url);
-    const channel = await connection.createConfirmChannel();
-    return {
-      queues,
-      channel,
-      async say(body: Record<string, unknown>): Promise<void> {
-        channel.publish(PULSAR_EXCHANGE, queues.statusUpdate, Buffer.from(JSON.stringify(body)), { contentType: 'application/json' });
-        await channel.waitForConfirms();
-      },
-      /** Bodies waiting in one of the manager's queues (taken off it). */
-      async drain(queue: string): Promise<Array<Record<string, unknown>>> {
-        const bodies: Array<Record<string, unknown>> = [];
-        for (let message = await channel.get(queue, { noAck: true }); message !== false; message = await channel.get(queue, { noAck: true })) {
-          bodies.push(JSON.parse(message.content.toString()) as Record<string, unknown>);
-        }
-        return bodies;
-      },
-      async close(): Promise<void> {
-        for (const queue of [queues.setup, queues.status]) await channel.purgeQueue(queue);
-        await connection.close();
-      },
-    };
-  }
-
   function fakeSite(manager: string, directory: string, extra: Partial<PulsarMqSiteOptions> = {}): PulsarMqSite {
     const site = new PulsarMqSite({ url: broker.url, jobsDirectory: '/nowhere', manager, stateDirectory: directory, ...extra });
     sites.push(site);
@@ -239,7 +205,7 @@ describe("PulsarMqSite with a stateDirectory and a 'lost' that may have overtake
 
   it('keeps setup time and what Pulsar showed it read: a restart asks every job in flight at once, and the grace rule holds as before', async () => {
     const directory = join(root, 'state-grace');
-    const pulsarSide = await playPulsar('nobody-restart');
+    const pulsarSide = await playPulsar(broker.url, 'nobody-restart');
     try {
       const first = fakeSite('nobody-restart', directory, { setupGraceMs: 6_000 });
       const seen = (await first.submit(spec, { idempotencyKey: 'seen' })).remoteId;
@@ -274,7 +240,7 @@ describe("PulsarMqSite with a stateDirectory and a 'lost' that may have overtake
 
   it('with acknowledge, a setup Pulsar had not acknowledged is republished by the new site until it is, and a `lost` waits for that', async () => {
     const directory = join(root, 'state-ack');
-    const pulsarSide = await playPulsar('nobody-restart-ack');
+    const pulsarSide = await playPulsar(broker.url, 'nobody-restart-ack');
     try {
       const options = { acknowledge: true, republishMs: 500, setupGraceMs: 0 };
       const first = fakeSite('nobody-restart-ack', directory, options);

@@ -80,7 +80,8 @@ describe('recordIssues', () => {
     expect(recordIssues({ ...record(), format: 'other' }, 'job1', expectations())[0]?.path).toBe('$.format');
     expect(recordIssues({ ...record(), site: 'someone-else' }, 'job1', expectations())[0]?.message).toBe('belongs to another site ("someone-else")');
     expect(recordIssues(record('job2'), 'job1', expectations())).toEqual([{ path: '$.remoteId', message: 'does not match the file name' }]);
-    expect(recordIssues({ ...record(), state: 'done', known: 'yes', exitCodes: [0.5] }, 'job1', expectations()).map((i) => i.path)).toEqual([
+    expect(recordIssues({ ...record(), setupAt: Date.now() + 3_600_000, state: 'done', known: 'yes', exitCodes: [0.5] }, 'job1', expectations()).map((i) => i.path)).toEqual([
+      '$.setupAt',
       '$.known',
       '$.state',
       '$.exitCodes',

@@ -97,7 +97,8 @@ export function recordIssues(value: unknown, remoteId: string, expect: RecordExp
   if (r.remoteId !== remoteId) return fail('$.remoteId', 'does not match the file name');
   if (typeof r.idempotencyKey !== 'string' || r.idempotencyKey === '') fail('$.idempotencyKey', 'must be a non-empty string');
   if (typeof r.cwd !== 'string' || !isAbsolute(r.cwd)) fail('$.cwd', 'must be an absolute path');
-  if (!isFiniteNumber(r.setupAt)) fail('$.setupAt', 'must be a number');
+  // A setup time in the future would stretch the grace given to a `lost` before the job's first news.
+  if (!isFiniteNumber(r.setupAt) || r.setupAt > Date.now() + 60_000) fail('$.setupAt', 'must be a time (epoch milliseconds) not in the future');
   if (r.setupAck !== undefined && typeof r.setupAck !== 'string') fail('$.setupAck', 'must be a string');
   if (r.setupAcked !== undefined && typeof r.setupAcked !== 'boolean') fail('$.setupAcked', 'must be true or false');
   if (typeof r.known !== 'boolean') fail('$.known', 'must be true or false');
