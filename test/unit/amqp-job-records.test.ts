@@ -4,7 +4,7 @@ import { chmod, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ValidationError } from '../../src/errors.js';
+import { PulsarNetworkError, ValidationError } from '../../src/errors.js';
 import { PulsarMqSite } from '../../src/sites/pulsar-amqp/pulsar-mq-site.js';
 import { pulsarMqConfig } from '../../src/sites/pulsar-amqp/config.js';
 import { newJobFilesKey } from '../../src/sites/pulsar-amqp/job-files-server.js';
@@ -156,6 +156,21 @@ describe('PulsarMqSite with a stateDirectory it cannot use', () => {
       expect(error).toBeInstanceOf(ValidationError);
       expect((error as ValidationError).issues).toEqual([{ path: 'stateDirectory', message: expect.stringMatching(/^cannot be created or read \(ENOTDIR/) }]);
       await expect(site.lookup('key')).rejects.toBeInstanceOf(ValidationError);
+    } finally {
+      await site.close();
+    }
+  });
+});
+
+describe('PulsarMqSite whose job record cannot be written', () => {
+  it('fails the submit with a PulsarNetworkError saying nothing was sent, and keeps no job', async () => {
+    // /proc/self can be listed but takes no new files, even from root.
+    const site = new PulsarMqSite({ url: 'amqp://127.0.0.1:1', jobsDirectory: '/srv/staging', stateDirectory: '/proc/self', reconnect: { minDelay: 50, maxDelay: 100 } });
+    try {
+      const error = await site.submit({ executors: [{ image: 'x', command: ['true'] }] }, { idempotencyKey: 'k' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PulsarNetworkError);
+      expect((error as Error).message).toMatch(/^could not record the job in the state directory \/proc\/self \(.+\); nothing was sent$/);
+      expect(await site.lookup('k')).toBeUndefined();
     } finally {
       await site.close();
     }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { ConnectionError, ValidationError, type ValidationIssue } from '../../errors.js';
+import { ConnectionError, PulsarNetworkError, ValidationError, type ValidationIssue } from '../../errors.js';
 import type { RetryOptions } from '../../http/retry.js';
 import { UnknownJobError } from '../../jobs/errors.js';
 import { fromPulsarStatus, stateFromExitCodes } from '../../jobs/state-map.js';
@@ -288,7 +288,10 @@ export class PulsarMqSite implements Site {
     const limit = AbortSignal.timeout(this.#options.submitTimeoutMs ?? 30_000);
     try {
       // Recorded before it leaves: a restart right after the publish still knows the job.
-      await this.#records?.save(remoteId, () => recordOf(job, this.id));
+      await this.#records?.save(remoteId, () => recordOf(job, this.id)).catch((error: unknown) => {
+        const why = error instanceof Error ? error.message : String(error);
+        throw new PulsarNetworkError(`could not record the job in the state directory ${this.#records?.directory} (${why}); nothing was sent`, { cause: error });
+      });
       const ack = await this.#broker.publish('setup', plan.launch, anySignal([options.signal, limit]));
       if (ack !== undefined) job.setupAck = ack;
       job.setupAt = Date.now();
