@@ -1,15 +1,17 @@
 // PulsarMqSite with a stateDirectory survives a restart of its caller: against a real RabbitMQ and a
 // real Pulsar (webless), a site is closed while its job runs or before it ends, and a new site with
 // the same stateDirectory and job-files port takes the job back: attach, lookup, the same job for the
-// same idempotency key, Pulsar's pushes under the job's old key, and the outputs delivered.
+// same idempotency key, Pulsar's pushes under the job's old key, and the outputs delivered; also
+// through a network configuration (the TES gateway's path), and what happens when Pulsar pushes
+// outputs while no site is up. Then the test plays Pulsar to pin the `lost` grace rule across restarts.
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PulsarMqSite, PULSAR_EXCHANGE, type PulsarMqSiteOptions } from '../../src/node/index.js';
-import { Job, type JobEvent, type JobSpec } from '../../src/index.js';
+import { nodeSiteRegistry, PulsarMqSite, PULSAR_EXCHANGE, type PulsarMqSiteOptions } from '../../src/node/index.js';
+import { batchedWatcher, Job, Network, type JobEvent, type JobSpec } from '../../src/index.js';
 import { freePort, startPulsar, type PulsarServer } from '../peers/pulsar.js';
 import { startRabbitMq, type RabbitMqBroker } from '../peers/rabbitmq.js';
 import { playPulsar, QUICK_SITE_OPTIONS } from './amqp-pulsar-side.js';
@@ -170,6 +172,36 @@ describe('PulsarMqSite with a stateDirectory, its caller restarting (real Rabbit
     expect((await readFile(join(dir, 'both.bin'))).equals(expected)).toBe(true);
     expect((await readdir(dir)).sort()).toEqual(['both.bin', 'in.bin']);
     await second.forget(remoteId);
+  });
+
+  it('through a network configuration, as the TES gateway runs it: a new Network attaches to the job the old one submitted and collects it', async () => {
+    const config = {
+      sites: [
+        {
+          id: 'eu-amqp',
+          kind: 'pulsar-amqp' as const,
+          url: broker.url,
+          options: { jobsDirectory: pulsar.stagingDir, acknowledge: true, statusRequestIntervalMs: 2_000, filesServer: { port: filesPort }, stateDirectory },
+        },
+      ],
+    };
+    const options = { registry: nodeSiteRegistry(), watcher: batchedWatcher({ poll: POLL }) };
+    const { dir, spec, expected } = await jobIn(2);
+    const first = await Network.create(config, options);
+    const submitted = first.submit(spec);
+    await until(() => submitted.state === 'running', 'the job to run');
+    const remoteId = submitted.remoteId as string;
+    await first.close();
+
+    const second = await Network.create(config, options);
+    try {
+      const job = second.attach('eu-amqp', remoteId, spec, { id: submitted.id });
+      const result = await job.wait();
+      expect(result).toMatchObject({ state: 'complete', siteId: 'eu-amqp', remoteId, exitCodes: [0] });
+      expect((await readFile(join(dir, 'both.bin'))).equals(expected)).toBe(true);
+    } finally {
+      await second.close();
+    }
   });
 
   it('a job that ended entirely while no site ran, its outputs never pushed: Pulsar reports it failed, the new site says so, nothing is delivered', async () => {
