@@ -5,8 +5,8 @@
  * @module
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, rm, stat } from 'node:fs/promises';
+import { createReadStream, constants as fsConstants } from 'node:fs';
+import { open, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, join } from 'node:path';
@@ -150,9 +150,17 @@ export class JobFilesServer {
     for (const [path, destination] of entry.grant.outputs) {
       if (entry.received.has(path)) continue;
       const file = receivedName(destination, jobId);
-      const info = await lstat(file).catch(() => undefined);
-      if (!info?.isFile()) continue;
-      const { sha256, size } = await sha256Stream(Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>);
+      // Opened without following a link, then checked: what is hashed is the file under that name.
+      const handle = await open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW).catch(() => undefined);
+      if (!handle) continue;
+      let hashed: { sha256: string; size: number };
+      try {
+        if (!(await handle.stat()).isFile()) continue;
+        hashed = await sha256Stream(Readable.toWeb(handle.createReadStream({ autoClose: false })) as ReadableStream<Uint8Array>);
+      } finally {
+        await handle.close();
+      }
+      const { sha256, size } = hashed;
       // An output that arrived meanwhile wins over the old file.
       if (!entry.received.has(path) && this.#jobs.get(jobId) === entry) entry.received.set(path, { file, destination, sizeBytes: size, sha256 });
     }
