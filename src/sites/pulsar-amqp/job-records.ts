@@ -69,7 +69,9 @@ export interface RecordExpectations {
 
 /** A record file that was not taken, and why. */
 export interface SkippedRecord {
+  /** The record file's path. */
   file: string;
+  /** Why it was not taken, e.g. `writable by others than its owner` or the record's problems with their JSON paths. */
   reason: string;
 }
 
