@@ -83,6 +83,8 @@ export class PulsarBroker {
   #connections = 0;
   readonly #pendingAcks = new Map<string, Pending>();
   readonly #seenAcks = new Set<string>();
+  /** Status updates being handled (acknowledged to the broker once their handler settles). */
+  readonly #handling = new Set<Promise<void>>();
   #republishTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: PulsarBrokerOptions) {
@@ -166,11 +168,13 @@ export class PulsarBroker {
     }
   }
 
-  /** Closes the connection; pending publishes reject with {@link AbortError}. */
+  /** Closes the connection once the status updates being handled are acknowledged; pending publishes reject with {@link AbortError}. */
   async close(): Promise<void> {
     this.#closing.abort();
     if (this.#republishTimer) clearInterval(this.#republishTimer);
     this.#republishTimer = undefined;
+    // Status updates being handled are acknowledged first, so the broker does not hand them out again.
+    await Promise.allSettled([...this.#handling]);
     const connection = this.#connection;
     this.#connection = undefined;
     this.#channel = undefined;
@@ -289,7 +293,15 @@ export class PulsarBroker {
       await channel.bindQueue(queue, PULSAR_EXCHANGE, queue);
     }
     await channel.prefetch(64);
-    await channel.consume(queues.statusUpdate, (message) => void this.#onStatusUpdate(channel, message), { noAck: false });
+    await channel.consume(
+      queues.statusUpdate,
+      (message) => {
+        const handled = this.#onStatusUpdate(channel, message);
+        this.#handling.add(handled);
+        void handled.finally(() => this.#handling.delete(handled));
+      },
+      { noAck: false },
+    );
     if (acknowledge) {
       for (const queue of [queues.setupAck, queues.killAck, queues.statusAck]) {
         await channel.consume(queue, (message) => this.#onAck(channel, message), { noAck: false });
