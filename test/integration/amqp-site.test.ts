@@ -13,6 +13,7 @@ import { PulsarMqSite, pulsarQueues, PULSAR_EXCHANGE } from '../../src/node/inde
 import { submitJob, UnknownJobError, type JobEvent, type JobSpec } from '../../src/index.js';
 import { startPulsar, type PulsarServer } from '../peers/pulsar.js';
 import { startRabbitMq, type RabbitMqBroker } from '../peers/rabbitmq.js';
+import { playPulsar, QUICK_SITE_OPTIONS } from './amqp-pulsar-side.js';
 import { describeAcceptance } from './jobs-acceptance.js';
 
 const POLL = { minIntervalMs: 200, maxIntervalMs: 1_000 };
@@ -31,15 +32,7 @@ beforeAll(async () => {
     // Pulsar asks for acknowledgements of its status updates; the site asks for them too.
     app: { amqp_acknowledge: true, amqp_ack_republish_time: 5, min_polling_interval: 0.2, status_outbox_drain_interval: 0.5 },
   });
-  site = new PulsarMqSite({
-    id: 'eu-amqp',
-    url: broker.url,
-    jobsDirectory: pulsar.stagingDir,
-    acknowledge: true,
-    republishMs: 5_000,
-    statusRequestIntervalMs: 2_000,
-    reconnect: { minDelay: 100, maxDelay: 1_000 },
-  });
+  site = new PulsarMqSite({ id: 'eu-amqp', url: broker.url, jobsDirectory: pulsar.stagingDir, ...QUICK_SITE_OPTIONS });
   await site.start();
 });
 
@@ -273,27 +266,9 @@ describe("PulsarMqSite and a 'lost' that may have overtaken the job's setup (the
   // Pulsar has read the job. Seen for real after a broker restart, under load.
   const spec: JobSpec = { executors: [{ image: 'x', command: ['true'] }] };
 
-  async function playPulsar(manager: string) {
-    const queues = pulsarQueues(manager);
-    const connection = await connect(broker.url);
-    const channel = await connection.createConfirmChannel();
-    return {
-      queues,
-      channel,
-      async say(body: Record<string, unknown>): Promise<void> {
-        channel.publish(PULSAR_EXCHANGE, queues.statusUpdate, Buffer.from(JSON.stringify(body)), { contentType: 'application/json' });
-        await channel.waitForConfirms();
-      },
-      async close(): Promise<void> {
-        await channel.purgeQueue(queues.setup);
-        await connection.close();
-      },
-    };
-  }
-
   it("drops it within setupGraceMs of the setup, believes one after any other state at once, and one after the grace", async () => {
     const fake = new PulsarMqSite({ url: broker.url, jobsDirectory: '/nowhere', manager: 'nobody-lost', setupGraceMs: 1_500 });
-    const pulsarSide = await playPulsar('nobody-lost');
+    const pulsarSide = await playPulsar(broker.url, 'nobody-lost');
     try {
       const first = (await fake.submit(spec, { idempotencyKey: 'first' })).remoteId;
       const second = (await fake.submit(spec, { idempotencyKey: 'second' })).remoteId;
@@ -321,7 +296,7 @@ describe("PulsarMqSite and a 'lost' that may have overtaken the job's setup (the
 
   it('with acknowledge, drops it until Pulsar has acknowledged the setup, however late', async () => {
     const fake = new PulsarMqSite({ url: broker.url, jobsDirectory: '/nowhere', manager: 'nobody-ack', acknowledge: true, setupGraceMs: 0 });
-    const pulsarSide = await playPulsar('nobody-ack');
+    const pulsarSide = await playPulsar(broker.url, 'nobody-ack');
     try {
       const id = (await fake.submit(spec, { idempotencyKey: 'k' })).remoteId;
       const state = async () => (await fake.poll([id])).get(id)?.state;

@@ -1,12 +1,12 @@
 // The job-files server Pulsar pulls inputs from and pushes outputs to: each job's own key,
 // only its registered files, no traversal; refused requests get 403 and nothing is read or written.
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobFilesServer } from '../../src/node/index.js';
+import { JobFilesServer, newJobFilesKey } from '../../src/node/index.js';
 
 const SECRET = 'input bytes of job A\n';
 const OTHER = 'input bytes of job B\n';
@@ -169,5 +169,36 @@ describe('JobFilesServer', () => {
     await server.forget('jobA');
     expect((await fetch(url(endpointA, '/data/in.txt', 'input'))).status).toBe(403);
     expect(await readdir(outA)).toEqual([]);
+  });
+
+  it('after a restart: the same key on the same port works again, and outputs the first server received (kept on close) are taken back', async () => {
+    const dir = await mkdtemp(join(root, 'restart-'));
+    const grant = { inputs: new Map([['/data/in.txt', { kind: 'file' as const, path: join(root, 'a.txt') }]]), outputs: new Map([['output-0', join(dir, 'r.txt')], ['output-1', join(dir, 's.txt')]]) };
+    const key = newJobFilesKey();
+    const first = new JobFilesServer();
+    await first.listen();
+    const endpoint = first.register('jobR', grant, key);
+    expect((await post(url(endpoint, 'output-0', 'output'), 'first half')).status).toBe(200);
+    await first.close({ keepReceived: true });
+    const port = Number(new URL(endpoint).port);
+    const second = new JobFilesServer({ port });
+    try {
+      await second.listen();
+      expect(second.register('jobR', grant, key)).toBe(endpoint);
+      // A link planted under the hidden name of the other output is not taken for it.
+      await symlink(join(root, 'b.txt'), join(dir, '.s.txt.jobR.received'));
+      await second.recover('jobR');
+      expect([...second.received('jobR').keys()]).toEqual(['output-0']);
+      expect(second.received('jobR').get('output-0')).toMatchObject({ sizeBytes: 10, sha256: createHash('sha256').update('first half').digest('hex') });
+      expect((await fetch(url(endpoint, '/data/in.txt', 'input'))).status).toBe(200);
+      expect((await post(url(endpoint, 'output-1', 'output'), 'second half')).status).toBe(200);
+      expect([...second.received('jobR').keys()].sort()).toEqual(['output-0', 'output-1']);
+      expect(() => second.register('jobS', grant, 'not-a-key')).toThrow(RangeError);
+    } finally {
+      await second.close();
+    }
+    // The real output replaced the planted link (not its target); a close without keepReceived deletes what was received.
+    expect(await readFile(join(root, 'b.txt'), 'utf8')).toBe(OTHER);
+    expect(await readdir(dir)).toEqual([]);
   });
 });

@@ -46,7 +46,9 @@ export interface PulsarBrokerOptions {
    * acknowledged to the broker. `seen` is true for a message whose
    * `acknowledge_uuid` came before (a republish): it must change nothing.
    */
-  onStatusUpdate: (body: Record<string, unknown>, seen: boolean) => void;
+  onStatusUpdate: (body: Record<string, unknown>, seen: boolean) => void | Promise<void>;
+  /** Pulsar acknowledged the message {@link PulsarBroker.publish} gave this uuid for. */
+  onAcknowledged?: (uuid: string) => void;
   /** After every (re)connection, once the queues are declared and consumed. */
   onConnected: (reconnected: boolean) => void;
   /** A connection was lost or an attempt failed (for diagnostics). */
@@ -81,6 +83,8 @@ export class PulsarBroker {
   #connections = 0;
   readonly #pendingAcks = new Map<string, Pending>();
   readonly #seenAcks = new Set<string>();
+  /** Status updates being handled (acknowledged to the broker once their handler settles). */
+  readonly #handling = new Set<Promise<void>>();
   #republishTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: PulsarBrokerOptions) {
@@ -134,6 +138,17 @@ export class PulsarBroker {
   }
 
   /**
+   * Takes over a message published (with this uuid) by an earlier client
+   * that Pulsar has not acknowledged yet: it is republished until Pulsar
+   * does, as if {@link publish} had sent it, and {@link awaitingAck} reports it.
+   */
+  expectAck(uuid: string, queue: PublishQueue, body: Record<string, unknown>): void {
+    if (!this.#options.acknowledge) return;
+    const payload = { ...body, [ACK.uuid]: uuid, [ACK.queue]: `${queue}_ack`, [ACK.submitQueue]: queue };
+    this.#pendingAcks.set(uuid, { queue, payload, sentAt: Date.now() });
+  }
+
+  /**
    * How many consumers the manager's `setup` queue has (Pulsar consumes it
    * while it runs); `undefined` while the broker is away.
    */
@@ -153,11 +168,13 @@ export class PulsarBroker {
     }
   }
 
-  /** Closes the connection; pending publishes reject with {@link AbortError}. */
+  /** Closes the connection once the status updates being handled are acknowledged; pending publishes reject with {@link AbortError}. */
   async close(): Promise<void> {
     this.#closing.abort();
     if (this.#republishTimer) clearInterval(this.#republishTimer);
     this.#republishTimer = undefined;
+    // Status updates being handled are acknowledged first, so the broker does not hand them out again.
+    await Promise.allSettled([...this.#handling]);
     const connection = this.#connection;
     this.#connection = undefined;
     this.#channel = undefined;
@@ -276,7 +293,15 @@ export class PulsarBroker {
       await channel.bindQueue(queue, PULSAR_EXCHANGE, queue);
     }
     await channel.prefetch(64);
-    await channel.consume(queues.statusUpdate, (message) => this.#onStatusUpdate(channel, message), { noAck: false });
+    await channel.consume(
+      queues.statusUpdate,
+      (message) => {
+        const handled = this.#onStatusUpdate(channel, message);
+        this.#handling.add(handled);
+        void handled.finally(() => this.#handling.delete(handled));
+      },
+      { noAck: false },
+    );
     if (acknowledge) {
       for (const queue of [queues.setupAck, queues.killAck, queues.statusAck]) {
         await channel.consume(queue, (message) => this.#onAck(channel, message), { noAck: false });
@@ -297,7 +322,8 @@ export class PulsarBroker {
     if (!this.#closing.signal.aborted) void this.#connectLoop();
   }
 
-  #onStatusUpdate(channel: ConfirmChannel, message: ConsumeMessage | null): void {
+  /** Acknowledged to the broker once handled (the handler's promise settled), so an update is not lost with this process. */
+  async #onStatusUpdate(channel: ConfirmChannel, message: ConsumeMessage | null): Promise<void> {
     if (!message) return;
     const body = parseBody(message);
     if (body) {
@@ -309,7 +335,7 @@ export class PulsarBroker {
         this.#remember(uuid);
       }
       try {
-        this.#options.onStatusUpdate(body, again);
+        await this.#options.onStatusUpdate(body, again);
       } catch {
         // The handler's failure is its own; the message is still consumed.
       }
@@ -321,7 +347,7 @@ export class PulsarBroker {
     if (!message) return;
     const body = parseBody(message);
     const uuid = body?.[ACK.response];
-    if (typeof uuid === 'string') this.#pendingAcks.delete(uuid);
+    if (typeof uuid === 'string' && this.#pendingAcks.delete(uuid)) this.#options.onAcknowledged?.(uuid);
     safeAck(channel, message);
   }
 

@@ -21,6 +21,7 @@ const KEYS = [
   'env',
   'dependenciesDescription',
   'submitParams',
+  'stateDirectory',
 ] as const;
 
 /**
@@ -62,6 +63,10 @@ export function pulsarMqConfig(id: string, url: string, auth: Auth, options: Rec
   };
   text('manager');
   text('amqpKeyPrefix');
+  if (o.stateDirectory !== undefined) {
+    if (typeof o.stateDirectory === 'string' && o.stateDirectory.startsWith('/') && !/[\n\r\0]/.test(o.stateDirectory)) result.stateDirectory = o.stateDirectory;
+    else fail('stateDirectory', 'must be an absolute directory path');
+  }
   const flag = (key: 'durable' | 'acknowledge'): void => {
     if (o[key] === undefined) return;
     if (typeof o[key] === 'boolean') result[key] = o[key];

@@ -3,8 +3,9 @@
  * @module
  */
 export { PulsarMqSite } from './pulsar-mq-site.js';
-export type { PulsarMqSiteOptions, StatusUpdateStats } from './pulsar-mq-site.js';
-export { JobFilesServer } from './job-files-server.js';
+export type { JobRecordsReport, PulsarMqSiteOptions, StatusUpdateStats } from './pulsar-mq-site.js';
+export type { SkippedRecord } from './job-records.js';
+export { JobFilesServer, newJobFilesKey } from './job-files-server.js';
 export type { JobFileSource, JobFilesGrant, JobFilesServerOptions, ReceivedOutput } from './job-files-server.js';
 export { pulsarQueues, PULSAR_EXCHANGE } from './queues.js';
 export type { PulsarQueues } from './queues.js';

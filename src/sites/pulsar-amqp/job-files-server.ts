@@ -5,8 +5,8 @@
  * @module
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { createReadStream, constants as fsConstants } from 'node:fs';
+import { open, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, join } from 'node:path';
@@ -14,6 +14,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import { fileSink } from '../../transfer/node/file-sink.js';
+import { sha256Stream } from '../../transfer/sha256.js';
 import { streamSource } from '../../transfer/sources.js';
 import { transfer } from '../../transfer/transfer.js';
 
@@ -60,6 +61,8 @@ export interface JobFilesServerOptions {
 }
 
 const ROUTE = /^\/api\/jobs\/([A-Za-z0-9_-]{1,128})\/files$/;
+/** A job key as {@link newJobFilesKey} makes it: 32 random bytes, base64url. */
+export const JOB_FILES_KEY = /^[A-Za-z0-9_-]{43}$/;
 /** Bytes of a refused request body read (and dropped) before the connection is cut. */
 const DRAIN_LIMIT = 1 << 20;
 
@@ -124,13 +127,43 @@ export class JobFilesServer {
   /**
    * Allows a job its files; returns its files endpoint (the URL with the job's
    * key, to which Pulsar appends `&path=…&file_type=…`). Registering a job
-   * again replaces its grant and key.
+   * again replaces its grant and key. `key` (from {@link newJobFilesKey})
+   * registers a job again under the key it had before a restart, so the
+   * endpoint Pulsar holds keeps working.
    */
-  register(jobId: string, grant: JobFilesGrant): string {
+  register(jobId: string, grant: JobFilesGrant, key: string = newJobFilesKey()): string {
     if (!ROUTE.test(`/api/jobs/${jobId}/files`)) throw new RangeError(`job id ${jobId} is not a plain name`);
-    const key = randomBytes(32).toString('base64url');
+    if (!JOB_FILES_KEY.test(key)) throw new RangeError('a job key is 43 base64url characters');
     this.#jobs.set(jobId, { keyHash: digest(key), grant, received: new Map() });
     return `${this.url}/api/jobs/${encodeURIComponent(jobId)}/files?job_key=${key}`;
+  }
+
+  /**
+   * Takes back the outputs of a registered job that an earlier server
+   * received (they wait under their hidden names beside their destinations):
+   * each granted output whose hidden file is there, a regular file and not a
+   * link, is hashed and listed in {@link received} again.
+   */
+  async recover(jobId: string): Promise<void> {
+    const entry = this.#jobs.get(jobId);
+    if (!entry) return;
+    for (const [path, destination] of entry.grant.outputs) {
+      if (entry.received.has(path)) continue;
+      const file = receivedName(destination, jobId);
+      // Opened without following a link, then checked: what is hashed is the file under that name.
+      const handle = await open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW).catch(() => undefined);
+      if (!handle) continue;
+      let hashed: { sha256: string; size: number };
+      try {
+        if (!(await handle.stat()).isFile()) continue;
+        hashed = await sha256Stream(Readable.toWeb(handle.createReadStream({ autoClose: false })) as ReadableStream<Uint8Array>);
+      } finally {
+        await handle.close();
+      }
+      const { sha256, size } = hashed;
+      // An output that arrived meanwhile wins over the old file.
+      if (!entry.received.has(path) && this.#jobs.get(jobId) === entry) entry.received.set(path, { file, destination, sizeBytes: size, sha256 });
+    }
   }
 
   /** The URL Pulsar GETs one input of a job at. */
@@ -153,8 +186,12 @@ export class JobFilesServer {
     for (const output of entry?.received.values() ?? []) await rm(output.file, { force: true });
   }
 
-  /** Stops listening and forgets every job (received outputs are deleted). */
-  async close(): Promise<void> {
+  /**
+   * Stops listening and forgets every job. Received outputs are deleted,
+   * unless `keepReceived` leaves them for a later server to {@link recover}.
+   */
+  async close(options: { keepReceived?: boolean } = {}): Promise<void> {
+    if (options.keepReceived) this.#jobs.clear();
     for (const jobId of [...this.#jobs.keys()]) await this.forget(jobId);
     const server = this.#server;
     this.#server = undefined;
@@ -207,7 +244,7 @@ export class JobFilesServer {
   }
 
   async #receiveOutput(jobId: string, path: string, destination: string, entry: JobEntry, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const file = join(dirname(destination), `.${basename(destination)}.${jobId}.received`);
+    const file = receivedName(destination, jobId);
     let parser: busboy.Busboy;
     try {
       parser = busboy({ headers: req.headers, limits: { files: 1, fields: 16 } });
@@ -231,6 +268,24 @@ export class JobFilesServer {
     this.#options.onTransfer?.({ jobId, direction: 'out', path, sizeBytes });
     answer(res, 200, JSON.stringify({ message: 'received', size: sizeBytes }));
   }
+}
+
+/**
+ * A new random job key (32 bytes, base64url), for {@link JobFilesServer.register}.
+ *
+ * @example
+ * ```ts
+ * const key = newJobFilesKey(); // keep it to register the job again after a restart
+ * const endpoint = server.register('job1', grant, key);
+ * ```
+ */
+export function newJobFilesKey(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Where an output of a job waits once received: a hidden name beside its destination. */
+function receivedName(destination: string, jobId: string): string {
+  return join(dirname(destination), `.${basename(destination)}.${jobId}.received`);
 }
 
 function digest(text: string): Buffer {

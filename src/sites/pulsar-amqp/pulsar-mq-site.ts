@@ -7,8 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ConnectionError, ValidationError, type ValidationIssue } from '../../errors.js';
+import { ConnectionError, PulsarNetworkError, ValidationError, type ValidationIssue } from '../../errors.js';
 import type { RetryOptions } from '../../http/retry.js';
 import { UnknownJobError } from '../../jobs/errors.js';
 import { fromPulsarStatus, stateFromExitCodes } from '../../jobs/state-map.js';
@@ -18,10 +17,12 @@ import { StateTracker } from '../../jobs/tracker.js';
 import { redactUrl } from '../../redact.js';
 import { parseManifest, verifyManifest } from '../../transfer/manifest.js';
 import { anySignal, throwIfAborted } from '../../util/abort.js';
-import { checkSpec, locate } from '../local/validate.js';
-import type { CollectedOutput, ExecutorLog, JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions, TransferProgress } from '../site.js';
+import type { CollectedOutput, ExecutorLog, JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
 import { PulsarBroker } from './broker.js';
-import { JobFilesServer, type JobFileSource } from './job-files-server.js';
+import { JobFilesServer, newJobFilesKey, type JobFilesGrant } from './job-files-server.js';
+import { jobFilesPlan } from './job-files-plan.js';
+import { JobRecordStore, type SkippedRecord } from './job-records.js';
+import { jobOfRecord, type MqJob, parseExitCodes, recordOf, reportedFiles } from './mq-job.js';
 import { launchPlan, MANIFEST_NAME, type PulsarEnv, REPORTED_FILES } from './launch.js';
 import { pulsarQueues } from './queues.js';
 
@@ -69,6 +70,29 @@ export interface PulsarMqSiteOptions {
   dependenciesDescription?: Record<string, unknown> | null;
   /** Pulsar `submit_params` of every job (batch-system parameters). */
   submitParams?: Record<string, unknown>;
+  /**
+   * A directory (created mode 0700 when missing) where the site keeps one
+   * record per job (mode 0600: it holds the job's files key; never the
+   * broker password). A site made later with the same directory, and the
+   * same `filesServer` port or `publicUrl`, carries on with the jobs not
+   * forgotten: `attach`, `lookup`, `collect` and status updates work again,
+   * Pulsar's pending pulls and pushes are served under the job's old key,
+   * and outputs received before the restart are delivered. Record files that
+   * are not this user's own, are writable by others, or do not check out are
+   * skipped (see {@link PulsarMqSite.jobRecords}). Without it, job state
+   * lives in memory only.
+   */
+  stateDirectory?: string;
+}
+
+/** What the site made of its {@link PulsarMqSiteOptions.stateDirectory}. */
+export interface JobRecordsReport {
+  /** Jobs taken back from their records at start. */
+  reloaded: number;
+  /** Record files not taken, and why. */
+  skipped: readonly SkippedRecord[];
+  /** Record writes that failed (the job goes on in memory). */
+  failedWrites: number;
 }
 
 /** Counts of status updates this site has consumed. */
@@ -80,26 +104,6 @@ export interface StatusUpdateStats {
   dropped: number;
   /** About jobs this site does not know. */
   unknown: number;
-}
-
-interface MqJob {
-  remoteId: string;
-  spec: JobSpec;
-  tracker: StateTracker;
-  siteState: string;
-  /** The status dict that made the job terminal. */
-  final?: Record<string, unknown>;
-  lastNews: number;
-  /** When the setup message left (or was handed to the broker client). */
-  setupAt: number;
-  /** The uuid Pulsar acknowledges the setup with (`acknowledge: true`). */
-  setupAck?: string;
-  /** Pulsar has reported a state other than `lost`: it has read the setup. */
-  known: boolean;
-  exitCodes?: number[];
-  outcome?: JobOutcome;
-  /** The submit's progress callback: Pulsar pulls the inputs after `submit` returned. */
-  onTransfer?: (progress: TransferProgress) => void;
 }
 
 /**
@@ -144,6 +148,8 @@ export class PulsarMqSite implements Site {
   readonly #submitting = new Map<string, Promise<SiteJobRef>>();
   readonly #listeners = new Set<(remoteId: string) => void>();
   readonly #stats: StatusUpdateStats = { received: 0, accepted: 0, dropped: 0, unknown: 0 };
+  readonly #records: JobRecordStore | undefined;
+  readonly #recordsReport: JobRecordsReport = { reloaded: 0, skipped: [], failedWrites: 0 };
   #started: Promise<void> | undefined;
   #version: string | undefined;
 
@@ -153,8 +159,12 @@ export class PulsarMqSite implements Site {
     if (typeof options.jobsDirectory !== 'string' || !options.jobsDirectory.startsWith('/') || /[\n\r\0]/.test(options.jobsDirectory)) {
       issues.push({ path: 'jobsDirectory', message: "must be the absolute path of Pulsar's staging_directory" });
     }
+    if (options.stateDirectory !== undefined && (typeof options.stateDirectory !== 'string' || options.stateDirectory === '' || /[\n\r\0]/.test(options.stateDirectory))) {
+      issues.push({ path: 'stateDirectory', message: 'must be a directory path' });
+    }
     if (issues.length > 0) throw new ValidationError('PulsarMqSite options', issues);
     this.#options = options;
+    if (options.stateDirectory !== undefined) this.#records = new JobRecordStore(resolve(options.stateDirectory));
     this.id = options.id ?? 'pulsar-amqp';
     this.#files = new JobFilesServer({
       ...options.filesServer,
@@ -172,9 +182,9 @@ export class PulsarMqSite implements Site {
       heartbeatSeconds: options.heartbeatSeconds ?? 30,
       ...(options.reconnect ? { reconnect: options.reconnect } : {}),
       onStatusUpdate: (body, seen) => this.#onStatusUpdate(body, seen),
-      onConnected: (reconnected) => {
-        if (reconnected) this.#askStatusOfJobsInFlight();
-      },
+      onAcknowledged: (uuid) => this.#onAcknowledged(uuid),
+      // Jobs taken back from their records may have moved while no site listened: ask them at once.
+      onConnected: (reconnected) => this.#askStatusOfJobsInFlight(reconnected ? () => true : (job) => job.reloaded === true),
     });
   }
 
@@ -198,9 +208,21 @@ export class PulsarMqSite implements Site {
     return this.#jobs.get(remoteId)?.final;
   }
 
-  /** Starts the job-files server and the broker connection (done by the first call that needs them). */
+  /** What the site made of its `stateDirectory` (after {@link start}). */
+  get jobRecords(): Readonly<JobRecordsReport> {
+    return { ...this.#recordsReport };
+  }
+
+  /**
+   * Starts the job-files server, takes back the jobs recorded in the
+   * `stateDirectory`, and starts the broker connection (done by the first
+   * call that needs them).
+   */
   start(): Promise<void> {
-    this.#started ??= this.#files.listen().then(() => this.#broker.start());
+    this.#started ??= this.#files
+      .listen()
+      .then(() => this.#reload())
+      .then(() => this.#broker.start());
     return this.#started;
   }
 
@@ -230,6 +252,7 @@ export class PulsarMqSite implements Site {
    */
   async submit(spec: JobSpec, options: SubmitOptions): Promise<SiteJobRef> {
     throwIfAborted(options.signal, 'submitting to the Pulsar AMQP site');
+    await this.#loaded();
     const earlier = this.#byKey.get(options.idempotencyKey);
     if (earlier !== undefined) return { remoteId: earlier };
     const pending = this.#submitting.get(options.idempotencyKey);
@@ -240,27 +263,44 @@ export class PulsarMqSite implements Site {
   }
 
   async #submit(spec: JobSpec, options: SubmitOptions): Promise<SiteJobRef> {
-    const { inputs, outputs } = await this.#checkSpec(spec);
+    const cwd = process.cwd();
+    await this.#checkSpec(spec, cwd);
     await this.start();
 
     const remoteId = randomUUID().replaceAll('-', '');
-    // The manifest waits in the temp dir; outputs wait beside their destinations.
-    const manifest = join(tmpdir(), 'pulsar-network-amqp', `${remoteId}.manifest`);
-    const endpoint = this.#files.register(remoteId, { inputs, outputs: new Map([...outputs, [MANIFEST_NAME, manifest]]) });
-    const plan = launchPlan(spec, remoteId, this.#launchSettings(), endpoint, (path) => this.#files.inputUrl(endpoint, path));
-    const job: MqJob = { remoteId, spec, tracker: new StateTracker('queued'), siteState: 'preprocessing', lastNews: Date.now(), setupAt: Date.now(), known: false };
+    const job: MqJob = {
+      remoteId,
+      idempotencyKey: options.idempotencyKey,
+      spec,
+      cwd,
+      grant: this.#grantOf(spec, cwd, remoteId),
+      filesKey: newJobFilesKey(),
+      tracker: new StateTracker('queued'),
+      siteState: 'preprocessing',
+      lastNews: Date.now(),
+      setupAt: Date.now(),
+      known: false,
+    };
+    const plan = this.#launch(job);
     if (options.onTransfer) job.onTransfer = options.onTransfer;
     this.#jobs.set(remoteId, job);
     this.#byKey.set(options.idempotencyKey, remoteId);
     const limit = AbortSignal.timeout(this.#options.submitTimeoutMs ?? 30_000);
     try {
+      // Recorded before it leaves: a restart right after the publish still knows the job.
+      await this.#records?.save(remoteId, () => recordOf(job, this.id)).catch((error: unknown) => {
+        const why = error instanceof Error ? error.message : String(error);
+        throw new PulsarNetworkError(`could not record the job in the state directory ${this.#records?.directory} (${why}); nothing was sent`, { cause: error });
+      });
       const ack = await this.#broker.publish('setup', plan.launch, anySignal([options.signal, limit]));
       if (ack !== undefined) job.setupAck = ack;
       job.setupAt = Date.now();
+      void this.#save(job);
     } catch (error) {
       this.#jobs.delete(remoteId);
       this.#byKey.delete(options.idempotencyKey);
       await this.#files.forget(remoteId);
+      await this.#records?.remove(remoteId).catch(() => undefined);
       if (limit.aborted && !options.signal?.aborted) {
         // A publish cut off with its connection is sent again on the next one, so it may have left.
         throw new ConnectionError(
@@ -276,6 +316,7 @@ export class PulsarMqSite implements Site {
   /** The state of each job as the status updates left it; a job with no news for a while gets a status request. */
   async poll(remoteIds: readonly string[], options: SiteCallOptions = {}): Promise<Map<string, SiteJobStatus>> {
     throwIfAborted(options.signal, 'polling the Pulsar AMQP site');
+    await this.#loaded();
     const answer = new Map<string, SiteJobStatus>();
     const quiet = this.#options.statusRequestIntervalMs ?? 60_000;
     for (const id of remoteIds) {
@@ -293,13 +334,25 @@ export class PulsarMqSite implements Site {
   /** The status of a job this site submitted; {@link UnknownJobError} for any other. */
   async attach(remoteId: string, options: SiteCallOptions = {}): Promise<SiteJobStatus> {
     throwIfAborted(options.signal, 'attaching to a Pulsar AMQP job');
+    await this.#loaded();
     const job = this.#jobs.get(remoteId);
     if (!job) throw new UnknownJobError({ siteId: this.id, remoteId });
     return this.#status(job);
   }
 
+  /**
+   * The job a submit with this idempotency key made, while the site knows it
+   * (in memory, or recorded in the `stateDirectory`); undefined otherwise.
+   */
+  async lookup(idempotencyKey: string, options: SiteCallOptions = {}): Promise<string | undefined> {
+    throwIfAborted(options.signal, 'looking up a Pulsar AMQP job');
+    await this.#loaded();
+    return this.#byKey.get(idempotencyKey);
+  }
+
   /** Publishes `kill` for the job, then asks its status (Pulsar does not announce a cancellation by itself). */
   async cancel(remoteId: string, options: SiteCallOptions = {}): Promise<void> {
+    await this.#loaded();
     const job = this.#jobs.get(remoteId);
     if (!job) throw new UnknownJobError({ siteId: this.id, remoteId });
     if (isTerminalState(job.tracker.state)) return;
@@ -315,6 +368,7 @@ export class PulsarMqSite implements Site {
    * makes the outcome `system_error`.
    */
   async collect(remoteId: string, _spec?: JobSpec, options: SiteCallOptions = {}): Promise<JobOutcome> {
+    await this.#loaded();
     const job = this.#jobs.get(remoteId);
     if (!job) throw new UnknownJobError({ siteId: this.id, remoteId });
     if (!isTerminalState(job.tracker.state)) {
@@ -335,9 +389,16 @@ export class PulsarMqSite implements Site {
     const outcome: JobOutcome = { state: job.tracker.state, executors, outputs: [], systemLogs: [] };
     if (job.siteState !== 'complete') {
       outcome.systemLogs.push(`Pulsar reported the job ${job.siteState}`);
+      if (job.siteState === 'failed' && job.exitCodes !== undefined) {
+        outcome.systemLogs.push(
+          `the executors had ended (exit codes ${job.exitCodes.join(', ')}); Pulsar failed after them, sending the outputs back to the job-files server (was the site down or unreachable? Pulsar's postprocess_action_max_retries lets it try longer); nothing was delivered`,
+        );
+      }
       if (typeof final.job_stderr === 'string' && final.job_stderr !== '') outcome.systemLogs.push(final.job_stderr);
     }
     if (outcome.state === 'complete') {
+      // Outputs an earlier site received wait under their hidden names.
+      await this.#files.recover(remoteId);
       const problems = await this.#deliver(job, outcome.outputs);
       for (const output of outcome.outputs) {
         options.onTransfer?.({ direction: 'down', file: output.url, bytesDone: output.sizeBytes, bytesTotal: output.sizeBytes, done: true });
@@ -350,6 +411,7 @@ export class PulsarMqSite implements Site {
     }
     await this.#files.forget(remoteId);
     job.outcome = outcome;
+    await this.#save(job);
     return outcome;
   }
 
@@ -364,6 +426,7 @@ export class PulsarMqSite implements Site {
    * ```
    */
   async forget(remoteId: string): Promise<void> {
+    await this.#loaded();
     const job = this.#jobs.get(remoteId);
     if (!job) return;
     if (!isTerminalState(job.tracker.state)) {
@@ -372,6 +435,7 @@ export class PulsarMqSite implements Site {
     this.#jobs.delete(remoteId);
     for (const [key, id] of this.#byKey) if (id === remoteId) this.#byKey.delete(key);
     await this.#files.forget(remoteId);
+    await this.#records?.remove(remoteId);
   }
 
   /** Calls `onChange` with a job's id when a status update moved it. */
@@ -380,11 +444,16 @@ export class PulsarMqSite implements Site {
     return () => this.#listeners.delete(onChange);
   }
 
-  /** Closes the broker connection and the job-files server (outputs not yet collected are dropped). */
+  /**
+   * Closes the broker connection and the job-files server. Outputs received
+   * but not collected are dropped, unless a `stateDirectory` keeps the jobs
+   * for a later site.
+   */
   async close(): Promise<void> {
     this.#listeners.clear();
     await this.#broker.close();
-    await this.#files.close();
+    await this.#records?.flush();
+    await this.#files.close({ keepReceived: this.#records !== undefined });
   }
 
   #launchSettings(): Parameters<typeof launchPlan>[2] {
@@ -397,36 +466,81 @@ export class PulsarMqSite implements Site {
     };
   }
 
-  async #checkSpec(spec: JobSpec): Promise<{ inputs: Map<string, JobFileSource>; outputs: Map<string, string> }> {
-    const where = (url: string) => locate(url, (p) => resolve(p), (u) => fileURLToPath(u));
-    const issues = checkSpec(spec, { mode: 'ignore' }, { locate: where });
-    const inputs = new Map<string, JobFileSource>();
-    const outputs = new Map<string, string>();
-    if (issues.length === 0) {
-      for (const [i, input] of (spec.inputs ?? []).entries()) {
-        if (input.type === 'DIRECTORY') issues.push({ path: `$.inputs[${i}].type`, message: 'Pulsar fetches single files: DIRECTORY inputs are not supported over AMQP' });
-        else if (typeof input.content === 'string') inputs.set(input.path, { kind: 'bytes', bytes: new TextEncoder().encode(input.content) });
-        else {
-          const at = where(input.url ?? '');
-          if (at?.kind !== 'file') continue;
-          const info = await stat(at.path).catch(() => undefined);
-          if (!info?.isFile()) issues.push({ path: `$.inputs[${i}].url`, message: `${at.path} is not a readable file` });
-          else inputs.set(input.path, { kind: 'file', path: at.path });
-        }
-      }
-      for (const [i, output] of (spec.outputs ?? []).entries()) {
-        if (output.type === 'DIRECTORY' || /[*?[]/.test(output.path)) {
-          issues.push({ path: `$.outputs[${i}]`, message: 'only single-file outputs (no DIRECTORY, no wildcards) are supported over AMQP' });
-        }
-        const at = where(output.url);
-        if (at?.kind === 'file') outputs.set(`output-${i}`, at.path);
-      }
+  async #checkSpec(spec: JobSpec, cwd: string): Promise<void> {
+    const { inputs, issues } = jobFilesPlan(spec, cwd);
+    for (const [i, input] of (inputs.size > 0 ? (spec.inputs ?? []) : []).entries()) {
+      const source = input.type === 'DIRECTORY' ? undefined : inputs.get(input.path);
+      if (source?.kind !== 'file') continue;
+      const info = await stat(source.path).catch(() => undefined);
+      if (!info?.isFile()) issues.push({ path: `$.inputs[${i}].url`, message: `${source.path} is not a readable file` });
     }
+    // In the spec's order ($.inputs[2] before $.inputs[10]).
+    issues.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
     if (issues.length > 0) throw new ValidationError('job spec for the Pulsar AMQP site', issues);
-    return { inputs, outputs };
   }
 
-  #onStatusUpdate(body: Record<string, unknown>, seen: boolean): void {
+  /** The files a job may read and write: its spec's, and its manifest. */
+  #grantOf(spec: JobSpec, cwd: string, remoteId: string): JobFilesGrant {
+    const { inputs, outputs } = jobFilesPlan(spec, cwd);
+    // Outputs wait beside their destinations; the manifest in the state directory, or the temp dir.
+    return { inputs, outputs: new Map([...outputs, [MANIFEST_NAME, this.#manifestPath(remoteId)]]) };
+  }
+
+  #manifestPath(remoteId: string): string {
+    return join(this.#records?.directory ?? join(tmpdir(), 'pulsar-network-amqp'), `${remoteId}.manifest`);
+  }
+
+  /** Registers the job with the job-files server (under its key) and builds its launch dict. */
+  #launch(job: MqJob): ReturnType<typeof launchPlan> {
+    const endpoint = this.#files.register(job.remoteId, job.grant, job.filesKey);
+    return launchPlan(job.spec, job.remoteId, this.#launchSettings(), endpoint, (path) => this.#files.inputUrl(endpoint, path));
+  }
+
+  /** Resolves once the recorded jobs are loaded (at once without a `stateDirectory`). */
+  async #loaded(): Promise<void> {
+    if (this.#records) await this.start();
+  }
+
+  async #reload(): Promise<void> {
+    if (!this.#records) return;
+    const { records, skipped } = await this.#records.load({ siteId: this.id, manifestPath: (id) => this.#manifestPath(id) }).catch((error: unknown) => {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new ValidationError('PulsarMqSite options', [{ path: 'stateDirectory', message: `cannot be created or read (${why})` }], { cause: error });
+    });
+    this.#recordsReport.skipped = skipped;
+    for (const record of records) {
+      if (this.#jobs.has(record.remoteId)) continue;
+      const job = jobOfRecord(record, this.#grantOf(record.spec, record.cwd, record.remoteId));
+      this.#jobs.set(job.remoteId, job);
+      this.#byKey.set(job.idempotencyKey, job.remoteId);
+      this.#recordsReport.reloaded++;
+      if (job.outcome) continue;
+      const plan = this.#launch(job);
+      // A setup Pulsar had not acknowledged is republished until it does, as before the restart.
+      if (job.setupAck !== undefined && !job.setupAcked && !job.known && !isTerminalState(job.tracker.state)) {
+        this.#broker.expectAck(job.setupAck, 'setup', plan.launch);
+      }
+    }
+  }
+
+  /** Writes the job's record (when there is a `stateDirectory` and the job is still kept); never throws. */
+  async #save(job: MqJob): Promise<void> {
+    if (!this.#records || this.#jobs.get(job.remoteId) !== job) return;
+    await this.#records.save(job.remoteId, () => recordOf(job, this.id)).catch(() => {
+      this.#recordsReport.failedWrites++;
+    });
+  }
+
+  #onAcknowledged(uuid: string): void {
+    for (const job of this.#jobs.values()) {
+      if (job.setupAck !== uuid) continue;
+      job.setupAcked = true;
+      void this.#save(job);
+    }
+  }
+
+  /** Resolves once the update is recorded (the broker acknowledges the message then). */
+  #onStatusUpdate(body: Record<string, unknown>, seen: boolean): Promise<void> | undefined {
     this.#stats.received++;
     if (seen) {
       this.#stats.dropped++;
@@ -443,18 +557,22 @@ export class PulsarMqSite implements Site {
       this.#stats.dropped++;
       return;
     }
+    const learned = status !== 'lost' && !job.known;
     if (status !== 'lost') job.known = true;
     let state = fromPulsarStatus(status);
     let exitCodes: number[] | undefined;
     if (status === 'complete') {
       exitCodes = parseExitCodes(reportedFiles(body).get(REPORTED_FILES.exitCodes));
       state = exitCodes === undefined ? 'system_error' : stateFromExitCodes(exitCodes, job.spec.executors);
+    } else if (status === 'failed') {
+      // The executors may have run: Pulsar also fails a job whose outputs it could not send back.
+      exitCodes = parseExitCodes(reportedFiles(body).get(REPORTED_FILES.exitCodes));
     }
     job.lastNews = Date.now();
     const change = job.tracker.offer({ state, siteState: status });
     if (!change) {
       this.#stats.dropped++;
-      return;
+      return learned ? this.#save(job) : undefined;
     }
     this.#stats.accepted++;
     job.siteState = status;
@@ -463,6 +581,7 @@ export class PulsarMqSite implements Site {
       if (exitCodes !== undefined) job.exitCodes = exitCodes;
       if (typeof body.pulsar_version === 'string') this.#version = body.pulsar_version;
     }
+    const saved = this.#save(job);
     for (const listener of [...this.#listeners]) {
       try {
         listener(job.remoteId);
@@ -470,6 +589,7 @@ export class PulsarMqSite implements Site {
         // A listener's failure is its own.
       }
     }
+    return saved;
   }
 
   /** Pulsar may not have read the job's setup yet (see {@link PulsarMqSiteOptions.setupGraceMs}). */
@@ -489,8 +609,8 @@ export class PulsarMqSite implements Site {
     this.#broker.publish('status', { job_id: remoteId }).catch(() => undefined);
   }
 
-  #askStatusOfJobsInFlight(): void {
-    for (const job of this.#jobs.values()) if (!isTerminalState(job.tracker.state)) this.#askStatus(job.remoteId);
+  #askStatusOfJobsInFlight(which: (job: MqJob) => boolean): void {
+    for (const job of this.#jobs.values()) if (!isTerminalState(job.tracker.state) && which(job)) this.#askStatus(job.remoteId);
   }
 
   async #deliver(job: MqJob, delivered: CollectedOutput[]): Promise<string[]> {
@@ -528,23 +648,4 @@ export class PulsarMqSite implements Site {
     }
     return [];
   }
-}
-
-/** The `realized_dynamic_file_sources` of a status dict, by path. */
-function reportedFiles(body: Record<string, unknown>): Map<string, string> {
-  const files = new Map<string, string>();
-  const list = body.realized_dynamic_file_sources;
-  if (!Array.isArray(list)) return files;
-  for (const item of list as unknown[]) {
-    if (typeof item !== 'object' || item === null) continue;
-    const { path, contents } = item as { path?: unknown; contents?: unknown };
-    if (typeof path === 'string' && typeof contents === 'string') files.set(path, contents);
-  }
-  return files;
-}
-
-function parseExitCodes(text: string | undefined): number[] | undefined {
-  if (text === undefined) return undefined;
-  const codes = text.split('\n').filter((line) => line.trim() !== '').map((line) => Number(line.trim()));
-  return codes.every((code) => Number.isInteger(code)) ? codes : undefined;
 }

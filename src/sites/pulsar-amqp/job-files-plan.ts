@@ -1,0 +1,56 @@
+/**
+ * Which files a job spec lets Pulsar read from and write to the job-files
+ * server: derived from the spec alone, so a submit and a job record reloaded
+ * after a restart grant exactly the same files. Node-only.
+ * @module
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ValidationIssue } from '../../errors.js';
+import type { JobSpec } from '../../jobs/spec.js';
+import { checkSpec, locate } from '../local/validate.js';
+import type { JobFileSource } from './job-files-server.js';
+
+/** The files of one job, by the names Pulsar uses on the job-files server. */
+export interface JobFilesPlan {
+  /** Inputs by container path: local files and inline contents (http(s) inputs Pulsar fetches itself). */
+  inputs: Map<string, JobFileSource>;
+  /** Local destination of each output, by its name in the files API (`output-<i>`). */
+  outputs: Map<string, string>;
+  /** Everything about the spec the AMQP site cannot run; empty when it can. */
+  issues: ValidationIssue[];
+}
+
+/**
+ * The files `spec` grants, with relative local paths resolved against `cwd`
+ * (the caller's working directory at submit time). Does not look at the
+ * disk: whether an input file exists is the submit's check.
+ *
+ * @example
+ * ```ts
+ * const { inputs, outputs, issues } = jobFilesPlan(spec, process.cwd());
+ * ```
+ */
+export function jobFilesPlan(spec: JobSpec, cwd: string): JobFilesPlan {
+  const where = (url: string) => locate(url, (p) => resolve(cwd, p), (u) => fileURLToPath(u));
+  const issues = isAbsolute(cwd) ? checkSpec(spec, { mode: 'ignore' }, { locate: where }) : [{ path: 'cwd', message: 'must be an absolute path' }];
+  const inputs = new Map<string, JobFileSource>();
+  const outputs = new Map<string, string>();
+  if (issues.length > 0) return { inputs, outputs, issues };
+  for (const [i, input] of (spec.inputs ?? []).entries()) {
+    if (input.type === 'DIRECTORY') issues.push({ path: `$.inputs[${i}].type`, message: 'Pulsar fetches single files: DIRECTORY inputs are not supported over AMQP' });
+    else if (typeof input.content === 'string') inputs.set(input.path, { kind: 'bytes', bytes: new TextEncoder().encode(input.content) });
+    else {
+      const at = where(input.url ?? '');
+      if (at?.kind === 'file') inputs.set(input.path, { kind: 'file', path: at.path });
+    }
+  }
+  for (const [i, output] of (spec.outputs ?? []).entries()) {
+    if (output.type === 'DIRECTORY' || /[*?[]/.test(output.path)) {
+      issues.push({ path: `$.outputs[${i}]`, message: 'only single-file outputs (no DIRECTORY, no wildcards) are supported over AMQP' });
+    }
+    const at = where(output.url);
+    if (at?.kind === 'file') outputs.set(`output-${i}`, at.path);
+  }
+  return { inputs, outputs, issues };
+}
