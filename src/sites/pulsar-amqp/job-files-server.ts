@@ -19,7 +19,19 @@ import { streamSource } from '../../transfer/sources.js';
 import { transfer } from '../../transfer/transfer.js';
 
 /** Where the bytes of one input come from. */
-export type JobFileSource = { kind: 'file'; path: string } | { kind: 'bytes'; bytes: Uint8Array };
+export type JobFileSource =
+  | {
+      /** A local file, streamed from disk at each GET. */
+      kind: 'file';
+      /** Its absolute path. */
+      path: string;
+    }
+  | {
+      /** Bytes held in memory (an input with inline content). */
+      kind: 'bytes';
+      /** The content. */
+      bytes: Uint8Array;
+    };
 
 /** What one job may read and write. */
 export interface JobFilesGrant {
@@ -40,6 +52,7 @@ export interface ReceivedOutput {
   file: string;
   /** Where it goes once verified. */
   destination: string;
+  /** Bytes received. */
   sizeBytes: number;
   /** Lowercase hex sha256. */
   sha256: string;

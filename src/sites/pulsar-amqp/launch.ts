@@ -24,7 +24,23 @@ export const REPORTED_FILES = {
 export const LOG_TAIL_BYTES = 64 * 1024;
 
 /** One element of Pulsar's launch `env`. */
-export type PulsarEnv = { name: string; value: string; raw?: boolean } | { file: string } | { execute: string };
+export type PulsarEnv =
+  | {
+      /** The variable's name. */
+      name: string;
+      /** Its value (quoted for the shell by Pulsar unless `raw`). */
+      value: string;
+      /** True leaves the value unquoted, so the job script expands it. @default false */
+      raw?: boolean;
+    }
+  | {
+      /** A file the job script sources before the command. */
+      file: string;
+    }
+  | {
+      /** A shell command the job script runs before the command. */
+      execute: string;
+    };
 
 /** What a site adds to every launch. */
 export interface LaunchSettings {
@@ -38,6 +54,7 @@ export interface LaunchSettings {
   submitParams?: Record<string, unknown>;
   /** `tool_id` Pulsar records for the job. @default 'pulsar-network' */
   toolId?: string;
+  /** `tool_version` Pulsar records for the job. @default '1' */
   toolVersion?: string;
 }
 
@@ -51,7 +68,12 @@ export interface LaunchPlan {
   /** Inputs by the path Pulsar asks the files API for (the container path). */
   inputs: InputRoute[];
   /** Outputs by the path Pulsar posts them to (`output-<i>`), with the spec output. */
-  outputs: Array<{ path: string; index: number }>;
+  outputs: Array<{
+    /** The path Pulsar posts the output to (`output-<i>`). */
+    path: string;
+    /** The output's index in the spec's `outputs`. */
+    index: number;
+  }>;
 }
 
 /**

@@ -39,7 +39,14 @@ export interface PulsarMqSiteOptions {
   /** Pulsar's `amqp_key_prefix`, when it sets one. */
   amqpKeyPrefix?: string;
   /** Where the job-files server listens, and the URL Pulsar reaches it at. @default 127.0.0.1, a free port */
-  filesServer?: { host?: string; port?: number; publicUrl?: string };
+  filesServer?: {
+    /** Address to listen on. @default '127.0.0.1' */
+    host?: string;
+    /** Port to listen on; keep it fixed with `stateDirectory`, so a restarted site takes Pulsar's pending requests. @default 0 (a free port) */
+    port?: number;
+    /** The base URL Pulsar reaches the server at (behind a proxy or NAT). @default `http://<host>:<port>` */
+    publicUrl?: string;
+  };
   /** Durable exchange and queues; must match Pulsar's `amqp_durable`. @default true */
   durable?: boolean;
   /** Ask Pulsar to acknowledge every message this site publishes, republishing until it does (`amqp_acknowledge`). @default false */
@@ -97,6 +104,7 @@ export interface JobRecordsReport {
 
 /** Counts of status updates this site has consumed. */
 export interface StatusUpdateStats {
+  /** Consumed from the `status_update` queue. */
   received: number;
   /** Moved a job forward. */
   accepted: number;
