@@ -3,7 +3,7 @@
 // hostile answers, a token echoed back.
 import { createHash } from 'node:crypto';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { http, HttpResponse } from 'msw';
+import { http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolError, ServerError, TimeoutError, ValidationError } from '../../src/errors.js';

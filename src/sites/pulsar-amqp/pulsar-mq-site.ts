@@ -4,9 +4,9 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ConnectionError, PulsarNetworkError, ValidationError, type ValidationIssue } from '../../errors.js';
 import type { RetryOptions } from '../../http/retry.js';
 import { UnknownJobError } from '../../jobs/errors.js';
@@ -15,15 +15,15 @@ import type { JobSpec } from '../../jobs/spec.js';
 import { isTerminalState } from '../../jobs/state.js';
 import { StateTracker } from '../../jobs/tracker.js';
 import { redactUrl } from '../../redact.js';
-import { parseManifest, verifyManifest } from '../../transfer/manifest.js';
 import { anySignal, throwIfAborted } from '../../util/abort.js';
-import type { CollectedOutput, ExecutorLog, JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
+import type { JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
 import { PulsarBroker } from './broker.js';
 import { JobFilesServer, newJobFilesKey, type JobFilesGrant } from './job-files-server.js';
 import { jobFilesPlan } from './job-files-plan.js';
 import { JobRecordStore, type SkippedRecord } from './job-records.js';
 import { jobOfRecord, type MqJob, parseExitCodes, recordOf, reportedFiles } from './mq-job.js';
 import { launchPlan, MANIFEST_NAME, type PulsarEnv, REPORTED_FILES } from './launch.js';
+import { deliverReceived, executorLogs } from './mq-outcome.js';
 import { pulsarQueues } from './queues.js';
 
 /** Options of a {@link PulsarMqSite}. */
@@ -384,17 +384,7 @@ export class PulsarMqSite implements Site {
     }
     if (job.outcome) return job.outcome;
     const final = job.final ?? {};
-    const reported = reportedFiles(final);
-    const exitCodes = job.exitCodes ?? [];
-    const executors: ExecutorLog[] = exitCodes.map((exitCode, i) => {
-      const log: ExecutorLog = { exitCode };
-      const stdout = reported.get(REPORTED_FILES.stdout(i));
-      const stderr = reported.get(REPORTED_FILES.stderr(i));
-      if (stdout !== undefined) log.stdout = stdout;
-      if (stderr !== undefined) log.stderr = stderr;
-      return log;
-    });
-    const outcome: JobOutcome = { state: job.tracker.state, executors, outputs: [], systemLogs: [] };
+    const outcome: JobOutcome = { state: job.tracker.state, executors: executorLogs(final, job.exitCodes ?? []), outputs: [], systemLogs: [] };
     if (job.siteState !== 'complete') {
       outcome.systemLogs.push(`Pulsar reported the job ${job.siteState}`);
       if (job.siteState === 'failed' && job.exitCodes !== undefined) {
@@ -407,7 +397,7 @@ export class PulsarMqSite implements Site {
     if (outcome.state === 'complete') {
       // Outputs an earlier site received wait under their hidden names.
       await this.#files.recover(remoteId);
-      const problems = await this.#deliver(job, outcome.outputs);
+      const problems = await deliverReceived(this.#files.received(remoteId), job.spec.outputs ?? [], outcome.outputs);
       for (const output of outcome.outputs) {
         options.onTransfer?.({ direction: 'down', file: output.url, bytesDone: output.sizeBytes, bytesTotal: output.sizeBytes, done: true });
       }
@@ -621,39 +611,4 @@ export class PulsarMqSite implements Site {
     for (const job of this.#jobs.values()) if (!isTerminalState(job.tracker.state) && which(job)) this.#askStatus(job.remoteId);
   }
 
-  async #deliver(job: MqJob, delivered: CollectedOutput[]): Promise<string[]> {
-    const received = this.#files.received(job.remoteId);
-    const manifestFile = received.get(MANIFEST_NAME);
-    if (!manifestFile) return ['Pulsar did not send the output manifest back'];
-    let entries;
-    try {
-      entries = parseManifest(await readFile(manifestFile.file, 'utf8'));
-    } catch (error) {
-      return [`the output manifest is unreadable: ${error instanceof Error ? error.message : String(error)}`];
-    } finally {
-      await rm(manifestFile.file, { force: true });
-    }
-    const problems: string[] = [];
-    const ready: Array<{ file: string; destination: string; output: CollectedOutput }> = [];
-    for (const [i, output] of (job.spec.outputs ?? []).entries()) {
-      const got = received.get(`output-${i}`);
-      if (!got) {
-        problems.push(`output ${output.path} was not produced or not sent back`);
-        continue;
-      }
-      const mismatch = verifyManifest(entries, [{ name: output.path, size: got.sizeBytes, sha256: got.sha256 }])[0];
-      if (mismatch) {
-        problems.push(`output ${output.path} does not match the job's manifest (${mismatch.problem}${mismatch.expected ? `: expected ${mismatch.expected}, got ${mismatch.actual}` : ''})`);
-        continue;
-      }
-      ready.push({ file: got.file, destination: got.destination, output: { path: output.path, url: output.url, sizeBytes: got.sizeBytes, sha256: got.sha256 } });
-    }
-    if (problems.length > 0) return problems;
-    for (const item of ready) {
-      await mkdir(dirname(item.destination), { recursive: true });
-      await rename(item.file, item.destination);
-      delivered.push(item.output);
-    }
-    return [];
-  }
 }
