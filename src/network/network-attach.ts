@@ -3,6 +3,7 @@
  * by the network's watcher (for callers that restarted, such as the TES gateway).
  * @module
  */
+import { LogFollower } from '../jobs/follow-logs.js';
 import { createJob, type Job } from '../jobs/job.js';
 import type { JobSpec } from '../jobs/spec.js';
 import { isTerminalState } from '../jobs/state.js';
@@ -56,6 +57,8 @@ export function attachThroughNetwork(entry: SiteEntry, knownRemoteId: string | u
     let status: SiteJobStatus = await site.attach(id);
     control.bind(site.id, id, 'attached');
     if (cancelWanted) await site.cancel(id);
+    // On a site with readLogs, the job's output comes as live `log` events.
+    const logs = new LogFollower(site, id, control);
     if (!isTerminalState(status.state)) {
       control.update({ state: status.state, siteState: status.siteState });
       status = await context.watcher.follow(
@@ -65,9 +68,11 @@ export function attachThroughNetwork(entry: SiteEntry, knownRemoteId: string | u
           if (!isTerminalState(next.state)) control.update({ state: next.state, siteState: next.siteState });
         },
         stop.signal,
+        (polled) => logs.poll(polled.state),
       );
     }
     if (status.state === 'complete' || status.state === 'executor_error') {
+      await logs.drain();
       control.finish(await site.collect(id, spec, { onTransfer: (p) => control.transfer(p) }), status.siteState);
     } else {
       control.finish({ state: status.state, systemLogs: [`${site.id}: ${status.siteState}`] }, status.siteState);

@@ -153,4 +153,25 @@ describe('LocalSite live logs', () => {
       await network.close();
     }
   });
+
+  it('streams the logs of a job found again with network.attach (a restarted caller)', async () => {
+    const config = { sites: [{ id: 'laptop', kind: 'local' as const, options: { allowNoContainer: true, workDir: join(dir, 'attach-site') } }] };
+    const first = await Network.create(config, { registry: nodeSiteRegistry(), watcher: batchedWatcher(POLL) });
+    const spec = shell('sleep 1; for i in 1 2 3; do echo line $i; sleep 1; done');
+    const submitted = first.submit(spec);
+    await new Promise<void>((resolve) => submitted.once('site', () => resolve()));
+    const remoteId = submitted.remoteId as string;
+    await first.close();
+    const second = await Network.create(config, { registry: nodeSiteRegistry(), watcher: batchedWatcher(POLL) });
+    try {
+      const job = second.attach('laptop', remoteId, spec);
+      const logs = recordLogs(job, join(dir, 'attach-site'));
+      const result = await job.wait();
+      expect(result.state).toBe('complete');
+      expect(logs.filter((l) => l.stream === 'stdout' && l.live).length).toBeGreaterThan(0);
+      expect(textOf(logs, 'stdout', 0)).toBe('line 1\nline 2\nline 3\n');
+    } finally {
+      await second.close();
+    }
+  });
 });
