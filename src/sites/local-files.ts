@@ -32,6 +32,12 @@ export interface LocalFiles {
    * through a temporary file renamed into place: `path` never holds a partial copy.
    */
   write(path: string, bytes: ReadableStream<Uint8Array>, signal?: AbortSignal, onBytes?: (bytesDone: number) => void): Promise<LocalFileDigest>;
+  /**
+   * Every regular file below a directory, as `/`-separated paths relative to
+   * it, sorted; `undefined` when `path` is not a directory. Needed for
+   * DIRECTORY inputs of sites that upload them file by file.
+   */
+  list?(path: string): Promise<string[] | undefined>;
   /** Deletes a file (a download found corrupt); no error when it is gone. */
   remove(path: string): Promise<void>;
 }

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { fileSink } from '../transfer/node/file-sink.js';
 import { streamSource } from '../transfer/sources.js';
 import { transfer } from '../transfer/transfer.js';
+import { listFiles } from '../pulsar/staging/local-files.js';
 import type { LocalFiles } from './local-files.js';
 
 /**
@@ -43,6 +44,7 @@ export function nodeLocalFiles(): LocalFiles {
     },
     stream: (path) => Readable.toWeb(createReadStream(path, { highWaterMark: 1 << 20 })) as ReadableStream<Uint8Array>,
     remove: (path) => rm(path, { force: true }),
+    list: async (path) => ((await stat(path).catch(() => undefined))?.isDirectory() ? listFiles(path) : undefined),
     write: async (path, bytes, signal, onBytes) => {
       const { size, sha256 } = await transfer({
         from: streamSource(bytes, basename(path)),

@@ -96,6 +96,36 @@ describe('PulsarRestSite', () => {
     expect(goOn).toMatchObject({ state: 'complete', exitCodes: [1, 0] });
   });
 
+  it('uploads a DIRECTORY input file by file and rebuilds it at its container path, nested files and odd names included', async () => {
+    const work = await mkdtemp(join(dir, 'dir-input-'));
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(work, 'ref', 'sub dir'), { recursive: true });
+    await writeFile(join(work, 'ref', 'a.txt'), 'a\n');
+    await writeFile(join(work, 'ref', 'sub dir', "it's b.txt"), 'b\n');
+    const uploads: string[] = [];
+    const job = submitJob(
+      site,
+      {
+        inputs: [{ path: '/data/ref', url: join(work, 'ref'), type: 'DIRECTORY' }],
+        executors: [{ image: 'a', command: ['sh', '-c', 'cd /data/ref && find . -type f | sort && cat "sub dir/it\'s b.txt"'] }],
+      },
+      { poll: POLL },
+    );
+    job.on('transfer', (e) => {
+      if (e.direction === 'up' && e.done) uploads.push(`${e.file} ${e.bytesDone}`);
+    });
+    const result = await job.wait();
+    expect(result.state).toBe('complete');
+    expect(result.logs.executors[0]?.stdout).toBe("./a.txt\n./sub dir/it's b.txt\nb\n");
+    expect(uploads).toEqual(['/data/ref/a.txt 2', "/data/ref/sub dir/it's b.txt 2"]);
+    // A directory input from a URL cannot be listed: refused before anything is sent.
+    const refused = await site
+      .submit({ inputs: [{ path: '/d', url: 'https://example.org/d/', type: 'DIRECTORY' }], executors: [{ image: 'a', command: ['true'] }] }, { idempotencyKey: 'dir-url' })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect((refused as ValidationError).issues).toEqual([{ path: '$.inputs[0].url', message: expect.stringContaining('must be a local directory') }]);
+  });
+
   it('downloads directory and wildcard outputs, each file with its sha256', async () => {
     const work = await mkdtemp(join(dir, 'many-'));
     const spec: JobSpec = {

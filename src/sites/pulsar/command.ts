@@ -62,7 +62,13 @@ export function commandLineFor(spec: JobSpec, working: string, runtime: Containe
     '# Written by pulsar-network PulsarRestSite.',
     `cd ${shellQuote(working)} || exit 125`,
     `mkdir -p ${dirs.map(shellQuote).join(' ')} || exit 125`,
-    ...[...uploaded].map(([containerPath, serverPath]) => `mv -f ${shellQuote(serverPath)} ${shellQuote(map.host(containerPath))} || exit 125`),
+    // A DIRECTORY input exists even when it is empty; its files come one by one below.
+    ...(spec.inputs ?? []).filter((input) => input.type === 'DIRECTORY').map((input) => `mkdir -p ${shellQuote(map.host(input.path))} || exit 125`),
+    ...[...uploaded].map(([containerPath, serverPath]) => {
+      const target = map.host(containerPath);
+      const parent = target.slice(0, target.lastIndexOf('/'));
+      return `mkdir -p ${shellQuote(parent)} && mv -f ${shellQuote(serverPath)} ${shellQuote(target)} || exit 125`;
+    }),
   ];
   const script = runScript(steps).split('\n').filter((line) => !line.startsWith('#!'));
   // Pulsar downloads carry no length: the manifest lets collect tell a cut-off download from the file.

@@ -167,7 +167,11 @@ export class PulsarRestSite implements Site {
       const uploaded = new Map<string, string>();
       for (const [i, input] of (spec.inputs ?? []).entries()) {
         throwIfAborted(options.signal, `staging inputs for Pulsar site ${this.id}`);
-        uploaded.set(input.path, await this.#upload(jobId, inputName(i), input, options));
+        if (input.type === 'DIRECTORY') {
+          for (const [containerPath, serverPath] of await this.#uploadDirectory(jobId, inputName(i), input, options)) uploaded.set(containerPath, serverPath);
+        } else {
+          uploaded.set(input.path, await this.#upload(jobId, inputName(i), input, options));
+        }
       }
       await this.client.upload(jobId, SPEC_FILE, 'workdir', JSON.stringify(recordedSpec(spec)), undefined, signalOf(options));
       throwIfAborted(options.signal, `submitting to Pulsar site ${this.id}`);
@@ -355,6 +359,30 @@ export class PulsarRestSite implements Site {
     return collected;
   }
 
+  /**
+   * Uploads every file of a local DIRECTORY input, each under a flat name
+   * (`<name>-<k>`): their container paths and server paths, for the command
+   * line to move them into place.
+   */
+  async #uploadDirectory(jobId: string, name: string, input: NonNullable<JobSpec['inputs']>[number], options: SubmitOptions): Promise<Map<string, string>> {
+    const files = this.#options.files as LocalFiles & { list: NonNullable<LocalFiles['list']> };
+    const root = files.resolve(input.url as string);
+    const listed = await files.list(root);
+    if (listed === undefined) throw new ValidationError(`job spec for Pulsar site ${this.id}`, [{ path: `$.inputs[path=${input.path}].url`, message: `${root} is not a directory` }]);
+    const base = input.path.replace(/\/+$/, '');
+    const uploaded = new Map<string, string>();
+    for (const [k, relative] of listed.entries()) {
+      throwIfAborted(options.signal, `staging inputs for Pulsar site ${this.id}`);
+      const path = `${root}/${relative}`;
+      const file = `${base}/${relative}`;
+      const size = (await files.size(path)) ?? 0;
+      options.onTransfer?.({ direction: 'up', file, bytesDone: 0, bytesTotal: size, done: false });
+      uploaded.set(file, await this.client.upload(jobId, `${name}-${k}`, 'input', () => files.stream(path), size, signalOf(options)));
+      options.onTransfer?.({ direction: 'up', file, bytesDone: size, bytesTotal: size, done: true });
+    }
+    return uploaded;
+  }
+
   /** Uploads one input under a flat name; its server path. */
   async #upload(jobId: string, name: string, input: NonNullable<JobSpec['inputs']>[number], options: SubmitOptions): Promise<string> {
     const report = (bytesDone: number, bytesTotal: number, done: boolean): void => options.onTransfer?.({ direction: 'up', file: input.path, bytesDone, bytesTotal, done });
@@ -386,8 +414,9 @@ export class PulsarRestSite implements Site {
     const needFiles = 'needs local file access (pass `files: nodeLocalFiles()` from pulsar-network/node)';
     (spec.inputs ?? []).forEach((input, i) => {
       if (typeof input.content === 'string' || !input.url) return;
-      if (input.type === 'DIRECTORY') issues.push({ path: `$.inputs[${i}].type`, message: `Pulsar site ${this.id} uploads files; a DIRECTORY input is not staged in this version` });
+      if (input.type === 'DIRECTORY' && !localRef(input.url)) issues.push({ path: `$.inputs[${i}].url`, message: `Pulsar site ${this.id} uploads a DIRECTORY input file by file: it must be a local directory` });
       else if (localRef(input.url) && !this.#options.files) issues.push({ path: `$.inputs[${i}].url`, message: `a local file ${needFiles}` });
+      else if (input.type === 'DIRECTORY' && !this.#options.files?.list) issues.push({ path: `$.inputs[${i}].type`, message: `a DIRECTORY input needs a LocalFiles with list() (nodeLocalFiles() has it)` });
     });
     if ((spec.outputs ?? []).length > 0 && !this.#options.files) issues.push({ path: '$.outputs', message: `delivering outputs to local files ${needFiles}` });
     return issues;
