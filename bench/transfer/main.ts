@@ -67,6 +67,14 @@ try {
       () => curl(['-sSf', '-o', join(local, 'down-curl.bin'), `${url}big.bin`]),
     )),
   });
+  // The SDK hashes what it writes; this peer does the same (curl into tee into sha256sum).
+  rows.push({
+    what: 'down+sha',
+    ...(await race(
+      async () => void (await transfer({ from: urlSource(http, { path: 'big.bin' }), to: fileSink(join(local, 'down-sdk.bin')), limiter: false })),
+      () => shell(`curl -sSf '${url}big.bin' | tee '${join(local, 'down-curl.bin')}' | sha256sum > /dev/null`),
+    )),
+  });
   rows.push({
     what: 'upload',
     ...(await race(
@@ -79,7 +87,7 @@ try {
   for (const name of ['down-sdk.bin', 'down-curl.bin']) {
     if ((await stat(join(local, name))).size !== SIZE) throw new Error(`${name} has the wrong size`);
   }
-  console.log(`transfer bench: ${SIZE / MIB} MiB over loopback, best of ${ROUNDS}, node ${process.version}, SDK over ${process.env.TRANSFER_FETCH === 'fetch' ? 'fetch' : 'nodeHttpFetch'} (SDK hashes sha256 as it goes; curl does not)`);
+  console.log(`transfer bench: ${SIZE / MIB} MiB over loopback, best of ${ROUNDS}, node ${process.version}, SDK over ${process.env.TRANSFER_FETCH === 'fetch' ? 'fetch' : 'nodeHttpFetch'} (SDK hashes sha256 as it goes; curl does not, except in the down+sha row: curl | tee | sha256sum)`);
   console.log('direction   SDK MiB/s   curl MiB/s   SDK/curl   SDK peak RSS growth');
   for (const row of rows) {
     console.log(
@@ -90,6 +98,14 @@ try {
 } finally {
   server.stdin!.end();
   await rm(dir, { recursive: true, force: true });
+}
+
+function shell(script: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', `set -e; ${script}`], { stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${script} exited with ${code}`))));
+  });
 }
 
 function curl(args: string[]): Promise<void> {
