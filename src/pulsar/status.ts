@@ -114,7 +114,7 @@ export function parsePulsarStatus(value: unknown, where: string): PulsarJobStatu
   const jobId = text(body, 'job_id', where);
   const status = body.status;
   if (typeof status !== 'string' || !(PULSAR_STATUS_VALUES as readonly string[]).includes(status)) {
-    throw problem(where, `unknown status ${JSON.stringify(status)}`, body);
+    throw problem(where, `unknown status ${quoted(status)}`, body);
   }
   const state = status as PulsarStatusValue;
   const complete = flag(body.complete, where);
@@ -238,15 +238,20 @@ function list(body: Json, key: string, where: string): string[] {
 function flag(value: unknown, where: string): boolean {
   if (value === 'true' || value === true) return true;
   if (value === 'false' || value === false) return false;
-  throw problem(where, `complete is ${JSON.stringify(value)}, expected "true" or "false"`, value);
+  throw problem(where, `complete is ${quoted(value)}, expected "true" or "false"`, value);
 }
 
 function returnCode(value: unknown, where: string): number | null {
   if (value === undefined || value === null) return null;
   if (typeof value === 'number' && Number.isInteger(value)) return value;
-  throw problem(where, `returncode is ${JSON.stringify(value)}, expected an integer or null`, value);
+  throw problem(where, `returncode is ${quoted(value)}, expected an integer or null`, value);
+}
+
+/** A value as JSON in a problem message, scrubbed and cut short. */
+function quoted(value: unknown): string {
+  return excerptOf(JSON.stringify(value) ?? String(value), undefined, 60);
 }
 
 function problem(where: string, what: string, value: unknown): ProtocolError {
-  return new ProtocolError({ where, problem: what, excerpt: excerptOf(value, undefined, 200) });
+  return new ProtocolError({ where, problem: excerptOf(what, undefined, 200), excerpt: excerptOf(value, undefined, 200) });
 }

@@ -19,7 +19,8 @@ export interface AnswerContext {
 
 /** Builds the ProtocolError of a bad answer. */
 export function badAnswer(ctx: AnswerContext, problem: string, value: unknown): ProtocolError {
-  return new ProtocolError({ where: ctx.where, problem, excerpt: excerptOf(value, ctx.secrets) });
+  // The problem may quote the answer too: it is scrubbed and cut like the excerpt.
+  return new ProtocolError({ where: ctx.where, problem: excerptOf(problem, ctx.secrets, 200), excerpt: excerptOf(value, ctx.secrets) });
 }
 
 /** Parses an answer's JSON text with the HTTP layer's scrubbing parser. */
@@ -95,7 +96,7 @@ export function decodeTask(answer: unknown, ctx: AnswerContext): FullTask {
   if (!isObject(value)) throw badAnswer(ctx, 'expected a task object', value);
   if (typeof value.id !== 'string' || value.id === '') throw badAnswer(ctx, 'the task has no id', value);
   const state = value.state ?? 'UNKNOWN';
-  if (!isTesState(state)) throw badAnswer(ctx, `unknown task state ${JSON.stringify(state)}`, value);
+  if (!isTesState(state)) throw badAnswer(ctx, `unknown task state ${excerptOf(JSON.stringify(state) ?? String(state), ctx.secrets, 60)}`, value);
   const problem = taskProblem(value);
   if (problem) throw badAnswer(ctx, problem.message, problem.value);
   return { ...value, state } as FullTask;
