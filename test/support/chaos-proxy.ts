@@ -15,6 +15,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, request as httpRequest } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
+import { seededRandom as librarySeededRandom } from '../../src/network/random.js';
 
 export type FaultKind = 'reset' | 'stall' | 'status' | 'truncate';
 
@@ -55,16 +56,10 @@ export interface ChaosProxy {
   close(): Promise<void>;
 }
 
-/** mulberry32: a tiny seeded generator, good enough to pick faults reproducibly. */
+/** The library's seeded generator (mulberry32) as a function, to pick faults reproducibly. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = librarySeededRandom(seed);
+  return () => random.next();
 }
 
 const HOP_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade']);

@@ -4,6 +4,7 @@
 // names where it came from without repeating a planted secret.
 import { describe, expect, it } from 'vitest';
 import { ProtocolError, ValidationError } from '../../src/errors.js';
+import { seededRandom } from '../../src/network/random.js';
 import { parsePulsarJobConfig, parsePulsarPath, parsePulsarStatus } from '../../src/pulsar/status.js';
 import { SecretSet } from '../../src/redact.js';
 import { decodeCreated, decodeList, decodeServiceInfo, decodeTask } from '../../src/tes/decode.js';
@@ -13,16 +14,10 @@ const SECRET = 'sEcReT-token-4711';
 const secrets = new SecretSet();
 secrets.add(SECRET);
 
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
+/** The library's seeded generator, so a failure can be replayed. */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const source = seededRandom(seed);
+  return () => source.next();
 }
 
 function junk(next: () => number, depth = 0): unknown {
