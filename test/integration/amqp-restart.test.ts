@@ -78,22 +78,29 @@ const REFUSED_POST = 'retrying in';
 const FAILED_POSTPROCESS = 'Failures collecting results';
 const logLines = async (text: string) => (await pulsar.log()).split('\n').filter((line) => line.includes(text)).length;
 
-/** A job pulling a file input and an inline one, sleeping, then pushing back one binary output. */
-async function jobIn(seconds: number): Promise<{ dir: string; spec: JobSpec; expected: Buffer }> {
+/**
+ * A job pulling a file input and an inline one, sleeping, then pushing back one binary output.
+ * A gated job also waits (at most a minute) until the test calls `release()`, so that what a
+ * test does while it runs (closing its site) happens before it ends, however loaded the machine.
+ */
+async function jobIn(seconds: number, gated = false): Promise<{ dir: string; spec: JobSpec; expected: Buffer; release: () => Promise<void> }> {
   const dir = join(root, `job-${++serial}`);
   await mkdir(dir, { recursive: true });
   const input = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7) % 256));
   await writeFile(join(dir, 'in.bin'), input);
+  const gate = join(root, `gate-${serial}`);
+  const wait = gated ? `i=0; while [ ! -e '${gate}' ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; ` : '';
   return {
     dir,
     expected: Buffer.concat([input, Buffer.from('tail\n')]),
+    release: () => writeFile(gate, ''),
     spec: {
       inputs: [
         { path: '/data/in/in.bin', url: pathToFileURL(join(dir, 'in.bin')).href },
         { path: '/data/in/tail.txt', content: 'tail\n' },
       ],
       outputs: [{ path: '/data/out/both.bin', url: join(dir, 'both.bin') }],
-      executors: [{ image: 'alpine:3', command: ['sh', '-c', `sleep ${seconds}; cat /data/in/in.bin /data/in/tail.txt > /data/out/both.bin; echo done`] }],
+      executors: [{ image: 'alpine:3', command: ['sh', '-c', `${wait}sleep ${seconds}; cat /data/in/in.bin /data/in/tail.txt > /data/out/both.bin; echo done`] }],
     },
   };
 }
@@ -105,10 +112,10 @@ async function attachAfterRestart(remoteId: string) {
   return { second, result: await job.wait() };
 }
 
-/** A job of {@link jobIn} submitted to a first site, once it runs. */
+/** A gated job of {@link jobIn} submitted to a first site, once it runs (it ends after `release()`). */
 async function runningJob(seconds: number, idempotencyKey: string) {
   const first = newSite();
-  const job = await jobIn(seconds);
+  const job = await jobIn(seconds, true);
   const { remoteId } = await first.submit(job.spec, { idempotencyKey });
   await until(async () => (await stateOf(first, remoteId)) === 'running', 'the job to run');
   return { first, remoteId, ...job };
@@ -116,7 +123,7 @@ async function runningJob(seconds: number, idempotencyKey: string) {
 
 describe('PulsarMqSite with a stateDirectory, its caller restarting (real RabbitMQ and Pulsar)', () => {
   it('a new site takes back a running job: attach, lookup, same job for the same key, output delivered byte-exact, events arrive', async () => {
-    const { first, dir, spec, expected, remoteId } = await runningJob(3, 'restart-1');
+    const { first, dir, spec, expected, remoteId, release } = await runningJob(1, 'restart-1');
     await closeSite(first);
 
     const second = newSite();
@@ -125,6 +132,7 @@ describe('PulsarMqSite with a stateDirectory, its caller restarting (real Rabbit
     // The same key again is the same job, not a second one.
     expect((await second.submit(spec, { idempotencyKey: 'restart-1' })).remoteId).toBe(remoteId);
     const job = await Job.attach(second, remoteId, { poll: POLL });
+    await release();
     const events: JobEvent[] = [];
     for await (const event of job.watch()) events.push(event);
     const result = await job.wait();
@@ -145,9 +153,10 @@ describe('PulsarMqSite with a stateDirectory, its caller restarting (real Rabbit
   });
 
   it('a job whose outputs Pulsar could only push once the new site was up is collected by it (Pulsar retrying its refused POSTs)', async () => {
-    const { first, dir, expected, remoteId } = await runningJob(3, 'restart-2');
+    const { first, dir, expected, remoteId, release } = await runningJob(1, 'restart-2');
     const refusedBefore = await logLines(REFUSED_POST);
     await closeSite(first);
+    await release();
     // The job ends while no site runs: Pulsar's POST of the output is refused (connection refused).
     await until(async () => (await logLines(REFUSED_POST)) > refusedBefore, 'Pulsar to have an output POST refused', 20_000);
 
@@ -192,12 +201,18 @@ describe('PulsarMqSite with a stateDirectory, its caller restarting (real Rabbit
       ],
     };
     const options = { registry: nodeSiteRegistry(), watcher: batchedWatcher({ poll: POLL }) };
-    const { dir, spec, expected } = await jobIn(2);
+    // Gated: it runs until the first network is closed, so the network's watcher sees it running.
+    const { dir, spec, expected, release } = await jobIn(1, true);
     const first = await Network.create(config, options);
     const submitted = first.submit(spec);
-    await until(() => submitted.state === 'running', 'the job to run');
+    try {
+      await until(() => submitted.state === 'running', 'the job to run');
+    } finally {
+      // Closed in any case: a first network left open would hold the job-files port for the tests after this one.
+      await first.close();
+      await release();
+    }
     const remoteId = submitted.remoteId as string;
-    await first.close();
 
     const second = await Network.create(config, options);
     try {
@@ -212,9 +227,10 @@ describe('PulsarMqSite with a stateDirectory, its caller restarting (real Rabbit
   });
 
   it('a job that ended entirely while no site ran, its outputs never pushed: Pulsar reports it failed, the new site says so, nothing is delivered', async () => {
-    const { first, dir, remoteId } = await runningJob(3, 'restart-3');
+    const { first, dir, remoteId, release } = await runningJob(1, 'restart-3');
     const failuresBefore = await logLines(FAILED_POSTPROCESS);
     await closeSite(first);
+    await release();
     // Pulsar gives up on the output and the manifest (its retries run out) and publishes its final status.
     await until(async () => (await logLines(FAILED_POSTPROCESS)) > failuresBefore, 'Pulsar to give up pushing the outputs', 30_000);
 

@@ -60,14 +60,23 @@ async function until(check: () => boolean | Promise<boolean>, what: string, ms =
   }
 }
 
-/** A job that sleeps `seconds`, then writes its (pulled) input reversed by `rev`-free means and a count. */
-async function sleepySpec(dir: string, seconds: number): Promise<JobSpec> {
+/**
+ * A job that waits until the test calls `release()` (at most a minute), so what the test does
+ * while it runs (restarting the broker or Pulsar) happens before it ends however loaded the
+ * machine is; then it counts the lines of its pulled input.
+ */
+async function gatedJob(dir: string): Promise<{ spec: JobSpec; release: () => Promise<void> }> {
   await writeFile(join(dir, 'in.txt'), 'one\ntwo\nthree\n');
+  const gate = `${dir}.gate`;
+  const wait = `i=0; while [ ! -e '${gate}' ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done`;
   return {
-    name: 'sleepy',
-    inputs: [{ path: '/data/in/in.txt', url: pathToFileURL(join(dir, 'in.txt')).href }],
-    outputs: [{ path: '/data/out/count.txt', url: join(dir, 'count.txt') }],
-    executors: [{ image: 'alpine:3', command: ['sh', '-c', `sleep ${seconds}; wc -l < /data/in/in.txt | tr -d ' ' > /data/out/count.txt; echo slept`] }],
+    release: () => writeFile(gate, ''),
+    spec: {
+      name: 'gated',
+      inputs: [{ path: '/data/in/in.txt', url: pathToFileURL(join(dir, 'in.txt')).href }],
+      outputs: [{ path: '/data/out/count.txt', url: join(dir, 'count.txt') }],
+      executors: [{ image: 'alpine:3', command: ['sh', '-c', `${wait}; wc -l < /data/in/in.txt | tr -d ' ' > /data/out/count.txt; echo slept`] }],
+    },
   };
 }
 
@@ -178,11 +187,13 @@ describe('PulsarMqSite over a real RabbitMQ and Pulsar', () => {
 
   it('a job keeps going while RabbitMQ restarts: it completes and its events arrive', async () => {
     const dir = await workDir();
-    const job = submitJob(site, await sleepySpec(dir, 2), { poll: POLL });
+    const { spec, release } = await gatedJob(dir);
+    const job = submitJob(site, spec, { poll: POLL });
     const states: string[] = [];
     job.on('state', (e) => states.push(e.state));
     await until(() => job.state === 'running', 'the job to run');
     await broker.restart();
+    await release();
     const result = await job.wait();
     expect(result.state).toBe('complete');
     expect(states).toEqual(['queued', 'running', 'complete']);
@@ -192,9 +203,12 @@ describe('PulsarMqSite over a real RabbitMQ and Pulsar', () => {
 
   it('a job whose Pulsar restarts while it runs ends as Pulsar decides (lost) and never waits forever', async () => {
     const dir = await workDir();
-    const job = submitJob(site, await sleepySpec(dir, 3), { poll: POLL });
+    const { spec, release } = await gatedJob(dir);
+    const job = submitJob(site, spec, { poll: POLL });
     await until(() => job.state === 'running', 'the job to run');
     await pulsar.halt();
+    // The job's process outlives Pulsar (its own process group); let it end while Pulsar is away.
+    await release();
     // While Pulsar is away the broker answers, but nobody consumes the setup queue.
     expect(await site.probe()).toMatchObject({ ok: false, error: 'the broker is up but no Pulsar consumes the setup queue' });
     await pulsar.resume();
