@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { nodeSiteRegistry, PulsarMqSite, PULSAR_EXCHANGE, type PulsarMqSiteOptions } from '../../src/node/index.js';
+import { connect } from 'amqplib';
+import { nodeSiteRegistry, PulsarMqSite, PULSAR_EXCHANGE, pulsarQueues, type PulsarMqSiteOptions } from '../../src/node/index.js';
 import { batchedWatcher, Job, Network, type JobEvent, type JobSpec } from '../../src/index.js';
 import { freePort, startPulsar, type PulsarServer } from '../peers/pulsar.js';
 import { startRabbitMq, type RabbitMqBroker } from '../peers/rabbitmq.js';
@@ -103,6 +104,17 @@ async function jobIn(seconds: number, gated = false): Promise<{ dir: string; spe
       executors: [{ image: 'alpine:3', command: ['sh', '-c', `${wait}sleep ${seconds}; cat /data/in/in.bin /data/in/tail.txt > /data/out/both.bin; echo done`] }],
     },
   };
+}
+
+/** Status updates waiting in the default manager's queue (while no site consumes it). */
+async function queuedStatusUpdates(): Promise<number> {
+  const connection = await connect(broker.url);
+  try {
+    const channel = await connection.createChannel();
+    return (await channel.checkQueue(pulsarQueues().statusUpdate)).messageCount;
+  } finally {
+    await connection.close();
+  }
 }
 
 /** A new site (the caller restarted) and the result of the job attached on it. */
@@ -233,6 +245,9 @@ describe('PulsarMqSite with a stateDirectory, its caller restarting (real Rabbit
     await release();
     // Pulsar gives up on the output and the manifest (its retries run out) and publishes its final status.
     await until(async () => (await logLines(FAILED_POSTPROCESS)) > failuresBefore, 'Pulsar to give up pushing the outputs', 30_000);
+    // ...and until its final status waits in the queue: the new site then reads it before the answer to
+    // the status request it sends on connect (Pulsar answers such a request `complete`).
+    await until(async () => (await queuedStatusUpdates()) > 0, "Pulsar's final status to wait in the queue", 30_000);
 
     const { second, result } = await attachAfterRestart(remoteId);
     // Pulsar 0.16.0 reports `failed` with the job's own results: return code 0, our exit-codes file.
