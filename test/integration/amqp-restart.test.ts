@@ -10,8 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from 'amqplib';
-import { nodeSiteRegistry, PulsarMqSite, PULSAR_EXCHANGE, pulsarQueues, type PulsarMqSiteOptions } from '../../src/node/index.js';
+import { nodeSiteRegistry, PulsarMqSite, PULSAR_EXCHANGE, type PulsarMqSiteOptions } from '../../src/node/index.js';
 import { batchedWatcher, Job, Network, type JobEvent, type JobSpec } from '../../src/index.js';
 import { freePort, startPulsar, type PulsarServer } from '../peers/pulsar.js';
 import { startRabbitMq, type RabbitMqBroker } from '../peers/rabbitmq.js';
@@ -104,17 +103,6 @@ async function jobIn(seconds: number, gated = false): Promise<{ dir: string; spe
       executors: [{ image: 'alpine:3', command: ['sh', '-c', `${wait}sleep ${seconds}; cat /data/in/in.bin /data/in/tail.txt > /data/out/both.bin; echo done`] }],
     },
   };
-}
-
-/** Status updates waiting in the default manager's queue (while no site consumes it). */
-async function queuedStatusUpdates(): Promise<number> {
-  const connection = await connect(broker.url);
-  try {
-    const channel = await connection.createChannel();
-    return (await channel.checkQueue(pulsarQueues().statusUpdate)).messageCount;
-  } finally {
-    await connection.close();
-  }
 }
 
 /** A new site (the caller restarted) and the result of the job attached on it. */
@@ -238,26 +226,32 @@ describe('PulsarMqSite with a stateDirectory, its caller restarting (real Rabbit
     }
   });
 
-  it('a job that ended entirely while no site ran, its outputs never pushed: Pulsar reports it failed, the new site says so, nothing is delivered', async () => {
+  it('a job that ended entirely while no site ran, its outputs never pushed: system_error, the reason given, nothing delivered', async () => {
     const { first, dir, remoteId, release } = await runningJob(1, 'restart-3');
     const failuresBefore = await logLines(FAILED_POSTPROCESS);
     await closeSite(first);
     await release();
-    // Pulsar gives up on the output and the manifest (its retries run out) and publishes its final status.
+    // Pulsar gives up on the output and the manifest (its retries run out).
     await until(async () => (await logLines(FAILED_POSTPROCESS)) > failuresBefore, 'Pulsar to give up pushing the outputs', 30_000);
-    // ...and until its final status waits in the queue: the new site then reads it before the answer to
-    // the status request it sends on connect (Pulsar answers such a request `complete`).
-    await until(async () => (await queuedStatusUpdates()) > 0, "Pulsar's final status to wait in the queue", 30_000);
 
     const { second, result } = await attachAfterRestart(remoteId);
-    // Pulsar 0.16.0 reports `failed` with the job's own results: return code 0, our exit-codes file.
-    expect(second.finalStatus(remoteId)).toMatchObject({ status: 'failed', returncode: 0, outputs_directory_contents: expect.arrayContaining(['output-0']) });
-    expect(result).toMatchObject({ state: 'system_error', siteState: 'failed', exitCodes: [0] });
+    // Pulsar 0.16.0 gives two answers about such a job, and which the new site reads first is a race
+    // between them: its published final status says `failed`; its answer to the status request the
+    // site sends on connect says `complete`. Both carry the job's own results (return code 0, our
+    // exit-codes file), and either way the job ends system_error with nothing delivered.
+    const final = second.finalStatus(remoteId) as { status: string };
+    expect(final).toMatchObject({ returncode: 0, outputs_directory_contents: expect.arrayContaining(['output-0']) });
+    expect(result).toMatchObject({ state: 'system_error', siteState: final.status, exitCodes: [0] });
     expect(result.logs.executors).toEqual([{ exitCode: 0, stdout: 'done\n', stderr: '' }]);
-    expect(result.logs.system).toEqual([
-      'Pulsar reported the job failed',
-      "the executors had ended (exit codes 0); Pulsar failed after them, sending the outputs back to the job-files server (was the site down or unreachable? Pulsar's postprocess_action_max_retries lets it try longer); nothing was delivered",
-    ]);
+    expect(result.logs.system).toEqual(
+      final.status === 'failed'
+        ? [
+            'Pulsar reported the job failed',
+            "the executors had ended (exit codes 0); Pulsar failed after them, sending the outputs back to the job-files server (was the site down or unreachable? Pulsar's postprocess_action_max_retries lets it try longer); nothing was delivered",
+          ]
+        : ['Pulsar did not send the output manifest back'],
+    );
+    expect(['failed', 'complete']).toContain(final.status);
     expect(result.outputs).toEqual([]);
     expect(await readdir(dir)).toEqual(['in.bin']);
     await second.forget(remoteId);
