@@ -99,6 +99,17 @@ export function excerptOf(value: unknown, secrets?: SecretSet, maxChars = 160): 
   return scrubbed.length > maxChars ? `${scrubbed.slice(0, maxChars)}…` : scrubbed;
 }
 
+/** A value quoted as JSON inside a problem message (a string keeps its quotes), scrubbed and cut like {@link excerptOf}. */
+export function quotedExcerpt(value: unknown, secrets?: SecretSet, maxChars = 60): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return excerptOf(text, secrets, maxChars);
+}
+
 /**
  * Returns a cause that is safe to attach to an error: the original when it
  * leaks nothing, otherwise a plain `Error` carrying the scrubbed message.

@@ -4,7 +4,7 @@
  * what is wrong and where.
  * @module
  */
-import { excerptOf } from '../redact.js';
+import { excerptOf, quotedExcerpt } from '../redact.js';
 import { ProtocolError } from '../errors.js';
 import {
   PULSAR_STATUS_VALUES,
@@ -114,7 +114,7 @@ export function parsePulsarStatus(value: unknown, where: string): PulsarJobStatu
   const jobId = text(body, 'job_id', where);
   const status = body.status;
   if (typeof status !== 'string' || !(PULSAR_STATUS_VALUES as readonly string[]).includes(status)) {
-    throw problem(where, `unknown status ${quoted(status)}`, body);
+    throw problem(where, `unknown status ${quotedExcerpt(status)}`, body);
   }
   const state = status as PulsarStatusValue;
   const complete = flag(body.complete, where);
@@ -238,18 +238,13 @@ function list(body: Json, key: string, where: string): string[] {
 function flag(value: unknown, where: string): boolean {
   if (value === 'true' || value === true) return true;
   if (value === 'false' || value === false) return false;
-  throw problem(where, `complete is ${quoted(value)}, expected "true" or "false"`, value);
+  throw problem(where, `complete is ${quotedExcerpt(value)}, expected "true" or "false"`, value);
 }
 
 function returnCode(value: unknown, where: string): number | null {
   if (value === undefined || value === null) return null;
   if (typeof value === 'number' && Number.isInteger(value)) return value;
-  throw problem(where, `returncode is ${quoted(value)}, expected an integer or null`, value);
-}
-
-/** A value as JSON in a problem message, scrubbed and cut short. */
-function quoted(value: unknown): string {
-  return excerptOf(JSON.stringify(value) ?? String(value), undefined, 60);
+  throw problem(where, `returncode is ${quotedExcerpt(value)}, expected an integer or null`, value);
 }
 
 function problem(where: string, what: string, value: unknown): ProtocolError {

@@ -5,7 +5,7 @@
  */
 import { ProtocolError } from '../errors.js';
 import { parseJson } from '../http/client.js';
-import { excerptOf, type SecretSet } from '../redact.js';
+import { excerptOf, quotedExcerpt, type SecretSet } from '../redact.js';
 import { isTesState } from './states.js';
 import type { FullTask, TesServiceInfo } from './types.js';
 
@@ -96,7 +96,7 @@ export function decodeTask(answer: unknown, ctx: AnswerContext): FullTask {
   if (!isObject(value)) throw badAnswer(ctx, 'expected a task object', value);
   if (typeof value.id !== 'string' || value.id === '') throw badAnswer(ctx, 'the task has no id', value);
   const state = value.state ?? 'UNKNOWN';
-  if (!isTesState(state)) throw badAnswer(ctx, `unknown task state ${excerptOf(JSON.stringify(state) ?? String(state), ctx.secrets, 60)}`, value);
+  if (!isTesState(state)) throw badAnswer(ctx, `unknown task state ${quotedExcerpt(state, ctx.secrets)}`, value);
   const problem = taskProblem(value);
   if (problem) throw badAnswer(ctx, problem.message, problem.value);
   return { ...value, state } as FullTask;

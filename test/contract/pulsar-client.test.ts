@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolError, ServerError, TimeoutError, ValidationError } from '../../src/errors.js';
 import { PulsarClient } from '../../src/pulsar/index.js';
 import { bytesSource, HostLimiter, streamSink as streamSinkOf } from '../../src/transfer/index.js';
-import { PulsarSpec, SPEC_PATH, type CheckedRequest } from './pulsar-openapi.js';
+import { PulsarSpec, pulsarJobConfig, SPEC_PATH, type CheckedRequest } from './pulsar-openapi.js';
 
 const BASE = 'http://pulsar.test:8913/';
 const TOKEN = 'contract-secret-7d1e4b';
@@ -26,22 +26,7 @@ let spec: PulsarSpec;
 let override: ((request: Seen, attempt: number) => Response | undefined) | undefined;
 
 function jobConfig(jobId: string): Record<string, unknown> {
-  const dir = `${STAGING}/${jobId}`;
-  return {
-    job_directory: dir,
-    working_directory: `${dir}/working`,
-    metadata_directory: `${dir}/metadata`,
-    outputs_directory: `${dir}/outputs`,
-    configs_directory: `${dir}/configs`,
-    tools_directory: `${dir}/tool_files`,
-    inputs_directory: `${dir}/inputs`,
-    unstructured_files_directory: `${dir}/unstructured`,
-    path_separator: '/',
-    job_id: jobId,
-    system_properties: { separator: '/' },
-    pulsar_version: '0.16.0',
-    preserve_galaxy_python_environment: null,
-  };
+  return pulsarJobConfig(jobId, `${STAGING}/${jobId}`);
 }
 
 function fullStatus(jobId: string, outputs: string[] = ['out.txt']): Record<string, unknown> {

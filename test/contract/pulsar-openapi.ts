@@ -30,6 +30,25 @@ interface Operation {
 type Document = { paths: Record<string, Record<string, Operation>> };
 
 /** What a checked request matched. */
+/** The answer of Pulsar's `POST /jobs` (setup) for a job whose directory is `dir`, as pulsar-app 0.16 gives it. */
+export function pulsarJobConfig(jobId: string, dir: string): Record<string, unknown> {
+  return {
+    job_directory: dir,
+    working_directory: `${dir}/working`,
+    metadata_directory: `${dir}/metadata`,
+    outputs_directory: `${dir}/outputs`,
+    configs_directory: `${dir}/configs`,
+    tools_directory: `${dir}/tool_files`,
+    inputs_directory: `${dir}/inputs`,
+    unstructured_files_directory: `${dir}/unstructured`,
+    path_separator: '/',
+    job_id: jobId,
+    system_properties: { separator: '/' },
+    pulsar_version: '0.16.0',
+    preserve_galaxy_python_environment: null,
+  };
+}
+
 export interface CheckedRequest {
   operationId: string;
   /** Path variables (job_id, manager_name). */

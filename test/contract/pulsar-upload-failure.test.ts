@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ServerError, TransferError } from '../../src/errors.js';
 import { runStagedJob } from '../../src/node/index.js';
 import { PulsarClient } from '../../src/pulsar/index.js';
-import { PulsarSpec } from './pulsar-openapi.js';
+import { PulsarSpec, pulsarJobConfig } from './pulsar-openapi.js';
 
 const BASE = 'http://upload-fails.test:8913/';
 let spec: PulsarSpec;
@@ -26,18 +26,7 @@ const server = setupServer(
     switch (checked.operationId) {
       case 'setupJob':
         return new Response(
-          JSON.stringify({
-            job_id: 'u1',
-            job_directory: dir,
-            working_directory: `${dir}/working`,
-            metadata_directory: `${dir}/metadata`,
-            outputs_directory: `${dir}/outputs`,
-            configs_directory: `${dir}/configs`,
-            tools_directory: `${dir}/tool_files`,
-            inputs_directory: `${dir}/inputs`,
-            unstructured_files_directory: `${dir}/unstructured`,
-            system_properties: { separator: '/' },
-          }),
+          JSON.stringify(pulsarJobConfig('u1', dir)),
           { headers: { 'content-type': 'text/html' } },
         );
       case 'uploadFile':

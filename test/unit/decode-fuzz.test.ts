@@ -9,6 +9,7 @@ import { parsePulsarJobConfig, parsePulsarPath, parsePulsarStatus } from '../../
 import { SecretSet } from '../../src/redact.js';
 import { decodeCreated, decodeList, decodeServiceInfo, decodeTask } from '../../src/tes/decode.js';
 import { assertValidTask } from '../../src/tes/validate.js';
+import { pulsarJobConfig } from '../contract/pulsar-openapi.js';
 
 const SECRET = 'sEcReT-token-4711';
 const secrets = new SecretSet();
@@ -91,18 +92,7 @@ const PULSAR_STATUS = {
   pulsar_version: '0.16.0',
   realized_dynamic_file_sources: [{ path: 'exit-codes', contents: '0\n' }],
 };
-const PULSAR_CONFIG = {
-  job_id: '7',
-  system_properties: { separator: '/' },
-  job_directory: '/s/7',
-  working_directory: '/s/7/working',
-  metadata_directory: '/s/7/metadata',
-  outputs_directory: '/s/7/outputs',
-  configs_directory: '/s/7/configs',
-  tools_directory: '/s/7/tools',
-  inputs_directory: '/s/7/inputs',
-  unstructured_files_directory: '/s/7/unstructured',
-};
+const PULSAR_CONFIG = pulsarJobConfig('7', '/s/7');
 
 const CASES: Array<[string, unknown, (value: unknown) => unknown]> = [
   ['TES task', TES_TASK, (v) => decodeTask(v, { where: 'GET /tasks/{id}', secrets })],
