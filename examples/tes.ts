@@ -6,7 +6,7 @@
 // Local inputs are passed as file:// URLs when the server reads local files
 // (its service-info `storage` says so, as Funnel's does), else inlined when
 // small; outputs go to local files, which needs a server on this file system.
-import { nodeLocalFiles, submitJob, TesClient, TesSite } from '../src/node.js';
+import { JobEngine, nodeLocalFiles, submitJob, TesClient, TesSite } from '../src/node.js';
 import { poemJob } from './poem-job.js';
 import { printEvents } from './print-events.js';
 
@@ -24,7 +24,8 @@ const probe = await site.probe();
 console.log(`site      ${site.id} at ${client.http.baseUrl.href} (version ${probe.version ?? '?'}, storage ${probe.storages?.join(' ') || 'none'})`);
 
 const { spec, here, report } = await poemJob('tes-example');
-const job = submitJob(site, spec, { poll: { minIntervalMs: 200 } });
+// An engine of our own polls more often than the default (1 s after a change).
+const job = submitJob(site, spec, { engine: new JobEngine({ poll: { minIntervalMs: 200 } }) });
 await printEvents(job);
 if (job.state === 'complete') await report();
 console.log(`files in ${here}`);

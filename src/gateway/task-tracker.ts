@@ -5,6 +5,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import type { JobSiteEvent } from '../jobs/events.js';
 import type { Job } from '../jobs/job.js';
 import type { JobSpec } from '../jobs/spec.js';
 import { toTesState } from '../jobs/state-map.js';
@@ -33,19 +34,7 @@ export class TaskTracker {
     readonly network: Network,
     /** Where the tasks' states, sites and logs are written. */
     readonly store: TaskStore,
-  ) {
-    // A failover starts a new attempt elsewhere: store its site and key (and forget the old
-    // remote id) as soon as the attempt exists, so a restart finds the new attempt, not the old.
-    network.on('failover', ({ jobId, to }) => {
-      if (to === null || !this.#jobs.has(jobId)) return;
-      setImmediate(() => {
-        const attempt = this.network.decision(jobId)?.attempts.at(-1);
-        if (attempt?.site === to && attempt.remoteId === undefined) {
-          this.#write(jobId, { site: to, idempotencyKey: attempt.idempotencyKey, remoteId: undefined });
-        }
-      });
-    });
-  }
+  ) {}
 
   /** The job of a task this tracker follows. */
   job(id: string): Job | undefined {
@@ -64,9 +53,21 @@ export class TaskTracker {
   async submit(spec: JobSpec, owner: string): Promise<string> {
     const id = randomUUID();
     this.store.insert({ id, owner, spec, state: 'QUEUED', creationTime: new Date().toISOString() });
-    this.#follow(id, this.network.submit(spec, { id }));
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    this.#persistDecision(id);
+    const job = this.network.submit(spec, { id });
+    this.#follow(id, job);
+    // The first attempt is stored by the `trying` listener of #follow, which runs first.
+    await new Promise<void>((resolve) => {
+      const settle = (): void => {
+        job.off('site', onSite);
+        job.off('done', settle);
+        resolve();
+      };
+      const onSite = (event: JobSiteEvent): void => {
+        if (event.action === 'trying') settle();
+      };
+      job.on('site', onSite);
+      job.on('done', settle);
+    });
     return id;
   }
 
@@ -123,8 +124,8 @@ export class TaskTracker {
     if (!this.#closed) this.store.update(id, patch);
   }
 
-  #persistDecision(id: string): void {
-    const record = this.network.decision(id);
+  #persistDecision(id: string, job: Job): void {
+    const record = this.network.decision(job);
     if (!record) return;
     const attempt = record.attempts.at(-1);
     const patch: GatewayTaskPatch = { decision: publicDecision(record) };
@@ -139,8 +140,18 @@ export class TaskTracker {
     const entry = { job, canceled: false };
     this.#jobs.set(id, entry);
     job.on('site', (event) => {
-      if (event.remoteId === undefined) return;
-      this.#persistDecision(id);
+      if (event.action === 'trying') {
+        // A new attempt (the first, or after a failover): its site and key are stored before its submit is
+        // sent, and the old remote id forgotten, so a restart finds this attempt by its key, not the old one.
+        const attempt = this.network.decision(job)?.attempts.at(-1);
+        if (attempt?.site === event.siteId) {
+          this.#persistDecision(id, job);
+          this.#write(id, { site: event.siteId, idempotencyKey: attempt.idempotencyKey, remoteId: undefined });
+        }
+        return;
+      }
+      if (event.remoteId === undefined || (event.action !== 'submitted' && event.action !== 'attached')) return;
+      this.#persistDecision(id, job);
       this.#write(id, { site: event.siteId, remoteId: event.remoteId, log: startedLog(event.siteId, event.remoteId, new Date(event.time).toISOString()) });
     });
     job.on('state', (event) => {
@@ -151,11 +162,9 @@ export class TaskTracker {
     });
     void job.wait().then((result) => {
       if (!this.#closed) {
-        this.#persistDecision(id);
+        this.#persistDecision(id, job);
         const stored = this.store.get(id);
-        let state = toTesState(result.state);
-        // canceled before any site accepted it: the network ends such a job with an abort
-        if (entry.canceled && result.remoteId === undefined) state = 'CANCELED';
+        const state = toTesState(result.state);
         this.#write(id, { state, log: finishedLog(result, stored?.log, stored?.spec ?? job.spec ?? { executors: [] }) });
       }
       this.#jobs.delete(id);

@@ -133,6 +133,11 @@ export class HttpClient {
     this.#limit = max !== undefined && Number.isFinite(max) ? new Semaphore(max) : undefined;
   }
 
+  /** Most requests in flight at once to this server (`maxConcurrency`); `Infinity` without a cap. */
+  get maxConcurrency(): number {
+    return this.#limit?.limit ?? Number.POSITIVE_INFINITY;
+  }
+
   /** The base URL with secrets redacted, for messages. */
   get displayUrl(): string {
     return redactUrl(this.baseUrl);

@@ -134,8 +134,14 @@ export interface FailoverConfig {
   resubmitQueued?: boolean;
   /** A job whose site cannot be reached for this long is lost. @default 300000 */
   lostAfterMs?: number;
-  /** Status poll interval of the default watcher, in milliseconds. @default 5000 */
+  /**
+   * Shortest status poll interval of a site's poller (right after a change;
+   * it backs off to 30 s, or to this interval if longer, while nothing
+   * changes), in milliseconds. @default 5000
+   */
   pollIntervalMs?: number;
+  /** A job its site does not report for this long is announced by a `site` event (`silent`), in milliseconds; only when shorter than `lostAfterMs`. @default 60000 */
+  silentAfterMs?: number;
   /** Longest total wait, in milliseconds, for an open circuit breaker when every site left is behind one. @default 300000 */
   waitForSiteMs?: number;
 }

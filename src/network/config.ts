@@ -81,8 +81,10 @@ export interface ResolvedFailover {
   resubmitQueued: boolean;
   /** A job whose site cannot be reached for this long, in milliseconds, is lost (default 300000). */
   lostAfterMs: number;
-  /** Status poll interval of the default watcher, in milliseconds (default 5000). */
+  /** Shortest status poll interval of a site's poller (right after a change), in milliseconds (default 5000). */
   pollIntervalMs: number;
+  /** A job its site does not report for this long is announced (a `silent` site event), in milliseconds (default 60000). */
+  silentAfterMs: number;
   /** Longest total wait for an open circuit breaker when every site left is behind one, in milliseconds (default 300000). */
   waitForSiteMs: number;
 }
@@ -397,7 +399,7 @@ function healthConfig(c: Checker, value: unknown): ResolvedHealth {
 }
 
 function failoverConfig(c: Checker, value: unknown): ResolvedFailover {
-  const f = value === undefined ? {} : (c.object('$.failover', value, ['maxAttempts', 'backoff', 'queuedDeadlineMs', 'resubmitQueued', 'lostAfterMs', 'pollIntervalMs', 'waitForSiteMs']) ?? {});
+  const f = value === undefined ? {} : (c.object('$.failover', value, ['maxAttempts', 'backoff', 'queuedDeadlineMs', 'resubmitQueued', 'lostAfterMs', 'silentAfterMs', 'pollIntervalMs', 'waitForSiteMs']) ?? {});
   const b = f.backoff === undefined ? {} : (c.object('$.failover.backoff', f.backoff, ['minDelay', 'maxDelay', 'factor', 'jitter']) ?? {});
   const num = (path: string, v: unknown, fallback: number, o: Parameters<Checker['number']>[2]): number => (v === undefined ? fallback : (c.number(path, v, o) ?? fallback));
   const out: ResolvedFailover = {
@@ -411,6 +413,7 @@ function failoverConfig(c: Checker, value: unknown): ResolvedFailover {
     resubmitQueued: f.resubmitQueued === undefined ? false : (c.boolean('$.failover.resubmitQueued', f.resubmitQueued) ?? false),
     lostAfterMs: num('$.failover.lostAfterMs', f.lostAfterMs, 300_000, { min: 1 }),
     pollIntervalMs: num('$.failover.pollIntervalMs', f.pollIntervalMs, 5000, { min: 1 }),
+    silentAfterMs: num('$.failover.silentAfterMs', f.silentAfterMs, 60_000, { min: 1 }),
     waitForSiteMs: num('$.failover.waitForSiteMs', f.waitForSiteMs, 300_000, { min: 0 }),
   };
   if (out.backoff.minDelay > out.backoff.maxDelay) c.fail('$.failover.backoff.minDelay', `is larger than maxDelay (${out.backoff.minDelay} > ${out.backoff.maxDelay})`);

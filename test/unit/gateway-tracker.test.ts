@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryTaskStore, TaskTracker } from '../../src/gateway/index.js';
 import type { JobSpec } from '../../src/jobs/spec.js';
-import { Network, pinned, pollingWatcher } from '../../src/network/index.js';
-import { FakeSite } from './network-fake-site.js';
+import { Network, pinned } from '../../src/network/index.js';
+import { fastEngine, FakeSite } from './network-fake-site.js';
 
 const SPEC: JobSpec = { name: 'tracked', executors: [{ image: 'alpine', command: ['true'] }] };
 
 async function network(sites: FakeSite[]): Promise<Network> {
   return Network.create(
     { seed: 'tracker-tests', failover: { maxAttempts: 3, backoff: { minDelay: 1, maxDelay: 2 } }, sites: sites.map((s) => ({ id: s.id, kind: 'pulsar-rest', url: `https://${s.id}.example.org` })) },
-    { sites: Object.fromEntries(sites.map((s) => [s.id, s])), strategy: pinned(...sites.map((s) => s.id)), watcher: pollingWatcher({ intervalMs: 1, lostAfterMs: 30 }) },
+    { sites: Object.fromEntries(sites.map((s) => [s.id, s])), strategy: pinned(...sites.map((s) => s.id)), engine: fastEngine() },
   );
 }
 

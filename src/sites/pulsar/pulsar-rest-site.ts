@@ -64,6 +64,12 @@ export interface PulsarRestSiteOptions {
    * @default 'never'
    */
   cleanup?: PulsarCleanup;
+  /**
+   * Most status requests of one poll in flight at once, so that polling
+   * many jobs leaves the rest of the client's concurrency cap to submits and
+   * downloads. @default half the client's `maxConcurrency`, rounded up (8 without a cap)
+   */
+  pollConcurrency?: number;
 }
 
 /** Most bytes of an executor's stdout or stderr kept in its log. */
@@ -84,7 +90,8 @@ const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;
  *   sizes and sha256.
  *
  * Statuses map through `PULSAR_STATUS_MAP`; each watched job costs one
- * status request per poll, within the client's concurrency cap.
+ * status request per poll, at most `pollConcurrency` of them at once (half
+ * the client's concurrency cap), so submits are not starved by polling.
  *
  * @example
  * ```ts
@@ -112,6 +119,7 @@ export class PulsarRestSite implements Site {
   readonly #options: PulsarRestSiteOptions;
   /** Specs of the jobs this instance knows (submitted here, or read back from the working directory). */
   readonly #specs = new Map<string, JobSpec>();
+  readonly #pollConcurrency: number;
 
   constructor(options: PulsarRestSiteOptions) {
     this.#options = options;
@@ -119,6 +127,11 @@ export class PulsarRestSite implements Site {
     this.id = options.id ?? 'pulsar';
     if (options.cleanup !== undefined && !['always', 'onsuccess', 'never'].includes(options.cleanup)) {
       throw new ValidationError('PulsarRestSite options', [{ path: 'cleanup', message: 'must be always, onsuccess or never' }]);
+    }
+    const cap = this.client.http.maxConcurrency;
+    this.#pollConcurrency = options.pollConcurrency ?? (Number.isFinite(cap) ? Math.ceil(cap / 2) : 8);
+    if (!Number.isInteger(this.#pollConcurrency) || this.#pollConcurrency < 1) {
+      throw new ValidationError('PulsarRestSite options', [{ path: 'pollConcurrency', message: 'must be a whole number >= 1' }]);
     }
   }
 
@@ -184,11 +197,30 @@ export class PulsarRestSite implements Site {
     return { remoteId: jobId };
   }
 
-  /** One status request per job (the client caps how many run at once). */
+  /**
+   * One status request per job, at most `pollConcurrency` at once. A job
+   * whose request failed has no news this time; when every request failed,
+   * the poll throws the first error.
+   */
   async poll(remoteIds: readonly string[], options: SiteCallOptions = {}): Promise<Map<string, SiteJobStatus>> {
     throwIfAborted(options.signal, `polling Pulsar site ${this.id}`);
-    const statuses = await Promise.all(remoteIds.map(async (id) => (await this.#status(id, options.signal)).status));
-    return new Map(statuses.map((s) => [s.remoteId, s]));
+    const statuses = new Map<string, SiteJobStatus>();
+    const failures: unknown[] = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < remoteIds.length) {
+        throwIfAborted(options.signal, `polling Pulsar site ${this.id}`);
+        const id = remoteIds[next++] as string;
+        try {
+          statuses.set(id, (await this.#status(id, options.signal)).status);
+        } catch (error) {
+          failures.push(error);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#pollConcurrency, remoteIds.length) }, worker));
+    if (statuses.size === 0 && failures.length > 0) throw failures[0];
+    return statuses;
   }
 
   /** The job's status; {@link UnknownJobError} when the server has no such job (Pulsar says `lost`). */

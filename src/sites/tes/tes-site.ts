@@ -51,7 +51,8 @@ export interface TesSiteOptions {
  * created with the job's idempotency key as its TES idempotency tag and
  * tagged with this site's watch group; polling costs one `ListTasks`
  * request (view MINIMAL, filtered by the group tag) per page per cycle,
- * whatever the number of jobs.
+ * whatever the number of jobs (one `GetTask` MINIMAL when a single job is
+ * watched).
  *
  * Local inputs (`file://` URLs or paths) are passed as `file://` URLs when
  * the server's service-info `storage` covers them (Funnel and servers on a
@@ -137,7 +138,9 @@ export class TesSite implements Site {
    * Lists the watch group's tasks (view MINIMAL), one request per page, and
    * stops as soon as every asked-for job has been seen. A job missing from
    * the listing has no news. Jobs attached from another group are listed by
-   * theirs; untagged ones are asked for one by one (a 404 is `lost`).
+   * theirs; untagged ones, and a lone job of its group (a group may hold
+   * many ended tasks), are asked for one by one with GetTask MINIMAL (a 404
+   * is `lost`).
    */
   async poll(remoteIds: readonly string[], options: SiteCallOptions = {}): Promise<Map<string, SiteJobStatus>> {
     throwIfAborted(options.signal, `polling TES site ${this.id}`);
@@ -150,7 +153,7 @@ export class TesSite implements Site {
       ids.add(id);
     }
     for (const [group, ids] of byGroup) {
-      if (group === null) {
+      if (group === null || ids.size === 1) {
         for (const id of ids) statuses.set(id, await this.#getStatus(id, options.signal));
         continue;
       }
@@ -214,6 +217,7 @@ export class TesSite implements Site {
     if (!isTerminalState(state)) {
       throw new ValidationError('collect request', [{ path: 'remoteId', message: `task ${remoteId} has not ended (it is ${task.state})` }]);
     }
+    this.#groups.delete(remoteId); // an ended task is polled no more
     const last = task.logs?.at(-1);
     const outcome: JobOutcome = {
       state,
@@ -270,7 +274,7 @@ export class TesSite implements Site {
 
   async #getStatus(remoteId: string, signal: AbortSignal | undefined): Promise<SiteJobStatus> {
     try {
-      return statusOf(await this.client.getTask(remoteId, signal ? { signal } : {}));
+      return statusOf(await this.client.getTask(remoteId, { view: 'MINIMAL', ...(signal ? { signal } : {}) }));
     } catch (error) {
       if (error instanceof NotFoundError) return { remoteId, state: 'lost', siteState: 'not found' };
       throw error;

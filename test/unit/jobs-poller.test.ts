@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SiteWatcher, watcherFor, type SiteJobStatus } from '../../src/index.js';
+import { SitePoller, type SiteJobStatus } from '../../src/index.js';
 import { FakeSite } from './jobs-fake-site.js';
 
 beforeEach(() => {
@@ -9,36 +9,36 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function watchMany(watcher: SiteWatcher, site: FakeSite, n: number): { seen: Map<string, SiteJobStatus[]>; stops: Array<() => void> } {
+function watchMany(poller: SitePoller, site: FakeSite, n: number): { seen: Map<string, SiteJobStatus[]>; stops: Array<() => void> } {
   const seen = new Map<string, SiteJobStatus[]>();
   const stops: Array<() => void> = [];
   for (let i = 0; i < n; i++) {
     const id = `job-${i}`;
     site.set(id, 'queued');
     seen.set(id, []);
-    stops.push(watcher.watch(id, { status: (s) => seen.get(id)!.push(s) }));
+    stops.push(poller.watch(id, { status: (s) => seen.get(id)!.push(s) }));
   }
   return { seen, stops };
 }
 
-describe('SiteWatcher', () => {
+describe('SitePoller', () => {
   it('polls 1000 jobs with one poll call per cycle', async () => {
     const site = new FakeSite();
-    const watcher = new SiteWatcher(site, { minIntervalMs: 1000, maxIntervalMs: 8000, jitter: 0 });
-    const { seen } = watchMany(watcher, site, 1000);
+    const poller = new SitePoller(site, { minIntervalMs: 1000, maxIntervalMs: 8000, jitter: 0 });
+    const { seen } = watchMany(poller, site, 1000);
     await vi.advanceTimersByTimeAsync(1000);
     expect(site.calls.poll).toBe(1);
     expect(site.polled[0]).toHaveLength(1000);
     expect([...seen.values()].every((list) => list.length === 1)).toBe(true);
     await vi.advanceTimersByTimeAsync(60_000);
     for (const ids of site.polled) expect(ids).toHaveLength(1000);
-    expect(watcher.polls).toBe(site.calls.poll);
+    expect(poller.polls).toBe(site.calls.poll);
   });
 
   it('backs off while nothing changes and goes back to the minimum after a change', async () => {
     const site = new FakeSite();
-    const watcher = new SiteWatcher(site, { minIntervalMs: 100, maxIntervalMs: 1000, backoff: 2, jitter: 0 });
-    watchMany(watcher, site, 3);
+    const poller = new SitePoller(site, { minIntervalMs: 100, maxIntervalMs: 1000, backoff: 2, jitter: 0 });
+    watchMany(poller, site, 3);
     const pollTimes: number[] = [];
     const start = Date.now();
     const original = site.poll.bind(site);
@@ -53,7 +53,7 @@ describe('SiteWatcher', () => {
     await vi.advanceTimersByTimeAsync(1000); // the poll that sees the change
     await vi.advanceTimersByTimeAsync(100); // right after it: the minimum again
     expect(pollTimes.slice(-2)).toEqual([4600, 4700]);
-    expect(watcher.intervalMs).toBe(200);
+    expect(poller.intervalMs).toBe(200);
   });
 
   it('spreads each delay by the jitter, within its bounds', async () => {
@@ -63,50 +63,50 @@ describe('SiteWatcher', () => {
       [0.999999, 1200],
     ] as const) {
       const site = new FakeSite();
-      const watcher = new SiteWatcher(site, { minIntervalMs: 1000, jitter: 0.2, random: () => random });
-      watchMany(watcher, site, 1);
+      const poller = new SitePoller(site, { minIntervalMs: 1000, jitter: 0.2, random: () => random });
+      watchMany(poller, site, 1);
       await vi.advanceTimersByTimeAsync(expected - 1);
       expect(site.calls.poll).toBe(0);
       await vi.advanceTimersByTimeAsync(1);
       expect(site.calls.poll).toBe(1);
-      watcher.close();
+      poller.close();
     }
   });
 
   it('tells every job when a poll fails, backs off, and goes on', async () => {
     const site = new FakeSite();
     site.pollError = new Error('HTTP 503');
-    const watcher = new SiteWatcher(site, { minIntervalMs: 100, maxIntervalMs: 400, backoff: 2, jitter: 0 });
+    const poller = new SitePoller(site, { minIntervalMs: 100, maxIntervalMs: 400, backoff: 2, jitter: 0 });
     const errors: string[] = [];
     site.set('a', 'queued');
-    watcher.watch('a', { status: () => undefined, error: (e) => errors.push(e.message) });
+    poller.watch('a', { status: () => undefined, error: (e) => errors.push(e.message) });
     await vi.advanceTimersByTimeAsync(100 + 200 + 400);
     expect(errors).toEqual(['HTTP 503', 'HTTP 503', 'HTTP 503']);
     site.pollError = undefined;
     const statuses: string[] = [];
-    watcher.watch('a', { status: (s) => statuses.push(s.state) });
+    poller.watch('a', { status: (s) => statuses.push(s.state) });
     await vi.advanceTimersByTimeAsync(100);
     expect(statuses).toEqual(['queued']);
   });
 
   it('stops polling when it watches nothing, and starts again for a new job', async () => {
     const site = new FakeSite();
-    const watcher = new SiteWatcher(site, { minIntervalMs: 100, jitter: 0 });
-    const { stops } = watchMany(watcher, site, 2);
+    const poller = new SitePoller(site, { minIntervalMs: 100, jitter: 0 });
+    const { stops } = watchMany(poller, site, 2);
     await vi.advanceTimersByTimeAsync(100);
     for (const stop of stops) stop();
     await vi.advanceTimersByTimeAsync(10_000);
     expect(site.calls.poll).toBe(1);
     expect(site.subscribed).toBe(false);
-    watchMany(watcher, site, 1);
+    watchMany(poller, site, 1);
     await vi.advanceTimersByTimeAsync(100);
     expect(site.calls.poll).toBe(2);
   });
 
   it('polls at once when the site hints at a change of a watched job', async () => {
     const site = new FakeSite();
-    const watcher = new SiteWatcher(site, { minIntervalMs: 1000, maxIntervalMs: 30_000, jitter: 0 });
-    const { seen } = watchMany(watcher, site, 1);
+    const poller = new SitePoller(site, { minIntervalMs: 1000, maxIntervalMs: 30_000, jitter: 0 });
+    const { seen } = watchMany(poller, site, 1);
     await vi.advanceTimersByTimeAsync(1000 + 1500 + 2250);
     const before = site.calls.poll;
     site.set('job-0', 'running', 'RUNNING', true);
@@ -118,10 +118,41 @@ describe('SiteWatcher', () => {
     expect(site.calls.poll).toBe(before + 1);
   });
 
-  it('watcherFor gives one watcher per site', () => {
-    const a = new FakeSite('a');
-    const b = new FakeSite('b');
-    expect(watcherFor(a)).toBe(watcherFor(a, { minIntervalMs: 5 }));
-    expect(watcherFor(a)).not.toBe(watcherFor(b));
+  it('announces a silent job once, then calls it lost, counting from when the first unanswered poll was sent', async () => {
+    let clock = 0;
+    const site = new FakeSite();
+    site.set('a', 'running');
+    const poller = new SitePoller(site, { minIntervalMs: 100, maxIntervalMs: 100, jitter: 0, silentAfterMs: 1_000, lostAfterMs: 3_000, now: () => clock });
+    const events: string[] = [];
+    poller.watch('a', { status: (s) => events.push(s.state), silent: (forMs, why) => events.push(`silent ${forMs}: ${why}`), lost: (s) => events.push(`lost: ${s.siteState}`) });
+    await vi.advanceTimersByTimeAsync(100);
+    const poll = site.poll.bind(site);
+    site.poll = async (ids) => {
+      clock += 2_000; // the HTTP layer retried for two seconds before giving up
+      return poll(ids).then(() => Promise.reject(new Error('connection refused')));
+    };
+    await vi.advanceTimersByTimeAsync(100); // sent at 0, failed at 2000: silent for 2000 ms
+    await vi.advanceTimersByTimeAsync(100); // sent at 2000, failed at 4000: lost (4000 ms)
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(events).toEqual(['running', 'silent 2000: connection refused', 'lost: not reported for 4000 ms: connection refused']);
+    expect(poller.size).toBe(0);
+  });
+
+  it('starts the silence over whenever the site reports the job again', async () => {
+    const site = new FakeSite();
+    site.set('a', 'running');
+    const poller = new SitePoller(site, { minIntervalMs: 100, maxIntervalMs: 100, jitter: 0, silentAfterMs: 150, lostAfterMs: 300 });
+    const events: string[] = [];
+    poller.watch('a', { status: () => undefined, silent: () => events.push('silent'), lost: () => events.push('lost') });
+    for (let i = 0; i < 10; i++) {
+      site.pollError = new Error('flaky');
+      await vi.advanceTimersByTimeAsync(200);
+      site.pollError = undefined;
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    expect(events).toEqual([]);
+    site.jobs.delete('a'); // answers, but without the job
+    await vi.advanceTimersByTimeAsync(500);
+    expect(events).toEqual(['silent', 'lost']);
   });
 });
