@@ -100,6 +100,12 @@ export class LocalSite implements Site {
   readonly #listeners = new Set<(remoteId: string) => void>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #launcher: Launcher;
+  /**
+   * The last status read of each job this instance's launcher holds (every
+   * change of those is announced), so a poll answers for them in process;
+   * a token marks an entry a change made stale.
+   */
+  readonly #known = new Map<string, SiteJobStatus | symbol>();
   /** Runtimes found by the last probe: probes come often, runtimes change rarely. */
   #detected: { at: number; runtimes: Promise<ContainerRuntime[]> } | undefined;
 
@@ -178,10 +184,19 @@ export class LocalSite implements Site {
     return { remoteId };
   }
 
-  /** Reads each job's status from its directory (no process is asked). */
+  /**
+   * Each job's status: in process for the jobs this instance runs or queues
+   * (it hears every change of theirs), read from the job's directory for the
+   * others (no process is asked).
+   */
   async poll(remoteIds: readonly string[], options: SiteCallOptions = {}): Promise<Map<string, SiteJobStatus>> {
     throwIfAborted(options.signal, 'polling the local site');
-    const statuses = await Promise.all(remoteIds.map((id) => this.#status(id)));
+    const statuses = await Promise.all(
+      remoteIds.map((id) => {
+        const known = this.#known.get(id);
+        return typeof known === 'object' ? known : this.#status(id);
+      }),
+    );
     return new Map(statuses.map((s) => [s.remoteId, s]));
   }
 
@@ -309,9 +324,13 @@ export class LocalSite implements Site {
 
   async #status(remoteId: string): Promise<SiteJobStatus> {
     if (!ID.test(remoteId)) return { remoteId, state: 'lost', siteState: 'unknown-job' };
+    const before = this.#known.get(remoteId);
     const status = await readStatus(this.#dir(remoteId), remoteId);
     // A job left waiting by an earlier instance (the caller restarted) is adopted.
     if (status.siteState === 'waiting' && !this.#launcher.isPending(remoteId)) this.#launcher.enqueue(remoteId);
+    // kept only when no change was announced while reading
+    if (!this.#launcher.owns(remoteId)) this.#known.delete(remoteId);
+    else if (this.#known.get(remoteId) === before) this.#known.set(remoteId, status);
     return status;
   }
 
@@ -324,6 +343,8 @@ export class LocalSite implements Site {
   }
 
   #notify(remoteId: string): void {
+    if (this.#launcher.owns(remoteId)) this.#known.set(remoteId, Symbol('changed'));
+    else this.#known.delete(remoteId);
     for (const listener of [...this.#listeners]) {
       try {
         listener(remoteId);
