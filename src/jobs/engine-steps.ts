@@ -107,8 +107,8 @@ export function follow(context: StepContext, run: JobRun, site: Site, remoteId: 
  * canceled before its outputs were collected delivers none: one the site
  * reports `complete` anyway (it ended before the cancel reached it) ends
  * `canceled`. Otherwise the site collects (logs, and the outputs of a
- * `complete` job); a cancel while it collects aborts the downloads and the
- * job ends `canceled`, nothing delivered; a failed collect ends
+ * `complete` job); a cancel while it collects aborts the downloads (a site
+ * removes a partial file) and the job ends `canceled`; a failed collect ends
  * `system_error` (or the site's failed state) with the error.
  */
 export async function conclude(run: JobRun, site: Site, remoteId: string, spec: JobSpec | undefined, status: SiteJobStatus): Promise<Ending> {
@@ -119,11 +119,15 @@ export async function conclude(run: JobRun, site: Site, remoteId: string, spec: 
   }
   run.phase = 'collecting';
   const signal = run.collectSignal();
+  const canceled = 'canceled while collecting the outputs: the downloads were stopped';
   try {
-    return { outcome: await site.collect(remoteId, spec, { signal, onTransfer: (progress) => run.control.transfer(progress) }), siteState };
+    const outcome = await site.collect(remoteId, spec, { signal, onTransfer: (progress) => run.control.transfer(progress) });
+    // Sites report an output they could not write as a problem: after an abort, the job is canceled (unless all arrived anyway).
+    if (signal.aborted && outcome.state !== 'complete') return { outcome: { ...outcome, state: 'canceled', systemLogs: [...outcome.systemLogs, canceled] }, siteState };
+    return { outcome, siteState };
   } catch (caught) {
     const error = asError(caught);
-    if (signal.aborted) return { outcome: { state: 'canceled', systemLogs: ['canceled while collecting the outputs: nothing was delivered'] }, siteState };
+    if (signal.aborted) return { outcome: { state: 'canceled', systemLogs: [canceled] }, siteState };
     return { outcome: { state: status.state === 'complete' ? 'system_error' : status.state, systemLogs: [error.message] }, siteState, error };
   }
 }

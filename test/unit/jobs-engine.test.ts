@@ -127,7 +127,7 @@ describe('cancel means stop', () => {
     await job.cancel();
     const result = await job.wait();
     expect(collecting?.signal?.aborted).toBe(true);
-    expect(result).toMatchObject({ state: 'canceled', outputs: [], logs: { system: ['canceled while collecting the outputs: nothing was delivered'] } });
+    expect(result).toMatchObject({ state: 'canceled', outputs: [], logs: { system: ['canceled while collecting the outputs: the downloads were stopped'] } });
   });
 
   it('a job the site reports complete after the cancel was asked is not collected: it ends canceled', async () => {
