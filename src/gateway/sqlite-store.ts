@@ -98,7 +98,9 @@ export class SqliteTaskStore implements TaskStore {
       const next = { ...task, ...patch };
       this.#write.run(next.state, JSON.stringify(next), id);
     });
-    update();
+    // IMMEDIATE: the write lock is taken (waiting up to busy_timeout) before the read, so another
+    // process writing in between cannot make the upgrade fail at once with SQLITE_BUSY.
+    update.immediate();
   }
 
   get(id: string): GatewayTask | undefined {
