@@ -64,9 +64,12 @@ async function counts(server: Server): Promise<Record<string, number>> {
   return ((await (await fetch(`${server.origin}/_reference/stats`)).json()) as { counts: Record<string, number> }).counts;
 }
 
-function heapMiB(): number {
-  gc?.();
-  gc?.();
+/** Heap used after full GCs, with the finalizers they queued run (fetch unhooks its abort listeners in finalizers). */
+async function heapMiB(): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    gc?.();
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return process.memoryUsage().heapUsed / 2 ** 20;
 }
 
@@ -98,12 +101,12 @@ async function throughNetwork(servers: Server[], jobs: number): Promise<void> {
     { seed: 'bench', strategy: 'roundRobin', failover: { pollIntervalMs: 1000 }, sites: sites.map((s) => ({ id: s.id, kind: 'tes' as const, url: 'http://127.0.0.1/' })) },
     { sites: Object.fromEntries(sites.map((s) => [s.id, s])) },
   );
-  const before = heapMiB();
+  const before = await heapMiB();
   const started = performance.now();
   let handles: Job[] = Array.from({ length: jobs }, (_, i) => network.submit({ ...HELD, name: `bench-${i}` }));
   await until(() => handles.every((job) => job.remoteId !== undefined));
   const createdS = (performance.now() - started) / 1000;
-  const live = heapMiB();
+  const live = await heapMiB();
   const perSite = await Promise.all(sites.map((site, i) => cycles(site, servers[i] as Server, 3)));
   console.log(`${jobs} jobs on ${sites.length} TES site(s): every task created in ${createdS.toFixed(1)} s (${(jobs / createdS).toFixed(0)} jobs/s)`);
   perSite.forEach((seen, i) => {
@@ -115,7 +118,7 @@ async function throughNetwork(servers: Server[], jobs: number): Promise<void> {
   await Promise.all(handles.map((job) => job.cancel()));
   await Promise.all(handles.map((job) => job.wait()));
   handles = [];
-  console.log(`  canceled and ended in ${((performance.now() - canceling) / 1000).toFixed(1)} s; handles dropped: heap ${heapMiB().toFixed(1)} MiB, engine live jobs ${network.engine.liveJobs}`);
+  console.log(`  canceled and ended in ${((performance.now() - canceling) / 1000).toFixed(1)} s; handles dropped: heap ${(await heapMiB()).toFixed(1)} MiB, engine live jobs ${network.engine.liveJobs}`);
   await network.close();
 }
 
@@ -133,16 +136,16 @@ async function localJobs(jobs: number): Promise<void> {
   try {
     const site = new LocalSite({ id: 'laptop', allowNoContainer: true, workDir: join(dir, 'site'), maxConcurrentJobs: 8 });
     const network = await Network.create({ seed: 'bench', failover: { pollIntervalMs: 200 }, sites: [{ id: 'laptop', kind: 'local' }] }, { sites: { laptop: site } });
-    const before = heapMiB();
+    const before = await heapMiB();
     let ended = 0;
     network.on('done', () => void ended++);
     const started = performance.now();
     for (let i = 0; i < jobs; i++) network.submit({ name: `local-${i}`, executors: [{ image: 'none', command: ['true'] }] });
-    const live = heapMiB();
+    const live = await heapMiB();
     await until(() => ended === jobs);
     const s = (performance.now() - started) / 1000;
     console.log(`${jobs} jobs on the local site: all ended in ${s.toFixed(1)} s (${(jobs / s).toFixed(0)} jobs/s)`);
-    console.log(`  heap: ${before.toFixed(1)} MiB before, ${live.toFixed(1)} MiB just submitted, ${heapMiB().toFixed(1)} MiB once ended and dropped; engine live jobs ${network.engine.liveJobs}`);
+    console.log(`  heap: ${before.toFixed(1)} MiB before, ${live.toFixed(1)} MiB just submitted, ${(await heapMiB()).toFixed(1)} MiB once ended and dropped; engine live jobs ${network.engine.liveJobs}`);
     await network.close();
   } finally {
     await rm(dir, { recursive: true, force: true, maxRetries: 5 });

@@ -4,7 +4,6 @@
  * restart. Shared by the TES gateway and the `pulsar-network` command line.
  * @module
  */
-import { randomUUID } from 'node:crypto';
 import type { JobSiteEvent } from '../jobs/events.js';
 import type { Job } from '../jobs/job.js';
 import type { JobSpec } from '../jobs/spec.js';
@@ -51,9 +50,11 @@ export class TaskTracker {
    * attempt (its site and idempotency key) is stored, so a restart finds it.
    */
   async submit(spec: JobSpec, owner: string): Promise<string> {
-    const id = randomUUID();
+    // The network makes the id (its attempts' keys are then known to be new: no look-up before each create);
+    // the task is stored before the job's first event, which comes on a later microtask.
+    const job = this.network.submit(spec);
+    const id = job.id;
     this.store.insert({ id, owner, spec, state: 'QUEUED', creationTime: new Date().toISOString() });
-    const job = this.network.submit(spec, { id });
     this.#follow(id, job);
     // The first attempt is stored by the `trying` listener of #follow, which runs first.
     await new Promise<void>((resolve) => {

@@ -9,6 +9,7 @@ import type { Site, SiteJobStatus, TransferProgress } from '../sites/site.js';
 import { LogFollower, type LogFollowOptions } from './follow-logs.js';
 import { asError, type Ending, type JobRun } from './engine-run.js';
 import type { SitePoller } from './poller.js';
+import type { Semaphore } from '../util/semaphore.js';
 import type { JobSpec } from './spec.js';
 import { isTerminalState } from './state.js';
 
@@ -20,17 +21,31 @@ export interface StepContext {
   unwatched(site: Site): void;
   /** Live logs, or `false`. */
   liveLogs: LogFollowOptions | false;
+  /** The site's submit slots (see `JobEngineOptions.submitConcurrency`). */
+  submitSlots(site: Site): Semaphore;
 }
 
 /**
- * Stages the inputs and submits: `trying` is announced by the caller. Aborted
- * by a cancel (`run.signal`). Resolves with the site's id of the job.
+ * Stages the inputs and submits, in one of the site's submit slots (a burst
+ * of new jobs then leaves the site's requests room for status polls):
+ * `trying` is announced by the caller. Aborted by a cancel (`run.signal`),
+ * also while it waits for a slot. Resolves with the site's id of the job.
  */
-export async function stage(run: JobRun, site: Site, spec: JobSpec, idempotencyKey: string, onTransfer?: (progress: TransferProgress) => void): Promise<string> {
+export async function stage(context: StepContext, run: JobRun, site: Site, spec: JobSpec, key: SubmitKey, onTransfer?: (progress: TransferProgress) => void): Promise<string> {
   run.phase = 'submitting';
   run.site = site;
+  const release = await context.submitSlots(site).acquire(run.signal);
+  try {
+    return await submitTo(run, site, spec, key, onTransfer);
+  } finally {
+    release();
+  }
+}
+
+async function submitTo(run: JobRun, site: Site, spec: JobSpec, key: SubmitKey, onTransfer?: (progress: TransferProgress) => void): Promise<string> {
   const ref = await site.submit(spec, {
-    idempotencyKey,
+    idempotencyKey: key.idempotencyKey,
+    ...(key.fresh ? { fresh: true } : {}),
     signal: run.signal,
     onTransfer: (progress) => {
       onTransfer?.(progress);
@@ -38,6 +53,12 @@ export async function stage(run: JobRun, site: Site, spec: JobSpec, idempotencyK
     },
   });
   return ref.remoteId;
+}
+
+/** The key of a submit, and whether it was never sent before (see `SubmitOptions.fresh`). */
+export interface SubmitKey {
+  idempotencyKey: string;
+  fresh?: boolean;
 }
 
 /** Options of {@link follow}. */
@@ -142,14 +163,14 @@ export async function runOnSite(
   run: JobRun,
   site: Site,
   spec: JobSpec | undefined,
-  start: { submit: { idempotencyKey: string } } | { found: SiteJobStatus },
+  start: { submit: SubmitKey } | { found: SiteJobStatus },
 ): Promise<void> {
   try {
     let status: SiteJobStatus;
     let remoteId: string;
     if ('submit' in start) {
       run.control.site({ action: 'trying', siteId: site.id });
-      remoteId = await stageOrUndo(run, site, spec ?? { executors: [] }, start.submit.idempotencyKey);
+      remoteId = await stageOrUndo(context, run, site, spec ?? { executors: [] }, start.submit);
       run.control.bind(site.id, remoteId, 'submitted');
       const following = follow(context, run, site, remoteId);
       if (run.canceled) await run.cancelOnSite(site, remoteId, {}).catch((error: unknown) => run.control.error(asError(error)));
@@ -181,7 +202,7 @@ export async function attachOnSite(context: StepContext, run: JobRun, site: Site
     if ('remoteId' in known) remoteId = known.remoteId;
     else {
       run.control.site({ action: 'trying', siteId: site.id });
-      remoteId = await stageOrUndo(run, site, spec, known.idempotencyKey);
+      remoteId = await stageOrUndo(context, run, site, spec, { idempotencyKey: known.idempotencyKey });
     }
     // not bound to a cancel: a job canceled meanwhile is found, then canceled on the site
     const found = await site.attach(remoteId);
@@ -198,11 +219,11 @@ export async function attachOnSite(context: StepContext, run: JobRun, site: Site
  * site, the job it made (found by its key with `site.lookup`) is canceled,
  * so nothing runs that nobody follows.
  */
-export async function stageOrUndo(run: JobRun, site: Site, spec: JobSpec, key: string, onTransfer?: (progress: TransferProgress) => void): Promise<string> {
+export async function stageOrUndo(context: StepContext, run: JobRun, site: Site, spec: JobSpec, key: SubmitKey, onTransfer?: (progress: TransferProgress) => void): Promise<string> {
   try {
-    return await stage(run, site, spec, key, onTransfer);
+    return await stage(context, run, site, spec, key, onTransfer);
   } catch (error) {
-    if (run.canceled && site.lookup) void undoSubmit(site, key);
+    if (run.canceled && site.lookup) void undoSubmit(site, key.idempotencyKey);
     throw error;
   }
 }

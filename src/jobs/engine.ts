@@ -9,6 +9,7 @@ import { runOnSite, type StepContext } from './engine-steps.js';
 import type { LogFollowOptions } from './follow-logs.js';
 import type { Job } from './job.js';
 import { SitePoller, type PollOptions } from './poller.js';
+import { Semaphore } from '../util/semaphore.js';
 import type { JobSpec } from './spec.js';
 
 /** Options of a {@link JobEngine}. */
@@ -34,6 +35,13 @@ export interface JobEngineOptions {
    * @default {}
    */
   liveLogs?: LogFollowOptions | false;
+  /**
+   * Most submits (staging and the submit request) in flight at once on one
+   * site, so that a burst of new jobs leaves the site's requests room for
+   * status polls (a poll then waits behind a few creates, not thousands).
+   * @default 16
+   */
+  submitConcurrency?: number;
   /** The clock of the silence rules. @default Date.now */
   now?: () => number;
 }
@@ -93,6 +101,7 @@ export class JobEngine {
   readonly #options: JobEngineOptions;
   readonly #pollers = new Map<Site, SitePoller>();
   readonly #live = new Set<JobRun>();
+  readonly #submitSlots = new WeakMap<Site, Semaphore>();
   readonly #context: StepContext;
 
   constructor(options: JobEngineOptions = {}) {
@@ -103,6 +112,11 @@ export class JobEngine {
         if (this.#pollers.get(site)?.size === 0) this.#pollers.delete(site);
       },
       liveLogs: options.liveLogs ?? {},
+      submitSlots: (site) => {
+        let slots = this.#submitSlots.get(site);
+        if (!slots) this.#submitSlots.set(site, (slots = new Semaphore(options.submitConcurrency ?? 16)));
+        return slots;
+      },
     };
   }
 
@@ -142,9 +156,10 @@ export class JobEngine {
     if (options.signal) init.signal = options.signal;
     if (options.liveLogs !== undefined) init.liveLogs = options.liveLogs;
     const run = this.open(init);
-    const idempotencyKey = options.idempotencyKey ?? run.job.id;
+    // A key made here from a fresh id was never sent: the site need not look it up first.
+    const key = { idempotencyKey: options.idempotencyKey ?? run.job.id, fresh: options.idempotencyKey === undefined && options.id === undefined };
     // Started on a microtask, so listeners added right after this call hear every event.
-    queueMicrotask(() => void runOnSite(this.#context, run, site, spec, { submit: { idempotencyKey } }));
+    queueMicrotask(() => void runOnSite(this.#context, run, site, spec, { submit: key }));
     return run.job;
   }
 

@@ -18,6 +18,13 @@ export interface PollOptions {
   jitter?: number;
   /** Source of randomness for the jitter, in [0, 1). @default Math.random */
   random?: () => number;
+  /**
+   * Most share of the time spent polling: a cycle that took `d` ms is
+   * followed by a pause of at least `d × (1 − share) / share`, so a slow or
+   * large cycle (many pages, many jobs) leaves the site time for submits.
+   * @default 0.25
+   */
+  maxBusyShare?: number;
 }
 
 /** Options of a {@link SitePoller}: the cadence, and when a job the site stops reporting is silent, then lost. */
@@ -97,12 +104,15 @@ export class SitePoller {
   readonly #backoff: number;
   readonly #jitter: number;
   readonly #random: () => number;
+  readonly #restFactor: number;
   readonly #lostAfter: number;
   readonly #silentAfter: number;
   readonly #now: () => number;
   #interval: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #dueAt = Number.POSITIVE_INFINITY;
+  /** No poll before this (Date.now), after a long cycle: see `maxBusyShare`. */
+  #restUntil = 0;
   #polling = false;
   #again = false;
   #urgent = false;
@@ -118,6 +128,8 @@ export class SitePoller {
     this.#backoff = Math.max(1, options.backoff ?? 1.5);
     this.#jitter = Math.min(1, Math.max(0, options.jitter ?? 0.2));
     this.#random = options.random ?? Math.random;
+    const share = Math.min(1, Math.max(0.01, options.maxBusyShare ?? 0.25));
+    this.#restFactor = (1 - share) / share;
     this.#lostAfter = options.lostAfterMs ?? 300_000;
     this.#silentAfter = options.silentAfterMs ?? 60_000;
     this.#now = options.now ?? Date.now;
@@ -170,7 +182,9 @@ export class SitePoller {
       if (delayMs !== undefined && delayMs < this.#min) this.#urgent = true;
       return;
     }
-    if (this.#dueAt > this.#now() + (delayMs ?? this.#min)) this.#schedule(delayMs);
+    // Only ever sooner: jobs arriving one after another must not keep pushing the next poll back.
+    const delay = Math.max(delayMs ?? jitteredDelay(this.#min, this.#jitter, this.#random), this.#restUntil - Date.now());
+    if (this.#now() + delay < this.#dueAt) this.#schedule(delay);
   }
 
   /**
@@ -201,7 +215,7 @@ export class SitePoller {
   #schedule(delayMs?: number): void {
     this.#cancelTimer();
     if (this.#jobs.size === 0 || this.#closing.signal.aborted) return;
-    const delay = delayMs ?? jitteredDelay(this.#interval, this.#jitter, this.#random);
+    const delay = Math.max(delayMs ?? jitteredDelay(this.#interval, this.#jitter, this.#random), this.#restUntil - Date.now());
     this.#dueAt = this.#now() + delay;
     this.#timer = setTimeout(() => void this.#tick(), delay);
     this.touch();
@@ -224,6 +238,7 @@ export class SitePoller {
     const seq = ++this.#seq;
     this.#polls++;
     const sentAt = this.#now();
+    const started = Date.now();
     let changed = false;
     try {
       const statuses = await this.site.poll(ids, { signal: this.#closing.signal });
@@ -245,6 +260,7 @@ export class SitePoller {
     else this.#interval = Math.min(this.#max, this.#interval * this.#backoff);
     const urgent = this.#urgent;
     this.#urgent = false;
+    this.#restUntil = Date.now() + (Date.now() - started) * this.#restFactor;
     this.#schedule(urgent ? 0 : undefined);
   }
 

@@ -33,6 +33,8 @@ export interface NetworkJobState {
   record: DecisionRecord;
   /** Sites that refused this job (4xx): never asked again. */
   refused: Set<string>;
+  /** True when the network made the job's id: its attempts' keys were never sent before. */
+  freshKeys: boolean;
 }
 
 /** How an attempt ended. */
@@ -86,17 +88,17 @@ async function submitOn(context: NetworkContext, job: NetworkJobState, entry: Si
     if (!stagingStart.has(progress.file)) stagingStart.set(progress.file, context.now());
     if (progress.done) entry.health.observeTransfer(progress.bytesDone, context.now() - (stagingStart.get(progress.file) ?? started));
   };
-  const send = (): Promise<string> => stageOrUndo(run, entry.site, job.spec, attempt.idempotencyKey, onTransfer);
+  const send = (fresh: boolean): Promise<string> => stageOrUndo(context.engine.steps, run, entry.site, job.spec, { idempotencyKey: attempt.idempotencyKey, fresh }, onTransfer);
   try {
     let remoteId: string;
     try {
-      remoteId = await send();
+      remoteId = await send(job.freshKeys);
     } catch (error) {
       // The submit may have reached the site (a lost answer, a timeout): ask once more with the same
       // key. The site then returns the job it made, or makes it now; either way there is one job.
       if (!classifyEnding({ kind: 'submit-error', error }).ambiguous || run.signal.aborted) throw error;
       attempt.ambiguous = true;
-      remoteId = await send();
+      remoteId = await send(false);
     }
     // A submit includes staging, so its duration is no latency figure: latency comes from probes and HTTP events.
     entry.health.observe('submit', true);

@@ -127,6 +127,8 @@ export class Network extends EventEmitter<NetworkEvents> {
   readonly #seed: string | number;
   readonly #now: () => number;
   readonly #newId: () => string;
+  /** True when ids are random UUIDs made here: keys made from them were never sent before. */
+  readonly #randomIds: boolean;
   readonly #hardFilters: boolean;
   readonly #engine: JobEngine;
   readonly #ownEngine: boolean;
@@ -151,6 +153,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.#seed = options.seed ?? config.seed ?? freshId();
     this.#now = options.now ?? (() => Date.now());
     this.#newId = options.newId ?? freshId;
+    this.#randomIds = options.newId === undefined;
     this.#hardFilters = options.hardFilters ?? true;
     this.#ownEngine = options.engine === undefined;
     const { pollIntervalMs, lostAfterMs, silentAfterMs } = config.failover;
@@ -277,7 +280,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     const record = this.#decide(spec, options, this.#sequence++, { id, key: id }, true);
     this.emit('decision', record);
     const run = this.#open({ id, spec, ...(options.signal ? { signal: options.signal } : {}) });
-    const job: NetworkJobState = { run, spec, record, refused: new Set() };
+    const job: NetworkJobState = { run, spec, record, refused: new Set(), freshKeys: options.id === undefined && this.#randomIds };
     this.#live.set(id, job);
     this.#records.set(run.job, record);
     // Started on a microtask, so listeners added right after this call hear the first `trying`.

@@ -45,6 +45,12 @@ export interface TransferProgress {
 export interface SubmitOptions {
   /** A key unique to this logical job: the site uses it so that a retried submit never creates two jobs. */
   idempotencyKey: string;
+  /**
+   * True when the key was never sent before (a new job, or a new attempt of
+   * one): a site that looks a key up before creating may skip that. Drivers
+   * set it only for keys they made themselves. @default false
+   */
+  fresh?: boolean;
   /** Aborts staging and the submit request (rejects with AbortError). */
   signal?: AbortSignal;
   /** Progress of input staging. */

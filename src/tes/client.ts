@@ -69,6 +69,13 @@ export interface CreateTaskOptions extends CallOptions {
    * after a failure that left it unclear whether the task was created.
    */
   idempotencyKey?: string;
+  /**
+   * The given key was never sent before (a new job): skip the look-up before
+   * the first try. A look-up lists tasks by tag, which costs a server as
+   * much as listing; an ambiguous failure is still looked up before the
+   * next try. @default false
+   */
+  fresh?: boolean;
 }
 
 /** Options of {@link TesClient.waitForTask}. */
@@ -186,7 +193,7 @@ export class TesClient {
     const body: TesTask = { ...task, tags: { ...task.tags, [IDEMPOTENCY_TAG]: key } };
     for (const field of SERVER_SET) delete body[field];
     const ctx = this.#ctx('POST /tasks');
-    let mayExist = options.idempotencyKey !== undefined;
+    let mayExist = options.idempotencyKey !== undefined && options.fresh !== true;
     return retry(
       async () => {
         if (mayExist) {

@@ -269,11 +269,20 @@ describe('submitJob over a Site', () => {
     expect(site.calls.cancel).toBe(1);
   });
 
-  it('cancel() before the site accepted the job cancels it as soon as it has an id', async () => {
+  it('cancel() before anything was sent sends nothing', async () => {
+    const site = new FakeSite();
+    const job = submitJob(site, SPEC, FAST);
+    await job.cancel();
+    expect((await job.wait()).state).toBe('canceled');
+    expect(site.calls).toMatchObject({ submit: 0, cancel: 0 });
+  });
+
+  it('cancel() while a submit the site does not abort is under way cancels the job as soon as it has an id', async () => {
     const site = new FakeSite();
     let open!: () => void;
     site.submitGate = new Promise((r) => (open = r));
     const job = submitJob(site, SPEC, FAST);
+    await until(() => site.calls.submit === 1, 'the submit');
     await job.cancel();
     expect(site.calls.cancel).toBe(0);
     open();

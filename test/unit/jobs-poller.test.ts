@@ -156,3 +156,42 @@ describe('SitePoller', () => {
     expect(events).toEqual(['silent', 'lost']);
   });
 });
+
+describe('SitePoller under a stream of new jobs', () => {
+  it('polls within minIntervalMs of the first new job, however many follow', async () => {
+    const site = new FakeSite();
+    const poller = new SitePoller(site, { minIntervalMs: 100, jitter: 0.2, random: () => 0.99 });
+    for (let i = 0; i < 20; i++) {
+      site.set(`job-${i}`, 'queued');
+      poller.watch(`job-${i}`, { status: () => undefined });
+      await vi.advanceTimersByTimeAsync(10);
+    }
+    // 200 ms of arrivals every 10 ms: the first poll came after at most 120 ms (100 ms +20 % jitter), not after the last arrival
+    expect(site.calls.poll).toBeGreaterThanOrEqual(1);
+    expect(site.polled[0]?.length).toBeLessThan(20);
+    poller.close();
+  });
+});
+
+describe('SitePoller on a slow site', () => {
+  it('rests after a long cycle so polling takes at most maxBusyShare of the time, new jobs included', async () => {
+    const site = new FakeSite();
+    const poller = new SitePoller(site, { minIntervalMs: 100, maxIntervalMs: 100, jitter: 0, maxBusyShare: 0.25 });
+    const sent: number[] = [];
+    const start = Date.now();
+    const poll = site.poll.bind(site);
+    site.poll = async (ids) => {
+      sent.push(Date.now() - start);
+      await new Promise((r) => setTimeout(r, 300)); // a cycle of 300 ms: the next comes 900 ms after it
+      return poll(ids);
+    };
+    site.set('a', 'queued');
+    poller.watch('a', { status: () => undefined });
+    await vi.advanceTimersByTimeAsync(500);
+    site.set('b', 'queued');
+    poller.watch('b', { status: () => undefined }); // a new job does not cut the rest short
+    await vi.advanceTimersByTimeAsync(2500);
+    expect(sent.slice(0, 3)).toEqual([100, 1300, 2500]);
+    poller.close();
+  });
+});

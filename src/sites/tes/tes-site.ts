@@ -129,7 +129,7 @@ export class TesSite implements Site {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onTransfer ? { onTransfer: options.onTransfer } : {}),
     });
-    const remoteId = await this.client.createTask(task, { idempotencyKey: options.idempotencyKey, ...signalOf(options) });
+    const remoteId = await this.client.createTask(task, { idempotencyKey: options.idempotencyKey, ...(options.fresh ? { fresh: true } : {}), ...signalOf(options) });
     this.#groups.delete(remoteId);
     return { remoteId };
   }
