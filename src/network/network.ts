@@ -4,7 +4,7 @@
  * @module
  */
 import { EventEmitter } from 'eventemitter3';
-import { ValidationError, type ValidationIssue } from '../errors.js';
+import type { ValidationError } from '../errors.js';
 import { JobEngine } from '../jobs/engine.js';
 import type { JobRun } from '../jobs/engine-run.js';
 import { attachOnSite } from '../jobs/engine-steps.js';
@@ -13,7 +13,7 @@ import type { Job } from '../jobs/job.js';
 import type { JobSpec } from '../jobs/spec.js';
 import type { Site, SiteProbe } from '../sites/site.js';
 import { deadline } from '../util/abort.js';
-import { SiteAdmission, type AdmissionSnapshot } from './admission.js';
+import type { AdmissionSnapshot } from './admission.js';
 import type { BreakerState, Candidate, SiteSelector } from './types.js';
 import { parseNetworkConfig, validateNetworkConfig, type ConfigContext, type ResolvedNetworkConfig } from './config.js';
 import type { NetworkConfig } from './config-types.js';
@@ -21,11 +21,11 @@ import { decide, type DecisionRecord } from './decision.js';
 import type { NetworkContext, NetworkJobState } from './network-attempt.js';
 import { flushCancels } from './network-cancels.js';
 import { runNetworkJob } from './network-run.js';
+import { buildSites, checkSites } from './network-sites.js';
 import { deriveRandom, freshId, type RandomSource } from './random.js';
 import type { SiteRegistry } from './registry.js';
 import { selectionRequest, type SelectionHints } from './request.js';
 import { candidateOf, type SiteEntry } from './site-entry.js';
-import { SiteHealth } from './site-health.js';
 import { balanced } from './strategies/index.js';
 
 /** Options of {@link Network.create}. */
@@ -178,50 +178,9 @@ export class Network extends EventEmitter<NetworkEvents> {
    */
   static async create(config: NetworkConfig | string, options: NetworkOptions = {}): Promise<Network> {
     const resolved = typeof config === 'string' ? parseNetworkConfig(config, options) : validateNetworkConfig(config, options);
-    const issues: ValidationIssue[] = [];
-    resolved.sites.forEach(({ description }, i) => {
-      if (!options.sites?.[description.id] && !options.registry?.has(description.kind))
-        issues.push({ path: `$.sites[${i}].kind`, message: `no site adapter for kind "${description.kind}": register a factory or pass the site in options.sites` });
-    });
-    for (const [id, site] of Object.entries(options.sites ?? {})) {
-      const configured = resolved.sites.find((s) => s.description.id === id);
-      if (!configured) issues.push({ path: '$.sites', message: `options.sites has "${id}", which the configuration does not list` });
-      else if (configured.description.kind !== site.kind) issues.push({ path: `$.sites[${resolved.sites.indexOf(configured)}].kind`, message: `is "${configured.description.kind}" but the given site is "${site.kind}"` });
-    }
-    if (issues.length > 0) throw new ValidationError('network configuration', issues);
-
-    const now = options.now ?? (() => Date.now());
-    const entries = new Map<string, SiteEntry>();
+    checkSites(resolved, options);
     let network: Network | undefined;
-    for (const resolvedSite of resolved.sites) {
-      const { description } = resolvedSite;
-      const b = resolved.health.breaker;
-      const health = new SiteHealth({
-        alpha: resolved.health.ewmaAlpha,
-        window: b.window,
-        breaker: {
-          failureThreshold: b.failureThreshold,
-          errorRate: b.errorRate,
-          window: b.window,
-          minimumCalls: b.minimumCalls,
-          openMs: b.openMs,
-          maxOpenMs: b.maxOpenMs,
-          now,
-          onTransition: ({ from, to, reason }) => network?.emit('breaker', { site: description.id, from, to, reason }),
-        },
-      });
-      const site =
-        options.sites?.[description.id] ??
-        (await (options.registry as SiteRegistry).create(resolvedSite, { onHttpEvent: (event) => health.observeHttp(event) }));
-      entries.set(description.id, {
-        site,
-        description: structuredClone(description),
-        health,
-        admission: new SiteAdmission(description.id, description.maxInFlight, description.submitRate, now),
-        pendingCancels: new Map(),
-        pendingLookups: new Map(),
-      });
-    }
+    const entries = await buildSites(resolved, options, (site, change) => network?.emit('breaker', { site, ...change }));
     network = new Network(resolved, entries, options);
     return network;
   }
