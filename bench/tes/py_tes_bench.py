@@ -20,32 +20,31 @@ from tes.client import append_suffixes_to_url, send_request
 origin, scenario = sys.argv[1], sys.argv[2]
 client = tes.HTTPClient(origin, timeout=30)
 
-if scenario == "create":
-    n = int(sys.argv[3])
-    start = time.perf_counter()
-    ids = [
-        client.create_task(tes.Task(name="bench-py", executors=[tes.Executor(image="alpine:3", command=["true"])]))
-        for _ in range(n)
-    ]
-    states = [client.wait(task_id).state for task_id in ids]
-    seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "tasks": len(ids), "complete": states.count("COMPLETE")}))
-elif scenario == "create-raw-wait":
-    n = int(sys.argv[3])
-    start = time.perf_counter()
-    ids = [
-        client.create_task(tes.Task(name="bench-py", executors=[tes.Executor(image="alpine:3", command=["true"])]))
-        for _ in range(n)
-    ]
+
+def raw_state(task_id):
+    """The task's state from a MINIMAL GET over py-tes's send_request, without its unmarshalling."""
     paths = append_suffixes_to_url(client.urls, ["/tasks/{task_id}"])
-    states = []
-    for task_id in ids:
-        while True:
-            state = send_request(paths=paths, kwargs_requests=client._request_params(params={"view": "MINIMAL"}), task_id=task_id).json()["state"]
-            if state not in ("QUEUED", "RUNNING", "INITIALIZING"):
-                break
-            time.sleep(0.5)
-        states.append(state)
+    return send_request(paths=paths, kwargs_requests=client._request_params(params={"view": "MINIMAL"}), task_id=task_id).json()["state"]
+
+
+def raw_wait(task_id):
+    """py-tes's wait() loop (MINIMAL every 0.5 s) over raw_state."""
+    while True:
+        state = raw_state(task_id)
+        if state not in ("QUEUED", "RUNNING", "INITIALIZING"):
+            return state
+        time.sleep(0.5)
+
+
+if scenario in ("create", "create-raw-wait"):
+    n = int(sys.argv[3])
+    start = time.perf_counter()
+    ids = [
+        client.create_task(tes.Task(name="bench-py", executors=[tes.Executor(image="alpine:3", command=["true"])]))
+        for _ in range(n)
+    ]
+    wait = (lambda task_id: client.wait(task_id).state) if scenario == "create" else raw_wait
+    states = [wait(task_id) for task_id in ids]
     seconds = time.perf_counter() - start
     print(json.dumps({"seconds": seconds, "tasks": len(ids), "complete": states.count("COMPLETE")}))
 elif scenario == "list":
