@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchedWatcher, createTesGateway, MemoryTaskStore, Network, TesSite, WATCH_GROUP_TAG, type TesGateway } from '../../src/node.js';
+import { batchedWatcher, createTesGateway, IDEMPOTENCY_TAG, MemoryTaskStore, Network, TesSite, WATCH_GROUP_TAG, type TesGateway } from '../../src/node.js';
 import { runWithPyTes } from '../peers/tes-server/py-tes.js';
 import { acceptanceSpec, describeAcceptance, EXPECTED, WORDS } from './jobs-acceptance.js';
 import { funnelSiteRegistry, funnelTesSite } from './tes-funnel-site.js';
@@ -31,6 +31,19 @@ describeAcceptance('TesSite (Funnel)', {
   reopen: () => funnelTesSite(server, { id: 'funnel' }),
   workDir: () => mkdtemp(join(server.scratch, 'acceptance-')),
   poll: POLL,
+});
+
+describe('TesSite on Funnel', () => {
+  it('creates one task per idempotency key, tagged with the key and the watch group, and looks it up', async () => {
+    const spec = { name: 'site-idem', executors: [{ image: 'alpine:3', command: ['true'] }], tags: { mine: 'yes' } };
+    const first = await site.submit(spec, { idempotencyKey: 'funnel-site-key-1' });
+    const again = await site.submit(spec, { idempotencyKey: 'funnel-site-key-1' });
+    expect(again.remoteId).toBe(first.remoteId);
+    const stored = await site.client.listTasks({ namePrefix: 'site-idem', view: 'BASIC' }).toArray();
+    expect(stored.map((t) => [t.id, t.tags])).toEqual([[first.remoteId, { mine: 'yes', [IDEMPOTENCY_TAG]: 'funnel-site-key-1', [WATCH_GROUP_TAG]: site.group }]]);
+    expect(await site.lookup('funnel-site-key-1')).toBe(first.remoteId);
+    expect(await site.lookup('funnel-site-key-never-used')).toBeUndefined();
+  });
 });
 
 describe('the network on Funnel', () => {
