@@ -9,7 +9,7 @@ import { startFunnel, type FunnelServer } from '../peers/funnel.js';
 import { startTesServer, type TesServer } from '../peers/tes-server/server.js';
 
 /** Waiting for `npm run peers`' background Funnel build may take this long (the hook's timeout). */
-export const FUNNEL_START_TIMEOUT_MS = 25 * 60_000;
+export const FUNNEL_START_TIMEOUT_MS = 32 * 60_000;
 
 /** A TES server under test, as the parametrized tests see it. */
 export interface TesServerUnderTest {

@@ -83,7 +83,7 @@ export async function waitForFunnelBuild(options: { timeoutMs?: number } = {}): 
   if (!existsSync(current)) throw new Error(`Funnel is not installed (no ${current}): run scripts/peers/install-funnel.sh (npm run peers)`);
   const dir = readFileSync(current, 'utf8').trim();
   const started = Date.now();
-  const timeoutMs = options.timeoutMs ?? 25 * 60_000;
+  const timeoutMs = options.timeoutMs ?? 30 * 60_000;
   for (;;) {
     const status = buildStatus(dir);
     if (status === 'ok') break;
@@ -109,7 +109,7 @@ export async function waitForFunnelBuild(options: { timeoutMs?: number } = {}): 
 export interface StartFunnelOptions {
   /** Directories `file://` inputs and outputs may use (beside the server's own `files` dir). */
   allowedDirs?: string[];
-  /** Longest wait for the build (see {@link waitForFunnelBuild}). @default 25 minutes */
+  /** Longest wait for the build (see {@link waitForFunnelBuild}). @default 30 minutes */
   buildTimeoutMs?: number;
   /** Longest wait for service-info to answer. @default 60000 */
   startTimeoutMs?: number;
