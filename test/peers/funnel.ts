@@ -7,7 +7,7 @@
  *
  * Funnel listens on every interface, so it runs in a network namespace of its own (only
  * loopback there) and a relay carries its HTTP port to a free port on 127.0.0.1: nothing of
- * it is reachable from outside this host. Needs root (namespaces, mounts).
+ * it is reachable from outside this host. As root, or in a user namespace it makes for other users.
  *
  * ```ts
  * const funnel = await startFunnel({ allowedDirs: [scratch] });

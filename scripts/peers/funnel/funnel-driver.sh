@@ -11,7 +11,8 @@
 # session of its own, in private mount and PID namespaces, chrooted into a fresh tmpfs
 # root that holds the host's top-level directories read-only, a private /tmp, /dev, a new
 # /proc, and each volume bind-mounted at its container path; with a clean environment
-# (PATH, HOME and the executor's env). The image is ignored. Needs root (unshare, mount).
+# (PATH, HOME and the executor's env). The image is ignored. Needs root, or root in a user
+# namespace (test/peers/funnel.ts makes one for other users).
 #
 # PN_FUNNEL_DRIVER_STATE (set by test/peers/funnel.ts) is a directory of this Funnel
 # instance: NAME.pid files of running executors (so `stop` and the helper's stop find
