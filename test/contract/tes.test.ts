@@ -385,8 +385,7 @@ describe('requests', () => {
     for (let i = 0; i < 4; i++) fake.store(task);
     const pages: number[] = [];
     for await (const page of tes.listTasks().pages()) pages.push(page.tasks.length);
-    expect(pages).toEqual([2, 2]);
-    expect(fake.count('ListTasks')).toBe(3);
+    expect([pages, fake.count('ListTasks')]).toEqual([[2, 2], 3]);
   });
 
   it('stops a server that repeats a page token', async () => {
