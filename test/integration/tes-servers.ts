@@ -20,8 +20,6 @@ export interface TesServerUnderTest {
   readonly origin: string;
   /** A local directory the server may read inputs from and write outputs to (file:// URLs). */
   readonly scratch: string;
-  /** The base URLs the server serves the API under. */
-  readonly bases: readonly string[];
   /** What its service-info says (`type.version` and `storage`). */
   readonly serviceInfo: { readonly version: string; readonly storage: readonly string[] };
   /** The reference server, for its knobs; undefined on Funnel. */
@@ -42,7 +40,6 @@ export async function startReferenceUnderTest(): Promise<TesServerUnderTest> {
     url: server.url,
     origin: server.origin,
     scratch,
-    bases: [`${server.origin}/ga4gh/tes/v1`, `${server.origin}/v1`, `${server.origin}/`],
     serviceInfo: { version: '1.1.0', storage: ['file:///'] },
     reference: server,
     async stop() {
@@ -63,8 +60,6 @@ export async function startFunnelUnderTest(): Promise<TesServerUnderTest> {
     url: funnel.url,
     origin: funnel.origin,
     scratch,
-    // Funnel serves the API under both prefixes; `/` is its web dashboard.
-    bases: [`${funnel.origin}/ga4gh/tes/v1`, `${funnel.origin}/v1`],
     serviceInfo: { version: funnel.version, storage: FUNNEL_EXAMPLE_STORAGE },
     funnel,
     async stop() {

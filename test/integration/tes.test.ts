@@ -204,8 +204,8 @@ describe.each(TES_SERVERS)('TesClient against $name', ({ start }) => {
     await tes.waitForTask(first, fast);
   });
 
-  it('serves the API under each of its base URLs, and probe finds it from the origin', async () => {
-    for (const base of server.bases) {
+  it('works with the base URL at /ga4gh/tes/v1, /v1 and /, and probes it from the origin', async () => {
+    for (const base of [`${server.origin}/ga4gh/tes/v1`, `${server.origin}/v1`, `${server.origin}/`]) {
       const client = new TesClient({ baseUrl: base });
       const id = await client.createTask({ executors: sh('true') });
       expect((await client.getTask(id)).id).toBe(id);
