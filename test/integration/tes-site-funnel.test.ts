@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchedWatcher, createTesGateway, IDEMPOTENCY_TAG, MemoryTaskStore, Network, TesSite, WATCH_GROUP_TAG, type TesGateway } from '../../src/node.js';
+import { createTesGateway, JobEngine, IDEMPOTENCY_TAG, MemoryTaskStore, Network, TesSite, WATCH_GROUP_TAG, type TesGateway } from '../../src/node.js';
 import { runWithPyTes } from '../peers/tes-server/py-tes.js';
 import { acceptanceSpec, describeAcceptance, EXPECTED, WORDS } from './jobs-acceptance.js';
 import { funnelSiteRegistry, funnelTesSite } from './tes-funnel-site.js';
@@ -51,7 +51,7 @@ describe('the network on Funnel', () => {
     const work = await mkdtemp(join(server.scratch, 'network-'));
     const network = await Network.create(
       { sites: [{ id: 'funnel', kind: 'tes', url: server.url, options: { group: 'network-on-funnel' } }] },
-      { registry: funnelSiteRegistry(server), watcher: batchedWatcher({ poll: POLL }) },
+      { registry: funnelSiteRegistry(server), engine: new JobEngine({ poll: POLL }) },
     );
     try {
       const result = await network.submit(await acceptanceSpec(work)).wait();
@@ -72,7 +72,7 @@ describe('the network on Funnel', () => {
     await mkdir(join(work, 'gateway'));
     const network = await Network.create(
       { sites: [{ id: 'funnel', kind: 'tes', url: server.url }] },
-      { registry: funnelSiteRegistry(server), watcher: batchedWatcher({ poll: POLL }) },
+      { registry: funnelSiteRegistry(server), engine: new JobEngine({ poll: POLL }) },
     );
     let gateway: TesGateway | undefined;
     try {
