@@ -9,7 +9,7 @@ import { asError, type Ending, type JobRun } from '../jobs/engine-run.js';
 import { follow, stageOrUndo } from '../jobs/engine-steps.js';
 import type { JobEngine } from '../jobs/engine.js';
 import type { JobSpec } from '../jobs/spec.js';
-import type { SiteJobStatus, TransferProgress } from '../sites/site.js';
+import type { Site, SiteJobStatus, TransferProgress } from '../sites/site.js';
 import { untilAborted } from '../util/abort.js';
 import type { ResolvedFailover } from './config.js';
 import type { AttemptRecord, DecisionRecord } from './decision.js';
@@ -40,7 +40,7 @@ export interface NetworkJobState {
 /** How an attempt ended. */
 export type AttemptResult =
   /** The site ended the job in a state that is final for it: collect and finish. */
-  | { kind: 'final'; status: SiteJobStatus; remoteId: string }
+  | { kind: 'final'; site: Site; status: SiteJobStatus; remoteId: string }
   /** The job ends as it is (canceled on a site that cannot be reached). */
   | { kind: 'over'; ending: Ending }
   /** Move on to the next site; `accepted`: the last status of a job the site had accepted. */
@@ -169,7 +169,7 @@ async function followOn(context: NetworkContext, job: NetworkJobState, entry: Si
   const verdict = classifyEnding({ kind: 'state', state: status.state });
   entry.health.observe('job', !verdict.siteFault, undefined, verdict.cause);
   end(context, attempt, status.state);
-  if (!verdict.failover || run.canceled) return { kind: 'final', status, remoteId };
+  if (!verdict.failover || run.canceled) return { kind: 'final', site: entry.site, status, remoteId };
   if (status.state === 'lost') await cancelQuietly(entry, attempt, remoteId, context.onPendingCancel);
   return { kind: 'failover', cause: verdict.cause, accepted: status };
 }

@@ -50,7 +50,7 @@ export async function runNetworkJob(context: NetworkContext, job: NetworkJobStat
         return;
       }
       if (result.kind === 'final') {
-        finish(context, job, await conclude(run, context.sites.get(next.site)?.site ?? (run.site as never), result.remoteId, job.spec, result.status), next.site);
+        finish(context, job, await conclude(run, result.site, result.remoteId, job.spec, result.status), next.site);
         return;
       }
       if (result.accepted) lastAccepted = { status: result.accepted, site: next.site };
