@@ -4,8 +4,10 @@
  * 1. 10,000 jobs through `network.submit` on one TES site (the reference
  *    server in its own process, tasks held queued): time until every task is
  *    created, status requests per poll cycle (counted by the server), heap.
- *    The peer, in the same run: the same 10,000 creates sent with a bare
- *    `TesClient` (same concurrency cap, no engine, no polling).
+ *    Beside it, in the same run: the same through `network.submit` with
+ *    polling off (what status traffic costs creation), and the peer, the same
+ *    10,000 creates sent with a bare `TesClient` (same concurrency cap, no
+ *    engine, no polling).
  * 2. 1,000 jobs on two TES sites: the same figures per site.
  * 3. 5,000 jobs on the local site: heap with them live, and once they have
  *    ended and their handles are dropped (the engine's live count beside).
@@ -95,10 +97,10 @@ async function cycles(site: Site, server: Server, n: number): Promise<Array<{ jo
 }
 
 /** Submits `jobs` jobs through a network of the given TES servers; the creation time, per-site cycles and heap. */
-async function throughNetwork(servers: Server[], jobs: number): Promise<void> {
+async function throughNetwork(servers: Server[], jobs: number, polling = true): Promise<void> {
   const sites = servers.map((s, i) => new TesSite({ id: `tes-${i}`, client: { baseUrl: s.url, maxConcurrency: CAP }, pageSize: PAGE }));
   const network = await Network.create(
-    { seed: 'bench', strategy: 'roundRobin', failover: { pollIntervalMs: 1000 }, sites: sites.map((s) => ({ id: s.id, kind: 'tes' as const, url: 'http://127.0.0.1/' })) },
+    { seed: 'bench', strategy: 'roundRobin', failover: { pollIntervalMs: polling ? 1000 : 3_600_000 }, sites: sites.map((s) => ({ id: s.id, kind: 'tes' as const, url: 'http://127.0.0.1/' })) },
     { sites: Object.fromEntries(sites.map((s) => [s.id, s])) },
   );
   const before = await heapMiB();
@@ -106,6 +108,11 @@ async function throughNetwork(servers: Server[], jobs: number): Promise<void> {
   let handles: Job[] = Array.from({ length: jobs }, (_, i) => network.submit({ ...HELD, name: `bench-${i}` }));
   await until(() => handles.every((job) => job.remoteId !== undefined));
   const createdS = (performance.now() - started) / 1000;
+  if (!polling) {
+    console.log(`${jobs} jobs on ${sites.length} TES site(s), polling off: every task created in ${createdS.toFixed(1)} s (${(jobs / createdS).toFixed(0)} jobs/s)`);
+    await network.close();
+    return;
+  }
   const live = await heapMiB();
   const perSite = await Promise.all(sites.map((site, i) => cycles(site, servers[i] as Server, 3)));
   console.log(`${jobs} jobs on ${sites.length} TES site(s): every task created in ${createdS.toFixed(1)} s (${(jobs / createdS).toFixed(0)} jobs/s)`);
@@ -160,6 +167,12 @@ console.log(`bench/jobs-scale: Node ${process.version}, load average ${load()} a
     await throughNetwork([server], JOBS);
   } finally {
     await stopServer(server);
+  }
+  const quiet = await startServer();
+  try {
+    await throughNetwork([quiet], JOBS, false);
+  } finally {
+    await stopServer(quiet);
   }
   const peer = await startServer();
   try {
