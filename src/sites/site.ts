@@ -217,7 +217,7 @@ export interface Site {
   /**
    * Optional push channel for sites that learn of changes without asking (the
    * local site, Pulsar over AMQP): calls `onChange` with a job's id when its
-   * status may have changed, and the watcher polls at once. Polling stays the
+   * status may have changed, and its poller polls at once. Polling stays the
    * source of truth; this only makes it prompt. Returns how to unsubscribe.
    */
   subscribe?(onChange: (remoteId: string) => void): () => void;
