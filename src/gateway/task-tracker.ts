@@ -25,7 +25,7 @@ import { finishedLog, publicDecision, startedLog } from './views.js';
  * ```
  */
 export class TaskTracker {
-  readonly #jobs = new Map<string, { job: Job; canceled: boolean }>();
+  readonly #jobs = new Map<string, { job: Job }>();
   #closed = false;
 
   constructor(
@@ -54,7 +54,12 @@ export class TaskTracker {
     // the task is stored before the job's first event, which comes on a later microtask.
     const job = this.network.submit(spec);
     const id = job.id;
-    this.store.insert({ id, owner, spec, state: 'QUEUED', creationTime: new Date().toISOString() });
+    try {
+      this.store.insert({ id, owner, spec, state: 'QUEUED', creationTime: new Date().toISOString() });
+    } catch (error) {
+      void job.cancel(); // not stored: it must not run (nothing has been sent yet)
+      throw error;
+    }
     this.#follow(id, job);
     // The first attempt is stored by the `trying` listener of #follow, which runs first.
     await new Promise<void>((resolve) => {
@@ -104,7 +109,6 @@ export class TaskTracker {
     this.attach(task);
     const entry = this.#jobs.get(id);
     if (!entry) return;
-    entry.canceled = true;
     this.#write(id, { state: 'CANCELING' });
     await entry.job.cancel();
   }
@@ -138,7 +142,7 @@ export class TaskTracker {
   }
 
   #follow(id: string, job: Job): void {
-    const entry = { job, canceled: false };
+    const entry = { job };
     this.#jobs.set(id, entry);
     job.on('site', (event) => {
       if (event.action === 'trying') {
