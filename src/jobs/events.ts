@@ -48,9 +48,11 @@ export interface JobSiteEvent extends BaseEvent {
   /** Always `site`. */
   type: 'site';
   /**
-   * `chosen`: a site was picked (network); `submitted`: the site accepted the
-   * job; `attached`: the job was found again on the site; `failover`: the job
-   * left a site that refused or failed it (network).
+   * `chosen`: the first attempt starts on the site the network picked (before
+   * staging); `failover`: a later attempt starts on the next site, after the
+   * last one refused or failed the job (network); `submitted`: the site
+   * accepted the job (it now has a `remoteId`); `attached`: the job was found
+   * again on the site.
    */
   action: 'chosen' | 'submitted' | 'attached' | 'failover';
   /** The site's id. */

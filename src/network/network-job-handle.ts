@@ -12,8 +12,8 @@ import type { NetworkJob } from './network-job.js';
 
 /**
  * Wraps a running {@link NetworkJob} in a {@link Job}: site events for each
- * accepted attempt (`chosen`, then `failover`) carrying the live decision
- * record, states of the current attempt, staging progress, and at the end
+ * attempt as it starts (`chosen`, then `failover`) and as its site accepts
+ * it (`submitted`), carrying the live decision record, states of the current attempt, staging progress, and at the end
  * the outputs collected from the final site. On a site with `readLogs`, the
  * current attempt's output comes as live `log` events (see `LogFollower`).
  */
@@ -38,11 +38,12 @@ export function jobOfNetworkJob(net: NetworkJob): Job {
     });
     return { remoteId, follower };
   };
+  // selection (issue 14): `chosen`/`failover` when an attempt starts, `submitted` when the site accepted it
+  net.on('trying', ({ site }) => {
+    control.site({ action: attempts++ === 0 ? 'chosen' : 'failover', siteId: site, reason: attempts === 1 ? `chosen by ${net.record.strategy}` : lastFailoverCause(net), detail: net.record });
+  });
   net.on('attempt', ({ site, remoteId }) => {
-    control.bind(site, remoteId, attempts++ === 0 ? 'chosen' : 'failover', {
-      reason: attempts === 1 ? `chosen by ${net.record.strategy}` : lastFailoverCause(net),
-      detail: net.record,
-    });
+    control.bind(site, remoteId, 'submitted', { reason: `accepted by ${site}`, detail: net.record });
     logs = follow(net.siteFor(site), remoteId);
   });
   net.on('poll', ({ remoteId, status }) => {
@@ -52,7 +53,8 @@ export function jobOfNetworkJob(net: NetworkJob): Job {
   net.on('state', ({ state, siteState }) => {
     if (!isTerminalState(state)) control.update({ state, siteState });
   });
-  net.done().then(
+  // selection (issue 14): started on the next microtask, so listeners added right after submit hear the first `site` event
+  Promise.resolve().then(() => net.done()).then(
     async (result) => {
       if (result.state === 'complete' || result.state === 'executor_error') {
         if (logs?.remoteId === result.remoteId) await logs.follower.drain();

@@ -12,6 +12,7 @@ import type { JobOutcome, Site, SiteJobStatus, TransferProgress } from '../sites
 import { anySignal, deadline, sleep } from '../util/abort.js';
 import type { ResolvedFailover } from './config.js';
 import type { AttemptRecord, DecisionRecord, FailoverRecord } from './decision.js';
+import { invalidEverywhere } from './eligibility.js';
 import { classifyEnding, isStuck, nextSite, type FailoverVerdict } from './failover.js';
 import { deriveRandom } from './random.js';
 import type { SiteEntry } from './site-entry.js';
@@ -19,6 +20,8 @@ import type { AttemptWatcher } from './watcher.js';
 
 /** Events of one job (the network re-emits them with the job id). */
 export interface NetworkJobEvents {
+  /** An attempt on a site starts (the `n`-th of the job, 1-based). */
+  trying: (info: { jobId: string; site: string; attempt: number }) => void;
   /** A site accepted an attempt. */
   attempt: (info: { jobId: string; site: string; remoteId: string }) => void;
   /** Input staging progress of the current attempt. */
@@ -177,6 +180,13 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
     const policy = resolveRetryPolicy({ retries: failover.maxAttempts - 1, ...failover.backoff, random: () => random.next() });
     const tried = new Map<string, number>();
     this.#refused.clear();
+    // selection (issue 14): a spec no site can run ends at once with its ValidationError, nothing sent
+    const invalid = invalidEverywhere(this.spec);
+    if (invalid) {
+      this.record.outcome = { state: 'failed', cause: invalid.message };
+      this.record.timestamps.finishedAt = this.#iso();
+      throw invalid;
+    }
     let pending: FailoverRecord | undefined;
     let lastAccepted: { status: SiteJobStatus; site: string } | undefined;
     try {
@@ -213,6 +223,8 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
         {
           signal: this.#signal,
           shouldRetry: (error) => error instanceof AttemptFailed,
+          // selection (issue 14): nothing reached the site, or it refused the job: try the next one at once
+          retryAfterMs: (error) => (error instanceof AttemptFailed && error.verdict.immediate ? 0 : undefined),
           onRetry: ({ error, delayMs }) => {
             const from = this.record.attempts.at(-1)?.site ?? '?';
             pending = { from, to: null, cause: error instanceof Error ? error.message : String(error), at: this.#iso(), delayMs };
@@ -266,13 +278,15 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
     const tryOnSite = this.record.attempts.filter((a) => a.site === siteId).length + 1;
     const attempt: AttemptRecord = { site: siteId, idempotencyKey: `${this.idempotencyKey}:${siteId}:${tryOnSite}`, startedAt: this.#iso() };
     this.record.attempts.push(attempt);
+    // selection (issue 14): every attempt is announced when it starts, before admission and staging
+    this.emit('trying', { jobId: this.id, site: siteId, attempt: this.record.attempts.length });
     const release = await entry.admission.admit(this.id, this.#signal);
     try {
       if (!entry.health.breaker.tryAcquire()) {
         attempt.ending = 'failed';
         attempt.cause = 'circuit breaker open';
         attempt.endedAt = this.#iso();
-        throw new AttemptFailed({ failover: true, cause: 'circuit breaker open', siteFault: false, ambiguous: false, refused: false }, undefined);
+        throw new AttemptFailed({ failover: true, cause: 'circuit breaker open', siteFault: false, ambiguous: false, refused: false, immediate: false }, undefined);
       }
       const remoteId = await this.#submit(entry, attempt);
       const status = await this.#follow(entry, attempt, remoteId);

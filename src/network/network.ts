@@ -9,7 +9,6 @@ import type { Job } from '../jobs/job.js';
 import { attachThroughNetwork, type NetworkAttachOptions } from './network-attach.js';
 import type { JobSpec } from '../jobs/spec.js';
 import type { Site, SiteProbe } from '../sites/site.js';
-import { deadline } from '../util/abort.js';
 import { SiteAdmission, type AdmissionSnapshot } from './admission.js';
 import type { BreakerState, Candidate, SiteSelector } from './types.js';
 import { parseNetworkConfig, validateNetworkConfig, type ConfigContext, type ResolvedNetworkConfig } from './config.js';
@@ -17,7 +16,9 @@ import type { NetworkConfig } from './config-types.js';
 import { decide, type DecisionRecord } from './decision.js';
 import { NetworkJob, type JobContext, type NetworkJobEvents } from './network-job.js';
 import { jobOfNetworkJob } from './network-job-handle.js';
-import { deriveRandom, freshId, type RandomSource } from './random.js';
+import { ineligibleSites } from './eligibility.js';
+import { SiteProber } from './prober.js';
+import { freshId } from './random.js';
 import type { SiteRegistry } from './registry.js';
 import { selectionRequest, type SelectionHints } from './request.js';
 import { candidateOf, type SiteEntry } from './site-entry.js';
@@ -41,8 +42,16 @@ export interface NetworkOptions extends ConfigContext {
   now?: () => number;
   /** Makes job ids and idempotency keys. @default a random UUID */
   newId?: () => string;
-  /** Apply hard filters (open breaker, resources, tags) before every strategy. @default true */
+  /** Apply hard filters (open breaker, resources, tags) before every strategy, and rank sites by health last. @default true */
   hardFilters?: boolean;
+  /**
+   * Probe every site at once and then every `health.probeIntervalMs`;
+   * `create` waits up to `health.firstProbeWaitMs` (2 s) for the first
+   * round, so the first decision knows which sites answer. `false`: no
+   * probes until {@link Network.startProbes} or {@link Network.probe}.
+   * @default true
+   */
+  probes?: boolean;
 }
 
 /** Options of {@link Network.submit} and {@link Network.explain}. */
@@ -86,24 +95,18 @@ export interface NetworkEvents extends NetworkJobEvents {
  */
 export class Network extends EventEmitter<NetworkEvents> {
   readonly #entries: Map<string, SiteEntry>;
-  readonly #config: ResolvedNetworkConfig;
   readonly #strategy: SiteSelector;
   readonly #seed: string | number;
   readonly #now: () => number;
   readonly #newId: () => string;
   readonly #hardFilters: boolean;
   readonly #context: JobContext;
-  readonly #probeTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  readonly #probeRandom = new Map<string, RandomSource>();
+  readonly #prober: SiteProber;
   #sequence = 0;
-  /** Whether startProbes() is in force (else a site is probed only while it holds pending cancels). */
-  #probing = false;
-  #closed = false;
   readonly #jobs = new Map<string, NetworkJob>();
 
   private constructor(config: ResolvedNetworkConfig, entries: Map<string, SiteEntry>, options: NetworkOptions) {
     super();
-    this.#config = config;
     this.#entries = entries;
     this.#strategy = options.strategy ?? config.strategy ?? balanced();
     this.#seed = options.seed ?? config.seed ?? freshId();
@@ -115,10 +118,9 @@ export class Network extends EventEmitter<NetworkEvents> {
       failover: config.failover,
       watcher: options.watcher ?? pollingWatcher({ intervalMs: config.failover.pollIntervalMs, lostAfterMs: config.failover.lostAfterMs, now: this.#now }),
       now: this.#now,
-      onPendingCancel: (id) => {
-        if (!this.#closed && !this.#probeTimers.has(id)) this.#scheduleProbe(id);
-      },
+      onPendingCancel: (id) => this.#prober.wake(id),
     };
+    this.#prober = new SiteProber({ entries, health: config.health, seed: this.#seed, now: this.#now, onProbe: (site, probe) => this.emit('probe', { site, probe }) });
   }
 
   /**
@@ -173,6 +175,11 @@ export class Network extends EventEmitter<NetworkEvents> {
       });
     }
     network = new Network(resolved, entries, options);
+    if (options.probes ?? true) {
+      // the first decision knows which sites answer: wait (bounded) for a first probe of each
+      await network.#prober.firstRound(resolved.health.firstProbeWaitMs);
+      network.startProbes();
+    }
     return network;
   }
 
@@ -222,13 +229,15 @@ export class Network extends EventEmitter<NetworkEvents> {
     const record = this.#decide(spec, options, this.#sequence++, { id, key: id }, true);
     this.emit('decision', record);
     const job = new NetworkJob(id, id, spec, record, this.#context, options.signal);
+    job.on('trying', (info) => this.emit('trying', info));
     job.on('attempt', (info) => this.emit('attempt', info));
     job.on('state', (info) => this.emit('state', info));
     job.on('transfer', (info) => this.emit('transfer', info));
     job.on('failover', (info) => this.emit('failover', info));
     job.on('done', (info) => this.emit('done', info));
     this.#jobs.set(id, job);
-    void job.start();
+    // started on the next microtask, so listeners added right after submit hear the first `site` event
+    queueMicrotask(() => void job.start());
     return job;
   }
 
@@ -262,32 +271,29 @@ export class Network extends EventEmitter<NetworkEvents> {
   /** Probes one site (or all), updating health and merging capabilities (version, storages, backend parameters). */
   async probe(siteId?: string): Promise<Map<string, SiteProbe>> {
     const ids = siteId === undefined ? [...this.#entries.keys()] : [siteId];
-    const results = await Promise.all(ids.map(async (id) => [id, await this.#probe(id)] as const));
+    const results = await Promise.all(ids.map(async (id) => [id, await this.#prober.probe(id)] as const));
     return new Map(results);
   }
 
   /**
    * Starts active probes: each site every `health.probeIntervalMs`, jittered
-   * by `health.probeJitter`. Without them, a site is probed only while it
+   * by `health.probeJitter` (`Network.create` starts them unless
+   * `options.probes` is false). Without them, a site is probed only while it
    * holds cancels the network could not send (so they reach it when it
-   * answers again).
+   * answers again). Their timers never keep a process alive.
    */
   startProbes(): void {
-    this.#probing = true;
-    for (const id of this.#entries.keys()) if (!this.#probeTimers.has(id)) this.#scheduleProbe(id);
+    this.#prober.start();
   }
 
   /** Stops active probes (those of sites holding pending cancels too). */
   stopProbes(): void {
-    this.#probing = false;
-    for (const timer of this.#probeTimers.values()) clearTimeout(timer);
-    this.#probeTimers.clear();
+    this.#prober.stop();
   }
 
-  /** Stops probes and closes every site. */
+  /** Stops probes (aborting those in flight) and closes every site. */
   async close(): Promise<void> {
-    this.#closed = true;
-    this.stopProbes();
+    this.#prober.close();
     await Promise.all([...this.#entries.values()].map((e) => e.site.close?.()));
   }
 
@@ -299,84 +305,12 @@ export class Network extends EventEmitter<NetworkEvents> {
       job: identity,
       request,
       candidates: this.sites(),
+      ineligible: ineligibleSites(spec, [...this.#entries].map(([id, entry]) => ({ id, site: entry.site }))),
       strategy: options.strategy ?? this.#strategy,
       seed: options.seed ?? this.#seed,
       hardFilters: this.#hardFilters,
       now: this.#now(),
       submitted,
     });
-  }
-
-  /** Cancels the jobs the network left on a site while it was unreachable; keeps those that still fail. */
-  async #flushCancels(entry: SiteEntry): Promise<void> {
-    for (const [key, attempt] of [...entry.pendingLookups]) {
-      const limit = deadline(this.#config.health.probeTimeoutMs);
-      try {
-        const remoteId = await entry.site.lookup?.(key, { signal: limit.signal });
-        entry.pendingLookups.delete(key);
-        if (remoteId === undefined) delete attempt.cancel;
-        else entry.pendingCancels.set(remoteId, attempt);
-      } catch {
-        // still pending: tried again after the next good probe
-      } finally {
-        limit.clear();
-      }
-    }
-    for (const [remoteId, attempt] of [...entry.pendingCancels]) {
-      const limit = deadline(this.#config.health.probeTimeoutMs);
-      try {
-        await entry.site.cancel(remoteId, { signal: limit.signal });
-        attempt.cancel = 'requested';
-        entry.pendingCancels.delete(remoteId);
-      } catch {
-        // still pending: tried again after the next good probe
-      } finally {
-        limit.clear();
-      }
-    }
-  }
-
-  #scheduleProbe(id: string): void {
-    const { probeIntervalMs, probeJitter } = this.#config.health;
-    let random = this.#probeRandom.get(id);
-    if (!random) {
-      random = deriveRandom(this.#seed, 'probe', id);
-      this.#probeRandom.set(id, random);
-    }
-    const delay = probeIntervalMs * (1 - probeJitter + 2 * probeJitter * random.next());
-    const timer = setTimeout(() => {
-      void this.#probe(id).finally(() => {
-        if (!this.#probeTimers.has(id)) return;
-        const entry = this.#entries.get(id);
-        if (this.#probing || (entry && entry.pendingCancels.size + entry.pendingLookups.size > 0)) this.#scheduleProbe(id);
-        else this.#probeTimers.delete(id);
-      });
-    }, delay);
-    (timer as { unref?: () => void }).unref?.();
-    this.#probeTimers.set(id, timer);
-  }
-
-  async #probe(id: string): Promise<SiteProbe> {
-    const entry = this.#entries.get(id);
-    if (!entry) throw new RangeError(`unknown site ${id}`);
-    const limit = deadline(this.#config.health.probeTimeoutMs);
-    const started = this.#now();
-    let probe: SiteProbe;
-    try {
-      probe = await entry.site.probe({ signal: limit.signal });
-    } catch (error) {
-      probe = { ok: false, latencyMs: this.#now() - started, error: limit.expired() ? `no answer within ${this.#config.health.probeTimeoutMs} ms` : error instanceof Error ? error.message : String(error) };
-    } finally {
-      limit.clear();
-    }
-    entry.health.observe('probe', probe.ok, probe.ok ? probe.latencyMs : undefined, probe.error ?? 'probe');
-    if (probe.ok) {
-      await this.#flushCancels(entry);
-      if (probe.version !== undefined) entry.description.version = probe.version;
-      if (probe.storages) entry.description.storages = [...new Set([...entry.description.storages, ...probe.storages])];
-      if (probe.backendParameters) entry.description.backendParameters = [...probe.backendParameters];
-    }
-    this.emit('probe', { site: id, probe });
-    return probe;
   }
 }

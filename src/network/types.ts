@@ -86,8 +86,14 @@ export interface SiteDescription {
   backendParameters?: string[];
 }
 
-/** Health as the network judges it from probes and traffic. */
-export type HealthStatus = 'healthy' | 'degraded' | 'down' | 'unknown';
+/**
+ * Health as the network judges it from probes and traffic: `healthy`;
+ * `degraded` (many recent calls failed); `unreachable` (the last probe got
+ * no answer: connection refused, no such host, TLS failure, timeout) or
+ * `refusing` (it answered with an error), until the site answers again;
+ * `down` (circuit breaker open); `unknown` (nothing observed yet).
+ */
+export type HealthStatus = 'healthy' | 'degraded' | 'unreachable' | 'refusing' | 'down' | 'unknown';
 
 /** State of a site's circuit breaker. */
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -112,6 +118,8 @@ export interface SiteLiveView {
   queueWaitMs?: number;
   /** Failures (calls, jobs lost, system errors) since the last success. */
   recentFailures: number;
+  /** Why the last probe failed, while the site has not answered since. */
+  probeError?: string;
 }
 
 /** One site as a selector sees it. */

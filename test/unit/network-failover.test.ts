@@ -22,6 +22,8 @@ async function network(sites: FakeSite[], failover: NetworkConfig['failover'] = 
     strategy: pinned(...sites.map((s) => s.id)),
     watcher: pollingWatcher({ intervalMs: 1, lostAfterMs: 30 }),
     newId: () => `job-${++ids}`,
+    // these tests drive failover on a fixed ranking: no probes at create to reorder it
+    probes: false,
     ...options,
   });
 }
@@ -121,7 +123,7 @@ describe('failover', () => {
     a.hold = true;
     const net = await Network.create(
       { ...config(['a', 'b']), defaults: { maxInFlight: 1 }, health: { breaker: { failureThreshold: 1, openMs: 60_000 } } },
-      { sites: { a, b: new FakeSite('b') }, strategy: pinned('a', 'b'), watcher: pollingWatcher({ intervalMs: 1, lostAfterMs: 30 }) },
+      { sites: { a, b: new FakeSite('b') }, strategy: pinned('a', 'b'), watcher: pollingWatcher({ intervalMs: 1, lostAfterMs: 30 }), probes: false },
     );
     const first = net.submitAttempts(SPEC, { id: 'first' });
     await vi.waitFor(() => expect(first.state).toBe('running'));
@@ -156,7 +158,7 @@ describe('failover', () => {
     a.hold = true;
     const net = await Network.create(
       { ...config(['a', 'b']), health: { breaker: { failureThreshold: 2, openMs: 60_000 } } },
-      { sites: { a, b: new FakeSite('b') }, strategy: pinned('a', 'b'), watcher: pollingWatcher({ intervalMs: 1, lostAfterMs: 30 }) },
+      { sites: { a, b: new FakeSite('b') }, strategy: pinned('a', 'b'), watcher: pollingWatcher({ intervalMs: 1, lostAfterMs: 30 }), probes: false },
     );
     const jobs = [net.submitAttempts(SPEC, { id: 'one' }), net.submitAttempts(SPEC, { id: 'two' })];
     await vi.waitFor(() => expect(jobs.map((j) => j.state)).toEqual(['running', 'running']));
@@ -177,7 +179,7 @@ describe('failover', () => {
     a.hold = true;
     const net = await Network.create(
       { ...config(['a', 'b']), health: { probeIntervalMs: 5, probeJitter: 0, breaker: { failureThreshold: 3, openMs: 60_000 } } },
-      { sites: { a, b: new FakeSite('b') }, strategy: pinned('a', 'b'), watcher: pollingWatcher({ intervalMs: 1, lostAfterMs: 30 }) },
+      { sites: { a, b: new FakeSite('b') }, strategy: pinned('a', 'b'), watcher: pollingWatcher({ intervalMs: 1, lostAfterMs: 30 }), probes: false },
     );
     try {
       const job = net.submitAttempts(SPEC, { id: 'left' });
@@ -422,7 +424,8 @@ describe('probes', () => {
     const [siteA, siteDead] = net.sites();
     expect(siteA?.site).toMatchObject({ version: '0.15.16', storages: ['s3://a-bucket/'], backendParameters: ['queue'] });
     expect(siteA?.live).toMatchObject({ health: 'healthy', latencyMs: 12 });
-    expect(siteDead?.live).toMatchObject({ health: 'down', breaker: 'open', recentFailures: 3 });
+    // its last probe got no answer: unreachable says more than down (the breaker says open)
+    expect(siteDead?.live).toMatchObject({ health: 'unreachable', breaker: 'open', recentFailures: 3, probeError: 'connection refused' });
   });
 });
 

@@ -23,7 +23,7 @@ async function network(sites: FakeSite[]): Promise<Network> {
 }
 
 describe('network.submit returns the unified Job', () => {
-  it('reports the chosen site, the failover with its cause, the states and the collected outcome', async () => {
+  it('reports each attempt as it starts (chosen, failover with its cause) and as its site accepts it, the states and the collected outcome', async () => {
     const a = new FakeSite('a', () => ({ states: ['queued', 'running', 'system_error'] }));
     const b = new FakeSite('b');
     const net = await network([a, b]);
@@ -33,7 +33,9 @@ describe('network.submit returns the unified Job', () => {
     const sites = events.filter((e) => e.type === 'site').map((e) => (e.type === 'site' ? [e.action, e.siteId, e.reason] : []));
     expect(sites).toEqual([
       ['chosen', 'a', expect.stringContaining('chosen by')],
+      ['submitted', 'a', 'accepted by a'],
       ['failover', 'b', 'left a: system_error'],
+      ['submitted', 'b', 'accepted by b'],
     ]);
     const states = events.filter((e) => e.type === 'state').map((e) => (e.type === 'state' ? e.state : ''));
     expect(states.at(-1)).toBe('complete');

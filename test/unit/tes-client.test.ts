@@ -45,8 +45,8 @@ describe('TesClient with an injected fetch', () => {
     expect(refusedError.code).toBe('ECONNREFUSED');
     expect(refusedError.message).toBe('POST http://tes.invalid/ga4gh/tes/v1/tasks failed: cannot connect to tes.invalid:80: connection refused, nothing listens there (ECONNREFUSED)');
     // only the lookup's GET and its one retry: no POST, no lookup loop
-    expect(fetch.mock.calls.map((c) => (c[0] as URL).pathname)).toEqual(['/ga4gh/tes/v1/tasks', '/ga4gh/tes/v1/tasks']);
-    expect(fetch.mock.calls.map((c) => (c[1] as RequestInit).method)).toEqual(['GET', 'GET']);
+    expect(fetch.mock.calls.map((c) => ((c as unknown[])[0] as URL).pathname)).toEqual(['/ga4gh/tes/v1/tasks', '/ga4gh/tes/v1/tasks']);
+    expect(fetch.mock.calls.map((c) => ((c as unknown[])[1] as RequestInit).method)).toEqual(['GET', 'GET']);
   });
 
   it('asks for the MINIMAL view explicitly, so every server returns the typed shape', async () => {
