@@ -6,10 +6,11 @@
  *
  *   npx tsx bench/network-sim/index.ts [--seed S] [--jobs N]
  */
-import { bytesToMove, composite, dataLocality, fastest, leastLoaded, pinned, resourceFit, resourceMismatch, roundRobin, tags, weightedRandom, balanced, type SiteSelector } from '../../src/network/index.js';
+import { composite, dataLocality, earliestCompletion, fastest, leastLoaded, pinned, resourceFit, roundRobin, tags, weightedRandom, balanced, type SiteSelector } from '../../src/network/index.js';
+import { lowerBound } from './bound.js';
 import { CLIENT, simulate, type SimResult } from './engine.js';
-import { simJobs, type SimJob } from './jobs.js';
-import { simSites, type SimSite } from './sites.js';
+import { simJobs } from './jobs.js';
+import { simSites } from './sites.js';
 
 function argument(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);
@@ -39,6 +40,7 @@ const STRATEGIES: SiteSelector[] = [
   leastLoaded(),
   fastest(),
   balanced(),
+  earliestCompletion(),
   composite({
     name: 'composite(2*fastest+2*leastLoaded+1*dataLocality)',
     filters: [resourceFit(), tags()],
@@ -50,51 +52,6 @@ const STRATEGIES: SiteSelector[] = [
     tieBreak: 'random',
   }),
 ];
-
-/**
- * A clairvoyant lower bound on makespan: the longest job alone on its best
- * eligible site, and for every set of sites, the work of the jobs that can
- * run only there spread perfectly over their cores. Waits and bytes: each
- * job alone on its best site.
- */
-function lowerBound(jobs: readonly SimJob[], sites: readonly SimSite[]): SimResult {
-  const totalCores = sites.reduce((sum, s) => sum + s.cores, 0);
-  const fastestSpeed = Math.min(...sites.map((s) => s.speed));
-  const first = jobs[0]?.arrival ?? 0;
-  let critical = 0;
-  let work = 0;
-  let bytes = 0;
-  const waits: number[] = [];
-  const workBySet = new Map<string, number>();
-  for (const job of jobs) {
-    const eligible = sites.filter((s) => !resourceMismatch(job.request, { site: s.description, live: { health: 'healthy', breaker: 'closed', inFlight: 0, queued: 0, errorRate: 0, recentFailures: 0 } }));
-    const key = eligible.map((s) => s.description.id).join(',');
-    workBySet.set(key, (workBySet.get(key) ?? 0) + job.work * Math.min(...eligible.map((s) => s.speed)) * job.request.resources.cores);
-    critical = Math.max(critical, job.arrival - first + Math.min(...eligible.map((s) => job.work * s.speed)));
-    work += job.work * fastestSpeed * job.request.resources.cores;
-    bytes += Math.min(...eligible.map((s) => bytesToMove(s.description, job.request.inputs)));
-    waits.push(Math.min(...eligible.map((s) => s.dispatchDelayS + bytesToMove(s.description, job.request.inputs) / s.bandwidth)));
-  }
-  waits.sort((a, b) => a - b);
-  let restricted = 0;
-  for (const key of workBySet.keys()) {
-    const members = new Set(key.split(','));
-    const subsetWork = [...workBySet].filter(([other]) => other.split(',').every((id) => members.has(id))).reduce((sum, [, w]) => sum + w, 0);
-    const subsetCores = sites.filter((s) => members.has(s.description.id)).reduce((sum, s) => sum + s.cores, 0);
-    restricted = Math.max(restricted, subsetWork / subsetCores);
-  }
-  return {
-    strategy: 'clairvoyant lower bound',
-    makespanS: Math.max(critical, work / totalCores, restricted),
-    meanWaitS: waits.reduce((a, b) => a + b, 0) / waits.length,
-    p95WaitS: waits[Math.floor(waits.length * 0.95)] ?? 0,
-    bytesMoved: bytes,
-    failedOver: 0,
-    lost: 0,
-    completed: jobs.filter((j) => !j.badCommand).length,
-    executorErrors: jobs.filter((j) => j.badCommand).length,
-  };
-}
 
 const started = performance.now();
 const sites = simSites();

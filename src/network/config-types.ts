@@ -160,7 +160,7 @@ export interface SiteDefaults {
 export interface NetworkConfig {
   /** Seed of every random choice; a fresh one is drawn (and recorded) when absent. */
   seed?: string | number;
-  /** How sites are chosen; absent = `NetworkOptions.strategy`, else `balanced()`. */
+  /** How sites are chosen; absent = `NetworkOptions.strategy`, else `earliestCompletion()`. */
   strategy?: StrategyConfig;
   /** Values for sites that do not set their own. */
   defaults?: SiteDefaults;

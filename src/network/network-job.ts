@@ -280,7 +280,7 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
     this.record.attempts.push(attempt);
     // selection (issue 14): every attempt is announced when it starts, before admission and staging
     this.emit('trying', { jobId: this.id, site: siteId, attempt: this.record.attempts.length });
-    const release = await entry.admission.admit(this.id, this.#signal);
+    const release = await entry.admission.admit(this.id, this.#signal, this.record.request.resources.cores); // selection (issue 14): cores ahead
     try {
       if (!entry.health.breaker.tryAcquire()) {
         attempt.ending = 'failed';
@@ -389,7 +389,8 @@ export class NetworkJob extends EventEmitter<NetworkJobEvents> {
         (status) => {
           if (!started && status.state !== 'queued' && status.state !== 'unknown') {
             started = true;
-            entry.health.observeQueueWait(now() - acceptedAt);
+            entry.health.observeQueueWait(now() - acceptedAt, this.record.request.resources.cores);
+            entry.admission.markStarted(this.id); // selection (issue 14): running vs waiting, for earliestCompletion
           }
           // an ending the network fails over from is not the job's: the `failover` event tells it
           if (isTerminalState(status.state) && classifyEnding({ kind: 'state', state: status.state }).failover) return;

@@ -23,7 +23,7 @@ import type { SiteRegistry } from './registry.js';
 import { selectionRequest, type SelectionHints } from './request.js';
 import { candidateOf, type SiteEntry } from './site-entry.js';
 import { SiteHealth } from './site-health.js';
-import { balanced } from './strategies/index.js';
+import { earliestCompletion } from './strategies/index.js';
 import { pollingWatcher, type AttemptWatcher } from './watcher.js';
 
 /** Options of {@link Network.create}. */
@@ -32,7 +32,7 @@ export interface NetworkOptions extends ConfigContext {
   registry?: SiteRegistry;
   /** Sites built by the caller, by id; they take precedence over the registry. */
   sites?: Record<string, Site>;
-  /** The default strategy (overrides the configuration's). @default balanced() */
+  /** The default strategy (overrides the configuration's). @default earliestCompletion() */
   strategy?: SiteSelector;
   /** The seed (overrides the configuration's). @default a fresh random seed, written in every record */
   seed?: string | number;
@@ -108,7 +108,7 @@ export class Network extends EventEmitter<NetworkEvents> {
   private constructor(config: ResolvedNetworkConfig, entries: Map<string, SiteEntry>, options: NetworkOptions) {
     super();
     this.#entries = entries;
-    this.#strategy = options.strategy ?? config.strategy ?? balanced();
+    this.#strategy = options.strategy ?? config.strategy ?? earliestCompletion();
     this.#seed = options.seed ?? config.seed ?? freshId();
     this.#now = options.now ?? (() => Date.now());
     this.#newId = options.newId ?? freshId;

@@ -72,6 +72,7 @@ export class SiteHealth {
   readonly #latency: Ewma;
   readonly #throughput: Ewma;
   readonly #queueWait: Ewma;
+  readonly #coreStartInterval: Ewma;
   readonly #window: number;
   #outcomes: boolean[] = [];
   #failuresSinceSuccess = 0;
@@ -86,6 +87,7 @@ export class SiteHealth {
     this.#latency = new Ewma(alpha);
     this.#throughput = new Ewma(alpha);
     this.#queueWait = new Ewma(alpha);
+    this.#coreStartInterval = new Ewma(alpha);
     this.#window = options.window ?? 20;
     this.breaker = new CircuitBreaker(options.breaker);
     this.#now = options.now ?? options.breaker?.now ?? (() => Date.now());
@@ -128,10 +130,12 @@ export class SiteHealth {
     if (bytes > 0 && durationMs > 0) this.#throughput.update((bytes / durationMs) * 1000);
   }
 
-  /** Records that a job started, and how long it waited at the site between acceptance and running. */
-  observeQueueWait(ms: number): void {
+  /** Records that a job (of `cores` CPU cores) started, and how long it waited at the site between acceptance and running. */
+  observeQueueWait(ms: number, cores = 1): void {
+    const now = this.#now();
     this.#queueWait.update(ms);
-    this.#lastStartAt = this.#now();
+    if (this.#lastStartAt !== undefined) this.#coreStartInterval.update(Math.max(0, now - this.#lastStartAt) / Math.max(1, cores));
+    this.#lastStartAt = now;
   }
 
   /** When the site last started one of this client's jobs (clock milliseconds); undefined if never. */
@@ -170,6 +174,7 @@ export class SiteHealth {
     if (this.#latency.value !== undefined) view.latencyMs = round(this.#latency.value);
     if (this.#throughput.value !== undefined) view.throughputBytesPerSec = round(this.#throughput.value);
     if (this.#queueWait.value !== undefined) view.queueWaitMs = round(this.#queueWait.value);
+    if (this.#coreStartInterval.value !== undefined) view.coreStartIntervalMs = round(this.#coreStartInterval.value);
     if (this.#probeFailure) view.probeError = this.#probeFailure.error;
     return view;
   }

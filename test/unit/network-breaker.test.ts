@@ -107,8 +107,8 @@ describe('admission', () => {
       inFlight: 2,
       maxInFlight: 2,
       queue: [
-        { jobId: 'c', since: Date.now() },
-        { jobId: 'd', since: Date.now() },
+        { jobId: 'c', since: Date.now(), cores: 1 },
+        { jobId: 'd', since: Date.now(), cores: 1 },
       ],
     });
     first();

@@ -386,7 +386,7 @@ describe('admission through the network', () => {
     const jobs = [net.submitAttempts(SPEC, { id: 'q1' }), net.submitAttempts(SPEC, { id: 'q2' }), net.submitAttempts(SPEC, { id: 'q3' })];
     await vi.waitFor(() => expect(slow.jobs.size).toBe(1));
     await new Promise((r) => setTimeout(r, 10));
-    expect(net.queue()).toEqual([{ site: 'slow', inFlight: 1, maxInFlight: 1, queue: [{ jobId: 'q2', since: expect.any(Number) }, { jobId: 'q3', since: expect.any(Number) }] }]);
+    expect(net.queue()).toEqual([{ site: 'slow', inFlight: 1, maxInFlight: 1, queue: [{ jobId: 'q2', since: expect.any(Number), cores: 1 }, { jobId: 'q3', since: expect.any(Number), cores: 1 }] }]);
     expect(net.sites()[0]?.live).toMatchObject({ inFlight: 1, queued: 2 });
     expect(slow.jobs.size).toBe(1);
     slow.hold = false;
