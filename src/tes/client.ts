@@ -194,7 +194,7 @@ export class TesClient {
       async () => {
         if (mayExist) {
           const existing = await this.#findByKey(key, task.name, options.signal).catch((error: unknown) => {
-            throw sent ? error : this.#notSent(error);
+            throw sent ? error : createNotSent(error, this.http);
           });
           if (existing) return existing;
         }
@@ -216,22 +216,6 @@ export class TesClient {
         retryAfterMs: (error) => (error instanceof RateLimitError ? error.retryAfterMs : undefined),
       },
     );
-  }
-
-  /**
-   * The lookup before the first POST could not reach the server: nothing was
-   * sent, so the caller learns of the create it asked for, not of the lookup.
-   */
-  #notSent(error: unknown): unknown {
-    const url = redactUrl(this.http.url('tasks'));
-    if (error instanceof TimeoutError && error.host !== undefined) {
-      return new TimeoutError({ scope: error.scope, timeoutMs: error.timeoutMs, what: `POST ${url} (its lookup of an earlier task)`, host: error.host }, { cause: error });
-    }
-    if (!(error instanceof ConnectionError) || error.mayHaveBeenSent) return error;
-    const fields: ConstructorParameters<typeof ConnectionError>[0] = { method: 'POST', url, mayHaveBeenSent: false, reason: error.reason };
-    if (error.host !== undefined) fields.host = error.host;
-    if (error.code !== undefined) fields.code = error.code;
-    return new ConnectionError(fields, { cause: error });
   }
 
   /**
@@ -365,4 +349,28 @@ export class TesClient {
 
 function signalOf(options: CallOptions): { signal?: AbortSignal } {
   return options.signal ? { signal: options.signal } : {};
+}
+
+/**
+ * A failure of what a create does before its POST (the lookup of an earlier
+ * task with its key, a site's read of the service-info) that could not reach
+ * the server: nothing was sent, so the caller learns of the create it asked
+ * for — `POST <base>/tasks`, the server, the code — with the first failure
+ * as its cause. Other errors are returned as they are.
+ *
+ * @example
+ * ```ts
+ * const info = await tes.serviceInfo().catch((error) => Promise.reject(createNotSent(error, tes.http)));
+ * ```
+ */
+export function createNotSent(error: unknown, http: HttpClient): unknown {
+  const url = redactUrl(http.url('tasks'));
+  if (error instanceof TimeoutError && error.host !== undefined) {
+    return new TimeoutError({ scope: error.scope, timeoutMs: error.timeoutMs, what: `POST ${url} (what it reads first)`, host: error.host }, { cause: error });
+  }
+  if (!(error instanceof ConnectionError) || error.mayHaveBeenSent) return error;
+  const fields: ConstructorParameters<typeof ConnectionError>[0] = { method: 'POST', url, mayHaveBeenSent: false, reason: error.reason };
+  if (error.host !== undefined) fields.host = error.host;
+  if (error.code !== undefined) fields.code = error.code;
+  return new ConnectionError(fields, { cause: error });
 }

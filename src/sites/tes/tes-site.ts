@@ -7,7 +7,7 @@ import { UnknownJobError } from '../../jobs/errors.js';
 import type { JobSpec } from '../../jobs/spec.js';
 import { fromTesState } from '../../jobs/state-map.js';
 import { isTerminalState } from '../../jobs/state.js';
-import { TesClient, type TesClientOptions } from '../../tes/client.js';
+import { createNotSent, TesClient, type TesClientOptions } from '../../tes/client.js';
 import { newIdempotencyKey } from '../../tes/idempotency.js';
 import type { FullTask, MinimalTask, TesOutputFileLog, TesServiceInfo } from '../../tes/types.js';
 import { throwIfAborted } from '../../util/abort.js';
@@ -315,7 +315,8 @@ export class TesSite implements Site {
       return ref !== undefined && (path === undefined || !storageCovers(this.#storages, fileUrlOf(path)));
     });
     if (!uncovered || !this.#serviceInfoStorage) return this.#storages;
-    const info = await this.#serviceInfo(signal);
+    // a server that cannot be reached is reported as the create it stops, not as this read
+    const info = await this.#serviceInfo(signal).catch((error: unknown) => Promise.reject(createNotSent(error, this.client.http)));
     this.#infoStorage = info.storage ?? [];
     return [...this.#storages, ...this.#infoStorage];
   }
