@@ -58,7 +58,6 @@ async function readmeSpec(where: string): Promise<JobSpec> {
 /** The README's network, its remote sites at closed loopback ports. */
 async function readmeNetwork(seed: string, extra: Partial<NetworkConfig> = {}): Promise<NetworkConfig> {
   return {
-    strategy: 'balanced',
     seed,
     sites: [
       { id: 'de01', kind: 'pulsar-rest', url: `http://127.0.0.1:${await closedPort()}/`, auth: { type: 'query', name: 'private_token', valueEnv: 'DE01_TOKEN' } },
