@@ -25,8 +25,15 @@ export function probeFailure(error: unknown): ProbeFailure {
  *
  * @example
  * ```ts
- * const started = Date.now();
- * try { ... } catch (error) { return failedProbe(error, Date.now() - started); }
+ * async function probe(): Promise<SiteProbe> {
+ *   const started = Date.now();
+ *   try {
+ *     await http.json({ path: 'healthz' });
+ *     return { ok: true, latencyMs: Date.now() - started };
+ *   } catch (error) {
+ *     return failedProbe(error, Date.now() - started); // { ok: false, error, failure: 'unreachable' | 'refusing', ... }
+ *   }
+ * }
  * ```
  */
 export function failedProbe(error: unknown, latencyMs: number, extra: Partial<SiteProbe> = {}): SiteProbe {
