@@ -159,7 +159,8 @@ describe('LocalSite live logs', () => {
     const first = await Network.create(config, { registry: nodeSiteRegistry(), watcher: batchedWatcher(POLL) });
     const spec = shell('sleep 1; for i in 1 2 3; do echo line $i; sleep 1; done');
     const submitted = first.submit(spec);
-    await new Promise<void>((resolve) => submitted.once('site', () => resolve()));
+    // the first `site` event is the attempt starting (`chosen`); the site's id for the job comes with `submitted`
+    await new Promise<void>((resolve) => submitted.on('site', (e) => e.remoteId !== undefined && resolve()));
     const remoteId = submitted.remoteId as string;
     await first.close();
     const second = await Network.create(config, { registry: nodeSiteRegistry(), watcher: batchedWatcher(POLL) });
