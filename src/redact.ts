@@ -8,9 +8,12 @@ export const REDACTED = '[REDACTED]';
 
 const SECRET_PARAM = /token|password|passwd|secret|key|signature|auth|credential|session/i;
 
+/** Names that look like secrets but are not: TES list filters and page cursors (`tag_key=run`). */
+const NOT_SECRET = /^(tag_key|tag_value|page_token|next_page_token)$/i;
+
 /** Returns true when a query parameter or header of this name carries a secret. */
 export function isSecretName(name: string): boolean {
-  return SECRET_PARAM.test(name);
+  return SECRET_PARAM.test(name) && !NOT_SECRET.test(name);
 }
 
 /**

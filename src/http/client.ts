@@ -14,8 +14,9 @@ import { excerptOf, isSecretName, redactUrl, scrubCause, scrubText, SecretSet } 
 import { anySignal, deadline, throwIfAborted } from '../util/abort.js';
 import { Semaphore } from '../util/semaphore.js';
 import { type Auth, Authenticator } from './auth.js';
+import { codeKind, connectFailure, hostPort } from './connect-failure.js';
 import type { HttpEventListener } from './events.js';
-import { parseRetryAfter, resolveRetryPolicy, retry, type RetryOptions } from './retry.js';
+import { parseRetryAfter, resolveRetryPolicy, retry, type RetryOptions, type RetryPolicy } from './retry.js';
 
 /** A fetch implementation: the global one by default, or your own. */
 export type FetchLike = (input: URL | Request | string, init?: RequestInit) => Promise<Response>;
@@ -94,7 +95,6 @@ export interface RequestOptions<T = Response> {
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
-const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 const EXCERPT_BYTES = 2048;
 const EXCERPT_CHARS = 500;
@@ -175,7 +175,7 @@ export class HttpClient {
     try {
       return await retry((attempt) => this.#attempt(options, { method, url, shown, attempt, signal }), policy, {
         signal,
-        shouldRetry: (error) => !signal.aborted && replayable && isRetryable(error, idempotent, policy.statusCodes),
+        shouldRetry: (error, attempt) => !signal.aborted && replayable && isRetryable(error, idempotent, policy, attempt),
         retryAfterMs: (error) => (error instanceof HttpError ? error.retryAfterMs : undefined),
         onRetry: ({ error, attempt, delayMs }) =>
           this.#emit({ type: 'retry', method, url: shown, attempt, delayMs, reason: describe(error) }),
@@ -186,7 +186,7 @@ export class HttpClient {
         throw new AbortError(what, { cause: scrubCause(error, this.secrets) });
       }
       if (total.expired()) {
-        throw new TimeoutError({ scope: 'total', timeoutMs: totalMs, what }, { cause: scrubCause(error, this.secrets) });
+        throw new TimeoutError({ scope: 'total', timeoutMs: totalMs, what, host: hostPort(url) }, { cause: scrubCause(error, this.secrets) });
       }
       throw error;
     } finally {
@@ -318,19 +318,19 @@ export class HttpClient {
     }
   }
 
-  #networkFailure(error: unknown, ctx: { method: string; shown: string; signal: AbortSignal }, timedOut: boolean, timeoutMs: number): PulsarNetworkError {
+  #networkFailure(error: unknown, ctx: { method: string; url: URL; shown: string; signal: AbortSignal }, timedOut: boolean, timeoutMs: number): PulsarNetworkError {
     const what = `${ctx.method} ${ctx.shown}`;
     const cause = scrubCause(error, this.secrets);
     if (error instanceof PulsarNetworkError) return error;
     if (ctx.signal.aborted) return new AbortError(what, { cause });
-    if (timedOut) return new TimeoutError({ scope: 'attempt', timeoutMs, what }, { cause });
-    return new ConnectionError(
-      { method: ctx.method, url: ctx.shown, mayHaveBeenSent: !neverSent(error), reason: this.scrub(describe(error)) },
-      { cause },
-    );
+    const failure = connectFailure(error, ctx.url);
+    if (timedOut) return new TimeoutError({ scope: 'attempt', timeoutMs, what, host: failure.host }, { cause });
+    const fields: ConstructorParameters<typeof ConnectionError>[0] = { method: ctx.method, url: ctx.shown, mayHaveBeenSent: !failure.neverSent, reason: this.scrub(failure.reason), host: failure.host };
+    if (failure.code !== undefined) fields.code = failure.code;
+    return new ConnectionError(fields, { cause });
   }
 
-  #readFailure(error: unknown, ctx: { method: string; shown: string; signal: AbortSignal }, timedOut: boolean, timeoutMs: number): unknown {
+  #readFailure(error: unknown, ctx: { method: string; url: URL; shown: string; signal: AbortSignal }, timedOut: boolean, timeoutMs: number): unknown {
     if (error instanceof PulsarNetworkError) return error;
     return this.#networkFailure(error, ctx, timedOut, timeoutMs);
   }
@@ -412,11 +412,16 @@ function appendQuery(url: URL, query: QueryParams | undefined): void {
   }
 }
 
-function isRetryable(error: unknown, idempotent: boolean, statuses: readonly number[]): boolean {
+function isRetryable(error: unknown, idempotent: boolean, policy: RetryPolicy, attempt: number): boolean {
   if (error instanceof AbortError) return false;
-  if (error instanceof ConnectionError) return idempotent || !error.mayHaveBeenSent;
+  if (error instanceof ConnectionError) {
+    const kind = codeKind(error.code);
+    if (kind.tls) return false;
+    if (kind.unreachable && attempt > policy.unreachableRetries) return false;
+    return idempotent || !error.mayHaveBeenSent;
+  }
   if (!idempotent) return false;
-  if (error instanceof HttpError) return statuses.includes(error.status);
+  if (error instanceof HttpError) return policy.statusCodes.includes(error.status);
   if (error instanceof TimeoutError) return error.scope === 'attempt';
   return false;
 }
@@ -424,16 +429,6 @@ function isRetryable(error: unknown, idempotent: boolean, statuses: readonly num
 function optionalRetryAfter(response: Response): { retryAfterMs?: number } {
   const ms = parseRetryAfter(response.headers.get('retry-after'));
   return ms === undefined ? {} : { retryAfterMs: ms };
-}
-
-function neverSent(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && NEVER_SENT_CODES.has(code)) return true;
-    const message = (e as { message?: unknown }).message;
-    if (typeof message === 'string' && /connection refused/i.test(message)) return true;
-  }
-  return false;
 }
 
 function describe(error: unknown): string {

@@ -104,6 +104,12 @@ export interface HealthConfig {
   probeJitter?: number;
   /** Time limit of one probe, in milliseconds. @default 10000 */
   probeTimeoutMs?: number;
+  /**
+   * Longest wait of `Network.create` for the first probe of every site, in
+   * milliseconds: the first decision then knows which sites answer (a site
+   * whose probe is still out ranks below those that answered). @default 2000
+   */
+  firstProbeWaitMs?: number;
   /** Smoothing of latency, throughput and queue-wait averages, in (0, 1]. @default 0.3 */
   ewmaAlpha?: number;
   /** Circuit-breaker settings of every site. */
@@ -160,7 +166,7 @@ export interface SiteDefaults {
 export interface NetworkConfig {
   /** Seed of every random choice; a fresh one is drawn (and recorded) when absent. */
   seed?: string | number;
-  /** How sites are chosen; absent = `NetworkOptions.strategy`, else `balanced()`. */
+  /** How sites are chosen; absent = `NetworkOptions.strategy`, else `earliestCompletion()`. */
   strategy?: StrategyConfig;
   /** Values for sites that do not set their own. */
   defaults?: SiteDefaults;

@@ -41,6 +41,8 @@ export interface ResolvedHealth {
   probeJitter: number;
   /** Time limit of one probe, in milliseconds (default 10000). */
   probeTimeoutMs: number;
+  /** Longest wait of `Network.create` for the first probe of every site, in milliseconds (default 2000). */
+  firstProbeWaitMs: number;
   /** Smoothing of the latency, throughput and queue-wait averages, in (0, 1] (default 0.3). */
   ewmaAlpha: number;
   /** Circuit-breaker settings of every site. */
@@ -376,7 +378,7 @@ function submitRate(c: Checker, path: string, value: unknown): SubmitRate | unde
 }
 
 function healthConfig(c: Checker, value: unknown): ResolvedHealth {
-  const h = value === undefined ? {} : (c.object('$.health', value, ['probeIntervalMs', 'probeJitter', 'probeTimeoutMs', 'ewmaAlpha', 'breaker']) ?? {});
+  const h = value === undefined ? {} : (c.object('$.health', value, ['probeIntervalMs', 'probeJitter', 'probeTimeoutMs', 'firstProbeWaitMs', 'ewmaAlpha', 'breaker']) ?? {});
   const b = h.breaker === undefined ? {} : (c.object('$.health.breaker', h.breaker, ['failureThreshold', 'errorRate', 'window', 'minimumCalls', 'openMs', 'maxOpenMs']) ?? {});
   const num = (path: string, v: unknown, fallback: number, o: Parameters<Checker['number']>[2]): number => (v === undefined ? fallback : (c.number(path, v, o) ?? fallback));
   const breaker = {
@@ -393,6 +395,7 @@ function healthConfig(c: Checker, value: unknown): ResolvedHealth {
     probeIntervalMs: num('$.health.probeIntervalMs', h.probeIntervalMs, 60_000, { min: 1 }),
     probeJitter: num('$.health.probeJitter', h.probeJitter, 0.2, { min: 0, max: 1 }),
     probeTimeoutMs: num('$.health.probeTimeoutMs', h.probeTimeoutMs, 10_000, { min: 1 }),
+    firstProbeWaitMs: num('$.health.firstProbeWaitMs', h.firstProbeWaitMs, 2000, { min: 0 }),
     ewmaAlpha: num('$.health.ewmaAlpha', h.ewmaAlpha, 0.3, { min: 0, max: 1, exclusiveMin: true }),
     breaker,
   };

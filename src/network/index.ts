@@ -26,6 +26,7 @@ export type {
   StrategyConfig,
 } from './config-types.js';
 export { decide, DECISION_SCHEMA, type AttemptRecord, type DecisionInput, type DecisionRecord, type FailoverRecord } from './decision.js';
+export { ineligibleSites, invalidEverywhere } from './eligibility.js';
 export { classifyEnding, isStuck, nextSite, type AttemptEnding, type FailoverVerdict, type StuckCheck } from './failover.js';
 export { bytesToMove, readsInPlace } from './locality.js';
 export { Network, type NetworkAttachOptions, type NetworkEvents, type NetworkOptions, type SiteStatus, type NetworkSubmitOptions } from './network.js';

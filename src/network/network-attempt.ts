@@ -43,8 +43,8 @@ export type AttemptResult =
   | { kind: 'final'; site: Site; status: SiteJobStatus; remoteId: string }
   /** The job ends as it is (canceled on a site that cannot be reached). */
   | { kind: 'over'; ending: Ending }
-  /** Move on to the next site; `accepted`: the last status of a job the site had accepted. */
-  | { kind: 'failover'; cause: string; accepted?: SiteJobStatus };
+  /** Move on to the next site; `accepted`: the last status of a job the site had accepted; `immediate`: nothing reached the site, or it refused the job (no backoff). */
+  | { kind: 'failover'; cause: string; accepted?: SiteJobStatus; immediate?: boolean };
 
 /**
  * Runs one attempt of `job` on `siteId`: records it, announces it (`trying`,
@@ -65,7 +65,7 @@ export async function attemptOn(context: NetworkContext, job: NetworkJobState, s
   record.attempts.push(attempt);
   run.phase = 'starting';
   run.control.site({ action: 'trying', siteId, reason, detail: record });
-  const release = await entry.admission.admit(run.job.id, run.signal);
+  const release = await entry.admission.admit(run.job.id, run.signal, record.request.resources.cores);
   try {
     if (!entry.health.breaker.tryAcquire()) {
       end(context, attempt, 'failed', 'circuit breaker open');
@@ -117,7 +117,7 @@ async function submitOn(context: NetworkContext, job: NetworkJobState, entry: Si
     end(context, attempt, verdict.refused ? 'refused' : 'failed', verdict.cause);
     if (attempt.ambiguous && verdict.failover) await cancelAmbiguous(entry, attempt, context.onPendingCancel);
     if (!verdict.failover) throw error;
-    return { kind: 'failover', cause: verdict.cause };
+    return { kind: 'failover', cause: verdict.cause, immediate: verdict.immediate };
   }
 }
 
@@ -143,7 +143,8 @@ async function followOn(context: NetworkContext, job: NetworkJobState, entry: Si
     onStatus: (status) => {
       if (started || status.state === 'queued' || status.state === 'unknown') return;
       started = true;
-      entry.health.observeQueueWait(now() - acceptedAt);
+      entry.health.observeQueueWait(now() - acceptedAt, job.record.request.resources.cores);
+      entry.admission.markStarted(run.job.id); // running vs waiting, for earliestCompletion
     },
   });
   // a cancel that came while the site had not answered the submit yet

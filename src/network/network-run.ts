@@ -10,6 +10,7 @@ import type { SiteJobStatus } from '../sites/site.js';
 import { backoffDelay, resolveRetryPolicy } from '../http/retry.js';
 import { sleep } from '../util/abort.js';
 import type { FailoverRecord } from './decision.js';
+import { invalidEverywhere } from './eligibility.js';
 import { nextSite } from './failover.js';
 import { attemptOn, type NetworkContext, type NetworkJobState } from './network-attempt.js';
 import { deriveRandom } from './random.js';
@@ -34,6 +35,9 @@ export async function runNetworkJob(context: NetworkContext, job: NetworkJobStat
   let leaving: FailoverRecord | undefined;
   let lastAccepted: { status: SiteJobStatus; site: string } | undefined;
   try {
+    // a spec no site can run ends at once with its ValidationError, nothing sent
+    const invalid = invalidEverywhere(job.spec);
+    if (invalid) throw invalid;
     for (let n = 1; ; n++) {
       const next = await pickSite(context, job, tried, waited);
       if (leaving) leaving.to = next?.site ?? null;
@@ -58,7 +62,7 @@ export async function runNetworkJob(context: NetworkContext, job: NetworkJobStat
         finishFailed(context, job, lastAccepted, result.cause);
         return;
       }
-      const delayMs = backoffDelay(policy, n);
+      const delayMs = result.immediate ? 0 : backoffDelay(policy, n);
       leaving = { from: next.site, to: null, cause: result.cause, at: new Date(context.now()).toISOString(), delayMs };
       record.failovers.push(leaving);
       const left: Parameters<typeof run.control.site>[0] = { action: 'failover', siteId: next.site, reason: result.cause, detail: leaving };

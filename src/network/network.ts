@@ -12,21 +12,21 @@ import type { JobDoneEvent, JobErrorEvent, JobEvent, JobLogEvent, JobSiteEvent, 
 import type { Job } from '../jobs/job.js';
 import type { JobSpec } from '../jobs/spec.js';
 import type { Site, SiteProbe } from '../sites/site.js';
-import { deadline } from '../util/abort.js';
 import type { AdmissionSnapshot } from './admission.js';
 import type { BreakerState, Candidate, SiteSelector } from './types.js';
 import { parseNetworkConfig, validateNetworkConfig, type ConfigContext, type ResolvedNetworkConfig } from './config.js';
 import type { NetworkConfig } from './config-types.js';
 import { decide, type DecisionRecord } from './decision.js';
 import type { NetworkContext, NetworkJobState } from './network-attempt.js';
-import { flushCancels } from './network-cancels.js';
 import { runNetworkJob } from './network-run.js';
 import { buildSites, checkSites } from './network-sites.js';
-import { deriveRandom, freshId, type RandomSource } from './random.js';
+import { freshId } from './random.js';
 import type { SiteRegistry } from './registry.js';
 import { selectionRequest, type SelectionHints } from './request.js';
 import { candidateOf, type SiteEntry } from './site-entry.js';
-import { balanced } from './strategies/index.js';
+import { earliestCompletion } from './strategies/index.js';
+import { ineligibleSites } from './eligibility.js';
+import { SiteProber } from './prober.js';
 
 /** Options of {@link Network.create}. */
 export interface NetworkOptions extends ConfigContext {
@@ -34,7 +34,7 @@ export interface NetworkOptions extends ConfigContext {
   registry?: SiteRegistry;
   /** Sites built by the caller, by id; they take precedence over the registry. */
   sites?: Record<string, Site>;
-  /** The default strategy (overrides the configuration's). @default balanced() */
+  /** The default strategy (overrides the configuration's). @default earliestCompletion() */
   strategy?: SiteSelector;
   /** The seed (overrides the configuration's). @default a fresh random seed, written in every record */
   seed?: string | number;
@@ -49,8 +49,16 @@ export interface NetworkOptions extends ConfigContext {
   now?: () => number;
   /** Makes job ids and idempotency keys. @default a random UUID */
   newId?: () => string;
-  /** Apply hard filters (open breaker, resources, tags) before every strategy. @default true */
+  /** Apply hard filters (open breaker, resources, tags) before every strategy, and rank sites by health last. @default true */
   hardFilters?: boolean;
+  /**
+   * Probe every site at once and then every `health.probeIntervalMs`;
+   * `create` waits up to `health.firstProbeWaitMs` (2 s) for the first
+   * round, so the first decision knows which sites answer. `false`: no
+   * probes until {@link Network.startProbes} or {@link Network.probe}.
+   * @default true
+   */
+  probes?: boolean;
 }
 
 /** Options of {@link Network.submit} and {@link Network.explain}. */
@@ -122,7 +130,6 @@ export interface NetworkEvents {
  */
 export class Network extends EventEmitter<NetworkEvents> {
   readonly #entries: Map<string, SiteEntry>;
-  readonly #config: ResolvedNetworkConfig;
   readonly #strategy: SiteSelector;
   readonly #seed: string | number;
   readonly #now: () => number;
@@ -133,23 +140,18 @@ export class Network extends EventEmitter<NetworkEvents> {
   readonly #engine: JobEngine;
   readonly #ownEngine: boolean;
   readonly #context: NetworkContext;
-  readonly #probeTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  readonly #probeRandom = new Map<string, RandomSource>();
   #sequence = 0;
-  /** Whether startProbes() is in force (else a site is probed only while it holds pending cancels). */
-  #probing = false;
-  #closed = false;
   /** The network's jobs that have not ended, by id: released when they end. */
   readonly #live = new Map<string, NetworkJobState>();
   /** The decision record of each job whose handle is held: released with the handle. */
   readonly #records = new WeakMap<Job, DecisionRecord>();
   readonly #observe = (event: JobEvent): void => void (this.emit as (name: string, payload: JobEvent) => boolean)(event.type, event);
+  readonly #prober: SiteProber;
 
   private constructor(config: ResolvedNetworkConfig, entries: Map<string, SiteEntry>, options: NetworkOptions) {
     super();
-    this.#config = config;
     this.#entries = entries;
-    this.#strategy = options.strategy ?? config.strategy ?? balanced();
+    this.#strategy = options.strategy ?? config.strategy ?? earliestCompletion();
     this.#seed = options.seed ?? config.seed ?? freshId();
     this.#now = options.now ?? (() => Date.now());
     this.#newId = options.newId ?? freshId;
@@ -165,10 +167,9 @@ export class Network extends EventEmitter<NetworkEvents> {
       failover: config.failover,
       engine: this.#engine,
       now: this.#now,
-      onPendingCancel: (id) => {
-        if (!this.#closed && !this.#probeTimers.has(id)) this.#scheduleProbe(id);
-      },
+      onPendingCancel: (id) => this.#prober.wake(id),
     };
+    this.#prober = new SiteProber({ entries, health: config.health, seed: this.#seed, now: this.#now, onProbe: (site, probe) => this.emit('probe', { site, probe }) });
   }
 
   /**
@@ -182,6 +183,11 @@ export class Network extends EventEmitter<NetworkEvents> {
     let network: Network | undefined;
     const entries = await buildSites(resolved, options, (site, change) => network?.emit('breaker', { site, ...change }));
     network = new Network(resolved, entries, options);
+    if (options.probes ?? true) {
+      // the first decision knows which sites answer: wait (bounded) for a first probe of each
+      await network.#prober.firstRound(resolved.health.firstProbeWaitMs);
+      network.startProbes();
+    }
     return network;
   }
 
@@ -304,32 +310,29 @@ export class Network extends EventEmitter<NetworkEvents> {
   /** Probes one site (or all), updating health and merging capabilities (version, storages, backend parameters). */
   async probe(siteId?: string): Promise<Map<string, SiteProbe>> {
     const ids = siteId === undefined ? [...this.#entries.keys()] : [siteId];
-    const results = await Promise.all(ids.map(async (id) => [id, await this.#probe(id)] as const));
+    const results = await Promise.all(ids.map(async (id) => [id, await this.#prober.probe(id)] as const));
     return new Map(results);
   }
 
   /**
    * Starts active probes: each site every `health.probeIntervalMs`, jittered
-   * by `health.probeJitter`. Without them, a site is probed only while it
+   * by `health.probeJitter` (`Network.create` starts them unless
+   * `options.probes` is false). Without them, a site is probed only while it
    * holds cancels the network could not send (so they reach it when it
-   * answers again).
+   * answers again). Their timers never keep a process alive.
    */
   startProbes(): void {
-    this.#probing = true;
-    for (const id of this.#entries.keys()) if (!this.#probeTimers.has(id)) this.#scheduleProbe(id);
+    this.#prober.start();
   }
 
   /** Stops active probes (those of sites holding pending cancels too). */
   stopProbes(): void {
-    this.#probing = false;
-    for (const timer of this.#probeTimers.values()) clearTimeout(timer);
-    this.#probeTimers.clear();
+    this.#prober.stop();
   }
 
-  /** Stops probes and closes every site. */
+  /** Stops probes (aborting those in flight) and closes every site. */
   async close(): Promise<void> {
-    this.#closed = true;
-    this.stopProbes();
+    this.#prober.close();
     if (this.#ownEngine) this.#engine.close();
     await Promise.all([...this.#entries.values()].map((e) => e.site.close?.()));
   }
@@ -342,55 +345,12 @@ export class Network extends EventEmitter<NetworkEvents> {
       job: identity,
       request,
       candidates: this.sites(),
+      ineligible: ineligibleSites(spec, [...this.#entries].map(([id, entry]) => ({ id, site: entry.site }))),
       strategy: options.strategy ?? this.#strategy,
       seed: options.seed ?? this.#seed,
       hardFilters: this.#hardFilters,
       now: this.#now(),
       submitted,
     });
-  }
-
-  #scheduleProbe(id: string): void {
-    const { probeIntervalMs, probeJitter } = this.#config.health;
-    let random = this.#probeRandom.get(id);
-    if (!random) {
-      random = deriveRandom(this.#seed, 'probe', id);
-      this.#probeRandom.set(id, random);
-    }
-    const delay = probeIntervalMs * (1 - probeJitter + 2 * probeJitter * random.next());
-    const timer = setTimeout(() => {
-      void this.#probe(id).finally(() => {
-        if (!this.#probeTimers.has(id)) return;
-        const entry = this.#entries.get(id);
-        if (this.#probing || (entry && entry.pendingCancels.size + entry.pendingLookups.size > 0)) this.#scheduleProbe(id);
-        else this.#probeTimers.delete(id);
-      });
-    }, delay);
-    (timer as { unref?: () => void }).unref?.();
-    this.#probeTimers.set(id, timer);
-  }
-
-  async #probe(id: string): Promise<SiteProbe> {
-    const entry = this.#entries.get(id);
-    if (!entry) throw new RangeError(`unknown site ${id}`);
-    const limit = deadline(this.#config.health.probeTimeoutMs);
-    const started = this.#now();
-    let probe: SiteProbe;
-    try {
-      probe = await entry.site.probe({ signal: limit.signal });
-    } catch (error) {
-      probe = { ok: false, latencyMs: this.#now() - started, error: limit.expired() ? `no answer within ${this.#config.health.probeTimeoutMs} ms` : error instanceof Error ? error.message : String(error) };
-    } finally {
-      limit.clear();
-    }
-    entry.health.observe('probe', probe.ok, probe.ok ? probe.latencyMs : undefined, probe.error ?? 'probe');
-    if (probe.ok) {
-      await flushCancels(entry, this.#config.health.probeTimeoutMs);
-      if (probe.version !== undefined) entry.description.version = probe.version;
-      if (probe.storages) entry.description.storages = [...new Set([...entry.description.storages, ...probe.storages])];
-      if (probe.backendParameters) entry.description.backendParameters = [...probe.backendParameters];
-    }
-    this.emit('probe', { site: id, probe });
-    return probe;
   }
 }

@@ -431,7 +431,7 @@ export class PulsarClient {
       const remaining = ends - Date.now();
       const status = await this.status(jobId, {
         ...signal(options),
-        retry: { retries: Number.MAX_SAFE_INTEGER, maxDelay: Math.max(interval, 2000), maxRetryTime: remaining },
+        retry: { retries: Number.MAX_SAFE_INTEGER, unreachableRetries: Number.MAX_SAFE_INTEGER, maxDelay: Math.max(interval, 2000), maxRetryTime: remaining },
         totalTimeout: remaining,
       });
       options.onStatus?.(status);

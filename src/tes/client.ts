@@ -4,8 +4,9 @@
  */
 import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from '../../generated/tes.js';
-import { ConnectionError, NotFoundError, RateLimitError, ValidationError } from '../errors.js';
+import { ConnectionError, NotFoundError, RateLimitError, TimeoutError, ValidationError } from '../errors.js';
 import { HttpClient, type HttpClientOptions } from '../http/client.js';
+import { redactUrl } from '../redact.js';
 import { resolveRetryPolicy, retry, type RetryOptions, type RetryPolicy } from '../http/retry.js';
 import { decodeCreated, decodeList, decodeServiceInfo, decodeTask, parseAnswer, type AnswerContext } from './decode.js';
 import { IDEMPOTENCY_TAG, isAmbiguousCreateFailure, newIdempotencyKey } from './idempotency.js';
@@ -194,29 +195,33 @@ export class TesClient {
     const body: TesTask = { ...task, tags: { ...task.tags, [IDEMPOTENCY_TAG]: key } };
     for (const field of SERVER_SET) delete body[field];
     const ctx = this.#ctx('POST /tasks');
+    // A task with this key may exist: made by an earlier call with the same key (unless the caller says the key
+    // is fresh), or by a POST of this call that failed ambiguously.
     let mayExist = options.idempotencyKey !== undefined && options.fresh !== true;
+    let sent = false;
     return retry(
       async () => {
         if (mayExist) {
-          const existing = await this.#findByKey(key, task.name, options.signal);
+          const existing = await this.#findByKey(key, task.name, options.signal).catch((error: unknown) => {
+            throw sent ? error : createNotSent(error, this.http);
+          });
           if (existing) return existing;
         }
         try {
           const { data } = await this.#api.POST('/tasks', { body, parseAs: 'text', ...signalOf(options) });
           return decodeCreated(this.#parse(data, ctx), ctx);
         } catch (error) {
-          if (isAmbiguousCreateFailure(error)) mayExist = true;
+          if (isAmbiguousCreateFailure(error)) mayExist = sent = true;
           throw error;
         }
       },
       this.#policy,
       {
         ...signalOf(options),
-        // A refused connection was already retried by the HTTP layer; once the task may exist,
-        // a failed lookup is retried too, so the answer is never "maybe".
+        // A refused connection was already retried by the HTTP layer; once a POST of this call may
+        // have made the task, a failed lookup is retried too, so the answer is never "maybe".
         shouldRetry: (error) =>
-          !options.signal?.aborted &&
-          (isAmbiguousCreateFailure(error) || error instanceof RateLimitError || (mayExist && error instanceof ConnectionError)),
+          !options.signal?.aborted && (isAmbiguousCreateFailure(error) || error instanceof RateLimitError || (sent && error instanceof ConnectionError)),
         retryAfterMs: (error) => (error instanceof RateLimitError ? error.retryAfterMs : undefined),
       },
     );
@@ -359,4 +364,28 @@ export class TesClient {
 
 function signalOf(options: CallOptions): { signal?: AbortSignal } {
   return options.signal ? { signal: options.signal } : {};
+}
+
+/**
+ * A failure of what a create does before its POST (the lookup of an earlier
+ * task with its key, a site's read of the service-info) that could not reach
+ * the server: nothing was sent, so the caller learns of the create it asked
+ * for — `POST <base>/tasks`, the server, the code — with the first failure
+ * as its cause. Other errors are returned as they are.
+ *
+ * @example
+ * ```ts
+ * const info = await tes.serviceInfo().catch((error) => Promise.reject(createNotSent(error, tes.http)));
+ * ```
+ */
+export function createNotSent(error: unknown, http: HttpClient): unknown {
+  const url = redactUrl(http.url('tasks'));
+  if (error instanceof TimeoutError && error.host !== undefined) {
+    return new TimeoutError({ scope: error.scope, timeoutMs: error.timeoutMs, what: `POST ${url} (what it reads first)`, host: error.host }, { cause: error });
+  }
+  if (!(error instanceof ConnectionError) || error.mayHaveBeenSent) return error;
+  const fields: ConstructorParameters<typeof ConnectionError>[0] = { method: 'POST', url, mayHaveBeenSent: false, reason: error.reason };
+  if (error.host !== undefined) fields.host = error.host;
+  if (error.code !== undefined) fields.code = error.code;
+  return new ConnectionError(fields, { cause: error });
 }

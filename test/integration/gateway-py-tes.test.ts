@@ -56,7 +56,7 @@ describe('py-tes against the gateway', () => {
     });
     expect(seen.complete.outputs).toEqual([{ url: `file://${gw.scratch}/py-out.txt`, path: '/data/out.txt', size_bytes: 2 }]);
     const record = gw.gateway.task(seen.complete.id)?.decision;
-    expect(seen.complete.basic_tags).toMatchObject({ client: 'py-tes', batch: 'one', 'pulsar-network.site': 'laptop', 'pulsar-network.strategy': 'balanced', 'pulsar-network.attempts': String(record?.attempts.length) });
+    expect(seen.complete.basic_tags).toMatchObject({ client: 'py-tes', batch: 'one', 'pulsar-network.site': 'laptop', 'pulsar-network.strategy': 'earliestCompletion', 'pulsar-network.attempts': String(record?.attempts.length) });
     expect(seen.complete.basic_tags['pulsar-network.decision']).toBe(`/ga4gh/tes/v1/tasks/${seen.complete.id}/decision`);
     expect(seen.exit3).toEqual({ state: 'EXECUTOR_ERROR', exit_code: 3, stderr: 'bad\n' });
     expect(seen.cancel.final).toBe('CANCELED');

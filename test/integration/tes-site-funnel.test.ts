@@ -7,11 +7,11 @@
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTesGateway, JobEngine, IDEMPOTENCY_TAG, MemoryTaskStore, Network, TesSite, WATCH_GROUP_TAG, type TesGateway } from '../../src/node.js';
+import { createTesGateway, JobEngine, IDEMPOTENCY_TAG, MemoryTaskStore, Network, nodeSiteRegistry, TesSite, WATCH_GROUP_TAG, type TesGateway } from '../../src/node.js';
 import { runWithPyTes } from '../peers/tes-server/py-tes.js';
 import { acceptanceSpec, describeAcceptance, EXPECTED, WORDS } from './jobs-acceptance.js';
-import { funnelSiteRegistry, funnelTesSite } from './tes-funnel-site.js';
-import { FUNNEL_START_TIMEOUT_MS, startFunnelUnderTest, type TesServerUnderTest } from './tes-servers.js';
+import { funnelSiteRegistry, funnelTesSite, storageOf } from './tes-funnel-site.js';
+import { FUNNEL_EXAMPLE_STORAGE, FUNNEL_START_TIMEOUT_MS, startFunnelUnderTest, type TesServerUnderTest } from './tes-servers.js';
 
 const POLL = { minIntervalMs: 100, maxIntervalMs: 300 };
 let server: TesServerUnderTest;
@@ -92,6 +92,30 @@ describe('the network on Funnel', () => {
       expect(onFunnel.some((t) => t.tags?.client === 'py-tes')).toBe(true);
     } finally {
       await gateway?.close();
+      await network.close();
+    }
+  });
+
+  it("takes local outputs when the configuration's storages say what Funnel reaches, though its service-info lists other storage (issue 14)", async () => {
+    const work = await mkdtemp(join(server.scratch, 'storages-'));
+    const config = (storages: string[]) => ({ seed: 'funnel-storages', sites: [{ id: 'funnel', kind: 'tes' as const, url: server.url, storages }] });
+    // as configured before: Funnel's service-info storage is its example list, so the site is left out, saying why
+    const plain = await Network.create(config([]), { registry: nodeSiteRegistry(), engine: new JobEngine({ poll: POLL }) });
+    try {
+      expect(plain.sites()[0]?.site.storages).toEqual([...FUNNEL_EXAMPLE_STORAGE]);
+      const record = plain.explain(await acceptanceSpec(work));
+      expect(record.chosen).toBeNull();
+      expect(record.excluded[0]).toMatchObject({ site: 'funnel', by: 'eligibility', reason: expect.stringContaining('the server cannot write local files here') });
+    } finally {
+      await plain.close();
+    }
+    const network = await Network.create(config(storageOf(server)), { registry: nodeSiteRegistry(), engine: new JobEngine({ poll: POLL }) });
+    try {
+      const result = await network.submit(await acceptanceSpec(work)).wait();
+      expect(result).toMatchObject({ state: 'complete', siteId: 'funnel', exitCodes: [0, 0] });
+      expect(await readFile(join(work, 'out-sorted.txt'), 'utf8')).toBe(EXPECTED.sorted);
+      expect(await readFile(join(work, 'out-shout.txt'), 'utf8')).toBe(EXPECTED.shout);
+    } finally {
       await network.close();
     }
   });

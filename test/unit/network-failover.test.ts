@@ -23,6 +23,8 @@ async function network(sites: FakeSite[], failover: NetworkConfig['failover'] = 
     strategy: pinned(...sites.map((s) => s.id)),
     engine: fastEngine(),
     newId: () => `job-${++ids}`,
+    // these tests drive failover on a fixed ranking: no probes at create to reorder it
+    probes: false,
     ...options,
   });
 }
@@ -144,7 +146,7 @@ describe('failover', () => {
     a.hold = true;
     const net = await Network.create(
       { ...config(['a', 'b']), defaults: { maxInFlight: 1 }, health: { breaker: { failureThreshold: 1, openMs: 60_000 } } },
-      { sites: { a, b: new FakeSite('b') }, strategy: pinned('a', 'b'), engine: fastEngine() },
+      { sites: { a, b: new FakeSite('b') }, strategy: pinned('a', 'b'), engine: fastEngine(), probes: false },
     );
     const first = net.submit(SPEC, { id: 'first' });
     await vi.waitFor(() => expect(first.state).toBe('running'));
@@ -179,7 +181,7 @@ describe('failover', () => {
     a.hold = true;
     const net = await Network.create(
       { ...config(['a', 'b']), health: { breaker: { failureThreshold: 2, openMs: 60_000 } } },
-      { sites: { a, b: new FakeSite('b') }, strategy: pinned('a', 'b'), engine: fastEngine() },
+      { sites: { a, b: new FakeSite('b') }, strategy: pinned('a', 'b'), engine: fastEngine(), probes: false },
     );
     const jobs = [net.submit(SPEC, { id: 'one' }), net.submit(SPEC, { id: 'two' })];
     await vi.waitFor(() => expect(jobs.map((j) => j.state)).toEqual(['running', 'running']));
@@ -200,7 +202,7 @@ describe('failover', () => {
     a.hold = true;
     const net = await Network.create(
       { ...config(['a', 'b']), health: { probeIntervalMs: 5, probeJitter: 0, breaker: { failureThreshold: 3, openMs: 60_000 } } },
-      { sites: { a, b: new FakeSite('b') }, strategy: pinned('a', 'b'), engine: fastEngine() },
+      { sites: { a, b: new FakeSite('b') }, strategy: pinned('a', 'b'), engine: fastEngine(), probes: false },
     );
     try {
       const job = net.submit(SPEC, { id: 'left' });
@@ -412,7 +414,7 @@ describe('admission through the network', () => {
     const jobs = [net.submit(SPEC, { id: 'q1' }), net.submit(SPEC, { id: 'q2' }), net.submit(SPEC, { id: 'q3' })];
     await vi.waitFor(() => expect(slow.jobs.size).toBe(1));
     await new Promise((r) => setTimeout(r, 10));
-    expect(net.queue()).toEqual([{ site: 'slow', inFlight: 1, maxInFlight: 1, queue: [{ jobId: 'q2', since: expect.any(Number) }, { jobId: 'q3', since: expect.any(Number) }] }]);
+    expect(net.queue()).toEqual([{ site: 'slow', inFlight: 1, maxInFlight: 1, queue: [{ jobId: 'q2', since: expect.any(Number), cores: 1 }, { jobId: 'q3', since: expect.any(Number), cores: 1 }] }]);
     expect(net.sites()[0]?.live).toMatchObject({ inFlight: 1, queued: 2 });
     expect(slow.jobs.size).toBe(1);
     slow.hold = false;
@@ -450,7 +452,8 @@ describe('probes', () => {
     const [siteA, siteDead] = net.sites();
     expect(siteA?.site).toMatchObject({ version: '0.15.16', storages: ['s3://a-bucket/'], backendParameters: ['queue'] });
     expect(siteA?.live).toMatchObject({ health: 'healthy', latencyMs: 12 });
-    expect(siteDead?.live).toMatchObject({ health: 'down', breaker: 'open', recentFailures: 3 });
+    // its last probe got no answer: unreachable says more than down (the breaker says open)
+    expect(siteDead?.live).toMatchObject({ health: 'unreachable', breaker: 'open', recentFailures: 3, probeError: 'connection refused' });
   });
 });
 

@@ -9,7 +9,7 @@ import type { Job } from '../../src/jobs/job.js';
 import type { JobSpec } from '../../src/jobs/spec.js';
 import type { JobState } from '../../src/jobs/state.js';
 import type { DecisionRecord, Network } from '../../src/network/index.js';
-import type { JobOutcome, Site, SiteJobRef, SiteJobStatus, SiteKind, SiteProbe, SubmitOptions } from '../../src/sites/site.js';
+import type { JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteKind, SiteProbe, SubmitOptions } from '../../src/sites/site.js';
 
 /** What the site does with the n-th new job it accepts (or a thrown error for a refused submit). */
 export type Script = { states: JobState[] } | { states: JobState[]; thenUnreachable: true } | { refuse: Error };
@@ -39,7 +39,7 @@ export class FakeSite implements Site {
   /** Clock times (Date.now) of the probes received. */
   readonly probes: number[] = [];
 
-  async probe(): Promise<SiteProbe> {
+  async probe(_options?: SiteCallOptions): Promise<SiteProbe> {
     this.probes.push(Date.now());
     if (this.down) throw new Error('connection refused');
     return this.probeResult;

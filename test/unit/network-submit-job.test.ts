@@ -23,7 +23,7 @@ async function network(sites: FakeSite[]): Promise<Network> {
 }
 
 describe('network.submit returns the unified Job', () => {
-  it('reports the chosen site, the failover with its cause, the states and the collected outcome', async () => {
+  it('reports each attempt as it starts (chosen, failover with its cause) and as its site accepts it, the states and the collected outcome', async () => {
     const a = new FakeSite('a', () => ({ states: ['queued', 'running', 'system_error'] }));
     const b = new FakeSite('b');
     const net = await network([a, b]);

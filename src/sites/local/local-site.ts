@@ -7,7 +7,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ValidationError } from '../../errors.js';
+import { ValidationError, type ValidationIssue } from '../../errors.js';
 import type { HttpClientOptions } from '../../http/index.js';
 import { UnknownJobError } from '../../jobs/errors.js';
 import type { JobSpec } from '../../jobs/spec.js';
@@ -97,6 +97,8 @@ export class LocalSite implements Site {
   readonly workDir: string;
   readonly #options: LocalSiteOptions;
   #runtime: Promise<ContainerRuntime | undefined> | undefined;
+  /** The configured runtime's detection, once it finished (`check` cannot wait for it). */
+  #runtimeFound: { runtime: ContainerRuntime | undefined } | undefined;
   readonly #listeners = new Set<(remoteId: string) => void>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #launcher: Launcher;
@@ -128,8 +130,25 @@ export class LocalSite implements Site {
       this.#detected = { at: Date.now(), runtimes: detectContainerRuntimes() };
     }
     const containerRuntimes = [...(await this.#detected.runtimes)];
+    if (this.#options.containerRuntime) await this.#detectRuntime(this.#options.containerRuntime);
     await mkdir(this.workDir, { recursive: true });
     return { ok: true, latencyMs: Date.now() - started, version: `node ${process.version}`, containerRuntimes };
+  }
+
+  /**
+   * What `submit` refuses the spec for, without touching anything: an image
+   * the site cannot honour (no container runtime and no `allowNoContainer`),
+   * paths it cannot map, URLs it cannot read or write. A configured runtime
+   * not yet checked (the first probe or submit checks it) is assumed to work.
+   */
+  check(spec: JobSpec): ValidationIssue[] {
+    const configured = this.#options.containerRuntime;
+    if (configured) void this.#detectRuntime(configured);
+    const { policy } =
+      configured && !this.#runtimeFound
+        ? { policy: { mode: 'container' } as const }
+        : imagePolicy(configured, this.#runtimeFound?.runtime, this.#options.allowNoContainer === true);
+    return checkSpec(spec, policy, { locate: whereLocally });
   }
 
   /** Validates the spec, stages the inputs and starts the run script. */
@@ -139,9 +158,8 @@ export class LocalSite implements Site {
       throw new ValidationError('local site', [{ path: 'process.platform', message: 'the local site needs a POSIX system (it runs /bin/sh)' }]);
     }
     const configured = this.#options.containerRuntime;
-    const { policy, runtime } = imagePolicy(configured, configured ? await this.#detectRuntime(configured) : undefined, this.#options.allowNoContainer === true);
-    const where = (url: string): LocalLocation | undefined => locate(url, (p) => resolve(p), (u) => fileURLToPath(u));
-    const issues = checkSpec(spec, policy, { locate: where });
+    const { runtime } = imagePolicy(configured, configured ? await this.#detectRuntime(configured) : undefined, this.#options.allowNoContainer === true);
+    const issues = this.check(spec);
     if (issues.length > 0) throw new ValidationError('job spec for the local site', issues);
 
     const keyFile = this.#keyFile(options.idempotencyKey);
@@ -168,7 +186,7 @@ export class LocalSite implements Site {
       await writeFile(join(dir, JOB_FILES.record), `${JSON.stringify(record, null, 2)}\n`);
       await mkdir(join(this.workDir, 'keys'), { recursive: true });
       await writeFile(keyFile, remoteId);
-      const staging: Parameters<typeof stageInputs>[1] = { map, locate: where };
+      const staging: Parameters<typeof stageInputs>[1] = { map, locate: whereLocally };
       if (this.#options.http) staging.http = this.#options.http;
       if (options.onTransfer) staging.onTransfer = options.onTransfer;
       if (options.signal) staging.signal = options.signal;
@@ -335,10 +353,14 @@ export class LocalSite implements Site {
   }
 
   #detectRuntime(configured: ContainerRuntime | 'auto'): Promise<ContainerRuntime | undefined> {
-    this.#runtime ??=
+    this.#runtime ??= (
       configured === 'auto'
         ? detectContainerRuntimes().then((found) => found[0])
-        : isRuntimeAvailable(configured).then((ok) => (ok ? configured : undefined));
+        : isRuntimeAvailable(configured).then((ok) => (ok ? configured : undefined))
+    ).then((runtime) => {
+      this.#runtimeFound = { runtime };
+      return runtime;
+    });
     return this.#runtime;
   }
 
@@ -373,9 +395,14 @@ function recordedSpec(spec: JobSpec): JobSpec {
   if (spec.inputs) recorded.inputs = spec.inputs.map((input) => (input.url && /^https?:/i.test(input.url) ? { ...input, url: redactUrl(input.url) } : input));
   if (spec.outputs) {
     recorded.outputs = spec.outputs.map((output) => {
-      const where = locate(output.url, (p) => resolve(p), (u) => fileURLToPath(u));
+      const where = whereLocally(output.url);
       return where?.kind === 'file' ? { ...output, url: where.path } : output;
     });
   }
   return recorded;
+}
+
+/** Where a URL of a job points on this machine (relative paths from the working directory). */
+function whereLocally(url: string): LocalLocation | undefined {
+  return locate(url, (p) => resolve(p), (u) => fileURLToPath(u));
 }

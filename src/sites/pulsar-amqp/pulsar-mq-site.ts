@@ -248,9 +248,23 @@ export class PulsarMqSite implements Site {
     const consumers = this.#broker.connected ? await this.#broker.setupConsumers() : undefined;
     const probe: SiteProbe = { ok: consumers !== undefined && consumers > 0, latencyMs: Date.now() - started };
     if (this.#version !== undefined) probe.version = this.#version;
-    if (consumers === undefined) probe.error = `no connection to the broker at ${redactUrl(this.#options.url)}`;
-    else if (consumers === 0) probe.error = 'the broker is up but no Pulsar consumes the setup queue';
+    if (consumers === undefined) {
+      probe.error = `no connection to the broker at ${redactUrl(this.#options.url)}`;
+      probe.failure = 'unreachable';
+    } else if (consumers === 0) {
+      probe.error = 'the broker is up but no Pulsar consumes the setup queue';
+      probe.failure = 'refusing';
+    }
     return probe;
+  }
+
+  /**
+   * What `submit` refuses the spec for, found without touching files: paths
+   * it cannot map, URLs it cannot serve, DIRECTORY and wildcard files (a
+   * missing input file is found by `submit`).
+   */
+  check(spec: JobSpec): ValidationIssue[] {
+    return jobFilesPlan(spec, process.cwd()).issues;
   }
 
   /**

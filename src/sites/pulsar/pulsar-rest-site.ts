@@ -18,6 +18,7 @@ import { hasWildcard } from '../local/paths.js';
 import { imagePolicy } from '../local/plan.js';
 import { SCRIPT_FILES, type ContainerRuntime } from '../local/script.js';
 import { checkSpec, type LocalLocation } from '../local/validate.js';
+import { failedProbe } from '../probe-failure.js';
 import type { CollectedOutput, ExecutorLog, JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
 import { parseManifest, type ManifestEntry } from '../../transfer/manifest.js';
 import { urlSourceFor } from '../../transfer/url-source.js';
@@ -143,8 +144,20 @@ export class PulsarRestSite implements Site {
       const { version } = await this.client.healthz(signalOf(options));
       return { ok: true, latencyMs: Date.now() - started, version, containerRuntimes };
     } catch (error) {
-      return { ok: false, latencyMs: Date.now() - started, containerRuntimes, error: error instanceof Error ? error.message : String(error) };
+      return failedProbe(error, Date.now() - started, { containerRuntimes });
     }
+  }
+
+  /**
+   * What `submit` refuses the spec for, without sending anything: an image
+   * with neither `containerRuntime` nor `allowNoContainer`, paths it cannot
+   * map, inputs and outputs it cannot stage.
+   */
+  check(spec: JobSpec): ValidationIssue[] {
+    const { policy } = imagePolicy(this.#options.containerRuntime, this.#options.containerRuntime, this.#options.allowNoContainer === true);
+    const issues = checkSpec(spec, policy, { locate: (url) => this.#locate(url) }).map((issue) => ({ ...issue, message: issue.message.replace('the local site', `Pulsar site ${this.id}`) }));
+    issues.push(...this.#stagingIssues(spec));
+    return issues;
   }
 
   /**
@@ -154,10 +167,9 @@ export class PulsarRestSite implements Site {
    */
   async submit(spec: JobSpec, options: SubmitOptions): Promise<SiteJobRef> {
     throwIfAborted(options.signal, `submitting to Pulsar site ${this.id}`);
-    const { policy, runtime } = imagePolicy(this.#options.containerRuntime, this.#options.containerRuntime, this.#options.allowNoContainer === true);
-    const issues = checkSpec(spec, policy, { locate: (url) => this.#locate(url) }).map((issue) => ({ ...issue, message: issue.message.replace('the local site', `Pulsar site ${this.id}`) }));
-    issues.push(...this.#stagingIssues(spec));
+    const issues = this.check(spec);
     if (issues.length > 0) throw new ValidationError(`job spec for Pulsar site ${this.id}`, issues);
+    const { runtime } = imagePolicy(this.#options.containerRuntime, this.#options.containerRuntime, this.#options.allowNoContainer === true);
 
     spec = this.#absoluteOutputs(spec);
     const proposed = await jobIdFor(options.idempotencyKey);
