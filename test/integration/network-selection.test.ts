@@ -86,10 +86,10 @@ describe('acceptance 1: the README network with its remote sites down', () => {
         expect(result.siteId).toBe('laptop');
         expect(await readFile(join(where, 'out.txt'), 'utf8')).toBe('hello apple\npear\n');
         expect(siteEvents(events)).toEqual([
-          ['chosen', 'laptop'],
+          ['trying', 'laptop'],
           ['submitted', 'laptop'],
         ]);
-        const record = network.decision(job.id);
+        const record = network.decision(job);
         // the Pulsar site refuses the image (no containerRuntime, no allowNoContainer): left out, not tried
         expect(record?.excluded).toEqual([{ site: 'de01', by: 'eligibility', reason: expect.stringMatching(/^refuses the job: \$\.executors\[0\]\.image: .*allowNoContainer/) }]);
         // the TES site's probe found nothing listening: ranked after the laptop, with why
@@ -119,11 +119,12 @@ describe('acceptance 1: the README network with its remote sites down', () => {
       const result = await job.wait({ signal: AbortSignal.timeout(10_000) });
       expect(result.state).toBe('complete');
       expect(siteEvents(events)).toEqual([
-        ['chosen', 'tes-eu'],
-        ['failover', 'laptop'],
+        ['trying', 'tes-eu'],
+        ['failover', 'tes-eu'],
+        ['trying', 'laptop'],
         ['submitted', 'laptop'],
       ]);
-      const record = network.decision(job.id);
+      const record = network.decision(job);
       expect(record?.attempts.map((a) => [a.site, a.ending, a.ambiguous])).toEqual([
         ['tes-eu', 'failed', undefined],
         ['laptop', 'complete', undefined],
@@ -175,7 +176,7 @@ describe('acceptance 2: a real Pulsar that refuses images beside a local site th
       const result = await job.wait();
       expect(result).toMatchObject({ state: 'complete', siteId: 'local' });
       expect(await readFile(join(where, 'out.txt'), 'utf8')).toBe('hello apple\npear\n');
-      expect(network.decision(job.id)?.attempts.map((a) => a.site)).toEqual(['local']);
+      expect(network.decision(job)?.attempts.map((a) => a.site)).toEqual(['local']);
     } finally {
       await network.close();
     }
