@@ -60,11 +60,15 @@ export class TaskTracker {
   /**
    * Stores a new task and submits it. Resolves with its id once the first
    * attempt (its site and idempotency key) is stored, so a restart finds it.
+   * `placement.excludeSites` keeps it off those sites, also when it is
+   * submitted again after a restart.
    */
-  async submit(spec: JobSpec, owner: string): Promise<string> {
+  async submit(spec: JobSpec, owner: string, placement: { excludeSites?: Record<string, string> } = {}): Promise<string> {
     const id = randomUUID();
-    this.store.insert({ id, owner, spec, state: 'QUEUED', creationTime: new Date().toISOString() });
-    this.#follow(id, this.network.submit(spec, { id }));
+    const task: Omit<GatewayTask, 'seq'> = { id, owner, spec, state: 'QUEUED', creationTime: new Date().toISOString() };
+    if (placement.excludeSites) task.excludeSites = placement.excludeSites;
+    this.store.insert(task);
+    this.#follow(id, this.network.submit(spec, { id, ...placement }));
     await new Promise<void>((resolve) => setImmediate(resolve));
     this.#persistDecision(id);
     return id;
@@ -84,7 +88,7 @@ export class TaskTracker {
       if (task.idempotencyKey !== undefined) options.idempotencyKey = task.idempotencyKey;
       job = this.network.attach(task.site, task.remoteId, task.spec, options);
     } else {
-      job = this.network.submit(task.spec, { id: task.id });
+      job = this.network.submit(task.spec, { id: task.id, ...(task.excludeSites && { excludeSites: task.excludeSites }) });
     }
     this.#follow(task.id, job);
     return job;

@@ -14,6 +14,8 @@ import { excerptOf, isSecretName, redactUrl, scrubCause, scrubText, SecretSet } 
 import { anySignal, deadline, throwIfAborted } from '../util/abort.js';
 import { Semaphore } from '../util/semaphore.js';
 import { type Auth, Authenticator } from './auth.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, readCapped } from './bounded-body.js';
+import { readJsonKeepingTails } from './json-tails.js';
 import type { HttpEventListener } from './events.js';
 import { parseRetryAfter, resolveRetryPolicy, retry, type RetryOptions } from './retry.js';
 
@@ -43,6 +45,25 @@ export interface HttpClientOptions {
   maxConcurrency?: number;
   /** Receives an event for every attempt, response, retry and failure. */
   onEvent?: HttpEventListener;
+  /**
+   * Largest answer read whole (`json()`, `text()`, the `fetchAdapter`), in
+   * bytes; a larger one is a {@link ResponseTooLargeError}. Streamed
+   * downloads are not concerned.
+   * @default 32 MiB
+   */
+  maxResponseBytes?: number;
+}
+
+/** Options of {@link HttpClient.json}: a request, and how much of its answer is read. */
+export interface JsonRequestOptions<T = unknown> extends Omit<RequestOptions<T>, 'read'> {
+  /** Largest answer read, in bytes (with `keepTails`: largest kept). @default the client's `maxResponseBytes` */
+  maxBytes?: number;
+  /**
+   * Keep of each string at most its last this many bytes (for answers that
+   * carry logs): the body streams through and memory stays bounded however
+   * long the strings are.
+   */
+  keepTails?: number;
 }
 
 /** One request. */
@@ -189,18 +210,31 @@ export class HttpClient {
     }
   }
 
-  /** Sends a request and parses the body as JSON, whatever its content type. */
-  async json<T = unknown>(options: Omit<RequestOptions<T>, 'read'>): Promise<T> {
+  /**
+   * Sends a request and parses the body as JSON, whatever its content type;
+   * an answer larger than `maxBytes` is a {@link ResponseTooLargeError}.
+   */
+  async json<T = unknown>(options: JsonRequestOptions<T>): Promise<T> {
+    const { maxBytes, keepTails, ...request } = options;
     const where = `${(options.method ?? 'GET').toUpperCase()} ${options.path ?? redactUrl(String(options.url ?? ''))}`;
+    const limit = maxBytes ?? this.#maxResponseBytes;
     return this.request<T>({
-      ...options,
-      read: async (response) => parseJson<T>(await response.text(), where, this.secrets),
+      ...request,
+      read: async (response) =>
+        keepTails === undefined
+          ? parseJson<T>(new TextDecoder().decode(await readCapped(response.body, limit, where)), where, this.secrets)
+          : ((await readJsonKeepingTails(response.body, { tailBytes: keepTails, maxBytes: limit, where, secrets: this.secrets })) as T),
     });
   }
 
-  /** Sends a request and returns the body as text. */
+  /** Sends a request and returns the body as text (at most the client's `maxResponseBytes`). */
   async text(options: Omit<RequestOptions<string>, 'read'>): Promise<string> {
-    return this.request<string>({ ...options, read: (response) => response.text() });
+    const where = `${(options.method ?? 'GET').toUpperCase()} ${options.path ?? redactUrl(String(options.url ?? ''))}`;
+    return this.request<string>({ ...options, read: async (response) => new TextDecoder().decode(await readCapped(response.body, this.#maxResponseBytes, where)) });
+  }
+
+  get #maxResponseBytes(): number {
+    return this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   }
 
   /**
@@ -217,9 +251,9 @@ export class HttpClient {
         url: input.url,
         headers,
         read: async (response) => {
-          const bytes = await response.arrayBuffer();
+          const bytes = await readCapped(response.body, this.#maxResponseBytes, `${input.method} ${redactUrl(input.url)}`);
           // 101, 204, 205 and 304 answers may not carry a body, not even an empty one.
-          const body = NULL_BODY_STATUSES.has(response.status) ? null : bytes;
+          const body = NULL_BODY_STATUSES.has(response.status) ? null : (bytes as Uint8Array<ArrayBuffer>);
           return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
         },
       };

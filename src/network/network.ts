@@ -55,6 +55,12 @@ export interface NetworkSubmitOptions extends SelectionHints {
   seed?: string | number;
   /** The job's id (also the base of its idempotency keys). @default a fresh UUID */
   id?: string;
+  /**
+   * Sites this job may not go to, by id, each with the reason; the record
+   * lists them as excluded `by: 'policy'` (a gateway's URL policy admits
+   * some jobs on some sites only).
+   */
+  excludeSites?: Readonly<Record<string, string>>;
 }
 
 /** A site as the network sees it now. */
@@ -186,6 +192,11 @@ export class Network extends EventEmitter<NetworkEvents> {
     return [...this.#entries.values()].map(candidateOf);
   }
 
+  /** The adapter the network submits to for a site (to inspect how it is set up), or undefined for an unknown id. */
+  adapter(siteId: string): Site | undefined {
+    return this.#entries.get(siteId)?.site;
+  }
+
   /** The admission state of every site: jobs in flight and the local queue. */
   queue(): AdmissionSnapshot[] {
     return [...this.#entries.values()].map((e) => e.admission.snapshot());
@@ -295,16 +306,24 @@ export class Network extends EventEmitter<NetworkEvents> {
     const request = selectionRequest(spec, options, sequence);
     const identity: DecisionRecord['job'] = { id: job.id, idempotencyKey: job.key };
     if (spec.name !== undefined) identity.name = spec.name;
-    return decide({
+    const all = this.sites();
+    const ruledOut = options.excludeSites ?? {};
+    const record = decide({
       job: identity,
       request,
-      candidates: this.sites(),
+      candidates: all.filter((c) => !Object.hasOwn(ruledOut, c.site.id)),
       strategy: options.strategy ?? this.#strategy,
       seed: options.seed ?? this.#seed,
       hardFilters: this.#hardFilters,
       now: this.#now(),
       submitted,
     });
+    const excluded = all.filter((c) => Object.hasOwn(ruledOut, c.site.id));
+    if (excluded.length > 0) {
+      record.views = all.map((c) => ({ site: c.site, live: c.live }));
+      record.excluded.unshift(...excluded.map((c) => ({ site: c.site.id, by: 'policy', reason: ruledOut[c.site.id] as string })));
+    }
+    return record;
   }
 
   /** Cancels the jobs the network left on a site while it was unreachable; keeps those that still fail. */
