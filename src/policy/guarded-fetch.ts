@@ -10,7 +10,7 @@ import type { LookupFunction } from 'node:net';
 import { BlockedAddressError } from '../errors.js';
 import type { FetchLike } from '../http/client.js';
 import { sendNodeHttp } from '../node/http-fetch.js';
-import { formatIp, parseIp } from './ip.js';
+import { describeClass, formatIp, parseIp } from './ip.js';
 import type { HostResolver } from './node-environment.js';
 import { refusedClass } from './url-policy.js';
 import { compileUrlRules, hostAllowed, type CompiledDirection } from './url-rules.js';
@@ -65,7 +65,7 @@ export async function probeRedirects(url: string, allowed: Pick<CompiledDirectio
 function fetchWithin(inputs: Pick<CompiledDirection, 'ranges' | 'hosts'>, resolver: HostResolver | undefined, max: number): FetchLike {
   const check = (host: string, address: string): void => {
     const refused = refusedClass(address, inputs);
-    if (refused) throw new BlockedAddressError({ host, rule: 'private-address', reason: `${host === address ? address : `${host} resolves to ${address}`}, a ${refused} address` });
+    if (refused) throw new BlockedAddressError({ host, rule: 'private-address', reason: `${host === address ? address : `${host} resolves to ${address}`}, ${describeClass(refused)}` });
   };
   const lookup: LookupFunction = (hostname, lookupOptions, callback) => {
     const all = (lookupOptions as { all?: boolean }).all === true;

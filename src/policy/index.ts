@@ -16,4 +16,4 @@ export {
   type DirectionRules,
   type UrlRules,
 } from './url-rules.js';
-export { classifyIp, embeddedIpv4, formatIp, inRange, isLoopbackAddress, parseIp, parseRange, type AddressClass, type IpBytes, type IpRange } from './ip.js';
+export { classifyIp, describeClass, embeddedIpv4, formatIp, inRange, isLoopbackAddress, parseIp, parseRange, type AddressClass, type IpBytes, type IpRange } from './ip.js';

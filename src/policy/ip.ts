@@ -199,6 +199,11 @@ export function classifyIp(address: IpBytes): AddressClass {
   return V6.find(([range]) => inRange(address, range))?.[1] ?? 'public';
 }
 
+/** The class with its article, for messages: `a loopback address`, `an unspecified address`. */
+export function describeClass(kind: AddressClass): string {
+  return `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} address`;
+}
+
 /** Formats an address for messages (`127.0.0.1`, `::1`, `::ffff:7f00:1`). */
 export function formatIp(address: IpBytes): string {
   if (address.length === 4) return [...address].join('.');

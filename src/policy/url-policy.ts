@@ -10,7 +10,7 @@
 import type { ValidationIssue } from '../errors.js';
 import type { JobSpec } from '../jobs/spec.js';
 import { fileUrlOf, localRef } from '../sites/local-files.js';
-import { classifyIp, formatIp, inRange, parseIp, type AddressClass } from './ip.js';
+import { classifyIp, describeClass, formatIp, inRange, parseIp, type AddressClass } from './ip.js';
 import { hostAllowed, type CompiledDirection, type CompiledUrlRules } from './url-rules.js';
 
 /** The rules a refusal can name (each refusal's message starts with `rule <name>:`). */
@@ -190,7 +190,7 @@ async function addressProblem(url: string, ctx: UrlContext): Promise<{ rule: Url
     const refused = refusedClass(address, ctx.rules);
     if (refused) {
       const shown = literal ? formatIp(literal) : `${host} resolves to ${address}`;
-      return { rule: 'private-address', message: `${shown}, a ${refused} address; only public addresses are fetched unless the operator allows this one` };
+      return { rule: 'private-address', message: `${shown}, ${describeClass(refused)}; only public addresses are fetched unless the operator allows this one` };
     }
   }
   return undefined;
