@@ -285,11 +285,12 @@ export class JobFilesServer {
         stream.resume();
         return;
       }
-      // past the cap the transfer is aborted: its temporary file goes, nothing reaches `file`
+      // past the cap the transfer is aborted (its temporary file goes, nothing reaches `file`), the
+      // peer is answered and the connection closed; busboy drops what still comes meanwhile
       stream.once('limit', () => {
         overflow = true;
         stop.abort();
-        parser.destroy(new Error('output too large'));
+        tooLarge(req, res, `the output is larger than ${max} bytes`);
       });
       const bytes = Readable.toWeb(stream) as ReadableStream<Uint8Array>;
       written = transfer({ from: streamSource(bytes, path), to: fileSink(file, { name: path }), retry: false, limiter: false, signal: stop.signal });
@@ -302,10 +303,14 @@ export class JobFilesServer {
     } catch {
       stop.abort();
       await written?.catch(() => undefined);
-      if (overflow) return tooLarge(req, res, `the output is larger than ${max} bytes`);
+      if (res.headersSent) return;
       // busboy says "Malformed part header" both for a broken header and for one past its 16 KiB
       if (!written && seen > PART_HEADER_BYTES) return tooLarge(req, res, `a multipart part header may be at most ${PART_HEADER_BYTES} bytes`);
       return answer(res, 400, 'the multipart body is malformed', true);
+    }
+    if (overflow) {
+      await written?.catch(() => undefined);
+      return;
     }
     if (!written) return answer(res, 400, 'the multipart body has no "file" field');
     const { size: sizeBytes, sha256 } = await written;
@@ -344,6 +349,7 @@ function answer(res: ServerResponse, status: number, body: string, close = false
 
 /** 413, and the rest of the body is not read: the connection is closed. */
 function tooLarge(req: IncomingMessage, res: ServerResponse, message: string): void {
+  if (res.headersSent) return;
   answer(res, 413, message, true);
   res.once('finish', () => req.destroy());
 }
