@@ -153,17 +153,17 @@ export function cliProgram(given: CliIo, secrets: SecretSet = new SecretSet()): 
       const tracker = new TaskTracker(network, store);
       try {
         const id = await tracker.submit(spec, CLI_OWNER);
+        // a task that failed at once may have ended (and been stored) already
         const job = tracker.job(id);
-        if (!job) throw new Error(`task ${id} is not followed`);
         if (opts.json) println(JSON.stringify({ type: 'submitted', id }));
         else println(`task ${id}`);
-        if (opts.watch) await watch(job.watch(), io, Boolean(opts.json));
-        const result = await job.wait();
+        if (opts.watch && job) await watch(job.watch(), io, Boolean(opts.json));
+        await job?.wait();
         await tracker.idle();
         const task = store.get(id);
         if (opts.json) println(JSON.stringify(task && renderTask(task, 'FULL', '/ga4gh/tes/v1')));
-        else println(`task ${id}: ${task?.state ?? result.state}${task?.site ? ` on ${task.site}` : ''}`);
-        if (!result.ok) throw new CliExit(1);
+        else println(`task ${id}: ${task?.state ?? 'unknown'}${task?.site ? ` on ${task.site}` : ''}`);
+        if (task?.state !== 'COMPLETE') throw new CliExit(1);
       } finally {
         tracker.close();
         store.close();

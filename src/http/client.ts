@@ -27,7 +27,11 @@ export type QueryParams = Record<string, string | number | boolean | null | unde
 
 /** Options of an {@link HttpClient}. */
 export interface HttpClientOptions {
-  /** The server's base URL; request paths are joined below it. */
+  /**
+   * The server's base URL; request paths are joined below it. User info in
+   * it (`https://user:password@host/`) is sent as basic auth when `auth` is
+   * not given, and never kept in the URL.
+   */
   baseUrl: string | URL;
   /** How requests authenticate. @default { type: 'none' } */
   auth?: Auth;
@@ -147,9 +151,19 @@ export class HttpClient {
     this.#options = options;
     this.baseUrl = new URL(String(options.baseUrl));
     if (!this.baseUrl.pathname.endsWith('/')) this.baseUrl.pathname += '/';
-    this.#auth = new Authenticator(options.auth ?? { type: 'none' }, this.secrets);
+    let auth = options.auth ?? { type: 'none' };
+    // Credentials written into the base URL travel as basic auth (fetch refuses such URLs, quoting them whole)
+    // unless the client has auth of its own; either way they leave the URL.
+    if (this.baseUrl.username || this.baseUrl.password) {
+      const username = decodeURIComponent(this.baseUrl.username);
+      const password = decodeURIComponent(this.baseUrl.password);
+      this.secrets.add(password);
+      if (auth.type === 'none') auth = { type: 'basic', username, password };
+      this.baseUrl.username = '';
+      this.baseUrl.password = '';
+    }
+    this.#auth = new Authenticator(auth, this.secrets);
     this.#registerSecretHeaders(new Headers(options.headers));
-    if (this.baseUrl.password) this.secrets.add(decodeURIComponent(this.baseUrl.password));
     const max = options.maxConcurrency;
     this.#limit = max !== undefined && Number.isFinite(max) ? new Semaphore(max) : undefined;
   }
