@@ -25,7 +25,7 @@ const GIB = 1024 ** 3;
 const WARM_UP = 64 * 1024 ** 2;
 const END = 'END-OF-HOSTILE-STDOUT\n';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const child = resolve(root, process.env.CHILD ?? 'test/peers/memory/log-tail-child.ts');
+const child = resolve(root, 'test/peers/memory/log-tail-child.ts');
 
 interface ChildReport {
   state: string;
@@ -45,7 +45,6 @@ function runChild(args: string[]): Promise<ChildReport> {
     proc.on('error', reject);
     proc.on('close', (code) => {
       const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (process.env.CHILD) console.log(err);
       if (code !== 0 || !line) reject(new Error(`the child ended with ${code}:\n${out}\n${err}`));
       else done(JSON.parse(line) as ChildReport);
     });
