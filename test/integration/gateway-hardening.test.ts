@@ -200,3 +200,31 @@ describe('a site’s fetch is checked again when it connects', () => {
     }
   });
 });
+
+describe('URL rules per site', () => {
+  it('a task that only one site’s rules admit goes there (the others excluded by policy in its record)', async () => {
+    const shared = join(dir, 'shared-out');
+    const gw = await startSecureGateway(
+      { seed: 'per-site', failover: { pollIntervalMs: 100 }, strategy: { pinned: ['first', 'second'] }, sites: [{ ...local({ trusted: true, workDir: join(dir, 'first') }), id: 'first' }, { ...local({ trusted: true, workDir: join(dir, 'second') }), id: 'second' }] },
+      { store: new MemoryTaskStore(), clients: { alice: ALICE }, siteUrls: { second: { outputs: { roots: [shared] } } } },
+    );
+    try {
+      const task = { outputs: [{ path: '/out/r.txt', url: join(shared, 'r.txt') }], executors: [{ image: 'a', command: ['sh', '-c', 'echo per-site > /out/r.txt'] }] };
+      const { status, body } = await postTask(gw.url, ALICE, task);
+      expect(status).toBe(200);
+      expect((await finished(gw.url, ALICE, body.id as string)).state).toBe('COMPLETE');
+      expect(await readFile(join(shared, 'r.txt'), 'utf8')).toBe('per-site\n');
+      const decision = (await (await fetch(`${gw.url}/tasks/${body.id as string}/decision`, { headers: { authorization: `Bearer ${ALICE}` } })).json()) as { chosen: string; excluded: Array<{ site: string; by: string; reason: string }> };
+      expect(decision.chosen).toBe('second');
+      expect(decision.excluded).toEqual([{ site: 'first', by: 'policy', reason: expect.stringMatching(/^URL policy: \$\.outputs\[0\]\.url refused by rule file-roots: /) }]);
+      expect(gw.gateway.task(body.id as string)?.excludeSites).toEqual({ first: expect.any(String) });
+
+      const elsewhere = await postTask(gw.url, ALICE, { ...task, outputs: [{ path: '/out/r.txt', url: join(dir, 'r.txt') }] });
+      expect(elsewhere.status).toBe(400);
+      expect(elsewhere.body.problems).toEqual([expect.stringMatching(/^\$\.outputs\[0\]\.url: refused by rule file-roots: /)]);
+    } finally {
+      await gw.close();
+    }
+    expect(() => createTesGateway(gw.network, { store: new MemoryTaskStore(), clients: { alice: ALICE }, siteUrls: { nowhere: {} } })).toThrow(/siteUrls\.nowhere: names no site of the network/);
+  });
+});
