@@ -8,7 +8,7 @@
 import type { ValidationIssue } from '../errors.js';
 import type { JobSpec } from '../jobs/spec.js';
 import { HttpProblem } from './http.js';
-import { FINAL_TES_STATES, type TaskStore } from './store.js';
+import { FINAL_TES_STATES, type StoreUsage, type TaskStore } from './store.js';
 
 /** Limits of one client. */
 export interface ClientLimits {
@@ -168,7 +168,7 @@ function tooMany(message: string, retryAfterSeconds: number): HttpProblem {
 }
 
 /** Tasks in flight and stored bytes of one owner: from the store when it can say, else by listing. */
-function usageOf(store: TaskStore, owner: string): { unfinished: number; bytes: number } {
+function usageOf(store: TaskStore, owner: string): StoreUsage {
   if (store.usage) return store.usage(owner);
   const usage = { unfinished: 0, bytes: 0 };
   for (let after = 0; ; ) {

@@ -8,7 +8,7 @@ import { chmodSync, closeSync, constants, mkdirSync, openSync, statSync } from '
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ValidationError } from '../errors.js';
-import { FINAL_TES_STATES, matchesQuery, type GatewayTask, type GatewayTaskPatch, type TaskQuery, type TaskStore } from './store.js';
+import { FINAL_TES_STATES, matchesQuery, type GatewayTask, type GatewayTaskPatch, type StoreUsage, type TaskQuery, type TaskStore } from './store.js';
 
 interface Row {
   id: string;
@@ -129,7 +129,7 @@ export class SqliteTaskStore implements TaskStore {
     return rows.map(fromRow);
   }
 
-  usage(owner: string): { unfinished: number; bytes: number } {
+  usage(owner: string): StoreUsage {
     const finals = [...FINAL_TES_STATES];
     const row = this.#db
       .prepare(`SELECT COALESCE(SUM(CASE WHEN state NOT IN (${finals.map(() => '?').join(', ')}) THEN 1 ELSE 0 END), 0) AS unfinished, COALESCE(SUM(length(CAST(doc AS BLOB))), 0) AS bytes FROM tasks WHERE owner = ?`)

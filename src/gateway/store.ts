@@ -40,6 +40,14 @@ export interface GatewayTask {
 /** What can change on a task. */
 export type GatewayTaskPatch = Partial<Pick<GatewayTask, 'state' | 'site' | 'remoteId' | 'idempotencyKey' | 'log' | 'decision'>>;
 
+/** What one owner's tasks take in a store (see {@link TaskStore.usage}). */
+export interface StoreUsage {
+  /** Tasks not yet in a terminal state. */
+  unfinished: number;
+  /** Bytes the tasks take (their JSON). */
+  bytes: number;
+}
+
 /** A page query of {@link TaskStore.list}. */
 export interface TaskQuery {
   /** Only this client's tasks. */
@@ -83,7 +91,7 @@ export interface TaskStore {
    * bytes its tasks take (their JSON), for the gateway's per-client limits.
    * Optional: without it the gateway counts by listing.
    */
-  usage?(owner: string): { unfinished: number; bytes: number };
+  usage?(owner: string): StoreUsage;
   /** Releases the store (closes the database); no call may follow. */
   close(): void;
 }
@@ -149,8 +157,8 @@ export class MemoryTaskStore implements TaskStore {
     return [...this.#tasks.values()].filter((t) => !FINAL_TES_STATES.has(t.state)).map((t) => structuredClone(t));
   }
 
-  usage(owner: string): { unfinished: number; bytes: number } {
-    const usage = { unfinished: 0, bytes: 0 };
+  usage(owner: string): StoreUsage {
+    const usage: StoreUsage = { unfinished: 0, bytes: 0 };
     for (const task of this.#tasks.values()) {
       if (task.owner !== owner) continue;
       if (!FINAL_TES_STATES.has(task.state)) usage.unfinished++;

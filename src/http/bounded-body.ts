@@ -83,7 +83,10 @@ export class TailBuffer {
   /** Bytes appended in all. */
   total = 0;
 
-  constructor(readonly capacity: number) {
+  constructor(
+    /** The most bytes held. */
+    readonly capacity: number,
+  ) {
     this.#buffer = new Uint8Array(Math.max(0, capacity));
   }
 

@@ -3,7 +3,7 @@
  * check of a job's URLs, and IP address classes.
  * @module
  */
-export { checkJobUrls, refusedClass, within, URL_POLICY_RULES, type LocalPathResult, type UrlPolicyEnvironment, type UrlPolicyResult, type UrlPolicyRule } from './url-policy.js';
+export { checkJobUrls, refusedClass, within, URL_POLICY_RULES, type LocalPathResult, type ProbeRefusal, type UrlPolicyEnvironment, type UrlPolicyResult, type UrlPolicyRule } from './url-policy.js';
 export {
   baseUrlRules,
   compileUrlRules,

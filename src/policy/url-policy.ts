@@ -32,6 +32,12 @@ export type LocalPathResult =
       message: string;
     };
 
+/** Why a probed URL was refused (a redirect led to a refused address). */
+export interface ProbeRefusal {
+  /** The refusal, as the guarded fetch worded it. */
+  message: string;
+}
+
 /** What the policy needs of the host: its file system and its resolver. */
 export interface UrlPolicyEnvironment {
   /**
@@ -54,7 +60,7 @@ export interface UrlPolicyEnvironment {
    * refusal of a redirect that leads to a refused address. Absent: redirects
    * are checked only when the input is fetched.
    */
-  probe?(url: string, allowed: Pick<CompiledDirection, 'ranges' | 'hosts'>): Promise<{ message: string } | undefined>;
+  probe?(url: string, allowed: Pick<CompiledDirection, 'ranges' | 'hosts'>): Promise<ProbeRefusal | undefined>;
 }
 
 /** The outcome of {@link checkJobUrls}. */

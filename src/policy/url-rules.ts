@@ -4,6 +4,7 @@
  * how the layers (gateway, client, site) combine. Portable.
  * @module
  */
+import type { ValidationIssue } from '../errors.js';
 import { parseRange, type IpRange } from './ip.js';
 
 /** What one direction (inputs or outputs) may use. */
@@ -78,8 +79,8 @@ const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9
  * // [{ path: '$.gateway.urls.inputs.allow[0]', message: 'must be an address, a CIDR range or a host name' }]
  * ```
  */
-export function urlRulesProblems(value: unknown, at: string): Array<{ path: string; message: string }> {
-  const problems: Array<{ path: string; message: string }> = [];
+export function urlRulesProblems(value: unknown, at: string): ValidationIssue[] {
+  const problems: ValidationIssue[] = [];
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return [{ path: at, message: 'must be a mapping with inputs and/or outputs' }];
   for (const [direction, rules] of Object.entries(value)) {
     const here = `${at}.${direction}`;
