@@ -9,3 +9,4 @@ export { SqliteTaskStore } from './sqlite-store.js';
 export { TaskTracker } from './task-tracker.js';
 export { FINAL_TES_STATES, MemoryTaskStore, type GatewayTask, type GatewayTaskPatch, type StoreUsage, type TaskQuery, type TaskStore } from './store.js';
 export { PROVENANCE_TAG_PREFIX } from './views.js';
+export { connectAllowList } from './url-guard.js';

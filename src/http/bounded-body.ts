@@ -74,7 +74,16 @@ export async function readTail(body: ReadableStream<Uint8Array> | null, maxBytes
   return { text: ring.text(), skippedBytes: ring.total - ring.length };
 }
 
-/** The last `capacity` bytes appended, in a fixed buffer. */
+/**
+ * The last `capacity` bytes appended, in a fixed buffer.
+ *
+ * @example
+ * ```ts
+ * const tail = new TailBuffer(64 * 1024);
+ * for await (const chunk of body) tail.append(chunk);
+ * console.log(tail.text());
+ * ```
+ */
 export class TailBuffer {
   readonly #buffer: Uint8Array;
   #start = 0;

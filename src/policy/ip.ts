@@ -120,7 +120,14 @@ export function parseRange(text: string): IpRange | undefined {
   return { bytes, prefix: Number(bits) };
 }
 
-/** True when the address lies in the range (IPv4-mapped IPv6 addresses match IPv4 ranges). */
+/**
+ * True when the address lies in the range (IPv4-mapped IPv6 addresses match IPv4 ranges).
+ *
+ * @example
+ * ```ts
+ * inRange(parseIp('::ffff:10.1.2.3')!, parseRange('10.0.0.0/8')!); // true
+ * ```
+ */
 export function inRange(address: IpBytes, range: IpRange): boolean {
   const a = range.bytes.length === 4 ? (embeddedIpv4(address) ?? address) : address;
   if (a.length !== range.bytes.length) return false;
@@ -136,6 +143,11 @@ export function inRange(address: IpBytes, range: IpRange): boolean {
  * The IPv4 address an IPv6 address carries and is routed to: IPv4-mapped
  * (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`), NAT64 (`64:ff9b::/96`)
  * and 6to4 (`2002:AABB:CCDD::/16`); `undefined` for the others.
+ *
+ * @example
+ * ```ts
+ * formatIp(embeddedIpv4(parseIp('64:ff9b::10.0.0.1')!)!); // '10.0.0.1'
+ * ```
  */
 export function embeddedIpv4(address: IpBytes): IpBytes | undefined {
   if (address.length === 4) return address;
@@ -199,12 +211,26 @@ export function classifyIp(address: IpBytes): AddressClass {
   return V6.find(([range]) => inRange(address, range))?.[1] ?? 'public';
 }
 
-/** The class with its article, for messages: `a loopback address`, `an unspecified address`. */
+/**
+ * The class with its article, for messages: `a loopback address`, `an unspecified address`.
+ *
+ * @example
+ * ```ts
+ * describeClass('unspecified'); // 'an unspecified address'
+ * ```
+ */
 export function describeClass(kind: AddressClass): string {
   return `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} address`;
 }
 
-/** Formats an address for messages (`127.0.0.1`, `::1`, `::ffff:7f00:1`). */
+/**
+ * Formats an address for messages (`127.0.0.1`, `::1`, `::ffff:7f00:1`).
+ *
+ * @example
+ * ```ts
+ * formatIp(parseIp('0:0:0:0:0:0:0:1')!); // '::1'
+ * ```
+ */
 export function formatIp(address: IpBytes): string {
   if (address.length === 4) return [...address].join('.');
   const groups: number[] = [];

@@ -108,7 +108,14 @@ export async function canonicalPath(path: string): Promise<string> {
   }
 }
 
-/** {@link canonicalPath}, synchronously (for configuration, once at start). */
+/**
+ * {@link canonicalPath}, synchronously (for configuration, once at start).
+ *
+ * @example
+ * ```ts
+ * const root = canonicalPathSync('/srv/shared'); // links of /srv followed
+ * ```
+ */
 export function canonicalPathSync(path: string): string {
   const rest: string[] = [];
   for (let current = path; ; ) {

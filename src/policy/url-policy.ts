@@ -166,7 +166,15 @@ async function checkLocal(value: string, isUrl: boolean, ctx: UrlContext, refuse
   return isUrl ? fileUrlOf(path) : path;
 }
 
-/** True when `path` is `dir` or lies below it (both canonical, absolute). */
+/**
+ * True when `path` is `dir` or lies below it (both canonical, absolute).
+ *
+ * @example
+ * ```ts
+ * within('/data/a/b', '/data'); // true
+ * within('/database', '/data'); // false
+ * ```
+ */
 export function within(path: string, dir: string): boolean {
   if (dir === '/') return path.startsWith('/');
   return path === dir || path.startsWith(`${dir}/`);

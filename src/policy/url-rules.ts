@@ -118,6 +118,12 @@ function itemProblem(key: string, item: unknown): string | undefined {
  * Compiles one layer: roots made canonical by `canonical` (absolute,
  * without links), addresses parsed. Call {@link urlRulesProblems} first:
  * malformed entries are skipped here.
+ *
+ * @example
+ * ```ts
+ * import { canonicalPathSync } from 'pulsar-network/node';
+ * const rules = compileUrlRules({ inputs: { roots: ['/shared'], allow: ['10.0.0.0/8'] } }, canonicalPathSync);
+ * ```
  */
 export function compileUrlRules(rules: UrlRules, canonical: (path: string) => string): CompiledUrlRules {
   const direction = (d: DirectionRules | undefined): CompiledDirection => {
@@ -135,6 +141,12 @@ export function compileUrlRules(rules: UrlRules, canonical: (path: string) => st
 /**
  * The rules of the base layer: each list the operator gives for the gateway
  * replaces the default list; lists left out keep their default.
+ *
+ * @example
+ * ```ts
+ * baseUrlRules({ inputs: { roots: ['/shared'] } });
+ * // { inputs: { schemes: ['http', 'https', 'file'], roots: ['/shared'], allow: [] }, outputs: { schemes: ['file'], roots: [], allow: [] } }
+ * ```
  */
 export function baseUrlRules(gateway: UrlRules | undefined): UrlRules {
   const pick = (key: 'inputs' | 'outputs'): DirectionRules => ({
@@ -145,7 +157,14 @@ export function baseUrlRules(gateway: UrlRules | undefined): UrlRules {
   return { inputs: pick('inputs'), outputs: pick('outputs') };
 }
 
-/** The union of layers: a client's or a site's rules add to the gateway's, never take away. */
+/**
+ * The union of layers: a client's or a site's rules add to the gateway's, never take away.
+ *
+ * @example
+ * ```ts
+ * const forAlice = mergeUrlRules(gatewayRules, compileUrlRules({ outputs: { roots: ['/shared/alice'] } }, canonicalPathSync));
+ * ```
+ */
 export function mergeUrlRules(...layers: CompiledUrlRules[]): CompiledUrlRules {
   const merge = (key: 'inputs' | 'outputs'): CompiledDirection => ({
     schemes: new Set(layers.flatMap((l) => [...l[key].schemes])),
@@ -156,7 +175,14 @@ export function mergeUrlRules(...layers: CompiledUrlRules[]): CompiledUrlRules {
   return { inputs: merge('inputs'), outputs: merge('outputs') };
 }
 
-/** True when a host name is on an allow-list (`*.x` matches names below `x`). */
+/**
+ * True when a host name is on an allow-list (`*.x` matches names below `x`).
+ *
+ * @example
+ * ```ts
+ * hostAllowed('db.lab.example', ['*.lab.example']); // true
+ * ```
+ */
 export function hostAllowed(host: string, hosts: readonly string[]): boolean {
   const name = host.toLowerCase().replace(/\.$/, '');
   return hosts.some((h) => (h.startsWith('*.') ? name.endsWith(h.slice(1)) : name === h));
