@@ -98,25 +98,34 @@ export async function checkJobUrls(spec: JobSpec, rules: CompiledUrlRules, env: 
   const issues: ValidationIssue[] = [];
   const checked: JobSpec = { ...spec };
   if (spec.inputs) {
-    checked.inputs = await Promise.all(
-      spec.inputs.map(async (input, i) => {
-        if (typeof input.content === 'string' || typeof input.url !== 'string') return input;
-        const url = await checkUrl(input.url, { direction: 'input', rules: rules.inputs, env, whole: input.type === 'DIRECTORY', at: `$.inputs[${i}].url`, issues });
-        return url === input.url ? input : { ...input, url };
-      }),
-    );
+    checked.inputs = await mapFew(spec.inputs, async (input, i) => {
+      if (typeof input.content === 'string' || typeof input.url !== 'string') return input;
+      const url = await checkUrl(input.url, { direction: 'input', rules: rules.inputs, env, whole: input.type === 'DIRECTORY', at: `$.inputs[${i}].url`, issues });
+      return url === input.url ? input : { ...input, url };
+    });
   }
   if (spec.outputs) {
-    checked.outputs = await Promise.all(
-      spec.outputs.map(async (output, i) => {
-        const whole = output.type === 'DIRECTORY' || /[*?[]/.test(output.path ?? '');
-        const url = await checkUrl(output.url, { direction: 'output', rules: rules.outputs, env, whole, at: `$.outputs[${i}].url`, issues });
-        return url === output.url ? output : { ...output, url };
-      }),
-    );
+    checked.outputs = await mapFew(spec.outputs, async (output, i) => {
+      const whole = output.type === 'DIRECTORY' || /[*?[]/.test(output.path ?? '');
+      const url = await checkUrl(output.url, { direction: 'output', rules: rules.outputs, env, whole, at: `$.outputs[${i}].url`, issues });
+      return url === output.url ? output : { ...output, url };
+    });
   }
   issues.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
   return { issues, spec: checked };
+}
+
+/** URLs of one job checked at once: a job naming many hosts never makes this host ask them all together. */
+const CHECKS_AT_ONCE = 4;
+
+async function mapFew<T, R>(items: readonly T[], each: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await each(items[i] as T, i);
+  };
+  await Promise.all(Array.from({ length: Math.min(CHECKS_AT_ONCE, items.length) }, worker));
+  return out;
 }
 
 interface UrlContext {
