@@ -19,25 +19,41 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
  * ```
  */
 export async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: number, where: string): Promise<Uint8Array> {
-  if (!body) return new Uint8Array(0);
-  const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
+  await eachChunk(body, (chunk) => {
+    size += chunk.byteLength;
+    if (size > maxBytes) throw new ResponseTooLargeError({ where, limitBytes: maxBytes });
+    chunks.push(chunk);
+  });
+  return concatBytes(chunks, size);
+}
+
+/**
+ * Hands each chunk of a body to `take` as it arrives; when `take` throws,
+ * the rest of the body is cancelled unread and the error thrown.
+ *
+ * @example
+ * ```ts
+ * let bytes = 0;
+ * await eachChunk(response.body, (chunk) => void (bytes += chunk.byteLength));
+ * ```
+ */
+export async function eachChunk(body: ReadableStream<Uint8Array> | null, take: (chunk: Uint8Array) => void): Promise<void> {
+  if (!body) return;
+  const reader = body.getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => undefined);
-        throw new ResponseTooLargeError({ where, limitBytes: maxBytes });
-      }
-      chunks.push(value);
+      if (done) return;
+      take(value);
     }
+  } catch (error) {
+    await reader.cancel().catch(() => undefined);
+    throw error;
   } finally {
     reader.releaseLock();
   }
-  return concatBytes(chunks, size);
 }
 
 /** The end of a body, and how much came before it. */
@@ -59,18 +75,7 @@ export interface BodyTail {
  */
 export async function readTail(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<BodyTail> {
   const ring = new TailBuffer(maxBytes);
-  if (body) {
-    const reader = body.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        ring.append(value);
-      }
-    } finally {
-      reader.releaseLock();
-    }
-  }
+  await eachChunk(body, (chunk) => ring.append(chunk));
   return { text: ring.text(), skippedBytes: ring.total - ring.length };
 }
 

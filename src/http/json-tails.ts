@@ -7,7 +7,7 @@
  */
 import { ProtocolError, ResponseTooLargeError } from '../errors.js';
 import { excerptOf, type SecretSet } from '../redact.js';
-import { TailBuffer } from './bounded-body.js';
+import { eachChunk, TailBuffer } from './bounded-body.js';
 
 /** Options of {@link readJsonKeepingTails}. */
 export interface JsonTailOptions {
@@ -38,21 +38,7 @@ const encoder = new TextEncoder();
  */
 export async function readJsonKeepingTails(body: ReadableStream<Uint8Array> | null, options: JsonTailOptions): Promise<unknown> {
   const compactor = new Compactor(options);
-  if (body) {
-    const reader = body.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        compactor.write(value);
-      }
-    } catch (error) {
-      await reader.cancel().catch(() => undefined);
-      throw error;
-    } finally {
-      reader.releaseLock();
-    }
-  }
+  await eachChunk(body, (chunk) => compactor.write(chunk));
   const text = compactor.end();
   try {
     return JSON.parse(text) as unknown;
