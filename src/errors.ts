@@ -407,6 +407,56 @@ export class ProtocolError extends PulsarNetworkError {
 }
 
 /**
+ * An answer was larger than the cap set for it (a JSON document, a status,
+ * a file read whole); the rest was not read.
+ *
+ * @example
+ * ```ts
+ * await http.json({ path: 'tasks', maxBytes: 1 << 20 }).catch((error) => {
+ *   if (error instanceof ResponseTooLargeError) console.error(error.where, error.limitBytes);
+ *   throw error;
+ * });
+ * ```
+ */
+export class ResponseTooLargeError extends ProtocolError {
+  static override readonly kind: string = 'ResponseTooLargeError';
+  /** The cap that was passed, in bytes. */
+  readonly limitBytes: number;
+
+  constructor(fields: { where: string; limitBytes: number }, options: PulsarNetworkErrorOptions = {}) {
+    super({ where: fields.where, problem: `the answer is larger than ${fields.limitBytes} bytes, the most read from it` }, options);
+    this.limitBytes = fields.limitBytes;
+  }
+}
+
+/**
+ * A connection was not made because the address it led to is refused by
+ * the URL policy (a loopback, private, link-local or metadata address, at
+ * the first request or after a redirect). Nothing was sent.
+ *
+ * @example
+ * ```ts
+ * await transfer({ from: urlSourceFor(url, { http: { fetch: guarded } }), to }).catch((error) => {
+ *   if (error.cause instanceof BlockedAddressError) console.error(error.cause.rule, error.cause.host);
+ *   throw error;
+ * });
+ * ```
+ */
+export class BlockedAddressError extends PulsarNetworkError {
+  static override readonly kind: string = 'BlockedAddressError';
+  /** The URL policy rule that refused it. */
+  readonly rule: 'private-address' | 'scheme';
+  /** The host name or address asked for. */
+  readonly host: string;
+
+  constructor(fields: { host: string; rule: 'private-address' | 'scheme'; reason: string }, options: PulsarNetworkErrorOptions = {}) {
+    super(`refused by rule ${fields.rule}: ${fields.reason}`, options);
+    this.host = fields.host;
+    this.rule = fields.rule;
+  }
+}
+
+/**
  * Moving a file failed after every allowed attempt.
  *
  * @example

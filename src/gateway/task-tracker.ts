@@ -48,14 +48,18 @@ export class TaskTracker {
   /**
    * Stores a new task and submits it. Resolves with its id once the first
    * attempt (its site and idempotency key) is stored, so a restart finds it.
+   * `placement.excludeSites` keeps it off those sites, also when it is
+   * submitted again after a restart.
    */
-  async submit(spec: JobSpec, owner: string): Promise<string> {
+  async submit(spec: JobSpec, owner: string, placement: { excludeSites?: Record<string, string> } = {}): Promise<string> {
     // The network makes the id (its attempts' keys are then known to be new: no look-up before each create);
     // the task is stored before the job's first event, which comes on a later microtask.
-    const job = this.network.submit(spec);
+    const job = this.network.submit(spec, placement);
     const id = job.id;
     try {
-      this.store.insert({ id, owner, spec, state: 'QUEUED', creationTime: new Date().toISOString() });
+      const task: Omit<GatewayTask, 'seq'> = { id, owner, spec, state: 'QUEUED', creationTime: new Date().toISOString() };
+      if (placement.excludeSites) task.excludeSites = placement.excludeSites;
+      this.store.insert(task);
     } catch (error) {
       void job.cancel(); // not stored: it must not run (nothing has been sent yet)
       throw error;
@@ -91,7 +95,7 @@ export class TaskTracker {
       if (task.idempotencyKey !== undefined) options.idempotencyKey = task.idempotencyKey;
       job = this.network.attach(task.site, task.remoteId, task.spec, options);
     } else {
-      job = this.network.submit(task.spec, { id: task.id });
+      job = this.network.submit(task.spec, { id: task.id, ...(task.excludeSites && { excludeSites: task.excludeSites }) });
     }
     this.#follow(task.id, job);
     return job;

@@ -6,7 +6,7 @@
 import type { JobResult } from '../jobs/events.js';
 import type { JobSpec, TesTask } from '../jobs/spec.js';
 import type { DecisionRecord } from '../network/decision.js';
-import { redactUrl } from '../redact.js';
+import { redactUrl, scrubText } from '../redact.js';
 import type { TesTaskLog, TesView } from '../tes/types.js';
 import type { GatewayTask } from './store.js';
 
@@ -70,7 +70,8 @@ export function finishedLog(result: JobResult, started: TesTaskLog | undefined, 
       return entry;
     }),
     outputs: result.outputs.map((o) => ({ url: asked.get(o.path) ?? o.url, path: o.path, size_bytes: String(o.sizeBytes) })),
-    system_logs: [...result.logs.system],
+    // a system log may quote an error message, and so a URL: its credentials go
+    system_logs: result.logs.system.map((line) => scrubText(line)),
     end_time: new Date(result.history.at(-1)?.time ?? Date.now()).toISOString(),
     metadata: { ...started?.metadata },
   };
@@ -81,9 +82,14 @@ export function finishedLog(result: JobResult, started: TesTaskLog | undefined, 
   return log;
 }
 
-/** A decision record fit to leave the gateway: site URLs without credentials. */
+/**
+ * A decision record fit to leave the gateway: site URLs without
+ * credentials, and the causes of attempts, failovers and the outcome
+ * scrubbed of URL-borne secrets (an error message may quote a URL).
+ */
 export function publicDecision(record: DecisionRecord): DecisionRecord {
   const copy = structuredClone(record);
   for (const view of copy.views) if (view.site.url !== undefined) view.site.url = redactUrl(view.site.url);
+  for (const item of [...copy.attempts, ...copy.failovers, ...(copy.outcome ? [copy.outcome] : [])]) if (item.cause !== undefined) item.cause = scrubText(item.cause);
   return copy;
 }

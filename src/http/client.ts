@@ -15,6 +15,8 @@ import { anySignal, deadline, throwIfAborted } from '../util/abort.js';
 import { Semaphore } from '../util/semaphore.js';
 import { type Auth, Authenticator } from './auth.js';
 import { codeKind, connectFailure, hostPort } from './connect-failure.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, readCapped } from './bounded-body.js';
+import { readJsonKeepingTails } from './json-tails.js';
 import type { HttpEventListener } from './events.js';
 import { parseRetryAfter, resolveRetryPolicy, retry, type RetryOptions, type RetryPolicy } from './retry.js';
 
@@ -26,7 +28,11 @@ export type QueryParams = Record<string, string | number | boolean | null | unde
 
 /** Options of an {@link HttpClient}. */
 export interface HttpClientOptions {
-  /** The server's base URL; request paths are joined below it. */
+  /**
+   * The server's base URL; request paths are joined below it. User info in
+   * it (`https://user:password@host/`) is sent as basic auth when `auth` is
+   * not given, and never kept in the URL.
+   */
   baseUrl: string | URL;
   /** How requests authenticate. @default { type: 'none' } */
   auth?: Auth;
@@ -44,6 +50,25 @@ export interface HttpClientOptions {
   maxConcurrency?: number;
   /** Receives an event for every attempt, response, retry and failure. */
   onEvent?: HttpEventListener;
+  /**
+   * Largest answer read whole (`json()`, `text()`, the `fetchAdapter`), in
+   * bytes; a larger one is a {@link ResponseTooLargeError}. Streamed
+   * downloads are not concerned.
+   * @default 32 MiB
+   */
+  maxResponseBytes?: number;
+}
+
+/** Options of {@link HttpClient.json}: a request, and how much of its answer is read. */
+export interface JsonRequestOptions<T = unknown> extends Omit<RequestOptions<T>, 'read'> {
+  /** Largest answer read, in bytes (with `keepTails`: largest kept). @default the client's `maxResponseBytes` */
+  maxBytes?: number;
+  /**
+   * Keep of each string at most its last this many bytes (for answers that
+   * carry logs): the body streams through and memory stays bounded however
+   * long the strings are.
+   */
+  keepTails?: number;
 }
 
 /** One request. */
@@ -126,9 +151,19 @@ export class HttpClient {
     this.#options = options;
     this.baseUrl = new URL(String(options.baseUrl));
     if (!this.baseUrl.pathname.endsWith('/')) this.baseUrl.pathname += '/';
-    this.#auth = new Authenticator(options.auth ?? { type: 'none' }, this.secrets);
+    let auth = options.auth ?? { type: 'none' };
+    // Credentials written into the base URL travel as basic auth (fetch refuses such URLs, quoting them whole)
+    // unless the client has auth of its own; either way they leave the URL.
+    if (this.baseUrl.username || this.baseUrl.password) {
+      const username = decodeURIComponent(this.baseUrl.username);
+      const password = decodeURIComponent(this.baseUrl.password);
+      this.secrets.add(password);
+      if (auth.type === 'none') auth = { type: 'basic', username, password };
+      this.baseUrl.username = '';
+      this.baseUrl.password = '';
+    }
+    this.#auth = new Authenticator(auth, this.secrets);
     this.#registerSecretHeaders(new Headers(options.headers));
-    if (this.baseUrl.password) this.secrets.add(decodeURIComponent(this.baseUrl.password));
     const max = options.maxConcurrency;
     this.#limit = max !== undefined && Number.isFinite(max) ? new Semaphore(max) : undefined;
   }
@@ -194,18 +229,31 @@ export class HttpClient {
     }
   }
 
-  /** Sends a request and parses the body as JSON, whatever its content type. */
-  async json<T = unknown>(options: Omit<RequestOptions<T>, 'read'>): Promise<T> {
+  /**
+   * Sends a request and parses the body as JSON, whatever its content type;
+   * an answer larger than `maxBytes` is a {@link ResponseTooLargeError}.
+   */
+  async json<T = unknown>(options: JsonRequestOptions<T>): Promise<T> {
+    const { maxBytes, keepTails, ...request } = options;
     const where = `${(options.method ?? 'GET').toUpperCase()} ${options.path ?? redactUrl(String(options.url ?? ''))}`;
+    const limit = maxBytes ?? this.#maxResponseBytes;
     return this.request<T>({
-      ...options,
-      read: async (response) => parseJson<T>(await response.text(), where, this.secrets),
+      ...request,
+      read: async (response) =>
+        keepTails === undefined
+          ? parseJson<T>(new TextDecoder().decode(await readCapped(response.body, limit, where)), where, this.secrets)
+          : ((await readJsonKeepingTails(response.body, { tailBytes: keepTails, maxBytes: limit, where, secrets: this.secrets })) as T),
     });
   }
 
-  /** Sends a request and returns the body as text. */
+  /** Sends a request and returns the body as text (at most the client's `maxResponseBytes`). */
   async text(options: Omit<RequestOptions<string>, 'read'>): Promise<string> {
-    return this.request<string>({ ...options, read: (response) => response.text() });
+    const where = `${(options.method ?? 'GET').toUpperCase()} ${options.path ?? redactUrl(String(options.url ?? ''))}`;
+    return this.request<string>({ ...options, read: async (response) => new TextDecoder().decode(await readCapped(response.body, this.#maxResponseBytes, where)) });
+  }
+
+  get #maxResponseBytes(): number {
+    return this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   }
 
   /**
@@ -222,9 +270,9 @@ export class HttpClient {
         url: input.url,
         headers,
         read: async (response) => {
-          const bytes = await response.arrayBuffer();
+          const bytes = await readCapped(response.body, this.#maxResponseBytes, `${input.method} ${redactUrl(input.url)}`);
           // 101, 204, 205 and 304 answers may not carry a body, not even an empty one.
-          const body = NULL_BODY_STATUSES.has(response.status) ? null : bytes;
+          const body = NULL_BODY_STATUSES.has(response.status) ? null : (bytes as Uint8Array<ArrayBuffer>);
           return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
         },
       };

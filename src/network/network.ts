@@ -71,6 +71,12 @@ export interface NetworkSubmitOptions extends SelectionHints {
   seed?: string | number;
   /** The job's id (also the base of its idempotency keys). @default a fresh UUID */
   id?: string;
+  /**
+   * Sites this job may not go to, by id, each with the reason; the record
+   * lists them as excluded `by: 'policy'` (a gateway's URL policy admits
+   * some jobs on some sites only).
+   */
+  excludeSites?: Readonly<Record<string, string>>;
 }
 
 /** Options of {@link Network.attach}. */
@@ -199,6 +205,11 @@ export class Network extends EventEmitter<NetworkEvents> {
   /** Every site's static and live view, in configuration order. */
   sites(): SiteStatus[] {
     return [...this.#entries.values()].map(candidateOf);
+  }
+
+  /** The adapter the network submits to for a site (to inspect how it is set up), or undefined for an unknown id. */
+  adapter(siteId: string): Site | undefined {
+    return this.#entries.get(siteId)?.site;
   }
 
   /** The admission state of every site: jobs in flight and the local queue. */
@@ -341,16 +352,24 @@ export class Network extends EventEmitter<NetworkEvents> {
     const request = selectionRequest(spec, options, sequence);
     const identity: DecisionRecord['job'] = { id: job.id, idempotencyKey: job.key };
     if (spec.name !== undefined) identity.name = spec.name;
-    return decide({
+    const all = this.sites();
+    const ruledOut = options.excludeSites ?? {};
+    const record = decide({
       job: identity,
       request,
-      candidates: this.sites(),
-      ineligible: ineligibleSites(spec, [...this.#entries].map(([id, entry]) => ({ id, site: entry.site }))),
+      candidates: all.filter((c) => !Object.hasOwn(ruledOut, c.site.id)),
+      ineligible: ineligibleSites(spec, [...this.#entries].filter(([id]) => !Object.hasOwn(ruledOut, id)).map(([id, entry]) => ({ id, site: entry.site }))),
       strategy: options.strategy ?? this.#strategy,
       seed: options.seed ?? this.#seed,
       hardFilters: this.#hardFilters,
       now: this.#now(),
       submitted,
     });
+    const excluded = all.filter((c) => Object.hasOwn(ruledOut, c.site.id));
+    if (excluded.length > 0) {
+      record.views = all.map((c) => ({ site: c.site, live: c.live }));
+      record.excluded.unshift(...excluded.map((c) => ({ site: c.site.id, by: 'policy', reason: ruledOut[c.site.id] as string })));
+    }
+    return record;
   }
 }

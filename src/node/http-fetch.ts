@@ -8,13 +8,14 @@
  * with this fetch it stays flat (bench/pulsar measures it).
  * @module
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import type { FetchLike } from '../http/index.js';
 
 /**
  * Sends one request with node:http(s); use it as the `fetch` option of any client.
+ * It never follows redirects (a 3xx is answered as it is).
  *
  * @example
  * ```ts
@@ -23,7 +24,13 @@ import type { FetchLike } from '../http/index.js';
  * const pulsar = new PulsarClient({ url, token, fetch: nodeHttpFetch });
  * ```
  */
-export const nodeHttpFetch: FetchLike = async (input, init = {}) => {
+export const nodeHttpFetch: FetchLike = (input, init) => sendNodeHttp(input, init ?? {});
+
+/**
+ * One request over node:http(s), with connection options such as a
+ * `lookup` that checks every address before it is connected to.
+ */
+export async function sendNodeHttp(input: URL | Request | string, init: RequestInit, connect: Pick<RequestOptions, 'lookup'> = {}): Promise<Response> {
   const request = input instanceof Request ? input : undefined;
   const url = new URL(request ? request.url : String(input));
   const method = (init.method ?? request?.method ?? 'GET').toUpperCase();
@@ -36,7 +43,7 @@ export const nodeHttpFetch: FetchLike = async (input, init = {}) => {
   const source = await bodySource(body, headers);
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<Response>((resolve, reject) => {
-    const req = send(url, { method, headers: Object.fromEntries(headers), ...(signal && { signal }) });
+    const req = send(url, { method, headers: Object.fromEntries(headers), ...(signal && { signal }), ...connect });
     req.once('error', reject);
     req.once('response', (res) => resolve(toResponse(res, method)));
     if (source === undefined) req.end();
@@ -46,7 +53,7 @@ export const nodeHttpFetch: FetchLike = async (input, init = {}) => {
       source.pipe(req);
     }
   });
-};
+}
 
 async function bodySource(body: BodyInit | null, headers: Headers): Promise<Uint8Array | Readable | undefined> {
   if (body === null || body === undefined) return undefined;

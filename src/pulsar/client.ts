@@ -26,7 +26,7 @@
  * @module
  */
 import { AbortError, ConnectionError, HttpError, ProtocolError, TimeoutError, TransferError, ValidationError } from '../errors.js';
-import { HttpClient, parseJson, type FetchLike, type HttpEventListener, type RetryOptions } from '../http/index.js';
+import { HttpClient, parseJson, readCapped, type FetchLike, type HttpEventListener, type RetryOptions } from '../http/index.js';
 import { excerptOf } from '../redact.js';
 import type { TransferProgress } from '../sites/site.js';
 import type { HostLimiter } from '../transfer/host-limit.js';
@@ -149,6 +149,10 @@ const LISTED_BY: Record<PulsarDownloadType, keyof PulsarListings> = {
   output_metadata: 'metadata',
 };
 const KEEP_LISTINGS = 500;
+/** Longest string of a status kept whole (the job's stdout and stderr keep their tail), in bytes. */
+const STATUS_TAIL_BYTES = 64 * 1024;
+/** Largest answer to an upload read (a path in JSON), in bytes. */
+const UPLOAD_ANSWER_BYTES = 1024 * 1024;
 
 /**
  * A client of one Pulsar server's REST API.
@@ -306,7 +310,7 @@ export class PulsarClient {
       name,
       // The answer comes once the server wrote the whole body; only then is the path known.
       onResponse: async (response) => {
-        const text = await response.text();
+        const text = new TextDecoder().decode(await readCapped(response.body, UPLOAD_ANSWER_BYTES, where));
         try {
           path = parsePulsarPath(parseJson<unknown>(text, where, this.http.secrets), where);
         } catch (error) {
@@ -399,6 +403,8 @@ export class PulsarClient {
     checkSegment(jobId, 'jobId', 'status');
     const body = await this.http.json<unknown>({
       path: `jobs/${encodeURIComponent(jobId)}/status`,
+      // a finished job's status carries its stdout and stderr: kept as tails, whatever their size
+      keepTails: STATUS_TAIL_BYTES,
       ...(options.retry !== undefined && { retry: options.retry }),
       ...(options.totalTimeout !== undefined && Number.isFinite(options.totalTimeout) && { totalTimeout: options.totalTimeout }),
       ...signal(options),

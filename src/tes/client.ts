@@ -87,6 +87,8 @@ export interface WaitForTaskOptions<V extends TesView | undefined> extends TesWa
 }
 
 const SERVER_SET = ['id', 'state', 'logs', 'creation_time'] as const;
+/** Longest string of a FULL task kept whole, in bytes; longer ones (logs) keep their tail. */
+const FULL_VIEW_TAIL_BYTES = 64 * 1024;
 
 /**
  * A client for a GA4GH TES server (1.1, and 1.0, which lacks the list
@@ -249,7 +251,9 @@ export class TesClient {
    * One task, in the view asked for (`MINIMAL` by default, as the spec says);
    * the result's type follows the view, and so does the object: fields a
    * server sends beyond its view (Funnel fills MINIMAL with every field) are
-   * dropped.
+   * dropped. In the FULL view the answer is read as a stream, and a string
+   * longer than 64 KiB (an executor's stdout or stderr, a system log) keeps
+   * its last 64 KiB, so memory stays bounded whatever the server sends.
    *
    * @example
    * ```ts
@@ -262,6 +266,11 @@ export class TesClient {
     checkId(id);
     const view = checkView(options.view);
     const ctx = this.#ctx('GET /tasks/{id}');
+    if (view === 'FULL') {
+      // Logs can be any size: the answer streams through and each string keeps its tail.
+      const answer = await this.http.json<unknown>({ path: `tasks/${encodeURIComponent(id)}`, query: { view }, keepTails: FULL_VIEW_TAIL_BYTES, ...signalOf(options) });
+      return toView(decodeTask(answer, ctx), view) as TaskForView<V>;
+    }
     const { data } = await this.#api.GET('/tasks/{id}', {
       params: { path: { id }, query: { view } },
       parseAs: 'text',

@@ -191,8 +191,9 @@ describe('bad requests', () => {
 
 describe('a gateway without client tokens', () => {
   it('serves loopback callers as one local client, and refuses to listen anywhere else', async () => {
-    const open = createTesGateway(gw.network, { store: new MemoryTaskStore() });
-    await expect(open.listen({ host: '0.0.0.0' })).rejects.toThrow(/may only listen on loopback, not 0\.0\.0\.0/);
+    expect(() => createTesGateway(gw.network, { store: new MemoryTaskStore(), onWarning: () => undefined })).toThrow(/needs client tokens.*allowUnauthenticated: true/);
+    const open = createTesGateway(gw.network, { store: new MemoryTaskStore(), allowUnauthenticated: true, onWarning: () => undefined });
+    await expect(open.listen({ host: '0.0.0.0' })).rejects.toThrow(/may only listen on a loopback address, not 0\.0\.0\.0/);
     const { url } = await open.listen();
     try {
       const created = await fetch(`${url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ executors: [{ image: 'alpine', command: ['true'] }] }) });

@@ -76,7 +76,9 @@ describe('the network on Funnel', () => {
     );
     let gateway: TesGateway | undefined;
     try {
-      gateway = createTesGateway(network, { store: new MemoryTaskStore(), clients: { engine: 'engine-token-0123456789' } });
+      // the workflow's files are in `work`: the operator lets tasks read and write there
+      const urls = { inputs: { roots: [work] }, outputs: { roots: [work] } };
+      gateway = createTesGateway(network, { store: new MemoryTaskStore(), clients: { engine: 'engine-token-0123456789' }, urls });
       const { url } = await gateway.listen();
       const seen = JSON.parse(await runWithPyTes(join(import.meta.dirname, '../peers/gateway/py_tes_acceptance.py'), [new URL(url).origin, 'engine-token-0123456789', work], { timeoutMs: 170_000 }));
       expect(seen).toMatchObject({ state: 'COMPLETE', exit_codes: [0, 0] });

@@ -76,4 +76,21 @@ describe('TaskTracker', () => {
     expect(store.get('orphan')).toMatchObject({ state: 'COMPLETE', site: 'a', idempotencyKey: 'orphan:a:1' });
     expect(a.submits).toEqual(['orphan:a:1']);
   });
+
+  it('keeps a task off the sites it was excluded from, also when it is submitted again after a restart', async () => {
+    const a = new FakeSite('a');
+    const b = new FakeSite('b');
+    const store = new MemoryTaskStore();
+    const tracker = new TaskTracker(await network([a, b]), store);
+    const id = await tracker.submit(SPEC, 'me', { excludeSites: { a: 'URL policy: not here' } });
+    await tracker.idle();
+    expect(store.get(id)).toMatchObject({ state: 'COMPLETE', site: 'b', excludeSites: { a: 'URL policy: not here' }, decision: { excluded: [{ site: 'a', by: 'policy', reason: 'URL policy: not here' }] } });
+    // a task stored before any site was tried (the gateway stopped at once) goes out again without a
+    store.insert({ id: 'stored', owner: 'me', spec: SPEC, state: 'QUEUED', creationTime: new Date().toISOString(), excludeSites: { a: 'no' } });
+    const restarted = new TaskTracker(await network([a, b]), store);
+    expect(restarted.resume()).toEqual(['stored']);
+    await restarted.idle();
+    expect(store.get('stored')).toMatchObject({ state: 'COMPLETE', site: 'b' });
+    expect(a.jobs.size).toBe(0);
+  });
 });

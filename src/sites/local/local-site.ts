@@ -49,7 +49,11 @@ export interface LocalSiteOptions {
    * singularity, podman and docker.
    */
   containerRuntime?: ContainerRuntime | 'auto';
-  /** HTTP options for inputs fetched from http(s) URLs (auth, timeouts, retries). */
+  /**
+   * HTTP options for inputs fetched from http(s) URLs (auth, timeouts,
+   * retries). Behind a gateway, give it a `guardedFetch` so each address is
+   * checked when it is connected to.
+   */
   http?: Omit<HttpClientOptions, 'baseUrl'>;
   /** Time between SIGTERM and SIGKILL when a job is canceled, in milliseconds. @default 5000 */
   killGraceMs?: number;
@@ -59,7 +63,22 @@ export interface LocalSiteOptions {
    * @default os.availableParallelism()
    */
   maxConcurrentJobs?: number;
+  /**
+   * Says that running the jobs' commands as plain processes of this user,
+   * on this host, is intended. A gateway serves a local site only when it is
+   * sandboxed or marked trusted: a client that may submit then runs what it
+   * likes here, with this process's rights (and warns when it starts).
+   * @default false
+   */
+  trusted?: boolean;
 }
+
+/**
+ * How a local site runs commands on its host: `sandboxed` (its options ask
+ * for the bubblewrap sandbox), `trusted` (plain processes, on purpose) or
+ * `unconfined` (plain processes, never declared trusted).
+ */
+export type HostExecution = 'sandboxed' | 'trusted' | 'unconfined';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 /** How long a probe reuses what it found of the container runtimes. */
@@ -122,6 +141,13 @@ export class LocalSite implements Site {
     this.#launcher = new Launcher(limit, (id) => this.#dir(id), (id) => this.#notify(id));
   }
 
+  /** How this site runs commands on its host (see {@link HostExecution}). */
+  get hostExecution(): HostExecution {
+    // `sandbox` is the option of the bubblewrap sandbox; only its presence is looked at here.
+    if ((this.#options as { sandbox?: unknown }).sandbox === 'bubblewrap') return 'sandboxed';
+    return this.#options.trusted === true ? 'trusted' : 'unconfined';
+  }
+
   /** Always answers; reports the container runtimes that work here (checked at most every 5 minutes). */
   async probe(options: SiteCallOptions = {}): Promise<SiteProbe> {
     throwIfAborted(options.signal, 'probing the local site');
@@ -131,7 +157,7 @@ export class LocalSite implements Site {
     }
     const containerRuntimes = [...(await this.#detected.runtimes)];
     if (this.#options.containerRuntime) await this.#detectRuntime(this.#options.containerRuntime);
-    await mkdir(this.workDir, { recursive: true });
+    await mkdir(this.workDir, { recursive: true, mode: 0o700 });
     return { ok: true, latencyMs: Date.now() - started, version: `node ${process.version}`, containerRuntimes };
   }
 
@@ -170,7 +196,8 @@ export class LocalSite implements Site {
     const dir = this.#dir(remoteId);
     const map = new PathMap(join(dir, JOB_FILES.root), containerDirs(spec));
     try {
-      for (const sub of ['logs', JOB_FILES.root]) await mkdir(join(dir, sub), { recursive: true });
+      // job directories are the owner's alone: inputs and outputs of other users' jobs stay private
+      for (const sub of ['logs', JOB_FILES.root]) await mkdir(join(dir, sub), { recursive: true, mode: 0o700 });
       for (const containerDir of map.dirs) await mkdir(map.host(containerDir), { recursive: true });
       const steps = spec.executors.map((executor, i) => planExecutor(executor, i, dir, map, runtime));
       const record: LocalJobRecord = {
@@ -184,7 +211,7 @@ export class LocalSite implements Site {
         ownerPid: process.pid,
       };
       await writeFile(join(dir, JOB_FILES.record), `${JSON.stringify(record, null, 2)}\n`);
-      await mkdir(join(this.workDir, 'keys'), { recursive: true });
+      await mkdir(join(this.workDir, 'keys'), { recursive: true, mode: 0o700 });
       await writeFile(keyFile, remoteId);
       const staging: Parameters<typeof stageInputs>[1] = { map, locate: whereLocally };
       if (this.#options.http) staging.http = this.#options.http;

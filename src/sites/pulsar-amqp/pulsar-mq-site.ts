@@ -46,6 +46,8 @@ export interface PulsarMqSiteOptions {
     port?: number;
     /** The base URL Pulsar reaches the server at (behind a proxy or NAT). @default `http://<host>:<port>` */
     publicUrl?: string;
+    /** Largest output Pulsar may push, in bytes (413 beyond, nothing kept). @default 64 GiB */
+    maxOutputBytes?: number;
   };
   /** Durable exchange and queues; must match Pulsar's `amqp_durable`. @default true */
   durable?: boolean;
@@ -199,6 +201,11 @@ export class PulsarMqSite implements Site {
   /** The job-files server's base URL (after the first call that needs it, or {@link start}). */
   get filesUrl(): string {
     return this.#files.url;
+  }
+
+  /** Where this site keeps its job records (absolute), when it keeps them. */
+  get stateDirectory(): string | undefined {
+    return this.#options.stateDirectory === undefined ? undefined : resolve(this.#options.stateDirectory);
   }
 
   /** Status updates consumed so far. */

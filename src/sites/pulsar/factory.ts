@@ -3,6 +3,7 @@
  * @module
  */
 import { ValidationError, type ValidationIssue } from '../../errors.js';
+import type { FetchLike } from '../../http/client.js';
 import type { SiteFactory } from '../../network/registry.js';
 import type { LocalFiles } from '../local-files.js';
 import { CONTAINER_RUNTIMES, type ContainerRuntime } from '../local/script.js';
@@ -15,7 +16,8 @@ const KEYS = ['manager', 'containerRuntime', 'allowNoContainer', 'cleanup'];
  * `url` is the Pulsar server, `auth` its `private_token` (auth type `query`)
  * or none, and `options` may set `manager`, `containerRuntime`,
  * `allowNoContainer` and `cleanup`. Its HTTP events feed the network's
- * passive health.
+ * passive health. `relay.inputFetch` fetches the inputs at http(s) URLs the
+ * site relays to the server (a gateway gives a `guardedFetch`).
  *
  * @example
  * ```ts
@@ -23,7 +25,7 @@ const KEYS = ['manager', 'containerRuntime', 'allowNoContainer', 'cleanup'];
  * const registry = new SiteRegistry().register('pulsar-rest', pulsarRestSiteFactory(nodeLocalFiles()));
  * ```
  */
-export function pulsarRestSiteFactory(files?: LocalFiles): SiteFactory {
+export function pulsarRestSiteFactory(files?: LocalFiles, relay: { inputFetch?: FetchLike } = {}): SiteFactory {
   return ({ description, auth, options }, { onHttpEvent }) => {
     const at = (key: string): string => `$.sites[id=${description.id}].${key}`;
     const issues: ValidationIssue[] = [];
@@ -33,6 +35,7 @@ export function pulsarRestSiteFactory(files?: LocalFiles): SiteFactory {
     if (auth.type === 'query') client.token = auth.value;
     const site: PulsarRestSiteOptions = { id: description.id, client };
     if (files) site.files = files;
+    if (relay.inputFetch) site.inputHttp = { fetch: relay.inputFetch };
     const { manager, containerRuntime, allowNoContainer, cleanup } = options;
     for (const key of Object.keys(options)) if (!KEYS.includes(key)) issues.push({ path: at(`options.${key}`), message: `is not an option of a Pulsar site (${KEYS.join(', ')})` });
     if (manager !== undefined) {

@@ -13,6 +13,7 @@ import { PulsarClient, type PulsarClientOptions } from '../../pulsar/client.js';
 import type { PulsarJobStatus } from '../../pulsar/status.js';
 import { redactUrl } from '../../redact.js';
 import { throwIfAborted } from '../../util/abort.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, readCapped, readTail } from '../../http/bounded-body.js';
 import { absolutePath, localRef, type LocalFileDigest, type LocalFiles } from '../local-files.js';
 import { hasWildcard } from '../local/paths.js';
 import { imagePolicy } from '../local/plan.js';
@@ -347,7 +348,7 @@ export class PulsarRestSite implements Site {
   }
 
   async #executorLogs(remoteId: string, spec: JobSpec, exitCodes: number[], working: Set<string>, signal: AbortSignal | undefined): Promise<ExecutorLog[]> {
-    const read = async (name: string): Promise<string | undefined> => (working.has(name) ? tail(await this.#text(remoteId, name, signal)) : undefined);
+    const read = async (name: string): Promise<string | undefined> => (working.has(name) ? await this.#tail(remoteId, name, signal) : undefined);
     const logs: ExecutorLog[] = [];
     for (const [i, exitCode] of exitCodes.entries()) {
       const executor = spec.executors[i];
@@ -486,8 +487,18 @@ export class PulsarRestSite implements Site {
     return { kind: 'file', path: path ?? url };
   }
 
+  /** A small file of the working directory read whole (exit codes, the spec, the manifest), at most 32 MiB. */
   #text(remoteId: string, name: string, signal: AbortSignal | undefined): Promise<string> {
-    return this.client.downloadWith(remoteId, name, 'output_workdir', (body) => new Response(body).text(), signal ? { signal } : {});
+    const read = async (body: ReadableStream<Uint8Array>): Promise<string> => new TextDecoder().decode(await readCapped(body, DEFAULT_MAX_RESPONSE_BYTES, `${name} of Pulsar job ${remoteId}`));
+    return this.client.downloadWith(remoteId, name, 'output_workdir', read, signal ? { signal } : {});
+  }
+
+  /**
+   * The last {@link LOG_TAIL_BYTES} of a log file: Pulsar ignores `Range`
+   * (pulsar-app 0.16.0), so the file streams through and only its tail is kept.
+   */
+  #tail(remoteId: string, name: string, signal: AbortSignal | undefined): Promise<string> {
+    return this.client.downloadWith(remoteId, name, 'output_workdir', async (body) => (await readTail(body, LOG_TAIL_BYTES)).text, signal ? { signal } : {});
   }
 }
 
@@ -545,10 +556,6 @@ function parseExitCodes(text: string): number[] {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => Number.parseInt(line, 10));
-}
-
-function tail(text: string): string {
-  return text.length > LOG_TAIL_BYTES ? text.slice(text.length - LOG_TAIL_BYTES) : text;
 }
 
 /** The spec as kept on the server: secrets of input URLs redacted. */

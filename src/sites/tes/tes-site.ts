@@ -279,11 +279,21 @@ export class TesSite implements Site {
         ? reported
         : (task.outputs ?? []).filter((o) => !/[*?[]/.test(o.path) && localRef(o.url)).map((o) => ({ path: o.path, url: o.url, size_bytes: '' }));
     const collected: CollectedOutput[] = [];
+    // the local files the task asked for: a server's report never makes this host read others
+    const destinations = (spec?.outputs ?? task.outputs ?? []).flatMap((o) => {
+      const ref = localRef(o.url);
+      const dir = ref && this.#files ? absolutePath(ref, this.#files) : undefined;
+      return dir === undefined ? [] : [dir];
+    });
     for (const file of files) {
       const ref = localRef(file.url);
       const path = ref && this.#files ? absolutePath(ref, this.#files) : undefined;
       if (path === undefined || !this.#files) {
         collected.push({ path: file.path, url: file.url, sizeBytes: Number(file.size_bytes) || 0 });
+        continue;
+      }
+      if (!destinations.some((dir) => path === dir || path.startsWith(`${dir.replace(/\/+$/, '')}/`))) {
+        problems.push(`output ${file.path}: the server reports it at ${path}, which is not where the task's outputs go; it is not read`);
         continue;
       }
       try {
