@@ -105,7 +105,10 @@ describe('TES: 1,000 jobs on one site, tasks held queued', () => {
   it('through the TES gateway (1,000 tasks posted by a client): the same bound', async () => {
     const site = new TesSite({ id: 'tes', client: { baseUrl: tes.url }, pageSize: PAGE });
     const network = await networkOf(site);
-    const gateway = createTesGateway(network, { store: new MemoryTaskStore() });
+    // one client sending all 1,000: its fair-use limits are raised to fit
+    const token = 'scale-client-token-0123456789';
+    const gateway = createTesGateway(network, { store: new MemoryTaskStore(), clients: { scale: token }, limits: { maxInFlight: JOBS, submitsPerMinute: JOBS } });
+    const auth = { authorization: `Bearer ${token}` };
     const cycles = countCycles(site, serverCounts);
     try {
       const { url } = await gateway.listen();
@@ -114,7 +117,7 @@ describe('TES: 1,000 jobs on one site, tasks held queued', () => {
       for (let i = 0; i < JOBS; i += 50) {
         const batch = await Promise.all(
           Array.from({ length: Math.min(50, JOBS - i) }, async (_, k) => {
-            const res = await fetch(`${url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...HELD, name: `g${i + k}` }) });
+            const res = await fetch(`${url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ ...HELD, name: `g${i + k}` }) });
             expect(res.status).toBe(200);
             return ((await res.json()) as { id: string }).id;
           }),
@@ -127,7 +130,7 @@ describe('TES: 1,000 jobs on one site, tasks held queued', () => {
         expect(cycle.status).toBeLessThanOrEqual(Math.ceil(JOBS / PAGE) + 1);
         expect(cycle.gets).toBe(0);
       }
-      await Promise.all(ids.map((id) => fetch(`${url}/tasks/${id}:cancel`, { method: 'POST' })));
+      await Promise.all(ids.map((id) => fetch(`${url}/tasks/${id}:cancel`, { method: 'POST', headers: auth })));
       await gateway.idle();
       expect(gateway.task(ids[0] as string)?.state).toBe('CANCELED');
     } finally {
