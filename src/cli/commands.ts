@@ -16,6 +16,7 @@ import { PulsarNetworkError, ValidationError } from '../errors.js';
 import type { JobEvent } from '../jobs/events.js';
 import type { JobSpec } from '../jobs/spec.js';
 import { createTesGateway } from '../gateway/gateway.js';
+import { formatAccessLog } from '../gateway/access-log.js';
 import { SqliteTaskStore } from '../gateway/sqlite-store.js';
 import { TaskTracker } from '../gateway/task-tracker.js';
 import { FINAL_TES_STATES } from '../gateway/store.js';
@@ -71,6 +72,7 @@ export function cliProgram(io: CliIo): Command {
       network.startProbes();
       const options: Parameters<typeof createTesGateway>[1] = { storePath: opts.store ?? gateway.store, clients: gateway.clients };
       if (gateway.maxBodyBytes !== undefined) options.maxBodyBytes = gateway.maxBodyBytes;
+      if (gateway.accessLog) options.accessLog = (entry) => io.err(`${formatAccessLog(entry)}\n`);
       const tes = createTesGateway(network, options);
       const { url } = await tes.listen({ port: opts.port ?? gateway.port ?? 8000, host: opts.host ?? gateway.host ?? '127.0.0.1' });
       if (opts.json) println(JSON.stringify({ url, resumed: tes.resumed }));

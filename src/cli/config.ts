@@ -19,6 +19,8 @@ export interface GatewayFileConfig {
   /** Clients by name with their bearer tokens (read from `tokenEnv` when given). */
   clients: Record<string, string>;
   maxBodyBytes?: number;
+  /** Print one access-log line per request to stderr. */
+  accessLog?: boolean;
 }
 
 /** A loaded configuration file. */
@@ -27,7 +29,7 @@ export interface CliConfig {
   gateway: GatewayFileConfig;
 }
 
-const GATEWAY_KEYS = ['store', 'port', 'host', 'clients', 'maxBodyBytes'];
+const GATEWAY_KEYS = ['store', 'port', 'host', 'clients', 'maxBodyBytes', 'accessLog'];
 
 /** Reads the file, builds the network (every site kind of this runtime) and the gateway settings. */
 export async function loadCliConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<CliConfig> {
@@ -72,6 +74,10 @@ function gatewayConfig(section: unknown, base: string, env: NodeJS.ProcessEnv): 
   if (g.maxBodyBytes !== undefined) {
     if (Number.isInteger(g.maxBodyBytes) && (g.maxBodyBytes as number) > 0) out.maxBodyBytes = g.maxBodyBytes as number;
     else issues.push({ path: '$.gateway.maxBodyBytes', message: 'must be a positive whole number' });
+  }
+  if (g.accessLog !== undefined) {
+    if (typeof g.accessLog === 'boolean') out.accessLog = g.accessLog;
+    else issues.push({ path: '$.gateway.accessLog', message: 'must be true or false' });
   }
   if (g.clients !== undefined) {
     if (!Array.isArray(g.clients)) issues.push({ path: '$.gateway.clients', message: 'must be a list of { name, token | tokenEnv }' });

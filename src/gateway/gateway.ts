@@ -11,6 +11,8 @@ import type { Network } from '../network/network.js';
 import { isTesState, TES_STATES } from '../tes/states.js';
 import type { TesServiceInfo, TesView } from '../tes/types.js';
 import { validateTask } from '../tes/validate.js';
+import { type AccessLogEntry, withAccessLog } from './access-log.js';
+import { LEGACY_SERVICE_INFO_PATH, legacyServiceInfo } from './compat.js';
 import { BearerClients, HttpProblem, isLoopback, readJsonBody, sendJson, sendProblem } from './http.js';
 import { SqliteTaskStore } from './sqlite-store.js';
 import type { GatewayTask, TaskStore } from './store.js';
@@ -53,6 +55,12 @@ export interface TesGatewayOptions {
     /** service-info `version`. @default '0.1.0' */
     version?: string;
   };
+  /**
+   * Hears of every answered request (method, path without query, status,
+   * client name, duration; never a token), e.g.
+   * `(e) => console.log(formatAccessLog(e))`.
+   */
+  accessLog?: (entry: AccessLogEntry) => void;
   /** Server timeouts, in milliseconds. @default request 60 000, headers 15 000, keep-alive 5 000 */
   timeouts?: {
     /** Longest time to receive a whole request, in milliseconds. @default 60000 */
@@ -126,6 +134,8 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   const servers = new Set<Server>();
   const tracker = new TaskTracker(network, store);
+  // the client each request was authenticated as, for the access log
+  const owners = new WeakMap<IncomingMessage, string>();
   // Re-attach to every task left in flight by an earlier run.
   const resumed = tracker.resume();
 
@@ -206,6 +216,7 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
     const base = [TES_BASE_PATH, SHORT_BASE_PATH].find((b) => url.pathname.startsWith(`${b}/`));
     if (!base) throw new HttpProblem(404, `nothing at ${url.pathname}; TES is served at ${TES_BASE_PATH}`);
     const owner = authenticate(req);
+    owners.set(req, owner);
     const path = url.pathname.slice(base.length);
     const method = req.method ?? 'GET';
     const only = (allowed: string): void => {
@@ -214,6 +225,10 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
     if (path === '/service-info') {
       only('GET');
       return sendJson(res, 200, serviceInfo());
+    }
+    if (path === LEGACY_SERVICE_INFO_PATH) {
+      only('GET');
+      return sendJson(res, 200, legacyServiceInfo(serviceInfo()));
     }
     if (path === '/tasks') {
       if (method === 'POST') return sendJson(res, 200, await createTask(req, owner));
@@ -253,13 +268,14 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
     return name;
   };
 
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+  const routed = (req: IncomingMessage, res: ServerResponse): void => {
     route(req, res).catch((error: unknown) => {
       if (res.headersSent) return void res.destroy();
       if (error instanceof HttpProblem) return sendProblem(res, error);
       sendProblem(res, new HttpProblem(500, 'internal error of the gateway'));
     });
   };
+  const handler = options.accessLog ? withAccessLog(routed, options.accessLog, (req) => owners.get(req)) : routed;
 
   const makeServer = (): Server => {
     const t = options.timeouts ?? {};

@@ -7,3 +7,5 @@ export { SqliteTaskStore } from './sqlite-store.js';
 export { TaskTracker } from './task-tracker.js';
 export { FINAL_TES_STATES, MemoryTaskStore, type GatewayTask, type GatewayTaskPatch, type TaskQuery, type TaskStore } from './store.js';
 export { PROVENANCE_TAG_PREFIX } from './views.js';
+export { formatAccessLog, withAccessLog, type AccessLogEntry } from './access-log.js';
+export { legacyServiceInfo, type LegacyServiceInfo } from './compat.js';

@@ -4,15 +4,18 @@
  */
 import { ValidationError, type ValidationIssue } from '../../errors.js';
 import type { SiteFactory } from '../../network/registry.js';
-import { LocalSite, type LocalSiteOptions } from './local-site.js';
+import { LocalSite } from './local-site.js';
+import type { LocalSiteOptions } from './options.js';
+import { readSandboxOptions, SANDBOX_KEYS } from './sandbox-config.js';
 import { CONTAINER_RUNTIMES } from './script.js';
 
 const RUNTIMES: readonly string[] = [...CONTAINER_RUNTIMES, 'auto'];
 
 /**
  * Builds {@link LocalSite}s from network configuration. Options:
- * `{ workDir, allowNoContainer, containerRuntime, maxConcurrentJobs }`, each
- * checked, with its path named when wrong.
+ * `{ workDir, allowNoContainer, containerRuntime, maxConcurrentJobs, sandbox,
+ * sandboxFallback, sandboxNetwork, binds }`, each checked, with its path
+ * named when wrong. The site's `storages` are its shared storage.
  *
  * @example
  * ```ts
@@ -20,7 +23,7 @@ const RUNTIMES: readonly string[] = [...CONTAINER_RUNTIMES, 'auto'];
  * ```
  */
 export function localSiteFactory(): SiteFactory {
-  return ({ description, options }) => new LocalSite(localOptions(description.id, options));
+  return ({ description, options }) => new LocalSite({ storages: description.storages, ...localOptions(description.id, options) });
 }
 
 function localOptions(id: string, options: Record<string, unknown>): LocalSiteOptions {
@@ -28,7 +31,7 @@ function localOptions(id: string, options: Record<string, unknown>): LocalSiteOp
   const at = (key: string): string => `$.sites[id=${id}].options.${key}`;
   const result: LocalSiteOptions = { id };
   for (const key of Object.keys(options)) {
-    if (!['workDir', 'allowNoContainer', 'containerRuntime', 'maxConcurrentJobs'].includes(key)) {
+    if (!['workDir', 'allowNoContainer', 'containerRuntime', 'maxConcurrentJobs', ...SANDBOX_KEYS, 'sandboxFallback'].includes(key)) {
       issues.push({ path: at(key), message: 'is not an option of a local site' });
     }
   }
@@ -51,6 +54,7 @@ function localOptions(id: string, options: Record<string, unknown>): LocalSiteOp
       result.maxConcurrentJobs = maxConcurrentJobs;
     } else issues.push({ path: at('maxConcurrentJobs'), message: 'must be a positive integer' });
   }
+  Object.assign(result, readSandboxOptions(options, at, issues));
   if (issues.length > 0) throw new ValidationError('local site options', issues);
   return result;
 }

@@ -8,7 +8,6 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ValidationError } from '../../errors.js';
-import type { HttpClientOptions } from '../../http/index.js';
 import { UnknownJobError } from '../../jobs/errors.js';
 import type { JobSpec } from '../../jobs/spec.js';
 import { isTerminalState } from '../../jobs/state.js';
@@ -17,49 +16,19 @@ import { throwIfAborted } from '../../util/abort.js';
 import type { JobOutcome, LogRead, ReadLogsOptions, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
 import { readLocalLogs } from './logs.js';
 import { deliverOutputs } from './outputs.js';
-import { containerDirs, PathMap } from './paths.js';
+import { inPlaceInputs, placeInputs } from './in-place.js';
+import { RunModes } from './mode.js';
+import type { LocalSiteOptions } from './options.js';
+import { containerDirs, dirsToMake, PathMap } from './paths.js';
 import { isAlive, JOB_FILES, type LocalJobRecord, readExecutorLogs, readPid, readRecord, readStatus } from './record.js';
 import { Launcher } from './launcher.js';
-import { imagePolicy, planExecutor } from './plan.js';
-import { detectContainerRuntimes, isRuntimeAvailable } from './runtime.js';
+import { planExecutor } from './plan.js';
+import { detectContainerRuntimes } from './runtime.js';
 import { type ContainerRuntime, runScript } from './script.js';
 import { stageInputs } from './staging.js';
 import { checkSpec, locate, type LocalLocation } from './validate.js';
 
-/** Options of a {@link LocalSite}. */
-export interface LocalSiteOptions {
-  /** The site's name in its network. @default 'local' */
-  id?: string;
-  /**
-   * Where job directories and records live. A new `LocalSite` over the same
-   * directory can attach to the jobs of an earlier one.
-   * @default `<os tmpdir>/pulsar-network-local`
-   */
-  workDir?: string;
-  /**
-   * Run executors without their image, as plain local processes (their
-   * container paths mapped into the job directory). Without it, a job whose
-   * executors name an image is refused unless `containerRuntime` works.
-   * @default false
-   */
-  allowNoContainer?: boolean;
-  /**
-   * Run images with this runtime, when it is installed and answers (checked,
-   * never assumed); `auto` takes the first that works of apptainer,
-   * singularity, podman and docker.
-   */
-  containerRuntime?: ContainerRuntime | 'auto';
-  /** HTTP options for inputs fetched from http(s) URLs (auth, timeouts, retries). */
-  http?: Omit<HttpClientOptions, 'baseUrl'>;
-  /** Time between SIGTERM and SIGKILL when a job is canceled, in milliseconds. @default 5000 */
-  killGraceMs?: number;
-  /**
-   * Most jobs this site runs at once; later ones wait, `queued`, for a free
-   * slot. The limit is per `LocalSite` instance.
-   * @default os.availableParallelism()
-   */
-  maxConcurrentJobs?: number;
-}
+export type { LocalSiteOptions };
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 /** How long a probe reuses what it found of the container runtimes. */
@@ -96,7 +65,7 @@ export class LocalSite implements Site {
   /** The directory holding job directories and records. */
   readonly workDir: string;
   readonly #options: LocalSiteOptions;
-  #runtime: Promise<ContainerRuntime | undefined> | undefined;
+  readonly #modes: RunModes;
   readonly #listeners = new Set<(remoteId: string) => void>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #launcher: Launcher;
@@ -112,6 +81,7 @@ export class LocalSite implements Site {
       throw new ValidationError('LocalSite options', [{ path: 'maxConcurrentJobs', message: 'must be a positive integer' }]);
     }
     this.#launcher = new Launcher(limit, (id) => this.#dir(id), (id) => this.#notify(id));
+    this.#modes = new RunModes(options, this.workDir);
   }
 
   /** Always answers; reports the container runtimes that work here (checked at most every 5 minutes). */
@@ -123,7 +93,13 @@ export class LocalSite implements Site {
     }
     const containerRuntimes = [...(await this.#detected.runtimes)];
     await mkdir(this.workDir, { recursive: true });
-    return { ok: true, latencyMs: Date.now() - started, version: `node ${process.version}`, containerRuntimes };
+    const probe: SiteProbe = { ok: true, latencyMs: Date.now() - started, version: `node ${process.version}`, containerRuntimes };
+    if (this.#options.sandbox === 'bubblewrap' && this.#options.sandboxFallback !== 'warn') {
+      const sandbox = await this.#modes.sandboxProbe();
+      // A site that refuses every job without its sandbox is not healthy while bubblewrap does not work.
+      if (!sandbox.usable && !(this.#options.containerRuntime && containerRuntimes.length > 0)) return { ...probe, ok: false, error: `the bubblewrap sandbox is not usable here: ${sandbox.reason}` };
+    }
+    return probe;
   }
 
   /** Validates the spec, stages the inputs and starts the run script. */
@@ -132,10 +108,13 @@ export class LocalSite implements Site {
     if (process.platform === 'win32') {
       throw new ValidationError('local site', [{ path: 'process.platform', message: 'the local site needs a POSIX system (it runs /bin/sh)' }]);
     }
-    const configured = this.#options.containerRuntime;
-    const { policy, runtime } = imagePolicy(configured, configured ? await this.#detectRuntime(configured) : undefined, this.#options.allowNoContainer === true);
+    const mode = await this.#modes.choose();
+    const { runtime } = mode;
     const where = (url: string): LocalLocation | undefined => locate(url, (p) => resolve(p), (u) => fileURLToPath(u));
-    const issues = checkSpec(spec, policy, { locate: where });
+    const issues = checkSpec(spec, mode.policy, { locate: where });
+    // Containers get copies; a sandbox binds, and a plain process links, what the site shares.
+    const { inPlace, issues: sharing } = runtime ? { inPlace: [], issues: [] } : await inPlaceInputs(spec.inputs ?? [], await this.#modes.shared(), { locate: where, workDir: this.workDir });
+    issues.push(...sharing);
     if (issues.length > 0) throw new ValidationError('job spec for the local site', issues);
 
     const keyFile = this.#keyFile(options.idempotencyKey);
@@ -148,7 +127,10 @@ export class LocalSite implements Site {
     try {
       for (const sub of ['logs', JOB_FILES.root]) await mkdir(join(dir, sub), { recursive: true });
       for (const containerDir of map.dirs) await mkdir(map.host(containerDir), { recursive: true });
-      const steps = spec.executors.map((executor, i) => planExecutor(executor, i, dir, map, runtime));
+      await placeInputs(inPlace, map, mode.sandbox ? 'mount-point' : 'link');
+      for (const containerDir of dirsToMake(spec)) await mkdir(map.host(containerDir), { recursive: true });
+      const extra = mode.sandbox ? { sandbox: mode.sandbox, inPlace } : { inPlace };
+      const steps = spec.executors.map((executor, i) => planExecutor(executor, i, dir, map, runtime, extra));
       const record: LocalJobRecord = {
         version: 1,
         id: remoteId,
@@ -159,6 +141,7 @@ export class LocalSite implements Site {
         logFiles: steps.map((s) => ({ stdout: s.stdout, stderr: s.stderr })),
         ownerPid: process.pid,
       };
+      if (mode.warning) record.warnings = [mode.warning];
       await writeFile(join(dir, JOB_FILES.record), `${JSON.stringify(record, null, 2)}\n`);
       await mkdir(join(this.workDir, 'keys'), { recursive: true });
       await writeFile(keyFile, remoteId);
@@ -166,7 +149,8 @@ export class LocalSite implements Site {
       if (this.#options.http) staging.http = this.#options.http;
       if (options.onTransfer) staging.onTransfer = options.onTransfer;
       if (options.signal) staging.signal = options.signal;
-      await stageInputs(spec.inputs ?? [], staging);
+      const used = new Set(inPlace.map((i) => i.index));
+      await stageInputs((spec.inputs ?? []).filter((_, i) => !used.has(i)), staging);
       throwIfAborted(options.signal, 'submitting to the local site');
       await writeFile(join(dir, JOB_FILES.script), runScript(steps), { mode: 0o755 });
     } catch (error) {
@@ -246,6 +230,7 @@ export class LocalSite implements Site {
     const dir = this.#dir(remoteId);
     const record = (await readRecord(dir)) as LocalJobRecord;
     const outcome: JobOutcome = { state: status.state, executors: await readExecutorLogs(dir, record), outputs: [], systemLogs: [] };
+    outcome.systemLogs.push(...(record.warnings ?? []));
     if (status.siteState === 'vanished') outcome.systemLogs.push('the job script ended before it finished (was it killed?)');
     if (status.state === 'complete') {
       const map = new PathMap(join(dir, JOB_FILES.root), containerDirs(record.spec));
@@ -313,14 +298,6 @@ export class LocalSite implements Site {
     // A job left waiting by an earlier instance (the caller restarted) is adopted.
     if (status.siteState === 'waiting' && !this.#launcher.isPending(remoteId)) this.#launcher.enqueue(remoteId);
     return status;
-  }
-
-  #detectRuntime(configured: ContainerRuntime | 'auto'): Promise<ContainerRuntime | undefined> {
-    this.#runtime ??=
-      configured === 'auto'
-        ? detectContainerRuntimes().then((found) => found[0])
-        : isRuntimeAvailable(configured).then((ok) => (ok ? configured : undefined));
-    return this.#runtime;
   }
 
   #notify(remoteId: string): void {

@@ -66,6 +66,31 @@ export function containerDirs(spec: JobSpec): string[] {
   return sorted.filter((dir, i) => !sorted.slice(0, i).some((outer) => dir.startsWith(`${outer}/`)));
 }
 
+/**
+ * The directories a site makes before the run, as a container runtime does
+ * (`docker run -w` makes the working directory): every executor's working
+ * directory, the parent of every output and redirection, every volume.
+ * Input paths are left to staging.
+ */
+export function dirsToMake(spec: JobSpec): string[] {
+  const dirs = new Set<string>();
+  const add = (path: string | undefined, isDir = false): void => {
+    const normal = path === undefined ? undefined : normalizeContainerPath(path);
+    if (normal) dirs.add(isDir ? normal : dirname(normal));
+  };
+  for (const output of spec.outputs ?? []) {
+    if (typeof output.path === 'string' && hasWildcard(output.path)) add(wildcardFreeDir(output.path), true);
+    else add(output.path);
+  }
+  for (const volume of spec.volumes ?? []) add(volume, true);
+  for (const executor of spec.executors ?? []) {
+    add(executor.workdir, true);
+    add(executor.stdout);
+    add(executor.stderr);
+  }
+  return [...dirs].sort();
+}
+
 /** True when the directory must not be mapped (it would shadow system files). */
 export function isSystemDir(dir: string): boolean {
   return SYSTEM_DIRS.has(dir);

@@ -39,6 +39,8 @@ export interface LocalJobRecord {
   logFiles: Array<{ stdout: string; stderr: string }>;
   /** The process that staged the inputs. */
   ownerPid: number;
+  /** Said in the job's system logs (how it ran, when not as configured). */
+  warnings?: string[];
 }
 
 /** Most bytes of an executor's stdout or stderr kept in its log. */

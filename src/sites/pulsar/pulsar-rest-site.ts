@@ -21,7 +21,8 @@ import { checkSpec, type LocalLocation } from '../local/validate.js';
 import type { CollectedOutput, ExecutorLog, JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
 import { parseManifest, type ManifestEntry } from '../../transfer/manifest.js';
 import { urlSourceFor } from '../../transfer/url-source.js';
-import { commandLineFor, inputName, MANIFEST_FILE, SPEC_FILE, workdirName } from './command.js';
+import type { LocalBind } from '../local/options.js';
+import { commandLineFor, inputName, MANIFEST_FILE, pulsarSandbox, SPEC_FILE, workdirName } from './command.js';
 
 /** What a Pulsar site does with the server's job directory once the job is collected. */
 export type PulsarCleanup = 'always' | 'onsuccess' | 'never';
@@ -64,6 +65,18 @@ export interface PulsarRestSiteOptions {
    * @default 'never'
    */
   cleanup?: PulsarCleanup;
+  /**
+   * Run each executor's command (its image ignored) in a bubblewrap sandbox
+   * on the Pulsar node, as a sandboxed local site does (see `LocalSite`'s
+   * `sandbox`); the command line checks that bubblewrap works there and
+   * refuses the job (`system_error`) when it does not. Used unless
+   * `containerRuntime` is set.
+   */
+  sandbox?: 'bubblewrap';
+  /** Keep the node's network in the sandbox. @default true */
+  sandboxNetwork?: boolean;
+  /** Paths on the Pulsar node shared with the sandboxed tasks (read-only, or read-write with `writable: true`). */
+  binds?: ReadonlyArray<string | LocalBind>;
 }
 
 /** Most bytes of an executor's stdout or stderr kept in its log. */
@@ -141,7 +154,8 @@ export class PulsarRestSite implements Site {
    */
   async submit(spec: JobSpec, options: SubmitOptions): Promise<SiteJobRef> {
     throwIfAborted(options.signal, `submitting to Pulsar site ${this.id}`);
-    const { policy, runtime } = imagePolicy(this.#options.containerRuntime, this.#options.containerRuntime, this.#options.allowNoContainer === true);
+    const sandboxed = this.#options.sandbox === 'bubblewrap' && !this.#options.containerRuntime;
+    const { policy, runtime } = sandboxed ? { policy: { mode: 'sandbox' } as const, runtime: undefined } : imagePolicy(this.#options.containerRuntime, this.#options.containerRuntime, this.#options.allowNoContainer === true);
     const issues = checkSpec(spec, policy, { locate: (url) => this.#locate(url) }).map((issue) => ({ ...issue, message: issue.message.replace('the local site', `Pulsar site ${this.id}`) }));
     issues.push(...this.#stagingIssues(spec));
     if (issues.length > 0) throw new ValidationError(`job spec for Pulsar site ${this.id}`, issues);
@@ -175,7 +189,7 @@ export class PulsarRestSite implements Site {
       }
       await this.client.upload(jobId, SPEC_FILE, 'workdir', JSON.stringify(recordedSpec(spec)), undefined, signalOf(options));
       throwIfAborted(options.signal, `submitting to Pulsar site ${this.id}`);
-      await this.client.submit(jobId, { commandLine: commandLineFor(spec, config.directories.working, runtime, uploaded), ...signalOf(options) });
+      await this.client.submit(jobId, { commandLine: commandLineFor(spec, config.directories.working, runtime, uploaded, sandboxed ? pulsarSandbox(config.directories.working, this.#options) : undefined), ...signalOf(options) });
     } catch (error) {
       await this.client.clean(jobId).catch(() => undefined);
       throw error;
@@ -235,7 +249,7 @@ export class PulsarRestSite implements Site {
       const why = [raw.jobStderr, raw.stderr].filter((s): s is string => !!s && s.trim() !== '').join('\n');
       outcome.systemLogs.push(`Pulsar reports the job failed${why ? `: ${why.trim()}` : ''}`);
     }
-    if (status.siteState === 'complete (script did not finish)') outcome.systemLogs.push('the job script did not finish (an input directory could not be made, or it was killed)');
+    if (status.siteState === 'complete (script did not finish)') outcome.systemLogs.push('the job script did not finish (an input directory could not be made, the sandbox was not usable on the node, or it was killed)');
     if (status.state === 'complete') {
       const problems: string[] = [];
       outcome.outputs = await this.#download(remoteId, job.outputs ?? [], working, problems, options);

@@ -1,0 +1,86 @@
+/**
+ * Inputs used where they are instead of copied: a `file://` input under a
+ * path the site shares with its tasks (a `file://` storage of the site, or
+ * a configured bind) is bound at its container path in a sandbox or a
+ * container, or linked there for a plain process. Node-only.
+ * @module
+ */
+import { mkdir, realpath, stat, symlink, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { ValidationIssue } from '../../errors.js';
+import type { JobInput } from '../../jobs/spec.js';
+import type { PathMap } from './paths.js';
+import type { InPlaceInput } from './plan.js';
+import type { LocalLocation } from './validate.js';
+
+/** A host directory shared with the tasks, as the site resolved it. */
+export interface SharedPath {
+  /** The real path (links resolved). */
+  path: string;
+  /** Tasks may write below it. */
+  writable: boolean;
+}
+
+/** A shared path given as a `file://` URL or a path, or with its mode; `undefined` for other URLs (s3://, https://). */
+export function sharedPathOf(entry: string | { path: string; writable?: boolean }, fileUrlToPath: (url: string) => string): { path: string; writable: boolean } | undefined {
+  const given = typeof entry === 'string' ? { path: entry, writable: false } : { path: entry.path, writable: entry.writable === true };
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(given.path)?.[1]?.toLowerCase();
+  if (scheme === undefined) return given.path.startsWith('/') ? given : undefined;
+  return scheme === 'file' ? { path: fileUrlToPath(given.path), writable: given.writable } : undefined;
+}
+
+/** The shared paths that exist here, with their links resolved. */
+export async function resolveShared(paths: ReadonlyArray<{ path: string; writable: boolean }>): Promise<SharedPath[]> {
+  const resolved = await Promise.all(paths.map(async (p) => ({ path: await realpath(p.path).catch(() => undefined), writable: p.writable })));
+  return resolved.filter((p): p is SharedPath => p.path !== undefined);
+}
+
+/** True when `path` is `root` or below it. */
+export function isBelow(path: string, root: string): boolean {
+  return root === '/' || path === root || path.startsWith(`${root}/`);
+}
+
+/**
+ * The inputs of `inputs` that are used in place: local files and
+ * directories whose real path is below a shared path. A directory that
+ * holds `workDir` (the site's own jobs) is refused.
+ */
+export async function inPlaceInputs(
+  inputs: readonly JobInput[],
+  shared: readonly SharedPath[],
+  ctx: { locate: (url: string) => LocalLocation | undefined; workDir: string },
+): Promise<{ inPlace: InPlaceInput[]; issues: ValidationIssue[] }> {
+  const inPlace: InPlaceInput[] = [];
+  const issues: ValidationIssue[] = [];
+  if (shared.length === 0) return { inPlace, issues };
+  for (const [index, input] of inputs.entries()) {
+    const where = typeof input.content === 'string' || !input.url ? undefined : ctx.locate(input.url);
+    if (where?.kind !== 'file') continue;
+    const host = await realpath(where.path).catch(() => undefined);
+    if (host === undefined) continue; // staging says it is missing
+    const under = shared.filter((s) => isBelow(host, s.path)).sort((a, b) => b.path.length - a.path.length)[0];
+    if (!under) continue;
+    const directory = (await stat(host)).isDirectory();
+    if (directory && isBelow(ctx.workDir, host)) {
+      issues.push({ path: `$.inputs[${index}].url`, message: 'is a directory holding the site\'s work directory; it cannot be given to a task' });
+      continue;
+    }
+    inPlace.push({ index, container: input.path, host, writable: directory && under.writable, directory });
+  }
+  return { inPlace, issues };
+}
+
+/**
+ * Makes each in-place input appear at its mapped path in the job directory:
+ * a link to the host path for plain processes (`link`), or an empty file or
+ * directory for a sandbox or container to mount on (`mount-point`).
+ */
+export async function placeInputs(inPlace: readonly InPlaceInput[], map: PathMap, how: 'link' | 'mount-point'): Promise<void> {
+  for (const input of inPlace) {
+    const at = map.host(input.container);
+    await mkdir(dirname(at), { recursive: true });
+    if (how === 'link') await symlink(input.host, at);
+    else if (input.directory) await mkdir(at, { recursive: true });
+    else await writeFile(at, '');
+  }
+}
