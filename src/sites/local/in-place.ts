@@ -58,7 +58,8 @@ export async function inPlaceInputs(
     if (where?.kind !== 'file') continue;
     const host = await realpath(where.path).catch(() => undefined);
     if (host === undefined) continue; // staging says it is missing
-    const under = shared.filter((s) => isBelow(host, s.path)).sort((a, b) => b.path.length - a.path.length)[0];
+    // the deepest shared path; of two at one path, the writable (a bind of a storage's directory)
+    const under = shared.filter((s) => isBelow(host, s.path)).sort((a, b) => b.path.length - a.path.length || Number(b.writable) - Number(a.writable))[0];
     if (!under) continue;
     const directory = (await stat(host)).isDirectory();
     if (directory && isBelow(ctx.workDir, host)) {

@@ -53,11 +53,15 @@ const PRIVATE_DIRS = ['/tmp', '/run'];
 export function openedDirs(destinations: readonly string[]): string[] {
   const opened = new Set<string>(['/']);
   for (const dest of destinations) {
-    if (PRIVATE_DIRS.some((p) => dest === p || dest.startsWith(`${p}/`))) continue;
+    if (isPrivate(dest)) continue;
     const parts = dest.split('/').filter((p) => p !== '');
     for (let i = 1; i < parts.length; i++) opened.add(`/${parts.slice(0, i).join('/')}`);
   }
   return [...opened].sort((a, b) => depth(a) - depth(b) || a.localeCompare(b));
+}
+
+function isPrivate(path: string): boolean {
+  return PRIVATE_DIRS.some((p) => path === p || path.startsWith(`${p}/`));
 }
 
 function depth(path: string): number {
@@ -106,10 +110,16 @@ export function sandboxLines(call: SandboxCall, file: string): string[] {
   lines.push(words(file, '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--tmpfs', '/run'));
   // Name resolution keeps working where /etc/resolv.conf points into /run.
   lines.push(`pn_r=$(readlink -f /etc/resolv.conf 2>/dev/null); case $pn_r in /run/*) [ -e "$pn_r" ] && printf '%s\\0' --ro-bind "$pn_r" "$pn_r" >> ${q};; esac`);
-  for (const dir of call.hide) lines.push(`if [ -d ${shellQuote(dir)} ]; then ${words(file, '--tmpfs', dir, '--remount-ro', dir)}; fi`);
-  for (const m of call.mounts) {
+  // Outer mounts first: a shared path below a task directory (or the other way round) stays visible.
+  const mounts = [...call.mounts].sort((x, y) => depth(x.container) - depth(y.container));
+  for (const m of mounts) {
     const line = words(file, m.writable ? '--bind' : '--ro-bind', m.host, m.container);
     lines.push(m.optional ? `if [ -e ${shellQuote(m.host)} ]; then ${line}; fi` : line);
+  }
+  // Hidden last, so no shared path shows them again; a private /tmp hides by itself what no shared path shows.
+  const shows = (dir: string): boolean => call.mounts.some((m) => m.host === m.container && (dir === m.container || dir.startsWith(`${m.container}/`)));
+  for (const dir of call.hide.filter((d) => !isPrivate(d) || shows(d))) {
+    lines.push(`if [ -d ${shellQuote(dir)} ]; then ${words(file, '--tmpfs', dir, '--remount-ro', dir)}; fi`);
   }
   lines.push(words(file, '--remount-ro', '/', '--chdir', call.workdir, '--clearenv'));
   lines.push(`printf '%s\\0' --setenv PATH "\${PATH:-/usr/local/bin:/usr/bin:/bin}" >> ${q}`);

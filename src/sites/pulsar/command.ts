@@ -8,8 +8,8 @@
  */
 import type { JobOutput, JobSpec } from '../../jobs/spec.js';
 import { manifestScript, type ManifestOutput } from '../../transfer/manifest.js';
-import { PathMap, containerDirs, dirsToMake, hasWildcard } from '../local/paths.js';
-import { planExecutor, type SandboxSettings } from '../local/plan.js';
+import { PathMap, containerDirs, dirsToMake, hasWildcard, normalizeContainerPath } from '../local/paths.js';
+import { planExecutor, type InPlaceInput, type SandboxSettings } from '../local/plan.js';
 import { SANDBOX_FUNCTIONS, sandboxCheckLines } from '../local/sandbox.js';
 import type { LocalBind } from '../local/options.js';
 import { runScript, shellQuote, type ContainerRuntime } from '../local/script.js';
@@ -58,7 +58,8 @@ export function workdirName(containerPath: string): string {
  */
 export function commandLineFor(spec: JobSpec, working: string, runtime: ContainerRuntime | undefined, uploaded: ReadonlyMap<string, string>, sandbox?: SandboxSettings): string {
   const map = pathMapFor(spec, working);
-  const steps = spec.executors.map((executor, i) => planExecutor(executor, i, working, map, runtime, sandbox ? { sandbox } : {}));
+  const inPlace = sandbox ? nodeSharedInputs(spec, sandbox) : [];
+  const steps = spec.executors.map((executor, i) => planExecutor(executor, i, working, map, runtime, sandbox ? { sandbox, inPlace } : {}));
   // the working directories and output parents too, as a container runtime makes them
   const dirs = ['logs', map.root, ...[...map.dirs, ...dirsToMake(spec)].map((dir) => map.host(dir))];
   const prologue = [
@@ -97,6 +98,26 @@ export function pulsarSandbox(working: string, options: { sandboxNetwork?: boole
     hide: staging === '' ? [] : [staging],
     network: options.sandboxNetwork !== false,
   };
+}
+
+/**
+ * The local inputs below a shared path of the node, which the sandbox binds
+ * where they are (the node sees them at the client's path: that is what
+ * sharing them says). They are still uploaded; a task that writes in such a
+ * directory (Toil's file job store) then writes where the client reads.
+ */
+function nodeSharedInputs(spec: JobSpec, sandbox: SandboxSettings): InPlaceInput[] {
+  const found: InPlaceInput[] = [];
+  for (const [index, input] of (spec.inputs ?? []).entries()) {
+    const url = input.url ?? '';
+    const path = url.startsWith('file://') ? decodeURIComponent(url.replace(/^file:\/\/[^/]*/, '')) : url.startsWith('/') ? url : undefined;
+    const normal = path === undefined ? undefined : normalizeContainerPath(path);
+    if (normal === undefined || typeof input.content === 'string') continue;
+    const under = sandbox.shared.filter((s) => normal === s.host || normal.startsWith(`${s.host}/`)).sort((a, b) => b.host.length - a.host.length || Number(b.writable) - Number(a.writable))[0];
+    const directory = input.type === 'DIRECTORY';
+    if (under) found.push({ index, container: input.path, host: normal, writable: directory && under.writable, directory });
+  }
+  return found;
 }
 
 /** Refuses to run on a node where bubblewrap does not work (Pulsar runs the command line with a bare environment: the check travels in it). */
