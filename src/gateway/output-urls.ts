@@ -33,7 +33,7 @@ export function clientOutputUrl(outputs: readonly JobOutput[], path: string, rep
     if (!best || rest.length < best.rest.length) best = { url: output.url, rest };
   }
   if (best) return joinUrl(best.url, best.rest);
-  return SCHEME.test(reported) ? reported : joinUrl('file://', reported.replace(/^\/+/, ''));
+  return SCHEME.test(reported) ? reported : `file://${reported.split('/').map(encodeURIComponent).join('/')}`;
 }
 
 /** `base` + `/` + the relative path, its segments percent-encoded when `base` is a URL. */
