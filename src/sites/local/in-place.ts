@@ -1,11 +1,10 @@
 /**
- * Inputs used where they are instead of copied: a `file://` input under a
- * path the site shares with its tasks (a `file://` storage of the site, or
- * a configured bind) is bound at its container path in a sandbox or a
- * container, or linked there for a plain process. Node-only.
+ * Inputs used where they are instead of copied: in a sandbox, a `file://`
+ * input under a path the site shares with its tasks (a `file://` storage of
+ * the site, or a configured bind) is bound at its container path. Node-only.
  * @module
  */
-import { mkdir, realpath, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ValidationIssue } from '../../errors.js';
 import type { JobInput } from '../../jobs/spec.js';
@@ -71,17 +70,12 @@ export async function inPlaceInputs(
   return { inPlace, issues };
 }
 
-/**
- * Makes each in-place input appear at its mapped path in the job directory:
- * a link to the host path for plain processes (`link`), or an empty file or
- * directory for a sandbox or container to mount on (`mount-point`).
- */
-export async function placeInputs(inPlace: readonly InPlaceInput[], map: PathMap, how: 'link' | 'mount-point'): Promise<void> {
+/** Makes an empty file or directory at each in-place input's mapped path, for the sandbox to mount on. */
+export async function placeInputs(inPlace: readonly InPlaceInput[], map: PathMap): Promise<void> {
   for (const input of inPlace) {
     const at = map.host(input.container);
     await mkdir(dirname(at), { recursive: true });
-    if (how === 'link') await symlink(input.host, at);
-    else if (input.directory) await mkdir(at, { recursive: true });
+    if (input.directory) await mkdir(at, { recursive: true });
     else await writeFile(at, '');
   }
 }

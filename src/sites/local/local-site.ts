@@ -112,8 +112,8 @@ export class LocalSite implements Site {
     const { runtime } = mode;
     const where = (url: string): LocalLocation | undefined => locate(url, (p) => resolve(p), (u) => fileURLToPath(u));
     const issues = checkSpec(spec, mode.policy, { locate: where });
-    // Containers get copies; a sandbox binds, and a plain process links, what the site shares.
-    const { inPlace, issues: sharing } = runtime ? { inPlace: [], issues: [] } : await inPlaceInputs(spec.inputs ?? [], await this.#modes.shared(), { locate: where, workDir: this.workDir });
+    // A sandbox binds what the site shares where it is; containers and plain processes get copies.
+    const { inPlace, issues: sharing } = mode.sandbox ? await inPlaceInputs(spec.inputs ?? [], await this.#modes.shared(), { locate: where, workDir: this.workDir }) : { inPlace: [], issues: [] };
     issues.push(...sharing);
     if (issues.length > 0) throw new ValidationError('job spec for the local site', issues);
 
@@ -127,9 +127,9 @@ export class LocalSite implements Site {
     try {
       for (const sub of ['logs', JOB_FILES.root]) await mkdir(join(dir, sub), { recursive: true });
       for (const containerDir of map.dirs) await mkdir(map.host(containerDir), { recursive: true });
-      await placeInputs(inPlace, map, mode.sandbox ? 'mount-point' : 'link');
+      await placeInputs(inPlace, map);
       for (const containerDir of dirsToMake(spec)) await mkdir(map.host(containerDir), { recursive: true });
-      const extra = mode.sandbox ? { sandbox: mode.sandbox, inPlace } : { inPlace };
+      const extra = mode.sandbox ? { sandbox: mode.sandbox, inPlace } : {};
       const steps = spec.executors.map((executor, i) => planExecutor(executor, i, dir, map, runtime, extra));
       const record: LocalJobRecord = {
         version: 1,

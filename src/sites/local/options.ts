@@ -60,16 +60,16 @@ export interface LocalSiteOptions {
   sandboxNetwork?: boolean;
   /**
    * Storage of this site, as `file://` URLs or paths (other URLs are
-   * ignored): bound read-only in the sandbox, and inputs below it are used
-   * in place instead of copied. A network configuration passes the site's
-   * `storages`.
+   * ignored): bound read-only in the sandbox, where inputs below it are
+   * bound in place instead of copied (plain processes and containers get
+   * copies). A network configuration passes the site's `storages`.
    */
   storages?: readonly string[];
   /**
-   * More host paths shared with tasks: bound in the sandbox (read-only, or
-   * read-write with `writable: true`), and inputs below them used in place;
-   * a directory input below a writable one may be written by the task (as
-   * Toil writes its file job store).
+   * More host paths shared with sandboxed tasks: bound in the sandbox
+   * (read-only, or read-write with `writable: true`), inputs below them
+   * bound in place; a directory input below a writable one may be written by
+   * the task (as Toil writes its file job store).
    */
   binds?: ReadonlyArray<string | LocalBind>;
 }

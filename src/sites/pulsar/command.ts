@@ -61,7 +61,7 @@ export function commandLineFor(spec: JobSpec, working: string, runtime: Containe
   const inPlace = sandbox ? nodeSharedInputs(spec, sandbox) : [];
   const steps = spec.executors.map((executor, i) => planExecutor(executor, i, working, map, runtime, sandbox ? { sandbox, inPlace } : {}));
   // the working directories and output parents too, as a container runtime makes them
-  const dirs = ['logs', map.root, ...[...map.dirs, ...dirsToMake(spec)].map((dir) => map.host(dir))];
+  const dirs = ['logs', map.root, ...new Set([...map.dirs, ...dirsToMake(spec)].map((dir) => map.host(dir)))];
   const prologue = [
     '# Written by pulsar-network PulsarRestSite.',
     `cd ${shellQuote(working)} || exit 125`,
