@@ -11,7 +11,17 @@ import { join } from 'node:path';
 import { SANDBOX_FUNCTIONS, sandboxCheckLines } from './sandbox.js';
 
 /** What the probe found: usable, or why not. */
-export type SandboxProbe = { usable: true } | { usable: false; reason: string };
+export type SandboxProbe =
+  | {
+      /** A sandbox ran. */
+      usable: true;
+    }
+  | {
+      /** No sandbox could be made. */
+      usable: false;
+      /** Why (bwrap missing, or its last error line). */
+      reason: string;
+    };
 
 /**
  * Runs a task sandbox made exactly as a task's is (host read-only, private
