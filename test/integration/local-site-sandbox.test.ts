@@ -76,6 +76,26 @@ describe('a sandboxed local site', () => {
     await expect(stat('/etc/pn-escape')).rejects.toThrow(/ENOENT/);
   });
 
+  it('links a task leaves do not lead the site out: redirections opened inside, logs and outputs not read through them', async () => {
+    await writeFile(join(outside, 'secret.txt'), 'host secret\n');
+    await mkdir(join(outside, 'victim'), { recursive: true });
+    const result = await run({
+      outputs: [{ path: '/data/leak', url: join(dir, 'leaked.txt') }],
+      executors: [
+        sh(`ln -s ${outside}/secret.txt /data/leak; ln -s ${outside}/victim /data/dir`),
+        { image: 'ignored', command: ['echo', 'pwned'], stdout: '/data/dir/written.txt', ignore_error: true },
+        { image: 'ignored', command: ['true'], stdout: '/data/leak', stderr: '/data/dir/err.txt', ignore_error: true },
+      ],
+    });
+    expect(result.state).toBe('system_error');
+    expect(result.logs.system).toContain('output /data/leak is a link out of the job directory; it was not delivered');
+    expect(JSON.stringify(result.logs)).not.toContain('host secret');
+    await expect(stat(join(outside, 'victim', 'written.txt'))).rejects.toThrow(/ENOENT/);
+    await expect(stat(join(outside, 'victim', 'err.txt'))).rejects.toThrow(/ENOENT/);
+    await expect(stat(join(dir, 'leaked.txt'))).rejects.toThrow(/ENOENT/);
+    expect(await readFile(join(outside, 'secret.txt'), 'utf8')).toBe('host secret\n');
+  });
+
   it('uses a directory input under a writable shared path in place: the inode is the host one, and writes land there', async () => {
     const store = join(outside, 'shared', 'jobstore');
     await mkdir(store, { recursive: true });

@@ -214,7 +214,7 @@ export class LocalSite implements Site {
     throwIfAborted(options.signal, 'reading the logs of a local job');
     const record = ID.test(remoteId) ? await readRecord(this.#dir(remoteId)) : undefined;
     if (!record) throw new UnknownJobError({ siteId: this.id, remoteId });
-    return readLocalLogs(record, cursor, options);
+    return readLocalLogs(record, this.#dir(remoteId), cursor, options);
   }
 
   /**

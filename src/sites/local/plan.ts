@@ -101,6 +101,8 @@ export function planExecutor(
     // A shared path holding a task directory would hide the mount point the task directory needs.
     const shared = extra.sandbox.shared.filter((s) => !own.some((o) => o.container === s.container || o.container.startsWith(`${s.container}/`)));
     step.sandbox = { mounts: [...shared, ...own], hide: extra.sandbox.hide, workdir: executor.workdir ?? '/', env, network: extra.sandbox.network };
+    const redirect = { stdin: executor.stdin, stdout: executor.stdout, stderr: executor.stderr };
+    step.sandbox.redirect = Object.fromEntries(Object.entries(redirect).filter(([, path]) => path !== undefined));
   } else if (runtime) {
     const call: Parameters<typeof containerArgv>[0] = {
       runtime,

@@ -38,6 +38,12 @@ export interface SandboxCall {
   env: Readonly<Record<string, string>>;
   /** Keep the host's network (else the task has only its own loopback). */
   network: boolean;
+  /**
+   * The executor's own redirections, at container paths: opened inside the
+   * sandbox, so a link a task left in its directories cannot send the site's
+   * shell to a host file.
+   */
+  redirect?: { stdin?: string; stdout?: string; stderr?: string };
 }
 
 /** Top-level directories the sandbox makes anew instead of binding the host's. */
@@ -143,9 +149,14 @@ export function sandboxCheckLines(dir: string): string[] {
   return ['(', ...sandboxLines(call, file).map((line) => `  ${line}`), `  ${run}`, ')'];
 }
 
-/** The argv that runs `command` in the sandbox whose arguments are on fd 3. */
-export function sandboxArgv(command: readonly string[]): string[] {
-  return ['bwrap', '--args', '3', '--', ...command];
+/** The argv that runs `command` in the sandbox whose arguments are on fd 3, with its redirections made inside. */
+export function sandboxArgv(command: readonly string[], redirect: SandboxCall['redirect'] = {}): string[] {
+  const opens = [
+    redirect.stdin === undefined ? '' : ` < ${shellQuote(redirect.stdin)}`,
+    redirect.stdout === undefined ? '' : ` > ${shellQuote(redirect.stdout)}`,
+    redirect.stderr === undefined ? '' : ` 2> ${shellQuote(redirect.stderr)}`,
+  ].join('');
+  return ['bwrap', '--args', '3', '--', ...(opens === '' ? command : ['/bin/sh', '-c', `exec "$@"${opens}`, 'sh', ...command])];
 }
 
 function parentOf(path: string): string {

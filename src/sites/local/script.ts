@@ -65,7 +65,9 @@ export function runScript(executors: readonly ScriptExecutor[]): string {
     if (step.sandbox) {
       const file = sandboxArgsFile(i);
       lines.push(...sandboxLines(step.sandbox, file).map((line) => `  ${line}`));
-      lines.push(`  exec ${sandboxArgv(step.argv).map(shellQuote).join(' ')} 3< ${file} ${redirections}`);
+      // the site's shell opens only files of its own; the task's are opened inside the sandbox
+      const own = `< /dev/null > ${SCRIPT_FILES.stdout(i)} 2> ${SCRIPT_FILES.stderr(i)}`;
+      lines.push(`  exec ${sandboxArgv(step.argv, step.sandbox.redirect).map(shellQuote).join(' ')} 3< ${file} ${own}`);
     } else {
       if (step.cwd !== undefined) lines.push(`  cd ${shellQuote(step.cwd)} || exit 125`);
       for (const [name, value] of Object.entries(step.env)) lines.push(`  ${name}=${shellQuote(value)}; export ${name}`);
