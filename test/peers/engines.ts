@@ -85,7 +85,9 @@ export async function startEngineGateways(): Promise<EngineGateways> {
   // the local site's tasks inherit this process's PATH (cleared of everything else in the sandbox)
   const taskPath = `${engines.snakemake}:${engines.toil}:${process.env.PATH ?? '/usr/bin:/bin'}`;
   process.env.PATH = taskPath;
-  const sharing = { storages: [`file://${shared}/`], binds: [{ path: shared, writable: true }] };
+  // the engines' venvs, read-only: CI may keep them below /tmp, which every task gets empty
+  const venvs = [dirname(engines.snakemake), dirname(engines.toil)];
+  const sharing = { storages: [`file://${shared}/`], binds: [{ path: shared, writable: true }, ...venvs] };
   let pulsar: PulsarServer | undefined;
   const gateways: EngineGateway[] = [];
   try {
