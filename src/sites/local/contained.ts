@@ -7,11 +7,12 @@
  * @module
  */
 import { open, readlink, realpath, type FileHandle } from 'node:fs/promises';
+import { isBelow } from './plan.js';
 
 /** True when the real path of `path` (links resolved) is `root` or below it; false when it does not exist. */
 export async function isContained(path: string, root: string): Promise<boolean> {
   const [real, realRoot] = await Promise.all([realpath(path).catch(() => undefined), realpath(root).catch(() => undefined)]);
-  return real !== undefined && realRoot !== undefined && (real === realRoot || real.startsWith(`${realRoot}/`));
+  return real !== undefined && realRoot !== undefined && isBelow(real, realRoot);
 }
 
 /**
@@ -28,7 +29,7 @@ export async function openContained(path: string, root: string): Promise<FileHan
   }
   const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => realpath(path).catch(() => ''));
   const realRoot = await realpath(root).catch(() => undefined);
-  if (realRoot !== undefined && (opened === realRoot || opened.startsWith(`${realRoot}/`))) return handle;
+  if (realRoot !== undefined && opened !== '' && isBelow(opened, realRoot)) return handle;
   await handle.close();
   return undefined;
 }

@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import type { ValidationIssue } from '../../errors.js';
 import type { JobInput } from '../../jobs/spec.js';
 import type { PathMap } from './paths.js';
-import type { InPlaceInput } from './plan.js';
+import { isBelow, shareHolding, shareOf, type InPlaceInput } from './plan.js';
 import type { LocalLocation } from './validate.js';
 
 /** A host directory shared with the tasks, as the site resolved it. */
@@ -22,7 +22,7 @@ export interface SharedPath {
 
 /** A shared path given as a `file://` URL or a path, or with its mode; `undefined` for other URLs (s3://, https://). */
 export function sharedPathOf(entry: string | { path: string; writable?: boolean }, fileUrlToPath: (url: string) => string): { path: string; writable: boolean } | undefined {
-  const given = typeof entry === 'string' ? { path: entry, writable: false } : { path: entry.path, writable: entry.writable === true };
+  const given = shareOf(entry);
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(given.path)?.[1]?.toLowerCase();
   if (scheme === undefined) return given.path.startsWith('/') ? given : undefined;
   return scheme === 'file' ? { path: fileUrlToPath(given.path), writable: given.writable } : undefined;
@@ -32,11 +32,6 @@ export function sharedPathOf(entry: string | { path: string; writable?: boolean 
 export async function resolveShared(paths: ReadonlyArray<{ path: string; writable: boolean }>): Promise<SharedPath[]> {
   const resolved = await Promise.all(paths.map(async (p) => ({ path: await realpath(p.path).catch(() => undefined), writable: p.writable })));
   return resolved.filter((p): p is SharedPath => p.path !== undefined);
-}
-
-/** True when `path` is `root` or below it. */
-export function isBelow(path: string, root: string): boolean {
-  return root === '/' || path === root || path.startsWith(`${root}/`);
 }
 
 /**
@@ -57,8 +52,7 @@ export async function inPlaceInputs(
     if (where?.kind !== 'file') continue;
     const host = await realpath(where.path).catch(() => undefined);
     if (host === undefined) continue; // staging says it is missing
-    // the deepest shared path; of two at one path, the writable (a bind of a storage's directory)
-    const under = shared.filter((s) => isBelow(host, s.path)).sort((a, b) => b.path.length - a.path.length || Number(b.writable) - Number(a.writable))[0];
+    const under = shareHolding(host, shared);
     if (!under) continue;
     const directory = (await stat(host)).isDirectory();
     if (directory && isBelow(ctx.workDir, host)) {

@@ -33,6 +33,30 @@ export interface SandboxSettings {
   network: boolean;
 }
 
+/** A host path shared with tasks, and whether they may write below it. */
+export interface Share {
+  /** The host path. */
+  path: string;
+  /** Tasks may write below it. */
+  writable: boolean;
+}
+
+/** A bind as configured (a path is read-only) as a {@link Share}. */
+export function shareOf(bind: string | { path: string; writable?: boolean }): Share {
+  return typeof bind === 'string' ? { path: bind, writable: false } : { path: bind.path, writable: bind.writable === true };
+}
+
+/** True when `path` is `root` or below it (every path is below `/`). */
+export function isBelow(path: string, root: string): boolean {
+  return root === '/' || path === root || path.startsWith(`${root}/`);
+}
+
+/** The share `path` lies in: the deepest; of two at one path, the writable (a bind of a storage's directory). */
+export function shareHolding(path: string, shares: readonly Share[]): Share | undefined {
+  const holding = shares.filter((s) => isBelow(path, s.path));
+  return holding.sort((a, b) => b.path.length - a.path.length || Number(b.writable) - Number(a.writable))[0];
+}
+
 /** The host path of a container path, through the in-place inputs first. */
 export function hostPathOf(containerPath: string, map: PathMap, inPlace: readonly InPlaceInput[] = []): string {
   for (const input of inPlace) {

@@ -9,7 +9,7 @@
 import type { JobOutput, JobSpec } from '../../jobs/spec.js';
 import { manifestScript, type ManifestOutput } from '../../transfer/manifest.js';
 import { PathMap, containerDirs, dirsToMake, hasWildcard, normalizeContainerPath } from '../local/paths.js';
-import { planExecutor, type InPlaceInput, type SandboxSettings } from '../local/plan.js';
+import { planExecutor, shareHolding, shareOf, type InPlaceInput, type SandboxSettings } from '../local/plan.js';
 import { SANDBOX_FUNCTIONS, sandboxCheckLines } from '../local/sandbox.js';
 import type { LocalBind } from '../local/options.js';
 import { runScript, shellQuote, type ContainerRuntime } from '../local/script.js';
@@ -92,9 +92,9 @@ export function commandLineFor(spec: JobSpec, working: string, runtime: Containe
  */
 export function pulsarSandbox(working: string, options: { sandboxNetwork?: boolean; binds?: ReadonlyArray<string | LocalBind> }): SandboxSettings {
   const staging = working.replace(/\/+$/, '').split('/').slice(0, -2).join('/');
-  const shared = (options.binds ?? []).map((b) => (typeof b === 'string' ? { path: b, writable: false } : b)).filter((b) => b.path !== '/');
+  const shared = (options.binds ?? []).map(shareOf).filter((b) => b.path !== '/');
   return {
-    shared: shared.map((b) => ({ host: b.path, container: b.path, writable: b.writable === true, optional: true })),
+    shared: shared.map((b) => ({ host: b.path, container: b.path, writable: b.writable, optional: true })),
     hide: staging === '' ? [] : [staging],
     network: options.sandboxNetwork !== false,
   };
@@ -113,7 +113,7 @@ function nodeSharedInputs(spec: JobSpec, sandbox: SandboxSettings): InPlaceInput
     const path = url.startsWith('file://') ? decodeURIComponent(url.replace(/^file:\/\/[^/]*/, '')) : url.startsWith('/') ? url : undefined;
     const normal = path === undefined ? undefined : normalizeContainerPath(path);
     if (normal === undefined || typeof input.content === 'string') continue;
-    const under = sandbox.shared.filter((s) => normal === s.host || normal.startsWith(`${s.host}/`)).sort((a, b) => b.host.length - a.host.length || Number(b.writable) - Number(a.writable))[0];
+    const under = shareHolding(normal, sandbox.shared.map((s) => ({ path: s.host, writable: s.writable })));
     const directory = input.type === 'DIRECTORY';
     if (under) found.push({ index, container: input.path, host: normal, writable: directory && under.writable, directory });
   }
