@@ -7,6 +7,7 @@ import { planExecutor } from '../../src/sites/local/plan.js';
 import { PathMap } from '../../src/sites/local/paths.js';
 import { openedDirs, sandboxLines, type SandboxCall } from '../../src/sites/local/sandbox.js';
 import { commandLineFor, pulsarSandbox } from '../../src/sites/pulsar/command.js';
+import { checkSpec } from '../../src/sites/local/validate.js';
 import type { ResolvedSite } from '../../src/network/config.js';
 
 /** A configured site as the network hands it to a factory. */
@@ -132,6 +133,22 @@ describe('site options', () => {
   it('refuses a writable bind of the whole host', () => {
     expect(() => new LocalSite({ sandbox: 'bubblewrap', binds: [{ path: '/', writable: true }] })).toThrow(/a writable bind of \/ would make the whole host writable/);
     expect(() => new LocalSite({ binds: ['relative/dir'] })).toThrow(/relative\/dir is not an absolute path or file:\/\/ URL/);
+  });
+});
+
+describe('job specs for a sandbox', () => {
+  const where = { locate: () => ({ kind: 'file' as const, path: '/x' }) };
+  it('refuses NUL characters (they would cut the sandbox arguments) and directories the sandbox makes anew', () => {
+    expect(checkSpec({ executors: [{ image: 'x', command: ['echo', 'a\0--bind'], env: { A: 'b' } }] }, { mode: 'sandbox' }, where)).toEqual([
+      { path: '$.executors[0]', message: 'a command word, env value or path contains a NUL character' },
+    ]);
+    expect(checkSpec({ executors: [{ image: 'x', command: ['true'], env: { A: '\0' } }] }, { mode: 'sandbox' }, where)).toHaveLength(1);
+    expect(checkSpec({ executors: [{ image: 'x', command: ['true'], workdir: '/proc/self' }] }, { mode: 'sandbox' }, where)).toEqual([
+      { path: '$', message: 'container directory /proc/self cannot be bound in the sandbox (it is the root, or made anew there); use a directory such as /data' },
+    ]);
+    // system directories are fine in a sandbox (nothing is rewritten), unlike for plain processes
+    expect(checkSpec({ executors: [{ image: 'x', command: ['true'], workdir: '/usr' }] }, { mode: 'sandbox' }, where)).toEqual([]);
+    expect(checkSpec({ executors: [{ image: 'x', command: ['true'], workdir: '/usr' }] }, { mode: 'ignore' }, where)).toHaveLength(1);
   });
 });
 

@@ -8,8 +8,8 @@ import { mkdir, realpath, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ValidationIssue } from '../../errors.js';
 import type { JobInput } from '../../jobs/spec.js';
-import type { PathMap } from './paths.js';
-import { isBelow, shareHolding, shareOf, type InPlaceInput } from './plan.js';
+import { isBelow, type PathMap } from './paths.js';
+import { shareHolding, shareOf, type InPlaceInput } from './plan.js';
 import type { LocalLocation } from './validate.js';
 
 /** A host directory shared with the tasks, as the site resolved it. */

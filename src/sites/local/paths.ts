@@ -20,6 +20,11 @@ export function normalizeContainerPath(path: string): string | undefined {
   return `/${parts.join('/')}`;
 }
 
+/** True when `path` is `root` or below it (every path is below `/`). */
+export function isBelow(path: string, root: string): boolean {
+  return root === '/' || path === root || path.startsWith(`${root}/`);
+}
+
 /** True when a path holds a wildcard (`*`, `?` or a bracket expression). */
 export function hasWildcard(path: string): boolean {
   return /[*?[]/.test(path);

@@ -4,7 +4,7 @@
  * @module
  */
 import type { JobExecutor } from '../../jobs/spec.js';
-import type { PathMap } from './paths.js';
+import { isBelow, type PathMap } from './paths.js';
 import type { SandboxMount } from './sandbox.js';
 import { containerArgv, type ContainerRuntime, type ScriptExecutor } from './script.js';
 import type { ImagePolicy } from './validate.js';
@@ -44,11 +44,6 @@ export interface Share {
 /** A bind as configured (a path is read-only) as a {@link Share}. */
 export function shareOf(bind: string | { path: string; writable?: boolean }): Share {
   return typeof bind === 'string' ? { path: bind, writable: false } : { path: bind.path, writable: bind.writable === true };
-}
-
-/** True when `path` is `root` or below it (every path is below `/`). */
-export function isBelow(path: string, root: string): boolean {
-  return root === '/' || path === root || path.startsWith(`${root}/`);
 }
 
 /** The share `path` lies in: the deepest; of two at one path, the writable (a bind of a storage's directory). */
@@ -123,7 +118,7 @@ export function planExecutor(
       ...(extra.inPlace ?? []).map((i) => ({ host: i.host, container: i.container, writable: i.writable })),
     ];
     // A shared path holding a task directory would hide the mount point the task directory needs.
-    const shared = extra.sandbox.shared.filter((s) => !own.some((o) => o.container === s.container || o.container.startsWith(`${s.container}/`)));
+    const shared = extra.sandbox.shared.filter((s) => !own.some((o) => isBelow(o.container, s.container)));
     step.sandbox = { mounts: [...shared, ...own], hide: extra.sandbox.hide, workdir: executor.workdir ?? '/', env, network: extra.sandbox.network };
     const redirect = { stdin: executor.stdin, stdout: executor.stdout, stderr: executor.stderr };
     step.sandbox.redirect = Object.fromEntries(Object.entries(redirect).filter(([, path]) => path !== undefined));

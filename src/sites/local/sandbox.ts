@@ -12,6 +12,7 @@
  * network kept unless refused), the environment cleared to what TES gives.
  * @module
  */
+import { isBelow } from './paths.js';
 import { shellQuote } from './shell.js';
 
 /** One bind of a host path at a path in the sandbox. */
@@ -67,7 +68,7 @@ export function openedDirs(destinations: readonly string[]): string[] {
 }
 
 function isPrivate(path: string): boolean {
-  return PRIVATE_DIRS.some((p) => path === p || path.startsWith(`${p}/`));
+  return PRIVATE_DIRS.some((p) => isBelow(path, p));
 }
 
 function depth(path: string): number {
@@ -123,7 +124,7 @@ export function sandboxLines(call: SandboxCall, file: string): string[] {
     lines.push(m.optional ? `if [ -e ${shellQuote(m.host)} ]; then ${line}; fi` : line);
   }
   // Hidden last, so no shared path shows them again; a private /tmp hides by itself what no shared path shows.
-  const shows = (dir: string): boolean => call.mounts.some((m) => m.host === m.container && (dir === m.container || dir.startsWith(`${m.container}/`)));
+  const shows = (dir: string): boolean => call.mounts.some((m) => m.host === m.container && isBelow(dir, m.container));
   for (const dir of call.hide.filter((d) => !isPrivate(d) || shows(d))) {
     lines.push(`if [ -d ${shellQuote(dir)} ]; then ${words(file, '--tmpfs', dir, '--remount-ro', dir)}; fi`);
   }

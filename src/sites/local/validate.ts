@@ -91,6 +91,11 @@ export function checkSpec(
     }
   });
   (spec.volumes ?? []).forEach((volume, i) => absolute(volume, `$.volumes[${i}]`));
+  // A NUL cannot pass through a shell script, nor through the NUL-separated sandbox arguments.
+  (spec.executors ?? []).forEach((executor, i) => {
+    const words = [...(Array.isArray(executor.command) ? executor.command : []), ...Object.values(executor.env ?? {}), executor.workdir, executor.stdin, executor.stdout, executor.stderr];
+    if (words.some((w) => typeof w === 'string' && w.includes('\0'))) issue(`$.executors[${i}]`, 'a command word, env value or path contains a NUL character');
+  });
   if (issues.length === 0 && policy.mode === 'ignore') {
     for (const dir of containerDirs(spec)) {
       if (isSystemDir(dir)) issue('$', `container directory ${dir} cannot be mapped into the job directory without a container (system paths in commands would be rewritten); use a directory such as /data`);
