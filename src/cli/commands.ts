@@ -16,6 +16,7 @@ import { PulsarNetworkError, ValidationError } from '../errors.js';
 import type { JobEvent } from '../jobs/events.js';
 import type { JobSpec } from '../jobs/spec.js';
 import { createTesGateway } from '../gateway/gateway.js';
+import { formatAccessLog } from '../gateway/access-log.js';
 import { SqliteTaskStore } from '../gateway/sqlite-store.js';
 import { TaskTracker } from '../gateway/task-tracker.js';
 import { FINAL_TES_STATES } from '../gateway/store.js';
@@ -81,7 +82,14 @@ export function cliProgram(given: CliIo, secrets: SecretSet = new SecretSet()): 
       const { network, gateway } = config;
       let tes: ReturnType<typeof createTesGateway>;
       try {
-        tes = createTesGateway(network, gatewayOptions(config, { ...(opts.store && { store: opts.store }), onWarning: (message) => io.err(`pulsar-network: warning: ${message}\n`) }));
+        tes = createTesGateway(
+          network,
+          gatewayOptions(config, {
+            ...(opts.store && { store: opts.store }),
+            onWarning: (message) => io.err(`pulsar-network: warning: ${message}\n`),
+            onAccess: (entry) => io.err(`${formatAccessLog(entry)}\n`),
+          }),
+        );
       } catch (error) {
         await network.close();
         throw error;

@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { ValidationError, type ValidationIssue } from '../errors.js';
 import { tokenProblem, type GatewayClient } from '../gateway/clients.js';
 import { DEFAULT_CLIENT_LIMITS, DEFAULT_TASK_LIMITS, limitsProblems, type ClientLimits, type TaskLimits } from '../gateway/fair-use.js';
+import type { AccessLogEntry } from '../gateway/access-log.js';
 import type { TesGatewayOptions } from '../gateway/options.js';
 import { connectAllowList } from '../gateway/url-guard.js';
 import { validateNetworkConfig } from '../network/config.js';
@@ -34,6 +35,8 @@ export interface GatewayFileConfig {
   limits?: Partial<ClientLimits>;
   taskLimits?: Partial<TaskLimits>;
   checkRedirects?: boolean;
+  /** Print one access-log line per request to stderr. */
+  accessLog?: boolean;
 }
 
 /** A loaded configuration file. */
@@ -44,7 +47,7 @@ export interface CliConfig {
   path: string;
 }
 
-const GATEWAY_KEYS = ['store', 'port', 'host', 'clients', 'maxBodyBytes', 'allowUnauthenticated', 'urls', 'siteUrls', 'limits', 'taskLimits', 'checkRedirects'];
+const GATEWAY_KEYS = ['store', 'port', 'host', 'clients', 'maxBodyBytes', 'allowUnauthenticated', 'urls', 'siteUrls', 'limits', 'taskLimits', 'checkRedirects', 'accessLog'];
 const CLIENT_KEYS = ['name', 'token', 'tokenEnv', 'urls', 'limits'];
 
 /**
@@ -80,7 +83,10 @@ export async function loadCliConfig(path: string, env: NodeJS.ProcessEnv = proce
 }
 
 /** The gateway options of a configuration file (the file itself protected from tasks). */
-export function gatewayOptions(config: CliConfig, overrides: { store?: string; onWarning?: (message: string) => void } = {}): TesGatewayOptions {
+export function gatewayOptions(
+  config: CliConfig,
+  overrides: { store?: string; onWarning?: (message: string) => void; onAccess?: (entry: AccessLogEntry) => void } = {},
+): TesGatewayOptions {
   const g = config.gateway;
   const options: TesGatewayOptions = { storePath: overrides.store ?? g.store, clients: g.clients, protect: [config.path] };
   if (g.maxBodyBytes !== undefined) options.maxBodyBytes = g.maxBodyBytes;
@@ -91,6 +97,7 @@ export function gatewayOptions(config: CliConfig, overrides: { store?: string; o
   if (g.taskLimits) options.taskLimits = g.taskLimits;
   if (g.checkRedirects !== undefined) options.checkRedirects = g.checkRedirects;
   if (overrides.onWarning) options.onWarning = overrides.onWarning;
+  if (g.accessLog && overrides.onAccess) options.accessLog = overrides.onAccess;
   return options;
 }
 
@@ -117,7 +124,7 @@ function gatewayConfig(section: unknown, base: string, env: NodeJS.ProcessEnv): 
     if (Number.isInteger(g.maxBodyBytes) && (g.maxBodyBytes as number) > 0) out.maxBodyBytes = g.maxBodyBytes as number;
     else issues.push({ path: '$.gateway.maxBodyBytes', message: 'must be a positive whole number' });
   }
-  for (const key of ['allowUnauthenticated', 'checkRedirects'] as const) {
+  for (const key of ['allowUnauthenticated', 'checkRedirects', 'accessLog'] as const) {
     if (g[key] === undefined) continue;
     if (typeof g[key] === 'boolean') out[key] = g[key];
     else issues.push({ path: `$.gateway.${key}`, message: 'must be true or false' });

@@ -18,6 +18,8 @@ import { checkHostSites, hostDirectories } from './host-sites.js';
 import { BearerClients, HttpProblem, readJsonBody, sendJson, sendProblem } from './http.js';
 import { getTaskView, listTasks } from './list.js';
 import type { TesGateway, TesGatewayOptions } from './options.js';
+import { withAccessLog } from './access-log.js';
+import { LEGACY_SERVICE_INFO_PATH, legacyServiceInfo } from './compat.js';
 import { SqliteTaskStore } from './sqlite-store.js';
 import type { GatewayTask } from './store.js';
 import { TaskTracker } from './task-tracker.js';
@@ -66,6 +68,8 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
   const tracker = new TaskTracker(network, store);
   const onWarning = options.onWarning ?? ((message: string) => console.warn(message));
   for (const warning of setup.warnings) onWarning(warning);
+  // the client each request was authenticated as, for the access log
+  const owners = new WeakMap<IncomingMessage, string>();
   // Re-attach to every task left in flight by an earlier run.
   const resumed = tracker.resume();
 
@@ -121,6 +125,7 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
     const base = [TES_BASE_PATH, SHORT_BASE_PATH].find((b) => url.pathname.startsWith(`${b}/`));
     if (!base) throw new HttpProblem(404, `nothing at ${url.pathname}; TES is served at ${TES_BASE_PATH}`);
     const owner = authenticate(req);
+    owners.set(req, owner);
     const path = url.pathname.slice(base.length);
     const method = req.method ?? 'GET';
     const only = (allowed: string): void => {
@@ -129,6 +134,10 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
     if (path === '/service-info') {
       only('GET');
       return sendJson(res, 200, serviceInfo());
+    }
+    if (path === LEGACY_SERVICE_INFO_PATH) {
+      only('GET');
+      return sendJson(res, 200, legacyServiceInfo(serviceInfo()));
     }
     if (path === '/tasks') {
       if (method === 'POST') return sendJson(res, 200, await createTask(req, owner));
@@ -166,13 +175,14 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
     return name;
   };
 
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+  const routed = (req: IncomingMessage, res: ServerResponse): void => {
     route(req, res).catch((error: unknown) => {
       if (res.headersSent) return void res.destroy();
       if (error instanceof HttpProblem) return sendProblem(res, error);
       sendProblem(res, new HttpProblem(500, 'internal error of the gateway'));
     });
   };
+  const handler = options.accessLog ? withAccessLog(routed, options.accessLog, (req) => owners.get(req)) : routed;
 
   const makeServer = (): Server => {
     const t = options.timeouts ?? {};

@@ -10,3 +10,5 @@ export { TaskTracker } from './task-tracker.js';
 export { FINAL_TES_STATES, MemoryTaskStore, type GatewayTask, type GatewayTaskPatch, type StoreUsage, type TaskQuery, type TaskStore } from './store.js';
 export { PROVENANCE_TAG_PREFIX } from './views.js';
 export { connectAllowList } from './url-guard.js';
+export { formatAccessLog, withAccessLog, type AccessLogEntry } from './access-log.js';
+export { legacyServiceInfo, type LegacyServiceInfo } from './compat.js';

@@ -2,6 +2,7 @@
  * The options of `createTesGateway` and the gateway it returns.
  * @module
  */
+import type { AccessLogEntry } from './access-log.js';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { HostResolver } from '../policy/node-environment.js';
 import type { UrlRules } from '../policy/url-rules.js';
@@ -79,6 +80,12 @@ export interface TesGatewayOptions {
     /** service-info `version`. @default '0.1.0' */
     version?: string;
   };
+  /**
+   * Hears of every answered request (method, path without query, status,
+   * client name, duration; never a token), e.g.
+   * `(e) => console.log(formatAccessLog(e))`.
+   */
+  accessLog?: (entry: AccessLogEntry) => void;
   /** Server timeouts, in milliseconds. @default request 60 000, headers 15 000, keep-alive 5 000 */
   timeouts?: {
     /** Longest time to receive a whole request, in milliseconds. @default 60000 */

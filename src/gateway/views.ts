@@ -8,6 +8,7 @@ import type { JobSpec, TesTask } from '../jobs/spec.js';
 import type { DecisionRecord } from '../network/decision.js';
 import { redactUrl, scrubText } from '../redact.js';
 import type { TesTaskLog, TesView } from '../tes/types.js';
+import { clientOutputUrl } from './output-urls.js';
 import type { GatewayTask } from './store.js';
 
 /** The prefix of the tags the gateway adds to every task (its provenance summary). */
@@ -60,8 +61,6 @@ export function startedLog(site: string, remoteId: string, startTime: string): T
 
 /** The TES log of a finished job: executor logs, delivered outputs, system logs. */
 export function finishedLog(result: JobResult, started: TesTaskLog | undefined, spec: JobSpec): TesTaskLog {
-  // the URL the task asked for (a site may report where it wrote, such as a local path)
-  const asked = new Map((spec.outputs ?? []).map((o) => [o.path, o.url]));
   const log: TesTaskLog = {
     logs: result.logs.executors.map((e) => {
       const entry: TesTaskLog['logs'][number] = { exit_code: e.exitCode };
@@ -69,7 +68,8 @@ export function finishedLog(result: JobResult, started: TesTaskLog | undefined, 
       if (e.stderr !== undefined) entry.stderr = e.stderr;
       return entry;
     }),
-    outputs: result.outputs.map((o) => ({ url: asked.get(o.path) ?? o.url, path: o.path, size_bytes: String(o.sizeBytes) })),
+    // the URL in the form the task gave it (a site reports where it wrote, such as a local path)
+    outputs: result.outputs.map((o) => ({ url: clientOutputUrl(spec.outputs ?? [], o.path, o.url), path: o.path, size_bytes: String(o.sizeBytes) })),
     // a system log may quote an error message, and so a URL: its credentials go
     system_logs: result.logs.system.map((line) => scrubText(line)),
     end_time: new Date(result.history.at(-1)?.time ?? Date.now()).toISOString(),

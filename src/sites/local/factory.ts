@@ -5,16 +5,19 @@
 import { ValidationError, type ValidationIssue } from '../../errors.js';
 import type { FetchLike } from '../../http/client.js';
 import type { SiteFactory } from '../../network/registry.js';
-import { LocalSite, type LocalSiteOptions } from './local-site.js';
+import { LocalSite } from './local-site.js';
+import type { LocalSiteOptions } from './options.js';
+import { readSandboxOptions, SANDBOX_KEYS } from './sandbox-config.js';
 import { CONTAINER_RUNTIMES } from './script.js';
 
 const RUNTIMES: readonly string[] = [...CONTAINER_RUNTIMES, 'auto'];
 
 /**
  * Builds {@link LocalSite}s from network configuration. Options:
- * `{ workDir, allowNoContainer, containerRuntime, maxConcurrentJobs, trusted }`, each
- * checked, with its path named when wrong. `inputFetch` fetches the inputs at
- * http(s) URLs (a gateway gives a `guardedFetch`).
+ * `{ workDir, allowNoContainer, containerRuntime, maxConcurrentJobs, trusted,
+ * sandbox, sandboxFallback, sandboxNetwork, binds }`, each checked, with its
+ * path named when wrong. The site's `storages` are its shared storage.
+ * `inputFetch` fetches the inputs at http(s) URLs (a gateway gives a `guardedFetch`).
  *
  * @example
  * ```ts
@@ -23,7 +26,7 @@ const RUNTIMES: readonly string[] = [...CONTAINER_RUNTIMES, 'auto'];
  */
 export function localSiteFactory(options: { inputFetch?: FetchLike } = {}): SiteFactory {
   return ({ description, options: configured }) => {
-    const site = localOptions(description.id, configured);
+    const site = { storages: description.storages, ...localOptions(description.id, configured) };
     if (options.inputFetch) site.http = { fetch: options.inputFetch };
     return new LocalSite(site);
   };
@@ -34,7 +37,7 @@ function localOptions(id: string, options: Record<string, unknown>): LocalSiteOp
   const at = (key: string): string => `$.sites[id=${id}].options.${key}`;
   const result: LocalSiteOptions = { id };
   for (const key of Object.keys(options)) {
-    if (!['workDir', 'allowNoContainer', 'containerRuntime', 'maxConcurrentJobs', 'trusted'].includes(key)) {
+    if (!['workDir', 'allowNoContainer', 'containerRuntime', 'maxConcurrentJobs', 'trusted', ...SANDBOX_KEYS, 'sandboxFallback'].includes(key)) {
       issues.push({ path: at(key), message: 'is not an option of a local site' });
     }
   }
@@ -61,6 +64,7 @@ function localOptions(id: string, options: Record<string, unknown>): LocalSiteOp
       result.maxConcurrentJobs = maxConcurrentJobs;
     } else issues.push({ path: at('maxConcurrentJobs'), message: 'must be a positive integer' });
   }
+  Object.assign(result, readSandboxOptions(options, at, issues));
   if (issues.length > 0) throw new ValidationError('local site options', issues);
   return result;
 }

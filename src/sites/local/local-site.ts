@@ -8,7 +8,6 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ValidationError, type ValidationIssue } from '../../errors.js';
-import type { HttpClientOptions } from '../../http/index.js';
 import { UnknownJobError } from '../../jobs/errors.js';
 import type { JobSpec } from '../../jobs/spec.js';
 import { isTerminalState } from '../../jobs/state.js';
@@ -17,61 +16,19 @@ import { throwIfAborted } from '../../util/abort.js';
 import type { JobOutcome, LogRead, ReadLogsOptions, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
 import { readLocalLogs } from './logs.js';
 import { deliverOutputs } from './outputs.js';
-import { containerDirs, PathMap } from './paths.js';
+import { inPlaceInputs, placeInputs } from './in-place.js';
+import { RunModes } from './mode.js';
+import type { LocalSiteOptions } from './options.js';
+import { containerDirs, dirsToMake, PathMap } from './paths.js';
 import { isAlive, JOB_FILES, type LocalJobRecord, readExecutorLogs, readPid, readRecord, readStatus } from './record.js';
 import { Launcher } from './launcher.js';
-import { imagePolicy, planExecutor } from './plan.js';
-import { detectContainerRuntimes, isRuntimeAvailable } from './runtime.js';
+import { planExecutor } from './plan.js';
+import { detectContainerRuntimes } from './runtime.js';
 import { type ContainerRuntime, runScript } from './script.js';
 import { stageInputs } from './staging.js';
 import { checkSpec, locate, type LocalLocation } from './validate.js';
 
-/** Options of a {@link LocalSite}. */
-export interface LocalSiteOptions {
-  /** The site's name in its network. @default 'local' */
-  id?: string;
-  /**
-   * Where job directories and records live. A new `LocalSite` over the same
-   * directory can attach to the jobs of an earlier one.
-   * @default `<os tmpdir>/pulsar-network-local`
-   */
-  workDir?: string;
-  /**
-   * Run executors without their image, as plain local processes (their
-   * container paths mapped into the job directory). Without it, a job whose
-   * executors name an image is refused unless `containerRuntime` works.
-   * @default false
-   */
-  allowNoContainer?: boolean;
-  /**
-   * Run images with this runtime, when it is installed and answers (checked,
-   * never assumed); `auto` takes the first that works of apptainer,
-   * singularity, podman and docker.
-   */
-  containerRuntime?: ContainerRuntime | 'auto';
-  /**
-   * HTTP options for inputs fetched from http(s) URLs (auth, timeouts,
-   * retries). Behind a gateway, give it a `guardedFetch` so each address is
-   * checked when it is connected to.
-   */
-  http?: Omit<HttpClientOptions, 'baseUrl'>;
-  /** Time between SIGTERM and SIGKILL when a job is canceled, in milliseconds. @default 5000 */
-  killGraceMs?: number;
-  /**
-   * Most jobs this site runs at once; later ones wait, `queued`, for a free
-   * slot. The limit is per `LocalSite` instance.
-   * @default os.availableParallelism()
-   */
-  maxConcurrentJobs?: number;
-  /**
-   * Says that running the jobs' commands as plain processes of this user,
-   * on this host, is intended. A gateway serves a local site only when it is
-   * sandboxed or marked trusted: a client that may submit then runs what it
-   * likes here, with this process's rights (and warns when it starts).
-   * @default false
-   */
-  trusted?: boolean;
-}
+export type { LocalSiteOptions };
 
 /**
  * How a local site runs commands on its host: `sandboxed` (its options ask
@@ -115,9 +72,7 @@ export class LocalSite implements Site {
   /** The directory holding job directories and records. */
   readonly workDir: string;
   readonly #options: LocalSiteOptions;
-  #runtime: Promise<ContainerRuntime | undefined> | undefined;
-  /** The configured runtime's detection, once it finished (`check` cannot wait for it). */
-  #runtimeFound: { runtime: ContainerRuntime | undefined } | undefined;
+  readonly #modes: RunModes;
   readonly #listeners = new Set<(remoteId: string) => void>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #launcher: Launcher;
@@ -139,12 +94,14 @@ export class LocalSite implements Site {
       throw new ValidationError('LocalSite options', [{ path: 'maxConcurrentJobs', message: 'must be a positive integer' }]);
     }
     this.#launcher = new Launcher(limit, (id) => this.#dir(id), (id) => this.#notify(id));
+    this.#modes = new RunModes(options, this.workDir);
   }
 
   /** How this site runs commands on its host (see {@link HostExecution}). */
   get hostExecution(): HostExecution {
     // `sandbox` is the option of the bubblewrap sandbox; only its presence is looked at here.
-    if ((this.#options as { sandbox?: unknown }).sandbox === 'bubblewrap') return 'sandboxed';
+    // a sandbox that may fall back to plain processes is only as safe as plain processes
+    if (this.#options.sandbox === 'bubblewrap' && this.#options.sandboxFallback !== 'warn') return 'sandboxed';
     return this.#options.trusted === true ? 'trusted' : 'unconfined';
   }
 
@@ -156,9 +113,14 @@ export class LocalSite implements Site {
       this.#detected = { at: Date.now(), runtimes: detectContainerRuntimes() };
     }
     const containerRuntimes = [...(await this.#detected.runtimes)];
-    if (this.#options.containerRuntime) await this.#detectRuntime(this.#options.containerRuntime);
     await mkdir(this.workDir, { recursive: true, mode: 0o700 });
-    return { ok: true, latencyMs: Date.now() - started, version: `node ${process.version}`, containerRuntimes };
+    const probe: SiteProbe = { ok: true, latencyMs: Date.now() - started, version: `node ${process.version}`, containerRuntimes };
+    if (this.#options.sandbox === 'bubblewrap' && this.#options.sandboxFallback !== 'warn') {
+      const sandbox = await this.#modes.sandboxProbe();
+      // A site that refuses every job without its sandbox is not healthy while bubblewrap does not work.
+      if (!sandbox.usable && !(this.#options.containerRuntime && containerRuntimes.length > 0)) return { ...probe, ok: false, error: `the bubblewrap sandbox is not usable here: ${sandbox.reason}` };
+    }
+    return probe;
   }
 
   /**
@@ -168,13 +130,7 @@ export class LocalSite implements Site {
    * not yet checked (the first probe or submit checks it) is assumed to work.
    */
   check(spec: JobSpec): ValidationIssue[] {
-    const configured = this.#options.containerRuntime;
-    if (configured) void this.#detectRuntime(configured);
-    const { policy } =
-      configured && !this.#runtimeFound
-        ? { policy: { mode: 'container' } as const }
-        : imagePolicy(configured, this.#runtimeFound?.runtime, this.#options.allowNoContainer === true);
-    return checkSpec(spec, policy, { locate: whereLocally });
+    return checkSpec(spec, this.#modes.policyNow(), { locate: whereLocally });
   }
 
   /** Validates the spec, stages the inputs and starts the run script. */
@@ -183,9 +139,13 @@ export class LocalSite implements Site {
     if (process.platform === 'win32') {
       throw new ValidationError('local site', [{ path: 'process.platform', message: 'the local site needs a POSIX system (it runs /bin/sh)' }]);
     }
-    const configured = this.#options.containerRuntime;
-    const { runtime } = imagePolicy(configured, configured ? await this.#detectRuntime(configured) : undefined, this.#options.allowNoContainer === true);
-    const issues = this.check(spec);
+    const mode = await this.#modes.choose();
+    const { runtime } = mode;
+    const where = whereLocally;
+    const issues = checkSpec(spec, mode.policy, { locate: where });
+    // A sandbox binds what the site shares where it is; containers and plain processes get copies.
+    const { inPlace, issues: sharing } = mode.sandbox ? await inPlaceInputs(spec.inputs ?? [], await this.#modes.shared(), { locate: where, workDir: this.workDir }) : { inPlace: [], issues: [] };
+    issues.push(...sharing);
     if (issues.length > 0) throw new ValidationError('job spec for the local site', issues);
 
     const keyFile = this.#keyFile(options.idempotencyKey);
@@ -199,7 +159,10 @@ export class LocalSite implements Site {
       // job directories are the owner's alone: inputs and outputs of other users' jobs stay private
       for (const sub of ['logs', JOB_FILES.root]) await mkdir(join(dir, sub), { recursive: true, mode: 0o700 });
       for (const containerDir of map.dirs) await mkdir(map.host(containerDir), { recursive: true });
-      const steps = spec.executors.map((executor, i) => planExecutor(executor, i, dir, map, runtime));
+      await placeInputs(inPlace, map);
+      for (const containerDir of dirsToMake(spec)) await mkdir(map.host(containerDir), { recursive: true });
+      const extra = mode.sandbox ? { sandbox: mode.sandbox, inPlace } : {};
+      const steps = spec.executors.map((executor, i) => planExecutor(executor, i, dir, map, runtime, extra));
       const record: LocalJobRecord = {
         version: 1,
         id: remoteId,
@@ -210,6 +173,7 @@ export class LocalSite implements Site {
         logFiles: steps.map((s) => ({ stdout: s.stdout, stderr: s.stderr })),
         ownerPid: process.pid,
       };
+      if (mode.warning) record.warnings = [mode.warning];
       await writeFile(join(dir, JOB_FILES.record), `${JSON.stringify(record, null, 2)}\n`);
       await mkdir(join(this.workDir, 'keys'), { recursive: true, mode: 0o700 });
       await writeFile(keyFile, remoteId);
@@ -217,7 +181,8 @@ export class LocalSite implements Site {
       if (this.#options.http) staging.http = this.#options.http;
       if (options.onTransfer) staging.onTransfer = options.onTransfer;
       if (options.signal) staging.signal = options.signal;
-      await stageInputs(spec.inputs ?? [], staging);
+      const used = new Set(inPlace.map((i) => i.index));
+      await stageInputs((spec.inputs ?? []).filter((_, i) => !used.has(i)), staging);
       throwIfAborted(options.signal, 'submitting to the local site');
       await writeFile(join(dir, JOB_FILES.script), runScript(steps), { mode: 0o755 });
     } catch (error) {
@@ -290,7 +255,7 @@ export class LocalSite implements Site {
     throwIfAborted(options.signal, 'reading the logs of a local job');
     const record = ID.test(remoteId) ? await readRecord(this.#dir(remoteId)) : undefined;
     if (!record) throw new UnknownJobError({ siteId: this.id, remoteId });
-    return readLocalLogs(record, cursor, options);
+    return readLocalLogs(record, this.#dir(remoteId), cursor, options);
   }
 
   /**
@@ -306,6 +271,7 @@ export class LocalSite implements Site {
     const dir = this.#dir(remoteId);
     const record = (await readRecord(dir)) as LocalJobRecord;
     const outcome: JobOutcome = { state: status.state, executors: await readExecutorLogs(dir, record), outputs: [], systemLogs: [] };
+    outcome.systemLogs.push(...(record.warnings ?? []));
     if (status.siteState === 'vanished') outcome.systemLogs.push('the job script ended before it finished (was it killed?)');
     if (status.state === 'complete') {
       const map = new PathMap(join(dir, JOB_FILES.root), containerDirs(record.spec));
@@ -377,18 +343,6 @@ export class LocalSite implements Site {
     if (!this.#launcher.owns(remoteId)) this.#known.delete(remoteId);
     else if (this.#known.get(remoteId) === before) this.#known.set(remoteId, status);
     return status;
-  }
-
-  #detectRuntime(configured: ContainerRuntime | 'auto'): Promise<ContainerRuntime | undefined> {
-    this.#runtime ??= (
-      configured === 'auto'
-        ? detectContainerRuntimes().then((found) => found[0])
-        : isRuntimeAvailable(configured).then((ok) => (ok ? configured : undefined))
-    ).then((runtime) => {
-      this.#runtimeFound = { runtime };
-      return runtime;
-    });
-    return this.#runtime;
   }
 
   #notify(remoteId: string): void {

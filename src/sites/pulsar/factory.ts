@@ -6,16 +6,17 @@ import { ValidationError, type ValidationIssue } from '../../errors.js';
 import type { FetchLike } from '../../http/client.js';
 import type { SiteFactory } from '../../network/registry.js';
 import type { LocalFiles } from '../local-files.js';
+import { readSandboxOptions, SANDBOX_KEYS } from '../local/sandbox-config.js';
 import { CONTAINER_RUNTIMES, type ContainerRuntime } from '../local/script.js';
 import { PulsarRestSite, type PulsarCleanup, type PulsarRestSiteOptions } from './pulsar-rest-site.js';
 
-const KEYS = ['manager', 'containerRuntime', 'allowNoContainer', 'cleanup'];
+const KEYS = ['manager', 'containerRuntime', 'allowNoContainer', 'cleanup', ...SANDBOX_KEYS];
 
 /**
  * A factory that builds a {@link PulsarRestSite} from a configured site:
  * `url` is the Pulsar server, `auth` its `private_token` (auth type `query`)
  * or none, and `options` may set `manager`, `containerRuntime`,
- * `allowNoContainer` and `cleanup`. Its HTTP events feed the network's
+ * `allowNoContainer`, `cleanup`, `sandbox`, `sandboxNetwork` and `binds`. Its HTTP events feed the network's
  * passive health. `relay.inputFetch` fetches the inputs at http(s) URLs the
  * site relays to the server (a gateway gives a `guardedFetch`).
  *
@@ -54,6 +55,7 @@ export function pulsarRestSiteFactory(files?: LocalFiles, relay: { inputFetch?: 
       if (cleanup === 'always' || cleanup === 'onsuccess' || cleanup === 'never') site.cleanup = cleanup as PulsarCleanup;
       else issues.push({ path: at('options.cleanup'), message: 'must be always, onsuccess or never' });
     }
+    Object.assign(site, readSandboxOptions(options, (key) => at(`options.${key}`), issues));
     if (issues.length > 0) throw new ValidationError('Pulsar site options', issues);
     return new PulsarRestSite(site);
   };

@@ -18,12 +18,13 @@ import { absolutePath, localRef, type LocalFileDigest, type LocalFiles } from '.
 import { hasWildcard } from '../local/paths.js';
 import { imagePolicy } from '../local/plan.js';
 import { SCRIPT_FILES, type ContainerRuntime } from '../local/script.js';
-import { checkSpec, type LocalLocation } from '../local/validate.js';
+import { checkSpec, type ImagePolicy, type LocalLocation } from '../local/validate.js';
 import { failedProbe } from '../probe-failure.js';
 import type { CollectedOutput, ExecutorLog, JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
 import { parseManifest, type ManifestEntry } from '../../transfer/manifest.js';
 import { urlSourceFor } from '../../transfer/url-source.js';
-import { commandLineFor, inputName, MANIFEST_FILE, SPEC_FILE, workdirName } from './command.js';
+import type { LocalBind } from '../local/options.js';
+import { commandLineFor, inputName, MANIFEST_FILE, pulsarSandbox, SPEC_FILE, workdirName } from './command.js';
 
 /** What a Pulsar site does with the server's job directory once the job is collected. */
 export type PulsarCleanup = 'always' | 'onsuccess' | 'never';
@@ -72,6 +73,18 @@ export interface PulsarRestSiteOptions {
    * downloads. @default half the client's `maxConcurrency`, rounded up (8 without a cap)
    */
   pollConcurrency?: number;
+  /**
+   * Run each executor's command (its image ignored) in a bubblewrap sandbox
+   * on the Pulsar node, as a sandboxed local site does (see `LocalSite`'s
+   * `sandbox`); the command line checks that bubblewrap works there and
+   * refuses the job (`system_error`) when it does not. Used unless
+   * `containerRuntime` is set.
+   */
+  sandbox?: 'bubblewrap';
+  /** Keep the node's network in the sandbox. @default true */
+  sandboxNetwork?: boolean;
+  /** Paths on the Pulsar node shared with the sandboxed tasks (read-only, or read-write with `writable: true`). */
+  binds?: ReadonlyArray<string | LocalBind>;
 }
 
 /** Most bytes of an executor's stdout or stderr kept in its log. */
@@ -155,7 +168,7 @@ export class PulsarRestSite implements Site {
    * map, inputs and outputs it cannot stage.
    */
   check(spec: JobSpec): ValidationIssue[] {
-    const { policy } = imagePolicy(this.#options.containerRuntime, this.#options.containerRuntime, this.#options.allowNoContainer === true);
+    const { policy } = this.#runMode();
     const issues = checkSpec(spec, policy, { locate: (url) => this.#locate(url) }).map((issue) => ({ ...issue, message: issue.message.replace('the local site', `Pulsar site ${this.id}`) }));
     issues.push(...this.#stagingIssues(spec));
     return issues;
@@ -170,7 +183,7 @@ export class PulsarRestSite implements Site {
     throwIfAborted(options.signal, `submitting to Pulsar site ${this.id}`);
     const issues = this.check(spec);
     if (issues.length > 0) throw new ValidationError(`job spec for Pulsar site ${this.id}`, issues);
-    const { runtime } = imagePolicy(this.#options.containerRuntime, this.#options.containerRuntime, this.#options.allowNoContainer === true);
+    const { runtime, sandboxed } = this.#runMode();
 
     spec = this.#absoluteOutputs(spec);
     const proposed = await jobIdFor(options.idempotencyKey);
@@ -201,7 +214,7 @@ export class PulsarRestSite implements Site {
       }
       await this.client.upload(jobId, SPEC_FILE, 'workdir', JSON.stringify(recordedSpec(spec)), undefined, signalOf(options));
       throwIfAborted(options.signal, `submitting to Pulsar site ${this.id}`);
-      await this.client.submit(jobId, { commandLine: commandLineFor(spec, config.directories.working, runtime, uploaded), ...signalOf(options) });
+      await this.client.submit(jobId, { commandLine: commandLineFor(spec, config.directories.working, runtime, uploaded, sandboxed ? pulsarSandbox(config.directories.working, this.#options) : undefined), ...signalOf(options) });
     } catch (error) {
       await this.client.clean(jobId).catch(() => undefined);
       throw error;
@@ -280,7 +293,7 @@ export class PulsarRestSite implements Site {
       const why = [raw.jobStderr, raw.stderr].filter((s): s is string => !!s && s.trim() !== '').join('\n');
       outcome.systemLogs.push(`Pulsar reports the job failed${why ? `: ${why.trim()}` : ''}`);
     }
-    if (status.siteState === 'complete (script did not finish)') outcome.systemLogs.push('the job script did not finish (an input directory could not be made, or it was killed)');
+    if (status.siteState === 'complete (script did not finish)') outcome.systemLogs.push('the job script did not finish (an input directory could not be made, the sandbox was not usable on the node, or it was killed)');
     if (status.state === 'complete') {
       const problems: string[] = [];
       outcome.outputs = await this.#download(remoteId, job.outputs ?? [], working, problems, options);
@@ -454,6 +467,12 @@ export class PulsarRestSite implements Site {
   }
 
   /** What this site cannot stage, beyond the checks every site makes. */
+  /** How the executors run on the server's nodes: in the bubblewrap sandbox (unless a container runtime is set), in containers, or plain. */
+  #runMode(): { policy: ImagePolicy; runtime?: ContainerRuntime | undefined; sandboxed: boolean } {
+    if (this.#options.sandbox === 'bubblewrap' && !this.#options.containerRuntime) return { policy: { mode: 'sandbox' }, runtime: undefined, sandboxed: true };
+    return { ...imagePolicy(this.#options.containerRuntime, this.#options.containerRuntime, this.#options.allowNoContainer === true), sandboxed: false };
+  }
+
   #stagingIssues(spec: JobSpec): ValidationIssue[] {
     const issues: ValidationIssue[] = [];
     const needFiles = 'needs local file access (pass `files: nodeLocalFiles()` from pulsar-network/node)';
