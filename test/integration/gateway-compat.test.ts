@@ -25,7 +25,7 @@ beforeAll(async () => {
     { seed: 'compat', failover: { pollIntervalMs: 100 }, sites: [{ id: 'laptop', kind: 'local', storages: [`file://${scratch}/`], options: { sandbox: 'bubblewrap', workDir: join(scratch, 'site') } }] },
     { registry: nodeSiteRegistry() },
   );
-  gateway = createTesGateway(network, { storePath: join(scratch, 'gateway.db'), clients: { compat: TOKEN }, accessLog: (e) => accessLog.push(formatAccessLog(e)) });
+  gateway = createTesGateway(network, { storePath: join(scratch, 'gateway.db'), clients: { compat: TOKEN }, urls: { inputs: { roots: [scratch] }, outputs: { roots: [scratch] } }, accessLog: (e) => accessLog.push(formatAccessLog(e)) });
   url = (await gateway.listen()).url;
 });
 afterAll(async () => {

@@ -102,7 +102,10 @@ export async function startEngineGateways(): Promise<EngineGateways> {
         env: { ENGINES_PULSAR_TOKEN: pulsar.token ?? '' },
       });
       const accessLog: string[] = [];
-      const gateway = createTesGateway(network, { storePath: join(scratch, `${name}.db`), clients: { engine: ENGINE_TOKEN }, accessLog: (e) => accessLog.push(formatAccessLog(e)) });
+      const gateway = createTesGateway(network, { storePath: join(scratch, `${name}.db`), clients: { engine: ENGINE_TOKEN },
+        // the engines' files live in the shared directory: the operator allows it for inputs and outputs
+        urls: { inputs: { roots: [shared] }, outputs: { roots: [shared] } },
+        accessLog: (e) => accessLog.push(formatAccessLog(e)) });
       const { url } = await gateway.listen();
       gateways.push({ site: name, gateway, network, url, origin: new URL(url).origin, accessLog });
     }
