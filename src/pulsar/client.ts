@@ -135,6 +135,14 @@ export interface PulsarTransferOptions extends PulsarCallOptions {
 export interface PulsarDownloadOptions extends PulsarTransferOptions {
   /** What the bytes must be (e.g. from the job's output manifest): a mismatch fetches the file again. */
   expected?: ExpectedContent;
+  /**
+   * Fetch a name the job's final status does not list, or not yet: a file a
+   * job still running wrote. Pulsar answers 500 for a name it does not have.
+   * @default false
+   */
+  unlisted?: boolean;
+  /** Retry policy of this download, instead of the client's (`false`: one attempt). */
+  retry?: RetryOptions | number | false;
 }
 
 /** What {@link PulsarClient.uploadFrom} did. */
@@ -279,10 +287,13 @@ export class PulsarClient {
    *
    * Pulsar has no resume: every retry sends the file again from its first
    * byte, with `Content-Length`, and the server replaces what an earlier
-   * attempt wrote. A file whose upload finally failed may lie half-written on
-   * the server under its name: do not submit the job (staging cleans such a
-   * job directory up). A permanent HTTP error (a wrong token) is thrown as it
-   * is; other failures as `TransferError`.
+   * attempt wrote. A file whose upload finally failed or was aborted may lie
+   * half-written on the server under its name: do not submit the job. Pulsar
+   * has no route that removes one file (and a second upload under the name
+   * could race the server still writing the first): {@link PulsarClient.clean}
+   * removes it with the job, as staging and `PulsarRestSite` do. A permanent
+   * HTTP error (a wrong token) is thrown as it is; other failures as
+   * `TransferError`; an abort as `AbortError`.
    *
    * @example
    * ```ts
@@ -490,7 +501,7 @@ export class PulsarClient {
     checkSegment(jobId, 'jobId', 'download');
     checkName(name, 'download');
     if (!PULSAR_DOWNLOAD_TYPES.includes(type)) throw badType(type, PULSAR_DOWNLOAD_TYPES, 'download');
-    await this.#checkListed(jobId, name, type, options);
+    if (options.unlisted !== true) await this.#checkListed(jobId, name, type, options);
     const source = urlSource(this.http, { path: `jobs/${encodeURIComponent(jobId)}/files`, query: { name, type }, name, resume: false });
     return this.#transfer(source, sink, 'down', name, options);
   }
@@ -535,6 +546,7 @@ export class PulsarClient {
         to: sink,
         direction,
         ...this.#transferDefaults,
+        ...(options.retry !== undefined && { retry: options.retry }),
         ...(signal && { signal }),
         ...(options.expected && { expected: options.expected }),
         ...(options.onProgress && { onProgress: options.onProgress }),
@@ -601,6 +613,23 @@ export class PulsarClient {
         { path: '$.name', message: `not among the ${listing} files the final status of job ${jobId} lists (type ${type})` },
       ]);
     }
+  }
+
+  /**
+   * Records the files a job has when its status cannot list them (a job whose
+   * own completion marker says it ended while a restarted Pulsar still
+   * reports it `running`): downloads of those names are then allowed, as if
+   * the final status had listed them.
+   *
+   * @example
+   * ```ts
+   * pulsar.assumeListings(jobId, { working: ['out.txt'], outputs: [], metadata: [], job: [] });
+   * const text = await new Response(await pulsar.download(jobId, 'out.txt', 'output_workdir')).text();
+   * ```
+   */
+  assumeListings(jobId: string, listings: PulsarListings): void {
+    checkSegment(jobId, 'jobId', 'assumeListings');
+    this.#remember(jobId, listings);
   }
 
   #remember(jobId: string, listings: PulsarListings): void {

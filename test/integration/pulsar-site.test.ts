@@ -150,6 +150,9 @@ describe('PulsarRestSite', () => {
       { name: 'root/out/tree/a', size: 2, sha256: sha('a\n') },
       { name: 'root/out/tree/sub/b', size: 2, sha256: sha('b\n') },
       { name: 'root/out/logs/x.log', size: 2, sha256: sha('x\n') },
+      // The executor's logs too: collect reads them, and a job Pulsar never lists is collected from this manifest.
+      { name: 'logs/0.stdout', size: 0, sha256: sha('') },
+      { name: 'logs/0.stderr', size: 0, sha256: sha('') },
     ]);
   });
 

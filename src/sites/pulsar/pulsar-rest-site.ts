@@ -3,25 +3,24 @@
  * (local files are reached through an injected {@link LocalFiles}).
  * @module
  */
-import { ConnectionError, TimeoutError, ValidationError, type ValidationIssue } from '../../errors.js';
+import { AbortError, ValidationError } from '../../errors.js';
 import type { HttpClientOptions } from '../../http/client.js';
 import { UnknownJobError } from '../../jobs/errors.js';
 import type { JobOutput, JobSpec } from '../../jobs/spec.js';
-import { fromPulsarStatus, stateFromExitCodes } from '../../jobs/state-map.js';
-import { isTerminalState, type JobState } from '../../jobs/state.js';
+import { isTerminalState } from '../../jobs/state.js';
 import { PulsarClient, type PulsarClientOptions } from '../../pulsar/client.js';
 import type { PulsarJobStatus } from '../../pulsar/status.js';
-import { redactUrl } from '../../redact.js';
-import { throwIfAborted } from '../../util/abort.js';
+import { bestEffort, throwIfAborted } from '../../util/abort.js';
 import { absolutePath, localRef, type LocalFileDigest, type LocalFiles } from '../local-files.js';
 import { hasWildcard } from '../local/paths.js';
-import { imagePolicy } from '../local/plan.js';
 import { SCRIPT_FILES, type ContainerRuntime } from '../local/script.js';
-import { checkSpec, type LocalLocation } from '../local/validate.js';
 import type { CollectedOutput, ExecutorLog, JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
 import { parseManifest, type ManifestEntry } from '../../transfer/manifest.js';
-import { urlSourceFor } from '../../transfer/url-source.js';
-import { commandLineFor, inputName, MANIFEST_FILE, SPEC_FILE, workdirName } from './command.js';
+import { MANIFEST_FILE, SPEC_FILE, workdirName } from './command.js';
+import { JobBook, type BookedStatus } from './job-book.js';
+import { ENDED_BY_MARKER, readStatus, type StatusReading } from './job-status.js';
+import { matchOutput } from './outputs.js';
+import { CLEANUP_TIMEOUT_MS, jobIdFor, submitToPulsar, type Submission } from './submission.js';
 
 /** What a Pulsar site does with the server's job directory once the job is collected. */
 export type PulsarCleanup = 'always' | 'onsuccess' | 'never';
@@ -64,11 +63,24 @@ export interface PulsarRestSiteOptions {
    * @default 'never'
    */
   cleanup?: PulsarCleanup;
+  /**
+   * A job Pulsar has reported `running` for this long without a change has
+   * its own completion marker (the manifest its command line writes last)
+   * looked for, and again every as long, in milliseconds: a Pulsar restarted
+   * while a job ran reports it `running` for ever, although it ended. A job
+   * whose status requests failed (the server may have restarted) is checked
+   * at the first poll that reaches it again. The job then ends by what the
+   * marker says, and is collected from it.
+   * @default 60000
+   */
+  staleRunningMs?: number;
 }
 
 /** Most bytes of an executor's stdout or stderr kept in its log. */
 const LOG_TAIL_BYTES = 64 * 1024;
 const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;
+/** Time limit of one status poll across its retries, in milliseconds: a server that is down fails the poll, not hold it for minutes. */
+const POLL_TIMEOUT_MS = 30_000;
 
 /**
  * A Pulsar server (REST) as a site. A job becomes one Pulsar job:
@@ -84,7 +96,12 @@ const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;
  *   sizes and sha256.
  *
  * Statuses map through `PULSAR_STATUS_MAP`; each watched job costs one
- * status request per poll, within the client's concurrency cap.
+ * status request per poll, within the client's concurrency cap. The exit
+ * codes are read once, when a poll sees the job end, and `collect` reuses
+ * that poll's answer. A submit whose answer was lost is resolved from the
+ * job's status before anything else happens (the job runs once), and a job
+ * a restarted Pulsar goes on reporting `running` ends by its own manifest
+ * (see `staleRunningMs`).
  *
  * @example
  * ```ts
@@ -112,6 +129,9 @@ export class PulsarRestSite implements Site {
   readonly #options: PulsarRestSiteOptions;
   /** Specs of the jobs this instance knows (submitted here, or read back from the working directory). */
   readonly #specs = new Map<string, JobSpec>();
+  /** What polls learned of each job (its end, how long it has been running). */
+  readonly #book = new JobBook();
+  readonly #staleMs: number;
 
   constructor(options: PulsarRestSiteOptions) {
     this.#options = options;
@@ -120,6 +140,11 @@ export class PulsarRestSite implements Site {
     if (options.cleanup !== undefined && !['always', 'onsuccess', 'never'].includes(options.cleanup)) {
       throw new ValidationError('PulsarRestSite options', [{ path: 'cleanup', message: 'must be always, onsuccess or never' }]);
     }
+    const stale = options.staleRunningMs;
+    if (stale !== undefined && !(typeof stale === 'number' && stale > 0)) {
+      throw new ValidationError('PulsarRestSite options', [{ path: 'staleRunningMs', message: 'must be a number of milliseconds above 0' }]);
+    }
+    this.#staleMs = stale ?? 60_000;
   }
 
   /** Asks `/healthz`; never throws (`ok: false` says why). */
@@ -134,67 +159,36 @@ export class PulsarRestSite implements Site {
     }
   }
 
-  /**
-   * Checks the spec, sets the Pulsar job up (its id derived from the
-   * idempotency key: a job already set up under that key is returned as it
-   * is), uploads the inputs and the spec, and submits the command line.
-   */
+  /** See {@link submitToPulsar}: the job runs once, and a failed submit leaves nothing behind that cannot run. */
   async submit(spec: JobSpec, options: SubmitOptions): Promise<SiteJobRef> {
-    throwIfAborted(options.signal, `submitting to Pulsar site ${this.id}`);
-    const { policy, runtime } = imagePolicy(this.#options.containerRuntime, this.#options.containerRuntime, this.#options.allowNoContainer === true);
-    const issues = checkSpec(spec, policy, { locate: (url) => this.#locate(url) }).map((issue) => ({ ...issue, message: issue.message.replace('the local site', `Pulsar site ${this.id}`) }));
-    issues.push(...this.#stagingIssues(spec));
-    if (issues.length > 0) throw new ValidationError(`job spec for Pulsar site ${this.id}`, issues);
-
-    spec = this.#absoluteOutputs(spec);
-    const proposed = await jobIdFor(options.idempotencyKey);
-    // A server that cannot be reached fails the submit here, not after set-up has waited out its retries too.
-    const existing = await this.client.status(proposed, signalOf(options)).catch((error: unknown) => {
-      if (error instanceof ConnectionError || error instanceof TimeoutError) throw error;
-      return undefined;
-    });
-    if (existing && existing.status !== 'lost') {
-      this.#specs.set(existing.jobId, spec);
-      return { remoteId: existing.jobId };
-    }
-    const config = await this.client.setup(proposed, signalOf(options));
-    const jobId = config.jobId;
-    if (config.separator !== '/') {
-      await this.client.clean(jobId).catch(() => undefined);
-      throw new ValidationError(`Pulsar site ${this.id}`, [{ path: 'separator', message: `the server uses ${JSON.stringify(config.separator)} as path separator; only POSIX servers run the job script` }]);
-    }
-    try {
-      const uploaded = new Map<string, string>();
-      for (const [i, input] of (spec.inputs ?? []).entries()) {
-        throwIfAborted(options.signal, `staging inputs for Pulsar site ${this.id}`);
-        if (input.type === 'DIRECTORY') {
-          for (const [containerPath, serverPath] of await this.#uploadDirectory(jobId, inputName(i), input, options)) uploaded.set(containerPath, serverPath);
-        } else {
-          uploaded.set(input.path, await this.#upload(jobId, inputName(i), input, options));
-        }
-      }
-      await this.client.upload(jobId, SPEC_FILE, 'workdir', JSON.stringify(recordedSpec(spec)), undefined, signalOf(options));
-      throwIfAborted(options.signal, `submitting to Pulsar site ${this.id}`);
-      await this.client.submit(jobId, { commandLine: commandLineFor(spec, config.directories.working, runtime, uploaded), ...signalOf(options) });
-    } catch (error) {
-      await this.client.clean(jobId).catch(() => undefined);
-      throw error;
-    }
-    this.#specs.set(jobId, spec);
-    return { remoteId: jobId };
+    const submission: Submission = { siteId: this.id, client: this.client, allowNoContainer: this.#options.allowNoContainer === true };
+    if (this.#options.files) submission.files = this.#options.files;
+    if (this.#options.inputHttp) submission.inputHttp = this.#options.inputHttp;
+    if (this.#options.containerRuntime) submission.containerRuntime = this.#options.containerRuntime;
+    const { remoteId, spec: kept } = await submitToPulsar(submission, spec, options);
+    this.#specs.set(remoteId, kept);
+    return { remoteId };
   }
 
-  /** One status request per job (the client caps how many run at once). */
+  /**
+   * One status request per job (the client caps how many run at once). A job
+   * whose request fails is left out of the answer (no news this time); when
+   * every request fails, the poll fails with the first error.
+   */
   async poll(remoteIds: readonly string[], options: SiteCallOptions = {}): Promise<Map<string, SiteJobStatus>> {
     throwIfAborted(options.signal, `polling Pulsar site ${this.id}`);
-    const statuses = await Promise.all(remoteIds.map(async (id) => (await this.#status(id, options.signal)).status));
-    return new Map(statuses.map((s) => [s.remoteId, s]));
+    const answers = await Promise.allSettled(remoteIds.map(async (id) => (await this.#read(id, options.signal, POLL_TIMEOUT_MS)).status));
+    const statuses = new Map<string, SiteJobStatus>();
+    for (const answer of answers) if (answer.status === 'fulfilled') statuses.set(answer.value.remoteId, answer.value);
+    const failure = answers.find((answer): answer is PromiseRejectedResult => answer.status === 'rejected');
+    if (failure && (statuses.size === 0 || failure.reason instanceof AbortError)) throw failure.reason;
+    return statuses;
   }
 
   /** The job's status; {@link UnknownJobError} when the server has no such job (Pulsar says `lost`). */
   async attach(remoteId: string, options: SiteCallOptions = {}): Promise<SiteJobStatus> {
     if (!JOB_ID.test(remoteId)) throw new UnknownJobError({ siteId: this.id, remoteId });
-    const { status, raw } = await this.#status(remoteId, options.signal);
+    const { status, raw } = await this.#read(remoteId, options.signal);
     if (raw.status === 'lost') throw new UnknownJobError({ siteId: this.id, remoteId });
     return status;
   }
@@ -212,14 +206,37 @@ export class PulsarRestSite implements Site {
   }
 
   /**
-   * Reads the exit codes and executor logs from the working directory and,
-   * for a `complete` job, downloads every output to its destination with its
-   * size and sha256 (a missing output makes it `system_error`). Then cleans
-   * the server's job directory by the `cleanup` policy. `spec` may be left
-   * out: the site reads back the copy it left in the working directory.
+   * Reads the executor logs from the working directory and, for a
+   * `complete` job, downloads every output to its destination with its size
+   * and sha256 (a missing output makes it `system_error`), reusing the end
+   * the last poll found (exit codes included). Then cleans the server's job
+   * directory by the `cleanup` policy. `spec` may be left out: the site reads
+   * back the copy it left in the working directory. An abort stops it at
+   * once (AbortError): outputs already delivered by this call are removed,
+   * nothing partial is left, and `cleanup: 'always'` still removes the job
+   * directory (with a fresh, short time limit).
    */
   async collect(remoteId: string, spec?: JobSpec, options: SiteCallOptions = {}): Promise<JobOutcome> {
-    const { status, raw } = await this.#status(remoteId, options.signal);
+    throwIfAborted(options.signal, `collecting job ${remoteId} from Pulsar site ${this.id}`);
+    try {
+      const outcome = await this.#gather(remoteId, spec, options);
+      // Released: memory follows the jobs in flight (a later collect reads the spec back from the server).
+      this.#book.forget(remoteId);
+      this.#specs.delete(remoteId);
+      return outcome;
+    } catch (error) {
+      if (!options.signal?.aborted) throw error;
+      if ((this.#options.cleanup ?? 'never') === 'always') {
+        await bestEffort(CLEANUP_TIMEOUT_MS, (signal) => this.client.clean(remoteId, { signal }));
+        this.#specs.delete(remoteId);
+        this.#book.forget(remoteId);
+      }
+      throw error instanceof AbortError ? error : new AbortError(`collecting job ${remoteId} from Pulsar site ${this.id}`, { cause: options.signal.reason });
+    }
+  }
+
+  async #gather(remoteId: string, spec: JobSpec | undefined, options: SiteCallOptions): Promise<JobOutcome> {
+    const { status, raw } = await this.#read(remoteId, options.signal);
     if (!isTerminalState(status.state)) {
       throw new ValidationError('collect request', [{ path: 'remoteId', message: `job ${remoteId} has not ended (it is ${raw.status})` }]);
     }
@@ -236,6 +253,7 @@ export class PulsarRestSite implements Site {
       outcome.systemLogs.push(`Pulsar reports the job failed${why ? `: ${why.trim()}` : ''}`);
     }
     if (status.siteState === 'complete (script did not finish)') outcome.systemLogs.push('the job script did not finish (an input directory could not be made, or it was killed)');
+    if (status.siteState === ENDED_BY_MARKER) outcome.systemLogs.push(`Pulsar still reports the job running; its own manifest says it ended (Pulsar was probably restarted while it ran)`);
     if (status.state === 'complete') {
       const problems: string[] = [];
       outcome.outputs = await this.#download(remoteId, job.outputs ?? [], working, problems, options);
@@ -263,32 +281,24 @@ export class PulsarRestSite implements Site {
    * ```
    */
   async forget(remoteId: string, options: SiteCallOptions = {}): Promise<void> {
-    const { status, raw } = await this.#status(remoteId, options.signal);
-    if (!isTerminalState(status.state)) {
-      throw new ValidationError('forget request', [{ path: 'remoteId', message: `job ${remoteId} has not ended (it is ${raw.status}); cancel it first` }]);
+    if (!this.#book.ended(remoteId)) {
+      const raw = await this.client.status(remoteId, signalOf(options));
+      if (!raw.terminal) throw new ValidationError('forget request', [{ path: 'remoteId', message: `job ${remoteId} has not ended (it is ${raw.status}); cancel it first` }]);
     }
     await this.client.clean(remoteId, signalOf(options));
     this.#specs.delete(remoteId);
+    this.#book.forget(remoteId);
   }
 
-  /** The unified status: a Pulsar `complete` becomes `executor_error` when an exit code says so. */
-  async #status(remoteId: string, signal: AbortSignal | undefined): Promise<{ status: SiteJobStatus; raw: PulsarJobStatus }> {
-    const raw = await this.client.status(remoteId, signal ? { signal } : {});
-    let state: JobState = fromPulsarStatus(raw.status);
-    let siteState: string = raw.status;
-    const status: SiteJobStatus = { remoteId, state, siteState };
-    if (raw.status === 'complete') {
-      const working = raw.listings?.working ?? [];
-      const exitCodes = working.includes(SCRIPT_FILES.exitCodes) ? parseExitCodes(await this.#text(remoteId, SCRIPT_FILES.exitCodes, signal)) : [];
-      if (working.includes(SCRIPT_FILES.finished)) {
-        state = stateFromExitCodes(exitCodes, (await this.#spec(remoteId, raw, signal)).executors);
-      } else {
-        state = 'system_error';
-        siteState = 'complete (script did not finish)';
-      }
-      return { status: { remoteId, state, siteState, exitCodes }, raw };
-    }
-    return { status, raw };
+  #read(remoteId: string, signal: AbortSignal | undefined, totalTimeout?: number): Promise<BookedStatus> {
+    const reading: StatusReading = {
+      client: this.client,
+      book: this.#book,
+      staleMs: this.#staleMs,
+      spec: (id, raw, abort) => this.#spec(id, raw, abort),
+      text: (id, name, abort) => this.#text(id, name, abort),
+    };
+    return readStatus(reading, remoteId, signal, totalTimeout);
   }
 
   async #spec(remoteId: string, raw: PulsarJobStatus, signal: AbortSignal | undefined): Promise<JobSpec> {
@@ -352,6 +362,11 @@ export class PulsarRestSite implements Site {
           report(digest.sizeBytes, true);
           collected.push({ path, url: to, ...digest });
         } catch (error) {
+          if (options.signal?.aborted) {
+            // Stopped: what this collect delivered goes too (the download itself left nothing partial).
+            for (const done of collected) await files.remove(done.url).catch(() => undefined);
+            throw error;
+          }
           problems.push(`output ${path} could not be written to ${to}: ${error instanceof Error ? error.message : String(error)}`);
         }
       }
@@ -359,158 +374,17 @@ export class PulsarRestSite implements Site {
     return collected;
   }
 
-  /**
-   * Uploads every file of a local DIRECTORY input, each under a flat name
-   * (`<name>-<k>`): their container paths and server paths, for the command
-   * line to move them into place.
-   */
-  async #uploadDirectory(jobId: string, name: string, input: NonNullable<JobSpec['inputs']>[number], options: SubmitOptions): Promise<Map<string, string>> {
-    const files = this.#options.files as LocalFiles & { list: NonNullable<LocalFiles['list']> };
-    const root = files.resolve(input.url as string);
-    const listed = await files.list(root);
-    if (listed === undefined) throw new ValidationError(`job spec for Pulsar site ${this.id}`, [{ path: `$.inputs[path=${input.path}].url`, message: `${root} is not a directory` }]);
-    const base = input.path.replace(/\/+$/, '');
-    const uploaded = new Map<string, string>();
-    for (const [k, relative] of listed.entries()) {
-      throwIfAborted(options.signal, `staging inputs for Pulsar site ${this.id}`);
-      const path = `${root}/${relative}`;
-      const file = `${base}/${relative}`;
-      const size = (await files.size(path)) ?? 0;
-      options.onTransfer?.({ direction: 'up', file, bytesDone: 0, bytesTotal: size, done: false });
-      uploaded.set(file, await this.client.upload(jobId, `${name}-${k}`, 'input', () => files.stream(path), size, signalOf(options)));
-      options.onTransfer?.({ direction: 'up', file, bytesDone: size, bytesTotal: size, done: true });
-    }
-    return uploaded;
-  }
-
-  /** Uploads one input under a flat name; its server path. */
-  async #upload(jobId: string, name: string, input: NonNullable<JobSpec['inputs']>[number], options: SubmitOptions): Promise<string> {
-    const report = (bytesDone: number, bytesTotal: number, done: boolean): void => options.onTransfer?.({ direction: 'up', file: input.path, bytesDone, bytesTotal, done });
-    if (typeof input.content === 'string') {
-      const size = new TextEncoder().encode(input.content).length;
-      report(0, size, false);
-      const path = await this.client.upload(jobId, name, 'input', input.content, undefined, signalOf(options));
-      report(size, size, true);
-      return path;
-    }
-    const url = input.url as string;
-    if (!localRef(url)) {
-      const source = urlSourceFor(url, { name: input.path, ...(this.#options.inputHttp ? { http: this.#options.inputHttp } : {}) });
-      const sent = await this.client.uploadFrom(jobId, name, 'input', source, { ...signalOf(options), ...(options.onTransfer ? { onProgress: options.onTransfer } : {}) });
-      return sent.path;
-    }
-    const files = this.#options.files as LocalFiles;
-    const path = files.resolve(url);
-    const size = (await files.size(path)) as number;
-    report(0, size, false);
-    const serverPath = await this.client.upload(jobId, name, 'input', () => files.stream(path), size, signalOf(options));
-    report(size, size, true);
-    return serverPath;
-  }
-
-  /** What this site cannot stage, beyond the checks every site makes. */
-  #stagingIssues(spec: JobSpec): ValidationIssue[] {
-    const issues: ValidationIssue[] = [];
-    const needFiles = 'needs local file access (pass `files: nodeLocalFiles()` from pulsar-network/node)';
-    (spec.inputs ?? []).forEach((input, i) => {
-      if (typeof input.content === 'string' || !input.url) return;
-      if (input.type === 'DIRECTORY' && !localRef(input.url)) issues.push({ path: `$.inputs[${i}].url`, message: `Pulsar site ${this.id} uploads a DIRECTORY input file by file: it must be a local directory` });
-      else if (localRef(input.url) && !this.#options.files) issues.push({ path: `$.inputs[${i}].url`, message: `a local file ${needFiles}` });
-      else if (input.type === 'DIRECTORY' && !this.#options.files?.list) issues.push({ path: `$.inputs[${i}].type`, message: `a DIRECTORY input needs a LocalFiles with list() (nodeLocalFiles() has it)` });
-    });
-    if ((spec.outputs ?? []).length > 0 && !this.#options.files) issues.push({ path: '$.outputs', message: `delivering outputs to local files ${needFiles}` });
-    return issues;
-  }
-
-  /** The spec with local output destinations made absolute: a later collect may run in another working directory. */
-  #absoluteOutputs(spec: JobSpec): JobSpec {
-    if (!spec.outputs) return spec;
-    return {
-      ...spec,
-      outputs: spec.outputs.map((output) => {
-        const ref = localRef(output.url);
-        const path = ref ? absolutePath(ref, this.#options.files) : undefined;
-        return path === undefined ? output : { ...output, url: path };
-      }),
-    };
-  }
-
-  #locate(url: string): LocalLocation | undefined {
-    const ref = localRef(url);
-    if (!ref) return /^https?:/i.test(url) ? { kind: 'http', url } : undefined;
-    const path = absolutePath(ref, this.#options.files);
-    return { kind: 'file', path: path ?? url };
-  }
-
   #text(remoteId: string, name: string, signal: AbortSignal | undefined): Promise<string> {
     return this.client.downloadWith(remoteId, name, 'output_workdir', (body) => new Response(body).text(), signal ? { signal } : {});
   }
-}
-
-/** One file to download for an output: its working-directory name, container path, and path below the destination. */
-interface OutputMatch {
-  name: string;
-  path: string;
-  relative: string;
-}
-
-/** The working-directory files an output names: the file itself, a directory's files, or a last-segment pattern's matches. */
-export function matchOutput(output: JobOutput, working: readonly string[]): OutputMatch[] {
-  const base = workdirName(output.path);
-  if (hasWildcard(output.path)) {
-    const slash = base.lastIndexOf('/');
-    const dir = base.slice(0, slash + 1);
-    const pattern = globToRegExp(base.slice(slash + 1));
-    const prefix = workdirName(output.path_prefix ?? '/').replace(/\/+$/, '');
-    return working
-      .filter((name) => name.startsWith(dir) && pattern.test(name.slice(dir.length)))
-      .sort()
-      .map((name) => ({ name, path: `/${name.slice(workdirName('/').length)}`, relative: name.slice(prefix.length + 1) }));
-  }
-  if (working.includes(base)) return [{ name: base, path: output.path, relative: '' }];
-  const dir = `${base.replace(/\/+$/, '')}/`;
-  return working
-    .filter((name) => name.startsWith(dir))
-    .sort()
-    .map((name) => ({ name, path: `${output.path.replace(/\/+$/, '')}/${name.slice(dir.length)}`, relative: name.slice(dir.length) }));
-}
-
-function globToRegExp(segment: string): RegExp {
-  let source = '';
-  for (const char of segment) {
-    if (char === '*') source += '[^/]*';
-    else if (char === '?') source += '[^/]';
-    else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`);
-}
-
-/** A Pulsar job id for an idempotency key: the key itself when it is a plain name, else its sha256. */
-async function jobIdFor(key: string): Promise<string> {
-  if (JOB_ID.test(key) && key.length <= 64) return key;
-  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(key));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('').slice(0, 40);
 }
 
 function mismatch(expected: ManifestEntry, digest: LocalFileDigest): boolean {
   return expected.size !== digest.sizeBytes || expected.sha256 !== digest.sha256;
 }
 
-function parseExitCodes(text: string): number[] {
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => Number.parseInt(line, 10));
-}
-
 function tail(text: string): string {
   return text.length > LOG_TAIL_BYTES ? text.slice(text.length - LOG_TAIL_BYTES) : text;
-}
-
-/** The spec as kept on the server: secrets of input URLs redacted. */
-function recordedSpec(spec: JobSpec): JobSpec {
-  if (!spec.inputs) return spec;
-  return { ...spec, inputs: spec.inputs.map((input) => (input.url && /^https?:/i.test(input.url) ? { ...input, url: redactUrl(input.url) } : input)) };
 }
 
 function signalOf(options: { signal?: AbortSignal | undefined }): { signal?: AbortSignal } {

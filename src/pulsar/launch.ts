@@ -1,0 +1,110 @@
+/**
+ * Submitting a Pulsar job so that it runs once, even when the answer to the
+ * submit is lost. Portable.
+ *
+ * What Pulsar does (pulsar-app 0.16.0, checked on the real server): a
+ * `POST /jobs/{id}/submit` launches the job within the request, so once
+ * Pulsar has handled it the status is past `preprocessing` (`queued`,
+ * `running`, an end). A job still `preprocessing` was not launched, or its
+ * submit is being handled right now. A second submit of a job that is active
+ * or finished is skipped (Pulsar answers `OK` and runs nothing), so sending
+ * it again is safe once the first one is known not to be in progress. What a
+ * lost answer must never lead to is a clean (`DELETE`) of a job that may run:
+ * Pulsar then keeps it active with no directory, its process runs on, and a
+ * later submit under the same id is skipped for ever (the job stays
+ * `preprocessing`).
+ * @module
+ */
+import { AbortError, ConnectionError, HttpError, ValidationError } from '../errors.js';
+import { sleep } from '../util/abort.js';
+import type { PulsarClient, PulsarSubmitOptions } from './client.js';
+
+/** Options of {@link submitOnce}. */
+export interface SubmitOnceOptions extends PulsarSubmitOptions {
+  /**
+   * After a submit whose answer was lost, how long the job must go on
+   * reporting `preprocessing` (not launched) before the submit is sent again,
+   * in milliseconds: a submit that reached Pulsar is handled within this time.
+   * @default 2000
+   */
+  settleMs?: number;
+  /** Most submit requests sent for the job. @default 3 */
+  maxSubmits?: number;
+}
+
+/** How often the status is read while a job settles, in milliseconds. */
+const SETTLE_POLL_MS = 250;
+
+/**
+ * True unless the error proves that the request never launched anything: a
+ * 4xx answer, a refused connection, a request refused before it was sent.
+ * Aborts, timeouts, lost or unreadable answers and 5xx (from Pulsar or a
+ * proxy in front of it) may all follow a launch.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await pulsar.submit(jobId, { commandLine });
+ * } catch (error) {
+ *   if (!mayHaveLaunched(error)) await pulsar.clean(jobId);
+ *   throw error;
+ * }
+ * ```
+ */
+export function mayHaveLaunched(error: unknown): boolean {
+  if (error instanceof ValidationError) return false;
+  if (error instanceof ConnectionError) return error.mayHaveBeenSent;
+  if (error instanceof HttpError) return error.status >= 500;
+  return true;
+}
+
+/**
+ * Submits the job (`POST /jobs/{id}/submit`) and makes sure it was launched
+ * once. When the answer is lost (a reset, a timeout, a 5xx, an unreadable
+ * answer), the job's status tells what Pulsar did: past `preprocessing`, the
+ * job was launched and this resolves; still `preprocessing` after `settleMs`,
+ * the submit never arrived and is sent again (at most `maxSubmits` in all).
+ * Rejects with the submit's error when it cannot launch, or when the status
+ * cannot be read to tell (then the job may or may not run: see
+ * {@link mayHaveLaunched}; never clean it on that ground). An abort rejects
+ * with AbortError at once, without finding out.
+ *
+ * @example
+ * ```ts
+ * await submitOnce(pulsar, job.jobId, { commandLine: 'sh ../tool_files/run.sh' });
+ * const final = await pulsar.wait(job.jobId);
+ * ```
+ */
+export async function submitOnce(client: PulsarClient, jobId: string, options: SubmitOnceOptions): Promise<void> {
+  const { settleMs = 2000, maxSubmits = 3, ...submit } = options;
+  for (let sent = 1; ; sent++) {
+    try {
+      await client.submit(jobId, submit);
+      return;
+    } catch (error) {
+      if (error instanceof AbortError || options.signal?.aborted || !mayHaveLaunched(error)) throw error;
+      if (await launched(client, jobId, settleMs, options.signal, error)) return;
+      if (sent >= maxSubmits) throw error;
+    }
+  }
+}
+
+/** Whether Pulsar launched the job, from its status; throws `failure` when the status cannot say. */
+async function launched(client: PulsarClient, jobId: string, settleMs: number, signal: AbortSignal | undefined, failure: unknown): Promise<boolean> {
+  const started = Date.now();
+  for (;;) {
+    let status;
+    try {
+      status = await client.status(jobId, signal ? { signal } : {});
+    } catch (error) {
+      if (error instanceof AbortError) throw error;
+      throw failure;
+    }
+    // The job directory is gone: someone cleaned it, nothing can be said of the launch.
+    if (status.status === 'lost') throw failure;
+    if (status.status !== 'preprocessing') return true;
+    const left = settleMs - (Date.now() - started);
+    if (left <= 0) return false;
+    await sleep(Math.min(SETTLE_POLL_MS, left), signal, `finding out whether Pulsar launched job ${jobId}`);
+  }
+}

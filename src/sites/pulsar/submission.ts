@@ -1,0 +1,129 @@
+/**
+ * A job's submission to a Pulsar site: checked, set up under an id derived
+ * from its idempotency key, staged, and launched once, whatever answers are
+ * lost on the way; on failure, nothing that may run is removed, and nothing
+ * that cannot is left behind. Portable.
+ * @module
+ */
+import { AbortError, ConnectionError, TimeoutError, ValidationError } from '../../errors.js';
+import type { JobSpec } from '../../jobs/spec.js';
+import type { PulsarClient } from '../../pulsar/client.js';
+import { mayHaveLaunched, submitOnce } from '../../pulsar/launch.js';
+import type { PulsarJobStatus } from '../../pulsar/status.js';
+import { redactUrl } from '../../redact.js';
+import { bestEffort, sleep, throwIfAborted } from '../../util/abort.js';
+import { imagePolicy } from '../local/plan.js';
+import type { ContainerRuntime } from '../local/script.js';
+import { checkSpec } from '../local/validate.js';
+import type { SubmitOptions } from '../site.js';
+import { commandLineFor, SPEC_FILE } from './command.js';
+import { absoluteOutputs, locateInput, stagingIssues, uploadInputs, type InputStaging } from './inputs.js';
+
+/** What a submission needs of its site. */
+export interface Submission extends InputStaging {
+  /** The runtime the server's nodes run images with. */
+  containerRuntime?: ContainerRuntime;
+  /** Run executors without their image. */
+  allowNoContainer: boolean;
+}
+
+/** Time limit of the clean-up or cancel that follows a failed or aborted submit or collect, in milliseconds. */
+export const CLEANUP_TIMEOUT_MS = 5000;
+/**
+ * How long a job found set up but not launched must stay so before it is
+ * set up again, and how long a lost submit answer is given to show in the
+ * job's status, in milliseconds.
+ */
+const SETTLE_MS = 2000;
+const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;
+
+/**
+ * Checks the spec, sets the Pulsar job up (its id derived from the
+ * idempotency key), uploads the inputs and the spec, and submits the command
+ * line; the job's id and the spec as the site keeps it (outputs made
+ * absolute). A job already set up under that key is taken over when Pulsar
+ * launched it; one left set up but never launched (an earlier submit that
+ * failed) is removed and set up again. A submit whose answer is lost is
+ * resolved from the job's status, so the job runs once. When set-up or
+ * staging fails or is aborted, the job, never launched, is removed with any
+ * partial upload; a job whose launch cannot be ruled out is never removed
+ * (an aborted one is cancelled).
+ */
+export async function submitToPulsar(site: Submission, spec: JobSpec, options: SubmitOptions): Promise<{ remoteId: string; spec: JobSpec }> {
+  throwIfAborted(options.signal, `submitting to Pulsar site ${site.siteId}`);
+  const { policy, runtime } = imagePolicy(site.containerRuntime, site.containerRuntime, site.allowNoContainer);
+  const issues = checkSpec(spec, policy, { locate: (url) => locateInput(url, site.files) }).map((issue) => ({ ...issue, message: issue.message.replace('the local site', `Pulsar site ${site.siteId}`) }));
+  issues.push(...stagingIssues(spec, site));
+  if (issues.length > 0) throw new ValidationError(`job spec for Pulsar site ${site.siteId}`, issues);
+
+  spec = absoluteOutputs(spec, site.files);
+  let jobId = await jobIdFor(options.idempotencyKey);
+  if (await launchedBefore(site, jobId, options.signal)) return { remoteId: jobId, spec };
+  const signal = options.signal ? { signal: options.signal } : {};
+  let submitting = false;
+  try {
+    const config = await site.client.setup(jobId, signal);
+    jobId = config.jobId;
+    if (config.separator !== '/') {
+      throw new ValidationError(`Pulsar site ${site.siteId}`, [{ path: 'separator', message: `the server uses ${JSON.stringify(config.separator)} as path separator; only POSIX servers run the job script` }]);
+    }
+    const uploaded = await uploadInputs(site, jobId, spec, options);
+    await site.client.upload(jobId, SPEC_FILE, 'workdir', JSON.stringify(recordedSpec(spec)), undefined, signal);
+    throwIfAborted(options.signal, `submitting to Pulsar site ${site.siteId}`);
+    submitting = true;
+    await submitOnce(site.client, jobId, { commandLine: commandLineFor(spec, config.directories.working, runtime, uploaded), settleMs: SETTLE_MS, ...signal });
+  } catch (error) {
+    await afterFailedSubmit(site.client, jobId, error, submitting);
+    throw error;
+  }
+  return { remoteId: jobId, spec };
+}
+
+/**
+ * Whether a job set up under this id was launched already (it is then taken
+ * over). A job set up but never launched is removed, so the submit starts it
+ * cleanly; one whose submit may still be in flight gets time to show it first.
+ */
+async function launchedBefore(site: Submission, jobId: string, signal: AbortSignal | undefined): Promise<boolean> {
+  // A server that cannot be reached fails the submit here, not after set-up has waited out its retries too.
+  const read = (): Promise<PulsarJobStatus | undefined> =>
+    site.client.status(jobId, signal ? { signal } : {}).catch((error: unknown) => {
+      if (error instanceof ConnectionError || error instanceof TimeoutError || error instanceof AbortError) throw error;
+      return undefined;
+    });
+  let existing = await read();
+  if (existing?.status === 'preprocessing') {
+    await sleep(SETTLE_MS, signal, `submitting to Pulsar site ${site.siteId}`);
+    existing = await read();
+    if (existing?.status === 'preprocessing') {
+      await site.client.clean(jobId, signal ? { signal } : {});
+      return false;
+    }
+  }
+  return existing !== undefined && existing.status !== 'lost';
+}
+
+/**
+ * After set-up, staging or the submit failed: a job that cannot have been
+ * launched is removed (partial uploads with it); an aborted submit that may
+ * have reached Pulsar is cancelled (never removed: Pulsar would go on running
+ * it with no directory); any other is left for a submit under the same key
+ * (or `lookup`) to resolve.
+ */
+async function afterFailedSubmit(client: PulsarClient, jobId: string, error: unknown, submitting: boolean): Promise<void> {
+  if (!submitting || !mayHaveLaunched(error)) await bestEffort(CLEANUP_TIMEOUT_MS, (signal) => client.clean(jobId, { signal }));
+  else if (error instanceof AbortError) await bestEffort(CLEANUP_TIMEOUT_MS, (signal) => client.cancel(jobId, { signal }));
+}
+
+/** A Pulsar job id for an idempotency key: the key itself when it is a plain name, else its sha256. */
+export async function jobIdFor(key: string): Promise<string> {
+  if (JOB_ID.test(key) && key.length <= 64) return key;
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(key));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('').slice(0, 40);
+}
+
+/** The spec as kept on the server: secrets of input URLs redacted. */
+function recordedSpec(spec: JobSpec): JobSpec {
+  if (!spec.inputs) return spec;
+  return { ...spec, inputs: spec.inputs.map((input) => (input.url && /^https?:/i.test(input.url) ? { ...input, url: redactUrl(input.url) } : input)) };
+}
