@@ -16,7 +16,7 @@
  * @module
  */
 import { AbortError, ConnectionError, HttpError, ValidationError } from '../errors.js';
-import { sleep } from '../util/abort.js';
+import { bestEffort, sleep } from '../util/abort.js';
 import type { PulsarClient, PulsarSubmitOptions } from './client.js';
 
 /** Options of {@link submitOnce}. */
@@ -107,4 +107,33 @@ async function launched(client: PulsarClient, jobId: string, settleMs: number, s
     if (left <= 0) return false;
     await sleep(Math.min(SETTLE_POLL_MS, left), signal, `finding out whether Pulsar launched job ${jobId}`);
   }
+}
+
+/** Time limit of the clean-up or cancel that follows a failure or an abort, in milliseconds. */
+export const CLEANUP_TIMEOUT_MS = 5000;
+
+/**
+ * Tidies up after staging or the submit of a job failed, with a signal of
+ * its own (the caller's may be aborted) and a short time limit; never
+ * throws. Never launched (staging failed: `submitted` false, or the submit
+ * was refused): the directory goes, with any half-written upload in it
+ * (after a refused submit only unless `keepRefused`). An aborted submit that
+ * may have reached Pulsar is cancelled; any other that may have launched the
+ * job is left alone, for a submit under the same id to resolve: removing a
+ * job that runs strands it.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await submitOnce(pulsar, jobId, { commandLine, signal });
+ * } catch (error) {
+ *   await afterFailedSubmit(pulsar, jobId, error, { submitted: true });
+ *   throw error;
+ * }
+ * ```
+ */
+export async function afterFailedSubmit(client: PulsarClient, jobId: string, error: unknown, options: { submitted: boolean; keepRefused?: boolean }): Promise<void> {
+  const launch = options.submitted && mayHaveLaunched(error);
+  if (!launch && !(options.submitted && options.keepRefused)) await bestEffort(CLEANUP_TIMEOUT_MS, (signal) => client.clean(jobId, { signal }));
+  else if (launch && error instanceof AbortError) await bestEffort(CLEANUP_TIMEOUT_MS, (signal) => client.cancel(jobId, { signal }));
 }

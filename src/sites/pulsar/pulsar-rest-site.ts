@@ -9,6 +9,7 @@ import { UnknownJobError } from '../../jobs/errors.js';
 import type { JobOutput, JobSpec } from '../../jobs/spec.js';
 import { isTerminalState } from '../../jobs/state.js';
 import { PulsarClient, type PulsarClientOptions } from '../../pulsar/client.js';
+import { CLEANUP_TIMEOUT_MS } from '../../pulsar/launch.js';
 import type { PulsarJobStatus } from '../../pulsar/status.js';
 import { bestEffort, throwIfAborted } from '../../util/abort.js';
 import { absolutePath, localRef, type LocalFileDigest, type LocalFiles } from '../local-files.js';
@@ -20,7 +21,7 @@ import { MANIFEST_FILE, SPEC_FILE, workdirName } from './command.js';
 import { JobBook, type BookedStatus } from './job-book.js';
 import { ENDED_BY_MARKER, readStatus, type StatusReading } from './job-status.js';
 import { matchOutput } from './outputs.js';
-import { CLEANUP_TIMEOUT_MS, jobIdFor, submitToPulsar, type Submission } from './submission.js';
+import { jobIdFor, submitToPulsar, type Submission } from './submission.js';
 
 /** What a Pulsar site does with the server's job directory once the job is collected. */
 export type PulsarCleanup = 'always' | 'onsuccess' | 'never';

@@ -7,11 +7,10 @@
  */
 import { AbortError, ConnectionError, TimeoutError, ValidationError } from '../../errors.js';
 import type { JobSpec } from '../../jobs/spec.js';
-import type { PulsarClient } from '../../pulsar/client.js';
-import { mayHaveLaunched, submitOnce } from '../../pulsar/launch.js';
+import { afterFailedSubmit, submitOnce } from '../../pulsar/launch.js';
 import type { PulsarJobStatus } from '../../pulsar/status.js';
 import { redactUrl } from '../../redact.js';
-import { bestEffort, sleep, throwIfAborted } from '../../util/abort.js';
+import { sleep, throwIfAborted } from '../../util/abort.js';
 import { imagePolicy } from '../local/plan.js';
 import type { ContainerRuntime } from '../local/script.js';
 import { checkSpec } from '../local/validate.js';
@@ -27,8 +26,6 @@ export interface Submission extends InputStaging {
   allowNoContainer: boolean;
 }
 
-/** Time limit of the clean-up or cancel that follows a failed or aborted submit or collect, in milliseconds. */
-export const CLEANUP_TIMEOUT_MS = 5000;
 /**
  * How long a job found set up but not launched must stay so before it is
  * set up again, and how long a lost submit answer is given to show in the
@@ -73,7 +70,7 @@ export async function submitToPulsar(site: Submission, spec: JobSpec, options: S
     submitting = true;
     await submitOnce(site.client, jobId, { commandLine: commandLineFor(spec, config.directories.working, runtime, uploaded), settleMs: SETTLE_MS, ...signal });
   } catch (error) {
-    await afterFailedSubmit(site.client, jobId, error, submitting);
+    await afterFailedSubmit(site.client, jobId, error, { submitted: submitting });
     throw error;
   }
   return { remoteId: jobId, spec };
@@ -101,18 +98,6 @@ async function launchedBefore(site: Submission, jobId: string, signal: AbortSign
     }
   }
   return existing !== undefined && existing.status !== 'lost';
-}
-
-/**
- * After set-up, staging or the submit failed: a job that cannot have been
- * launched is removed (partial uploads with it); an aborted submit that may
- * have reached Pulsar is cancelled (never removed: Pulsar would go on running
- * it with no directory); any other is left for a submit under the same key
- * (or `lookup`) to resolve.
- */
-async function afterFailedSubmit(client: PulsarClient, jobId: string, error: unknown, submitting: boolean): Promise<void> {
-  if (!submitting || !mayHaveLaunched(error)) await bestEffort(CLEANUP_TIMEOUT_MS, (signal) => client.clean(jobId, { signal }));
-  else if (error instanceof AbortError) await bestEffort(CLEANUP_TIMEOUT_MS, (signal) => client.cancel(jobId, { signal }));
 }
 
 /** A Pulsar job id for an idempotency key: the key itself when it is a plain name, else its sha256. */
