@@ -65,13 +65,10 @@ export interface PulsarRestSiteOptions {
    */
   cleanup?: PulsarCleanup;
   /**
-   * A job Pulsar has reported `running` for this long without a change has
-   * its own completion marker (the manifest its command line writes last)
-   * looked for, and again every as long, in milliseconds: a Pulsar restarted
-   * while a job ran reports it `running` for ever, although it ended. A job
-   * whose status requests failed (the server may have restarted) is checked
-   * at the first poll that reaches it again. The job then ends by what the
-   * marker says, and is collected from it.
+   * A Pulsar restarted while a job ran reports it `running` for ever. A job
+   * said `running` this long (and every as long again), or reached again after
+   * failed polls, has the manifest its command line writes last looked for, in
+   * milliseconds; the job then ends, and is collected, by it.
    * @default 60000
    */
   staleRunningMs?: number;
@@ -160,7 +157,14 @@ export class PulsarRestSite implements Site {
     }
   }
 
-  /** See {@link submitToPulsar}: the job runs once, and a failed submit leaves nothing behind that cannot run. */
+  /**
+   * Checks the spec, sets the Pulsar job up (its id derived from the
+   * idempotency key), uploads the inputs and the spec, and submits the command
+   * line, once: a launched job under the key is taken over, a lost answer is
+   * resolved from the job's status. A failed or aborted staging removes the
+   * never-launched job with any partial upload; a job that may have been
+   * launched is never removed (an aborted submit cancels it).
+   */
   async submit(spec: JobSpec, options: SubmitOptions): Promise<SiteJobRef> {
     const submission: Submission = { siteId: this.id, client: this.client, allowNoContainer: this.#options.allowNoContainer === true };
     if (this.#options.files) submission.files = this.#options.files;
@@ -292,13 +296,8 @@ export class PulsarRestSite implements Site {
   }
 
   #read(remoteId: string, signal: AbortSignal | undefined, totalTimeout?: number): Promise<BookedStatus> {
-    const reading: StatusReading = {
-      client: this.client,
-      book: this.#book,
-      staleMs: this.#staleMs,
-      spec: (id, raw, abort) => this.#spec(id, raw, abort),
-      text: (id, name, abort) => this.#text(id, name, abort),
-    };
+    const spec = (id: string, raw: PulsarJobStatus, abort?: AbortSignal): Promise<JobSpec> => this.#spec(id, raw, abort);
+    const reading: StatusReading = { client: this.client, book: this.#book, staleMs: this.#staleMs, spec, text: (id, name, abort) => this.#text(id, name, abort) };
     return readStatus(reading, remoteId, signal, totalTimeout);
   }
 

@@ -35,16 +35,10 @@ const SETTLE_MS = 2000;
 const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;
 
 /**
- * Checks the spec, sets the Pulsar job up (its id derived from the
- * idempotency key), uploads the inputs and the spec, and submits the command
- * line; the job's id and the spec as the site keeps it (outputs made
- * absolute). A job already set up under that key is taken over when Pulsar
- * launched it; one left set up but never launched (an earlier submit that
- * failed) is removed and set up again. A submit whose answer is lost is
- * resolved from the job's status, so the job runs once. When set-up or
- * staging fails or is aborted, the job, never launched, is removed with any
- * partial upload; a job whose launch cannot be ruled out is never removed
- * (an aborted one is cancelled).
+ * `PulsarRestSite.submit`: the job's id and the spec as the site keeps it
+ * (outputs made absolute). A job left set up but never launched by an earlier
+ * submit is removed and set up again; after a failure, {@link afterFailedSubmit}
+ * decides what stays.
  */
 export async function submitToPulsar(site: Submission, spec: JobSpec, options: SubmitOptions): Promise<{ remoteId: string; spec: JobSpec }> {
   throwIfAborted(options.signal, `submitting to Pulsar site ${site.siteId}`);
