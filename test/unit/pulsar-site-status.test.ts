@@ -4,27 +4,12 @@
 // poll fails only when every request did.
 import { describe, expect, it } from 'vitest';
 import { ConnectionError, PulsarRestSite, type JobSpec } from '../../src/index.js';
+import { pulsarFinalStatus } from '../contract/pulsar-openapi.js';
 
 const SPEC: JobSpec = { executors: [{ image: 'none', command: ['true'] }] };
 
 const finished = (id: string): Response =>
-  new Response(
-    JSON.stringify({
-      job_id: id,
-      complete: 'true',
-      status: 'complete',
-      returncode: 0,
-      stdout: '',
-      stderr: '',
-      job_stdout: '',
-      job_stderr: '',
-      working_directory_contents: ['exit-codes', 'finished', 'pulsar-network-job.json', 'logs/0.stdout', 'logs/0.stderr'],
-      metadata_directory_contents: [],
-      outputs_directory_contents: [],
-      job_directory_contents: [],
-      system_properties: { separator: '/' },
-    }),
-  );
+  new Response(JSON.stringify(pulsarFinalStatus(id, `/srv/${id}`, { working: ['exit-codes', 'finished', 'pulsar-network-job.json', 'logs/0.stdout', 'logs/0.stderr'] })));
 
 /** A server whose jobs `done` have ended and whose jobs `down` cannot be reached; records each request. */
 function server(done: Set<string>, down: Set<string>) {
