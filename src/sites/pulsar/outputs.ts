@@ -1,10 +1,15 @@
 /**
- * Which files of a Pulsar job's working directory an output names. Portable.
+ * A Pulsar job's outputs: which files of its working directory an output
+ * names, and their download to their local destinations. Portable.
  * @module
  */
 import type { JobOutput } from '../../jobs/spec.js';
+import type { PulsarClient } from '../../pulsar/client.js';
+import { parseManifest, type ManifestEntry } from '../../transfer/manifest.js';
+import { absolutePath, localRef, type LocalFileDigest, type LocalFiles } from '../local-files.js';
 import { hasWildcard } from '../local/paths.js';
-import { workdirName } from './command.js';
+import type { CollectedOutput, SiteCallOptions } from '../site.js';
+import { MANIFEST_FILE, workdirName } from './command.js';
 
 /** One file to download for an output: its working-directory name, container path, and path below the destination. */
 export interface OutputMatch {
@@ -45,4 +50,70 @@ function globToRegExp(segment: string): RegExp {
     else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
   return new RegExp(`^${source}$`);
+}
+
+/** What downloading a job's outputs needs of its site. */
+export interface OutputDownload {
+  /** The server. */
+  client: PulsarClient;
+  /** Local file access (outputs cannot be delivered without it). */
+  files: LocalFiles | undefined;
+  /** A listed file of the job's working directory, as text. */
+  text(name: string, signal: AbortSignal | undefined): Promise<string>;
+}
+
+/**
+ * Downloads each output's files (a file, a directory's files, a pattern's
+ * matches) from the working directory, each checked against the job's
+ * manifest and fetched once more on a mismatch. Problems are gathered in
+ * `problems`; an abort throws, after removing what this call delivered.
+ */
+export async function downloadOutputs(site: OutputDownload, remoteId: string, outputs: readonly JobOutput[], working: Set<string>, problems: string[], options: SiteCallOptions): Promise<CollectedOutput[]> {
+  const files = site.files;
+  const collected: CollectedOutput[] = [];
+  const manifest = working.has(MANIFEST_FILE) ? new Map(parseManifest(await site.text(MANIFEST_FILE, options.signal), `${MANIFEST_FILE} of Pulsar job ${remoteId}`).map((e) => [e.name, e])) : new Map<string, ManifestEntry>();
+  for (const output of outputs) {
+    const destination = absolutePath(localRef(output.url) ?? { kind: 'path', value: '' }, files);
+    if (!files || destination === undefined) {
+      problems.push(`output ${output.path}: cannot write ${output.url} without local file access`);
+      continue;
+    }
+    const matches = matchOutput(output, [...working]);
+    if (matches.length === 0) {
+      if (!hasWildcard(output.path)) problems.push(`output ${output.path} was not produced by the executors`);
+      continue;
+    }
+    for (const { name, path, relative } of matches) {
+      const to = relative === '' ? destination : `${destination.replace(/\/+$/, '')}/${relative}`;
+      const report = (bytesDone: number, done: boolean): void => options.onTransfer?.({ direction: 'down', file: to, bytesDone, done });
+      const fetch = (): Promise<LocalFileDigest> =>
+        site.client.downloadWith(remoteId, name, 'output_workdir', (body, signal) => files.write(to, body, signal, (n) => report(n, false)), options.signal ? { signal: options.signal } : {});
+      try {
+        report(0, false);
+        const expected = manifest.get(name);
+        let digest = await fetch();
+        // A download cut short looks whole (no Content-Length): check it against what the job wrote, and fetch once more.
+        if (expected?.sha256 !== undefined && mismatch(expected, digest)) digest = await fetch();
+        if (expected?.sha256 !== undefined && mismatch(expected, digest)) {
+          await files.remove(to);
+          problems.push(`output ${path}: downloaded ${digest.sizeBytes} bytes (sha256 ${digest.sha256}), the job wrote ${expected.size} bytes (sha256 ${expected.sha256}); nothing was left at ${to}`);
+          continue;
+        }
+        report(digest.sizeBytes, true);
+        collected.push({ path, url: to, ...digest });
+      } catch (error) {
+        if (options.signal?.aborted) {
+          // Stopped: what this collect delivered goes too (the download itself left nothing partial).
+          for (const done of collected) await files.remove(done.url).catch(() => undefined);
+          throw error;
+        }
+        problems.push(`output ${path} could not be written to ${to}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+  return collected;
+}
+
+function mismatch(expected: ManifestEntry, digest: LocalFileDigest): boolean {
+  return expected.size !== digest.sizeBytes || expected.sha256 !== digest.sha256;
 }

@@ -6,21 +6,19 @@
 import { AbortError, ValidationError } from '../../errors.js';
 import type { HttpClientOptions } from '../../http/client.js';
 import { UnknownJobError } from '../../jobs/errors.js';
-import type { JobOutput, JobSpec } from '../../jobs/spec.js';
+import type { JobSpec } from '../../jobs/spec.js';
 import { isTerminalState } from '../../jobs/state.js';
 import { PulsarClient, type PulsarClientOptions } from '../../pulsar/client.js';
 import { CLEANUP_TIMEOUT_MS } from '../../pulsar/launch.js';
 import type { PulsarJobStatus } from '../../pulsar/status.js';
 import { bestEffort, throwIfAborted } from '../../util/abort.js';
-import { absolutePath, localRef, type LocalFileDigest, type LocalFiles } from '../local-files.js';
-import { hasWildcard } from '../local/paths.js';
+import type { LocalFiles } from '../local-files.js';
 import { SCRIPT_FILES, type ContainerRuntime } from '../local/script.js';
-import type { CollectedOutput, ExecutorLog, JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
-import { parseManifest, type ManifestEntry } from '../../transfer/manifest.js';
-import { MANIFEST_FILE, SPEC_FILE, workdirName } from './command.js';
+import type { ExecutorLog, JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
+import { SPEC_FILE, workdirName } from './command.js';
 import { JobBook, type BookedStatus } from './job-book.js';
 import { ENDED_BY_MARKER, readStatus, type StatusReading } from './job-status.js';
-import { matchOutput } from './outputs.js';
+import { downloadOutputs } from './outputs.js';
 import { jobIdFor, submitToPulsar, type Submission } from './submission.js';
 
 /** What a Pulsar site does with the server's job directory once the job is collected. */
@@ -94,12 +92,9 @@ const POLL_TIMEOUT_MS = 30_000;
  *   sizes and sha256.
  *
  * Statuses map through `PULSAR_STATUS_MAP`; each watched job costs one
- * status request per poll, within the client's concurrency cap. The exit
- * codes are read once, when a poll sees the job end, and `collect` reuses
- * that poll's answer. A submit whose answer was lost is resolved from the
- * job's status before anything else happens (the job runs once), and a job
- * a restarted Pulsar goes on reporting `running` ends by its own manifest
- * (see `staleRunningMs`).
+ * status request per poll, within the client's concurrency cap, and its exit
+ * codes are read once, at the end. See `submit` for lost submit answers and
+ * `staleRunningMs` for a Pulsar restarted while its job ran.
  *
  * @example
  * ```ts
@@ -232,7 +227,7 @@ export class PulsarRestSite implements Site {
     } catch (error) {
       if (!options.signal?.aborted) throw error;
       if ((this.#options.cleanup ?? 'never') === 'always') {
-        await bestEffort(CLEANUP_TIMEOUT_MS, (signal) => this.client.clean(remoteId, { signal }));
+        await bestEffort(CLEANUP_TIMEOUT_MS, (signal) => this.#remove(remoteId, signal));
         this.#specs.delete(remoteId);
         this.#book.forget(remoteId);
       }
@@ -261,7 +256,7 @@ export class PulsarRestSite implements Site {
     if (status.siteState === ENDED_BY_MARKER) outcome.systemLogs.push(`Pulsar still reports the job running; its own manifest says it ended (Pulsar was probably restarted while it ran)`);
     if (status.state === 'complete') {
       const problems: string[] = [];
-      outcome.outputs = await this.#download(remoteId, job.outputs ?? [], working, problems, options);
+      outcome.outputs = await downloadOutputs({ client: this.client, files: this.#options.files, text: (name, signal) => this.#text(remoteId, name, signal) }, remoteId, job.outputs ?? [], working, problems, options);
       if (problems.length > 0) {
         outcome.state = 'system_error';
         outcome.systemLogs.push(...problems);
@@ -269,7 +264,7 @@ export class PulsarRestSite implements Site {
     }
     const cleanup = this.#options.cleanup ?? 'never';
     if (cleanup === 'always' || (cleanup === 'onsuccess' && outcome.state === 'complete')) {
-      await this.client.clean(remoteId, signalOf(options));
+      await this.#remove(remoteId, options.signal);
       this.#specs.delete(remoteId);
     }
     return outcome;
@@ -290,9 +285,19 @@ export class PulsarRestSite implements Site {
       const raw = await this.client.status(remoteId, signalOf(options));
       if (!raw.terminal) throw new ValidationError('forget request', [{ path: 'remoteId', message: `job ${remoteId} has not ended (it is ${raw.status}); cancel it first` }]);
     }
-    await this.client.clean(remoteId, signalOf(options));
+    await this.#remove(remoteId, options.signal);
     this.#specs.delete(remoteId);
     this.#book.forget(remoteId);
+  }
+
+  /**
+   * Removes the job directory. A job ended by its manifest while Pulsar says
+   * `running` is cancelled first: should Pulsar still hold it active, removing
+   * its directory would leave it active for ever.
+   */
+  async #remove(remoteId: string, signal: AbortSignal | undefined): Promise<void> {
+    if (this.#book.ended(remoteId)?.status.siteState === ENDED_BY_MARKER) await this.client.cancel(remoteId, signal ? { signal } : {});
+    await this.client.clean(remoteId, signal ? { signal } : {});
   }
 
   #read(remoteId: string, signal: AbortSignal | undefined, totalTimeout?: number): Promise<BookedStatus> {
@@ -327,60 +332,9 @@ export class PulsarRestSite implements Site {
     return logs;
   }
 
-  /** Downloads each output's files (a file, a directory's files, a pattern's matches) from the working directory. */
-  async #download(remoteId: string, outputs: readonly JobOutput[], working: Set<string>, problems: string[], options: SiteCallOptions): Promise<CollectedOutput[]> {
-    const files = this.#options.files;
-    const collected: CollectedOutput[] = [];
-    const manifest = working.has(MANIFEST_FILE) ? new Map(parseManifest(await this.#text(remoteId, MANIFEST_FILE, options.signal), `${MANIFEST_FILE} of Pulsar job ${remoteId}`).map((e) => [e.name, e])) : new Map<string, ManifestEntry>();
-    for (const output of outputs) {
-      const destination = absolutePath(localRef(output.url) ?? { kind: 'path', value: '' }, files);
-      if (!files || destination === undefined) {
-        problems.push(`output ${output.path}: cannot write ${output.url} without local file access`);
-        continue;
-      }
-      const matches = matchOutput(output, [...working]);
-      if (matches.length === 0) {
-        if (!hasWildcard(output.path)) problems.push(`output ${output.path} was not produced by the executors`);
-        continue;
-      }
-      for (const { name, path, relative } of matches) {
-        const to = relative === '' ? destination : `${destination.replace(/\/+$/, '')}/${relative}`;
-        const report = (bytesDone: number, done: boolean): void => options.onTransfer?.({ direction: 'down', file: to, bytesDone, done });
-        const fetch = (): Promise<LocalFileDigest> =>
-          this.client.downloadWith(remoteId, name, 'output_workdir', (body, signal) => files.write(to, body, signal, (n) => report(n, false)), signalOf(options));
-        try {
-          report(0, false);
-          const expected = manifest.get(name);
-          let digest = await fetch();
-          // A download cut short looks whole (no Content-Length): check it against what the job wrote, and fetch once more.
-          if (expected?.sha256 !== undefined && mismatch(expected, digest)) digest = await fetch();
-          if (expected?.sha256 !== undefined && mismatch(expected, digest)) {
-            await files.remove(to);
-            problems.push(`output ${path}: downloaded ${digest.sizeBytes} bytes (sha256 ${digest.sha256}), the job wrote ${expected.size} bytes (sha256 ${expected.sha256}); nothing was left at ${to}`);
-            continue;
-          }
-          report(digest.sizeBytes, true);
-          collected.push({ path, url: to, ...digest });
-        } catch (error) {
-          if (options.signal?.aborted) {
-            // Stopped: what this collect delivered goes too (the download itself left nothing partial).
-            for (const done of collected) await files.remove(done.url).catch(() => undefined);
-            throw error;
-          }
-          problems.push(`output ${path} could not be written to ${to}: ${error instanceof Error ? error.message : String(error)}`);
-        }
-      }
-    }
-    return collected;
-  }
-
   #text(remoteId: string, name: string, signal: AbortSignal | undefined): Promise<string> {
     return this.client.downloadWith(remoteId, name, 'output_workdir', (body) => new Response(body).text(), signal ? { signal } : {});
   }
-}
-
-function mismatch(expected: ManifestEntry, digest: LocalFileDigest): boolean {
-  return expected.size !== digest.sizeBytes || expected.sha256 !== digest.sha256;
 }
 
 function tail(text: string): string {
