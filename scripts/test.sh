@@ -15,6 +15,6 @@ echo "== tests"
 mkdir -p .cache
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest-results.json "$@" || status=$?
-# One plain closing line for CI: "tests: N passed, N failed".
-node -e 'const r = require("./.cache/vitest-results.json"); console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' || true
+# Closing lines: the TES tests against Funnel, then "tests: N passed, N failed" for CI.
+node scripts/test-summary.mjs || true
 exit "$status"

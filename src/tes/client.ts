@@ -15,6 +15,7 @@ import type { TesState } from './states.js';
 import type { TesTask } from '../jobs/spec.js';
 import type { FullTask, TaskForView, TaskPage, TesServiceInfo, TesView } from './types.js';
 import { assertValidTask } from './validate.js';
+import { toView } from './views.js';
 import { pollUntilTerminal, type TesWaitOptions } from './wait.js';
 
 /**
@@ -234,7 +235,9 @@ export class TesClient {
 
   /**
    * One task, in the view asked for (`MINIMAL` by default, as the spec says);
-   * the result's type follows the view.
+   * the result's type follows the view, and so does the object: fields a
+   * server sends beyond its view (Funnel fills MINIMAL with every field) are
+   * dropped.
    *
    * @example
    * ```ts
@@ -252,12 +255,14 @@ export class TesClient {
       parseAs: 'text',
       ...signalOf(options),
     });
-    return decodeTask(this.#parse(data, ctx), ctx) as TaskForView<V>;
+    return toView(decodeTask(this.#parse(data, ctx), ctx), view) as TaskForView<V>;
   }
 
   /**
    * Lists tasks, newest first on most servers. Await the result for one page,
-   * or iterate it with `for await` for every task across all pages.
+   * or iterate it with `for await` for every task across all pages. Each
+   * task is held to the view asked for, whatever the server sent (Funnel
+   * answers a tag-filtered MINIMAL list in BASIC).
    *
    * @example
    * ```ts
@@ -276,7 +281,9 @@ export class TesClient {
         parseAs: 'text',
         ...signalOf(options),
       });
-      return decodeList(this.#parse(data, ctx), ctx) as TaskPage<TaskForView<V>>;
+      const page = decodeList(this.#parse(data, ctx), ctx);
+      const tasks = page.tasks.map((task) => toView(task, query.view ?? 'MINIMAL'));
+      return (page.nextPageToken === undefined ? { tasks } : { tasks, nextPageToken: page.nextPageToken }) as TaskPage<TaskForView<V>>;
     };
     return new TaskList(fetchPage, options.pageToken);
   }

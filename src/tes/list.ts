@@ -12,7 +12,9 @@ export type PageFetcher<T> = (pageToken: string | undefined) => Promise<TaskPage
 /**
  * The result of `listTasks`. Await it for one page, or iterate it for all
  * tasks; pages are fetched lazily, one at a time, and iteration ends on the
- * page whose `next_page_token` is absent or empty.
+ * page whose `next_page_token` is absent or empty. A server that gives the
+ * last full page a token whose page is empty (Funnel does) costs one more
+ * request, and that empty page is not yielded.
  *
  * Being awaitable, a `TaskList` returned from an `async` function resolves
  * to its first page; return `{ list }` or iterate it inside instead.
@@ -43,7 +45,10 @@ export class TaskList<T> implements PromiseLike<TaskPage<T>>, AsyncIterable<T> {
   }
 
   /**
-   * Every page in turn, starting with the first.
+   * Every page in turn, starting with the first (yielded even when empty).
+   * An empty page reached through a token and carrying none ends the
+   * iteration without being yielded: it only says the previous page was the
+   * last.
    *
    * @example
    * ```ts
@@ -62,6 +67,7 @@ export class TaskList<T> implements PromiseLike<TaskPage<T>>, AsyncIterable<T> {
       }
       seen.add(token);
       page = await this.#fetch(token);
+      if (page.tasks.length === 0 && page.nextPageToken === undefined) return;
     }
   }
 

@@ -380,12 +380,12 @@ describe('requests', () => {
     expect(fake.count('CancelTask')).toBe(2);
   });
 
-  it('ends pagination on an empty-string token, including the empty page after an exact multiple', async () => {
+  it('ends pagination on an empty-string token, and on the empty page after an exact multiple without yielding it', async () => {
     const tes = setup({ pageSize: 2 });
     for (let i = 0; i < 4; i++) fake.store(task);
     const pages: number[] = [];
     for await (const page of tes.listTasks().pages()) pages.push(page.tasks.length);
-    expect(pages).toEqual([2, 2, 0]);
+    expect([pages, fake.count('ListTasks')]).toEqual([[2, 2], 3]);
   });
 
   it('stops a server that repeats a page token', async () => {

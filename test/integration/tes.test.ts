@@ -1,52 +1,42 @@
 /**
- * TesClient against the reference TES 1.1 server (test/peers/tes-server),
- * which runs every executor as a real local process and validates every
- * request and response against the TES OpenAPI document.
+ * TesClient against real TES servers, side by side: the reference TES 1.1
+ * server (test/peers/tes-server: local processes, every request and answer
+ * checked against the OpenAPI document) and Funnel, built from source
+ * (test/peers/funnel.ts). What is the server's behaviour runs on both;
+ * tes-reference.test.ts keeps what needs the reference server's knobs, and
+ * tes-funnel.test.ts pins how the client copes with Funnel's deviations.
  */
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import {
-  AbortError,
-  AuthenticationError,
-  IDEMPOTENCY_TAG,
-  NotFoundError,
-  TesClient,
-  TimeoutError,
-  type MinimalTask,
-  type TesServiceInfo,
-  type TesTask,
-} from '../../src/index.js';
-import { startTesServer, type TesServer } from '../peers/tes-server/server.js';
+import { AbortError, NotFoundError, TesClient, TimeoutError, type MinimalTask, type TesServiceInfo, type TesTask } from '../../src/index.js';
+import { FUNNEL_START_TIMEOUT_MS, TES_SERVERS, type TesServerUnderTest } from './tes-servers.js';
 
 const fast = { minInterval: 20, maxInterval: 200, timeout: 60_000 };
 const sh = (script: string): TesTask['executors'] => [{ image: 'alpine:3', command: ['sh', '-c', script] }];
 
-let server: TesServer;
-let tes: TesClient;
-let scratch: string;
+describe.each(TES_SERVERS)('TesClient against $name', ({ start }) => {
+  let server: TesServerUnderTest;
+  let tes: TesClient;
+  let scratch: string;
 
-beforeAll(async () => {
-  server = await startTesServer();
-  tes = new TesClient({ baseUrl: server.url });
-  scratch = await mkdtemp(join(tmpdir(), 'tes-it-'));
-});
+  beforeAll(async () => {
+    server = await start();
+    tes = new TesClient({ baseUrl: server.url });
+    scratch = server.scratch;
+  }, FUNNEL_START_TIMEOUT_MS);
 
-afterAll(async () => {
-  await server?.close();
-  await rm(scratch, { recursive: true, force: true });
-});
+  afterAll(async () => {
+    await server?.stop();
+  });
 
-describe('TesClient against the reference TES server', () => {
   it('reads a typed service-info', async () => {
     const info = await tes.serviceInfo();
     expectTypeOf(info).toEqualTypeOf<TesServiceInfo>();
     expect(info.type.artifact).toBe('tes');
-    expect(info.type.version).toBe('1.1.0');
-    expect(info.storage).toEqual(['file:///']);
-    expect(info.tesResources_backend_parameters).toEqual(['vm_size']);
+    expect(info.type.version).toBe(server.serviceInfo.version);
+    expect(info.storage).toEqual(server.serviceInfo.storage);
   });
 
   it('runs a task to COMPLETE and its output arrives', async () => {
@@ -113,19 +103,24 @@ describe('TesClient against the reference TES server', () => {
     expect(task.logs?.at(-1)?.logs.at(-1)?.stderr).toBe('failing\n');
   });
 
-  it('cancels a sleeping task, which ends CANCELED and stops running', async () => {
+  it('cancels a sleeping task, which ends CANCELED and whose process is gone', async () => {
     const marker = join(scratch, 'woke-up');
-    const id = await tes.createTask({
-      name: 'it-sleeper',
-      executors: [{ image: 'alpine:3', command: ['sh', '-c', `sleep 30; touch ${marker}`] }],
-    });
+    const id = await tes.createTask({ name: 'it-sleeper', executors: sh(`sleep 30; touch ${marker}`) });
     for (let i = 0; (await tes.getTask(id)).state !== 'RUNNING'; i++) {
+      expect(i).toBeLessThan(1000);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // On Funnel, the executor's process (its driver records it just after RUNNING is reported).
+    let running: number[] = [];
+    for (let i = 0; server.funnel && running.length === 0; i++) {
       expect(i).toBeLessThan(500);
+      running = await server.funnel.executorPids();
       await new Promise((r) => setTimeout(r, 20));
     }
     await tes.cancelTask(id);
     const task = await tes.waitForTask(id, fast);
     expect(task.state).toBe('CANCELED');
+    for (const pid of running) await expectGone(pid);
     await expect(stat(marker)).rejects.toThrow();
     await tes.cancelTask(id); // cancelling an ended task is harmless
     expect((await tes.getTask(id)).state).toBe('CANCELED');
@@ -133,6 +128,7 @@ describe('TesClient against the reference TES server', () => {
 
   it('throws NotFoundError for an unknown id', async () => {
     await expect(tes.getTask('no-such-task')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(tes.getTask('no-such-task', { view: 'FULL' })).rejects.toBeInstanceOf(NotFoundError);
     await expect(tes.cancelTask('no-such-task')).rejects.toBeInstanceOf(NotFoundError);
   });
 
@@ -149,7 +145,8 @@ describe('TesClient against the reference TES server', () => {
 
     const basic = await tes.getTask(id, { view: 'BASIC' });
     expect(basic.name).toBe('it-views');
-    expect(basic.inputs?.[0]).toEqual({ path: '/v/in.txt' });
+    expect(basic.inputs?.[0]).not.toHaveProperty('content');
+    expect(basic.inputs?.[0]?.path).toBe('/v/in.txt');
     expect(basic.logs?.[0]?.logs[0]).toMatchObject({ exit_code: 0 });
     expect(basic.logs?.[0]?.logs[0]).not.toHaveProperty('stdout');
     expect(basic.logs?.[0]?.logs[0]).not.toHaveProperty('stderr');
@@ -158,7 +155,7 @@ describe('TesClient against the reference TES server', () => {
     const full = await tes.getTask(id, { view: 'FULL' });
     expect(full.inputs?.[0]?.content).toBe('secret-ish content');
     expect(full.logs?.[0]?.logs[0]).toMatchObject({ exit_code: 0, stdout: 'out\n', stderr: 'err\n' });
-    expect(full.logs?.[0]?.system_logs).toEqual([]);
+    expect(Array.isArray(full.logs?.[0]?.system_logs)).toBe(true);
   });
 
   it('filters lists by name prefix, state and tags (key-only filters zipped with an empty value)', async () => {
@@ -182,12 +179,10 @@ describe('TesClient against the reference TES server', () => {
     const batch = `page-${Date.now()}`;
     const created: string[] = [];
     for (let i = 0; i < 7; i++) created.push(await tes.createTask({ tags: { batch }, executors: sh('true') }));
-    const before = server.counts.ListTasks ?? 0;
     const pages = [];
     for await (const page of tes.listTasks({ tags: { batch }, pageSize: 3 }).pages()) pages.push(page.tasks.map((t) => t.id));
     expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
     expect(pages.flat()).toEqual([...created].reverse());
-    expect((server.counts.ListTasks ?? 0) - before).toBe(3);
 
     const seen: string[] = [];
     for await (const task of tes.listTasks({ tags: { batch }, pageSize: 2 })) seen.push(task.id);
@@ -195,6 +190,18 @@ describe('TesClient against the reference TES server', () => {
     const first = await tes.listTasks({ tags: { batch }, pageSize: 3 });
     const second = await tes.listTasks({ tags: { batch }, pageSize: 3, pageToken: first.nextPageToken as string });
     expect(second.tasks.map((t) => t.id)).toEqual(pages[1]);
+    for (const id of created) await tes.waitForTask(id, fast);
+  });
+
+  it('creates one task per idempotency key, and finds it by the key', async () => {
+    const key = `it-key-${Date.now()}`;
+    const first = await tes.createTask({ name: 'it-idem', executors: sh('true') }, { idempotencyKey: key });
+    const again = await tes.createTask({ name: 'it-idem', executors: sh('true') }, { idempotencyKey: key });
+    expect(again).toBe(first);
+    expect(await tes.findTask(key)).toBe(first);
+    expect(await tes.findTask(`${key}-never-used`)).toBeUndefined();
+    expect((await tes.listTasks({ namePrefix: 'it-idem' }).toArray()).map((t) => t.id)).toEqual([first]);
+    await tes.waitForTask(first, fast);
   });
 
   it('works with the base URL at /ga4gh/tes/v1, /v1 and /, and probes it from the origin', async () => {
@@ -203,18 +210,10 @@ describe('TesClient against the reference TES server', () => {
       const id = await client.createTask({ executors: sh('true') });
       expect((await client.getTask(id)).id).toBe(id);
       expect((await client.listTasks({ pageSize: 1 })).tasks).toHaveLength(1);
+      await client.waitForTask(id, fast);
     }
     const probed = await TesClient.probe({ baseUrl: server.origin });
     expect(probed.http.baseUrl.href).toBe(`${server.origin}/ga4gh/tes/v1/`);
-  });
-
-  it('creates exactly one task when the connection drops after the server stored it', async () => {
-    server.dropCreates(1);
-    const name = `ambiguous-${Date.now()}`;
-    const id = await tes.createTask({ name, executors: sh('true') });
-    const stored = server.tasks().filter((t) => t.doc.name === name);
-    expect(stored.map((t) => t.id)).toEqual([id]);
-    expect(stored[0]?.doc.tags?.[IDEMPOTENCY_TAG]).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('stops waiting on timeout or abort without cancelling the task', async () => {
@@ -228,46 +227,20 @@ describe('TesClient against the reference TES server', () => {
     await expect(waiting).rejects.toBeInstanceOf(AbortError);
     expect(['QUEUED', 'INITIALIZING', 'RUNNING']).toContain((await tes.getTask(id)).state);
     await tes.cancelTask(id);
-  });
-
-  it('holds every request and response to the OpenAPI document', () => {
-    expect(server.rejected).toEqual([]);
-    expect(server.violations).toEqual([]);
+    expect((await tes.waitForTask(id, fast)).state).toBe('CANCELED');
   });
 });
 
-describe('TesClient auth against the reference TES server', () => {
-  it('refreshes a bearer token from its provider after a 401', async () => {
-    let current = 'token-1';
-    const secured = await startTesServer({ bearerTokens: () => [current] });
+/** Waits (10 s at most) until no process has this pid. */
+async function expectGone(pid: number): Promise<void> {
+  const alive = (): boolean => {
     try {
-      const asked: boolean[] = [];
-      const client = new TesClient({
-        baseUrl: secured.url,
-        auth: { type: 'bearer', token: ({ refresh }) => (asked.push(refresh), current) },
-      });
-      await client.serviceInfo();
-      current = 'token-2';
-      await client.serviceInfo();
-      expect(asked).toEqual([false, true]);
-      const wrong = new TesClient({ baseUrl: secured.url, auth: { type: 'bearer', token: 'stale' } });
-      const error = await wrong.serviceInfo().catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(AuthenticationError);
-      expect(JSON.stringify((error as AuthenticationError).toJSON())).not.toContain('stale');
-    } finally {
-      await secured.close();
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
     }
-  });
-
-  it('sends basic credentials and extra headers', async () => {
-    const secured = await startTesServer({ basic: { username: 'ada', password: 'pw-123' } });
-    try {
-      const client = new TesClient({ baseUrl: secured.url, auth: { type: 'basic', username: 'ada', password: 'pw-123' }, headers: { 'x-request-source': 'it' } });
-      const id = await client.createTask({ executors: sh('true') });
-      expect((await client.getTask(id)).id).toBe(id);
-      await expect(new TesClient({ baseUrl: secured.url }).getTask(id)).rejects.toBeInstanceOf(AuthenticationError);
-    } finally {
-      await secured.close();
-    }
-  });
-});
+  };
+  for (let i = 0; alive() && i < 200; i++) await new Promise((r) => setTimeout(r, 50));
+  expect(alive(), `process ${pid} still runs`).toBe(false);
+}
