@@ -26,7 +26,8 @@
  * @module
  */
 import { AbortError, ConnectionError, HttpError, ProtocolError, TimeoutError, TransferError, ValidationError } from '../errors.js';
-import { HttpClient, parseJson, type FetchLike, type HttpEventListener, type RetryOptions } from '../http/index.js';
+import { HttpClient, parseJson, type FetchLike, type HttpEventListener, type RequestOptions, type RetryOptions } from '../http/index.js';
+import type { SecretSet } from '../redact.js';
 import { excerptOf } from '../redact.js';
 import type { TransferProgress } from '../sites/site.js';
 import type { HostLimiter } from '../transfer/host-limit.js';
@@ -223,7 +224,7 @@ export class PulsarClient {
     /** The server's version string, e.g. `0.15.15`. */
     version: string;
   }> {
-    const body = await this.http.json<unknown>({ path: 'healthz', ...signal(options) });
+    const body = await this.#json({ path: 'healthz', ...signal(options) }, 'GET /healthz');
     const version = body && typeof body === 'object' ? (body as { version?: unknown }).version : undefined;
     if (typeof version !== 'string') {
       throw new ProtocolError({ where: 'GET /healthz', problem: 'no version string in the answer', excerpt: excerptOf(body, this.http.secrets, 120) });
@@ -244,14 +245,14 @@ export class PulsarClient {
   async setup(jobId: string, options: { toolId?: string; toolVersion?: string } & PulsarCallOptions = {}): Promise<PulsarJobConfig> {
     checkSegment(jobId, 'jobId', 'setup');
     const where = 'POST /jobs';
-    const body = await this.http.json<unknown>({
+    const body = await this.#json({
       method: 'POST',
       path: 'jobs',
       query: { job_id: jobId, tool_id: options.toolId, tool_version: options.toolVersion },
       // Creates the directory or reuses it: repeating returns the same config.
       idempotent: true,
       ...signal(options),
-    });
+    }, where);
     return parsePulsarJobConfig(body, where);
   }
 
@@ -317,13 +318,13 @@ export class PulsarClient {
       name,
       // The answer comes once the server wrote the whole body; only then is the path known.
       onResponse: async (response) => {
+        // The file is written before the answer is sent, so sending it again is safe: an answer
+        // cut short is a broken connection, retried like one.
         const text = await response.text();
         try {
-          path = parsePulsarPath(parseJson<unknown>(text, where, this.http.secrets), where);
+          path = parsePulsarPath(answerJson(text, where, this.http.secrets), where);
         } catch (error) {
-          // The file is written before the answer is sent, so sending it again is safe: an answer
-          // cut short is a broken connection, retried like one.
-          if (!(error instanceof ProtocolError)) throw error;
+          if (error instanceof ConnectionError || !(error instanceof ProtocolError)) throw error;
           throw new ConnectionError({ method: 'POST', url: where, mayHaveBeenSent: true, reason: `unreadable answer: ${error.message}` }, { cause: error });
         }
       },
@@ -344,11 +345,11 @@ export class PulsarClient {
     checkSegment(jobId, 'jobId', 'filePath');
     checkName(name, 'filePath');
     if (!PULSAR_UPLOAD_TYPES.includes(type)) throw badType(type, PULSAR_UPLOAD_TYPES, 'filePath');
-    const answer = await this.http.json<unknown>({
+    const answer = await this.#json({
       path: `jobs/${encodeURIComponent(jobId)}/files/path`,
       query: { name, type },
       ...signal(options),
-    });
+    }, 'GET /jobs/{job_id}/files/path');
     return parsePulsarPath(answer, 'GET /jobs/{job_id}/files/path');
   }
 
@@ -408,12 +409,12 @@ export class PulsarClient {
     options: PulsarCallOptions & { retry?: RetryOptions | number | false; totalTimeout?: number } = {},
   ): Promise<PulsarJobStatus> {
     checkSegment(jobId, 'jobId', 'status');
-    const body = await this.http.json<unknown>({
+    const body = await this.#json({
       path: `jobs/${encodeURIComponent(jobId)}/status`,
       ...(options.retry !== undefined && { retry: options.retry }),
       ...(options.totalTimeout !== undefined && Number.isFinite(options.totalTimeout) && { totalTimeout: options.totalTimeout }),
       ...signal(options),
-    });
+    }, 'GET /jobs/{job_id}/status');
     const status = parsePulsarStatus(body, 'GET /jobs/{job_id}/status');
     if (status.listings) this.#remember(jobId, status.listings);
     return status;
@@ -589,6 +590,11 @@ export class PulsarClient {
     this.#listings.delete(jobId);
   }
 
+  /** A JSON answer; one cut short is retried as a broken connection (reads are safe to repeat). */
+  #json(request: Omit<RequestOptions<unknown>, 'read'>, where: string): Promise<unknown> {
+    return this.http.request<unknown>({ ...request, read: async (response) => answerJson(await response.text(), where, this.http.secrets) });
+  }
+
   async #ok(request: Parameters<HttpClient['text']>[0], where: string): Promise<void> {
     const text = (await this.http.text(request)).trim();
     if (text !== 'OK') {
@@ -639,6 +645,21 @@ export class PulsarClient {
       const oldest = this.#listings.keys().next().value;
       if (oldest !== undefined) this.#listings.delete(oldest);
     }
+  }
+}
+
+/**
+ * Parses a JSON answer. Pulsar answers with objects: one that breaks off (an
+ * object that does not close, or nothing at all) was cut short on its way,
+ * a `ConnectionError` that reads retry; anything else is a `ProtocolError`.
+ */
+function answerJson(text: string, where: string, secrets: SecretSet): unknown {
+  try {
+    return parseJson<unknown>(text, where, secrets);
+  } catch (error) {
+    const trimmed = text.trim();
+    if (trimmed !== '' && !trimmed.startsWith('{')) throw error;
+    throw new ConnectionError({ method: where.split(' ')[0] ?? 'GET', url: where, mayHaveBeenSent: true, reason: `the answer was cut short (${trimmed.length} characters)` }, { cause: error });
   }
 }
 

@@ -64,10 +64,11 @@ export function mayHaveLaunched(error: unknown): boolean {
  * answer), the job's status tells what Pulsar did: past `preprocessing`, the
  * job was launched and this resolves; still `preprocessing` after `settleMs`,
  * the submit never arrived and is sent again (at most `maxSubmits` in all).
- * Rejects with the submit's error when it cannot launch, or when the status
- * cannot be read to tell (then the job may or may not run: see
- * {@link mayHaveLaunched}; never clean it on that ground). An abort rejects
- * with AbortError at once, without finding out.
+ * Rejects with the submit's error when it cannot launch; when the status
+ * cannot be read to tell, with an error that says the job may have been
+ * launched (a `ConnectionError` sent-maybe, or the submit's own such error:
+ * see {@link mayHaveLaunched}; never clean the job on that ground). An abort
+ * rejects with AbortError at once, without finding out.
  *
  * @example
  * ```ts
@@ -84,12 +85,13 @@ export async function submitOnce(client: PulsarClient, jobId: string, options: S
     } catch (error) {
       if (error instanceof AbortError || options.signal?.aborted || !mayHaveLaunched(error)) throw error;
       if (await launched(client, jobId, settleMs, options.signal, error)) return;
+      // Proven not launched: the submit's own failure.
       if (sent >= maxSubmits) throw error;
     }
   }
 }
 
-/** Whether Pulsar launched the job, from its status; throws `failure` when the status cannot say. */
+/** Whether Pulsar launched the job, from its status; throws an {@link unknowable} error when the status cannot say. */
 async function launched(client: PulsarClient, jobId: string, settleMs: number, signal: AbortSignal | undefined, failure: unknown): Promise<boolean> {
   const started = Date.now();
   for (;;) {
@@ -98,15 +100,27 @@ async function launched(client: PulsarClient, jobId: string, settleMs: number, s
       status = await client.status(jobId, signal ? { signal } : {});
     } catch (error) {
       if (error instanceof AbortError) throw error;
-      throw failure;
+      throw unknowable(jobId, failure);
     }
     // The job directory is gone: someone cleaned it, nothing can be said of the launch.
-    if (status.status === 'lost') throw failure;
+    if (status.status === 'lost') throw unknowable(jobId, failure);
     if (status.status !== 'preprocessing') return true;
     const left = settleMs - (Date.now() - started);
     if (left <= 0) return false;
     await sleep(Math.min(SETTLE_POLL_MS, left), signal, `finding out whether Pulsar launched job ${jobId}`);
   }
+}
+
+/**
+ * The error of a submit whose launch can be neither confirmed nor ruled out:
+ * one that says the request may have reached Pulsar (a 5xx from a proxy
+ * would otherwise read as a plain failure, and a caller could start the job
+ * again elsewhere while this one runs).
+ */
+function unknowable(jobId: string, failure: unknown): unknown {
+  if (!(failure instanceof HttpError)) return failure;
+  const reason = `job ${jobId} may have been launched (its status cannot tell): ${failure.message}`;
+  return new ConnectionError({ method: 'POST', url: 'POST /jobs/{job_id}/submit', mayHaveBeenSent: true, reason }, { cause: failure });
 }
 
 /** Time limit of the clean-up or cancel that follows a failure or an abort, in milliseconds. */

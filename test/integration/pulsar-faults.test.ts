@@ -135,7 +135,7 @@ describe('30 network jobs with 35 % of their requests faulted (real Pulsar, faul
       await writeFile(join(where, 'in', id), bytes);
       digests.set(id, sha(bytes));
     }
-    const proxy = await startChaosProxy({ target: pulsar.url, seed: 20261206, rate: 0.35, stallMs: 1500, maxOffset: 128 * 1024 });
+    const proxy = await startChaosProxy({ target: pulsar.url, seed: Number(process.env.CHAOS_SEED ?? 20261206), rate: 0.35, stallMs: 1500, maxOffset: 128 * 1024 });
     const registry = new SiteRegistry().register(
       'pulsar-rest',
       ({ description }, { onHttpEvent }) =>
@@ -148,6 +148,10 @@ describe('30 network jobs with 35 % of their requests faulted (real Pulsar, faul
       const results = await Promise.all(jobs.map((job) => job.wait()));
       const seconds = (Date.now() - started) / 1000;
       console.log(`30 jobs, 35 % faulted: ${seconds.toFixed(1)} s, ${proxy.requests} requests, ${proxy.total} faults ${JSON.stringify(proxy.counts)}`);
+      // Diagnostics: a job that did not complete, or needed more than one attempt.
+      for (const r of results.filter((r) => r.state !== 'complete' || (network.decision(r.jobId)?.attempts.length ?? 0) > 1)) {
+        console.log(r.jobId, r.state, r.error?.message, r.logs.system, JSON.stringify(network.decision(r.jobId)?.attempts));
+      }
       expect(results.map((r) => [r.jobId, r.state])).toEqual(ids.map((id) => [id, 'complete']));
       expect((await ledger(where)).sort()).toEqual(ids);
       for (const id of ids) expect(sha(await readFile(join(where, `${id}.out`)))).toBe(digests.get(id));

@@ -69,6 +69,13 @@ describe('submitOnce', () => {
     expect(mayHaveLaunched(error)).toBe(true);
   });
 
+  it('a 5xx whose launch the status cannot tell becomes an error that says the job may run', async () => {
+    const { client } = pulsar({ 'POST /jobs/{id}/submit': [new Response('bad gateway', { status: 502 })], 'GET /jobs/{id}/status': [new Response('{"job_id": "j", "compl')] });
+    const error = await submitOnce(client, 'j', { commandLine: 'true' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(error).toMatchObject({ mayHaveBeenSent: true, cause: expect.any(HttpError) });
+  });
+
   it('an abort rejects at once with AbortError, without asking the status', async () => {
     const controller = new AbortController();
     const hang = (signal: AbortSignal | undefined): Promise<Response> =>

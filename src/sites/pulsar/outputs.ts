@@ -86,34 +86,41 @@ export async function downloadOutputs(site: OutputDownload, remoteId: string, ou
     for (const { name, path, relative } of matches) {
       const to = relative === '' ? destination : `${destination.replace(/\/+$/, '')}/${relative}`;
       const report = (bytesDone: number, done: boolean): void => options.onTransfer?.({ direction: 'down', file: to, bytesDone, done });
-      const fetch = (): Promise<LocalFileDigest> =>
-        site.client.downloadWith(remoteId, name, 'output_workdir', (body, signal) => files.write(to, body, signal, (n) => report(n, false)), options.signal ? { signal: options.signal } : {});
+      const entry = manifest.get(name);
+      // Checked against what the job wrote while it streams: a download cut short looks whole
+      // (Pulsar sends no Content-Length), and is fetched again with the transfer's retries.
+      const expected = entry?.sha256 !== undefined && entry.size !== undefined ? { sha256: entry.sha256, size: entry.size } : undefined;
+      // Set once an attempt wrote the destination whole: a later one may still find it did not match.
+      let written = false;
+      const write = async (body: ReadableStream<Uint8Array>, signal: AbortSignal): Promise<LocalFileDigest> => {
+        const digest = await files.write(to, body, signal, (n) => report(n, false));
+        written = true;
+        return digest;
+      };
       try {
         report(0, false);
-        const expected = manifest.get(name);
-        let digest = await fetch();
-        // A download cut short looks whole (no Content-Length): check it against what the job wrote, and fetch once more.
-        if (expected?.sha256 !== undefined && mismatch(expected, digest)) digest = await fetch();
-        if (expected?.sha256 !== undefined && mismatch(expected, digest)) {
-          await files.remove(to);
-          problems.push(`output ${path}: downloaded ${digest.sizeBytes} bytes (sha256 ${digest.sha256}), the job wrote ${expected.size} bytes (sha256 ${expected.sha256}); nothing was left at ${to}`);
-          continue;
-        }
+        const digest = await site.client.downloadWith(remoteId, name, 'output_workdir', write, {
+          ...(options.signal && { signal: options.signal }),
+          ...(expected && { expected }),
+        });
         report(digest.sizeBytes, true);
         collected.push({ path, url: to, ...digest });
       } catch (error) {
         if (options.signal?.aborted) {
           // Stopped: what this collect delivered goes too (the download itself left nothing partial).
-          for (const done of collected) await files.remove(done.url).catch(() => undefined);
+          for (const done of [...collected.map((c) => c.url), ...(written ? [to] : [])]) await files.remove(done).catch(() => undefined);
           throw error;
         }
-        problems.push(`output ${path} could not be written to ${to}: ${error instanceof Error ? error.message : String(error)}`);
+        const reason = error instanceof Error ? error.message : String(error);
+        if (expected) {
+          // An attempt that did not match may have reached the destination: it goes.
+          if (written) await files.remove(to).catch(() => undefined);
+          problems.push(`output ${path}: the job wrote ${expected.size} bytes (sha256 ${expected.sha256}), no download matched (${reason}); nothing was left at ${to}`);
+          continue;
+        }
+        problems.push(`output ${path} could not be written to ${to}: ${reason}`);
       }
     }
   }
   return collected;
-}
-
-function mismatch(expected: ManifestEntry, digest: LocalFileDigest): boolean {
-  return expected.size !== digest.sizeBytes || expected.sha256 !== digest.sha256;
 }

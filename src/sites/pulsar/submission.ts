@@ -5,7 +5,7 @@
  * that cannot is left behind. Portable.
  * @module
  */
-import { AbortError, ConnectionError, TimeoutError, ValidationError } from '../../errors.js';
+import { ValidationError } from '../../errors.js';
 import type { JobSpec } from '../../jobs/spec.js';
 import { afterFailedSubmit, submitOnce } from '../../pulsar/launch.js';
 import type { PulsarJobStatus } from '../../pulsar/status.js';
@@ -77,21 +77,19 @@ export async function submitToPulsar(site: Submission, spec: JobSpec, options: S
  */
 async function launchedBefore(site: Submission, jobId: string, signal: AbortSignal | undefined): Promise<boolean> {
   // A server that cannot be reached fails the submit here, not after set-up has waited out its retries too.
-  const read = (): Promise<PulsarJobStatus | undefined> =>
-    site.client.status(jobId, signal ? { signal } : {}).catch((error: unknown) => {
-      if (error instanceof ConnectionError || error instanceof TimeoutError || error instanceof AbortError) throw error;
-      return undefined;
-    });
+  // Only a `lost` says there is no job: a status that cannot be read may hide a launched one (removed
+  // or set up again over it, it would be stranded), so it fails the submit.
+  const read = (): Promise<PulsarJobStatus> => site.client.status(jobId, signal ? { signal } : {});
   let existing = await read();
-  if (existing?.status === 'preprocessing') {
+  if (existing.status === 'preprocessing') {
     await sleep(SETTLE_MS, signal, `submitting to Pulsar site ${site.siteId}`);
     existing = await read();
-    if (existing?.status === 'preprocessing') {
+    if (existing.status === 'preprocessing') {
       await site.client.clean(jobId, signal ? { signal } : {});
       return false;
     }
   }
-  return existing !== undefined && existing.status !== 'lost';
+  return existing.status !== 'lost';
 }
 
 /** A Pulsar job id for an idempotency key: the key itself when it is a plain name, else its sha256. */
