@@ -1,14 +1,14 @@
 // How much the LocalSite adds to running a command: N trivial jobs through
 // submitJob + wait (staging an inline input, delivering one output, polling)
 // next to the same commands spawned directly with child_process (the peer),
-// measured in the same run. Also: poll requests a watcher sends for 1000 jobs.
+// measured in the same run. Also: poll requests a site's poller sends for 1000 jobs.
 //
 //   npx tsx bench/local-site.ts [jobs=20]
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalSite, SiteWatcher, submitJob, type Site, type SiteJobStatus } from '../src/node.js';
+import { JobEngine, LocalSite, SitePoller, submitJob, type Site, type SiteJobStatus } from '../src/node.js';
 
 const jobs = Number(process.argv[2] ?? 20);
 const dir = await mkdtemp(join(tmpdir(), 'bench-local-site-'));
@@ -36,7 +36,7 @@ const spec = (i: number) => ({
   outputs: [{ path: '/data/out.txt', url: join(dir, `out-${i}.txt`) }],
   executors: [{ image: 'none', command: ['sh', '-c', 'cat /data/in.txt > /data/out.txt'] }],
 });
-const poll = { poll: { minIntervalMs: 20, maxIntervalMs: 200 } };
+const poll = { engine: new JobEngine({ poll: { minIntervalMs: 20, maxIntervalMs: 200 } }) };
 
 const peerSeq = await timed('peer: spawn sh directly, sequential', async () => {
   for (let i = 0; i < jobs; i++) await spawnDirect();
@@ -52,7 +52,7 @@ const sitePar = await timed('LocalSite: submitJob + wait, concurrent', async () 
 });
 console.log(`\noverhead per job: sequential ${((siteSeq - peerSeq) / jobs).toFixed(1)} ms, concurrent ${((sitePar - peerPar) / jobs).toFixed(1)} ms`);
 
-// Requests per poll cycle for 1000 jobs on one site: the watcher batches them.
+// Requests per poll cycle for 1000 jobs on one site: the poller batches them.
 let polls = 0;
 const counting: Site = {
   id: 'count',
@@ -67,11 +67,11 @@ const counting: Site = {
   collect: async () => ({ state: 'complete', executors: [], outputs: [], systemLogs: [] }),
   attach: async (id) => ({ remoteId: id, state: 'running', siteState: 'RUNNING' }),
 };
-const watcher = new SiteWatcher(counting, { minIntervalMs: 10, maxIntervalMs: 10, jitter: 0 });
+const watcher = new SitePoller(counting, { minIntervalMs: 10, maxIntervalMs: 10, jitter: 0 });
 const stops = Array.from({ length: 1000 }, (_, i) => watcher.watch(`job-${i}`, { status: () => undefined }));
 await new Promise((r) => setTimeout(r, 200));
 for (const stop of stops) stop();
-console.log(`watcher: 1000 jobs, ${watcher.polls} cycles, ${polls} site.poll calls (${(polls / watcher.polls).toFixed(2)} per cycle)`);
+console.log(`poller: 1000 jobs, ${watcher.polls} cycles, ${polls} site.poll calls (${(polls / watcher.polls).toFixed(2)} per cycle)`);
 
 await site.close();
 await rm(dir, { recursive: true, force: true });

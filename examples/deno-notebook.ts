@@ -7,7 +7,7 @@
 //
 // In your own notebook, import from 'npm:pulsar-network/node' instead of ../dist.
 // @ts-nocheck -- a Deno program: the repository's Node typecheck runs before dist/ is built and knows no `Deno`.
-import { LocalSite, submitJob } from '../dist/node.js';
+import { JobEngine, LocalSite, submitJob } from '../dist/node.js';
 
 const here = await Deno.makeTempDir({ prefix: 'pulsar-network-deno-' });
 await Deno.writeTextFile(`${here}/numbers.txt`, '3\n1\n2\n');
@@ -28,7 +28,8 @@ const job = submitJob(
       { image: 'alpine:3', command: ['sh', '-c', 'sleep 1; echo "$(cat /data/label.txt) $(awk \'{ s += $1 } END { print s }\' /out/sorted.txt)" > /out/sum.txt'] },
     ],
   },
-  { poll: { minIntervalMs: 200 } },
+  // an engine of our own polls more often than the default (1 s after a change)
+  { engine: new JobEngine({ poll: { minIntervalMs: 200 } }) },
 );
 
 // Every event as it comes; the loop ends after the `done` event.

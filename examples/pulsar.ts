@@ -7,7 +7,7 @@
 // Pulsar host, and the outputs come back here with their sha256. Images are
 // ignored (allowNoContainer); name the server's runtime with PULSAR_CONTAINER
 // (apptainer, singularity, docker, podman) to run them in containers instead.
-import { nodeLocalFiles, PulsarRestSite, submitJob, type ContainerRuntime } from '../src/node.js';
+import { JobEngine, nodeLocalFiles, PulsarRestSite, submitJob, type ContainerRuntime } from '../src/node.js';
 import { poemJob } from './poem-job.js';
 import { printEvents } from './print-events.js';
 
@@ -33,7 +33,8 @@ if (!probe.ok) {
 console.log(`site      ${site.id} at ${url} (pulsar ${probe.version})`);
 
 const { spec, here, report } = await poemJob('pulsar-example');
-const job = submitJob(site, spec, { poll: { minIntervalMs: 200 } });
+// An engine of our own polls more often than the default (1 s after a change).
+const job = submitJob(site, spec, { engine: new JobEngine({ poll: { minIntervalMs: 200 } }) });
 await printEvents(job);
 if (job.state === 'complete') await report();
 console.log(`files in ${here}`);

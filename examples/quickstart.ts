@@ -25,6 +25,6 @@ const job = network.submit(spec);
 
 await printEvents(job);
 await report();
-const decision = network.decision(job.id);
+const decision = network.decision(job); // by handle: a finished job is released, its record stays with the handle
 console.log(`decision  ${decision?.chosen} chosen among [${decision?.candidates.map((c) => c.site).join(', ')}] (seed ${decision?.seed})`);
 await network.close();

@@ -270,15 +270,24 @@ export class ConnectionError extends PulsarNetworkError {
   readonly url: string;
   /** False only when the request certainly never left (for example, connection refused). */
   readonly mayHaveBeenSent: boolean;
+  /** The server as `host:port` (default ports written out), when the failure concerns one. */
+  readonly host?: string;
+  /** The system's error code, when it gave one: `ECONNREFUSED`, `ENOTFOUND`, `ETIMEDOUT`, `DEPTH_ZERO_SELF_SIGNED_CERT`, ... */
+  readonly code?: string;
+  /** The cause in a few words (the message after the operation). */
+  readonly reason: string;
 
   constructor(
-    fields: { method: string; url: string; mayHaveBeenSent: boolean; reason?: string },
+    fields: { method: string; url: string; mayHaveBeenSent: boolean; reason?: string; host?: string; code?: string },
     options: PulsarNetworkErrorOptions = {},
   ) {
     super(`${fields.method} ${fields.url} failed: ${fields.reason ?? 'connection error'}`, options);
+    this.reason = fields.reason ?? 'connection error';
     this.method = fields.method;
     this.url = fields.url;
     this.mayHaveBeenSent = fields.mayHaveBeenSent;
+    if (fields.host !== undefined) this.host = fields.host;
+    if (fields.code !== undefined) this.code = fields.code;
   }
 }
 
@@ -303,11 +312,20 @@ export class TimeoutError extends PulsarNetworkError {
   readonly scope: TimeoutScope;
   /** The limit, in milliseconds. */
   readonly timeoutMs: number;
+  /** The server that did not answer in time, as `host:port`, for a request that timed out. */
+  readonly host?: string;
+  /** `ETIMEDOUT` for a request that timed out (as {@link ConnectionError.code} names system errors). */
+  readonly code?: string;
 
-  constructor(fields: { scope: TimeoutScope; timeoutMs: number; what: string }, options: PulsarNetworkErrorOptions = {}) {
-    super(`${fields.what} timed out after ${fields.timeoutMs} ms (${fields.scope} limit)`, options);
+  constructor(fields: { scope: TimeoutScope; timeoutMs: number; what: string; host?: string }, options: PulsarNetworkErrorOptions = {}) {
+    const host = fields.host === undefined ? '' : `: no answer from ${fields.host} (ETIMEDOUT)`;
+    super(`${fields.what} timed out after ${fields.timeoutMs} ms (${fields.scope} limit)${host}`, options);
     this.scope = fields.scope;
     this.timeoutMs = fields.timeoutMs;
+    if (fields.host !== undefined) {
+      this.host = fields.host;
+      this.code = 'ETIMEDOUT';
+    }
   }
 }
 
@@ -385,6 +403,56 @@ export class ProtocolError extends PulsarNetworkError {
     super(`${fields.where}: ${fields.problem}${fields.excerpt ? ` (got: ${fields.excerpt})` : ''}`, options);
     this.where = fields.where;
     if (fields.excerpt !== undefined) this.excerpt = fields.excerpt;
+  }
+}
+
+/**
+ * An answer was larger than the cap set for it (a JSON document, a status,
+ * a file read whole); the rest was not read.
+ *
+ * @example
+ * ```ts
+ * await http.json({ path: 'tasks', maxBytes: 1 << 20 }).catch((error) => {
+ *   if (error instanceof ResponseTooLargeError) console.error(error.where, error.limitBytes);
+ *   throw error;
+ * });
+ * ```
+ */
+export class ResponseTooLargeError extends ProtocolError {
+  static override readonly kind: string = 'ResponseTooLargeError';
+  /** The cap that was passed, in bytes. */
+  readonly limitBytes: number;
+
+  constructor(fields: { where: string; limitBytes: number }, options: PulsarNetworkErrorOptions = {}) {
+    super({ where: fields.where, problem: `the answer is larger than ${fields.limitBytes} bytes, the most read from it` }, options);
+    this.limitBytes = fields.limitBytes;
+  }
+}
+
+/**
+ * A connection was not made because the address it led to is refused by
+ * the URL policy (a loopback, private, link-local or metadata address, at
+ * the first request or after a redirect). Nothing was sent.
+ *
+ * @example
+ * ```ts
+ * await transfer({ from: urlSourceFor(url, { http: { fetch: guarded } }), to }).catch((error) => {
+ *   if (error.cause instanceof BlockedAddressError) console.error(error.cause.rule, error.cause.host);
+ *   throw error;
+ * });
+ * ```
+ */
+export class BlockedAddressError extends PulsarNetworkError {
+  static override readonly kind: string = 'BlockedAddressError';
+  /** The URL policy rule that refused it. */
+  readonly rule: 'private-address' | 'scheme';
+  /** The host name or address asked for. */
+  readonly host: string;
+
+  constructor(fields: { host: string; rule: 'private-address' | 'scheme'; reason: string }, options: PulsarNetworkErrorOptions = {}) {
+    super(`refused by rule ${fields.rule}: ${fields.reason}`, options);
+    this.host = fields.host;
+    this.rule = fields.rule;
   }
 }
 

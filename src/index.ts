@@ -27,3 +27,5 @@ export * from './jobs/index.js';
 export * from './sites/index.js';
 
 export * from './network/index.js';
+
+export * from './policy/index.js';

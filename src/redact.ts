@@ -8,9 +8,12 @@ export const REDACTED = '[REDACTED]';
 
 const SECRET_PARAM = /token|password|passwd|secret|key|signature|auth|credential|session/i;
 
+/** Names that look like secrets but are not: TES list filters and page cursors (`tag_key=run`). */
+const NOT_SECRET = /^(tag_key|tag_value|page_token|next_page_token)$/i;
+
 /** Returns true when a query parameter or header of this name carries a secret. */
 export function isSecretName(name: string): boolean {
-  return SECRET_PARAM.test(name);
+  return SECRET_PARAM.test(name) && !NOT_SECRET.test(name);
 }
 
 /**
@@ -48,12 +51,14 @@ export function redactUrl(url: string | URL): string {
 export class SecretSet {
   readonly #values = new Set<string>();
 
-  /** Registers a secret and its URL-encoded form. */
+  /** Registers a secret with its URL-encoded form and its form inside a JSON string. */
   add(value: string | undefined | null): void {
     if (!value) return;
     this.#values.add(value);
     const encoded = encodeURIComponent(value);
     if (encoded !== value) this.#values.add(encoded);
+    const quoted = JSON.stringify(value).slice(1, -1);
+    if (quoted !== value) this.#values.add(quoted);
   }
 
   /** Replaces every registered secret in the text. */
@@ -72,10 +77,16 @@ export class SecretSet {
   }
 }
 
-/** Scrubs text against a secret set (if any) and redacts URL-shaped secrets in it. */
+/**
+ * Scrubs text against a secret set (if any) and redacts URL-shaped secrets
+ * in it: every http(s) URL is redacted, and a URL of another scheme
+ * (`amqp://user:password@broker`) when it carries credentials.
+ */
 export function scrubText(text: string, secrets?: SecretSet): string {
   const scrubbed = secrets ? secrets.scrub(text) : text;
-  return scrubbed.replace(/https?:\/\/[^\s"'<>]+/g, (match) => redactUrl(match));
+  return scrubbed
+    .replace(/https?:\/\/[^\s"'<>]+/g, (match) => redactUrl(match))
+    .replace(/\b(?!https?:)[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, (match) => (/^[^/]+:\/\/[^/?#]*@|[?&][^=&#]*(token|password|secret|key|auth)/i.test(match) ? redactUrl(match) : match));
 }
 
 /**

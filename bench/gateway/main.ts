@@ -53,7 +53,7 @@ const dir = await mkdtemp(join(tmpdir(), 'bench-gateway-'));
 const config = join(dir, 'network.yaml');
 await writeFile(
   config,
-  `failover: { pollIntervalMs: 50 }\nsites:\n  - id: laptop\n    kind: local\n    options: { allowNoContainer: true, maxConcurrentJobs: 8, workDir: ${join(dir, 'site')} }\ngateway:\n  store: gateway.db\n  clients: [{ name: bench, token: ${TOKEN} }]\n`,
+  `failover: { pollIntervalMs: 50 }\nsites:\n  - id: laptop\n    kind: local\n    options: { allowNoContainer: true, trusted: true, maxConcurrentJobs: 8, workDir: ${join(dir, 'site')} }\ngateway:\n  store: gateway.db\n  clients: [{ name: bench, token: ${TOKEN} }]\n  limits: { submitsPerMinute: 1000000, maxInFlight: 1000000 }\n`,
 );
 const reference = await referenceServer();
 const gateway = await startGatewayProcess(config);

@@ -82,6 +82,9 @@ interface SiteRun {
   health: SiteHealth;
   bucket: TokenBucket;
   inFlight: number;
+  /** Of those in flight, the attempts the site started; and those it has not started yet. */
+  running: number;
+  waiting: Set<Attempt>;
   local: Attempt[];
   freeCores: number;
   freeGpus: number;
@@ -89,6 +92,14 @@ interface SiteRun {
   active: Set<Attempt>;
   down: boolean;
   silent: boolean;
+}
+
+/** Cores of the attempts ahead of a new one at the site: admitted and not started, or waiting locally. */
+function waitingCores(s: SiteRun): number {
+  let cores = 0;
+  for (const attempt of s.waiting) cores += attempt.job.job.request.resources.cores;
+  for (const attempt of s.local) cores += attempt.job.job.request.resources.cores;
+  return cores;
 }
 
 /** Runs the whole workload with one strategy. */
@@ -104,6 +115,8 @@ export function simulate(strategy: SiteSelector, jobs: readonly SimJob[], sims: 
       health: new SiteHealth({ alpha: 0.3, window: 20, breaker: { failureThreshold: 5, errorRate: 0.5, window: 20, minimumCalls: 10, openMs: 60_000, maxOpenMs: 1_800_000, now: clockMs } }),
       bucket: new TokenBucket(sim.description.submitRate ?? { perSecond: 1000, burst: 1000 }, clockMs),
       inFlight: 0,
+      running: 0,
+      waiting: new Set(),
       local: [],
       freeCores: sim.cores,
       freeGpus: sim.gpus,
@@ -162,12 +175,14 @@ export function simulate(strategy: SiteSelector, jobs: readonly SimJob[], sims: 
       return;
     }
     s.inFlight++;
+    s.waiting.add(attempt);
     attempt.phase = 'submitting';
     events.after(s.bucket.take() / 1000, () => submit(s, attempt));
   };
 
-  const release = (s: SiteRun): void => {
+  const release = (s: SiteRun, attempt: Attempt): void => {
     s.inFlight--;
+    s.waiting.delete(attempt);
     const next = s.local.shift();
     if (next) admit(s, next);
   };
@@ -176,7 +191,7 @@ export function simulate(strategy: SiteSelector, jobs: readonly SimJob[], sims: 
     const run = attempt.job;
     if (!s.health.breaker.tryAcquire()) {
       attempt.phase = 'over';
-      release(s);
+      release(s, attempt);
       failover(run);
       return;
     }
@@ -186,7 +201,7 @@ export function simulate(strategy: SiteSelector, jobs: readonly SimJob[], sims: 
         const verdict = classifyEnding({ kind: 'submit-error', error });
         s.health.observe('submit', !verdict.siteFault, undefined, verdict.cause);
         attempt.phase = 'over';
-        release(s);
+        release(s, attempt);
         failover(run);
       });
       return;
@@ -228,7 +243,7 @@ export function simulate(strategy: SiteSelector, jobs: readonly SimJob[], sims: 
     attempt.phase = 'over';
     s.queue.splice(s.queue.indexOf(attempt), 1);
     s.active.delete(attempt);
-    release(s);
+    release(s, attempt);
     failover(attempt.job);
   };
 
@@ -253,7 +268,9 @@ export function simulate(strategy: SiteSelector, jobs: readonly SimJob[], sims: 
     if (attempt.gone) return;
     attempt.phase = 'running';
     attempt.startedAt = events.now;
-    s.health.observeQueueWait((events.now - attempt.acceptedAt) * 1000);
+    s.running++;
+    s.waiting.delete(attempt);
+    s.health.observeQueueWait((events.now - attempt.acceptedAt) * 1000, attempt.job.job.request.resources.cores);
     const job = attempt.job.job;
     const fate = deriveRandom(seed, 'fate', job.id, s.sim.description.id, attempt.n);
     const u = fate.next();
@@ -269,6 +286,7 @@ export function simulate(strategy: SiteSelector, jobs: readonly SimJob[], sims: 
     }
     events.after(duration, () => {
       if (attempt.gone) return;
+      s.running--;
       const { cores, gpus } = job.request.resources;
       s.freeCores += cores;
       s.freeGpus += gpus;
@@ -280,7 +298,7 @@ export function simulate(strategy: SiteSelector, jobs: readonly SimJob[], sims: 
   };
 
   const detect = (s: SiteRun, attempt: Attempt, state: JobState): void => {
-    release(s);
+    release(s, attempt);
     const verdict = classifyEnding({ kind: 'state', state });
     s.health.observe('job', !verdict.siteFault, undefined, verdict.cause);
     if (verdict.failover) failover(attempt.job);
@@ -294,6 +312,7 @@ export function simulate(strategy: SiteSelector, jobs: readonly SimJob[], sims: 
       events.at(outage[0], () => {
         s.down = true;
         for (const attempt of s.active) {
+          if (attempt.phase === 'running') s.running--;
           attempt.gone = true;
           attempt.phase = 'over';
           events.after(CLIENT.lostAfterS + CLIENT.pollIntervalS * deriveRandom(seed, 'lost', attempt.job.job.id).next(), () => detect(s, attempt, 'lost'));
@@ -321,17 +340,19 @@ export function simulate(strategy: SiteSelector, jobs: readonly SimJob[], sims: 
     const probe = (): void => {
       if (finished >= jobs.length) return;
       const ok = !s.down;
-      s.health.observe('probe', ok, ok ? s.sim.latencyMs * (1 + 0.2 * probeRandom.next()) : undefined, ok ? 'probe' : 'connection refused');
+      const latencyMs = s.sim.latencyMs * (1 + 0.2 * probeRandom.next());
+      s.health.observeProbe(ok ? { ok, latencyMs } : { ok, latencyMs, error: 'connection refused', failure: 'unreachable' });
       events.after(CLIENT.probeIntervalS * (1 - CLIENT.probeJitter + 2 * CLIENT.probeJitter * probeRandom.next()), probe);
     };
-    events.after(CLIENT.probeIntervalS * probeRandom.next(), probe);
+    // as Network.create: a first probe of every site before the first decision, then periodic ones
+    events.at(0, probe);
   }
 
   for (const job of jobs) {
     events.at(job.arrival, () => {
       const candidates = [...sites.values()].map((s) => ({
         site: s.sim.description,
-        live: { ...s.health.view(), inFlight: s.inFlight, queued: s.local.length },
+        live: { ...s.health.view(), inFlight: s.inFlight, queued: s.local.length, running: s.running, waitingCores: waitingCores(s) },
       }));
       const record = decide({
         job: { id: `job-${job.id}`, idempotencyKey: `job-${job.id}` },

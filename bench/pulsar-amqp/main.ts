@@ -15,7 +15,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { submitJob } from '../../src/index.js';
+import { JobEngine, submitJob } from '../../src/index.js';
 import { nodeHttpFetch, PulsarMqSite, runStagedJob } from '../../src/node/index.js';
 import { PulsarClient } from '../../src/pulsar/index.js';
 import { startPulsar } from '../../test/peers/pulsar.js';
@@ -33,6 +33,7 @@ async function sha256(path: string): Promise<string> {
 
 const root = await mkdtemp(join(tmpdir(), 'pulsar-amqp-bench-'));
 const broker = await startRabbitMq();
+const engine = new JobEngine({ poll: { minIntervalMs: 100, maxIntervalMs: 500 } });
 const mq = await startPulsar({ messageQueueUrl: broker.url, app: { min_polling_interval: 0.1 } });
 const web = await startPulsar({ app: { min_polling_interval: 0.1 } });
 const site = new PulsarMqSite({ url: broker.url, jobsDirectory: mq.stagingDir });
@@ -54,7 +55,7 @@ try {
       withFile
         ? { inputs: [{ path: '/data/in.bin', url: input }], outputs: [{ path: '/data/out.bin', url: join(dir, 'out.bin') }], executors: [{ image: 'x', command: ['cp', '/data/in.bin', '/data/out.bin'] }] }
         : { executors: [{ image: 'x', command: ['true'] }] },
-      { poll: { minIntervalMs: 100, maxIntervalMs: 500 } },
+      { engine },
     ).wait();
     const seconds = (performance.now() - started) / 1000;
     if (result.state !== 'complete') throw new Error(`AMQP run ended ${result.state}: ${result.logs.system.join('; ')}`);

@@ -16,12 +16,15 @@ import { PulsarNetworkError, ValidationError } from '../errors.js';
 import type { JobEvent } from '../jobs/events.js';
 import type { JobSpec } from '../jobs/spec.js';
 import { createTesGateway } from '../gateway/gateway.js';
+import { formatAccessLog } from '../gateway/access-log.js';
 import { SqliteTaskStore } from '../gateway/sqlite-store.js';
 import { TaskTracker } from '../gateway/task-tracker.js';
 import { FINAL_TES_STATES } from '../gateway/store.js';
-import { renderTask } from '../gateway/views.js';
+import { publicDecision, renderTask } from '../gateway/views.js';
+import type { SiteDescription } from '../network/types.js';
+import { redactUrl, scrubText, SecretSet } from '../redact.js';
 import { validateTask } from '../tes/validate.js';
-import { loadCliConfig } from './config.js';
+import { gatewayOptions, loadCliConfig } from './config.js';
 import { eventLine, explainLines, liveBlock, progressBar, sitesTable, type TransferBar } from './render.js';
 
 /** Where the commands write, and whether stdout is a terminal. */
@@ -50,8 +53,17 @@ const CLI_OWNER = 'cli';
  * await program.parseAsync(['sites', '--config', 'network.yaml'], { from: 'user' });
  * ```
  */
-export function cliProgram(io: CliIo): Command {
+export function cliProgram(given: CliIo, secrets: SecretSet = new SecretSet()): Command {
+  // Every line any command prints passes through the one redaction module: secret values of the
+  // configuration (filled in as it is read) and credentials in URLs never reach a terminal or a pipe.
+  const io = scrubbedIo(given, secrets);
+  const load = (path: string, options: { guardInputs?: boolean } = {}): ReturnType<typeof loadCliConfig> => loadCliConfig(path, io.env, { secrets, ...options });
   const println = (line = ''): void => io.out(`${line}\n`);
+  const storeOf = async (path: string): Promise<string> => {
+    const { network, gateway } = await load(path);
+    await network.close();
+    return gateway.store;
+  };
   const program = new Command('pulsar-network')
     .description('Run jobs on a network of Pulsar, TES and local sites; serve it as one TES endpoint.')
     .exitOverride()
@@ -66,17 +78,29 @@ export function cliProgram(io: CliIo): Command {
     .option('--store <file>', 'task store (default: gateway.store)')
     .option('--json', 'print {"url", "resumed"} as JSON')
     .action(async (opts: { config: string; port?: number; host?: string; store?: string; json?: boolean }) => {
-      const { network, gateway } = await loadCliConfig(opts.config, io.env);
+      const config = await load(opts.config, { guardInputs: true });
+      const { network, gateway } = config;
+      let tes: ReturnType<typeof createTesGateway>;
+      try {
+        tes = createTesGateway(
+          network,
+          gatewayOptions(config, {
+            ...(opts.store && { store: opts.store }),
+            onWarning: (message) => io.err(`pulsar-network: warning: ${message}\n`),
+            onAccess: (entry) => io.err(`${formatAccessLog(entry)}\n`),
+          }),
+        );
+      } catch (error) {
+        await network.close();
+        throw error;
+      }
       await network.probe();
       network.startProbes();
-      const options: Parameters<typeof createTesGateway>[1] = { storePath: opts.store ?? gateway.store, clients: gateway.clients };
-      if (gateway.maxBodyBytes !== undefined) options.maxBodyBytes = gateway.maxBodyBytes;
-      const tes = createTesGateway(network, options);
       const { url } = await tes.listen({ port: opts.port ?? gateway.port ?? 8000, host: opts.host ?? gateway.host ?? '127.0.0.1' });
       if (opts.json) println(JSON.stringify({ url, resumed: tes.resumed }));
       else {
         println(`TES gateway at ${url}`);
-        println(`${Object.keys(gateway.clients).length} client(s); ${tes.resumed.length} task(s) re-attached`);
+        println(`${Object.keys(gateway.clients).length} client(s)${gateway.allowUnauthenticated && Object.keys(gateway.clients).length === 0 ? ' (no tokens: loopback callers only)' : ''}; ${tes.resumed.length} task(s) re-attached`);
       }
       await new Promise<void>((resolve) => {
         const stop = (): void => resolve();
@@ -93,10 +117,10 @@ export function cliProgram(io: CliIo): Command {
     .requiredOption('--config <file>', 'network configuration')
     .option('--json', 'print JSON')
     .action(async (opts: { config: string; json?: boolean }) => {
-      const { network } = await loadCliConfig(opts.config, io.env);
+      const { network } = await load(opts.config);
       try {
         const probes = await network.probe();
-        if (opts.json) println(JSON.stringify(network.sites().map((c) => ({ ...c, probe: probes.get(c.site.id) })), null, 2));
+        if (opts.json) println(JSON.stringify(network.sites().map((c) => ({ ...c, site: publicSite(c.site), probe: probes.get(c.site.id) })), null, 2));
         else for (const line of sitesTable(network.sites(), probes)) println(line);
       } finally {
         await network.close();
@@ -111,10 +135,10 @@ export function cliProgram(io: CliIo): Command {
     .option('--json', 'print the decision record as JSON')
     .action(async (taskFile: string, opts: { config: string; json?: boolean }) => {
       const spec = await readTask(taskFile);
-      const { network } = await loadCliConfig(opts.config, io.env);
+      const { network } = await load(opts.config);
       try {
         await network.probe();
-        const record = network.explain(spec);
+        const record = publicDecision(network.explain(spec));
         if (opts.json) println(JSON.stringify(record, null, 2));
         else for (const line of explainLines(record)) println(line);
       } finally {
@@ -132,22 +156,22 @@ export function cliProgram(io: CliIo): Command {
     .option('--json', 'print JSON (one line per event with --watch, then the task in the FULL view)')
     .action(async (taskFile: string, opts: { config: string; store?: string; watch?: boolean; json?: boolean }) => {
       const spec = await readTask(taskFile);
-      const { network, gateway } = await loadCliConfig(opts.config, io.env);
+      const { network, gateway } = await load(opts.config);
       const store = new SqliteTaskStore(opts.store ?? gateway.store);
       const tracker = new TaskTracker(network, store);
       try {
         const id = await tracker.submit(spec, CLI_OWNER);
+        // a task that failed at once may have ended (and been stored) already
         const job = tracker.job(id);
-        if (!job) throw new Error(`task ${id} is not followed`);
         if (opts.json) println(JSON.stringify({ type: 'submitted', id }));
         else println(`task ${id}`);
-        if (opts.watch) await watch(job.watch(), io, Boolean(opts.json));
-        const result = await job.wait();
+        if (opts.watch && job) await watch(job.watch(), io, Boolean(opts.json));
+        await job?.wait();
         await tracker.idle();
         const task = store.get(id);
         if (opts.json) println(JSON.stringify(task && renderTask(task, 'FULL', '/ga4gh/tes/v1')));
-        else println(`task ${id}: ${task?.state ?? result.state}${task?.site ? ` on ${task.site}` : ''}`);
-        if (!result.ok) throw new CliExit(1);
+        else println(`task ${id}: ${task?.state ?? 'unknown'}${task?.site ? ` on ${task.site}` : ''}`);
+        if (task?.state !== 'COMPLETE') throw new CliExit(1);
       } finally {
         tracker.close();
         store.close();
@@ -163,7 +187,7 @@ export function cliProgram(io: CliIo): Command {
     .option('--store <file>', 'task store (default: gateway.store)')
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { config: string; store?: string; json?: boolean }) => {
-      const { network, gateway } = await loadCliConfig(opts.config, io.env);
+      const { network, gateway } = await load(opts.config);
       const store = new SqliteTaskStore(opts.store ?? gateway.store);
       const tracker = new TaskTracker(network, store);
       try {
@@ -192,7 +216,7 @@ export function cliProgram(io: CliIo): Command {
     .option('--store <file>', 'task store')
     .option('--json', 'print the TES task log as JSON')
     .action(async (id: string, opts: { config?: string; store?: string; json?: boolean }) => {
-      const path = opts.store ?? (opts.config ? (await loadCliConfig(opts.config, io.env)).gateway.store : undefined);
+      const path = opts.store ?? (opts.config ? await storeOf(opts.config) : undefined);
       if (!path) throw new ValidationError('arguments', [{ path: '--store', message: 'give --store or --config' }]);
       const store = new SqliteTaskStore(path);
       try {
@@ -218,10 +242,12 @@ export function cliProgram(io: CliIo): Command {
   return program;
 }
 
-/** Runs the program on argv; resolves with the exit code (errors printed, secrets never: messages are already redacted). */
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+/** Runs the program on argv; resolves with the exit code (errors printed, scrubbed of every secret the configuration named). */
+export async function runCli(argv: string[], given: CliIo): Promise<number> {
+  const secrets = new SecretSet();
+  const io = scrubbedIo(given, secrets);
   try {
-    await cliProgram(io).parseAsync(argv, { from: 'user' });
+    await cliProgram(io, secrets).parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
     if (error instanceof CliExit) return error.code;
@@ -234,6 +260,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.err(`pulsar-network: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;
   }
+}
+
+/** The io with every text scrubbed of the secrets (and of credentials in URLs). */
+function scrubbedIo(io: CliIo, secrets: SecretSet): CliIo {
+  return { ...io, out: (text) => io.out(scrubText(text, secrets)), err: (text) => io.err(scrubText(text, secrets)) };
+}
+
+/** A site's static view fit to print: its URL without credentials. */
+function publicSite(site: SiteDescription): SiteDescription {
+  return site.url === undefined ? site : { ...site, url: redactUrl(site.url) };
 }
 
 async function readTask(file: string): Promise<JobSpec> {

@@ -10,6 +10,6 @@ const code = await runCli(process.argv.slice(2), {
   isTTY: Boolean(process.stdout.isTTY),
   env: process.env,
 });
-// sites may hold timers (probes, watchers): the command is done
+// sites may hold timers (probes, pollers): the command is done
 process.exitCode = code;
 process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

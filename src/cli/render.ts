@@ -15,6 +15,17 @@ export function table(header: string[], rows: string[][]): string[] {
   return [line(header), ...rows.map(line)];
 }
 
+/**
+ * A site's health as the `sites` table says it: `healthy`, `unreachable` (no
+ * answer: connection refused, no such host, TLS failure, timeout) or
+ * `refusing` (it answered with an error) with the probe's cause, else what
+ * traffic says (`degraded`, `down`, `unknown`).
+ */
+export function healthLabel(live: Candidate['live'], probe: SiteProbe | undefined): string {
+  if (probe && !probe.ok) return `${probe.failure ?? (live.health === 'refusing' ? 'refusing' : 'unreachable')} (${probe.error ?? 'probe failed'})`;
+  return live.health;
+}
+
 /** The `sites` table: health, capabilities, load and circuit state of each site. */
 export function sitesTable(sites: Candidate[], probes: Map<string, SiteProbe>): string[] {
   return table(
@@ -24,7 +35,7 @@ export function sitesTable(sites: Candidate[], probes: Map<string, SiteProbe>): 
       return [
         site.id,
         site.kind,
-        live.health + (probe && !probe.ok ? ` (${probe.error ?? 'probe failed'})` : ''),
+        healthLabel(live, probe),
         live.breaker,
         String(live.inFlight),
         String(live.queued),

@@ -5,100 +5,36 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import { ValidationError } from '../errors.js';
 import type { JobSpec } from '../jobs/spec.js';
 import type { Network } from '../network/network.js';
-import { isTesState, TES_STATES } from '../tes/states.js';
-import type { TesServiceInfo, TesView } from '../tes/types.js';
+import { isLoopbackAddress, parseIp } from '../policy/ip.js';
+import type { TesServiceInfo } from '../tes/types.js';
 import { validateTask } from '../tes/validate.js';
-import { BearerClients, HttpProblem, isLoopback, readJsonBody, sendJson, sendProblem } from './http.js';
+import { clientTable } from './clients.js';
+import { DEFAULT_CLIENT_LIMITS, DEFAULT_TASK_LIMITS, FairUse, limitsProblems, taskLimitProblems, type ClientLimits, type TaskLimits } from './fair-use.js';
+import { checkHostSites, hostDirectories } from './host-sites.js';
+import { BearerClients, HttpProblem, readJsonBody, sendJson, sendProblem } from './http.js';
+import { getTaskView, listTasks } from './list.js';
+import type { TesGateway, TesGatewayOptions } from './options.js';
+import { withAccessLog } from './access-log.js';
+import { LEGACY_SERVICE_INFO_PATH, legacyServiceInfo } from './compat.js';
 import { SqliteTaskStore } from './sqlite-store.js';
-import type { GatewayTask, TaskStore } from './store.js';
+import type { GatewayTask } from './store.js';
 import { TaskTracker } from './task-tracker.js';
-import { provenanceTags, renderTask } from './views.js';
+import { UrlGuard } from './url-guard.js';
+import { renderTask } from './views.js';
 
 /** Where the gateway serves TES. */
 export const TES_BASE_PATH = '/ga4gh/tes/v1';
 /** Also served, as Funnel does: older clients (py-tes 0.4, used by Snakemake's TES executor) append `/v1` to the URL they are given. */
 const SHORT_BASE_PATH = '/v1';
 
-/** Options of {@link createTesGateway}. */
-export interface TesGatewayOptions {
-  /** Where tasks are kept. @default a {@link SqliteTaskStore} at `storePath` */
-  store?: TaskStore;
-  /** The SQLite file of the default store. @default 'pulsar-network-gateway.db' */
-  storePath?: string;
-  /**
-   * Clients by name, each with its bearer token. Each client sees only its
-   * own tasks. Without clients the gateway serves loopback callers only.
-   */
-  clients?: Record<string, string>;
-  /** Largest request body accepted, in bytes (413 beyond). @default 1 MiB */
-  maxBodyBytes?: number;
-  /** The gateway's own service-info identity. */
-  service?: {
-    /** service-info `id`. @default 'org.pulsar-network.tes-gateway' */
-    id?: string;
-    /** service-info `name`. @default 'pulsar-network TES gateway' */
-    name?: string;
-    /** service-info `description`. @default a sentence naming the network's sites */
-    description?: string;
-    /** service-info `organization`. @default pulsar-network and its repository URL */
-    organization?: {
-      /** The organization's name. */
-      name: string;
-      /** The organization's URL. */
-      url: string;
-    };
-    /** service-info `version`. @default '0.1.0' */
-    version?: string;
-  };
-  /** Server timeouts, in milliseconds. @default request 60 000, headers 15 000, keep-alive 5 000 */
-  timeouts?: {
-    /** Longest time to receive a whole request, in milliseconds. @default 60000 */
-    requestMs?: number;
-    /** Longest time to receive the request headers, in milliseconds. @default 15000 */
-    headersMs?: number;
-    /** How long an idle kept-alive connection stays open, in milliseconds. @default 5000 */
-    keepAliveMs?: number;
-  };
-}
-
-/** A running TES gateway. */
-export interface TesGateway {
-  /** The Node request handler (mount it in any HTTP server). */
-  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
-  /** An HTTP server with the handler, size limits and timeouts (not listening). */
-  createServer(): Server;
-  /**
-   * Starts a server on `host:port` (defaults 127.0.0.1 and a free port) and
-   * resolves with it and the TES base URL. Refuses a non-loopback host when
-   * no client tokens are configured.
-   */
-  listen(options?: {
-    /** The port; 0 asks the OS for a free one. @default 0 */
-    port?: number;
-    /** The address to bind. @default '127.0.0.1' */
-    host?: string;
-  }): Promise<{
-    /** The listening server. */
-    server: Server;
-    /** The TES base URL, e.g. `http://127.0.0.1:8000/ga4gh/tes/v1`. */
-    url: string;
-  }>;
-  /** The stored task (any owner), for tools and tests. */
-  task(id: string): GatewayTask | undefined;
-  /** Tasks re-attached when the gateway started. */
-  readonly resumed: readonly string[];
-  /** Resolves when every task this gateway follows has reached a terminal state and been stored. */
-  idle(): Promise<void>;
-  /** Stops the server(s) it started and closes the store. Tasks go on on their sites. */
-  close(): Promise<void>;
-}
+export type { TesGateway, TesGatewayOptions } from './options.js';
 
 const LOCAL_OWNER = 'local';
-const DEFAULT_PAGE_SIZE = 256;
-const MAX_PAGE_SIZE = 2047;
+const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'];
 const READ_ONLY_FIELDS = ['id', 'state', 'logs', 'creation_time'] as const;
 
 /**
@@ -121,11 +57,19 @@ const READ_ONLY_FIELDS = ['id', 'state', 'logs', 'creation_time'] as const;
  * ```
  */
 export function createTesGateway(network: Network, options: TesGatewayOptions = {}): TesGateway {
-  const store = options.store ?? new SqliteTaskStore(options.storePath ?? 'pulsar-network-gateway.db');
-  const clients = new BearerClients(options.clients ?? {});
+  const setup = checkedSetup(network, options);
+  const { table, guard } = setup;
+  const clients = new BearerClients(table.tokens);
+  const anonymous = clients.size === 0;
+  const store = options.store ?? new SqliteTaskStore(setup.storePath as string);
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+  const fairUse = new FairUse(store, (client) => ({ ...setup.limits, ...table.limits[client] }));
   const servers = new Set<Server>();
   const tracker = new TaskTracker(network, store);
+  const onWarning = options.onWarning ?? ((message: string) => console.warn(message));
+  for (const warning of setup.warnings) onWarning(warning);
+  // the client each request was authenticated as, for the access log
+  const owners = new WeakMap<IncomingMessage, string>();
   // Re-attach to every task left in flight by an earlier run.
   const resumed = tracker.resume();
 
@@ -153,46 +97,21 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
   };
 
   const createTask = async (req: IncomingMessage, owner: string): Promise<unknown> => {
+    fairUse.checkRate(owner);
     const body = await readJsonBody(req, maxBody);
     const issues = validateTask(body);
     if (issues.length > 0) throw new HttpProblem(400, `invalid TES task (${issues.length} problem${issues.length === 1 ? '' : 's'})`, issues.map((i) => `${i.path}: ${i.message}`));
-    const spec = { ...(body as Record<string, unknown>) };
-    for (const key of READ_ONLY_FIELDS) delete spec[key];
+    const given = { ...(body as Record<string, unknown>) };
+    for (const key of READ_ONLY_FIELDS) delete given[key];
+    const tooLarge = taskLimitProblems(given as JobSpec, setup.taskLimits);
+    if (tooLarge.length > 0) throw new HttpProblem(400, 'the task is larger than this gateway accepts', tooLarge);
+    const { spec, excludeSites } = await guard.admit(given as JobSpec, owner, network.sites().map((s) => s.site.id));
+    // checked and stored with no await between: two requests cannot both take the last slot
+    fairUse.checkRoom(owner, new TextEncoder().encode(JSON.stringify(spec)).byteLength);
+    const submitted = tracker.submit(spec, owner, excludeSites && Object.keys(excludeSites).length > 0 ? { excludeSites } : {});
+    fairUse.record(owner);
     // the first attempt (its site and idempotency key) is stored before the client hears of the task
-    return { id: await tracker.submit(spec as JobSpec, owner) };
-  };
-
-  const listTasks = (query: URLSearchParams, owner: string): unknown => {
-    const known = new Set(['name_prefix', 'state', 'tag_key', 'tag_value', 'page_size', 'page_token', 'view']);
-    const problems = [...new Set(query.keys())].filter((k) => !known.has(k)).map((k) => `query.${k}: is not a ListTasks parameter`);
-    const view = viewOf(query, problems);
-    const state = query.get('state') ?? undefined;
-    if (state !== undefined && !isTesState(state)) problems.push(`query.state: must be one of ${TES_STATES.join(', ')}`);
-    const sizeText = query.get('page_size');
-    const pageSize = sizeText === null ? DEFAULT_PAGE_SIZE : Number(sizeText);
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) problems.push(`query.page_size: must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
-    const token = query.get('page_token');
-    const afterSeq = token ? decodePageToken(token) : 0;
-    if (afterSeq === undefined) problems.push('query.page_token: is not a token this gateway gave');
-    const keys = query.getAll('tag_key');
-    const values = query.getAll('tag_value');
-    if (values.length > keys.length) problems.push('query.tag_value: more values than tag_key');
-    if (problems.length > 0) throw new HttpProblem(400, 'invalid ListTasks query', problems);
-    const filter: Parameters<TaskStore['list']>[0] = {
-      owner,
-      afterSeq: afterSeq as number,
-      limit: pageSize + 1,
-      tags: keys.map((key, i) => [key, values[i] ?? '']),
-      extraTags: (task) => provenanceTags(task, TES_BASE_PATH),
-    };
-    const prefix = query.get('name_prefix');
-    if (prefix) filter.namePrefix = prefix;
-    if (state !== undefined) filter.state = state as GatewayTask['state'];
-    const found = store.list(filter);
-    const page = found.slice(0, pageSize);
-    const answer: { tasks: unknown[]; next_page_token?: string } = { tasks: page.map((t) => renderTask(t, view, TES_BASE_PATH)) };
-    if (found.length > pageSize) answer.next_page_token = encodePageToken((page.at(-1) as GatewayTask).seq);
-    return answer;
+    return { id: await submitted };
   };
 
   const cancelTask = async (id: string, owner: string): Promise<unknown> => {
@@ -206,6 +125,7 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
     const base = [TES_BASE_PATH, SHORT_BASE_PATH].find((b) => url.pathname.startsWith(`${b}/`));
     if (!base) throw new HttpProblem(404, `nothing at ${url.pathname}; TES is served at ${TES_BASE_PATH}`);
     const owner = authenticate(req);
+    owners.set(req, owner);
     const path = url.pathname.slice(base.length);
     const method = req.method ?? 'GET';
     const only = (allowed: string): void => {
@@ -215,14 +135,18 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
       only('GET');
       return sendJson(res, 200, serviceInfo());
     }
+    if (path === LEGACY_SERVICE_INFO_PATH) {
+      only('GET');
+      return sendJson(res, 200, legacyServiceInfo(serviceInfo()));
+    }
     if (path === '/tasks') {
       if (method === 'POST') return sendJson(res, 200, await createTask(req, owner));
       only('GET');
-      return sendJson(res, 200, listTasks(url.searchParams, owner));
+      return sendJson(res, 200, listTasks(store, url.searchParams, owner, TES_BASE_PATH));
     }
     const match = /^\/tasks\/([^/:]+)(:cancel|\/decision)?$/.exec(path);
     if (!match) throw new HttpProblem(404, `nothing at ${url.pathname}`);
-    const id = decodeURIComponent(match[1] as string);
+    const id = taskId(match[1] as string);
     if (match[2] === ':cancel') {
       only('POST');
       return sendJson(res, 200, await cancelTask(id, owner));
@@ -233,17 +157,15 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
       if (!task.decision) throw new HttpProblem(404, `task ${id} has no decision record yet`);
       return sendJson(res, 200, task.decision);
     }
-    const problems: string[] = [];
-    const view = viewOf(url.searchParams, problems);
-    for (const key of url.searchParams.keys()) if (key !== 'view') problems.push(`query.${key}: is not a GetTask parameter`);
-    if (problems.length > 0) throw new HttpProblem(400, 'invalid GetTask query', problems);
-    return sendJson(res, 200, renderTask(task, view, TES_BASE_PATH));
+    return sendJson(res, 200, renderTask(task, getTaskView(url.searchParams), TES_BASE_PATH));
   };
 
   const authenticate = (req: IncomingMessage): string => {
-    if (clients.size === 0) {
-      if (isLoopback(req.socket.remoteAddress)) return LOCAL_OWNER;
-      throw new HttpProblem(401, 'this gateway has no client tokens and serves loopback callers only');
+    if (anonymous) {
+      if (!isLoopbackAddress(req.socket.remoteAddress)) throw new HttpProblem(401, 'this gateway has no client tokens and serves loopback callers only');
+      // a reverse proxy on this host connects from loopback on behalf of anyone
+      if (PROXY_HEADERS.some((h) => req.headers[h] !== undefined)) throw new HttpProblem(401, 'this gateway has no client tokens and does not serve requests relayed by a proxy');
+      return LOCAL_OWNER;
     }
     const name = clients.identify(req.headers.authorization);
     if (name === undefined) {
@@ -253,13 +175,14 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
     return name;
   };
 
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+  const routed = (req: IncomingMessage, res: ServerResponse): void => {
     route(req, res).catch((error: unknown) => {
       if (res.headersSent) return void res.destroy();
       if (error instanceof HttpProblem) return sendProblem(res, error);
       sendProblem(res, new HttpProblem(500, 'internal error of the gateway'));
     });
   };
+  const handler = options.accessLog ? withAccessLog(routed, options.accessLog, (req) => owners.get(req)) : routed;
 
   const makeServer = (): Server => {
     const t = options.timeouts ?? {};
@@ -268,36 +191,40 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
     return server;
   };
 
+  const closeServer = (server: Server): Promise<void> =>
+    new Promise<void>((done) => {
+      server.close(() => done());
+      server.closeAllConnections();
+    });
+
   return {
     handler,
     createServer: makeServer,
     resumed,
+    warnings: setup.warnings,
+    connectAllow: guard.connectAllow,
     async listen({ port = 0, host = '127.0.0.1' } = {}) {
-      if (clients.size === 0 && !isLoopback(host)) {
-        throw new ValidationError('gateway options', [{ path: 'clients', message: `a gateway without client tokens may only listen on loopback, not ${host}` }]);
-      }
+      const literal = parseIp(host);
+      if (anonymous && literal && !isLoopbackAddress(host)) throw notLoopback(host);
       const server = makeServer();
-      await new Promise<void>((resolve, reject) => {
+      await new Promise<void>((done, reject) => {
         server.once('error', reject);
-        server.listen(port, host, () => resolve());
+        server.listen(port, host, () => done());
       });
-      servers.add(server);
       const address = server.address() as AddressInfo;
+      // a host name is judged by the address it was bound to, never by its text
+      if (anonymous && !isLoopbackAddress(address.address)) {
+        await closeServer(server);
+        throw notLoopback(`${host} (${address.address})`);
+      }
+      servers.add(server);
       const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       return { server, url: `http://${shown}:${address.port}${TES_BASE_PATH}` };
     },
     task: (id) => store.get(id),
     idle: () => tracker.idle(),
     async close() {
-      await Promise.all(
-        [...servers].map(
-          (server) =>
-            new Promise<void>((resolve) => {
-              server.close(() => resolve());
-              server.closeAllConnections();
-            }),
-        ),
-      );
+      await Promise.all([...servers].map(closeServer));
       servers.clear();
       tracker.close();
       store.close();
@@ -305,18 +232,44 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
   };
 }
 
-function viewOf(query: URLSearchParams, problems: string[]): TesView {
-  const view = query.get('view') ?? 'MINIMAL';
-  if (view === 'MINIMAL' || view === 'BASIC' || view === 'FULL') return view;
-  problems.push('query.view: must be MINIMAL, BASIC or FULL');
-  return 'MINIMAL';
+/** Everything the gateway checks before it creates any file: clients, sites on this host, limits, URL rules. */
+function checkedSetup(network: Network, options: TesGatewayOptions) {
+  const table = clientTable(options.clients ?? {});
+  if (Object.keys(table.tokens).length === 0 && options.allowUnauthenticated !== true) {
+    throw new ValidationError('gateway options', [
+      { path: 'clients', message: 'a gateway needs client tokens; for a gateway that serves loopback callers without tokens, set allowUnauthenticated: true' },
+    ]);
+  }
+  const issues = [...limitsProblems(options.limits, 'limits', DEFAULT_CLIENT_LIMITS), ...limitsProblems(options.taskLimits, 'taskLimits', DEFAULT_TASK_LIMITS)];
+  for (const [name, limits] of Object.entries(table.limits)) issues.push(...limitsProblems(limits, `clients.${name}.limits`, DEFAULT_CLIENT_LIMITS));
+  const known = new Set(network.sites().map((s) => s.site.id));
+  for (const id of Object.keys(options.siteUrls ?? {})) if (!known.has(id)) issues.push({ path: `siteUrls.${id}`, message: 'names no site of the network' });
+  if (issues.length > 0) throw new ValidationError('gateway options', issues);
+  const warnings = checkHostSites(network);
+  const storePath = options.store ? (options.store instanceof SqliteTaskStore ? options.store.path : undefined) : (options.storePath ?? 'pulsar-network-gateway.db');
+  const database = storePath === undefined ? [] : ['', '-wal', '-shm', '-journal'].map((suffix) => `${resolve(storePath)}${suffix}`);
+  const guard = new UrlGuard({
+    ...(options.urls && { urls: options.urls }),
+    clients: table.urls,
+    ...(options.siteUrls && { sites: options.siteUrls }),
+    protect: [...database, ...hostDirectories(network), ...(options.protect ?? [])],
+    ...(options.resolver && { resolver: options.resolver }),
+    ...(options.checkRedirects !== undefined && { checkRedirects: options.checkRedirects }),
+  });
+  const limits: ClientLimits = { ...DEFAULT_CLIENT_LIMITS, ...options.limits };
+  const taskLimits: TaskLimits = { ...DEFAULT_TASK_LIMITS, ...options.taskLimits };
+  return { table, guard, warnings, storePath, limits, taskLimits };
 }
 
-function encodePageToken(seq: number): string {
-  return Buffer.from(`after:${seq}`).toString('base64url');
+function notLoopback(host: string): ValidationError {
+  return new ValidationError('gateway options', [{ path: 'clients', message: `a gateway without client tokens may only listen on a loopback address, not ${host}` }]);
 }
 
-function decodePageToken(token: string): number | undefined {
-  const match = /^after:(\d{1,15})$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
-  return match ? Number(match[1]) : undefined;
+/** The task id of a path segment; a bad percent-escape is the client's error, not the gateway's. */
+function taskId(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpProblem(400, 'invalid task id', ['path.id: is not valid percent-encoding']);
+  }
 }

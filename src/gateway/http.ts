@@ -85,9 +85,3 @@ export class BearerClients {
 function digest(token: string): Buffer {
   return createHash('sha256').update(token).digest();
 }
-
-/** True for loopback addresses (127.0.0.0/8, ::1, and IPv4-mapped loopback). */
-export function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  return address === '::1' || address === 'localhost' || /^(::ffff:)?127\./.test(address);
-}

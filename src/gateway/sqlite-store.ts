@@ -4,11 +4,11 @@
  * @module
  */
 import { createRequire } from 'node:module';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ValidationError } from '../errors.js';
-import { FINAL_TES_STATES, matchesQuery, type GatewayTask, type GatewayTaskPatch, type TaskQuery, type TaskStore } from './store.js';
+import { FINAL_TES_STATES, matchesQuery, type GatewayTask, type GatewayTaskPatch, type StoreUsage, type TaskQuery, type TaskStore } from './store.js';
 
 interface Row {
   id: string;
@@ -74,7 +74,7 @@ export class SqliteTaskStore implements TaskStore {
   ) {
     const Driver = loadDriver();
     const file = resolve(path);
-    mkdirSync(dirname(file), { recursive: true });
+    createPrivately(file);
     this.#db = new Driver(file);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = FULL');
@@ -98,7 +98,9 @@ export class SqliteTaskStore implements TaskStore {
       const next = { ...task, ...patch };
       this.#write.run(next.state, JSON.stringify(next), id);
     });
-    update();
+    // IMMEDIATE: the write lock is taken (waiting up to busy_timeout) before the read, so another
+    // process writing in between cannot make the upgrade fail at once with SQLITE_BUSY.
+    update.immediate();
   }
 
   get(id: string): GatewayTask | undefined {
@@ -129,8 +131,31 @@ export class SqliteTaskStore implements TaskStore {
     return rows.map(fromRow);
   }
 
+  usage(owner: string): StoreUsage {
+    const finals = [...FINAL_TES_STATES];
+    const row = this.#db
+      .prepare(`SELECT COALESCE(SUM(CASE WHEN state NOT IN (${finals.map(() => '?').join(', ')}) THEN 1 ELSE 0 END), 0) AS unfinished, COALESCE(SUM(length(CAST(doc AS BLOB))), 0) AS bytes FROM tasks WHERE owner = ?`)
+      .get(...finals, owner) as { unfinished: number; bytes: number };
+    return { unfinished: Number(row.unfinished), bytes: Number(row.bytes) };
+  }
+
   close(): void {
     this.#db.close();
+  }
+}
+
+/**
+ * Makes the database file owner-only before SQLite opens it: its directory
+ * (when new) 0700, the file 0600, so its `-wal` and `-shm` files, which
+ * SQLite creates with the database's own mode, are 0600 too. A file or
+ * journal left readable by others by an earlier version is closed to them.
+ */
+function createPrivately(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, constants.O_RDWR | constants.O_CREAT, 0o600));
+  for (const name of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) {
+    const mode = statSync(name, { throwIfNoEntry: false })?.mode;
+    if (mode !== undefined && (mode & 0o077) !== 0) chmodSync(name, mode & 0o700);
   }
 }
 

@@ -33,10 +33,20 @@ export interface GatewayTask {
   log?: TesTaskLog;
   /** The site-selection decision record. */
   decision?: DecisionRecord;
+  /** Sites the task may not go to, with the reason (the gateway's URL policy admits it elsewhere only). */
+  excludeSites?: Record<string, string>;
 }
 
 /** What can change on a task. */
 export type GatewayTaskPatch = Partial<Pick<GatewayTask, 'state' | 'site' | 'remoteId' | 'idempotencyKey' | 'log' | 'decision'>>;
+
+/** What one owner's tasks take in a store (see {@link TaskStore.usage}). */
+export interface StoreUsage {
+  /** Tasks not yet in a terminal state. */
+  unfinished: number;
+  /** Bytes the tasks take (their JSON). */
+  bytes: number;
+}
 
 /** A page query of {@link TaskStore.list}. */
 export interface TaskQuery {
@@ -76,6 +86,12 @@ export interface TaskStore {
   list(query: TaskQuery): GatewayTask[];
   /** Every task not yet in a terminal state (re-attached after a restart). */
   unfinished(): GatewayTask[];
+  /**
+   * How many tasks of one owner are not in a terminal state, and how many
+   * bytes its tasks take (their JSON), for the gateway's per-client limits.
+   * Optional: without it the gateway counts by listing.
+   */
+  usage?(owner: string): StoreUsage;
   /** Releases the store (closes the database); no call may follow. */
   close(): void;
 }
@@ -139,6 +155,17 @@ export class MemoryTaskStore implements TaskStore {
 
   unfinished(): GatewayTask[] {
     return [...this.#tasks.values()].filter((t) => !FINAL_TES_STATES.has(t.state)).map((t) => structuredClone(t));
+  }
+
+  usage(owner: string): StoreUsage {
+    const usage: StoreUsage = { unfinished: 0, bytes: 0 };
+    for (const task of this.#tasks.values()) {
+      if (task.owner !== owner) continue;
+      if (!FINAL_TES_STATES.has(task.state)) usage.unfinished++;
+      const { seq: _seq, ...doc } = task;
+      usage.bytes += new TextEncoder().encode(JSON.stringify(doc)).byteLength;
+    }
+    return usage;
   }
 
   close(): void {}

@@ -4,7 +4,7 @@
  * restart. Shared by the TES gateway and the `pulsar-network` command line.
  * @module
  */
-import { randomUUID } from 'node:crypto';
+import type { JobSiteEvent } from '../jobs/events.js';
 import type { Job } from '../jobs/job.js';
 import type { JobSpec } from '../jobs/spec.js';
 import { toTesState } from '../jobs/state-map.js';
@@ -25,7 +25,7 @@ import { finishedLog, publicDecision, startedLog } from './views.js';
  * ```
  */
 export class TaskTracker {
-  readonly #jobs = new Map<string, { job: Job; canceled: boolean }>();
+  readonly #jobs = new Map<string, { job: Job }>();
   #closed = false;
 
   constructor(
@@ -33,19 +33,7 @@ export class TaskTracker {
     readonly network: Network,
     /** Where the tasks' states, sites and logs are written. */
     readonly store: TaskStore,
-  ) {
-    // A failover starts a new attempt elsewhere: store its site and key (and forget the old
-    // remote id) as soon as the attempt exists, so a restart finds the new attempt, not the old.
-    network.on('failover', ({ jobId, to }) => {
-      if (to === null || !this.#jobs.has(jobId)) return;
-      setImmediate(() => {
-        const attempt = this.network.decision(jobId)?.attempts.at(-1);
-        if (attempt?.site === to && attempt.remoteId === undefined) {
-          this.#write(jobId, { site: to, idempotencyKey: attempt.idempotencyKey, remoteId: undefined });
-        }
-      });
-    });
-  }
+  ) {}
 
   /** The job of a task this tracker follows. */
   job(id: string): Job | undefined {
@@ -60,13 +48,36 @@ export class TaskTracker {
   /**
    * Stores a new task and submits it. Resolves with its id once the first
    * attempt (its site and idempotency key) is stored, so a restart finds it.
+   * `placement.excludeSites` keeps it off those sites, also when it is
+   * submitted again after a restart.
    */
-  async submit(spec: JobSpec, owner: string): Promise<string> {
-    const id = randomUUID();
-    this.store.insert({ id, owner, spec, state: 'QUEUED', creationTime: new Date().toISOString() });
-    this.#follow(id, this.network.submit(spec, { id }));
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    this.#persistDecision(id);
+  async submit(spec: JobSpec, owner: string, placement: { excludeSites?: Record<string, string> } = {}): Promise<string> {
+    // The network makes the id (its attempts' keys are then known to be new: no look-up before each create);
+    // the task is stored before the job's first event, which comes on a later microtask.
+    const job = this.network.submit(spec, placement);
+    const id = job.id;
+    try {
+      const task: Omit<GatewayTask, 'seq'> = { id, owner, spec, state: 'QUEUED', creationTime: new Date().toISOString() };
+      if (placement.excludeSites) task.excludeSites = placement.excludeSites;
+      this.store.insert(task);
+    } catch (error) {
+      void job.cancel(); // not stored: it must not run (nothing has been sent yet)
+      throw error;
+    }
+    this.#follow(id, job);
+    // The first attempt is stored by the `trying` listener of #follow, which runs first.
+    await new Promise<void>((resolve) => {
+      const settle = (): void => {
+        job.off('site', onSite);
+        job.off('done', settle);
+        resolve();
+      };
+      const onSite = (event: JobSiteEvent): void => {
+        if (event.action === 'trying') settle();
+      };
+      job.on('site', onSite);
+      job.on('done', settle);
+    });
     return id;
   }
 
@@ -84,7 +95,7 @@ export class TaskTracker {
       if (task.idempotencyKey !== undefined) options.idempotencyKey = task.idempotencyKey;
       job = this.network.attach(task.site, task.remoteId, task.spec, options);
     } else {
-      job = this.network.submit(task.spec, { id: task.id });
+      job = this.network.submit(task.spec, { id: task.id, ...(task.excludeSites && { excludeSites: task.excludeSites }) });
     }
     this.#follow(task.id, job);
     return job;
@@ -102,7 +113,6 @@ export class TaskTracker {
     this.attach(task);
     const entry = this.#jobs.get(id);
     if (!entry) return;
-    entry.canceled = true;
     this.#write(id, { state: 'CANCELING' });
     await entry.job.cancel();
   }
@@ -123,8 +133,8 @@ export class TaskTracker {
     if (!this.#closed) this.store.update(id, patch);
   }
 
-  #persistDecision(id: string): void {
-    const record = this.network.decision(id);
+  #persistDecision(id: string, job: Job): void {
+    const record = this.network.decision(job);
     if (!record) return;
     const attempt = record.attempts.at(-1);
     const patch: GatewayTaskPatch = { decision: publicDecision(record) };
@@ -136,11 +146,21 @@ export class TaskTracker {
   }
 
   #follow(id: string, job: Job): void {
-    const entry = { job, canceled: false };
+    const entry = { job };
     this.#jobs.set(id, entry);
     job.on('site', (event) => {
-      if (event.remoteId === undefined) return;
-      this.#persistDecision(id);
+      if (event.action === 'trying') {
+        // A new attempt (the first, or after a failover): its site and key are stored before its submit is
+        // sent, and the old remote id forgotten, so a restart finds this attempt by its key, not the old one.
+        const attempt = this.network.decision(job)?.attempts.at(-1);
+        if (attempt?.site === event.siteId) {
+          this.#persistDecision(id, job);
+          this.#write(id, { site: event.siteId, idempotencyKey: attempt.idempotencyKey, remoteId: undefined });
+        }
+        return;
+      }
+      if (event.remoteId === undefined || (event.action !== 'submitted' && event.action !== 'attached')) return;
+      this.#persistDecision(id, job);
       this.#write(id, { site: event.siteId, remoteId: event.remoteId, log: startedLog(event.siteId, event.remoteId, new Date(event.time).toISOString()) });
     });
     job.on('state', (event) => {
@@ -151,11 +171,9 @@ export class TaskTracker {
     });
     void job.wait().then((result) => {
       if (!this.#closed) {
-        this.#persistDecision(id);
+        this.#persistDecision(id, job);
         const stored = this.store.get(id);
-        let state = toTesState(result.state);
-        // canceled before any site accepted it: the network ends such a job with an abort
-        if (entry.canceled && result.remoteId === undefined) state = 'CANCELED';
+        const state = toTesState(result.state);
         this.#write(id, { state, log: finishedLog(result, stored?.log, stored?.spec ?? job.spec ?? { executors: [] }) });
       }
       this.#jobs.delete(id);

@@ -6,8 +6,9 @@
 import type { JobResult } from '../jobs/events.js';
 import type { JobSpec, TesTask } from '../jobs/spec.js';
 import type { DecisionRecord } from '../network/decision.js';
-import { redactUrl } from '../redact.js';
+import { redactUrl, scrubText } from '../redact.js';
 import type { TesTaskLog, TesView } from '../tes/types.js';
+import { clientOutputUrl } from './output-urls.js';
 import type { GatewayTask } from './store.js';
 
 /** The prefix of the tags the gateway adds to every task (its provenance summary). */
@@ -60,8 +61,6 @@ export function startedLog(site: string, remoteId: string, startTime: string): T
 
 /** The TES log of a finished job: executor logs, delivered outputs, system logs. */
 export function finishedLog(result: JobResult, started: TesTaskLog | undefined, spec: JobSpec): TesTaskLog {
-  // the URL the task asked for (a site may report where it wrote, such as a local path)
-  const asked = new Map((spec.outputs ?? []).map((o) => [o.path, o.url]));
   const log: TesTaskLog = {
     logs: result.logs.executors.map((e) => {
       const entry: TesTaskLog['logs'][number] = { exit_code: e.exitCode };
@@ -69,8 +68,10 @@ export function finishedLog(result: JobResult, started: TesTaskLog | undefined, 
       if (e.stderr !== undefined) entry.stderr = e.stderr;
       return entry;
     }),
-    outputs: result.outputs.map((o) => ({ url: asked.get(o.path) ?? o.url, path: o.path, size_bytes: String(o.sizeBytes) })),
-    system_logs: [...result.logs.system],
+    // the URL in the form the task gave it (a site reports where it wrote, such as a local path)
+    outputs: result.outputs.map((o) => ({ url: clientOutputUrl(spec.outputs ?? [], o.path, o.url), path: o.path, size_bytes: String(o.sizeBytes) })),
+    // a system log may quote an error message, and so a URL: its credentials go
+    system_logs: result.logs.system.map((line) => scrubText(line)),
     end_time: new Date(result.history.at(-1)?.time ?? Date.now()).toISOString(),
     metadata: { ...started?.metadata },
   };
@@ -81,9 +82,14 @@ export function finishedLog(result: JobResult, started: TesTaskLog | undefined, 
   return log;
 }
 
-/** A decision record fit to leave the gateway: site URLs without credentials. */
+/**
+ * A decision record fit to leave the gateway: site URLs without
+ * credentials, and the causes of attempts, failovers and the outcome
+ * scrubbed of URL-borne secrets (an error message may quote a URL).
+ */
 export function publicDecision(record: DecisionRecord): DecisionRecord {
   const copy = structuredClone(record);
   for (const view of copy.views) if (view.site.url !== undefined) view.site.url = redactUrl(view.site.url);
+  for (const item of [...copy.attempts, ...copy.failovers, ...(copy.outcome ? [copy.outcome] : [])]) if (item.cause !== undefined) item.cause = scrubText(item.cause);
   return copy;
 }

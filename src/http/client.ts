@@ -14,8 +14,11 @@ import { excerptOf, isSecretName, redactUrl, scrubCause, scrubText, SecretSet } 
 import { anySignal, deadline, throwIfAborted } from '../util/abort.js';
 import { Semaphore } from '../util/semaphore.js';
 import { type Auth, Authenticator } from './auth.js';
+import { codeKind, connectFailure, hostPort } from './connect-failure.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, readCapped } from './bounded-body.js';
+import { readJsonKeepingTails } from './json-tails.js';
 import type { HttpEventListener } from './events.js';
-import { parseRetryAfter, resolveRetryPolicy, retry, type RetryOptions } from './retry.js';
+import { parseRetryAfter, resolveRetryPolicy, retry, type RetryOptions, type RetryPolicy } from './retry.js';
 
 /** A fetch implementation: the global one by default, or your own. */
 export type FetchLike = (input: URL | Request | string, init?: RequestInit) => Promise<Response>;
@@ -25,7 +28,11 @@ export type QueryParams = Record<string, string | number | boolean | null | unde
 
 /** Options of an {@link HttpClient}. */
 export interface HttpClientOptions {
-  /** The server's base URL; request paths are joined below it. */
+  /**
+   * The server's base URL; request paths are joined below it. User info in
+   * it (`https://user:password@host/`) is sent as basic auth when `auth` is
+   * not given, and never kept in the URL.
+   */
   baseUrl: string | URL;
   /** How requests authenticate. @default { type: 'none' } */
   auth?: Auth;
@@ -43,6 +50,25 @@ export interface HttpClientOptions {
   maxConcurrency?: number;
   /** Receives an event for every attempt, response, retry and failure. */
   onEvent?: HttpEventListener;
+  /**
+   * Largest answer read whole (`json()`, `text()`, the `fetchAdapter`), in
+   * bytes; a larger one is a {@link ResponseTooLargeError}. Streamed
+   * downloads are not concerned.
+   * @default 32 MiB
+   */
+  maxResponseBytes?: number;
+}
+
+/** Options of {@link HttpClient.json}: a request, and how much of its answer is read. */
+export interface JsonRequestOptions<T = unknown> extends Omit<RequestOptions<T>, 'read'> {
+  /** Largest answer read, in bytes (with `keepTails`: largest kept). @default the client's `maxResponseBytes` */
+  maxBytes?: number;
+  /**
+   * Keep of each string at most its last this many bytes (for answers that
+   * carry logs): the body streams through and memory stays bounded however
+   * long the strings are.
+   */
+  keepTails?: number;
 }
 
 /** One request. */
@@ -94,7 +120,6 @@ export interface RequestOptions<T = Response> {
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
-const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 const EXCERPT_BYTES = 2048;
 const EXCERPT_CHARS = 500;
@@ -126,11 +151,26 @@ export class HttpClient {
     this.#options = options;
     this.baseUrl = new URL(String(options.baseUrl));
     if (!this.baseUrl.pathname.endsWith('/')) this.baseUrl.pathname += '/';
-    this.#auth = new Authenticator(options.auth ?? { type: 'none' }, this.secrets);
+    let auth = options.auth ?? { type: 'none' };
+    // Credentials written into the base URL travel as basic auth (fetch refuses such URLs, quoting them whole)
+    // unless the client has auth of its own; either way they leave the URL.
+    if (this.baseUrl.username || this.baseUrl.password) {
+      const username = decodeURIComponent(this.baseUrl.username);
+      const password = decodeURIComponent(this.baseUrl.password);
+      this.secrets.add(password);
+      if (auth.type === 'none') auth = { type: 'basic', username, password };
+      this.baseUrl.username = '';
+      this.baseUrl.password = '';
+    }
+    this.#auth = new Authenticator(auth, this.secrets);
     this.#registerSecretHeaders(new Headers(options.headers));
-    if (this.baseUrl.password) this.secrets.add(decodeURIComponent(this.baseUrl.password));
     const max = options.maxConcurrency;
     this.#limit = max !== undefined && Number.isFinite(max) ? new Semaphore(max) : undefined;
+  }
+
+  /** Most requests in flight at once to this server (`maxConcurrency`); `Infinity` without a cap. */
+  get maxConcurrency(): number {
+    return this.#limit?.limit ?? Number.POSITIVE_INFINITY;
   }
 
   /** The base URL with secrets redacted, for messages. */
@@ -170,7 +210,7 @@ export class HttpClient {
     try {
       return await retry((attempt) => this.#attempt(options, { method, url, shown, attempt, signal }), policy, {
         signal,
-        shouldRetry: (error) => !signal.aborted && replayable && isRetryable(error, idempotent, policy.statusCodes),
+        shouldRetry: (error, attempt) => !signal.aborted && replayable && isRetryable(error, idempotent, policy, attempt),
         retryAfterMs: (error) => (error instanceof HttpError ? error.retryAfterMs : undefined),
         onRetry: ({ error, attempt, delayMs }) =>
           this.#emit({ type: 'retry', method, url: shown, attempt, delayMs, reason: describe(error) }),
@@ -181,7 +221,7 @@ export class HttpClient {
         throw new AbortError(what, { cause: scrubCause(error, this.secrets) });
       }
       if (total.expired()) {
-        throw new TimeoutError({ scope: 'total', timeoutMs: totalMs, what }, { cause: scrubCause(error, this.secrets) });
+        throw new TimeoutError({ scope: 'total', timeoutMs: totalMs, what, host: hostPort(url) }, { cause: scrubCause(error, this.secrets) });
       }
       throw error;
     } finally {
@@ -189,18 +229,31 @@ export class HttpClient {
     }
   }
 
-  /** Sends a request and parses the body as JSON, whatever its content type. */
-  async json<T = unknown>(options: Omit<RequestOptions<T>, 'read'>): Promise<T> {
+  /**
+   * Sends a request and parses the body as JSON, whatever its content type;
+   * an answer larger than `maxBytes` is a {@link ResponseTooLargeError}.
+   */
+  async json<T = unknown>(options: JsonRequestOptions<T>): Promise<T> {
+    const { maxBytes, keepTails, ...request } = options;
     const where = `${(options.method ?? 'GET').toUpperCase()} ${options.path ?? redactUrl(String(options.url ?? ''))}`;
+    const limit = maxBytes ?? this.#maxResponseBytes;
     return this.request<T>({
-      ...options,
-      read: async (response) => parseJson<T>(await response.text(), where, this.secrets),
+      ...request,
+      read: async (response) =>
+        keepTails === undefined
+          ? parseJson<T>(new TextDecoder().decode(await readCapped(response.body, limit, where)), where, this.secrets)
+          : ((await readJsonKeepingTails(response.body, { tailBytes: keepTails, maxBytes: limit, where, secrets: this.secrets })) as T),
     });
   }
 
-  /** Sends a request and returns the body as text. */
+  /** Sends a request and returns the body as text (at most the client's `maxResponseBytes`). */
   async text(options: Omit<RequestOptions<string>, 'read'>): Promise<string> {
-    return this.request<string>({ ...options, read: (response) => response.text() });
+    const where = `${(options.method ?? 'GET').toUpperCase()} ${options.path ?? redactUrl(String(options.url ?? ''))}`;
+    return this.request<string>({ ...options, read: async (response) => new TextDecoder().decode(await readCapped(response.body, this.#maxResponseBytes, where)) });
+  }
+
+  get #maxResponseBytes(): number {
+    return this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   }
 
   /**
@@ -217,9 +270,9 @@ export class HttpClient {
         url: input.url,
         headers,
         read: async (response) => {
-          const bytes = await response.arrayBuffer();
+          const bytes = await readCapped(response.body, this.#maxResponseBytes, `${input.method} ${redactUrl(input.url)}`);
           // 101, 204, 205 and 304 answers may not carry a body, not even an empty one.
-          const body = NULL_BODY_STATUSES.has(response.status) ? null : bytes;
+          const body = NULL_BODY_STATUSES.has(response.status) ? null : (bytes as Uint8Array<ArrayBuffer>);
           return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
         },
       };
@@ -313,19 +366,19 @@ export class HttpClient {
     }
   }
 
-  #networkFailure(error: unknown, ctx: { method: string; shown: string; signal: AbortSignal }, timedOut: boolean, timeoutMs: number): PulsarNetworkError {
+  #networkFailure(error: unknown, ctx: { method: string; url: URL; shown: string; signal: AbortSignal }, timedOut: boolean, timeoutMs: number): PulsarNetworkError {
     const what = `${ctx.method} ${ctx.shown}`;
     const cause = scrubCause(error, this.secrets);
     if (error instanceof PulsarNetworkError) return error;
     if (ctx.signal.aborted) return new AbortError(what, { cause });
-    if (timedOut) return new TimeoutError({ scope: 'attempt', timeoutMs, what }, { cause });
-    return new ConnectionError(
-      { method: ctx.method, url: ctx.shown, mayHaveBeenSent: !neverSent(error), reason: this.scrub(describe(error)) },
-      { cause },
-    );
+    const failure = connectFailure(error, ctx.url);
+    if (timedOut) return new TimeoutError({ scope: 'attempt', timeoutMs, what, host: failure.host }, { cause });
+    const fields: ConstructorParameters<typeof ConnectionError>[0] = { method: ctx.method, url: ctx.shown, mayHaveBeenSent: !failure.neverSent, reason: this.scrub(failure.reason), host: failure.host };
+    if (failure.code !== undefined) fields.code = failure.code;
+    return new ConnectionError(fields, { cause });
   }
 
-  #readFailure(error: unknown, ctx: { method: string; shown: string; signal: AbortSignal }, timedOut: boolean, timeoutMs: number): unknown {
+  #readFailure(error: unknown, ctx: { method: string; url: URL; shown: string; signal: AbortSignal }, timedOut: boolean, timeoutMs: number): unknown {
     if (error instanceof PulsarNetworkError) return error;
     return this.#networkFailure(error, ctx, timedOut, timeoutMs);
   }
@@ -407,11 +460,16 @@ function appendQuery(url: URL, query: QueryParams | undefined): void {
   }
 }
 
-function isRetryable(error: unknown, idempotent: boolean, statuses: readonly number[]): boolean {
+function isRetryable(error: unknown, idempotent: boolean, policy: RetryPolicy, attempt: number): boolean {
   if (error instanceof AbortError) return false;
-  if (error instanceof ConnectionError) return idempotent || !error.mayHaveBeenSent;
+  if (error instanceof ConnectionError) {
+    const kind = codeKind(error.code);
+    if (kind.tls) return false;
+    if (kind.unreachable && attempt > policy.unreachableRetries) return false;
+    return idempotent || !error.mayHaveBeenSent;
+  }
   if (!idempotent) return false;
-  if (error instanceof HttpError) return statuses.includes(error.status);
+  if (error instanceof HttpError) return policy.statusCodes.includes(error.status);
   if (error instanceof TimeoutError) return error.scope === 'attempt';
   return false;
 }
@@ -419,16 +477,6 @@ function isRetryable(error: unknown, idempotent: boolean, statuses: readonly num
 function optionalRetryAfter(response: Response): { retryAfterMs?: number } {
   const ms = parseRetryAfter(response.headers.get('retry-after'));
   return ms === undefined ? {} : { retryAfterMs: ms };
-}
-
-function neverSent(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && NEVER_SENT_CODES.has(code)) return true;
-    const message = (e as { message?: unknown }).message;
-    if (typeof message === 'string' && /connection refused/i.test(message)) return true;
-  }
-  return false;
 }
 
 function describe(error: unknown): string {

@@ -32,6 +32,14 @@ export interface RetryOptions {
   statusCodes?: readonly number[];
   /** Time budget for all attempts and delays together, in milliseconds. @default Infinity */
   maxRetryTime?: number;
+  /**
+   * Retries, at most, of a request whose server cannot be reached at all
+   * (connection refused, host name not found, no route, connect timeout):
+   * such failures seldom heal within a backoff, and a caller with other
+   * servers (a network failing over) should learn of them at once.
+   * Certificate failures are never retried. @default 1
+   */
+  unreachableRetries?: number;
   /** Random source in [0, 1), for reproducible tests. @default Math.random */
   random?: () => number;
 }
@@ -63,6 +71,7 @@ export function resolveRetryPolicy(options: RetryOptions | number | false | unde
     maxRetryAfter: given.maxRetryAfter ?? 60_000,
     statusCodes: given.statusCodes ?? RETRYABLE_STATUSES,
     maxRetryTime: given.maxRetryTime ?? Number.POSITIVE_INFINITY,
+    unreachableRetries: given.unreachableRetries ?? 1,
     random: given.random ?? Math.random,
   };
 }

@@ -48,11 +48,16 @@ export interface JobSiteEvent extends BaseEvent {
   /** Always `site`. */
   type: 'site';
   /**
-   * `chosen`: a site was picked (network); `submitted`: the site accepted the
-   * job; `attached`: the job was found again on the site; `failover`: the job
-   * left a site that refused or failed it (network).
+   * `trying`: an attempt on the site starts (staging and the submit follow;
+   * in a network, `reason` says why this site and `detail` holds the
+   * decision record); `submitted`: the site accepted the job; `attached`:
+   * the job was found again on the site; `failover`: the job leaves the site
+   * (it refused, failed or lost the job: `reason` says why, `detail` holds
+   * the failover record), a `trying` event for the next site follows (network);
+   * `silent`: the site has not reported the job for a while (`reason` says
+   * how long and why); it ends `lost` if the silence lasts.
    */
-  action: 'chosen' | 'submitted' | 'attached' | 'failover';
+  action: 'trying' | 'submitted' | 'attached' | 'failover' | 'silent';
   /** The site's id. */
   siteId: string;
   /** The site's id for the job, once it has one. */

@@ -5,7 +5,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { AbortError } from '../errors.js';
 import { randomId } from '../util/random-id.js';
-import type { CollectedOutput, JobOutcome, LogChunk, Site } from '../sites/site.js';
+import type { CollectedOutput, JobOutcome, Site } from '../sites/site.js';
 import { JobFailedError } from './errors.js';
 import { JobEventStream, type WatchOptions } from './event-stream.js';
 import { StreamedLogs } from './follow-logs.js';
@@ -14,15 +14,13 @@ import type {
   JobEvent,
   JobEventMap,
   JobEventName,
-  JobLogEvent,
   JobLogs,
   JobResult,
-  JobSiteEvent,
   JobStateEvent,
   JobStateRecord,
-  JobTransferEvent,
 } from './events.js';
 import { attachJob, type AttachJobOptions } from './run.js';
+import type { JobControl, JobInit } from './job-control.js';
 import type { JobSpec } from './spec.js';
 import { isTerminalState, type JobState } from './state.js';
 import { StateTracker, type StateChange, type StateUpdate } from './tracker.js';
@@ -90,6 +88,8 @@ export class Job extends EventEmitter<JobEventMap> {
   readonly #finished: Promise<JobResult>;
   #resolveFinished!: (result: JobResult) => void;
   readonly #cancel: ((job: Job, options: CancelOptions) => Promise<void>) | undefined;
+  readonly #observe: ((event: JobEvent) => void) | undefined;
+  readonly #observesLogs: (() => boolean) | undefined;
 
   /** @internal Use {@link createJob}. */
   constructor(init: JobInit, secret: typeof CONSTRUCT) {
@@ -98,6 +98,8 @@ export class Job extends EventEmitter<JobEventMap> {
     this.id = init.id ?? randomId();
     this.spec = init.spec;
     this.#cancel = init.cancel;
+    this.#observe = init.observe;
+    this.#observesLogs = init.observesLogs;
     const initial = init.initialState ?? 'queued';
     this.#tracker = new StateTracker(initial);
     const time = Date.now();
@@ -307,19 +309,15 @@ export class Job extends EventEmitter<JobEventMap> {
 
   /**
    * Delivers an event: first to the job's own streams (so a listener that
-   * throws cannot starve them), then to listeners. A listener's exception
-   * does not disturb the job: it is thrown again on a later microtask, as
-   * `EventTarget` reports listener errors.
+   * throws cannot starve them), then to its driver's observer (a network),
+   * then to listeners. A listener's exception does not disturb the job: it
+   * is thrown again on a later microtask, as `EventTarget` reports listener
+   * errors.
    */
   #emit<T extends JobEventName>(name: T, ...args: JobEventMap[T]): void {
     for (const tap of [...this.#taps]) tap(args[0]);
-    try {
-      (this.emit as (event: string, payload: JobEvent) => boolean)(name, args[0]);
-    } catch (error) {
-      queueMicrotask(() => {
-        throw error;
-      });
-    }
+    if (this.#observe) rethrowLater(() => this.#observe?.(args[0]));
+    rethrowLater(() => (this.emit as (event: string, payload: JobEvent) => boolean)(name, args[0]));
   }
 
   #replay<T extends JobEventName>(event: T, fn: Listener<T>, context: unknown, once: boolean): void {
@@ -376,7 +374,7 @@ export class Job extends EventEmitter<JobEventMap> {
         for (const line of job.#streamed.accept(chunk)) job.#emit('log', { type: 'log', jobId: job.id, time: Date.now(), ...line });
       },
       get wantsLogs() {
-        return job.#taps.size > 0 || job.listenerCount('log') > 0;
+        return job.#taps.size > 0 || job.listenerCount('log') > 0 || (job.#observesLogs?.() ?? false);
       },
       error: (error, fatal = false) => job.#emit('error', { type: 'error', jobId: job.id, time: Date.now(), error, fatal }),
       finish: (outcome, siteState, error) => job.#finish(outcome, siteState, error),
@@ -430,73 +428,14 @@ export class Job extends EventEmitter<JobEventMap> {
 
 
 
-/** How a job comes to life; see {@link createJob}. */
-export interface JobInit {
-  /** The local id; a random one by default. */
-  id?: string;
-  /** The spec the job runs, when known. */
-  spec?: JobSpec;
-  /** @default 'queued' */
-  initialState?: JobState;
-  /** The site's word for the initial state, when known. */
-  initialSiteState?: string;
-  /** How `job.cancel()` reaches the site. */
-  cancel?: (job: Job, options: CancelOptions) => Promise<void>;
-}
-
-/**
- * The side of a job that its driver (a `submitJob` run, a `Network`) holds:
- * it feeds states, transfers, logs and the end into the job. Users never need it.
- */
-export interface JobControl {
-  /** The job it feeds. */
-  readonly job: Job;
-  /** True once the job has ended. */
-  readonly ended: boolean;
-  /**
-   * True while someone waits for news of the job (a pending `wait()`, a
-   * `watch()` stream, or an event listener). Drivers keep a process alive
-   * for the job only then.
-   */
-  readonly interested: boolean;
-  /** Called when interest may have begun (a listener, a wait, a watch). */
-  onInterest(callback: () => void): void;
-  /**
-   * Records the site and its id for the job, and emits a `site` event. A new
-   * site or id (a failover) starts the `seq` of state updates over, and the
-   * count of streamed log bytes (the new job's logs start afresh); the state
-   * itself still only moves forward, so a job that was `running` elsewhere
-   * stays `running` until the new site reports more.
-   */
-  bind(siteId: string, remoteId: string, action?: JobSiteEvent['action'], extra?: Pick<JobSiteEvent, 'reason' | 'detail'>): void;
-  /** Emits a `site` event (`chosen`, `failover`) without binding. */
-  site(event: Omit<JobSiteEvent, 'type' | 'jobId' | 'time'>): void;
-  /** Offers a state to the tracker; a terminal one ends the job with no outcome. */
-  update(update: StateUpdate): StateChange | undefined;
-  /** Emits a `transfer` event. */
-  transfer(progress: Omit<JobTransferEvent, 'type' | 'jobId' | 'time'>): void;
-  /** Emits a `log` event (it is not added to the result's logs). */
-  log(log: Omit<JobLogEvent, 'type' | 'jobId' | 'time'>): void;
-  /**
-   * Emits output read while the job runs (a `Site.readLogs` chunk) as a `log`
-   * event, and counts its bytes as streamed: {@link JobControl.finish} then
-   * emits only the part of the collected logs past them (see `StreamedLogs`).
-   * A chunk that starts past what was streamed (the site skipped bytes) is
-   * preceded by a `system` line that says how many.
-   */
-  stream(chunk: LogChunk): void;
-  /** True while someone hears `log` events (a `log` listener or a `watch()` stream): drivers read live logs only then. */
-  readonly wantsLogs: boolean;
-  /** Emits an `error` event; `fatal` only announces, call `fail` to end the job. */
-  error(error: Error, fatal?: boolean): void;
-  /**
-   * Ends the job with what the site collected: a fatal `error` event when
-   * `error` is given, the logs (less what was streamed), the terminal state,
-   * then `done`. The result keeps the collected logs whole.
-   */
-  finish(outcome: Partial<JobOutcome> & { state: JobState }, siteState?: string, error?: Error): void;
-  /** Ends the job because of `error`: `finish({ state, systemLogs: [error.message] }, undefined, error)`. */
-  fail(error: Error, state?: JobState): void;
+function rethrowLater(fn: () => unknown): void {
+  try {
+    fn();
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
 }
 
 /**

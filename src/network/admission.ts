@@ -14,6 +14,8 @@ export interface QueuedJob {
   jobId: string;
   /** When it started waiting (clock milliseconds). */
   since: number;
+  /** CPU cores the job asks for. */
+  cores: number;
 }
 
 /** What one site's admission looks like now. */
@@ -42,6 +44,9 @@ export class SiteAdmission {
   readonly #slots: Semaphore | undefined;
   readonly #bucket: TokenBucket | undefined;
   readonly #queue: QueuedJob[] = [];
+  /** Admitted jobs (cores by job id), and those the site has started running. */
+  readonly #admitted = new Map<string, number>();
+  readonly #running = new Set<string>();
   #inFlight = 0;
 
   constructor(
@@ -66,6 +71,24 @@ export class SiteAdmission {
     return this.#queue.length;
   }
 
+  /** Admitted jobs the site has started (the rest of those in flight wait in its queue). */
+  get running(): number {
+    return this.#running.size;
+  }
+
+  /** Cores of the jobs ahead of a new one: admitted and not started by the site, or waiting here for admission. */
+  get waitingCores(): number {
+    let cores = 0;
+    for (const [jobId, n] of this.#admitted) if (!this.#running.has(jobId)) cores += n;
+    for (const queued of this.#queue) cores += queued.cores;
+    return cores;
+  }
+
+  /** The site started an admitted job (it left the site's queue); its release forgets it. */
+  markStarted(jobId: string): void {
+    if (this.#admitted.has(jobId)) this.#running.add(jobId);
+  }
+
   /** A copy of the current counts and queue. */
   snapshot(): AdmissionSnapshot {
     const snapshot: AdmissionSnapshot = { site: this.site, inFlight: this.#inFlight, queue: this.#queue.map((q) => ({ ...q })) };
@@ -76,10 +99,11 @@ export class SiteAdmission {
   /**
    * Waits in the queue for a slot and a submit token; resolves with a function
    * that frees the slot (call it when the job leaves the site). Rejects with
-   * AbortError if the signal aborts while waiting.
+   * AbortError if the signal aborts while waiting. `cores` (what the job asks
+   * for) feeds {@link SiteAdmission.waitingCores}.
    */
-  async admit(jobId: string, signal?: AbortSignal): Promise<() => void> {
-    const entry: QueuedJob = { jobId, since: this.now() };
+  async admit(jobId: string, signal?: AbortSignal, cores = 1): Promise<() => void> {
+    const entry: QueuedJob = { jobId, since: this.now(), cores };
     this.#queue.push(entry);
     let releaseSlot: (() => void) | undefined;
     try {
@@ -94,11 +118,14 @@ export class SiteAdmission {
       if (at >= 0) this.#queue.splice(at, 1);
     }
     this.#inFlight++;
+    this.#admitted.set(jobId, cores);
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.#inFlight--;
+      this.#admitted.delete(jobId);
+      this.#running.delete(jobId);
       releaseSlot?.();
     };
   }

@@ -104,6 +104,12 @@ export interface HealthConfig {
   probeJitter?: number;
   /** Time limit of one probe, in milliseconds. @default 10000 */
   probeTimeoutMs?: number;
+  /**
+   * Longest wait of `Network.create` for the first probe of every site, in
+   * milliseconds: the first decision then knows which sites answer (a site
+   * whose probe is still out ranks below those that answered). @default 2000
+   */
+  firstProbeWaitMs?: number;
   /** Smoothing of latency, throughput and queue-wait averages, in (0, 1]. @default 0.3 */
   ewmaAlpha?: number;
   /** Circuit-breaker settings of every site. */
@@ -134,8 +140,14 @@ export interface FailoverConfig {
   resubmitQueued?: boolean;
   /** A job whose site cannot be reached for this long is lost. @default 300000 */
   lostAfterMs?: number;
-  /** Status poll interval of the default watcher, in milliseconds. @default 5000 */
+  /**
+   * Shortest status poll interval of a site's poller (right after a change;
+   * it backs off to 30 s, or to this interval if longer, while nothing
+   * changes), in milliseconds. @default 5000
+   */
   pollIntervalMs?: number;
+  /** A job its site does not report for this long is announced by a `site` event (`silent`), in milliseconds; only when shorter than `lostAfterMs`. @default 60000 */
+  silentAfterMs?: number;
   /** Longest total wait, in milliseconds, for an open circuit breaker when every site left is behind one. @default 300000 */
   waitForSiteMs?: number;
 }
@@ -154,7 +166,7 @@ export interface SiteDefaults {
 export interface NetworkConfig {
   /** Seed of every random choice; a fresh one is drawn (and recorded) when absent. */
   seed?: string | number;
-  /** How sites are chosen; absent = `NetworkOptions.strategy`, else `balanced()`. */
+  /** How sites are chosen; absent = `NetworkOptions.strategy`, else `earliestCompletion()`. */
   strategy?: StrategyConfig;
   /** Values for sites that do not set their own. */
   defaults?: SiteDefaults;

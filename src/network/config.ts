@@ -41,6 +41,8 @@ export interface ResolvedHealth {
   probeJitter: number;
   /** Time limit of one probe, in milliseconds (default 10000). */
   probeTimeoutMs: number;
+  /** Longest wait of `Network.create` for the first probe of every site, in milliseconds (default 2000). */
+  firstProbeWaitMs: number;
   /** Smoothing of the latency, throughput and queue-wait averages, in (0, 1] (default 0.3). */
   ewmaAlpha: number;
   /** Circuit-breaker settings of every site. */
@@ -81,8 +83,10 @@ export interface ResolvedFailover {
   resubmitQueued: boolean;
   /** A job whose site cannot be reached for this long, in milliseconds, is lost (default 300000). */
   lostAfterMs: number;
-  /** Status poll interval of the default watcher, in milliseconds (default 5000). */
+  /** Shortest status poll interval of a site's poller (right after a change), in milliseconds (default 5000). */
   pollIntervalMs: number;
+  /** A job its site does not report for this long is announced (a `silent` site event), in milliseconds (default 60000). */
+  silentAfterMs: number;
   /** Longest total wait for an open circuit breaker when every site left is behind one, in milliseconds (default 300000). */
   waitForSiteMs: number;
 }
@@ -374,7 +378,7 @@ function submitRate(c: Checker, path: string, value: unknown): SubmitRate | unde
 }
 
 function healthConfig(c: Checker, value: unknown): ResolvedHealth {
-  const h = value === undefined ? {} : (c.object('$.health', value, ['probeIntervalMs', 'probeJitter', 'probeTimeoutMs', 'ewmaAlpha', 'breaker']) ?? {});
+  const h = value === undefined ? {} : (c.object('$.health', value, ['probeIntervalMs', 'probeJitter', 'probeTimeoutMs', 'firstProbeWaitMs', 'ewmaAlpha', 'breaker']) ?? {});
   const b = h.breaker === undefined ? {} : (c.object('$.health.breaker', h.breaker, ['failureThreshold', 'errorRate', 'window', 'minimumCalls', 'openMs', 'maxOpenMs']) ?? {});
   const num = (path: string, v: unknown, fallback: number, o: Parameters<Checker['number']>[2]): number => (v === undefined ? fallback : (c.number(path, v, o) ?? fallback));
   const breaker = {
@@ -391,13 +395,14 @@ function healthConfig(c: Checker, value: unknown): ResolvedHealth {
     probeIntervalMs: num('$.health.probeIntervalMs', h.probeIntervalMs, 60_000, { min: 1 }),
     probeJitter: num('$.health.probeJitter', h.probeJitter, 0.2, { min: 0, max: 1 }),
     probeTimeoutMs: num('$.health.probeTimeoutMs', h.probeTimeoutMs, 10_000, { min: 1 }),
+    firstProbeWaitMs: num('$.health.firstProbeWaitMs', h.firstProbeWaitMs, 2000, { min: 0 }),
     ewmaAlpha: num('$.health.ewmaAlpha', h.ewmaAlpha, 0.3, { min: 0, max: 1, exclusiveMin: true }),
     breaker,
   };
 }
 
 function failoverConfig(c: Checker, value: unknown): ResolvedFailover {
-  const f = value === undefined ? {} : (c.object('$.failover', value, ['maxAttempts', 'backoff', 'queuedDeadlineMs', 'resubmitQueued', 'lostAfterMs', 'pollIntervalMs', 'waitForSiteMs']) ?? {});
+  const f = value === undefined ? {} : (c.object('$.failover', value, ['maxAttempts', 'backoff', 'queuedDeadlineMs', 'resubmitQueued', 'lostAfterMs', 'silentAfterMs', 'pollIntervalMs', 'waitForSiteMs']) ?? {});
   const b = f.backoff === undefined ? {} : (c.object('$.failover.backoff', f.backoff, ['minDelay', 'maxDelay', 'factor', 'jitter']) ?? {});
   const num = (path: string, v: unknown, fallback: number, o: Parameters<Checker['number']>[2]): number => (v === undefined ? fallback : (c.number(path, v, o) ?? fallback));
   const out: ResolvedFailover = {
@@ -411,6 +416,7 @@ function failoverConfig(c: Checker, value: unknown): ResolvedFailover {
     resubmitQueued: f.resubmitQueued === undefined ? false : (c.boolean('$.failover.resubmitQueued', f.resubmitQueued) ?? false),
     lostAfterMs: num('$.failover.lostAfterMs', f.lostAfterMs, 300_000, { min: 1 }),
     pollIntervalMs: num('$.failover.pollIntervalMs', f.pollIntervalMs, 5000, { min: 1 }),
+    silentAfterMs: num('$.failover.silentAfterMs', f.silentAfterMs, 60_000, { min: 1 }),
     waitForSiteMs: num('$.failover.waitForSiteMs', f.waitForSiteMs, 300_000, { min: 0 }),
   };
   if (out.backoff.minDelay > out.backoff.maxDelay) c.fail('$.failover.backoff.minDelay', `is larger than maxDelay (${out.backoff.minDelay} > ${out.backoff.maxDelay})`);

@@ -8,7 +8,7 @@ import type { JobState } from '../jobs/state.js';
 import { deriveRandom } from './random.js';
 import { resourceMismatch } from './strategies/resource-fit.js';
 import { tagConflict } from './strategies/tags.js';
-import type { Candidate, ExcludedSite, RankedSite, SelectionRequest, SiteDescription, SiteLiveView, SiteSelector } from './types.js';
+import type { Candidate, ExcludedSite, HealthStatus, RankedSite, SelectionRequest, SiteDescription, SiteLiveView, SiteSelector } from './types.js';
 
 /** The schema identifier written in every record. */
 export const DECISION_SCHEMA = 'pulsar-network/decision-record/v1';
@@ -128,8 +128,10 @@ export interface DecisionInput {
   strategy: SiteSelector;
   /** Seed of the random source (with `request.sequence`). */
   seed: string | number;
-  /** Apply the network's hard filters first (open breakers, resources, tags). @default true */
+  /** Apply the network's hard filters first (open breakers, resources, tags) and rank sites by health last. @default true */
   hardFilters?: boolean;
+  /** Sites that cannot take the job whatever the strategy (see `ineligibleSites`): excluded first, with their reasons. */
+  ineligible?: readonly ExcludedSite[];
   /** Clock milliseconds of the decision. */
   now: number;
   /** Written in the record: false for an `explain` (nothing is sent). */
@@ -137,9 +139,13 @@ export interface DecisionInput {
 }
 
 /**
- * Makes a decision: hard filters (open circuit breaker, resources, tag
- * conflicts), then the strategy with a random source derived from the seed
- * and the sequence. Pure: the same input gives the same record.
+ * Makes a decision: the sites that cannot take the job (`ineligible`), then
+ * the hard filters (open circuit breaker, resources, tag conflicts), then the
+ * strategy with a random source derived from the seed and the sequence, and
+ * last the health order: the strategy's ranking is kept within each health
+ * tier, but healthy sites come before sites of unknown health, and sites
+ * whose last probe failed (unreachable, refusing) come last. Pure: the same
+ * input gives the same record.
  *
  * @example
  * ```ts
@@ -148,10 +154,16 @@ export interface DecisionInput {
  * ```
  */
 export function decide(input: DecisionInput): DecisionRecord {
+  const hard = input.hardFilters ?? true;
   const excluded: ExcludedSite[] = [];
-  let eligible: readonly Candidate[] = input.candidates;
-  if (input.hardFilters ?? true) {
-    eligible = input.candidates.filter((candidate) => {
+  const ineligible = new Map((input.ineligible ?? []).map((e) => [e.site, e]));
+  let eligible: readonly Candidate[] = input.candidates.filter((candidate) => {
+    const refusal = ineligible.get(candidate.site.id);
+    if (refusal) excluded.push(refusal);
+    return !refusal;
+  });
+  if (hard) {
+    eligible = eligible.filter((candidate) => {
       const id = candidate.site.id;
       if (candidate.live.breaker === 'open') {
         excluded.push({ site: id, by: 'health', reason: 'circuit breaker open' });
@@ -168,7 +180,8 @@ export function decide(input: DecisionInput): DecisionRecord {
   const random = deriveRandom(input.seed, 'select', input.request.sequence);
   const result = input.strategy.select(input.request, eligible, random);
   const known = new Set(eligible.map((c) => c.site.id));
-  const ranked = result.ranked.filter((r) => known.has(r.site));
+  let ranked = result.ranked.filter((r) => known.has(r.site));
+  if (hard) ranked = byHealth(ranked, eligible);
   excluded.push(...result.excluded.filter((e) => known.has(e.site)));
   const accounted = new Set([...ranked.map((r) => r.site), ...excluded.map((e) => e.site)]);
   for (const id of known) if (!accounted.has(id)) excluded.push({ site: id, by: input.strategy.name, reason: 'not returned by the strategy' });
@@ -188,4 +201,23 @@ export function decide(input: DecisionInput): DecisionRecord {
     failovers: [],
     timestamps: { decidedAt: new Date(input.now).toISOString() },
   };
+}
+
+/** Health tiers: a site is tried only when no site of a better tier is left. */
+const HEALTH_TIER: Record<HealthStatus, number> = { healthy: 0, degraded: 0, unknown: 1, down: 2, unreachable: 2, refusing: 2 };
+
+/** The ranking in health tiers, the strategy's order kept within each; a moved site's reason says why. */
+function byHealth(ranked: readonly RankedSite[], candidates: readonly Candidate[]): RankedSite[] {
+  const live = new Map(candidates.map((c) => [c.site.id, c.live]));
+  const tier = (site: string): number => HEALTH_TIER[live.get(site)?.health ?? 'unknown'];
+  const best = Math.min(...ranked.map((r) => tier(r.site)));
+  return ranked
+    .map((r, index) => ({ r, index, tier: tier(r.site) }))
+    .sort((a, b) => a.tier - b.tier || a.index - b.index)
+    .map(({ r, tier: t }) => {
+      if (t === best) return r;
+      const view = live.get(r.site);
+      const why = view?.health === 'unknown' ? 'health unknown (no probe answered yet)' : `${view?.health}${view?.probeError ? `: ${view.probeError}` : ''}`;
+      return { ...r, reason: `${r.reason}; ranked after the ${best === 0 ? 'healthy' : 'other'} sites: ${why}` };
+    });
 }

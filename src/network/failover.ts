@@ -5,6 +5,7 @@
  */
 import { AbortError, ConnectionError, HttpError, TimeoutError, ValidationError } from '../errors.js';
 import type { JobState } from '../jobs/state.js';
+import { issuesReason } from './eligibility.js';
 import type { RankedSite } from './types.js';
 
 /** How an attempt on one site ended. */
@@ -38,24 +39,48 @@ export interface FailoverVerdict {
   siteFault: boolean;
   /** True when the submit may have reached the site although it failed (the job might exist there). */
   ambiguous: boolean;
-  /** True when the site said no to this job (a 4xx answer): it is not asked again. */
+  /** True when the site said no to this job (a 4xx answer, its own validation, an unsupported feature): it is not asked again for this job. */
   refused: boolean;
+  /**
+   * True when the next site may be tried at once, without the failover
+   * backoff: nothing reached the site (the connection was refused, the name
+   * does not resolve, TLS failed) or the site refused this job. Backing off
+   * only helps a site that may recover; the next site is another one.
+   */
+  immediate: boolean;
 }
 
 /**
- * Classifies an attempt's ending. A refused submit (4xx), a failed submit
- * (5xx, connection, timeout), `lost`, `system_error`, `preempted` and a job
- * stuck queued past its deadline fail over; `executor_error` (the user's
- * command failed), `complete` and `canceled` are final, as are a local
- * validation error and an abort.
+ * Classifies an attempt's ending.
+ *
+ * - A submit that never reached the site (connection refused, no such host,
+ *   TLS failure: `ConnectionError.mayHaveBeenSent` false) fails over at once
+ *   and is not ambiguous: no job can exist there, so none is looked up.
+ * - A site-side refusal of the spec — its own validation (`ValidationError`
+ *   from its `submit`), a 4xx answer, 501 (a feature it does not support) —
+ *   fails over at once and marks the site refused for this job. A spec that
+ *   is invalid everywhere never gets here: the network ends such a job
+ *   before any attempt (see `invalidEverywhere`).
+ * - A failed submit that may have reached the site (5xx, a broken
+ *   connection, a timeout) is ambiguous and fails over after the backoff.
+ * - `lost`, `system_error`, `preempted` and a job stuck queued past its
+ *   deadline fail over after the backoff; `executor_error` (the user's
+ *   command failed), `complete` and `canceled` are final, as is an abort.
  *
  * @example
  * ```ts
- * classifyEnding({ kind: 'state', state: 'lost' }); // { failover: true, cause: 'lost', siteFault: true, ambiguous: false, refused: false }
+ * classifyEnding({ kind: 'state', state: 'lost' }); // { failover: true, cause: 'lost', siteFault: true, ambiguous: false, refused: false, immediate: false }
  * ```
  */
 export function classifyEnding(ending: AttemptEnding): FailoverVerdict {
-  const verdict = (failover: boolean, cause: string, siteFault: boolean, ambiguous = false, refused = false): FailoverVerdict => ({ failover, cause, siteFault, ambiguous, refused });
+  const verdict = (failover: boolean, cause: string, siteFault: boolean, flags: Partial<Pick<FailoverVerdict, 'ambiguous' | 'refused' | 'immediate'>> = {}): FailoverVerdict => ({
+    failover,
+    cause,
+    siteFault,
+    ambiguous: flags.ambiguous ?? false,
+    refused: flags.refused ?? false,
+    immediate: flags.immediate ?? false,
+  });
   if (ending.kind === 'queued-timeout') return verdict(true, `still queued after ${ending.waitedMs} ms`, true);
   if (ending.kind === 'state') {
     switch (ending.state) {
@@ -70,15 +95,15 @@ export function classifyEnding(ending: AttemptEnding): FailoverVerdict {
   }
   const error = ending.error;
   if (error instanceof AbortError) return verdict(false, 'aborted', false);
-  if (error instanceof ValidationError) return verdict(false, `invalid job: ${error.message.split('\n')[0] ?? ''}`, false);
+  if (error instanceof ValidationError) return verdict(true, `refused: ${issuesReason(error.issues) || error.message}`, false, { refused: true, immediate: true });
   if (error instanceof HttpError) {
-    const refused = error.status < 500 && error.status !== 408 && error.status !== 429;
-    return verdict(true, `${refused ? 'refused' : 'failed'}: HTTP ${error.status}`, !refused, false, refused);
+    const refused = (error.status < 500 && error.status !== 408 && error.status !== 429) || error.status === 501;
+    return verdict(true, `${refused ? 'refused' : 'failed'}: HTTP ${error.status}`, !refused, { refused, immediate: refused });
   }
-  if (error instanceof ConnectionError) return verdict(true, `failed: ${error.message}`, true, error.mayHaveBeenSent);
-  if (error instanceof TimeoutError) return verdict(true, `failed: ${error.message}`, true, true);
+  if (error instanceof ConnectionError) return verdict(true, `failed: ${error.message}`, true, { ambiguous: error.mayHaveBeenSent, immediate: !error.mayHaveBeenSent });
+  if (error instanceof TimeoutError) return verdict(true, `failed: ${error.message}`, true, { ambiguous: true });
   const message = error instanceof Error ? error.message : String(error);
-  return verdict(true, `failed: ${message}`, true, true);
+  return verdict(true, `failed: ${message}`, true, { ambiguous: true });
 }
 
 /**

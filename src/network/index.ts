@@ -26,11 +26,10 @@ export type {
   StrategyConfig,
 } from './config-types.js';
 export { decide, DECISION_SCHEMA, type AttemptRecord, type DecisionInput, type DecisionRecord, type FailoverRecord } from './decision.js';
+export { ineligibleSites, invalidEverywhere } from './eligibility.js';
 export { classifyEnding, isStuck, nextSite, type AttemptEnding, type FailoverVerdict, type StuckCheck } from './failover.js';
 export { bytesToMove, readsInPlace } from './locality.js';
-export { Network, type NetworkEvents, type NetworkOptions, type SiteStatus, type NetworkSubmitOptions } from './network.js';
-export type { NetworkAttachOptions } from './network-attach.js';
-export { NetworkJob, type NetworkJobEvents, type NetworkJobResult } from './network-job.js';
+export { Network, type NetworkAttachOptions, type NetworkEvents, type NetworkOptions, type SiteStatus, type NetworkSubmitOptions } from './network.js';
 export { deriveRandom, freshId, hashSeed, seededRandom, type RandomSource } from './random.js';
 export { SiteRegistry, type SiteFactory, type SiteFactoryContext } from './registry.js';
 export { selectionRequest, type SelectionHints } from './request.js';
@@ -39,4 +38,3 @@ export * from './strategies/index.js';
 export { strategyFromConfig, STRATEGY_NAMES } from './strategy-config.js';
 export { TokenBucket } from './token-bucket.js';
 export * from './types.js';
-export { pollingWatcher, type AttemptWatcher, type PollingWatcherOptions } from './watcher.js';

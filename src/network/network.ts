@@ -4,26 +4,29 @@
  * @module
  */
 import { EventEmitter } from 'eventemitter3';
-import { ValidationError, type ValidationIssue } from '../errors.js';
+import type { ValidationError } from '../errors.js';
+import { JobEngine } from '../jobs/engine.js';
+import type { JobRun } from '../jobs/engine-run.js';
+import { attachOnSite } from '../jobs/engine-steps.js';
+import type { JobDoneEvent, JobErrorEvent, JobEvent, JobLogEvent, JobSiteEvent, JobStateEvent, JobTransferEvent } from '../jobs/events.js';
 import type { Job } from '../jobs/job.js';
-import { attachThroughNetwork, type NetworkAttachOptions } from './network-attach.js';
 import type { JobSpec } from '../jobs/spec.js';
 import type { Site, SiteProbe } from '../sites/site.js';
-import { deadline } from '../util/abort.js';
-import { SiteAdmission, type AdmissionSnapshot } from './admission.js';
+import type { AdmissionSnapshot } from './admission.js';
 import type { BreakerState, Candidate, SiteSelector } from './types.js';
 import { parseNetworkConfig, validateNetworkConfig, type ConfigContext, type ResolvedNetworkConfig } from './config.js';
 import type { NetworkConfig } from './config-types.js';
 import { decide, type DecisionRecord } from './decision.js';
-import { NetworkJob, type JobContext, type NetworkJobEvents } from './network-job.js';
-import { jobOfNetworkJob } from './network-job-handle.js';
-import { deriveRandom, freshId, type RandomSource } from './random.js';
+import type { NetworkContext, NetworkJobState } from './network-attempt.js';
+import { runNetworkJob } from './network-run.js';
+import { buildSites, checkSites } from './network-sites.js';
+import { freshId } from './random.js';
 import type { SiteRegistry } from './registry.js';
 import { selectionRequest, type SelectionHints } from './request.js';
 import { candidateOf, type SiteEntry } from './site-entry.js';
-import { SiteHealth } from './site-health.js';
-import { balanced } from './strategies/index.js';
-import { pollingWatcher, type AttemptWatcher } from './watcher.js';
+import { earliestCompletion } from './strategies/index.js';
+import { ineligibleSites } from './eligibility.js';
+import { SiteProber } from './prober.js';
 
 /** Options of {@link Network.create}. */
 export interface NetworkOptions extends ConfigContext {
@@ -31,18 +34,31 @@ export interface NetworkOptions extends ConfigContext {
   registry?: SiteRegistry;
   /** Sites built by the caller, by id; they take precedence over the registry. */
   sites?: Record<string, Site>;
-  /** The default strategy (overrides the configuration's). @default balanced() */
+  /** The default strategy (overrides the configuration's). @default earliestCompletion() */
   strategy?: SiteSelector;
   /** The seed (overrides the configuration's). @default a fresh random seed, written in every record */
   seed?: string | number;
-  /** Follows accepted jobs. @default pollingWatcher with the configuration's poll interval and lost deadline */
-  watcher?: AttemptWatcher;
+  /**
+   * The engine that drives the network's jobs (one batched poller per site).
+   * @default an engine of its own: polls every `failover.pollIntervalMs`
+   * after a change (backing off to 30 s, or the interval if longer), a job
+   * silent after `failover.silentAfterMs` and lost after `failover.lostAfterMs`
+   */
+  engine?: JobEngine;
   /** The clock. @default Date.now */
   now?: () => number;
   /** Makes job ids and idempotency keys. @default a random UUID */
   newId?: () => string;
-  /** Apply hard filters (open breaker, resources, tags) before every strategy. @default true */
+  /** Apply hard filters (open breaker, resources, tags) before every strategy, and rank sites by health last. @default true */
   hardFilters?: boolean;
+  /**
+   * Probe every site at once and then every `health.probeIntervalMs`;
+   * `create` waits up to `health.firstProbeWaitMs` (2 s) for the first
+   * round, so the first decision knows which sites answer. `false`: no
+   * probes until {@link Network.startProbes} or {@link Network.probe}.
+   * @default true
+   */
+  probes?: boolean;
 }
 
 /** Options of {@link Network.submit} and {@link Network.explain}. */
@@ -55,13 +71,47 @@ export interface NetworkSubmitOptions extends SelectionHints {
   seed?: string | number;
   /** The job's id (also the base of its idempotency keys). @default a fresh UUID */
   id?: string;
+  /**
+   * Sites this job may not go to, by id, each with the reason; the record
+   * lists them as excluded `by: 'policy'` (a gateway's URL policy admits
+   * some jobs on some sites only).
+   */
+  excludeSites?: Readonly<Record<string, string>>;
+}
+
+/** Options of {@link Network.attach}. */
+export interface NetworkAttachOptions {
+  /** The job's id (keep the one it had). @default a fresh UUID */
+  id?: string;
+  /**
+   * The key the job was submitted with. Needed only when `remoteId` is
+   * unknown: the site is then asked again with this key, which gives back
+   * the job it made earlier (or makes it now, once).
+   */
+  idempotencyKey?: string;
 }
 
 /** A site as the network sees it now. */
 export type SiteStatus = Candidate;
 
-/** Events of a network: every job's events, plus health and decisions. */
-export interface NetworkEvents extends NetworkJobEvents {
+/**
+ * Events of a network: every event of every job it drives (submitted or
+ * attached), exactly as the job emits it (each with its `jobId`), plus
+ * decisions and site health. Listening here keeps no process alive.
+ */
+export interface NetworkEvents {
+  /** A job moved to a new state. */
+  state: (event: JobStateEvent) => void;
+  /** A piece of a job's logs (live logs are read while something listens here or on the job). */
+  log: (event: JobLogEvent) => void;
+  /** Progress of one file of a job. */
+  transfer: (event: JobTransferEvent) => void;
+  /** Something happened between a job and a site: `trying`, `submitted`, `attached`, `failover`, `silent`. */
+  site: (event: JobSiteEvent) => void;
+  /** Something went wrong with a job (fatal or not). */
+  error: (event: JobErrorEvent) => void;
+  /** A job ended. */
+  done: (event: JobDoneEvent) => void;
   /** A job was submitted: the record of its site selection (updated in place as the job goes on). */
   decision: (record: DecisionRecord) => void;
   /** A site's circuit breaker changed state, and why. */
@@ -76,49 +126,56 @@ export interface NetworkEvents extends NetworkJobEvents {
  * @example
  * ```ts
  * const network = await Network.create(yamlText, { registry, tokenProviders: { egi: getEgiToken } });
- * network.on('failover', ({ jobId, from, to, cause }) => console.log(jobId, from, '→', to, cause));
+ * network.on('site', (e) => e.action === 'failover' && console.log(e.jobId, 'left', e.siteId, e.reason));
  * console.log(network.explain(spec).candidates);
  * const job = network.submit(spec, { inputSizes: { 's3://bucket/reads.fq': 4e9 } });
  * job.on('site', ({ action, siteId, reason }) => console.log(action, siteId, reason));
  * const result = await job.wait();
- * console.log(result.state, network.decision(job.id));
+ * console.log(result.state, network.decision(job));
  * ```
  */
 export class Network extends EventEmitter<NetworkEvents> {
   readonly #entries: Map<string, SiteEntry>;
-  readonly #config: ResolvedNetworkConfig;
   readonly #strategy: SiteSelector;
   readonly #seed: string | number;
   readonly #now: () => number;
   readonly #newId: () => string;
+  /** True when ids are random UUIDs made here: keys made from them were never sent before. */
+  readonly #randomIds: boolean;
   readonly #hardFilters: boolean;
-  readonly #context: JobContext;
-  readonly #probeTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  readonly #probeRandom = new Map<string, RandomSource>();
+  readonly #engine: JobEngine;
+  readonly #ownEngine: boolean;
+  readonly #context: NetworkContext;
   #sequence = 0;
-  /** Whether startProbes() is in force (else a site is probed only while it holds pending cancels). */
-  #probing = false;
-  #closed = false;
-  readonly #jobs = new Map<string, NetworkJob>();
+  /** The network's jobs that have not ended, by id: released when they end. */
+  readonly #live = new Map<string, NetworkJobState>();
+  /** The decision record of each job whose handle is held: released with the handle. */
+  readonly #records = new WeakMap<Job, DecisionRecord>();
+  readonly #observe = (event: JobEvent): void => void (this.emit as (name: string, payload: JobEvent) => boolean)(event.type, event);
+  readonly #prober: SiteProber;
 
   private constructor(config: ResolvedNetworkConfig, entries: Map<string, SiteEntry>, options: NetworkOptions) {
     super();
-    this.#config = config;
     this.#entries = entries;
-    this.#strategy = options.strategy ?? config.strategy ?? balanced();
+    this.#strategy = options.strategy ?? config.strategy ?? earliestCompletion();
     this.#seed = options.seed ?? config.seed ?? freshId();
     this.#now = options.now ?? (() => Date.now());
     this.#newId = options.newId ?? freshId;
+    this.#randomIds = options.newId === undefined;
     this.#hardFilters = options.hardFilters ?? true;
+    this.#ownEngine = options.engine === undefined;
+    const { pollIntervalMs, lostAfterMs, silentAfterMs } = config.failover;
+    this.#engine =
+      options.engine ??
+      new JobEngine({ poll: { minIntervalMs: pollIntervalMs, maxIntervalMs: Math.max(30_000, pollIntervalMs) }, lostAfterMs, silentAfterMs, now: this.#now });
     this.#context = {
       sites: entries,
       failover: config.failover,
-      watcher: options.watcher ?? pollingWatcher({ intervalMs: config.failover.pollIntervalMs, lostAfterMs: config.failover.lostAfterMs, now: this.#now }),
+      engine: this.#engine,
       now: this.#now,
-      onPendingCancel: (id) => {
-        if (!this.#closed && !this.#probeTimers.has(id)) this.#scheduleProbe(id);
-      },
+      onPendingCancel: (id) => this.#prober.wake(id),
     };
+    this.#prober = new SiteProber({ entries, health: config.health, seed: this.#seed, now: this.#now, onProbe: (site, probe) => this.emit('probe', { site, probe }) });
   }
 
   /**
@@ -128,51 +185,15 @@ export class Network extends EventEmitter<NetworkEvents> {
    */
   static async create(config: NetworkConfig | string, options: NetworkOptions = {}): Promise<Network> {
     const resolved = typeof config === 'string' ? parseNetworkConfig(config, options) : validateNetworkConfig(config, options);
-    const issues: ValidationIssue[] = [];
-    resolved.sites.forEach(({ description }, i) => {
-      if (!options.sites?.[description.id] && !options.registry?.has(description.kind))
-        issues.push({ path: `$.sites[${i}].kind`, message: `no site adapter for kind "${description.kind}": register a factory or pass the site in options.sites` });
-    });
-    for (const [id, site] of Object.entries(options.sites ?? {})) {
-      const configured = resolved.sites.find((s) => s.description.id === id);
-      if (!configured) issues.push({ path: '$.sites', message: `options.sites has "${id}", which the configuration does not list` });
-      else if (configured.description.kind !== site.kind) issues.push({ path: `$.sites[${resolved.sites.indexOf(configured)}].kind`, message: `is "${configured.description.kind}" but the given site is "${site.kind}"` });
-    }
-    if (issues.length > 0) throw new ValidationError('network configuration', issues);
-
-    const now = options.now ?? (() => Date.now());
-    const entries = new Map<string, SiteEntry>();
+    checkSites(resolved, options);
     let network: Network | undefined;
-    for (const resolvedSite of resolved.sites) {
-      const { description } = resolvedSite;
-      const b = resolved.health.breaker;
-      const health = new SiteHealth({
-        alpha: resolved.health.ewmaAlpha,
-        window: b.window,
-        breaker: {
-          failureThreshold: b.failureThreshold,
-          errorRate: b.errorRate,
-          window: b.window,
-          minimumCalls: b.minimumCalls,
-          openMs: b.openMs,
-          maxOpenMs: b.maxOpenMs,
-          now,
-          onTransition: ({ from, to, reason }) => network?.emit('breaker', { site: description.id, from, to, reason }),
-        },
-      });
-      const site =
-        options.sites?.[description.id] ??
-        (await (options.registry as SiteRegistry).create(resolvedSite, { onHttpEvent: (event) => health.observeHttp(event) }));
-      entries.set(description.id, {
-        site,
-        description: structuredClone(description),
-        health,
-        admission: new SiteAdmission(description.id, description.maxInFlight, description.submitRate, now),
-        pendingCancels: new Map(),
-        pendingLookups: new Map(),
-      });
-    }
+    const entries = await buildSites(resolved, options, (site, change) => network?.emit('breaker', { site, ...change }));
     network = new Network(resolved, entries, options);
+    if (options.probes ?? true) {
+      // the first decision knows which sites answer: wait (bounded) for a first probe of each
+      await network.#prober.firstRound(resolved.health.firstProbeWaitMs);
+      network.startProbes();
+    }
     return network;
   }
 
@@ -184,6 +205,11 @@ export class Network extends EventEmitter<NetworkEvents> {
   /** Every site's static and live view, in configuration order. */
   sites(): SiteStatus[] {
     return [...this.#entries.values()].map(candidateOf);
+  }
+
+  /** The adapter the network submits to for a site (to inspect how it is set up), or undefined for an unknown id. */
+  adapter(siteId: string): Site | undefined {
+    return this.#entries.get(siteId)?.site;
   }
 
   /** The admission state of every site: jobs in flight and the local queue. */
@@ -201,46 +227,57 @@ export class Network extends EventEmitter<NetworkEvents> {
     return this.#decide(spec, options, this.#sequence, { id, key: id }, false);
   }
 
-  /**
-   * Chooses a site and submits the job, failing over down the ranking when a
-   * site refuses, fails or loses it. Returns the job at once; follow it through
-   * its events, `watch()` or `wait()`. Its `site` events carry the decision
-   * record, which {@link Network.decision} also returns.
-   */
-  submit(spec: JobSpec, options: NetworkSubmitOptions = {}): Job {
-    return jobOfNetworkJob(this.submitAttempts(spec, options));
+  /** The engine that drives this network's jobs: `engine.liveJobs` counts the jobs not yet ended. */
+  get engine(): JobEngine {
+    return this.#engine;
+  }
+
+  /** How many jobs this network has submitted or attached that have not ended. */
+  get liveJobs(): number {
+    return this.#live.size;
   }
 
   /**
-   * The attempt runner behind {@link Network.submit}, for drivers that need
-   * the raw attempts (which site, which remote id, the record) rather than the
-   * unified job: `done()` resolves with the final site and state, `collect()`
-   * delivers the outputs.
+   * Chooses a site and submits the job, failing over down the ranking when a
+   * site refuses, fails or loses it. Returns the job at once; follow it through
+   * its events, `watch()` or `wait()`. Each attempt starts with a `site` event
+   * `trying` (with the decision record as `detail`), each move with a `site`
+   * event `failover`; {@link Network.decision} returns the record.
+   *
+   * @example
+   * ```ts
+   * const job = network.submit(spec, { id: 'run-42' });
+   * job.on('site', (e) => console.log(e.action, e.siteId, e.reason ?? ''));
+   * console.log((await job.wait()).state, network.decision(job)?.attempts.length);
+   * ```
    */
-  submitAttempts(spec: JobSpec, options: NetworkSubmitOptions = {}): NetworkJob {
+  submit(spec: JobSpec, options: NetworkSubmitOptions = {}): Job {
     const id = options.id ?? this.#newId();
     const record = this.#decide(spec, options, this.#sequence++, { id, key: id }, true);
     this.emit('decision', record);
-    const job = new NetworkJob(id, id, spec, record, this.#context, options.signal);
-    job.on('attempt', (info) => this.emit('attempt', info));
-    job.on('state', (info) => this.emit('state', info));
-    job.on('transfer', (info) => this.emit('transfer', info));
-    job.on('failover', (info) => this.emit('failover', info));
-    job.on('done', (info) => this.emit('done', info));
-    this.#jobs.set(id, job);
-    void job.start();
-    return job;
+    const run = this.#open({ id, spec, ...(options.signal ? { signal: options.signal } : {}) });
+    const job: NetworkJobState = { run, spec, record, refused: new Set(), freshKeys: options.id === undefined && this.#randomIds };
+    this.#live.set(id, job);
+    this.#records.set(run.job, record);
+    // Started on a microtask, so listeners added right after this call hear the first `trying`.
+    queueMicrotask(() => {
+      void runNetworkJob(this.#context, job).finally(() => {
+        if (this.#live.get(id) === job) this.#live.delete(id);
+      });
+    });
+    return run.job;
   }
 
   /**
    * Follows again a job this network (or an earlier process with the same
    * configuration) submitted to `siteId`: the site's `attach()` finds it, the
-   * network's watcher follows it, and the outputs are collected at the end,
-   * as for a job from {@link Network.submit}. There is no failover: the job
-   * stays where it is. With `remoteId` unknown (the caller stopped before the
-   * site answered the submit), pass `options.idempotencyKey`: the site is
-   * asked once more with that key and returns the job it made (or makes it
-   * now), so the job never runs twice.
+   * network's engine follows it with the other jobs of that site, and the
+   * outputs are collected at the end, as for a job from
+   * {@link Network.submit}; its events reach the network too. There is no
+   * failover: the job stays where it is. With `remoteId` unknown (the caller
+   * stopped before the site answered the submit), pass
+   * `options.idempotencyKey`: the site is asked once more with that key and
+   * returns the job it made (or makes it now), so the job never runs twice.
    *
    * @example
    * ```ts
@@ -251,43 +288,63 @@ export class Network extends EventEmitter<NetworkEvents> {
   attach(siteId: string, remoteId: string | undefined, spec: JobSpec, options: NetworkAttachOptions = {}): Job {
     const entry = this.#entries.get(siteId);
     if (!entry) throw new RangeError(`unknown site ${siteId}`);
-    return attachThroughNetwork(entry, remoteId, spec, { id: options.id ?? this.#newId(), watcher: this.#context.watcher, ...options });
+    if (remoteId === undefined && options.idempotencyKey === undefined) {
+      throw new TypeError('network.attach needs the remote id or the idempotency key the job was submitted with');
+    }
+    const run = this.#open({ id: options.id ?? this.#newId(), spec });
+    const known = remoteId === undefined ? { idempotencyKey: options.idempotencyKey as string } : { remoteId };
+    queueMicrotask(() => void attachOnSite(this.#engine.steps, run, entry.site, spec, known));
+    return run.job;
   }
 
-  /** The decision record of a job this network submitted (it grows with each failover). */
-  decision(jobId: string): DecisionRecord | undefined {
-    return this.#jobs.get(jobId)?.record;
+  /**
+   * The decision record of a job this network submitted (it grows with each
+   * failover): by handle for as long as the handle is held, by id while the
+   * job runs (a finished job is released; keep its record from its handle,
+   * its `site` events' `detail`, or here through the handle).
+   *
+   * @example
+   * ```ts
+   * const job = network.submit(spec);
+   * await job.wait();
+   * console.log(network.decision(job)?.outcome);
+   * ```
+   */
+  decision(job: Job | string): DecisionRecord | undefined {
+    return typeof job === 'string' ? this.#live.get(job)?.record : this.#records.get(job);
+  }
+
+  #open(init: { id: string; spec: JobSpec; signal?: AbortSignal }): JobRun {
+    return this.#engine.open({ ...init, observe: this.#observe, observesLogs: () => this.listenerCount('log') > 0 });
   }
 
   /** Probes one site (or all), updating health and merging capabilities (version, storages, backend parameters). */
   async probe(siteId?: string): Promise<Map<string, SiteProbe>> {
     const ids = siteId === undefined ? [...this.#entries.keys()] : [siteId];
-    const results = await Promise.all(ids.map(async (id) => [id, await this.#probe(id)] as const));
+    const results = await Promise.all(ids.map(async (id) => [id, await this.#prober.probe(id)] as const));
     return new Map(results);
   }
 
   /**
    * Starts active probes: each site every `health.probeIntervalMs`, jittered
-   * by `health.probeJitter`. Without them, a site is probed only while it
+   * by `health.probeJitter` (`Network.create` starts them unless
+   * `options.probes` is false). Without them, a site is probed only while it
    * holds cancels the network could not send (so they reach it when it
-   * answers again).
+   * answers again). Their timers never keep a process alive.
    */
   startProbes(): void {
-    this.#probing = true;
-    for (const id of this.#entries.keys()) if (!this.#probeTimers.has(id)) this.#scheduleProbe(id);
+    this.#prober.start();
   }
 
   /** Stops active probes (those of sites holding pending cancels too). */
   stopProbes(): void {
-    this.#probing = false;
-    for (const timer of this.#probeTimers.values()) clearTimeout(timer);
-    this.#probeTimers.clear();
+    this.#prober.stop();
   }
 
-  /** Stops probes and closes every site. */
+  /** Stops probes (aborting those in flight) and closes every site. */
   async close(): Promise<void> {
-    this.#closed = true;
-    this.stopProbes();
+    this.#prober.close();
+    if (this.#ownEngine) this.#engine.close();
     await Promise.all([...this.#entries.values()].map((e) => e.site.close?.()));
   }
 
@@ -295,88 +352,24 @@ export class Network extends EventEmitter<NetworkEvents> {
     const request = selectionRequest(spec, options, sequence);
     const identity: DecisionRecord['job'] = { id: job.id, idempotencyKey: job.key };
     if (spec.name !== undefined) identity.name = spec.name;
-    return decide({
+    const all = this.sites();
+    const ruledOut = options.excludeSites ?? {};
+    const record = decide({
       job: identity,
       request,
-      candidates: this.sites(),
+      candidates: all.filter((c) => !Object.hasOwn(ruledOut, c.site.id)),
+      ineligible: ineligibleSites(spec, [...this.#entries].filter(([id]) => !Object.hasOwn(ruledOut, id)).map(([id, entry]) => ({ id, site: entry.site }))),
       strategy: options.strategy ?? this.#strategy,
       seed: options.seed ?? this.#seed,
       hardFilters: this.#hardFilters,
       now: this.#now(),
       submitted,
     });
-  }
-
-  /** Cancels the jobs the network left on a site while it was unreachable; keeps those that still fail. */
-  async #flushCancels(entry: SiteEntry): Promise<void> {
-    for (const [key, attempt] of [...entry.pendingLookups]) {
-      const limit = deadline(this.#config.health.probeTimeoutMs);
-      try {
-        const remoteId = await entry.site.lookup?.(key, { signal: limit.signal });
-        entry.pendingLookups.delete(key);
-        if (remoteId === undefined) delete attempt.cancel;
-        else entry.pendingCancels.set(remoteId, attempt);
-      } catch {
-        // still pending: tried again after the next good probe
-      } finally {
-        limit.clear();
-      }
+    const excluded = all.filter((c) => Object.hasOwn(ruledOut, c.site.id));
+    if (excluded.length > 0) {
+      record.views = all.map((c) => ({ site: c.site, live: c.live }));
+      record.excluded.unshift(...excluded.map((c) => ({ site: c.site.id, by: 'policy', reason: ruledOut[c.site.id] as string })));
     }
-    for (const [remoteId, attempt] of [...entry.pendingCancels]) {
-      const limit = deadline(this.#config.health.probeTimeoutMs);
-      try {
-        await entry.site.cancel(remoteId, { signal: limit.signal });
-        attempt.cancel = 'requested';
-        entry.pendingCancels.delete(remoteId);
-      } catch {
-        // still pending: tried again after the next good probe
-      } finally {
-        limit.clear();
-      }
-    }
-  }
-
-  #scheduleProbe(id: string): void {
-    const { probeIntervalMs, probeJitter } = this.#config.health;
-    let random = this.#probeRandom.get(id);
-    if (!random) {
-      random = deriveRandom(this.#seed, 'probe', id);
-      this.#probeRandom.set(id, random);
-    }
-    const delay = probeIntervalMs * (1 - probeJitter + 2 * probeJitter * random.next());
-    const timer = setTimeout(() => {
-      void this.#probe(id).finally(() => {
-        if (!this.#probeTimers.has(id)) return;
-        const entry = this.#entries.get(id);
-        if (this.#probing || (entry && entry.pendingCancels.size + entry.pendingLookups.size > 0)) this.#scheduleProbe(id);
-        else this.#probeTimers.delete(id);
-      });
-    }, delay);
-    (timer as { unref?: () => void }).unref?.();
-    this.#probeTimers.set(id, timer);
-  }
-
-  async #probe(id: string): Promise<SiteProbe> {
-    const entry = this.#entries.get(id);
-    if (!entry) throw new RangeError(`unknown site ${id}`);
-    const limit = deadline(this.#config.health.probeTimeoutMs);
-    const started = this.#now();
-    let probe: SiteProbe;
-    try {
-      probe = await entry.site.probe({ signal: limit.signal });
-    } catch (error) {
-      probe = { ok: false, latencyMs: this.#now() - started, error: limit.expired() ? `no answer within ${this.#config.health.probeTimeoutMs} ms` : error instanceof Error ? error.message : String(error) };
-    } finally {
-      limit.clear();
-    }
-    entry.health.observe('probe', probe.ok, probe.ok ? probe.latencyMs : undefined, probe.error ?? 'probe');
-    if (probe.ok) {
-      await this.#flushCancels(entry);
-      if (probe.version !== undefined) entry.description.version = probe.version;
-      if (probe.storages) entry.description.storages = [...new Set([...entry.description.storages, ...probe.storages])];
-      if (probe.backendParameters) entry.description.backendParameters = [...probe.backendParameters];
-    }
-    this.emit('probe', { site: id, probe });
-    return probe;
+    return record;
   }
 }

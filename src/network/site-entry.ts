@@ -29,6 +29,6 @@ export interface SiteEntry {
 export function candidateOf(entry: SiteEntry): Candidate {
   return {
     site: structuredClone(entry.description),
-    live: { ...entry.health.view(), inFlight: entry.admission.inFlight, queued: entry.admission.queued },
+    live: { ...entry.health.view(), inFlight: entry.admission.inFlight, queued: entry.admission.queued, running: entry.admission.running, waitingCores: entry.admission.waitingCores },
   };
 }

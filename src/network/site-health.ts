@@ -7,6 +7,7 @@
 import type { HttpEvent } from '../http/events.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './breaker.js';
 import { round } from './strategies/rank.js';
+import type { ProbeFailure, SiteProbe } from '../sites/site.js';
 import type { HealthStatus, SiteLiveView } from './types.js';
 
 /**
@@ -71,11 +72,14 @@ export class SiteHealth {
   readonly #latency: Ewma;
   readonly #throughput: Ewma;
   readonly #queueWait: Ewma;
+  readonly #coreStartInterval: Ewma;
   readonly #window: number;
   #outcomes: boolean[] = [];
   #failuresSinceSuccess = 0;
   #observed = false;
   #lastStartAt: number | undefined;
+  /** The last probe's failure, until the site answers again (a probe or any call that succeeds). */
+  #probeFailure: { kind: ProbeFailure; error: string } | undefined;
   readonly #now: () => number;
 
   constructor(options: SiteHealthOptions = {}) {
@@ -83,6 +87,7 @@ export class SiteHealth {
     this.#latency = new Ewma(alpha);
     this.#throughput = new Ewma(alpha);
     this.#queueWait = new Ewma(alpha);
+    this.#coreStartInterval = new Ewma(alpha);
     this.#window = options.window ?? 20;
     this.breaker = new CircuitBreaker(options.breaker);
     this.#now = options.now ?? options.breaker?.now ?? (() => Date.now());
@@ -91,11 +96,22 @@ export class SiteHealth {
   /** Records the outcome of one call or job. */
   observe(source: ObservationSource, ok: boolean, latencyMs?: number, reason?: string): void {
     this.#observed = true;
+    if (ok) this.#probeFailure = undefined;
     if (latencyMs !== undefined && ok) this.#latency.update(latencyMs);
     this.#outcomes.push(ok);
     if (this.#outcomes.length > this.#window) this.#outcomes.shift();
     this.#failuresSinceSuccess = ok ? 0 : this.#failuresSinceSuccess + 1;
     if (source !== 'http') this.breaker.record(ok, reason);
+  }
+
+  /**
+   * Records an active probe: its outcome as {@link SiteHealth.observe} does,
+   * and, when it failed, how (`unreachable`, `refusing`), which the site's
+   * health then says until it answers again.
+   */
+  observeProbe(probe: SiteProbe): void {
+    this.observe('probe', probe.ok, probe.ok ? probe.latencyMs : undefined, probe.error ?? 'probe');
+    if (!probe.ok) this.#probeFailure = { kind: probe.failure ?? 'unreachable', error: probe.error ?? 'probe failed' };
   }
 
   /**
@@ -114,10 +130,12 @@ export class SiteHealth {
     if (bytes > 0 && durationMs > 0) this.#throughput.update((bytes / durationMs) * 1000);
   }
 
-  /** Records that a job started, and how long it waited at the site between acceptance and running. */
-  observeQueueWait(ms: number): void {
+  /** Records that a job (of `cores` CPU cores) started, and how long it waited at the site between acceptance and running. */
+  observeQueueWait(ms: number, cores = 1): void {
+    const now = this.#now();
     this.#queueWait.update(ms);
-    this.#lastStartAt = this.#now();
+    if (this.#lastStartAt !== undefined) this.#coreStartInterval.update(Math.max(0, now - this.#lastStartAt) / Math.max(1, cores));
+    this.#lastStartAt = now;
   }
 
   /** When the site last started one of this client's jobs (clock milliseconds); undefined if never. */
@@ -125,8 +143,13 @@ export class SiteHealth {
     return this.#lastStartAt;
   }
 
-  /** Healthy, degraded (half-open or error rate above 20 %), down (open) or unknown (nothing observed). */
+  /**
+   * `unreachable` or `refusing` while the last probe failed so (until the
+   * site answers again), else down (breaker open), unknown (nothing
+   * observed), degraded (half-open or error rate above 20 %) or healthy.
+   */
   get status(): HealthStatus {
+    if (this.#probeFailure) return this.#probeFailure.kind;
     const state = this.breaker.state;
     if (state === 'open') return 'down';
     if (!this.#observed) return 'unknown';
@@ -151,6 +174,8 @@ export class SiteHealth {
     if (this.#latency.value !== undefined) view.latencyMs = round(this.#latency.value);
     if (this.#throughput.value !== undefined) view.throughputBytesPerSec = round(this.#throughput.value);
     if (this.#queueWait.value !== undefined) view.queueWaitMs = round(this.#queueWait.value);
+    if (this.#coreStartInterval.value !== undefined) view.coreStartIntervalMs = round(this.#coreStartInterval.value);
+    if (this.#probeFailure) view.probeError = this.#probeFailure.error;
     return view;
   }
 }

@@ -7,6 +7,7 @@ import {
   balanced,
   composite,
   dataLocality,
+  earliestCompletion,
   fastest,
   leastLoaded,
   pinned,
@@ -18,6 +19,7 @@ import {
 import type { SiteSelector } from './types.js';
 
 const BUILT_INS: Record<string, () => SiteSelector> = {
+  earliestCompletion,
   balanced,
   roundRobin,
   weightedRandom,

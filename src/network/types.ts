@@ -86,8 +86,14 @@ export interface SiteDescription {
   backendParameters?: string[];
 }
 
-/** Health as the network judges it from probes and traffic. */
-export type HealthStatus = 'healthy' | 'degraded' | 'down' | 'unknown';
+/**
+ * Health as the network judges it from probes and traffic: `healthy`;
+ * `degraded` (many recent calls failed); `unreachable` (the last probe got
+ * no answer: connection refused, no such host, TLS failure, timeout) or
+ * `refusing` (it answered with an error), until the site answers again;
+ * `down` (circuit breaker open); `unknown` (nothing observed yet).
+ */
+export type HealthStatus = 'healthy' | 'degraded' | 'unreachable' | 'refusing' | 'down' | 'unknown';
 
 /** State of a site's circuit breaker. */
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -102,6 +108,10 @@ export interface SiteLiveView {
   inFlight: number;
   /** Jobs of this client waiting in the local admission queue for this site. */
   queued: number;
+  /** Of the jobs in flight, those the site has started (the others wait in its queue); absent when not tracked. */
+  running?: number;
+  /** CPU cores asked by this client's jobs ahead of a new one there: in flight and not started, or queued locally; absent when not tracked. */
+  waitingCores?: number;
   /** Share of recent calls that failed, in [0, 1]. */
   errorRate: number;
   /** Latency EWMA of calls to the site, in milliseconds; absent until measured. */
@@ -110,8 +120,16 @@ export interface SiteLiveView {
   throughputBytesPerSec?: number;
   /** EWMA of the time this client's jobs waited from submit to running, in milliseconds. */
   queueWaitMs?: number;
+  /**
+   * How fast the site drains this client's queue: EWMA of the time between
+   * two starts of its jobs there, per CPU core the later job asked for, in
+   * milliseconds per core.
+   */
+  coreStartIntervalMs?: number;
   /** Failures (calls, jobs lost, system errors) since the last success. */
   recentFailures: number;
+  /** Why the last probe failed, while the site has not answered since. */
+  probeError?: string;
 }
 
 /** One site as a selector sees it. */
@@ -236,3 +254,17 @@ export const COLD_START: ColdStartAssumptions = {
   latencyMs: 1000,
   queueWaitMs: 60_000,
 };
+
+/**
+ * The cold-start assumptions for one site: {@link COLD_START} with `assume`
+ * over it, except that the embedded local site has no call latency and an
+ * idle one starts a job at once.
+ *
+ * @example
+ * ```ts
+ * coldStartFor({ kind: 'local' }).queueWaitMs; // 0
+ * ```
+ */
+export function coldStartFor(site: Pick<SiteDescription, 'kind'>, assume: Partial<ColdStartAssumptions> = {}): ColdStartAssumptions {
+  return { ...COLD_START, ...(site.kind === 'local' ? { latencyMs: 0, queueWaitMs: 0 } : {}), ...assume };
+}

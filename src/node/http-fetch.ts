@@ -14,13 +14,14 @@
  * for a reader that is gone.
  * @module
  */
-import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import type { FetchLike } from '../http/index.js';
 
 /**
  * Sends one request with node:http(s); use it as the `fetch` option of any client.
+ * It never follows redirects (a 3xx is answered as it is).
  *
  * @example
  * ```ts
@@ -29,7 +30,13 @@ import type { FetchLike } from '../http/index.js';
  * const pulsar = new PulsarClient({ url, token, fetch: nodeHttpFetch });
  * ```
  */
-export const nodeHttpFetch: FetchLike = async (input, init = {}) => {
+export const nodeHttpFetch: FetchLike = (input, init) => sendNodeHttp(input, init ?? {});
+
+/**
+ * One request over node:http(s), with connection options such as a
+ * `lookup` that checks every address before it is connected to.
+ */
+export async function sendNodeHttp(input: URL | Request | string, init: RequestInit, connect: Pick<RequestOptions, 'lookup'> = {}): Promise<Response> {
   const request = input instanceof Request ? input : undefined;
   const url = new URL(request ? request.url : String(input));
   const method = (init.method ?? request?.method ?? 'GET').toUpperCase();
@@ -46,7 +53,7 @@ export const nodeHttpFetch: FetchLike = async (input, init = {}) => {
   const source = await bodySource(body, headers);
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<Response>((resolve, reject) => {
-    const req = send(url, { method, headers: Object.fromEntries(headers), ...(signal && { signal }) });
+    const req = send(url, { method, headers: Object.fromEntries(headers), ...(signal && { signal }), ...connect });
     const release = (): void => {
       if (source instanceof Readable && !source.destroyed) source.destroy();
     };
@@ -65,7 +72,7 @@ export const nodeHttpFetch: FetchLike = async (input, init = {}) => {
       source.pipe(req);
     }
   });
-};
+}
 
 /** The error a fetch rejects with when its signal aborted: the signal's reason, as `fetch` does. */
 function abortError(signal: AbortSignal): unknown {

@@ -16,3 +16,4 @@ export { nodeSiteRegistry } from './site-registry.js';
 export { nodeHttpFetch } from './http-fetch.js';
 export * from '../sites/pulsar-amqp/index.js';
 export * from '../gateway/index.js';
+export * from '../policy/node.js';

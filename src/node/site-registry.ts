@@ -2,6 +2,7 @@
  * The site factories available in Node.js and Deno.
  * @module
  */
+import type { FetchLike } from '../http/client.js';
 import { SiteRegistry } from '../network/registry.js';
 import { localSiteFactory } from '../sites/local/factory.js';
 import { nodeLocalFiles } from '../sites/node-files.js';
@@ -16,6 +17,9 @@ import { tesSiteFactory } from '../sites/tes/factory.js';
  * input and output files through the file system), and `pulsar-amqp`, which
  * takes `{ jobsDirectory, manager, amqpKeyPrefix, filesServer, acknowledge, … }`
  * (see `pulsarMqConfig`); its `url` is the broker and `basic` auth its user.
+ * `inputFetch` is what the sites that fetch inputs on this host (`local`,
+ * and `pulsar-rest`, which relays them) fetch http(s) inputs with: a
+ * gateway gives a `guardedFetch`, so every address is checked at connect time.
  *
  * @example
  * ```ts
@@ -25,11 +29,12 @@ import { tesSiteFactory } from '../sites/tes/factory.js';
  * );
  * ```
  */
-export function nodeSiteRegistry(): SiteRegistry {
+export function nodeSiteRegistry(options: { inputFetch?: FetchLike } = {}): SiteRegistry {
   const files = nodeLocalFiles();
+  const fetchOption = options.inputFetch ? { inputFetch: options.inputFetch } : {};
   return new SiteRegistry()
-    .register('local', localSiteFactory())
+    .register('local', localSiteFactory(fetchOption))
     .register('tes', tesSiteFactory(files))
-    .register('pulsar-rest', pulsarRestSiteFactory(files))
+    .register('pulsar-rest', pulsarRestSiteFactory(files, fetchOption))
     .register('pulsar-amqp', ({ description, auth, options }) => new PulsarMqSite(pulsarMqConfig(description.id, description.url as string, auth, options)));
 }

@@ -26,8 +26,7 @@
  * @module
  */
 import { AbortError, ConnectionError, HttpError, ProtocolError, TimeoutError, TransferError, ValidationError } from '../errors.js';
-import { HttpClient, parseJson, type FetchLike, type HttpEventListener, type RequestOptions, type RetryOptions } from '../http/index.js';
-import type { SecretSet } from '../redact.js';
+import { HttpClient, parseJson, readCapped, type FetchLike, type HttpEventListener, type JsonRequestOptions, type RetryOptions } from '../http/index.js';
 import { excerptOf } from '../redact.js';
 import type { TransferProgress } from '../sites/site.js';
 import type { HostLimiter } from '../transfer/host-limit.js';
@@ -158,6 +157,12 @@ const LISTED_BY: Record<PulsarDownloadType, keyof PulsarListings> = {
   output_metadata: 'metadata',
 };
 const KEEP_LISTINGS = 500;
+/** Times a JSON answer that comes cut short is asked for, in all. */
+const CUT_SHORT_TRIES = 4;
+/** Longest string of a status kept whole (the job's stdout and stderr keep their tail), in bytes. */
+const STATUS_TAIL_BYTES = 64 * 1024;
+/** Largest answer to an upload read (a path in JSON), in bytes. */
+const UPLOAD_ANSWER_BYTES = 1024 * 1024;
 
 /**
  * A client of one Pulsar server's REST API.
@@ -224,7 +229,7 @@ export class PulsarClient {
     /** The server's version string, e.g. `0.15.15`. */
     version: string;
   }> {
-    const body = await this.#json({ path: 'healthz', ...signal(options) }, 'GET /healthz');
+    const body = await this.#json({ path: 'healthz', ...signal(options) });
     const version = body && typeof body === 'object' ? (body as { version?: unknown }).version : undefined;
     if (typeof version !== 'string') {
       throw new ProtocolError({ where: 'GET /healthz', problem: 'no version string in the answer', excerpt: excerptOf(body, this.http.secrets, 120) });
@@ -252,7 +257,7 @@ export class PulsarClient {
       // Creates the directory or reuses it: repeating returns the same config.
       idempotent: true,
       ...signal(options),
-    }, where);
+    });
     return parsePulsarJobConfig(body, where);
   }
 
@@ -320,11 +325,11 @@ export class PulsarClient {
       onResponse: async (response) => {
         // The file is written before the answer is sent, so sending it again is safe: an answer
         // cut short is a broken connection, retried like one.
-        const text = await response.text();
+        const text = new TextDecoder().decode(await readCapped(response.body, UPLOAD_ANSWER_BYTES, where));
         try {
-          path = parsePulsarPath(answerJson(text, where, this.http.secrets), where);
+          path = parsePulsarPath(parseJson<unknown>(text, where, this.http.secrets), where);
         } catch (error) {
-          if (error instanceof ConnectionError || !(error instanceof ProtocolError)) throw error;
+          if (!(error instanceof ProtocolError)) throw error;
           throw new ConnectionError({ method: 'POST', url: where, mayHaveBeenSent: true, reason: `unreadable answer: ${error.message}` }, { cause: error });
         }
       },
@@ -349,7 +354,7 @@ export class PulsarClient {
       path: `jobs/${encodeURIComponent(jobId)}/files/path`,
       query: { name, type },
       ...signal(options),
-    }, 'GET /jobs/{job_id}/files/path');
+    });
     return parsePulsarPath(answer, 'GET /jobs/{job_id}/files/path');
   }
 
@@ -411,10 +416,12 @@ export class PulsarClient {
     checkSegment(jobId, 'jobId', 'status');
     const body = await this.#json({
       path: `jobs/${encodeURIComponent(jobId)}/status`,
+      // a finished job's status carries its stdout and stderr: kept as tails, whatever their size
+      keepTails: STATUS_TAIL_BYTES,
       ...(options.retry !== undefined && { retry: options.retry }),
       ...(options.totalTimeout !== undefined && Number.isFinite(options.totalTimeout) && { totalTimeout: options.totalTimeout }),
       ...signal(options),
-    }, 'GET /jobs/{job_id}/status');
+    });
     const status = parsePulsarStatus(body, 'GET /jobs/{job_id}/status');
     if (status.listings) this.#remember(jobId, status.listings);
     return status;
@@ -443,7 +450,7 @@ export class PulsarClient {
       const remaining = ends - Date.now();
       const status = await this.status(jobId, {
         ...signal(options),
-        retry: { retries: Number.MAX_SAFE_INTEGER, maxDelay: Math.max(interval, 2000), maxRetryTime: remaining },
+        retry: { retries: Number.MAX_SAFE_INTEGER, unreachableRetries: Number.MAX_SAFE_INTEGER, maxDelay: Math.max(interval, 2000), maxRetryTime: remaining },
         totalTimeout: remaining,
       });
       options.onStatus?.(status);
@@ -590,9 +597,23 @@ export class PulsarClient {
     this.#listings.delete(jobId);
   }
 
-  /** A JSON answer; one cut short is retried as a broken connection (reads are safe to repeat). */
-  #json(request: Omit<RequestOptions<unknown>, 'read'>, where: string): Promise<unknown> {
-    return this.http.request<unknown>({ ...request, read: async (response) => answerJson(await response.text(), where, this.http.secrets) });
+  /**
+   * A JSON answer (setup, status, file path, healthz: all safe to ask again).
+   * One cut short on its way is asked for again; if it keeps coming cut short,
+   * that is a broken connection, not a bad answer.
+   */
+  async #json(request: JsonRequestOptions<unknown>): Promise<unknown> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await this.http.json<unknown>(request);
+      } catch (error) {
+        if (!cutShort(error) || request.signal?.aborted) throw error;
+        if (tries >= CUT_SHORT_TRIES) {
+          const method = (request.method ?? 'GET').toUpperCase();
+          throw new ConnectionError({ method, url: error.where, mayHaveBeenSent: true, reason: `the answer was cut short ${tries} times` }, { cause: error });
+        }
+      }
+    }
   }
 
   async #ok(request: Parameters<HttpClient['text']>[0], where: string): Promise<void> {
@@ -649,18 +670,14 @@ export class PulsarClient {
 }
 
 /**
- * Parses a JSON answer. Pulsar answers with objects: one that breaks off (an
- * object that does not close, or nothing at all) was cut short on its way,
- * a `ConnectionError` that reads retry; anything else is a `ProtocolError`.
+ * A JSON answer that breaks off: Pulsar answers with objects, so one that
+ * ends inside a string or does not close (or is empty) was cut short on its way.
  */
-function answerJson(text: string, where: string, secrets: SecretSet): unknown {
-  try {
-    return parseJson<unknown>(text, where, secrets);
-  } catch (error) {
-    const trimmed = text.trim();
-    if (trimmed !== '' && !trimmed.startsWith('{')) throw error;
-    throw new ConnectionError({ method: where.split(' ')[0] ?? 'GET', url: where, mayHaveBeenSent: true, reason: `the answer was cut short (${trimmed.length} characters)` }, { cause: error });
-  }
+function cutShort(error: unknown): error is ProtocolError {
+  if (!(error instanceof ProtocolError)) return false;
+  if (error.message.includes('the answer ends inside a string')) return true;
+  const excerpt = (error.excerpt ?? '').trimStart();
+  return error.message.includes('the answer is not valid JSON') && (excerpt === '' || excerpt.startsWith('{'));
 }
 
 /** A 4xx other than 408, 425 and 429: asking again cannot help. */

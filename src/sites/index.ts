@@ -4,6 +4,7 @@ export type {
   JobOutcome,
   LogChunk,
   LogRead,
+  ProbeFailure,
   ReadLogsOptions,
   Site,
   SiteCallOptions,
@@ -15,6 +16,7 @@ export type {
   TransferProgress,
 } from './site.js';
 export { DEFAULT_LOG_READ_BYTES, readLogStreams } from './log-reader.js';
+export { failedProbe, probeFailure } from './probe-failure.js';
 export type { LogStream, LogStreamSource } from './log-reader.js';
 export * from './tes/index.js';
 export * from './pulsar/index.js';

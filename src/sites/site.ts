@@ -5,6 +5,7 @@
  */
 import type { JobSpec } from '../jobs/spec.js';
 import type { JobState } from '../jobs/state.js';
+import type { ValidationIssue } from '../errors.js';
 
 /** The kinds of site the SDK speaks to. */
 export type SiteKind = 'tes' | 'pulsar-rest' | 'pulsar-amqp' | 'local';
@@ -25,7 +26,16 @@ export interface SiteProbe {
   containerRuntimes?: string[];
   /** Why the probe failed, when it did. */
   error?: string;
+  /**
+   * How the probe failed, when it did: `unreachable` when no answer came (the
+   * connection was refused, the name does not resolve, TLS failed, no answer
+   * in time), `refusing` when the server answered with an error.
+   */
+  failure?: ProbeFailure;
 }
+
+/** How a probe failed (see {@link SiteProbe.failure}). */
+export type ProbeFailure = 'unreachable' | 'refusing';
 
 /** A progress report of one file moving to or from a site. */
 export interface TransferProgress {
@@ -45,6 +55,12 @@ export interface TransferProgress {
 export interface SubmitOptions {
   /** A key unique to this logical job: the site uses it so that a retried submit never creates two jobs. */
   idempotencyKey: string;
+  /**
+   * True when the key was never sent before (a new job, or a new attempt of
+   * one): a site that looks a key up before creating may skip that. Drivers
+   * set it only for keys they made themselves. @default false
+   */
+  fresh?: boolean;
   /** Aborts staging and the submit request (rejects with AbortError). */
   signal?: AbortSignal;
   /** Progress of input staging. */
@@ -168,6 +184,21 @@ export interface Site {
   /** Stages inputs and starts the job. */
   submit(spec: JobSpec, options: SubmitOptions): Promise<SiteJobRef>;
   /**
+   * Optional: the problems `submit` would refuse the spec for, found without
+   * sending anything or touching files (its image and container policy, the
+   * storage it can reach for local files, ...); an empty list when it knows
+   * of none. Only what the site knows for sure: a doubt is left to `submit`.
+   * A network calls it for every site before it ranks them, so a job never
+   * goes where it cannot run, and the decision record says why.
+   *
+   * @example
+   * ```ts
+   * site.check?.({ executors: [{ image: 'alpine', command: ['true'] }] });
+   * // [{ path: '$.executors[0].image', message: 'the site runs without containers unless configured: ...' }]
+   * ```
+   */
+  check?(spec: JobSpec): ValidationIssue[];
+  /**
    * Reports the state of several jobs at once (batched where the protocol
    * allows: a TES site lists its tagged tasks page by page). A job missing
    * from the answer has no news this time; a site that knows a job is gone
@@ -211,7 +242,7 @@ export interface Site {
   /**
    * Optional push channel for sites that learn of changes without asking (the
    * local site, Pulsar over AMQP): calls `onChange` with a job's id when its
-   * status may have changed, and the watcher polls at once. Polling stays the
+   * status may have changed, and its poller polls at once. Polling stays the
    * source of truth; this only makes it prompt. Returns how to unsubscribe.
    */
   subscribe?(onChange: (remoteId: string) => void): () => void;

@@ -4,8 +4,9 @@
  */
 import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from '../../generated/tes.js';
-import { ConnectionError, NotFoundError, RateLimitError, ValidationError } from '../errors.js';
+import { ConnectionError, NotFoundError, RateLimitError, TimeoutError, ValidationError } from '../errors.js';
 import { HttpClient, type HttpClientOptions } from '../http/client.js';
+import { redactUrl } from '../redact.js';
 import { resolveRetryPolicy, retry, type RetryOptions, type RetryPolicy } from '../http/retry.js';
 import { decodeCreated, decodeList, decodeServiceInfo, decodeTask, parseAnswer, type AnswerContext } from './decode.js';
 import { IDEMPOTENCY_TAG, isAmbiguousCreateFailure, newIdempotencyKey } from './idempotency.js';
@@ -70,6 +71,13 @@ export interface CreateTaskOptions extends CallOptions {
    * after a failure that left it unclear whether the task was created.
    */
   idempotencyKey?: string;
+  /**
+   * The given key was never sent before (a new job): skip the look-up before
+   * the first try. A look-up lists tasks by tag, which costs a server as
+   * much as listing; an ambiguous failure is still looked up before the
+   * next try. @default false
+   */
+  fresh?: boolean;
 }
 
 /** Options of {@link TesClient.waitForTask}. */
@@ -79,6 +87,8 @@ export interface WaitForTaskOptions<V extends TesView | undefined> extends TesWa
 }
 
 const SERVER_SET = ['id', 'state', 'logs', 'creation_time'] as const;
+/** Longest string of a FULL task kept whole, in bytes; longer ones (logs) keep their tail. */
+const FULL_VIEW_TAIL_BYTES = 64 * 1024;
 
 /**
  * A client for a GA4GH TES server (1.1, and 1.0, which lacks the list
@@ -187,29 +197,33 @@ export class TesClient {
     const body: TesTask = { ...task, tags: { ...task.tags, [IDEMPOTENCY_TAG]: key } };
     for (const field of SERVER_SET) delete body[field];
     const ctx = this.#ctx('POST /tasks');
-    let mayExist = options.idempotencyKey !== undefined;
+    // A task with this key may exist: made by an earlier call with the same key (unless the caller says the key
+    // is fresh), or by a POST of this call that failed ambiguously.
+    let mayExist = options.idempotencyKey !== undefined && options.fresh !== true;
+    let sent = false;
     return retry(
       async () => {
         if (mayExist) {
-          const existing = await this.#findByKey(key, task.name, options.signal);
+          const existing = await this.#findByKey(key, task.name, options.signal).catch((error: unknown) => {
+            throw sent ? error : createNotSent(error, this.http);
+          });
           if (existing) return existing;
         }
         try {
           const { data } = await this.#api.POST('/tasks', { body, parseAs: 'text', ...signalOf(options) });
           return decodeCreated(this.#parse(data, ctx), ctx);
         } catch (error) {
-          if (isAmbiguousCreateFailure(error)) mayExist = true;
+          if (isAmbiguousCreateFailure(error)) mayExist = sent = true;
           throw error;
         }
       },
       this.#policy,
       {
         ...signalOf(options),
-        // A refused connection was already retried by the HTTP layer; once the task may exist,
-        // a failed lookup is retried too, so the answer is never "maybe".
+        // A refused connection was already retried by the HTTP layer; once a POST of this call may
+        // have made the task, a failed lookup is retried too, so the answer is never "maybe".
         shouldRetry: (error) =>
-          !options.signal?.aborted &&
-          (isAmbiguousCreateFailure(error) || error instanceof RateLimitError || (mayExist && error instanceof ConnectionError)),
+          !options.signal?.aborted && (isAmbiguousCreateFailure(error) || error instanceof RateLimitError || (sent && error instanceof ConnectionError)),
         retryAfterMs: (error) => (error instanceof RateLimitError ? error.retryAfterMs : undefined),
       },
     );
@@ -237,7 +251,9 @@ export class TesClient {
    * One task, in the view asked for (`MINIMAL` by default, as the spec says);
    * the result's type follows the view, and so does the object: fields a
    * server sends beyond its view (Funnel fills MINIMAL with every field) are
-   * dropped.
+   * dropped. In the FULL view the answer is read as a stream, and a string
+   * longer than 64 KiB (an executor's stdout or stderr, a system log) keeps
+   * its last 64 KiB, so memory stays bounded whatever the server sends.
    *
    * @example
    * ```ts
@@ -250,6 +266,11 @@ export class TesClient {
     checkId(id);
     const view = checkView(options.view);
     const ctx = this.#ctx('GET /tasks/{id}');
+    if (view === 'FULL') {
+      // Logs can be any size: the answer streams through and each string keeps its tail.
+      const answer = await this.http.json<unknown>({ path: `tasks/${encodeURIComponent(id)}`, query: { view }, keepTails: FULL_VIEW_TAIL_BYTES, ...signalOf(options) });
+      return toView(decodeTask(answer, ctx), view) as TaskForView<V>;
+    }
     const { data } = await this.#api.GET('/tasks/{id}', {
       params: { path: { id }, query: { view } },
       parseAs: 'text',
@@ -352,4 +373,28 @@ export class TesClient {
 
 function signalOf(options: CallOptions): { signal?: AbortSignal } {
   return options.signal ? { signal: options.signal } : {};
+}
+
+/**
+ * A failure of what a create does before its POST (the lookup of an earlier
+ * task with its key, a site's read of the service-info) that could not reach
+ * the server: nothing was sent, so the caller learns of the create it asked
+ * for — `POST <base>/tasks`, the server, the code — with the first failure
+ * as its cause. Other errors are returned as they are.
+ *
+ * @example
+ * ```ts
+ * const info = await tes.serviceInfo().catch((error) => Promise.reject(createNotSent(error, tes.http)));
+ * ```
+ */
+export function createNotSent(error: unknown, http: HttpClient): unknown {
+  const url = redactUrl(http.url('tasks'));
+  if (error instanceof TimeoutError && error.host !== undefined) {
+    return new TimeoutError({ scope: error.scope, timeoutMs: error.timeoutMs, what: `POST ${url} (what it reads first)`, host: error.host }, { cause: error });
+  }
+  if (!(error instanceof ConnectionError) || error.mayHaveBeenSent) return error;
+  const fields: ConstructorParameters<typeof ConnectionError>[0] = { method: 'POST', url, mayHaveBeenSent: false, reason: error.reason };
+  if (error.host !== undefined) fields.host = error.host;
+  if (error.code !== undefined) fields.code = error.code;
+  return new ConnectionError(fields, { cause: error });
 }

@@ -11,12 +11,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { nodeSiteRegistry, PulsarMqSite, PULSAR_EXCHANGE, type PulsarMqSiteOptions } from '../../src/node/index.js';
-import { batchedWatcher, Job, Network, type JobEvent, type JobSpec } from '../../src/index.js';
+import { Job, JobEngine, Network, type JobEvent, type JobSpec } from '../../src/index.js';
 import { freePort, startPulsar, type PulsarServer } from '../peers/pulsar.js';
 import { startRabbitMq, type RabbitMqBroker } from '../peers/rabbitmq.js';
 import { playPulsar, QUICK_SITE_OPTIONS } from './amqp-pulsar-side.js';
 
 const POLL = { minIntervalMs: 200, maxIntervalMs: 1_000 };
+const engine = new JobEngine({ poll: POLL });
 /** Pulsar retries a refused output POST 3 times, 0.5 s then 1 s apart: about 2.5 s per output. */
 const POSTPROCESS_RETRIES = { postprocess_action_max_retries: 3, postprocess_action_interval_start: 0.5, postprocess_action_interval_step: 0.5, postprocess_action_interval_max: 1 };
 
@@ -108,7 +109,7 @@ async function jobIn(seconds: number, gated = false): Promise<{ dir: string; spe
 /** A new site (the caller restarted) and the result of the job attached on it. */
 async function attachAfterRestart(remoteId: string) {
   const second = newSite();
-  const job = await Job.attach(second, remoteId, { poll: POLL });
+  const job = await Job.attach(second, remoteId, { engine });
   return { second, result: await job.wait() };
 }
 
@@ -131,7 +132,7 @@ describe('PulsarMqSite with a stateDirectory, its caller restarting (real Rabbit
     expect(second.jobRecords).toMatchObject({ reloaded: 1, skipped: [], failedWrites: 0 });
     // The same key again is the same job, not a second one.
     expect((await second.submit(spec, { idempotencyKey: 'restart-1' })).remoteId).toBe(remoteId);
-    const job = await Job.attach(second, remoteId, { poll: POLL });
+    const job = await Job.attach(second, remoteId, { engine });
     await release();
     const events: JobEvent[] = [];
     for await (const event of job.watch()) events.push(event);
@@ -200,8 +201,8 @@ describe('PulsarMqSite with a stateDirectory, its caller restarting (real Rabbit
         },
       ],
     };
-    const options = { registry: nodeSiteRegistry(), watcher: batchedWatcher({ poll: POLL }) };
-    // Gated: it runs until the first network is closed, so the network's watcher sees it running.
+    const options = { registry: nodeSiteRegistry(), engine };
+    // Gated: it runs until the first network is closed, so the network's engine sees it running.
     const { dir, spec, expected, release } = await jobIn(1, true);
     const first = await Network.create(config, options);
     const submitted = first.submit(spec);

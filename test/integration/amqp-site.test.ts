@@ -10,13 +10,14 @@ import { pathToFileURL } from 'node:url';
 import { connect } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PulsarMqSite, pulsarQueues, PULSAR_EXCHANGE } from '../../src/node/index.js';
-import { submitJob, UnknownJobError, type JobEvent, type JobSpec } from '../../src/index.js';
+import { JobEngine, submitJob, UnknownJobError, type JobEvent, type JobSpec } from '../../src/index.js';
 import { startPulsar, type PulsarServer } from '../peers/pulsar.js';
 import { startRabbitMq, type RabbitMqBroker } from '../peers/rabbitmq.js';
 import { playPulsar, QUICK_SITE_OPTIONS } from './amqp-pulsar-side.js';
 import { describeAcceptance } from './jobs-acceptance.js';
 
 const POLL = { minIntervalMs: 200, maxIntervalMs: 1_000 };
+const engine = new JobEngine({ poll: POLL });
 
 let broker: RabbitMqBroker;
 let pulsar: PulsarServer;
@@ -100,7 +101,7 @@ describe('PulsarMqSite over a real RabbitMQ and Pulsar', () => {
         { image: 'alpine:3', command: ['sh', '-c', 'cp /data/in/big.bin /data/out/copy.bin && echo "hello $(cat /data/in/name.txt)" > /data/out/hello.txt; echo to-stdout; echo to-stderr >&2'] },
       ],
     };
-    const job = submitJob(site, spec, { poll: POLL });
+    const job = submitJob(site, spec, { engine });
     const transfers: string[] = [];
     job.on('transfer', (e) => transfers.push(`${e.direction} ${e.file} ${e.bytesDone}`));
     const events: JobEvent[] = [];
@@ -169,7 +170,7 @@ describe('PulsarMqSite over a real RabbitMQ and Pulsar', () => {
   });
 
   it('cancels a running job with kill; the status request that follows reports it canceled', async () => {
-    const job = submitJob(site, { executors: [{ image: 'alpine:3', command: ['sh', '-c', 'sleep 60'] }] }, { poll: POLL });
+    const job = submitJob(site, { executors: [{ image: 'alpine:3', command: ['sh', '-c', 'sleep 60'] }] }, { engine });
     await until(() => job.state === 'running', 'the job to run');
     await job.cancel();
     const result = await job.wait();
@@ -188,7 +189,7 @@ describe('PulsarMqSite over a real RabbitMQ and Pulsar', () => {
   it('a job keeps going while RabbitMQ restarts: it completes and its events arrive', async () => {
     const dir = await workDir();
     const { spec, release } = await gatedJob(dir);
-    const job = submitJob(site, spec, { poll: POLL });
+    const job = submitJob(site, spec, { engine });
     const states: string[] = [];
     job.on('state', (e) => states.push(e.state));
     await until(() => job.state === 'running', 'the job to run');
@@ -204,7 +205,7 @@ describe('PulsarMqSite over a real RabbitMQ and Pulsar', () => {
   it('a job whose Pulsar restarts while it runs ends as Pulsar decides (lost) and never waits forever', async () => {
     const dir = await workDir();
     const { spec, release } = await gatedJob(dir);
-    const job = submitJob(site, spec, { poll: POLL });
+    const job = submitJob(site, spec, { engine });
     await until(() => job.state === 'running', 'the job to run');
     await pulsar.halt();
     // The job's process outlives Pulsar (its own process group); let it end while Pulsar is away.
@@ -235,7 +236,7 @@ describe('PulsarMqSite with the test playing Pulsar (manager "nobody" on the sam
       // Connected, queues declared; nobody consumes them.
       expect(await fake.probe()).toMatchObject({ ok: false, error: 'the broker is up but no Pulsar consumes the setup queue' });
       const dir = await workDir();
-      const job = submitJob(fake, { outputs: [{ path: '/data/out.txt', url: join(dir, 'out.txt') }], executors: [{ image: 'x', command: ['true'] }] }, { poll: POLL });
+      const job = submitJob(fake, { outputs: [{ path: '/data/out.txt', url: join(dir, 'out.txt') }], executors: [{ image: 'x', command: ['true'] }] }, { engine });
       const channel = await connection.createConfirmChannel();
       let message: false | { content: Buffer } = false;
       await until(async () => (message = await channel.get(queues.setup, { noAck: true })) !== false, 'the setup message');

@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,13 +76,46 @@ describe('pulsar-network', () => {
     expect(json[0]).toMatchObject({ site: { id: 'laptop', kind: 'local' }, live: { health: 'healthy', breaker: 'closed' }, probe: { ok: true } });
   });
 
+  it('sites says unreachable (not degraded) for a server that refuses connections, and explain does not choose it', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const deadConfig = join(dir, 'dead.yaml');
+    await writeFile(
+      deadConfig,
+      [
+        'seed: cli-dead',
+        'strategy: { pinned: [dead, laptop] }',
+        'sites:',
+        '  - id: dead',
+        '    kind: tes',
+        `    url: http://127.0.0.1:${port}/ga4gh/tes/v1`,
+        '  - id: laptop',
+        '    kind: local',
+        `    options: { allowNoContainer: true, workDir: ${join(dir, 'site')} }`,
+        '',
+      ].join('\n'),
+    );
+    const { code, out } = await cli('sites', '--config', deadConfig);
+    expect(code).toBe(0);
+    const rows = out.trimEnd().split('\n').slice(1).map((line) => line.split(/\s{2,}/));
+    expect(rows.map((r) => [r[0], r[2]])).toEqual([
+      ['dead', `unreachable (GET http://127.0.0.1:${port}/ga4gh/tes/v1/service-info failed: cannot connect to 127.0.0.1:${port}: connection refused, nothing listens there (ECONNREFUSED))`],
+      ['laptop', 'healthy'],
+    ]);
+    const explained = await cli('explain', join(dir, 'fails.json'), '--config', deadConfig);
+    expect(explained.out.split('\n')[0]).toBe('chosen: laptop   strategy: pinned(dead,laptop)   seed: cli-dead');
+    expect(explained.out).toMatch(/\n2\s+dead\s+.*ranked after the healthy sites: unreachable: .*\(ECONNREFUSED\)/);
+  });
+
   it('explain prints the choice and why, without submitting', async () => {
     const { code, out } = await cli('explain', join(dir, 'task.json'), '--config', config);
     expect(code).toBe(0);
     const lines = out.split('\n');
-    expect(lines[0]).toBe('chosen: laptop   strategy: balanced   seed: cli-test');
+    expect(lines[0]).toBe('chosen: laptop   strategy: earliestCompletion   seed: cli-test');
     expect(lines[2]).toMatch(/^RANK\s+SITE\s+SCORE\s+TERMS\s+REASON$/);
-    expect(lines[3]).toMatch(/^1\s+laptop\s+\d+\.\d{3}\s+dataLocality=/);
+    expect(lines[3]).toMatch(/^1\s+laptop\s+-?\d+\.\d{3}\s+latencyMs=\S+ transferMs=0 waitMs=0\s+starts at once\b/);
     const record = JSON.parse((await cli('explain', join(dir, 'task.json'), '--config', config, '--json')).out);
     expect(record).toMatchObject({ submitted: false, chosen: 'laptop', attempts: [] });
     // a task no site can take: the exclusion and its reason

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliIo } from '../../src/cli/commands.js';
-import { loadCliConfig } from '../../src/cli/config.js';
+import { gatewayOptions, loadCliConfig } from '../../src/cli/config.js';
 import { createTesGateway, type TesGateway } from '../../src/node.js';
 import type { Network } from '../../src/network/index.js';
 import { startPulsar, type PulsarServer } from '../peers/pulsar.js';
@@ -45,16 +45,17 @@ beforeAll(async () => {
       '    options: { allowNoContainer: true }',
       '  - id: laptop',
       '    kind: local',
-      `    options: { allowNoContainer: true, workDir: ${join(dir, 'site')} }`,
+      `    options: { allowNoContainer: true, trusted: true, workDir: ${join(dir, 'site')} }`,
       'gateway:',
       '  store: gateway.db',
+      `  urls: { inputs: { roots: [${join(dir, 'workflow')}] }, outputs: { roots: [${join(dir, 'workflow')}] } }`,
       '  clients: [{ name: engine, tokenEnv: GATEWAY_CLIENT_TOKEN }]',
       '',
     ].join('\n'),
   );
   const loaded = await loadCliConfig(config, env());
   network = loaded.network;
-  gateway = createTesGateway(network, { storePath: loaded.gateway.store, clients: loaded.gateway.clients });
+  gateway = createTesGateway(network, gatewayOptions(loaded, { onWarning: () => undefined }));
   url = (await gateway.listen()).url;
 });
 afterAll(async () => {

@@ -56,7 +56,7 @@ describe('py-tes against the gateway', () => {
     });
     expect(seen.complete.outputs).toEqual([{ url: `file://${gw.scratch}/py-out.txt`, path: '/data/out.txt', size_bytes: 2 }]);
     const record = gw.gateway.task(seen.complete.id)?.decision;
-    expect(seen.complete.basic_tags).toMatchObject({ client: 'py-tes', batch: 'one', 'pulsar-network.site': 'laptop', 'pulsar-network.strategy': 'balanced', 'pulsar-network.attempts': String(record?.attempts.length) });
+    expect(seen.complete.basic_tags).toMatchObject({ client: 'py-tes', batch: 'one', 'pulsar-network.site': 'laptop', 'pulsar-network.strategy': 'earliestCompletion', 'pulsar-network.attempts': String(record?.attempts.length) });
     expect(seen.complete.basic_tags['pulsar-network.decision']).toBe(`/ga4gh/tes/v1/tasks/${seen.complete.id}/decision`);
     expect(seen.exit3).toEqual({ state: 'EXECUTOR_ERROR', exit_code: 3, stderr: 'bad\n' });
     expect(seen.cancel.final).toBe('CANCELED');
@@ -191,8 +191,9 @@ describe('bad requests', () => {
 
 describe('a gateway without client tokens', () => {
   it('serves loopback callers as one local client, and refuses to listen anywhere else', async () => {
-    const open = createTesGateway(gw.network, { store: new MemoryTaskStore() });
-    await expect(open.listen({ host: '0.0.0.0' })).rejects.toThrow(/may only listen on loopback, not 0\.0\.0\.0/);
+    expect(() => createTesGateway(gw.network, { store: new MemoryTaskStore(), onWarning: () => undefined })).toThrow(/needs client tokens.*allowUnauthenticated: true/);
+    const open = createTesGateway(gw.network, { store: new MemoryTaskStore(), allowUnauthenticated: true, onWarning: () => undefined });
+    await expect(open.listen({ host: '0.0.0.0' })).rejects.toThrow(/may only listen on a loopback address, not 0\.0\.0\.0/);
     const { url } = await open.listen();
     try {
       const created = await fetch(`${url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ executors: [{ image: 'alpine', command: ['true'] }] }) });

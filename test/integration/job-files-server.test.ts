@@ -202,3 +202,69 @@ describe('JobFilesServer', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 });
+
+describe('what the job-files server takes from a peer is bounded', () => {
+  it('an output past the per-output cap is answered 413 and nothing of it is kept, streamed or declared', async () => {
+    const capped = new JobFilesServer({ maxOutputBytes: 1024 * 1024 });
+    await capped.listen();
+    const dir = join(root, 'capped');
+    await mkdir(dir);
+    const endpoint = capped.register('jobC', { inputs: new Map(), outputs: new Map([['output-0', join(dir, 'result.txt')]]) });
+    try {
+      // streamed (chunked, nothing declared): 5 MiB of output
+      const chunked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const boundary = 'xyzzy';
+        const req = request(url(endpoint, 'output-0', 'output'), { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.write(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="f"\r\ncontent-type: application/octet-stream\r\n\r\n`);
+        const chunk = Buffer.alloc(64 * 1024, 7);
+        let sent = 0;
+        const pump = (): void => {
+          while (sent < 5 * 1024 * 1024) {
+            sent += chunk.length;
+            if (!req.write(chunk)) return void req.once('drain', pump);
+          }
+          req.end(`\r\n--${boundary}--\r\n`);
+        };
+        req.on('response', () => undefined);
+        pump();
+      }).catch((error: unknown) => ({ status: -1, body: String(error) }));
+      // the server answers 413 and closes: the client sees the answer, or a reset if it was still sending
+      expect([413, -1]).toContain(chunked.status);
+      if (chunked.status === 413) expect(chunked.body).toBe('the output is larger than 1048576 bytes');
+      const declared = await post(url(endpoint, 'output-0', 'output'), 'x'.repeat(2 * 1024 * 1024));
+      expect(declared.status).toBe(413);
+      expect(await declared.text()).toBe('the output may be at most 1048576 bytes');
+      const small = await post(url(endpoint, 'output-0', 'output'), 'fits');
+      expect(small.status).toBe(200);
+      expect(capped.received('jobC').get('output-0')?.sizeBytes).toBe(4);
+      expect((await readdir(dir)).filter((n) => !n.endsWith('.received'))).toEqual([]);
+    } finally {
+      await capped.close();
+    }
+  });
+
+  it('an oversized multipart part header is a 413, a malformed one a 400, neither with the parser’s words', async () => {
+    const boundary = 'b0undary';
+    const fresh = new JobFilesServer();
+    await fresh.listen();
+    const endpoint = fresh.register('jobD', { inputs: new Map(), outputs: new Map([['output-0', join(root, 'd-result.txt')]]) });
+    const post = (header: string): Promise<Response> =>
+      fetch(url(endpoint, 'output-0', 'output'), {
+        method: 'POST',
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+        body: `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="f"\r\n${header}\r\n\r\nbytes\r\n--${boundary}--\r\n`,
+      });
+    const huge = await post(`x-padding: ${'p'.repeat(500 * 1024)}`).finally(() => undefined);
+    expect(huge.status).toBe(413);
+    expect(await huge.text()).toBe('a multipart part header may be at most 16384 bytes');
+    const malformed = await post('no colon in this header line');
+    expect(malformed.status).toBe(400);
+    expect(await malformed.text()).toBe('the multipart body is malformed');
+    await fresh.close();
+  });
+});

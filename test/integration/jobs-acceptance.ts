@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AbortError,
   Job,
+  JobEngine,
   STATE_RANK,
   submitJob,
   type JobEvent,
@@ -92,7 +93,7 @@ function sha256(text: string): string {
  * aborted watch that leaves the job for a later attach.
  */
 export function describeAcceptance(name: string, target: AcceptanceTarget): void {
-  const options = target.poll ? { poll: target.poll } : {};
+  const options = target.poll ? { engine: new JobEngine({ poll: target.poll }) } : {};
   const first = target.firstState ?? 'queued';
   describe(`${name}: the unified job`, () => {
     it('runs the two-input, two-executor, two-output spec: byte-exact outputs, complete', async () => {

@@ -15,6 +15,8 @@ it('npm run quickstart prints the events of a complete job', async () => {
   expect(lines.filter((l) => l.startsWith('output '))).toHaveLength(2);
   expect(lines.indexOf('done      complete')).toBeGreaterThan(lines.findIndex((l) => l.includes('-> complete')));
   expect(stdout).toContain('count.txt says 2 lines matched');
+  // the decision record, read from the job's handle after its end
+  expect(stdout).toMatch(/^decision {2}laptop chosen among \[laptop\] \(seed quickstart\)$/m);
   const made = /(\S*pulsar-network-quickstart-[^/\s]+)\//.exec(stdout)?.[1];
   if (made) await rm(made, { recursive: true, force: true });
 });

@@ -23,14 +23,14 @@ afterAll(async () => {
 
 async function script(name: string, body: string): Promise<string> {
   const file = join(dir, name);
-  await writeFile(file, `import { LocalSite, submitJob } from ${JSON.stringify(join(repo, 'src', 'node.ts'))};\nconst site = new LocalSite({ allowNoContainer: true, workDir: ${JSON.stringify(join(dir, 'site'))} });\n${body}\n`);
+  await writeFile(file, `import { JobEngine, LocalSite, submitJob } from ${JSON.stringify(join(repo, 'src', 'node.ts'))};\nconst site = new LocalSite({ allowNoContainer: true, workDir: ${JSON.stringify(join(dir, 'site'))} });\n${body}\n`);
   return (await run(tsx, [file], { cwd: repo })).stdout.trim();
 }
 
 it('keeps the process alive while it awaits wait()', async () => {
   const out = await script(
     'wait.mts',
-    `const job = submitJob(site, { executors: [{ image: 'a', command: ['sh', '-c', 'sleep 1; echo slept'] }] }, { poll: { minIntervalMs: 200 } });
+    `const job = submitJob(site, { executors: [{ image: 'a', command: ['sh', '-c', 'sleep 1; echo slept'] }] }, { engine: new JobEngine({ poll: { minIntervalMs: 200 } }) });
 const result = await job.wait();
 console.log(result.state, result.logs.executors[0]?.stdout?.trim());`,
   );
@@ -40,7 +40,7 @@ console.log(result.state, result.logs.executors[0]?.stdout?.trim());`,
 it('lets the process end once nobody watches, leaving the job running for a later attach', async () => {
   const remoteId = await script(
     'detach.mts',
-    `const job = submitJob(site, { executors: [{ image: 'a', command: ['sleep', '30'] }] }, { poll: { minIntervalMs: 100 } });
+    `const job = submitJob(site, { executors: [{ image: 'a', command: ['sleep', '30'] }] }, { engine: new JobEngine({ poll: { minIntervalMs: 100 } }) });
 const controller = new AbortController();
 try {
   for await (const e of job.watch({ signal: controller.signal })) if (e.type === 'state' && e.state === 'running') controller.abort();

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  batchedWatcher,
+  JobEngine,
   LocalSite,
   Network,
   nodeSiteRegistry,
@@ -18,7 +18,7 @@ import {
   type JobState,
 } from '../../src/node.js';
 
-const POLL = { poll: { minIntervalMs: 100, maxIntervalMs: 300 } };
+const POLL = { engine: new JobEngine({ poll: { minIntervalMs: 100, maxIntervalMs: 300 } }) };
 let dir: string;
 let site: LocalSite;
 
@@ -80,7 +80,7 @@ describe('LocalSite live logs', () => {
     const go = join(dir, 'go');
     const job = submitJob(site, shell(`printf 'ab\\303'; while [ ! -e '${go}' ]; do sleep 0.05; done; printf '\\251cd\\n'`), POLL);
     const logs = recordLogs(job, site.workDir);
-    await new Promise<void>((resolve) => job.on('site', () => resolve()));
+    await new Promise<void>((resolve) => job.on('site', (e) => e.action === 'submitted' && resolve()));
     const remoteId = job.remoteId as string;
     let first = await site.readLogs(remoteId, undefined);
     while (first.chunks.length === 0) {
@@ -138,7 +138,7 @@ describe('LocalSite live logs', () => {
   it('streams the logs of a job a network runs on a local site', async () => {
     const network = await Network.create(
       { sites: [{ id: 'laptop', kind: 'local', options: { allowNoContainer: true, workDir: join(dir, 'network-site') } }] },
-      { registry: nodeSiteRegistry(), watcher: batchedWatcher(POLL) },
+      { registry: nodeSiteRegistry(), ...POLL },
     );
     try {
       const job = network.submit(shell('for i in 1 2 3; do echo line $i; sleep 1; done; echo done >&2'));
@@ -156,13 +156,13 @@ describe('LocalSite live logs', () => {
 
   it('streams the logs of a job found again with network.attach (a restarted caller)', async () => {
     const config = { sites: [{ id: 'laptop', kind: 'local' as const, options: { allowNoContainer: true, workDir: join(dir, 'attach-site') } }] };
-    const first = await Network.create(config, { registry: nodeSiteRegistry(), watcher: batchedWatcher(POLL) });
+    const first = await Network.create(config, { registry: nodeSiteRegistry(), ...POLL });
     const spec = shell('sleep 1; for i in 1 2 3; do echo line $i; sleep 1; done');
     const submitted = first.submit(spec);
-    await new Promise<void>((resolve) => submitted.once('site', () => resolve()));
+    await new Promise<void>((resolve) => submitted.on('site', (e) => e.action === 'submitted' && resolve()));
     const remoteId = submitted.remoteId as string;
     await first.close();
-    const second = await Network.create(config, { registry: nodeSiteRegistry(), watcher: batchedWatcher(POLL) });
+    const second = await Network.create(config, { registry: nodeSiteRegistry(), ...POLL });
     try {
       const job = second.attach('laptop', remoteId, spec);
       const logs = recordLogs(job, join(dir, 'attach-site'));

@@ -2,7 +2,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { detectContainerRuntimes, isRuntimeAvailable, LocalSite, submitJob } from '../../src/node.js';
+import { detectContainerRuntimes, isRuntimeAvailable, JobEngine, LocalSite, submitJob } from '../../src/node.js';
 import { acceptanceSpec, describeAcceptance, EXPECTED } from './jobs-acceptance.js';
 
 // No container runtime can run on the test machines, so a stand-in `podman`
@@ -62,7 +62,7 @@ it('runs the acceptance spec through the runtime with the image, mounts and redi
   const site = new LocalSite({ workDir: join(dir, 'site'), containerRuntime: 'podman' });
   expect((await site.probe()).containerRuntimes).toContain('podman');
   const work = await mkdtemp(join(dir, 'accept-'));
-  const result = await submitJob(site, await acceptanceSpec(work), { poll: { minIntervalMs: 50 } }).wait();
+  const result = await submitJob(site, await acceptanceSpec(work), { engine: new JobEngine({ poll: { minIntervalMs: 50 } }) }).wait();
   expect(result.state).toBe('complete');
   expect(await readFile(join(work, 'out-sorted.txt'), 'utf8')).toBe(EXPECTED.sorted);
   expect(await readFile(join(work, 'out-shout.txt'), 'utf8')).toBe(EXPECTED.shout);

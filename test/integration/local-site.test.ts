@@ -7,17 +7,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import {
   Job,
+  JobEngine,
   LocalSite,
   submitJob,
   TransferError,
   UnknownJobError,
   ValidationError,
   type JobEvent,
+  type JobSiteEvent,
   type JobSpec,
 } from '../../src/node.js';
 import { acceptanceSpec, describeAcceptance, expectMonotonic, failingSpec } from './jobs-acceptance.js';
 
-const POLL = { poll: { minIntervalMs: 50, maxIntervalMs: 200 } };
+const POLL_OPTIONS = { minIntervalMs: 50, maxIntervalMs: 200 };
+const POLL = { engine: new JobEngine({ poll: POLL_OPTIONS }) };
 let dir: string;
 let site: LocalSite;
 
@@ -50,7 +53,7 @@ describeAcceptance('LocalSite', {
   site: () => site,
   reopen: () => new LocalSite({ allowNoContainer: true, workDir: join(dir, 'site'), killGraceMs: 500 }),
   workDir: () => mkdtemp(join(dir, 'acceptance-')),
-  poll: POLL.poll,
+  poll: POLL_OPTIONS,
 });
 
 describe('LocalSite', () => {
@@ -246,7 +249,7 @@ describe('LocalSite', () => {
     const sleeper = submitJob(one, { executors: [{ image: 'a', command: ['sleep', '30'] }] }, POLL);
     await new Promise<void>((resolve) => sleeper.on('state', (e) => e.state === 'running' && resolve()));
     const next = submitJob(one, { executors: [{ image: 'a', command: ['true'] }] }, POLL);
-    await new Promise<void>((resolve) => next.on('site', () => resolve()));
+    await new Promise<void>((resolve) => next.on('site', (e) => e.action === 'submitted' && resolve()));
     const waiting = await one.poll([next.remoteId!]);
     expect(waiting.get(next.remoteId!)).toMatchObject({ state: 'queued', siteState: 'waiting' });
     await sleeper.cancel();
@@ -261,7 +264,7 @@ describe('LocalSite', () => {
     await new Promise<void>((resolve) => sleeper.on('state', (e) => e.state === 'running' && resolve()));
     const work = await mkdtemp(join(dir, 'never-'));
     const waiting = submitJob(one, { executors: [{ image: 'a', command: ['sh', '-c', `echo ran > ${join(work, 'ran')}`] }] }, POLL);
-    await new Promise<void>((resolve) => waiting.on('site', () => resolve()));
+    await new Promise<void>((resolve) => waiting.on('site', (e) => e.action === 'submitted' && resolve()));
     await waiting.cancel();
     expect((await waiting.wait()).state).toBe('canceled');
     await sleeper.cancel();
@@ -278,7 +281,7 @@ describe('LocalSite', () => {
     let job;
     try {
       job = submitJob(site, { inputs: [{ path: '/data/in.txt', url: 'in.txt' }], outputs: [{ path: '/data/in.txt', url: 'sub/out.txt' }], executors: [{ image: 'a', command: ['sleep', '0.2'] }] }, POLL);
-      await new Promise<void>((resolve) => job!.on('site', () => resolve()));
+      await new Promise<void>((resolve) => job!.on('site', (e: JobSiteEvent) => e.action === 'submitted' && resolve()));
     } finally {
       process.chdir(before);
     }

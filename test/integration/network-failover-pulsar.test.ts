@@ -103,7 +103,12 @@ describe('a network of two real Pulsar servers', () => {
     const startedAt = Date.now();
     const timeline: string[] = [];
     const mark = (what: string): void => void timeline.push(`${((Date.now() - startedAt) / 1000).toFixed(1)}s ${what}`);
-    network.on('failover', ({ jobId, from, to, cause }) => mark(`${jobId} ${from} → ${to}: ${cause}`));
+    // where each job runs now: the site of its last accepted attempt
+    const siteOf = new Map<string, string>();
+    network.on('site', ({ jobId, action, siteId, reason }) => {
+      if (action === 'submitted') siteOf.set(jobId, siteId);
+      if (action === 'failover') mark(`${jobId} left ${siteId}: ${reason}`);
+    });
     network.on('breaker', ({ site, from, to, reason }) => mark(`breaker ${site} ${from} → ${to} (${reason})`));
 
     // Stop server a once every one of its slots runs a job and a job's command has begun there
@@ -118,8 +123,8 @@ describe('a network of two real Pulsar servers', () => {
       stoppedAt = Date.now();
       mark('a stopped');
     };
-    network.on('state', ({ jobId, site, state }) => {
-      if (site !== 'a' || state !== 'running') return;
+    network.on('state', ({ jobId, state }) => {
+      if (siteOf.get(jobId) !== 'a' || state !== 'running') return;
       runningOnA.add(jobId);
       if (runningOnA.size >= SLOTS) stopping ??= stopWhenBegun();
     });
@@ -143,7 +148,7 @@ describe('a network of two real Pulsar servers', () => {
       for (const [id, pwd] of ledger) expect(pwd?.startsWith(finalDir.get(id as string) as string), `${id} committed in ${pwd}`).toBe(true);
 
       // the decision records: each job that a held when it stopped failed over to b, with its cause
-      const records = ids.map((id) => network.decision(id)!);
+      const records = jobs.map((job) => network.decision(job)!);
       const movedFromA = records.filter((r) => r.attempts.some((t) => t.site === 'a' && t.ending !== 'complete'));
       const startedOnA = (await lines('starts.txt')).filter(([, pwd]) => pwd?.startsWith(a.stagingDir)).map(([id]) => id);
       expect(movedFromA.length).toBeGreaterThan(0);
@@ -162,7 +167,7 @@ describe('a network of two real Pulsar servers', () => {
         expect(record.outcome).toMatchObject({ state: 'complete', site: 'b' });
       }
       // jobs a finished before it stopped were not moved
-      for (const r of results.filter((x) => x.siteId === 'a')) expect(network.decision(r.jobId)?.failovers).toEqual([]);
+      for (const job of jobs.filter((j) => j.siteId === 'a')) expect(network.decision(job)?.failovers).toEqual([]);
 
       // what happened, for the reader of the test log (figures are not asserted)
       const seconds = (iso: string | undefined): string => ((Date.parse(iso ?? '') - stoppedAt) / 1000).toFixed(1);
@@ -203,17 +208,20 @@ describe('a network of two real Pulsar servers', () => {
     // no startProbes(): the network probes c by itself while c holds cancels it could not send
     try {
       const running = new Set<string>();
+      const siteOf = new Map<string, string>();
       let halting: Promise<void> | undefined;
-      network.on('state', ({ jobId, site, state }) => {
-        if (site === 'c' && state === 'running') running.add(jobId);
+      network.on('site', ({ jobId, action, siteId }) => action === 'submitted' && siteOf.set(jobId, siteId));
+      network.on('state', ({ jobId, state }) => {
+        if (siteOf.get(jobId) === 'c' && state === 'running') running.add(jobId);
         if (running.size >= 2) halting ??= c.halt({ signal: 'SIGKILL', killJobs: true });
       });
       const ids = Array.from({ length: 6 }, (_, i) => `restart-${i}`);
-      const results = await Promise.all(ids.map((id) => network.submit(spec(id, where), { id }).wait()));
+      const jobs = ids.map((id) => network.submit(spec(id, where), { id }));
+      const results = await Promise.all(jobs.map((job) => job.wait()));
       await halting;
       expect(results.map((r) => [r.jobId, r.state, r.siteId])).toEqual(ids.map((id) => [id, 'complete', 'b']));
       // c had accepted the jobs it was running or queueing; a submit still under way when c went down failed instead
-      const attemptsOnC = ids.map((id) => network.decision(id)!.attempts.find((t) => t.site === 'c')!);
+      const attemptsOnC = jobs.map((job) => network.decision(job)!.attempts.find((t) => t.site === 'c')!);
       const onC = attemptsOnC.filter((t) => t.remoteId !== undefined);
       expect(onC.length).toBeGreaterThanOrEqual(2);
       expect(onC.map((t) => [t.ending, t.cancel])).toEqual(onC.map(() => ['lost', 'pending']));

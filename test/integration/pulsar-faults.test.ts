@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  JobEngine,
   Network,
   nodeHttpFetch,
   nodeLocalFiles,
@@ -28,7 +29,7 @@ import {
 import { startPulsar, type PulsarServer } from '../peers/pulsar.js';
 import { startChaosProxy, type ChaosProxy, type FaultKind } from '../support/chaos-proxy.js';
 
-const POLL = { minIntervalMs: 150, maxIntervalMs: 400 };
+const engine = new JobEngine({ poll: { minIntervalMs: 150, maxIntervalMs: 400 } });
 let pulsar: PulsarServer;
 let dir: string;
 
@@ -86,7 +87,7 @@ describe('a submit whose answer is lost (real Pulsar, fault-injecting proxy)', (
       const proxy = await startChaosProxy({ target: pulsar.url, seed: 1, rate: 0, plan: once(kind, isSubmit) });
       try {
         const site = new PulsarRestSite({ id: 'via-proxy', client: clientOptions(proxy), files: nodeLocalFiles(), allowNoContainer: true });
-        const result = await submitJob(site, copyJob(`lost-${kind}`, join(where, 'in.bin'), where), { poll: POLL }).wait();
+        const result = await submitJob(site, copyJob(`lost-${kind}`, join(where, 'in.bin'), where), { engine }).wait();
         expect(result.state).toBe('complete');
         expect(proxy.injected).toEqual([expect.objectContaining({ kind, method: 'POST', path: expect.stringContaining('/submit?') })]);
         expect(await ledger(where)).toEqual([`lost-${kind}`]);

@@ -12,7 +12,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attachJob, nodeLocalFiles, PulsarRestSite, submitJob, type JobSpec } from '../../src/node.js';
+import { attachJob, JobEngine, nodeLocalFiles, PulsarRestSite, submitJob, type JobSpec } from '../../src/node.js';
 import { startPulsar, type PulsarServer } from '../peers/pulsar.js';
 
 let pulsar: PulsarServer;
@@ -52,7 +52,7 @@ describe('Pulsar restarted while a job runs', () => {
     // Staleness is left at its default (60 s): only the failed polls can end this job early.
     const site = new PulsarRestSite({ client: { url: pulsar.url, token: pulsar.token ?? undefined, retry: { retries: 1, minDelay: 50, maxDelay: 100 } }, files: nodeLocalFiles(), allowNoContainer: true });
     const started = Date.now();
-    const job = submitJob(site, spec('restart-down', where), { poll: { minIntervalMs: 200, maxIntervalMs: 500 } });
+    const job = submitJob(site, spec('restart-down', where), { engine: new JobEngine({ poll: { minIntervalMs: 200, maxIntervalMs: 500 } }) });
     await until(() => exists(join(where, 'started')), 30_000);
     await pulsar.halt({ signal: 'SIGKILL' });
     // Down for longer than the job has left to run, and long enough for polls to fail.
@@ -81,7 +81,7 @@ describe('Pulsar restarted while a job runs', () => {
     // A new process: no poll of it ever failed, Pulsar answers `running` every time.
     const site = new PulsarRestSite({ ...options, staleRunningMs: 2000 });
     const attached = Date.now();
-    const job = await attachJob(site, remoteId, { poll: { minIntervalMs: 300, maxIntervalMs: 600 } });
+    const job = await attachJob(site, remoteId, { engine: new JobEngine({ poll: { minIntervalMs: 300, maxIntervalMs: 600 } }) });
     const result = await job.wait();
     expect(result.state).toBe('complete');
     expect(result.siteState).toMatch(/running \(ended/);

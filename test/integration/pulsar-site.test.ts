@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  batchedWatcher,
+  JobEngine,
   ConnectionError,
   HttpError,
   type HttpEvent,
@@ -34,6 +34,7 @@ import { acceptanceSpec, describeAcceptance, EXPECTED } from './jobs-acceptance.
 import { freePort, startPulsar, type PulsarServer } from '../peers/pulsar.js';
 
 const POLL = { minIntervalMs: 100, maxIntervalMs: 300 };
+const engine = new JobEngine({ poll: POLL });
 let pulsar: PulsarServer;
 let site: PulsarRestSite;
 let dir: string;
@@ -81,7 +82,7 @@ describe('PulsarRestSite', () => {
         { image: 'a', command: ['sh', '-c', 'echo second; exit 0'] },
       ],
     };
-    const result = await submitJob(site, spec, { poll: POLL }).wait();
+    const result = await submitJob(site, spec, { engine }).wait();
     expect(result).toMatchObject({ state: 'complete', exitCodes: [0, 0] });
     expect(await readFile(join(work, 'greeting.txt'), 'utf8')).toBe('Hello, Ada\n');
     expect(await readFile(join(work, 'err.txt'), 'utf8')).toBe('to stderr\n');
@@ -90,9 +91,9 @@ describe('PulsarRestSite', () => {
       ['Hello, Ada\n', 'to stderr\n'],
       ['second\n', ''],
     ]);
-    const stop = await submitJob(site, { executors: [{ image: 'a', command: ['false'] }, { image: 'a', command: ['true'] }] }, { poll: POLL }).wait();
+    const stop = await submitJob(site, { executors: [{ image: 'a', command: ['false'] }, { image: 'a', command: ['true'] }] }, { engine }).wait();
     expect(stop).toMatchObject({ state: 'executor_error', exitCodes: [1] });
-    const goOn = await submitJob(site, { executors: [{ image: 'a', command: ['false'], ignore_error: true }, { image: 'a', command: ['true'] }] }, { poll: POLL }).wait();
+    const goOn = await submitJob(site, { executors: [{ image: 'a', command: ['false'], ignore_error: true }, { image: 'a', command: ['true'] }] }, { engine }).wait();
     expect(goOn).toMatchObject({ state: 'complete', exitCodes: [1, 0] });
   });
 
@@ -109,7 +110,7 @@ describe('PulsarRestSite', () => {
         inputs: [{ path: '/data/ref', url: join(work, 'ref'), type: 'DIRECTORY' }],
         executors: [{ image: 'a', command: ['sh', '-c', 'cd /data/ref && find . -type f | sort && cat "sub dir/it\'s b.txt"'] }],
       },
-      { poll: POLL },
+      { engine },
     );
     job.on('transfer', (e) => {
       if (e.direction === 'up' && e.done) uploads.push(`${e.file} ${e.bytesDone}`);
@@ -135,7 +136,7 @@ describe('PulsarRestSite', () => {
       ],
       executors: [{ image: 'a', command: ['sh', '-c', 'mkdir -p /out/tree/sub /out/logs; echo a > /out/tree/a; echo b > /out/tree/sub/b; echo x > /out/logs/x.log; echo y > /out/logs/y.txt'] }],
     };
-    const result = await submitJob(site, spec, { poll: POLL }).wait();
+    const result = await submitJob(site, spec, { engine }).wait();
     expect(result.state).toBe('complete');
     const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
     expect(result.outputs).toEqual([
@@ -158,7 +159,7 @@ describe('PulsarRestSite', () => {
 
   it('a missing output makes a complete job system_error, saying which', async () => {
     const work = await mkdtemp(join(dir, 'missing-'));
-    const result = await submitJob(site, { outputs: [{ path: '/out/none.txt', url: join(work, 'none.txt') }], executors: [{ image: 'a', command: ['true'] }] }, { poll: POLL }).wait();
+    const result = await submitJob(site, { outputs: [{ path: '/out/none.txt', url: join(work, 'none.txt') }], executors: [{ image: 'a', command: ['true'] }] }, { engine }).wait();
     expect(result.state).toBe('system_error');
     expect(result.logs.system.join('\n')).toContain('output /out/none.txt was not produced');
   });
@@ -185,7 +186,7 @@ describe('PulsarRestSite', () => {
   });
 
   it('cancels a running job', async () => {
-    const job = submitJob(site, { executors: [{ image: 'a', command: ['sleep', '30'] }] }, { poll: POLL });
+    const job = submitJob(site, { executors: [{ image: 'a', command: ['sleep', '30'] }] }, { engine });
     await new Promise<void>((resolve) => job.on('state', (e) => e.state === 'running' && resolve()));
     await job.cancel();
     expect((await job.wait()).state).toBe('canceled');
@@ -221,7 +222,7 @@ describe('PulsarRestSite', () => {
 
   it('runs executors in a container when the site names a runtime: the command line carries the wrapper', async () => {
     const wrapped = new PulsarRestSite({ client: { url: pulsar.url, token: pulsar.token ?? undefined }, files: nodeLocalFiles(), containerRuntime: 'apptainer' });
-    const result = await submitJob(wrapped, { executors: [{ image: 'alpine:3', command: ['true'] }] }, { poll: POLL }).wait();
+    const result = await submitJob(wrapped, { executors: [{ image: 'alpine:3', command: ['true'] }] }, { engine }).wait();
     // No apptainer on this machine: the wrapper itself fails with "not found" (127), proving it was used.
     expect(result).toMatchObject({ state: 'executor_error', exitCodes: [127] });
     expect(result.logs.executors[0]?.stderr).toMatch(/apptainer/);
@@ -246,7 +247,7 @@ describe('PulsarRestSite', () => {
           outputs: [{ path: '/data/n.txt', url: join(work, 'n.txt') }],
           executors: [{ image: 'a', command: ['sh', '-c', 'wc -c < /data/in.txt | tr -d " " > /data/n.txt'] }],
         },
-        { poll: POLL },
+        { engine },
       );
       const uploads: string[] = [];
       job.on('transfer', (e) => {
@@ -277,15 +278,15 @@ describe('PulsarRestSite', () => {
 
 describe('PulsarRestSite cleanup', () => {
   it('keeps the job directory by default until forget(); cleanup onsuccess removes it after collecting a complete job', async () => {
-    const kept = await submitJob(site, { executors: [{ image: 'a', command: ['true'] }] }, { poll: POLL }).wait();
+    const kept = await submitJob(site, { executors: [{ image: 'a', command: ['true'] }] }, { engine }).wait();
     expect((await site.attach(kept.remoteId as string)).state).toBe('complete');
     await site.forget(kept.remoteId as string);
     await expect(site.attach(kept.remoteId as string)).rejects.toBeInstanceOf(UnknownJobError);
 
     const tidy = new PulsarRestSite({ client: { url: pulsar.url, token: pulsar.token ?? undefined }, files: nodeLocalFiles(), allowNoContainer: true, cleanup: 'onsuccess' });
-    const done = await submitJob(tidy, { executors: [{ image: 'a', command: ['true'] }] }, { poll: POLL }).wait();
+    const done = await submitJob(tidy, { executors: [{ image: 'a', command: ['true'] }] }, { engine }).wait();
     await expect(tidy.attach(done.remoteId as string)).rejects.toBeInstanceOf(UnknownJobError);
-    const failed = await submitJob(tidy, { executors: [{ image: 'a', command: ['false'] }] }, { poll: POLL }).wait();
+    const failed = await submitJob(tidy, { executors: [{ image: 'a', command: ['false'] }] }, { engine }).wait();
     expect((await tidy.attach(failed.remoteId as string)).state).toBe('executor_error');
   });
 });
@@ -318,7 +319,7 @@ describe('PulsarRestSite output manifest', () => {
   it('fetches a cut-off output again and delivers the whole file', async () => {
     const work = await mkdtemp(join(dir, 'cut-once-'));
     const { client, cuts } = cutting('root/out/x.txt', 1);
-    const result = await submitJob(new PulsarRestSite({ client, files: nodeLocalFiles(), allowNoContainer: true }), spec(work), { poll: POLL }).wait();
+    const result = await submitJob(new PulsarRestSite({ client, files: nodeLocalFiles(), allowNoContainer: true }), spec(work), { engine }).wait();
     expect(cuts()).toBe(1);
     expect(result.state).toBe('complete');
     expect(await readFile(join(work, 'x.txt'), 'utf8')).toBe('a line long enough to cut\n');
@@ -328,7 +329,7 @@ describe('PulsarRestSite output manifest', () => {
   it('ends system_error, saying so, when every download is cut off', async () => {
     const work = await mkdtemp(join(dir, 'cut-always-'));
     const { client } = cutting('root/out/x.txt', Number.POSITIVE_INFINITY);
-    const result = await submitJob(new PulsarRestSite({ client, files: nodeLocalFiles(), allowNoContainer: true }), spec(work), { poll: POLL }).wait();
+    const result = await submitJob(new PulsarRestSite({ client, files: nodeLocalFiles(), allowNoContainer: true }), spec(work), { engine }).wait();
     expect(result.state).toBe('system_error');
     expect(result.logs.system.join('\n')).toMatch(/output \/out\/x\.txt: the job wrote 26 bytes \(sha256 [0-9a-f]{64}\), no download matched \(.*after 3 of 26 bytes/);
     expect(await readFile(join(work, 'x.txt')).catch(() => 'nothing')).toBe('nothing');
@@ -341,7 +342,7 @@ describe('pulsarRestSiteFactory', () => {
   it('builds a Pulsar site with its private_token and options, and the network runs the acceptance spec on it', async () => {
     const network = await Network.create(
       { sites: [{ id: 'eu-pulsar', kind: 'pulsar-rest', url: pulsar.url, auth: { type: 'query', name: 'private_token', value: pulsar.token ?? '' }, options: { allowNoContainer: true, cleanup: 'onsuccess' } }] },
-      { registry: registry(), watcher: batchedWatcher({ poll: POLL }) },
+      { registry: registry(), engine },
     );
     try {
       const work = await mkdtemp(join(dir, 'network-'));

@@ -8,7 +8,7 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeLocalFiles, submitJob, TesClient, TesSite, ValidationError, type TesTask } from '../../src/node.js';
+import { JobEngine, nodeLocalFiles, submitJob, TesClient, TesSite, ValidationError, type TesTask } from '../../src/node.js';
 import { FUNNEL_EXAMPLE_STORAGE, FUNNEL_START_TIMEOUT_MS, startFunnelUnderTest, type TesServerUnderTest } from './tes-servers.js';
 
 const fast = { minInterval: 20, maxInterval: 200, timeout: 60_000 };
@@ -43,7 +43,7 @@ describe("the SDK copes with Funnel's deviations", () => {
     const site = new TesSite({ client: tes, files: nodeLocalFiles() });
     const work = await mkdtemp(join(server.scratch, 'storage-'));
     await writeFile(join(work, 'words.txt'), 'b\na\n');
-    const result = await submitJob(site, { name: 'storage-inline', inputs: [{ path: '/d/words.txt', url: join(work, 'words.txt') }], executors: [{ image: 'a', command: ['sort', '/d/words.txt'] }] }, { poll: { minIntervalMs: 100, maxIntervalMs: 300 } }).wait();
+    const result = await submitJob(site, { name: 'storage-inline', inputs: [{ path: '/d/words.txt', url: join(work, 'words.txt') }], executors: [{ image: 'a', command: ['sort', '/d/words.txt'] }] }, { engine: new JobEngine({ poll: { minIntervalMs: 100, maxIntervalMs: 300 } }) }).wait();
     expect(result).toMatchObject({ state: 'complete', exitCodes: [0] });
     expect(result.logs.executors[0]?.stdout).toBe('a\nb\n');
     const [sent] = await tes.listTasks({ namePrefix: 'storage-inline', view: 'FULL' }).toArray();

@@ -7,11 +7,11 @@
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchedWatcher, createTesGateway, IDEMPOTENCY_TAG, MemoryTaskStore, Network, TesSite, WATCH_GROUP_TAG, type TesGateway } from '../../src/node.js';
+import { createTesGateway, JobEngine, IDEMPOTENCY_TAG, MemoryTaskStore, Network, nodeSiteRegistry, TesSite, WATCH_GROUP_TAG, type TesGateway } from '../../src/node.js';
 import { runWithPyTes } from '../peers/tes-server/py-tes.js';
 import { acceptanceSpec, describeAcceptance, EXPECTED, WORDS } from './jobs-acceptance.js';
-import { funnelSiteRegistry, funnelTesSite } from './tes-funnel-site.js';
-import { FUNNEL_START_TIMEOUT_MS, startFunnelUnderTest, type TesServerUnderTest } from './tes-servers.js';
+import { funnelSiteRegistry, funnelTesSite, storageOf } from './tes-funnel-site.js';
+import { FUNNEL_EXAMPLE_STORAGE, FUNNEL_START_TIMEOUT_MS, startFunnelUnderTest, type TesServerUnderTest } from './tes-servers.js';
 
 const POLL = { minIntervalMs: 100, maxIntervalMs: 300 };
 let server: TesServerUnderTest;
@@ -51,7 +51,7 @@ describe('the network on Funnel', () => {
     const work = await mkdtemp(join(server.scratch, 'network-'));
     const network = await Network.create(
       { sites: [{ id: 'funnel', kind: 'tes', url: server.url, options: { group: 'network-on-funnel' } }] },
-      { registry: funnelSiteRegistry(server), watcher: batchedWatcher({ poll: POLL }) },
+      { registry: funnelSiteRegistry(server), engine: new JobEngine({ poll: POLL }) },
     );
     try {
       const result = await network.submit(await acceptanceSpec(work)).wait();
@@ -72,11 +72,13 @@ describe('the network on Funnel', () => {
     await mkdir(join(work, 'gateway'));
     const network = await Network.create(
       { sites: [{ id: 'funnel', kind: 'tes', url: server.url }] },
-      { registry: funnelSiteRegistry(server), watcher: batchedWatcher({ poll: POLL }) },
+      { registry: funnelSiteRegistry(server), engine: new JobEngine({ poll: POLL }) },
     );
     let gateway: TesGateway | undefined;
     try {
-      gateway = createTesGateway(network, { store: new MemoryTaskStore(), clients: { engine: 'engine-token-0123456789' } });
+      // the workflow's files are in `work`: the operator lets tasks read and write there
+      const urls = { inputs: { roots: [work] }, outputs: { roots: [work] } };
+      gateway = createTesGateway(network, { store: new MemoryTaskStore(), clients: { engine: 'engine-token-0123456789' }, urls });
       const { url } = await gateway.listen();
       const seen = JSON.parse(await runWithPyTes(join(import.meta.dirname, '../peers/gateway/py_tes_acceptance.py'), [new URL(url).origin, 'engine-token-0123456789', work], { timeoutMs: 170_000 }));
       expect(seen).toMatchObject({ state: 'COMPLETE', exit_codes: [0, 0] });
@@ -92,6 +94,30 @@ describe('the network on Funnel', () => {
       expect(onFunnel.some((t) => t.tags?.client === 'py-tes')).toBe(true);
     } finally {
       await gateway?.close();
+      await network.close();
+    }
+  });
+
+  it("takes local outputs when the configuration's storages say what Funnel reaches, though its service-info lists other storage (issue 14)", async () => {
+    const work = await mkdtemp(join(server.scratch, 'storages-'));
+    const config = (storages: string[]) => ({ seed: 'funnel-storages', sites: [{ id: 'funnel', kind: 'tes' as const, url: server.url, storages }] });
+    // as configured before: Funnel's service-info storage is its example list, so the site is left out, saying why
+    const plain = await Network.create(config([]), { registry: nodeSiteRegistry(), engine: new JobEngine({ poll: POLL }) });
+    try {
+      expect(plain.sites()[0]?.site.storages).toEqual([...FUNNEL_EXAMPLE_STORAGE]);
+      const record = plain.explain(await acceptanceSpec(work));
+      expect(record.chosen).toBeNull();
+      expect(record.excluded[0]).toMatchObject({ site: 'funnel', by: 'eligibility', reason: expect.stringContaining('the server cannot write local files here') });
+    } finally {
+      await plain.close();
+    }
+    const network = await Network.create(config(storageOf(server)), { registry: nodeSiteRegistry(), engine: new JobEngine({ poll: POLL }) });
+    try {
+      const result = await network.submit(await acceptanceSpec(work)).wait();
+      expect(result).toMatchObject({ state: 'complete', siteId: 'funnel', exitCodes: [0, 0] });
+      expect(await readFile(join(work, 'out-sorted.txt'), 'utf8')).toBe(EXPECTED.sorted);
+      expect(await readFile(join(work, 'out-shout.txt'), 'utf8')).toBe(EXPECTED.shout);
+    } finally {
       await network.close();
     }
   });

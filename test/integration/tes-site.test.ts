@@ -13,19 +13,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   IDEMPOTENCY_TAG,
   Job,
+  JobEngine,
   nodeLocalFiles,
   submitJob,
   TesSite,
   UnknownJobError,
   ValidationError,
   WATCH_GROUP_TAG,
-  watcherFor,
   type JobSpec,
 } from '../../src/node.js';
 import { acceptanceSpec, describeAcceptance, EXPECTED, WORDS } from './jobs-acceptance.js';
 import { startTesServer, type TesServer } from '../peers/tes-server/server.js';
 
 const POLL = { minIntervalMs: 50, maxIntervalMs: 200 };
+const engine = new JobEngine({ poll: POLL });
 let server: TesServer;
 let site: TesSite;
 let dir: string;
@@ -66,7 +67,7 @@ describe('TesSite', () => {
 
   it('passes local files as file:// URLs when the storage covers them', async () => {
     const work = await mkdtemp(join(dir, 'pass-'));
-    await submitJob(site, await acceptanceSpec(work), { poll: POLL }).wait();
+    await submitJob(site, await acceptanceSpec(work), { engine }).wait();
     const doc = server.tasks().find((t) => t.doc.name === 'acceptance-two-by-two')?.doc;
     expect(doc?.inputs?.[0]).toEqual({ path: '/data/in/words.txt', url: pathToFileURL(join(work, 'words.txt')).href });
     expect(doc?.outputs?.map((o) => o.url)).toEqual([pathToFileURL(join(work, 'out-sorted.txt')).href, pathToFileURL(join(work, 'out-shout.txt')).href]);
@@ -85,7 +86,7 @@ describe('TesSite', () => {
     it('inlines a small local input as content, reporting its staging', async () => {
       const s3 = new TesSite({ client: { baseUrl: remote.url }, files: nodeLocalFiles() });
       await writeFile(join(dir, 'small.txt'), WORDS);
-      const job = submitJob(s3, { inputs: [{ path: '/data/w.txt', url: join(dir, 'small.txt') }], executors: [{ image: 'a', command: ['sort', '/data/w.txt'] }] }, { poll: POLL });
+      const job = submitJob(s3, { inputs: [{ path: '/data/w.txt', url: join(dir, 'small.txt') }], executors: [{ image: 'a', command: ['sort', '/data/w.txt'] }] }, { engine });
       const staged: string[] = [];
       job.on('transfer', (e) => e.done && staged.push(`${e.direction} ${e.file} ${e.bytesDone}`));
       const result = await job.wait();
@@ -125,7 +126,7 @@ describe('TesSite', () => {
 
   it('reports outputs with the sha256 of the delivered files, and a missing delivered file as system_error', async () => {
     const work = await mkdtemp(join(dir, 'hash-'));
-    const job = submitJob(site, { outputs: [{ path: '/o/x.txt', url: join(work, 'x.txt') }], executors: [{ image: 'a', command: ['sh', '-c', 'printf abc > /o/x.txt'] }] }, { poll: POLL });
+    const job = submitJob(site, { outputs: [{ path: '/o/x.txt', url: join(work, 'x.txt') }], executors: [{ image: 'a', command: ['sh', '-c', 'printf abc > /o/x.txt'] }] }, { engine });
     const result = await job.wait();
     expect(result.outputs).toEqual([{ path: '/o/x.txt', url: join(work, 'x.txt'), sizeBytes: 3, sha256: createHash('sha256').update('abc').digest('hex') }]);
     await rm(join(work, 'x.txt'));
@@ -145,10 +146,10 @@ describe('TesSite', () => {
     try {
       const pageSize = 100;
       const many = new TesSite({ id: 'thousand', client: { baseUrl: idle.url }, pageSize });
-      const jobs = Array.from({ length: 1000 }, (_, i) => submitJob(many, { name: `j${i}`, executors: [{ image: 'a', command: ['true'] }] }, { poll: { minIntervalMs: 100, maxIntervalMs: 100 } }));
-      await Promise.all(jobs.map((job) => new Promise<void>((resolve) => (job.remoteId ? resolve() : job.once('site', () => resolve())))));
-      const watcher = watcherFor(many);
-      expect(watcher.size).toBe(1000);
+      const thousand = new JobEngine({ poll: { minIntervalMs: 100, maxIntervalMs: 100 } });
+      const jobs = Array.from({ length: 1000 }, (_, i) => submitJob(many, { name: `j${i}`, executors: [{ image: 'a', command: ['true'] }] }, { engine: thousand }));
+      await Promise.all(jobs.map((job) => new Promise<void>((resolve) => (job.remoteId ? resolve() : job.on('site', (e) => e.action === 'submitted' && resolve())))));
+      expect(thousand.poller(many).size).toBe(1000);
       // Count the list requests of each poll (one poll is in flight at a time; every create is done).
       const cycles: Array<{ jobs: number; lists: number; gets: number }> = [];
       const poll = many.poll.bind(many);
@@ -173,14 +174,15 @@ describe('TesSite', () => {
 });
 
 describe('TesSite.attach to tasks it did not create', () => {
-  it('follows a task of another watch group by listing that group, and an untagged task by getting it', async () => {
+  it('follows tasks of another watch group by listing that group, and an untagged task by getting it', async () => {
     const other = new TesSite({ client: { baseUrl: server.url }, group: 'another-group' });
     const theirs = await other.submit({ executors: [{ image: 'a', command: ['sh', '-c', 'sleep 0.3; echo theirs'] }] }, { idempotencyKey: 'other-group-job' });
+    const second = await other.submit({ executors: [{ image: 'a', command: ['sh', '-c', 'sleep 0.3; echo second'] }] }, { idempotencyKey: 'other-group-job-2' });
     const plainId = await site.client.createTask({ executors: [{ image: 'a', command: ['sh', '-c', 'sleep 0.3; echo plain'] }] });
     const before = { ...server.counts };
-    const [a, b] = await Promise.all([Job.attach(site, theirs.remoteId, { poll: POLL }), Job.attach(site, plainId, { poll: POLL })]);
-    const [ra, rb] = await Promise.all([a.wait(), b.wait()]);
-    expect([ra.state, ra.logs.executors[0]?.stdout, rb.state, rb.logs.executors[0]?.stdout]).toEqual(['complete', 'theirs\n', 'complete', 'plain\n']);
+    const [a, c, b] = await Promise.all([Job.attach(site, theirs.remoteId, { engine }), Job.attach(site, second.remoteId, { engine }), Job.attach(site, plainId, { engine })]);
+    const [ra, rc, rb] = await Promise.all([a.wait(), c.wait(), b.wait()]);
+    expect([ra.state, ra.logs.executors[0]?.stdout, rc.logs.executors[0]?.stdout, rb.state, rb.logs.executors[0]?.stdout]).toEqual(['complete', 'theirs\n', 'second\n', 'complete', 'plain\n']);
     expect((server.counts.ListTasks ?? 0) - (before.ListTasks ?? 0)).toBeGreaterThan(0);
     const listed = server.tasks().find((t) => t.id === theirs.remoteId);
     expect(listed?.doc.tags?.[WATCH_GROUP_TAG]).toBe('another-group');

@@ -24,7 +24,7 @@ async function load(text: string, env: NodeJS.ProcessEnv = {}) {
 describe('the command line configuration', () => {
   it('reads the gateway section: store relative to the file, clients from tokens or the environment', async () => {
     const { network, gateway } = await load(`${SITES}gateway:\n  store: db/tasks.db\n  port: 9000\n  clients:\n    - { name: a, token: aaaaaaaaaaaaaaaa }\n    - { name: b, tokenEnv: B_TOKEN }\n`, { B_TOKEN: 'bbbbbbbbbbbbbbbbbbbb' });
-    expect(gateway).toEqual({ store: join(dir, 'db/tasks.db'), port: 9000, clients: { a: 'aaaaaaaaaaaaaaaa', b: 'bbbbbbbbbbbbbbbbbbbb' } });
+    expect(gateway).toEqual({ store: join(dir, 'db/tasks.db'), port: 9000, clients: { a: { token: 'aaaaaaaaaaaaaaaa' }, b: { token: 'bbbbbbbbbbbbbbbbbbbb' } } });
     expect(network.sites().map((s) => s.site.id)).toEqual(['laptop']);
     await network.close();
     const defaults = await load(SITES);
@@ -38,6 +38,45 @@ describe('the command line configuration', () => {
     expect((error as ValidationError).issues.map((i) => i.path)).toEqual(['$.gateway.prot', '$.gateway.port', '$.gateway.clients[0]', '$.gateway.clients[1]', '$.gateway.clients[2].name']);
     expect((error as Error).message).not.toContain('short-secret');
     await expect(load('sites: [')).rejects.toThrow(/is not YAML or JSON/);
+    const weak = await load(`${SITES}gateway:\n  clients:\n    - { name: a, token: 'has a space inside it' }\n`).catch((e: unknown) => e);
+    expect((weak as ValidationError).issues).toEqual([{ path: '$.gateway.clients[0]', message: 'needs token or tokenEnv: the token must not contain spaces or control characters' }]);
     await expect(loadCliConfig(join(dir, 'none.yaml'))).rejects.toThrow(/cannot read .*none\.yaml \(ENOENT\)/);
+  });
+});
+
+describe('the gateway section: URL rules, limits and the no-token switch', () => {
+  it('reads them, with client rules and limits', async () => {
+    const { network, gateway } = await load(
+      `${SITES}gateway:\n  allowUnauthenticated: false\n  checkRedirects: false\n  urls: { inputs: { roots: [/srv/data], allow: [10.0.0.0/8] } }\n  siteUrls: { laptop: { outputs: { roots: [/srv/out] } } }\n  limits: { maxInFlight: 5 }\n  taskLimits: { maxExecutors: 4 }\n  clients:\n    - { name: a, token: aaaaaaaaaaaaaaaa, urls: { inputs: { schemes: [s3] } }, limits: { submitsPerMinute: 2 } }\n`,
+    );
+    expect(gateway).toMatchObject({
+      allowUnauthenticated: false,
+      checkRedirects: false,
+      urls: { inputs: { roots: ['/srv/data'], allow: ['10.0.0.0/8'] } },
+      siteUrls: { laptop: { outputs: { roots: ['/srv/out'] } } },
+      limits: { maxInFlight: 5 },
+      taskLimits: { maxExecutors: 4 },
+      clients: { a: { token: 'aaaaaaaaaaaaaaaa', urls: { inputs: { schemes: ['s3'] } }, limits: { submitsPerMinute: 2 } } },
+    });
+    await network.close();
+  });
+
+  it('names every malformed rule and limit with its path', async () => {
+    const error = await load(
+      `${SITES}gateway:\n  allowUnauthenticated: yes-please\n  urls: { inputs: { roots: [relative/dir], allow: [10.0.0.0/99], schemes: ['HTTP:'] }, sideways: {} }\n  limits: { maxInFlight: 0, perHour: 3 }\n  taskLimits: { maxExecutors: 1.5 }\n`,
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((i) => i.path).sort()).toEqual(
+      [
+        '$.gateway.allowUnauthenticated',
+        '$.gateway.limits.maxInFlight',
+        '$.gateway.limits.perHour',
+        '$.gateway.taskLimits.maxExecutors',
+        '$.gateway.urls.inputs.allow[0]',
+        '$.gateway.urls.inputs.roots[0]',
+        '$.gateway.urls.inputs.schemes[0]',
+        '$.gateway.urls.sideways',
+      ].sort(),
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { eventLine, formatBytes, liveBlock, progressBar, table } from '../../src/cli/render.js';
+import { eventLine, formatBytes, liveBlock, progressBar, sitesTable, table } from '../../src/cli/render.js';
+import type { Candidate } from '../../src/network/types.js';
 
 describe('command-line rendering', () => {
   it('progress bars: share, sizes and file; unknown totals', () => {
@@ -24,5 +25,21 @@ describe('command-line rendering', () => {
     expect(eventLine({ type: 'log', jobId: 'j', time: 0, stream: 'stderr', executor: 0, text: '' })).toBeUndefined();
     expect(formatBytes(1536)).toBe('1.5 KB');
     expect(formatBytes(5 * 1024 ** 4)).toBe('5.0 TB');
+  });
+
+  it('the sites table says healthy, unreachable (a refused connection, with host:port and code) and refusing', () => {
+    const site = (id: string, health: Candidate['live']['health']): Candidate => ({
+      site: { id, kind: 'tes', url: `http://${id}/`, resources: {}, tags: {}, storages: [], weight: 1 },
+      live: { health, breaker: 'closed', inFlight: 0, queued: 0, errorRate: health === 'healthy' ? 0 : 1, recentFailures: health === 'healthy' ? 0 : 1 },
+    });
+    const refused = 'GET http://127.0.0.1:9/service-info failed: cannot connect to 127.0.0.1:9: connection refused, nothing listens there (ECONNREFUSED)';
+    const lines = sitesTable([site('ok', 'healthy'), site('dead', 'unreachable'), site('locked', 'refusing')], new Map([
+      ['ok', { ok: true, latencyMs: 3 }],
+      ['dead', { ok: false, latencyMs: 1, error: refused, failure: 'unreachable' as const }],
+      ['locked', { ok: false, latencyMs: 2, error: 'GET http://locked/service-info failed with HTTP 401', failure: 'refusing' as const }],
+    ]));
+    const health = lines.slice(1).map((line) => line.split(/\s{2,}/)[2]);
+    expect(health).toEqual(['healthy', `unreachable (${refused})`, 'refusing (GET http://locked/service-info failed with HTTP 401)']);
+    expect(lines.join('\n')).not.toContain('degraded');
   });
 });

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryTaskStore, TaskTracker } from '../../src/gateway/index.js';
 import type { JobSpec } from '../../src/jobs/spec.js';
-import { Network, pinned, pollingWatcher } from '../../src/network/index.js';
-import { FakeSite } from './network-fake-site.js';
+import { Network, pinned } from '../../src/network/index.js';
+import { fastEngine, FakeSite } from './network-fake-site.js';
 
 const SPEC: JobSpec = { name: 'tracked', executors: [{ image: 'alpine', command: ['true'] }] };
 
 async function network(sites: FakeSite[]): Promise<Network> {
   return Network.create(
     { seed: 'tracker-tests', failover: { maxAttempts: 3, backoff: { minDelay: 1, maxDelay: 2 } }, sites: sites.map((s) => ({ id: s.id, kind: 'pulsar-rest', url: `https://${s.id}.example.org` })) },
-    { sites: Object.fromEntries(sites.map((s) => [s.id, s])), strategy: pinned(...sites.map((s) => s.id)), watcher: pollingWatcher({ intervalMs: 1, lostAfterMs: 30 }) },
+    { sites: Object.fromEntries(sites.map((s) => [s.id, s])), strategy: pinned(...sites.map((s) => s.id)), engine: fastEngine() },
   );
 }
 
@@ -75,5 +75,22 @@ describe('TaskTracker', () => {
     await tracker.idle();
     expect(store.get('orphan')).toMatchObject({ state: 'COMPLETE', site: 'a', idempotencyKey: 'orphan:a:1' });
     expect(a.submits).toEqual(['orphan:a:1']);
+  });
+
+  it('keeps a task off the sites it was excluded from, also when it is submitted again after a restart', async () => {
+    const a = new FakeSite('a');
+    const b = new FakeSite('b');
+    const store = new MemoryTaskStore();
+    const tracker = new TaskTracker(await network([a, b]), store);
+    const id = await tracker.submit(SPEC, 'me', { excludeSites: { a: 'URL policy: not here' } });
+    await tracker.idle();
+    expect(store.get(id)).toMatchObject({ state: 'COMPLETE', site: 'b', excludeSites: { a: 'URL policy: not here' }, decision: { excluded: [{ site: 'a', by: 'policy', reason: 'URL policy: not here' }] } });
+    // a task stored before any site was tried (the gateway stopped at once) goes out again without a
+    store.insert({ id: 'stored', owner: 'me', spec: SPEC, state: 'QUEUED', creationTime: new Date().toISOString(), excludeSites: { a: 'no' } });
+    const restarted = new TaskTracker(await network([a, b]), store);
+    expect(restarted.resume()).toEqual(['stored']);
+    await restarted.idle();
+    expect(store.get('stored')).toMatchObject({ state: 'COMPLETE', site: 'b' });
+    expect(a.jobs.size).toBe(0);
   });
 });

@@ -3,8 +3,8 @@ import {
   AbortError,
   attachJob,
   createJob,
-  followJob,
   Job,
+  JobEngine,
   JobFailedError,
   STATE_RANK,
   submitJob,
@@ -14,7 +14,7 @@ import {
 } from '../../src/index.js';
 import { FakeSite, SPEC, until } from './jobs-fake-site.js';
 
-const FAST = { poll: { minIntervalMs: 1, maxIntervalMs: 4, jitter: 0 } };
+const FAST = { engine: new JobEngine({ poll: { minIntervalMs: 1, maxIntervalMs: 4, jitter: 0 } }) };
 
 function collect(job: Job): JobEvent[] {
   const seen: JobEvent[] = [];
@@ -269,11 +269,20 @@ describe('submitJob over a Site', () => {
     expect(site.calls.cancel).toBe(1);
   });
 
-  it('cancel() before the site accepted the job cancels it as soon as it has an id', async () => {
+  it('cancel() before anything was sent sends nothing', async () => {
+    const site = new FakeSite();
+    const job = submitJob(site, SPEC, FAST);
+    await job.cancel();
+    expect((await job.wait()).state).toBe('canceled');
+    expect(site.calls).toMatchObject({ submit: 0, cancel: 0 });
+  });
+
+  it('cancel() while a submit the site does not abort is under way cancels the job as soon as it has an id', async () => {
     const site = new FakeSite();
     let open!: () => void;
     site.submitGate = new Promise((r) => (open = r));
     const job = submitJob(site, SPEC, FAST);
+    await until(() => site.calls.submit === 1, 'the submit');
     await job.cancel();
     expect(site.calls.cancel).toBe(0);
     open();
@@ -318,35 +327,27 @@ describe('submitJob over a Site', () => {
     expect(types).toEqual(['running', 'log', 'complete', 'done']);
   });
 
-  it('followJob hands the collected outcome to the driver without ending the job', async () => {
+  it('ends a job its site preempted as preempted, with the site\'s word for it', async () => {
     const site = new FakeSite();
-    const { remoteId } = await site.submit(SPEC);
-    const { job, control } = createJob({ spec: SPEC });
-    control.bind(site.id, remoteId);
-    const following = followJob(site, control, remoteId, FAST);
-    site.set(remoteId, 'running');
+    const job = submitJob(site, SPEC, FAST);
+    await until(() => job.remoteId !== undefined, 'submission');
+    site.set(job.remoteId!, 'running');
     await until(() => job.state === 'running', 'running');
-    site.set(remoteId, 'preempted', 'PREEMPTED');
-    const followed = await following;
-    expect(followed?.outcome.state).toBe('preempted');
-    expect(followed?.siteState).toBe('PREEMPTED');
-    expect(job.state).toBe('running');
-    expect(job.result).toBeUndefined();
-    control.finish(followed!.outcome, followed!.siteState);
-    expect((await job.wait()).state).toBe('preempted');
+    site.set(job.remoteId!, 'preempted', 'PREEMPTED');
+    expect(await job.wait()).toMatchObject({ state: 'preempted', siteState: 'PREEMPTED' });
   });
 
-  it('followJob reports a failed collect as system_error with the error', async () => {
+  it('ends a job whose outputs cannot be collected system_error, with the error', async () => {
     const site = new FakeSite();
     site.outcome = () => {
       throw new Error('disk full');
     };
-    const { remoteId } = await site.submit(SPEC);
-    site.set(remoteId, 'complete');
-    const { control } = createJob();
-    const followed = await followJob(site, control, remoteId, FAST);
-    expect(followed?.outcome).toMatchObject({ state: 'system_error', systemLogs: ['disk full'] });
-    expect(followed?.error?.message).toBe('disk full');
+    const job = submitJob(site, SPEC, FAST);
+    await until(() => job.remoteId !== undefined, 'submission');
+    site.set(job.remoteId!, 'complete');
+    const result = await job.wait();
+    expect(result).toMatchObject({ state: 'system_error', logs: { system: ['disk full'] } });
+    expect(result.error?.message).toBe('disk full');
   });
 
   it('attach rejects for a job the site does not know', async () => {

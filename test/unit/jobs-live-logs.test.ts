@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   attachJob,
   createJob,
+  JobEngine,
   readLogStreams,
   submitJob,
   type Job,
@@ -13,7 +14,7 @@ import {
 } from '../../src/index.js';
 import { FakeSite, SPEC, until } from './jobs-fake-site.js';
 
-const FAST = { poll: { minIntervalMs: 1, maxIntervalMs: 4, jitter: 0 } };
+const FAST = { engine: new JobEngine({ poll: { minIntervalMs: 1, maxIntervalMs: 4, jitter: 0 } }) };
 
 /** A fake site whose jobs' stdout and stderr the test writes, read back with the shared log reader. */
 class LoggingSite extends FakeSite {

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { JobSpec } from '../../src/jobs/spec.js';
-import { Network, pinned, pollingWatcher } from '../../src/network/index.js';
-import { FakeSite } from './network-fake-site.js';
+import { Network, pinned } from '../../src/network/index.js';
+import { fastEngine, FakeSite } from './network-fake-site.js';
 
 const SPEC: JobSpec = { name: 'again', executors: [{ image: 'alpine', command: ['true'] }] };
 
 async function network(site: FakeSite): Promise<Network> {
   return Network.create(
     { seed: 'attach-tests', sites: [{ id: site.id, kind: 'pulsar-rest', url: `https://${site.id}.example.org` }] },
-    { sites: { [site.id]: site }, strategy: pinned(site.id), watcher: pollingWatcher({ intervalMs: 1, lostAfterMs: 30 }) },
+    { sites: { [site.id]: site }, strategy: pinned(site.id), engine: fastEngine() },
   );
 }
 
@@ -49,7 +49,7 @@ describe('network.attach', () => {
     const site = new FakeSite('a', () => ({ states: ['executor_error'] }));
     const { remoteId } = await site.submit(SPEC, { idempotencyKey: 'k4' });
     const net = await network(site);
-    expect((await net.attach('a', remoteId, SPEC).wait()).state).toBe('complete'); // the fake site's collect says complete
+    expect((await net.attach('a', remoteId, SPEC).wait()).state).toBe('executor_error'); // collected at once, as the site reports it
     expect(() => net.attach('nowhere', remoteId, SPEC)).toThrow(RangeError);
     expect(() => net.attach('a', undefined, SPEC)).toThrow(/remote id or the idempotency key/);
     const unknown = await net.attach('a', 'no-such-job', SPEC).wait();

@@ -107,8 +107,8 @@ describe('admission', () => {
       inFlight: 2,
       maxInFlight: 2,
       queue: [
-        { jobId: 'c', since: Date.now() },
-        { jobId: 'd', since: Date.now() },
+        { jobId: 'c', since: Date.now(), cores: 1 },
+        { jobId: 'd', since: Date.now(), cores: 1 },
       ],
     });
     first();
@@ -159,7 +159,7 @@ describe('active probes', () => {
           { id: 'dead', kind: 'pulsar-rest', url: 'https://dead.example.org' },
         ],
       },
-      { sites: { up, dead } },
+      { sites: { up, dead }, probes: false },
     );
     const start = Date.now();
     network.startProbes();
@@ -175,7 +175,7 @@ describe('active probes', () => {
     expect(new Set(gaps).size).toBeGreaterThan(1); // jittered, not a fixed period
     expect(network.sites().map((s) => [s.site.id, s.live.health, s.live.breaker])).toEqual([
       ['up', 'healthy', 'closed'],
-      ['dead', 'down', 'open'],
+      ['dead', 'unreachable', 'open'],
     ]);
     const count = up.probes.length;
     await vi.advanceTimersByTimeAsync(100_000);

@@ -116,7 +116,7 @@ describe('network configuration', () => {
     ['a key of another auth type', { sites: [site({ auth: { type: 'basic', username: 'u', passwordEnv: 'TES_TOKEN', tokenEnv: 'TES_TOKEN' } })] }, '$.sites[0].auth.tokenEnv', 'does not apply to auth type "basic"'],
     ['a tag both required and rejected', { sites: [site({ tags: { require: ['gpu'], reject: ['gpu'] } })] }, '$.sites[0].tags.reject', 'tag "gpu" is both required and rejected'],
     ['a latitude off the globe', { sites: [site({ location: { latitude: 123 } })] }, '$.sites[0].location.latitude', 'must be at most 90, got 123'],
-    ['an unknown strategy', { strategy: 'fastestest', sites: [site()] }, '$.strategy', 'unknown strategy "fastestest"; built-ins: balanced, roundRobin, weightedRandom, leastLoaded, fastest, dataLocality, resourceFit, tags'],
+    ['an unknown strategy', { strategy: 'fastestest', sites: [site()] }, '$.strategy', 'unknown strategy "fastestest"; built-ins: earliestCompletion, balanced, roundRobin, weightedRandom, leastLoaded, fastest, dataLocality, resourceFit, tags'],
     ['a pin to an unknown site', { strategy: { pinned: ['it04'] }, sites: [site()] }, '$.strategy.pinned[0]', 'no site has the id "it04"'],
     ['a scorer weight as text', { strategy: { scorers: { leastLoaded: 'high' } }, sites: [site()] }, '$.strategy.scorers.leastLoaded', 'must be a finite number, got a string'],
     ['resubmitQueued without a deadline', { failover: { resubmitQueued: true }, sites: [site()] }, '$.failover.resubmitQueued', 'needs $.failover.queuedDeadlineMs'],

@@ -7,13 +7,12 @@ import {
   decide,
   DECISION_SCHEMA,
   Network,
-  pollingWatcher,
   weightedRandom,
   type DecisionRecord,
   type NetworkConfig,
   type SiteSelector,
 } from '../../src/network/index.js';
-import { FakeSite } from './network-fake-site.js';
+import { ended, fastEngine, FakeSite } from './network-fake-site.js';
 
 const CONFIG: NetworkConfig = {
   failover: { maxAttempts: 3, backoff: { minDelay: 1, maxDelay: 3, jitter: 1 } },
@@ -37,14 +36,14 @@ async function build(seed: string, strategy: SiteSelector) {
   let id = 0;
   const script = (n: number) => ({ states: n % 3 === 0 ? (['queued', 'system_error'] as const) : (['queued', 'running', 'complete'] as const) }).states;
   const sites = Object.fromEntries(CONFIG.sites.map((s) => [s.id, new FakeSite(s.id, (n) => ({ states: s.id === 'it03' ? [...script(n)] : ['queued', 'running', 'complete'] }))]));
-  return Network.create({ ...CONFIG, seed }, { sites, strategy, now: () => 1_700_000_000_000, newId: () => `id-${++id}`, watcher: pollingWatcher({ intervalMs: 1 }) });
+  return Network.create({ ...CONFIG, seed }, { sites, strategy, now: () => 1_700_000_000_000, newId: () => `id-${++id}`, engine: fastEngine(300_000) });
 }
 
 async function run(seed: string, strategy: SiteSelector): Promise<DecisionRecord[]> {
   const network = await build(seed, strategy);
   const records: DecisionRecord[] = [];
   for (const [i, spec] of specs.entries()) {
-    const result = await network.submitAttempts(spec, { inputSizes: { 's3://it/data.bam': 1e9 * (i + 1), 's3://cz/data.bam': 5e8 } }).done();
+    const result = await ended(network, network.submit(spec, { inputSizes: { 's3://it/data.bam': 1e9 * (i + 1), 's3://cz/data.bam': 5e8 } }));
     records.push(result.record);
   }
   return records;
@@ -107,11 +106,11 @@ describe('decision records', () => {
     const explained = network.explain(spec, { id: 'same' });
     expect(explained.submitted).toBe(false);
     expect(network.explain(spec, { id: 'same' })).toEqual(explained); // explaining uses no sequence number
-    const job = network.submitAttempts(spec, { id: 'same' });
-    const { submitted: _s, attempts: _a, ...decided } = job.record;
+    const job = network.submit(spec, { id: 'same' });
+    const { submitted: _s, attempts: _a, ...decided } = network.decision(job) as DecisionRecord;
     const { submitted: _s2, attempts: _a2, ...expected } = explained;
     expect(decided).toEqual(expected);
-    await job.done();
+    await job.wait();
   });
 
   it('can be replayed from their own views', async () => {

@@ -1,8 +1,9 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { AbortError, ConnectionError, HttpError, NoEligibleSiteError } from '../../src/errors.js';
 import type { JobSpec } from '../../src/jobs/spec.js';
-import { isStuck, Network, pinned, pollingWatcher, type NetworkConfig, type NetworkOptions, type SiteSelector } from '../../src/network/index.js';
-import { FakeSite } from './network-fake-site.js';
+import type { JobSiteEvent } from '../../src/jobs/events.js';
+import { isStuck, Network, pinned, type NetworkConfig, type NetworkOptions, type NetworkSubmitOptions, type SiteSelector } from '../../src/network/index.js';
+import { ended, fastEngine, FakeSite } from './network-fake-site.js';
 
 const SPEC: JobSpec = { name: 'hello', executors: [{ image: 'alpine', command: ['echo', 'hi'] }] };
 
@@ -20,10 +21,18 @@ async function network(sites: FakeSite[], failover: NetworkConfig['failover'] = 
   return Network.create(config(sites.map((s) => s.id), failover), {
     sites: Object.fromEntries(sites.map((s) => [s.id, s])),
     strategy: pinned(...sites.map((s) => s.id)),
-    watcher: pollingWatcher({ intervalMs: 1, lostAfterMs: 30 }),
+    engine: fastEngine(),
     newId: () => `job-${++ids}`,
+    // these tests drive failover on a fixed ranking: no probes at create to reorder it
+    probes: false,
     ...options,
   });
+}
+
+/** Submits SPEC through the network and waits for its end. */
+async function runOn(net: Network | Promise<Network>, options: NetworkSubmitOptions = {}): ReturnType<typeof ended> {
+  const n = await net;
+  return ended(n, n.submit(SPEC, options));
 }
 
 beforeEach(() => {
@@ -35,27 +44,43 @@ describe('failover', () => {
     const a = new FakeSite('a', () => ({ states: ['queued', 'running', 'system_error'] }));
     const b = new FakeSite('b');
     const net = await network([a, b]);
-    const failovers: unknown[] = [];
+    const failovers: JobSiteEvent[] = [];
     const states: string[] = [];
-    net.on('failover', (f) => failovers.push(f));
-    net.on('state', ({ site, state }) => states.push(`${site}:${state}`));
-    const result = await net.submitAttempts(SPEC, { id: 'j1' }).done();
+    let site = '';
+    net.on('site', (e) => {
+      if (e.action === 'submitted') site = e.siteId;
+      if (e.action === 'failover') failovers.push(e);
+    });
+    net.on('state', ({ state }) => states.push(`${site}:${state}`));
+    const result = await ended(net, net.submit(SPEC, { id: 'j1' }));
     // a's system_error is not the job's ending: no state event for it, a failover event instead
-    expect(states).toEqual(['a:queued', 'a:running', 'b:queued', 'b:running', 'b:complete']);
+    // (b's queued and running do not move the job back: it was running on a)
+    expect(states).toEqual(['a:running', 'b:complete']);
     expect(result).toMatchObject({ state: 'complete', site: 'b', remoteId: 'b-1' });
     expect(result.record.attempts.map((t) => [t.site, t.idempotencyKey, t.ending])).toEqual([
       ['a', 'j1:a:1', 'system_error'],
       ['b', 'j1:b:1', 'complete'],
     ]);
     expect(result.record.failovers).toEqual([{ from: 'a', to: 'b', cause: 'system_error', at: expect.any(String), delayMs: expect.any(Number) }]);
-    expect(failovers).toEqual([{ jobId: 'j1', from: 'a', to: 'b', cause: 'system_error', at: expect.any(String), delayMs: expect.any(Number) }]);
+    expect(failovers).toEqual([
+      {
+        type: 'site',
+        jobId: 'j1',
+        time: expect.any(Number),
+        action: 'failover',
+        siteId: 'a',
+        remoteId: 'a-1',
+        reason: 'system_error',
+        detail: { from: 'a', to: 'b', cause: 'system_error', at: expect.any(String), delayMs: expect.any(Number) },
+      },
+    ]);
     expect(result.record.outcome).toEqual({ state: 'complete', site: 'b' });
   });
 
   it('does not move a job whose command failed (executor_error)', async () => {
     const a = new FakeSite('a', () => ({ states: ['queued', 'running', 'executor_error'] }));
     const b = new FakeSite('b');
-    const result = await (await network([a, b])).submitAttempts(SPEC).done();
+    const result = await runOn(network([a, b]));
     expect(result).toMatchObject({ state: 'executor_error', site: 'a' });
     expect(result.record.failovers).toEqual([]);
     expect(b.submits).toEqual([]);
@@ -65,7 +90,7 @@ describe('failover', () => {
     const refusing = new FakeSite('refusing', () => ({ refuse: HttpError.from({ status: 403, method: 'POST', url: 'https://refusing.example.org/jobs' }) }));
     const failing = new FakeSite('failing', () => ({ refuse: new ConnectionError({ method: 'POST', url: 'https://failing.example.org/jobs', mayHaveBeenSent: false, reason: 'ECONNREFUSED' }) }));
     const good = new FakeSite('good');
-    const result = await (await network([refusing, failing, good])).submitAttempts(SPEC).done();
+    const result = await runOn(network([refusing, failing, good]));
     expect(result.site).toBe('good');
     expect(result.record.attempts.map((t) => [t.site, t.ending, t.cause])).toEqual([
       ['refusing', 'refused', 'refused: HTTP 403'],
@@ -81,7 +106,7 @@ describe('failover', () => {
   it('declares a job lost when its site goes silent, asks it to cancel, and runs it elsewhere', async () => {
     const a = new FakeSite('a', () => ({ states: ['queued', 'running'], thenUnreachable: true }));
     const b = new FakeSite('b');
-    const result = await (await network([a, b])).submitAttempts(SPEC, { id: 'lost-1' }).done();
+    const result = await runOn(network([a, b]), { id: 'lost-1' });
     expect(result).toMatchObject({ state: 'complete', site: 'b' });
     const [first] = result.record.attempts;
     expect(first).toMatchObject({ site: 'a', ending: 'lost', cancel: 'requested' });
@@ -102,11 +127,11 @@ describe('failover', () => {
     });
     net = await Network.create(
       { ...config(['a', 'b'], { maxAttempts: 2, backoff: { minDelay: 5, maxDelay: 5 } }), health: { breaker: { failureThreshold: 1, openMs: 50 } } },
-      { sites: { a, b }, strategy: pinned('a', 'b'), watcher: pollingWatcher({ intervalMs: 1 }) },
+      { sites: { a, b }, strategy: pinned('a', 'b'), engine: fastEngine(300_000) },
     );
     const breaker: string[] = [];
     net.on('breaker', ({ site, to }) => breaker.push(`${site}:${to}`));
-    const result = await net.submitAttempts(SPEC).done();
+    const result = await ended(net, net.submit(SPEC));
     expect(result).toMatchObject({ state: 'complete', site: 'b' });
     expect(breaker).toEqual(['b:open', 'b:half-open', 'b:closed']);
     expect(result.record.attempts.map((t) => [t.site, t.ending])).toEqual([
@@ -121,26 +146,26 @@ describe('failover', () => {
     a.hold = true;
     const net = await Network.create(
       { ...config(['a', 'b']), defaults: { maxInFlight: 1 }, health: { breaker: { failureThreshold: 1, openMs: 60_000 } } },
-      { sites: { a, b: new FakeSite('b') }, strategy: pinned('a', 'b'), watcher: pollingWatcher({ intervalMs: 1, lostAfterMs: 30 }) },
+      { sites: { a, b: new FakeSite('b') }, strategy: pinned('a', 'b'), engine: fastEngine(), probes: false },
     );
-    const first = net.submitAttempts(SPEC, { id: 'first' });
+    const first = net.submit(SPEC, { id: 'first' });
     await vi.waitFor(() => expect(first.state).toBe('running'));
-    const waiting = net.submitAttempts(SPEC, { id: 'waiting' });
+    const waiting = net.submit(SPEC, { id: 'waiting' });
     a.down = true;
-    const result = await waiting.done();
+    const result = await ended(net, waiting);
     expect(result).toMatchObject({ state: 'complete', site: 'b' });
     expect(result.record.attempts[0]).toEqual({ site: 'a', idempotencyKey: 'waiting:a:1', startedAt: expect.any(String), endedAt: expect.any(String), ending: 'failed', cause: 'circuit breaker open' });
-    await first.done();
+    await first.wait();
   });
 
   it('cancels a job left on a site that went down as soon as the site answers again', async () => {
     const a = new FakeSite('a', () => ({ states: ['running', 'complete'] }));
     a.hold = true;
     const net = await network([a, new FakeSite('b')]);
-    const job = net.submitAttempts(SPEC, { id: 'gone' });
+    const job = net.submit(SPEC, { id: 'gone' });
     await vi.waitFor(() => expect(job.state).toBe('running'));
     a.down = true;
-    const result = await job.done();
+    const result = await ended(net, job);
     expect(result).toMatchObject({ state: 'complete', site: 'b' });
     expect(result.record.attempts[0]).toMatchObject({ site: 'a', ending: 'lost', cancel: 'pending' });
     expect(a.jobs.get('a-1')?.canceled).toBe(false);
@@ -156,12 +181,12 @@ describe('failover', () => {
     a.hold = true;
     const net = await Network.create(
       { ...config(['a', 'b']), health: { breaker: { failureThreshold: 2, openMs: 60_000 } } },
-      { sites: { a, b: new FakeSite('b') }, strategy: pinned('a', 'b'), watcher: pollingWatcher({ intervalMs: 1, lostAfterMs: 30 }) },
+      { sites: { a, b: new FakeSite('b') }, strategy: pinned('a', 'b'), engine: fastEngine(), probes: false },
     );
-    const jobs = [net.submitAttempts(SPEC, { id: 'one' }), net.submitAttempts(SPEC, { id: 'two' })];
+    const jobs = [net.submit(SPEC, { id: 'one' }), net.submit(SPEC, { id: 'two' })];
     await vi.waitFor(() => expect(jobs.map((j) => j.state)).toEqual(['running', 'running']));
     a.down = true;
-    const results = await Promise.all(jobs.map((j) => j.done()));
+    const results = await Promise.all(jobs.map((j) => ended(net, j)));
     expect(results.map((r) => [r.state, r.site])).toEqual([['complete', 'b'], ['complete', 'b']]);
     // the second loss opens a's breaker: only the first is canceled through the network at once
     expect(a.cancels).toHaveLength(1);
@@ -177,13 +202,13 @@ describe('failover', () => {
     a.hold = true;
     const net = await Network.create(
       { ...config(['a', 'b']), health: { probeIntervalMs: 5, probeJitter: 0, breaker: { failureThreshold: 3, openMs: 60_000 } } },
-      { sites: { a, b: new FakeSite('b') }, strategy: pinned('a', 'b'), watcher: pollingWatcher({ intervalMs: 1, lostAfterMs: 30 }) },
+      { sites: { a, b: new FakeSite('b') }, strategy: pinned('a', 'b'), engine: fastEngine(), probes: false },
     );
     try {
-      const job = net.submitAttempts(SPEC, { id: 'left' });
+      const job = net.submit(SPEC, { id: 'left' });
       await vi.waitFor(() => expect(job.state).toBe('running'));
       a.down = true;
-      const result = await job.done();
+      const result = await ended(net, job);
       expect(result.record.attempts[0]).toMatchObject({ site: 'a', ending: 'lost', cancel: 'pending' });
       a.down = false;
       await vi.waitFor(() => expect(result.record.attempts[0]?.cancel).toBe('requested'));
@@ -200,7 +225,7 @@ describe('failover', () => {
     const a = new FakeSite('a');
     a.loseNextAnswers = 1;
     const b = new FakeSite('b');
-    const result = await (await network([a, b])).submitAttempts(SPEC, { id: 'amb' }).done();
+    const result = await runOn(network([a, b]), { id: 'amb' });
     expect(result).toMatchObject({ state: 'complete', site: 'a', remoteId: 'a-1' });
     expect(a.submits).toEqual(['amb:a:1', 'amb:a:1']);
     expect(a.jobs.size).toBe(1);
@@ -216,7 +241,7 @@ describe('failover', () => {
     });
     a.loseNextAnswers = 1;
     const net = await network([a, new FakeSite('b')]);
-    const result = await net.submitAttempts(SPEC, { id: 'amb-down' }).done();
+    const result = await ended(net, net.submit(SPEC, { id: 'amb-down' }));
     expect(result).toMatchObject({ state: 'complete', site: 'b' });
     expect(result.record.attempts[0]).toMatchObject({ site: 'a', ending: 'failed', ambiguous: true, cancel: 'pending' });
     expect(a.jobs.get('a-1')?.canceled).toBe(false);
@@ -230,7 +255,7 @@ describe('failover', () => {
     const a = new FakeSite('a');
     a.down = true;
     const net = await network([a, new FakeSite('b')]);
-    const result = await net.submitAttempts(SPEC, { id: 'amb-none' }).done();
+    const result = await ended(net, net.submit(SPEC, { id: 'amb-none' }));
     expect(result.record.attempts[0]).toMatchObject({ site: 'a', ending: 'failed', ambiguous: true, cancel: 'pending' });
     a.down = false;
     await net.probe('a');
@@ -240,7 +265,7 @@ describe('failover', () => {
 
   it('moves preempted jobs', async () => {
     const a = new FakeSite('a', () => ({ states: ['queued', 'running', 'preempted'] }));
-    const result = await (await network([a, new FakeSite('b')])).submitAttempts(SPEC).done();
+    const result = await runOn(network([a, new FakeSite('b')]));
     expect(result.site).toBe('b');
     expect(result.record.failovers[0]?.cause).toBe('preempted');
   });
@@ -248,16 +273,18 @@ describe('failover', () => {
   it('stops after maxAttempts and reports the last terminal state', async () => {
     const broken = (id: string) => new FakeSite(id, () => ({ states: ['queued', 'system_error'] }));
     const [a, b, c] = [broken('a'), broken('b'), broken('c')];
-    const result = await (await network([a, b, c], { maxAttempts: 2 })).submitAttempts(SPEC).done();
+    const result = await runOn(network([a, b, c], { maxAttempts: 2 }));
     expect(result).toMatchObject({ state: 'system_error', site: 'b' });
     expect(result.record.attempts.map((t) => t.site)).toEqual(['a', 'b']);
     expect(c.submits).toEqual([]);
     expect(result.record.outcome?.cause).toBe('every attempt failed; last: system_error');
   });
 
-  it('rejects with the decision record when every site refuses', async () => {
+  it('fails the job with NoEligibleSiteError and the decision record when every site refuses', async () => {
     const refuse = (id: string) => new FakeSite(id, () => ({ refuse: HttpError.from({ status: 413, method: 'POST', url: `https://${id}/jobs` }) }));
-    const error = await (await network([refuse('a'), refuse('b')])).submitAttempts(SPEC).done().catch((e: unknown) => e);
+    const result = await runOn(network([refuse('a'), refuse('b')]));
+    expect(result.state).toBe('system_error');
+    const error = result.error;
     expect(error).toBeInstanceOf(NoEligibleSiteError);
     const record = (error as NoEligibleSiteError).decision as { attempts: unknown[]; outcome: { state: string } };
     expect(record.attempts).toHaveLength(2); // a site that refused is not asked again
@@ -268,7 +295,7 @@ describe('failover', () => {
   it('cancels a job stuck queued past the deadline and resubmits it elsewhere, when allowed', async () => {
     const stuck = new FakeSite('stuck', () => ({ states: ['queued'] }));
     const good = new FakeSite('good');
-    const result = await (await network([stuck, good], { queuedDeadlineMs: 40, resubmitQueued: true })).submitAttempts(SPEC).done();
+    const result = await runOn(network([stuck, good], { queuedDeadlineMs: 40, resubmitQueued: true }));
     expect(result.site).toBe('good');
     expect(result.record.attempts[0]).toMatchObject({ site: 'stuck', ending: 'queued-timeout', cancel: 'requested' });
     expect(result.record.attempts[0]?.cause).toMatch(/^still queued after \d+ ms$/);
@@ -277,7 +304,7 @@ describe('failover', () => {
 
   it('keeps waiting when no other site could take the stuck job', async () => {
     const only = new FakeSite('only', () => ({ states: [...Array<'queued'>(60).fill('queued'), 'running', 'complete'] }));
-    const result = await (await network([only], { queuedDeadlineMs: 10, resubmitQueued: true })).submitAttempts(SPEC).done();
+    const result = await runOn(network([only], { queuedDeadlineMs: 10, resubmitQueued: true }));
     expect(result).toMatchObject({ state: 'complete', site: 'only' });
     expect(result.record.attempts).toHaveLength(1);
   });
@@ -285,14 +312,14 @@ describe('failover', () => {
   it('comes back to a site already tried, as a new job, once every site was tried', async () => {
     const a = new FakeSite('a', (n) => ({ states: n === 0 ? ['queued', 'system_error'] : ['queued', 'running', 'complete'] }));
     const b = new FakeSite('b', () => ({ states: ['queued', 'system_error'] }));
-    const result = await (await network([a, b], { maxAttempts: 3 })).submitAttempts(SPEC, { id: 'again' }).done();
+    const result = await runOn(network([a, b], { maxAttempts: 3 }), { id: 'again' });
     expect(result).toMatchObject({ state: 'complete', site: 'a', remoteId: 'a-2' });
     expect(result.record.attempts.map((t) => t.idempotencyKey)).toEqual(['again:a:1', 'again:b:1', 'again:a:2']);
   });
 
   it('keeps waiting on a slow queue when resubmission is not allowed', async () => {
     const slow = new FakeSite('slow', () => ({ states: [...Array<'queued'>(60).fill('queued'), 'running', 'complete'] }));
-    const result = await (await network([slow, new FakeSite('other')], { queuedDeadlineMs: 5 })).submitAttempts(SPEC).done();
+    const result = await runOn(network([slow, new FakeSite('other')], { queuedDeadlineMs: 5 }));
     expect(result).toMatchObject({ state: 'complete', site: 'slow' });
   });
 
@@ -309,7 +336,7 @@ describe('failover', () => {
         excluded: [],
       }),
     };
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => net.submitAttempts(SPEC, { id: `many-${i}`, strategy: spread }).done()));
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => ended(net, net.submit(SPEC, { id: `many-${i}`, strategy: spread }))));
     expect(results.every((r) => r.state === 'complete')).toBe(true);
     for (let i = 0; i < 20; i++) expect(FakeSite.completions.get(`many-${i}`)).toBe(1);
     // one remote job per logical job and site: a submit is never repeated under a new key
@@ -329,10 +356,11 @@ describe('canceling', () => {
   it('asks the site to cancel an accepted job and ends it as canceled', async () => {
     const site = new FakeSite('a', () => ({ states: ['running', 'complete'] }));
     site.hold = true;
-    const job = (await network([site])).submitAttempts(SPEC, { id: 'c1' });
+    const net = await network([site]);
+    const job = net.submit(SPEC, { id: 'c1' });
     await vi.waitFor(() => expect(job.state).toBe('running'));
     await job.cancel();
-    const result = await job.done();
+    const result = await ended(net, job);
     expect(result).toMatchObject({ state: 'canceled', site: 'a', remoteId: 'a-1' });
     expect(site.cancels).toEqual(['a-1']);
     expect(result.record.attempts[0]).toMatchObject({ ending: 'canceled', cancel: 'requested' });
@@ -354,19 +382,21 @@ describe('canceling', () => {
     expect((await job.wait()).state).toBe('canceled');
   });
 
-  it('rejects with AbortError when the caller aborts before any site accepted the job', async () => {
+  it('ends the job canceled when the caller aborts before any site accepted it, and takes it out of the admission queue', async () => {
     const site = new FakeSite('a');
     const net = await Network.create(
       { sites: [{ id: 'a', kind: 'pulsar-rest', url: 'https://a.example.org', maxInFlight: 1 }] },
-      { sites: { a: site }, watcher: pollingWatcher({ intervalMs: 1 }) },
+      { sites: { a: site }, engine: fastEngine(300_000) },
     );
     site.hold = true;
-    const first = net.submitAttempts(SPEC, { id: 'first' });
+    const first = net.submit(SPEC, { id: 'first' });
     const controller = new AbortController();
-    const waiting = net.submitAttempts(SPEC, { id: 'waiting', signal: controller.signal });
+    const waiting = net.submit(SPEC, { id: 'waiting', signal: controller.signal });
     await vi.waitFor(() => expect(net.queue()[0]?.queue.map((q) => q.jobId)).toEqual(['waiting']));
     controller.abort();
-    await expect(waiting.done()).rejects.toThrow(/aborted/);
+    const result = await waiting.wait();
+    expect(result.state).toBe('canceled');
+    expect(result.remoteId).toBeUndefined();
     expect(net.queue()[0]?.queue).toEqual([]);
     expect(site.submits).toEqual(['first:a:1']);
     await first.cancel();
@@ -379,16 +409,16 @@ describe('admission through the network', () => {
     slow.hold = true;
     const net = await Network.create(
       { sites: [{ id: 'slow', kind: 'pulsar-rest', url: 'https://slow.example.org', maxInFlight: 1 }] },
-      { sites: { slow }, watcher: pollingWatcher({ intervalMs: 1 }), newId: () => `q-${++ids}` },
+      { sites: { slow }, engine: fastEngine(300_000), newId: () => `q-${++ids}` },
     );
-    const jobs = [net.submitAttempts(SPEC, { id: 'q1' }), net.submitAttempts(SPEC, { id: 'q2' }), net.submitAttempts(SPEC, { id: 'q3' })];
+    const jobs = [net.submit(SPEC, { id: 'q1' }), net.submit(SPEC, { id: 'q2' }), net.submit(SPEC, { id: 'q3' })];
     await vi.waitFor(() => expect(slow.jobs.size).toBe(1));
     await new Promise((r) => setTimeout(r, 10));
-    expect(net.queue()).toEqual([{ site: 'slow', inFlight: 1, maxInFlight: 1, queue: [{ jobId: 'q2', since: expect.any(Number) }, { jobId: 'q3', since: expect.any(Number) }] }]);
+    expect(net.queue()).toEqual([{ site: 'slow', inFlight: 1, maxInFlight: 1, queue: [{ jobId: 'q2', since: expect.any(Number), cores: 1 }, { jobId: 'q3', since: expect.any(Number), cores: 1 }] }]);
     expect(net.sites()[0]?.live).toMatchObject({ inFlight: 1, queued: 2 });
     expect(slow.jobs.size).toBe(1);
     slow.hold = false;
-    const results = await Promise.all(jobs.map((j) => j.done()));
+    const results = await Promise.all(jobs.map((j) => j.wait()));
     expect(results.map((r) => r.state)).toEqual(['complete', 'complete', 'complete']);
     expect(net.queue()[0]).toMatchObject({ inFlight: 0, queue: [] });
   });
@@ -400,11 +430,11 @@ describe('staging', () => {
     a.staging = { bytes: 50e6, ms: 20 };
     const net = await network([a]);
     const transfers: Array<[string, number, boolean]> = [];
-    net.on('transfer', ({ site, bytesDone, done }) => transfers.push([site, bytesDone, done]));
-    await net.submitAttempts(SPEC).done();
+    net.on('transfer', ({ jobId, bytesDone, done }) => transfers.push([jobId, bytesDone, done]));
+    await ended(net, net.submit(SPEC, { id: 'staged' }));
     expect(transfers).toEqual([
-      ['a', 0, false],
-      ['a', 50e6, true],
+      ['staged', 0, false],
+      ['staged', 50e6, true],
     ]);
     // measured from the transfer (before it, the live view has no throughput and strategies use the cold-start prior)
     expect(net.sites()[0]?.live.throughputBytesPerSec).toBeGreaterThan(0);
@@ -422,7 +452,8 @@ describe('probes', () => {
     const [siteA, siteDead] = net.sites();
     expect(siteA?.site).toMatchObject({ version: '0.15.16', storages: ['s3://a-bucket/'], backendParameters: ['queue'] });
     expect(siteA?.live).toMatchObject({ health: 'healthy', latencyMs: 12 });
-    expect(siteDead?.live).toMatchObject({ health: 'down', breaker: 'open', recentFailures: 3 });
+    // its last probe got no answer: unreachable says more than down (the breaker says open)
+    expect(siteDead?.live).toMatchObject({ health: 'unreachable', breaker: 'open', recentFailures: 3, probeError: 'connection refused' });
   });
 });
 
@@ -434,22 +465,5 @@ describe('stuck detection', () => {
     expect(isStuck({ ...base, siteLastStartAgoMs: 10_000 })).toBe(false); // busy, not stuck
     expect(isStuck({ ...base, siteLastStartAgoMs: 30_000 })).toBe(true);
     expect(isStuck({ ...base, alternative: false })).toBe(false);
-  });
-});
-
-describe('pollingWatcher', () => {
-  it('counts a site silent from the moment its first failing poll was sent, retries included', async () => {
-    let clock = 0;
-    let polls = 0;
-    const dead = new FakeSite('dead');
-    dead.poll = async () => {
-      polls++;
-      clock += 2_000; // the HTTP layer retried for two seconds before giving up
-      throw new ConnectionError({ method: 'GET', url: 'https://dead.example.org/jobs/r1/status', mayHaveBeenSent: false, reason: 'ECONNREFUSED' });
-    };
-    const watcher = pollingWatcher({ intervalMs: 1, lostAfterMs: 1_500, now: () => clock });
-    const final = await watcher.follow(dead, 'r1', () => undefined, new AbortController().signal);
-    expect(final).toMatchObject({ state: 'lost', siteState: expect.stringMatching(/^unreachable for 2000 ms: /) });
-    expect(polls).toBe(1);
   });
 });

@@ -4,16 +4,19 @@
  * and counts how many times each logical job completed.
  */
 import { TimeoutError } from '../../src/errors.js';
+import { JobEngine } from '../../src/jobs/engine.js';
+import type { Job } from '../../src/jobs/job.js';
 import type { JobSpec } from '../../src/jobs/spec.js';
 import type { JobState } from '../../src/jobs/state.js';
-import type { JobOutcome, Site, SiteJobRef, SiteJobStatus, SiteKind, SiteProbe, SubmitOptions } from '../../src/sites/site.js';
+import type { DecisionRecord, Network } from '../../src/network/index.js';
+import type { JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteKind, SiteProbe, SubmitOptions } from '../../src/sites/site.js';
 
 /** What the site does with the n-th new job it accepts (or a thrown error for a refused submit). */
 export type Script = { states: JobState[] } | { states: JobState[]; thenUnreachable: true } | { refuse: Error };
 
 export class FakeSite implements Site {
   readonly kind: SiteKind = 'pulsar-rest';
-  readonly jobs = new Map<string, { key: string; states: JobState[]; polls: number; canceled: boolean; unreachable: boolean }>();
+  readonly jobs = new Map<string, { key: string; states: JobState[]; polls: number; canceled: boolean; unreachable: boolean; last?: JobState }>();
   readonly submits: string[] = [];
   readonly cancels: string[] = [];
   /** Completions per logical job (the part of the key before the first colon), over every site. */
@@ -36,7 +39,7 @@ export class FakeSite implements Site {
   /** Clock times (Date.now) of the probes received. */
   readonly probes: number[] = [];
 
-  async probe(): Promise<SiteProbe> {
+  async probe(_options?: SiteCallOptions): Promise<SiteProbe> {
     this.probes.push(Date.now());
     if (this.down) throw new Error('connection refused');
     return this.probeResult;
@@ -76,6 +79,7 @@ export class FakeSite implements Site {
         FakeSite.completions.set(logical, (FakeSite.completions.get(logical) ?? 0) + 1);
       }
       if (!this.hold) job.polls++;
+      job.last = state;
       out.set(remoteId, { remoteId, state, siteState: state.toUpperCase() });
     }
     return out;
@@ -98,8 +102,11 @@ export class FakeSite implements Site {
     return undefined;
   }
 
-  async collect(): Promise<JobOutcome> {
-    return { state: 'complete', executors: [], outputs: [], systemLogs: [] };
+  /** The outcome of the job's terminal state (as a site reports it when collecting). */
+  async collect(remoteId: string): Promise<JobOutcome> {
+    const job = this.jobs.get(remoteId);
+    const state: JobState = job?.canceled ? 'canceled' : (job?.last ?? 'lost');
+    return { state, executors: [], outputs: [], systemLogs: [] };
   }
 
   async attach(remoteId: string): Promise<SiteJobStatus> {
@@ -107,4 +114,17 @@ export class FakeSite implements Site {
     if (!status) throw new Error('unknown job');
     return status;
   }
+}
+
+/** An engine that polls every millisecond and calls a job lost after `lostAfterMs` of silence. */
+export function fastEngine(lostAfterMs = 30): JobEngine {
+  return new JobEngine({ poll: { minIntervalMs: 1, maxIntervalMs: 1, jitter: 0 }, lostAfterMs });
+}
+
+/** How a network job ended: its result's state, site and remote id, and its decision record. */
+export async function ended(network: Network, job: Job): Promise<{ state: JobState; site?: string; remoteId?: string; error?: Error; record: DecisionRecord }> {
+  const result = await job.wait();
+  const record = network.decision(job);
+  if (!record) throw new Error(`no decision record for job ${job.id}`);
+  return { state: result.state, ...(result.siteId === undefined ? {} : { site: result.siteId }), ...(result.remoteId === undefined ? {} : { remoteId: result.remoteId }), ...(result.error ? { error: result.error } : {}), record };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HttpClient } from '../../src/http/client.js';
 import { Network, SiteRegistry } from '../../src/network/index.js';
+import { failedProbe } from '../../src/sites/probe-failure.js';
 import type { Site } from '../../src/sites/site.js';
 
 /** A fetch that answers /healthz from a script of statuses. */
@@ -31,7 +32,7 @@ describe('passive health through the site factory seam', () => {
             const probe = { ok: true, latencyMs: Date.now() - started };
             return body.version === undefined ? probe : { ...probe, version: body.version };
           } catch (error) {
-            return { ok: false, latencyMs: Date.now() - started, error: (error as Error).message };
+            return failedProbe(error, Date.now() - started);
           }
         },
         submit: async () => ({ remoteId: 'unused' }),
@@ -43,7 +44,7 @@ describe('passive health through the site factory seam', () => {
     });
     const network = await Network.create(
       { sites: [{ id: 'eu', kind: 'pulsar-rest', url: 'https://eu.example.org/', auth: { type: 'query', valueEnv: 'EU_TOKEN' } }] },
-      { registry, env: { EU_TOKEN: 'tok-123' } },
+      { registry, env: { EU_TOKEN: 'tok-123' }, probes: false },
     );
     const probes = [];
     for (let i = 0; i < 5; i++) probes.push((await network.probe('eu')).get('eu'));
@@ -54,7 +55,8 @@ describe('passive health through the site factory seam', () => {
     // five HTTP attempts (2 answered 200, 2 answered 503, 1 network failure) and five probe outcomes, 3 of each failed
     expect(view?.live.errorRate).toBe(0.6);
     expect(view?.live.recentFailures).toBe(2); // the 503 then its probe
-    expect(view?.live.health).toBe('degraded');
+    // the last probe was answered with a 503: the site is refusing until it answers well again
+    expect(view?.live.health).toBe('refusing');
     expect(seen[0]).toBe('https://eu.example.org/healthz?private_token=tok-123');
   });
 });

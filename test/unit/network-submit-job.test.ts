@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { HttpError } from '../../src/errors.js';
 import type { JobEvent } from '../../src/jobs/events.js';
 import type { JobSpec } from '../../src/jobs/spec.js';
-import { Network, pinned, pollingWatcher } from '../../src/network/index.js';
-import { FakeSite } from './network-fake-site.js';
+import { Network, pinned } from '../../src/network/index.js';
+import { fastEngine, FakeSite } from './network-fake-site.js';
 
 const SPEC: JobSpec = { name: 'hello', executors: [{ image: 'alpine', command: ['echo', 'hi'] }] };
 
@@ -17,23 +17,26 @@ async function network(sites: FakeSite[]): Promise<Network> {
     {
       sites: Object.fromEntries(sites.map((s) => [s.id, s])),
       strategy: pinned(...sites.map((s) => s.id)),
-      watcher: pollingWatcher({ intervalMs: 1, lostAfterMs: 30 }),
+      engine: fastEngine(),
     },
   );
 }
 
 describe('network.submit returns the unified Job', () => {
-  it('reports the chosen site, the failover with its cause, the states and the collected outcome', async () => {
+  it('reports each attempt as it starts (chosen, failover with its cause) and as its site accepts it, the states and the collected outcome', async () => {
     const a = new FakeSite('a', () => ({ states: ['queued', 'running', 'system_error'] }));
     const b = new FakeSite('b');
     const net = await network([a, b]);
     const job = net.submit(SPEC, { id: 'u1' });
     const events: JobEvent[] = [];
     for await (const event of job.watch()) events.push(event);
-    const sites = events.filter((e) => e.type === 'site').map((e) => (e.type === 'site' ? [e.action, e.siteId, e.reason] : []));
+    const sites = events.filter((e) => e.type === 'site').map((e) => (e.type === 'site' ? [e.action, e.siteId, e.remoteId, e.reason] : []));
     expect(sites).toEqual([
-      ['chosen', 'a', expect.stringContaining('chosen by')],
-      ['failover', 'b', 'left a: system_error'],
+      ['trying', 'a', undefined, expect.stringContaining('chosen by pinned')],
+      ['submitted', 'a', 'a-1', undefined],
+      ['failover', 'a', 'a-1', 'system_error'],
+      ['trying', 'b', undefined, 'after leaving a: system_error'],
+      ['submitted', 'b', 'b-1', undefined],
     ]);
     const states = events.filter((e) => e.type === 'state').map((e) => (e.type === 'state' ? e.state : ''));
     expect(states.at(-1)).toBe('complete');
@@ -41,8 +44,12 @@ describe('network.submit returns the unified Job', () => {
     const result = await job.wait();
     expect(result.state).toBe('complete');
     expect(job.siteId).toBe('b');
-    expect(net.decision('u1')?.failovers.map((f) => [f.from, f.to, f.cause])).toEqual([['a', 'b', 'system_error']]);
-    expect(net.decision('u1')?.outcome).toEqual({ state: 'complete', site: 'b' });
+    expect(net.decision(job)?.failovers.map((f) => [f.from, f.to, f.cause])).toEqual([['a', 'b', 'system_error']]);
+    expect(net.decision(job)?.outcome).toEqual({ state: 'complete', site: 'b' });
+    // a finished job is released: by id, only live jobs answer; by handle, the record stays while the handle is held
+    expect(net.decision('u1')).toBeUndefined();
+    expect(net.liveJobs).toBe(0);
+    expect(net.engine.liveJobs).toBe(0);
   });
 
   it('ends the job with the failure when no site accepts it', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { excerptOf, SecretSet } from '../../src/redact.js';
+import { excerptOf, redactUrl, SecretSet } from '../../src/redact.js';
 
 describe('excerptOf', () => {
   it('scrubs before cutting: a secret across the cut leaves no part of itself', () => {
@@ -18,5 +18,13 @@ describe('excerptOf', () => {
     expect(shown).not.toContain('pw123456');
     expect(shown).not.toContain('abcdef');
     expect(excerptOf('  two\n   lines\t')).toBe('two lines');
+  });
+});
+
+describe('redactUrl redacts secrets only', () => {
+  it('keeps TES list filters and page tokens, which are not secrets, and hides tokens and keys', () => {
+    expect(redactUrl('https://tes.example.org/v1/tasks?view=BASIC&tag_key=pulsar_network_idempotency_key&tag_value=job-1&page_token=p2&access_token=s3cret&api_key=k3y')).toBe(
+      'https://tes.example.org/v1/tasks?view=BASIC&tag_key=pulsar_network_idempotency_key&tag_value=job-1&page_token=p2&access_token=[REDACTED]&api_key=[REDACTED]',
+    );
   });
 });

@@ -29,7 +29,24 @@ describe('TesClient with an injected fetch', () => {
     const error = await tes.createTask({ executors: [{ image: 'a', command: ['true'] }] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as ConnectionError).mayHaveBeenSent).toBe(false);
-    expect(fetch).toHaveBeenCalledTimes(3);
+    // the HTTP layer retries a refused connection once (unreachableRetries), createTask not again
+    expect(fetch).toHaveBeenCalledTimes(2);
+  });
+
+  it('reports a create whose first lookup found the server unreachable as the POST, and sends no more', async () => {
+    const fetch = vi.fn(refused);
+    const tes = new TesClient({ baseUrl: 'http://tes.invalid/ga4gh/tes/v1', fetch, retry: { retries: 4, minDelay: 1, maxDelay: 1 } });
+    const error = await tes.createTask({ executors: [{ image: 'a', command: ['true'] }] }, { idempotencyKey: 'k1' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    const refusedError = error as ConnectionError;
+    expect(refusedError.method).toBe('POST');
+    expect(refusedError.url).toBe('http://tes.invalid/ga4gh/tes/v1/tasks');
+    expect(refusedError.mayHaveBeenSent).toBe(false);
+    expect(refusedError.code).toBe('ECONNREFUSED');
+    expect(refusedError.message).toBe('POST http://tes.invalid/ga4gh/tes/v1/tasks failed: cannot connect to tes.invalid:80: connection refused, nothing listens there (ECONNREFUSED)');
+    // only the lookup's GET and its one retry: no POST, no lookup loop
+    expect(fetch.mock.calls.map((c) => ((c as unknown[])[0] as URL).pathname)).toEqual(['/ga4gh/tes/v1/tasks', '/ga4gh/tes/v1/tasks']);
+    expect(fetch.mock.calls.map((c) => ((c as unknown[])[1] as RequestInit).method)).toEqual(['GET', 'GET']);
   });
 
   it('asks for the MINIMAL view explicitly, so every server returns the typed shape', async () => {

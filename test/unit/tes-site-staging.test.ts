@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError, type JobSpec, type LocalFiles } from '../../src/index.js';
 import { fileUrlOf, localRef, storageCovers } from '../../src/index.js';
 import { tesTaskFor } from '../../src/sites/tes/staging.js';
+import { TesSite } from '../../src/sites/tes/tes-site.js';
 
 const base = { siteId: 't', inlineLimitBytes: 16, tags: { pulsar_network_group: 'g' } };
 const spec = (url: string): JobSpec => ({ inputs: [{ path: '/d/in', url }], executors: [{ image: 'a', command: ['true'] }] });
@@ -72,5 +73,28 @@ describe('tesTaskFor', () => {
     expect(task.inputs).toEqual([{ path: '/d/in', content: 'héllo' }]);
     const error = await tesTaskFor(spec('empty'), { ...base, storages: [], files }).catch((e: ValidationError) => e.issues);
     expect(error).toEqual([{ path: '$.inputs[0].url', message: expect.stringContaining('inlined only when 1 to 16 bytes, and is 0') }]);
+  });
+});
+
+describe('TesSite.check: what its submit would refuse, nothing sent', () => {
+  const outSpec: JobSpec = { outputs: [{ path: '/d/out', url: '/home/me/out.txt' }], executors: [{ image: 'a', command: ['true'] }] };
+  const serviceInfo = (storage: string[]) => async (input: URL | Request | string) =>
+    String(input).endsWith('/service-info') ? Response.json({ id: 'x', name: 'x', type: { group: 'org.ga4gh', artifact: 'tes', version: '1.1.0' }, organization: { name: 'o', url: 'https://o' }, version: '1', storage }) : new Response('', { status: 500 });
+
+  it('says nothing of storage before it knows it, and refuses a local output once service-info shows other storage', async () => {
+    const site = new TesSite({ client: { baseUrl: 'http://tes.test/ga4gh/tes/v1', fetch: serviceInfo(['s3://bucket/']), retry: false }, files: fakeFiles({}) });
+    expect(site.check(outSpec)).toEqual([]);
+    expect((await site.probe()).ok).toBe(true);
+    expect(site.check(outSpec)).toEqual([{ path: '$.outputs[0].url', message: "the server cannot write local files here (its storage is s3://bucket/); give a URL it can write, or configure the site's storages" }]);
+  });
+
+  it("takes local files the site's storages cover, whatever service-info says; serviceInfoStorage: false ignores it", async () => {
+    const extended = new TesSite({ client: { baseUrl: 'http://tes.test/v1', fetch: serviceInfo(['s3://bucket/']), retry: false }, files: fakeFiles({}), storages: ['file:///home/'] });
+    await extended.probe();
+    expect(extended.check(outSpec)).toEqual([]);
+    const only = new TesSite({ client: { baseUrl: 'http://tes.test/v1', fetch: serviceInfo(['file:///']), retry: false }, files: fakeFiles({}), storages: ['s3://mine/'], serviceInfoStorage: false });
+    expect(only.check(outSpec)).toHaveLength(1); // known at once: only its own storages count
+    await only.probe();
+    expect(only.check(outSpec)).toHaveLength(1);
   });
 });

@@ -1,5 +1,5 @@
 import { bytesToMove } from '../locality.js';
-import { COLD_START, type ColdStartAssumptions, type SiteSelector } from '../types.js';
+import { coldStartFor, type ColdStartAssumptions, type SiteSelector } from '../types.js';
 import { rankCandidates, round } from './rank.js';
 
 /**
@@ -7,7 +7,7 @@ import { rankCandidates, round } from './rank.js';
  * queue wait this client observed there, scaled by its own backlog there
  * (1 + (in flight + queued) ÷ maxInFlight), + staging the inputs it does
  * not read in place at the measured throughput. Unmeasured values use cold-start assumptions (said in
- * the reason).
+ * the reason; an idle local site starts at once).
  *
  * @example
  * ```ts
@@ -15,11 +15,11 @@ import { rankCandidates, round } from './rank.js';
  * ```
  */
 export function fastest(assume: Partial<ColdStartAssumptions> = {}): SiteSelector {
-  const prior = { ...COLD_START, ...assume };
   return {
     name: 'fastest',
     select(request, candidates) {
       return rankCandidates('fastest', candidates, ({ site, live }) => {
+        const prior = coldStartFor(site, assume);
         const bytes = bytesToMove(site, request.inputs);
         const latencyMs = live.latencyMs ?? prior.latencyMs;
         // the measured wait grows with this client's own backlog there (jobs ahead of this one)

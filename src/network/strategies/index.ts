@@ -12,6 +12,7 @@ import { tags } from './tags.js';
 
 export { composite, type CompositeOptions, type TieBreak, type WeightedScorer } from './composite.js';
 export { dataLocality } from './data-locality.js';
+export { earliestCompletion, estimateCompletion, type CompletionEstimate } from './earliest-completion.js';
 export { fastest } from './fastest.js';
 export { leastLoaded } from './least-loaded.js';
 export { pinned } from './pinned.js';
@@ -21,9 +22,10 @@ export { tagConflict, tags, tagScore } from './tags.js';
 export { weightedRandom } from './weighted-random.js';
 
 /**
- * The network's default strategy: drop sites that cannot take the job's
- * resources or tags, then weigh data transfer cost, expected start time and
- * load equally, with a seeded random tie-break.
+ * Drop sites that cannot take the job's resources or tags, then weigh data
+ * transfer cost, expected start time and load equally, with a seeded random
+ * tie-break. The default before `earliestCompletion`; it moves less data,
+ * at the cost of a later end of the whole workload (docs/network-simulation.md).
  *
  * @example
  * ```ts

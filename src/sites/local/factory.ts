@@ -3,24 +3,33 @@
  * @module
  */
 import { ValidationError, type ValidationIssue } from '../../errors.js';
+import type { FetchLike } from '../../http/client.js';
 import type { SiteFactory } from '../../network/registry.js';
-import { LocalSite, type LocalSiteOptions } from './local-site.js';
+import { LocalSite } from './local-site.js';
+import type { LocalSiteOptions } from './options.js';
+import { readSandboxOptions, SANDBOX_KEYS } from './sandbox-config.js';
 import { CONTAINER_RUNTIMES } from './script.js';
 
 const RUNTIMES: readonly string[] = [...CONTAINER_RUNTIMES, 'auto'];
 
 /**
  * Builds {@link LocalSite}s from network configuration. Options:
- * `{ workDir, allowNoContainer, containerRuntime, maxConcurrentJobs }`, each
- * checked, with its path named when wrong.
+ * `{ workDir, allowNoContainer, containerRuntime, maxConcurrentJobs, trusted,
+ * sandbox, sandboxFallback, sandboxNetwork, binds }`, each checked, with its
+ * path named when wrong. The site's `storages` are its shared storage.
+ * `inputFetch` fetches the inputs at http(s) URLs (a gateway gives a `guardedFetch`).
  *
  * @example
  * ```ts
  * const registry = new SiteRegistry().register('local', localSiteFactory());
  * ```
  */
-export function localSiteFactory(): SiteFactory {
-  return ({ description, options }) => new LocalSite(localOptions(description.id, options));
+export function localSiteFactory(options: { inputFetch?: FetchLike } = {}): SiteFactory {
+  return ({ description, options: configured }) => {
+    const site = { storages: description.storages, ...localOptions(description.id, configured) };
+    if (options.inputFetch) site.http = { fetch: options.inputFetch };
+    return new LocalSite(site);
+  };
 }
 
 function localOptions(id: string, options: Record<string, unknown>): LocalSiteOptions {
@@ -28,11 +37,15 @@ function localOptions(id: string, options: Record<string, unknown>): LocalSiteOp
   const at = (key: string): string => `$.sites[id=${id}].options.${key}`;
   const result: LocalSiteOptions = { id };
   for (const key of Object.keys(options)) {
-    if (!['workDir', 'allowNoContainer', 'containerRuntime', 'maxConcurrentJobs'].includes(key)) {
+    if (!['workDir', 'allowNoContainer', 'containerRuntime', 'maxConcurrentJobs', 'trusted', ...SANDBOX_KEYS, 'sandboxFallback'].includes(key)) {
       issues.push({ path: at(key), message: 'is not an option of a local site' });
     }
   }
-  const { workDir, allowNoContainer, containerRuntime, maxConcurrentJobs } = options;
+  const { workDir, allowNoContainer, containerRuntime, maxConcurrentJobs, trusted } = options;
+  if (trusted !== undefined) {
+    if (typeof trusted === 'boolean') result.trusted = trusted;
+    else issues.push({ path: at('trusted'), message: 'must be true or false' });
+  }
   if (workDir !== undefined) {
     if (typeof workDir === 'string' && workDir.length > 0) result.workDir = workDir;
     else issues.push({ path: at('workDir'), message: 'must be a non-empty string' });
@@ -51,6 +64,7 @@ function localOptions(id: string, options: Record<string, unknown>): LocalSiteOp
       result.maxConcurrentJobs = maxConcurrentJobs;
     } else issues.push({ path: at('maxConcurrentJobs'), message: 'must be a positive integer' });
   }
+  Object.assign(result, readSandboxOptions(options, at, issues));
   if (issues.length > 0) throw new ValidationError('local site options', issues);
   return result;
 }

@@ -1,6 +1,8 @@
 export { LocalSite } from './local-site.js';
 export { localSiteFactory } from './factory.js';
-export type { LocalSiteOptions } from './local-site.js';
+export type { HostExecution } from './local-site.js';
+export type { LocalBind, LocalSiteOptions } from './options.js';
+export { probeBubblewrap, type SandboxProbe } from './sandbox-probe.js';
 export { detectContainerRuntimes, isRuntimeAvailable } from './runtime.js';
 export { CONTAINER_RUNTIMES } from './script.js';
 export type { ContainerRuntime } from './script.js';

@@ -17,6 +17,8 @@ import { JOB_FILES } from './record.js';
 export class Launcher {
   /** Jobs waiting for a slot, first come first served. */
   readonly #pending: string[] = [];
+  /** The same, to ask cheaply. */
+  readonly #waiting = new Set<string>();
   /** Jobs started here that have not exited. */
   readonly #running = new Set<string>();
   #pumping = false;
@@ -29,12 +31,21 @@ export class Launcher {
 
   /** True when the job waits in this queue. */
   isPending(remoteId: string): boolean {
-    return this.#pending.includes(remoteId);
+    return this.#waiting.has(remoteId);
+  }
+
+  /**
+   * True while this launcher holds the job (waiting here, or started here and
+   * not exited): every change of its state is then announced by `notify`.
+   */
+  owns(remoteId: string): boolean {
+    return this.#waiting.has(remoteId) || this.#running.has(remoteId);
   }
 
   /** Queues a job and starts what the free slots allow. */
   enqueue(remoteId: string): void {
     this.#pending.push(remoteId);
+    this.#waiting.add(remoteId);
     this.notify(remoteId);
     void this.#pump();
   }
@@ -45,8 +56,12 @@ export class Launcher {
     try {
       while (this.#running.size < this.limit && this.#pending.length > 0) {
         const remoteId = this.#pending.shift() as string;
+        this.#waiting.delete(remoteId);
         const dir = this.dirOf(remoteId);
-        if (!(await claim(join(dir, JOB_FILES.claim)))) continue; // started elsewhere
+        if (!(await claim(join(dir, JOB_FILES.claim)))) {
+          this.notify(remoteId); // started elsewhere
+          continue;
+        }
         if (await exists(join(dir, JOB_FILES.cancel))) {
           this.notify(remoteId);
           continue;
@@ -64,9 +79,15 @@ export class Launcher {
   }
 
   async #start(remoteId: string, dir: string): Promise<void> {
-    const child = spawn('/bin/sh', [JOB_FILES.script], { cwd: dir, detached: true, stdio: 'ignore' });
-    await once(child, 'spawn');
+    // held from the spawn on, so its `pid` and its exit are announced as changes
     this.#running.add(remoteId);
+    const child = spawn('/bin/sh', [JOB_FILES.script], { cwd: dir, detached: true, stdio: 'ignore' });
+    try {
+      await once(child, 'spawn');
+    } catch (error) {
+      this.#running.delete(remoteId);
+      throw error;
+    }
     child.on('exit', () => {
       this.#running.delete(remoteId);
       this.notify(remoteId);

@@ -7,8 +7,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ValidationError } from '../../errors.js';
-import type { HttpClientOptions } from '../../http/index.js';
+import { ValidationError, type ValidationIssue } from '../../errors.js';
 import { UnknownJobError } from '../../jobs/errors.js';
 import type { JobSpec } from '../../jobs/spec.js';
 import { isTerminalState } from '../../jobs/state.js';
@@ -17,49 +16,26 @@ import { throwIfAborted } from '../../util/abort.js';
 import type { JobOutcome, LogRead, ReadLogsOptions, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
 import { readLocalLogs } from './logs.js';
 import { deliverOutputs } from './outputs.js';
-import { containerDirs, PathMap } from './paths.js';
+import { inPlaceInputs, placeInputs } from './in-place.js';
+import { RunModes } from './mode.js';
+import type { LocalSiteOptions } from './options.js';
+import { containerDirs, dirsToMake, PathMap } from './paths.js';
 import { isAlive, JOB_FILES, type LocalJobRecord, readExecutorLogs, readPid, readRecord, readStatus } from './record.js';
 import { Launcher } from './launcher.js';
-import { imagePolicy, planExecutor } from './plan.js';
-import { detectContainerRuntimes, isRuntimeAvailable } from './runtime.js';
+import { planExecutor } from './plan.js';
+import { detectContainerRuntimes } from './runtime.js';
 import { type ContainerRuntime, runScript } from './script.js';
 import { stageInputs } from './staging.js';
 import { checkSpec, locate, type LocalLocation } from './validate.js';
 
-/** Options of a {@link LocalSite}. */
-export interface LocalSiteOptions {
-  /** The site's name in its network. @default 'local' */
-  id?: string;
-  /**
-   * Where job directories and records live. A new `LocalSite` over the same
-   * directory can attach to the jobs of an earlier one.
-   * @default `<os tmpdir>/pulsar-network-local`
-   */
-  workDir?: string;
-  /**
-   * Run executors without their image, as plain local processes (their
-   * container paths mapped into the job directory). Without it, a job whose
-   * executors name an image is refused unless `containerRuntime` works.
-   * @default false
-   */
-  allowNoContainer?: boolean;
-  /**
-   * Run images with this runtime, when it is installed and answers (checked,
-   * never assumed); `auto` takes the first that works of apptainer,
-   * singularity, podman and docker.
-   */
-  containerRuntime?: ContainerRuntime | 'auto';
-  /** HTTP options for inputs fetched from http(s) URLs (auth, timeouts, retries). */
-  http?: Omit<HttpClientOptions, 'baseUrl'>;
-  /** Time between SIGTERM and SIGKILL when a job is canceled, in milliseconds. @default 5000 */
-  killGraceMs?: number;
-  /**
-   * Most jobs this site runs at once; later ones wait, `queued`, for a free
-   * slot. The limit is per `LocalSite` instance.
-   * @default os.availableParallelism()
-   */
-  maxConcurrentJobs?: number;
-}
+export type { LocalSiteOptions };
+
+/**
+ * How a local site runs commands on its host: `sandboxed` (its options ask
+ * for the bubblewrap sandbox), `trusted` (plain processes, on purpose) or
+ * `unconfined` (plain processes, never declared trusted).
+ */
+export type HostExecution = 'sandboxed' | 'trusted' | 'unconfined';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 /** How long a probe reuses what it found of the container runtimes. */
@@ -96,10 +72,16 @@ export class LocalSite implements Site {
   /** The directory holding job directories and records. */
   readonly workDir: string;
   readonly #options: LocalSiteOptions;
-  #runtime: Promise<ContainerRuntime | undefined> | undefined;
+  readonly #modes: RunModes;
   readonly #listeners = new Set<(remoteId: string) => void>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #launcher: Launcher;
+  /**
+   * The last status read of each job this instance's launcher holds (every
+   * change of those is announced), so a poll answers for them in process;
+   * a token marks an entry a change made stale.
+   */
+  readonly #known = new Map<string, SiteJobStatus | symbol>();
   /** Runtimes found by the last probe: probes come often, runtimes change rarely. */
   #detected: { at: number; runtimes: Promise<ContainerRuntime[]> } | undefined;
 
@@ -112,6 +94,15 @@ export class LocalSite implements Site {
       throw new ValidationError('LocalSite options', [{ path: 'maxConcurrentJobs', message: 'must be a positive integer' }]);
     }
     this.#launcher = new Launcher(limit, (id) => this.#dir(id), (id) => this.#notify(id));
+    this.#modes = new RunModes(options, this.workDir);
+  }
+
+  /** How this site runs commands on its host (see {@link HostExecution}). */
+  get hostExecution(): HostExecution {
+    // `sandbox` is the option of the bubblewrap sandbox; only its presence is looked at here.
+    // a sandbox that may fall back to plain processes is only as safe as plain processes
+    if (this.#options.sandbox === 'bubblewrap' && this.#options.sandboxFallback !== 'warn') return 'sandboxed';
+    return this.#options.trusted === true ? 'trusted' : 'unconfined';
   }
 
   /** Always answers; reports the container runtimes that work here (checked at most every 5 minutes). */
@@ -122,8 +113,24 @@ export class LocalSite implements Site {
       this.#detected = { at: Date.now(), runtimes: detectContainerRuntimes() };
     }
     const containerRuntimes = [...(await this.#detected.runtimes)];
-    await mkdir(this.workDir, { recursive: true });
-    return { ok: true, latencyMs: Date.now() - started, version: `node ${process.version}`, containerRuntimes };
+    await mkdir(this.workDir, { recursive: true, mode: 0o700 });
+    const probe: SiteProbe = { ok: true, latencyMs: Date.now() - started, version: `node ${process.version}`, containerRuntimes };
+    if (this.#options.sandbox === 'bubblewrap' && this.#options.sandboxFallback !== 'warn') {
+      const sandbox = await this.#modes.sandboxProbe();
+      // A site that refuses every job without its sandbox is not healthy while bubblewrap does not work.
+      if (!sandbox.usable && !(this.#options.containerRuntime && containerRuntimes.length > 0)) return { ...probe, ok: false, error: `the bubblewrap sandbox is not usable here: ${sandbox.reason}` };
+    }
+    return probe;
+  }
+
+  /**
+   * What `submit` refuses the spec for, without touching anything: an image
+   * the site cannot honour (no container runtime and no `allowNoContainer`),
+   * paths it cannot map, URLs it cannot read or write. A configured runtime
+   * not yet checked (the first probe or submit checks it) is assumed to work.
+   */
+  check(spec: JobSpec): ValidationIssue[] {
+    return checkSpec(spec, this.#modes.policyNow(), { locate: whereLocally });
   }
 
   /** Validates the spec, stages the inputs and starts the run script. */
@@ -132,10 +139,13 @@ export class LocalSite implements Site {
     if (process.platform === 'win32') {
       throw new ValidationError('local site', [{ path: 'process.platform', message: 'the local site needs a POSIX system (it runs /bin/sh)' }]);
     }
-    const configured = this.#options.containerRuntime;
-    const { policy, runtime } = imagePolicy(configured, configured ? await this.#detectRuntime(configured) : undefined, this.#options.allowNoContainer === true);
-    const where = (url: string): LocalLocation | undefined => locate(url, (p) => resolve(p), (u) => fileURLToPath(u));
-    const issues = checkSpec(spec, policy, { locate: where });
+    const mode = await this.#modes.choose();
+    const { runtime } = mode;
+    const where = whereLocally;
+    const issues = checkSpec(spec, mode.policy, { locate: where });
+    // A sandbox binds what the site shares where it is; containers and plain processes get copies.
+    const { inPlace, issues: sharing } = mode.sandbox ? await inPlaceInputs(spec.inputs ?? [], await this.#modes.shared(), { locate: where, workDir: this.workDir }) : { inPlace: [], issues: [] };
+    issues.push(...sharing);
     if (issues.length > 0) throw new ValidationError('job spec for the local site', issues);
 
     const keyFile = this.#keyFile(options.idempotencyKey);
@@ -146,9 +156,13 @@ export class LocalSite implements Site {
     const dir = this.#dir(remoteId);
     const map = new PathMap(join(dir, JOB_FILES.root), containerDirs(spec));
     try {
-      for (const sub of ['logs', JOB_FILES.root]) await mkdir(join(dir, sub), { recursive: true });
+      // job directories are the owner's alone: inputs and outputs of other users' jobs stay private
+      for (const sub of ['logs', JOB_FILES.root]) await mkdir(join(dir, sub), { recursive: true, mode: 0o700 });
       for (const containerDir of map.dirs) await mkdir(map.host(containerDir), { recursive: true });
-      const steps = spec.executors.map((executor, i) => planExecutor(executor, i, dir, map, runtime));
+      await placeInputs(inPlace, map);
+      for (const containerDir of dirsToMake(spec)) await mkdir(map.host(containerDir), { recursive: true });
+      const extra = mode.sandbox ? { sandbox: mode.sandbox, inPlace } : {};
+      const steps = spec.executors.map((executor, i) => planExecutor(executor, i, dir, map, runtime, extra));
       const record: LocalJobRecord = {
         version: 1,
         id: remoteId,
@@ -159,14 +173,16 @@ export class LocalSite implements Site {
         logFiles: steps.map((s) => ({ stdout: s.stdout, stderr: s.stderr })),
         ownerPid: process.pid,
       };
+      if (mode.warning) record.warnings = [mode.warning];
       await writeFile(join(dir, JOB_FILES.record), `${JSON.stringify(record, null, 2)}\n`);
-      await mkdir(join(this.workDir, 'keys'), { recursive: true });
+      await mkdir(join(this.workDir, 'keys'), { recursive: true, mode: 0o700 });
       await writeFile(keyFile, remoteId);
-      const staging: Parameters<typeof stageInputs>[1] = { map, locate: where };
+      const staging: Parameters<typeof stageInputs>[1] = { map, locate: whereLocally };
       if (this.#options.http) staging.http = this.#options.http;
       if (options.onTransfer) staging.onTransfer = options.onTransfer;
       if (options.signal) staging.signal = options.signal;
-      await stageInputs(spec.inputs ?? [], staging);
+      const used = new Set(inPlace.map((i) => i.index));
+      await stageInputs((spec.inputs ?? []).filter((_, i) => !used.has(i)), staging);
       throwIfAborted(options.signal, 'submitting to the local site');
       await writeFile(join(dir, JOB_FILES.script), runScript(steps), { mode: 0o755 });
     } catch (error) {
@@ -178,10 +194,19 @@ export class LocalSite implements Site {
     return { remoteId };
   }
 
-  /** Reads each job's status from its directory (no process is asked). */
+  /**
+   * Each job's status: in process for the jobs this instance runs or queues
+   * (it hears every change of theirs), read from the job's directory for the
+   * others (no process is asked).
+   */
   async poll(remoteIds: readonly string[], options: SiteCallOptions = {}): Promise<Map<string, SiteJobStatus>> {
     throwIfAborted(options.signal, 'polling the local site');
-    const statuses = await Promise.all(remoteIds.map((id) => this.#status(id)));
+    const statuses = await Promise.all(
+      remoteIds.map((id) => {
+        const known = this.#known.get(id);
+        return typeof known === 'object' ? known : this.#status(id);
+      }),
+    );
     return new Map(statuses.map((s) => [s.remoteId, s]));
   }
 
@@ -230,7 +255,7 @@ export class LocalSite implements Site {
     throwIfAborted(options.signal, 'reading the logs of a local job');
     const record = ID.test(remoteId) ? await readRecord(this.#dir(remoteId)) : undefined;
     if (!record) throw new UnknownJobError({ siteId: this.id, remoteId });
-    return readLocalLogs(record, cursor, options);
+    return readLocalLogs(record, this.#dir(remoteId), cursor, options);
   }
 
   /**
@@ -246,6 +271,7 @@ export class LocalSite implements Site {
     const dir = this.#dir(remoteId);
     const record = (await readRecord(dir)) as LocalJobRecord;
     const outcome: JobOutcome = { state: status.state, executors: await readExecutorLogs(dir, record), outputs: [], systemLogs: [] };
+    outcome.systemLogs.push(...(record.warnings ?? []));
     if (status.siteState === 'vanished') outcome.systemLogs.push('the job script ended before it finished (was it killed?)');
     if (status.state === 'complete') {
       const map = new PathMap(join(dir, JOB_FILES.root), containerDirs(record.spec));
@@ -309,21 +335,19 @@ export class LocalSite implements Site {
 
   async #status(remoteId: string): Promise<SiteJobStatus> {
     if (!ID.test(remoteId)) return { remoteId, state: 'lost', siteState: 'unknown-job' };
+    const before = this.#known.get(remoteId);
     const status = await readStatus(this.#dir(remoteId), remoteId);
     // A job left waiting by an earlier instance (the caller restarted) is adopted.
     if (status.siteState === 'waiting' && !this.#launcher.isPending(remoteId)) this.#launcher.enqueue(remoteId);
+    // kept only when no change was announced while reading
+    if (!this.#launcher.owns(remoteId)) this.#known.delete(remoteId);
+    else if (this.#known.get(remoteId) === before) this.#known.set(remoteId, status);
     return status;
   }
 
-  #detectRuntime(configured: ContainerRuntime | 'auto'): Promise<ContainerRuntime | undefined> {
-    this.#runtime ??=
-      configured === 'auto'
-        ? detectContainerRuntimes().then((found) => found[0])
-        : isRuntimeAvailable(configured).then((ok) => (ok ? configured : undefined));
-    return this.#runtime;
-  }
-
   #notify(remoteId: string): void {
+    if (this.#launcher.owns(remoteId)) this.#known.set(remoteId, Symbol('changed'));
+    else this.#known.delete(remoteId);
     for (const listener of [...this.#listeners]) {
       try {
         listener(remoteId);
@@ -352,9 +376,14 @@ function recordedSpec(spec: JobSpec): JobSpec {
   if (spec.inputs) recorded.inputs = spec.inputs.map((input) => (input.url && /^https?:/i.test(input.url) ? { ...input, url: redactUrl(input.url) } : input));
   if (spec.outputs) {
     recorded.outputs = spec.outputs.map((output) => {
-      const where = locate(output.url, (p) => resolve(p), (u) => fileURLToPath(u));
+      const where = whereLocally(output.url);
       return where?.kind === 'file' ? { ...output, url: where.path } : output;
     });
   }
   return recorded;
+}
+
+/** Where a URL of a job points on this machine (relative paths from the working directory). */
+function whereLocally(url: string): LocalLocation | undefined {
+  return locate(url, (p) => resolve(p), (u) => fileURLToPath(u));
 }

@@ -10,6 +10,7 @@ import { fileSink } from '../../transfer/node/file-sink.js';
 import { fileSource } from '../../transfer/node/file-source.js';
 import { transfer } from '../../transfer/transfer.js';
 import type { CollectedOutput, TransferProgress } from '../site.js';
+import { isContained } from './contained.js';
 import { globFiles } from './glob.js';
 import { hasWildcard, type PathMap } from './paths.js';
 import type { LocalLocation } from './validate.js';
@@ -60,6 +61,11 @@ export async function deliverOutputs(
         : [[source, where.path, output.path]];
     }
     for (const [from, to, path] of files) {
+      // a task may leave links to host files: only what lies in the job directory leaves it
+      if (!(await isContained(from, ctx.map.root))) {
+        delivery.problems.push(`output ${path} is a link out of the job directory; it was not delivered`);
+        continue;
+      }
       try {
         const { size, sha256 } = await transfer({
           from: await fileSource(from),

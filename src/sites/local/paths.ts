@@ -20,6 +20,11 @@ export function normalizeContainerPath(path: string): string | undefined {
   return `/${parts.join('/')}`;
 }
 
+/** True when `path` is `root` or below it (every path is below `/`). */
+export function isBelow(path: string, root: string): boolean {
+  return root === '/' || path === root || path.startsWith(`${root}/`);
+}
+
 /** True when a path holds a wildcard (`*`, `?` or a bracket expression). */
 export function hasWildcard(path: string): boolean {
   return /[*?[]/.test(path);
@@ -64,6 +69,31 @@ export function containerDirs(spec: JobSpec): string[] {
   // Keep only the outermost: a directory inside another maps with it.
   const sorted = [...dirs].sort((a, b) => a.length - b.length);
   return sorted.filter((dir, i) => !sorted.slice(0, i).some((outer) => dir.startsWith(`${outer}/`)));
+}
+
+/**
+ * The directories a site makes before the run, as a container runtime does
+ * (`docker run -w` makes the working directory): every executor's working
+ * directory, the parent of every output and redirection, every volume.
+ * Input paths are left to staging.
+ */
+export function dirsToMake(spec: JobSpec): string[] {
+  const dirs = new Set<string>();
+  const add = (path: string | undefined, isDir = false): void => {
+    const normal = path === undefined ? undefined : normalizeContainerPath(path);
+    if (normal) dirs.add(isDir ? normal : dirname(normal));
+  };
+  for (const output of spec.outputs ?? []) {
+    if (typeof output.path === 'string' && hasWildcard(output.path)) add(wildcardFreeDir(output.path), true);
+    else add(output.path);
+  }
+  for (const volume of spec.volumes ?? []) add(volume, true);
+  for (const executor of spec.executors ?? []) {
+    add(executor.workdir, true);
+    add(executor.stdout);
+    add(executor.stderr);
+  }
+  return [...dirs].sort();
 }
 
 /** True when the directory must not be mapped (it would shadow system files). */

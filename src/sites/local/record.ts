@@ -5,11 +5,12 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobSpec } from '../../jobs/spec.js';
 import { stateFromExitCodes } from '../../jobs/state-map.js';
 import type { ExecutorLog, SiteJobStatus } from '../site.js';
+import { openContained } from './contained.js';
 import { SCRIPT_FILES, type ContainerRuntime } from './script.js';
 
 /** Files of a job directory besides those of the run script. */
@@ -39,6 +40,8 @@ export interface LocalJobRecord {
   logFiles: Array<{ stdout: string; stderr: string }>;
   /** The process that staged the inputs. */
   ownerPid: number;
+  /** Said in the job's system logs (how it ran, when not as configured). */
+  warnings?: string[];
 }
 
 /** Most bytes of an executor's stdout or stderr kept in its log. */
@@ -143,14 +146,13 @@ export async function readStatus(dir: string, remoteId: string): Promise<SiteJob
   return isAlive(record.ownerPid) ? status('queued', 'staging') : status('system_error', 'staging-interrupted');
 }
 
-/** The last {@link LOG_TAIL_BYTES} of a file, as text; empty when it is missing. */
-export async function readTail(path: string): Promise<string> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch {
-    return '';
-  }
+/**
+ * The last {@link LOG_TAIL_BYTES} of a file of the job directory `dir`, as
+ * text; empty when it is missing, or a link out of the job directory.
+ */
+export async function readTail(path: string, dir: string): Promise<string> {
+  const handle = await openContained(path, dir);
+  if (!handle) return '';
   try {
     const { size } = await handle.stat();
     const length = Math.min(size, LOG_TAIL_BYTES);
@@ -170,8 +172,8 @@ export async function readExecutorLogs(dir: string, record: LocalJobRecord): Pro
       const files = record.logFiles[i];
       const log: ExecutorLog = { exitCode };
       if (files) {
-        log.stdout = await readTail(files.stdout);
-        log.stderr = await readTail(files.stderr);
+        log.stdout = await readTail(files.stdout, dir);
+        log.stderr = await readTail(files.stderr, dir);
       }
       return log;
     }),

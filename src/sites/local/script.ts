@@ -6,6 +6,8 @@
  * @module
  */
 import type { JobExecutor } from '../../jobs/spec.js';
+import { shellQuote } from './shell.js';
+import { SANDBOX_FUNCTIONS, sandboxArgv, sandboxLines, type SandboxCall } from './sandbox.js';
 
 /** A container runtime the local site can run images with. */
 export type ContainerRuntime = 'docker' | 'podman' | 'apptainer' | 'singularity';
@@ -21,10 +23,7 @@ export const SCRIPT_FILES = {
   stderr: (i: number) => `logs/${i}.stderr`,
 } as const;
 
-/** Quotes one word for a POSIX shell. */
-export function shellQuote(word: string): string {
-  return `'${word.replaceAll("'", `'\\''`)}'`;
-}
+export { shellQuote };
 
 /** Names a POSIX shell accepts as environment variable names. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -42,17 +41,38 @@ export interface ScriptExecutor {
   /** Host file of stdout (the spec's, or the log file). */
   stdout: string;
   stderr: string;
+  /**
+   * Run `argv` in this bubblewrap sandbox (its arguments are written, where
+   * the script runs, to `sandbox-<index>.args` beside it); `cwd` and `env`
+   * are then unused.
+   */
+  sandbox?: SandboxCall;
+}
+
+/** The file of an executor's sandbox arguments, relative to the script's directory. */
+export function sandboxArgsFile(index: number): string {
+  return `sandbox-${index}.args`;
 }
 
 /** The script text for executors that run one after the other. */
 export function runScript(executors: readonly ScriptExecutor[]): string {
   const lines = ['#!/bin/sh', '# Written by pulsar-network LocalSite: runs the executors of one job.', `: > ${SCRIPT_FILES.exitCodes}`];
+  if (executors.some((step) => step.sandbox)) lines.push(...SANDBOX_FUNCTIONS);
   executors.forEach((step, i) => {
     lines.push(`# executor ${i}`, '(');
-    if (step.cwd !== undefined) lines.push(`  cd ${shellQuote(step.cwd)} || exit 125`);
-    for (const [name, value] of Object.entries(step.env)) lines.push(`  ${name}=${shellQuote(value)}; export ${name}`);
     const stdin = step.stdin === undefined ? '/dev/null' : step.stdin;
-    lines.push(`  exec ${step.argv.map(shellQuote).join(' ')} < ${shellQuote(stdin)} > ${shellQuote(step.stdout)} 2> ${shellQuote(step.stderr)}`);
+    const redirections = `< ${shellQuote(stdin)} > ${shellQuote(step.stdout)} 2> ${shellQuote(step.stderr)}`;
+    if (step.sandbox) {
+      const file = sandboxArgsFile(i);
+      lines.push(...sandboxLines(step.sandbox, file).map((line) => `  ${line}`));
+      // the site's shell opens only files of its own; the task's are opened inside the sandbox
+      const own = `< /dev/null > ${SCRIPT_FILES.stdout(i)} 2> ${SCRIPT_FILES.stderr(i)}`;
+      lines.push(`  exec ${sandboxArgv(step.argv, step.sandbox.redirect).map(shellQuote).join(' ')} 3< ${file} ${own}`);
+    } else {
+      if (step.cwd !== undefined) lines.push(`  cd ${shellQuote(step.cwd)} || exit 125`);
+      for (const [name, value] of Object.entries(step.env)) lines.push(`  ${name}=${shellQuote(value)}; export ${name}`);
+      lines.push(`  exec ${step.argv.map(shellQuote).join(' ')} ${redirections}`);
+    }
     lines.push(')', 'code=$?', `echo "$code" >> ${SCRIPT_FILES.exitCodes}`);
     if (!step.executor.ignore_error) lines.push(`if [ "$code" -ne 0 ]; then : > ${SCRIPT_FILES.finished}; exit 0; fi`);
   });

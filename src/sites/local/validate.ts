@@ -7,8 +7,16 @@ import type { JobSpec } from '../../jobs/spec.js';
 import { containerDirs, hasWildcard, isSystemDir, normalizeContainerPath } from './paths.js';
 import { ENV_NAME } from './script.js';
 
-/** How the site will treat executor images. */
-export type ImagePolicy = { mode: 'container' } | { mode: 'ignore' } | { mode: 'refuse'; why: string };
+/**
+ * How the site will treat executor images: run them (`container`), run the
+ * command without its image as a plain process (`ignore`, container paths
+ * rewritten) or in a sandbox that binds the container paths (`sandbox`), or
+ * refuse the job.
+ */
+export type ImagePolicy = { mode: 'container' } | { mode: 'ignore' } | { mode: 'sandbox' } | { mode: 'refuse'; why: string };
+
+/** Where a sandbox cannot bind a task's directory: the root, and the directories it makes anew. */
+const UNBINDABLE = ['/proc', '/dev'];
 
 /** Where an input or output URL points, for the local site. */
 export type LocalLocation = { kind: 'file'; path: string } | { kind: 'http'; url: string };
@@ -83,9 +91,19 @@ export function checkSpec(
     }
   });
   (spec.volumes ?? []).forEach((volume, i) => absolute(volume, `$.volumes[${i}]`));
+  // A NUL cannot pass through a shell script, nor through the NUL-separated sandbox arguments.
+  (spec.executors ?? []).forEach((executor, i) => {
+    const words = [...(Array.isArray(executor.command) ? executor.command : []), ...Object.values(executor.env ?? {}), executor.workdir, executor.stdin, executor.stdout, executor.stderr];
+    if (words.some((w) => typeof w === 'string' && w.includes('\0'))) issue(`$.executors[${i}]`, 'a command word, env value or path contains a NUL character');
+  });
   if (issues.length === 0 && policy.mode === 'ignore') {
     for (const dir of containerDirs(spec)) {
       if (isSystemDir(dir)) issue('$', `container directory ${dir} cannot be mapped into the job directory without a container (system paths in commands would be rewritten); use a directory such as /data`);
+    }
+  }
+  if (issues.length === 0 && policy.mode === 'sandbox') {
+    for (const dir of containerDirs(spec)) {
+      if (dir === '/' || UNBINDABLE.some((d) => dir === d || dir.startsWith(`${d}/`))) issue('$', `container directory ${dir} cannot be bound in the sandbox (it is the root, or made anew there); use a directory such as /data`);
     }
   }
   return issues;

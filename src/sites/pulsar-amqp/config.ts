@@ -86,9 +86,9 @@ export function pulsarMqConfig(id: string, url: string, auth: Auth, options: Rec
   count('submitTimeoutMs');
   if (o.filesServer !== undefined) {
     const files = o.filesServer;
-    if (typeof files !== 'object' || files === null || Array.isArray(files)) fail('filesServer', 'must be an object { host, port, publicUrl }');
+    if (typeof files !== 'object' || files === null || Array.isArray(files)) fail('filesServer', 'must be an object { host, port, publicUrl, maxOutputBytes }');
     else {
-      const { host, port, publicUrl, ...rest } = files as Record<string, unknown>;
+      const { host, port, publicUrl, maxOutputBytes, ...rest } = files as Record<string, unknown>;
       for (const key of Object.keys(rest)) fail(`filesServer.${key}`, 'is not an option of the job-files server');
       const server: NonNullable<PulsarMqSiteOptions['filesServer']> = {};
       if (host !== undefined) {
@@ -102,6 +102,10 @@ export function pulsarMqConfig(id: string, url: string, auth: Auth, options: Rec
       if (publicUrl !== undefined) {
         if (typeof publicUrl === 'string' && /^https?:\/\//i.test(publicUrl)) server.publicUrl = publicUrl;
         else fail('filesServer.publicUrl', 'must be an http(s) URL');
+      }
+      if (maxOutputBytes !== undefined) {
+        if (typeof maxOutputBytes === 'number' && Number.isSafeInteger(maxOutputBytes) && maxOutputBytes > 0) server.maxOutputBytes = maxOutputBytes;
+        else fail('filesServer.maxOutputBytes', 'must be a positive whole number of bytes');
       }
       result.filesServer = server;
     }

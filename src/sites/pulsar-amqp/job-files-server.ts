@@ -71,7 +71,16 @@ export interface JobFilesServerOptions {
   publicUrl?: string;
   /** Called after each completed transfer, for progress reports. */
   onTransfer?: (event: { jobId: string; direction: 'in' | 'out'; path: string; sizeBytes: number }) => void;
+  /** Largest output accepted, in bytes: a larger upload is answered 413 and nothing of it is kept. @default 64 GiB */
+  maxOutputBytes?: number;
 }
+
+/** The default of {@link JobFilesServerOptions.maxOutputBytes}. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 ** 3;
+/** The largest header of a multipart part (busboy's limit); a larger one is answered 413. */
+const PART_HEADER_BYTES = 16 * 1024;
+/** Room for the multipart framing around an output when its Content-Length is checked. */
+const FRAMING_BYTES = 64 * 1024;
 
 const ROUTE = /^\/api\/jobs\/([A-Za-z0-9_-]{1,128})\/files$/;
 /** A job key as {@link newJobFilesKey} makes it: 32 random bytes, base64url. */
@@ -238,8 +247,9 @@ export class JobFilesServer {
         return await this.#receiveOutput(jobId, path, destination, entry, req, res);
       }
       return refuse(req, res);
-    } catch (error) {
-      if (!res.headersSent) answer(res, 500, `job-files server: ${error instanceof Error ? error.message : String(error)}`);
+    } catch {
+      // nothing internal (paths, parser messages) is told to the peer
+      if (!res.headersSent) answer(res, 500, 'job-files server: internal error', true);
       else res.destroy();
     }
   }
@@ -258,23 +268,50 @@ export class JobFilesServer {
 
   async #receiveOutput(jobId: string, path: string, destination: string, entry: JobEntry, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const file = receivedName(destination, jobId);
+    const max = this.#options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > max + FRAMING_BYTES) return tooLarge(req, res, `the output may be at most ${max} bytes`);
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: req.headers, limits: { files: 1, fields: 16 } });
+      parser = busboy({ headers: req.headers, limits: { files: 1, fields: 16, fileSize: max } });
     } catch {
       return answer(res, 400, 'expected a multipart/form-data body with a "file" field');
     }
     let written: Promise<{ size: number; sha256: string }> | undefined;
+    const stop = new AbortController();
+    let overflow = false;
     parser.on('file', (field, stream) => {
       if (field !== 'file' || written) {
         stream.resume();
         return;
       }
+      // past the cap the transfer is aborted (its temporary file goes, nothing reaches `file`), the
+      // peer is answered and the connection closed; busboy drops what still comes meanwhile
+      stream.once('limit', () => {
+        overflow = true;
+        stop.abort();
+        tooLarge(req, res, `the output is larger than ${max} bytes`);
+      });
       const bytes = Readable.toWeb(stream) as ReadableStream<Uint8Array>;
-      written = transfer({ from: streamSource(bytes, path), to: fileSink(file, { name: path }), retry: false, limiter: false });
+      written = transfer({ from: streamSource(bytes, path), to: fileSink(file, { name: path }), retry: false, limiter: false, signal: stop.signal });
       written.catch(() => undefined);
     });
-    await pipeline(req, parser);
+    let seen = 0;
+    req.on('data', (chunk: Buffer) => (seen += chunk.length));
+    try {
+      await pipeline(req, parser);
+    } catch {
+      stop.abort();
+      await written?.catch(() => undefined);
+      if (res.headersSent) return;
+      // busboy says "Malformed part header" both for a broken header and for one past its 16 KiB
+      if (!written && seen > PART_HEADER_BYTES) return tooLarge(req, res, `a multipart part header may be at most ${PART_HEADER_BYTES} bytes`);
+      return answer(res, 400, 'the multipart body is malformed', true);
+    }
+    if (overflow) {
+      await written?.catch(() => undefined);
+      return;
+    }
     if (!written) return answer(res, 400, 'the multipart body has no "file" field');
     const { size: sizeBytes, sha256 } = await written;
     entry.received.set(path, { file, destination, sizeBytes, sha256 });
@@ -308,6 +345,13 @@ function digest(text: string): Buffer {
 function answer(res: ServerResponse, status: number, body: string, close = false): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), ...(close ? { connection: 'close' } : {}) });
   res.end(body);
+}
+
+/** 413, and the rest of the body is not read: the connection is closed. */
+function tooLarge(req: IncomingMessage, res: ServerResponse, message: string): void {
+  if (res.headersSent) return;
+  answer(res, 413, message, true);
+  res.once('finish', () => req.destroy());
 }
 
 /** 403 without looking at the body: it is dropped unread, and a large one cuts the connection. */

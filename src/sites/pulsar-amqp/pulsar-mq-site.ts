@@ -46,6 +46,8 @@ export interface PulsarMqSiteOptions {
     port?: number;
     /** The base URL Pulsar reaches the server at (behind a proxy or NAT). @default `http://<host>:<port>` */
     publicUrl?: string;
+    /** Largest output Pulsar may push, in bytes (413 beyond, nothing kept). @default 64 GiB */
+    maxOutputBytes?: number;
   };
   /** Durable exchange and queues; must match Pulsar's `amqp_durable`. @default true */
   durable?: boolean;
@@ -201,6 +203,11 @@ export class PulsarMqSite implements Site {
     return this.#files.url;
   }
 
+  /** Where this site keeps its job records (absolute), when it keeps them. */
+  get stateDirectory(): string | undefined {
+    return this.#options.stateDirectory === undefined ? undefined : resolve(this.#options.stateDirectory);
+  }
+
   /** Status updates consumed so far. */
   get statusUpdates(): Readonly<StatusUpdateStats> {
     return { ...this.#stats };
@@ -248,9 +255,23 @@ export class PulsarMqSite implements Site {
     const consumers = this.#broker.connected ? await this.#broker.setupConsumers() : undefined;
     const probe: SiteProbe = { ok: consumers !== undefined && consumers > 0, latencyMs: Date.now() - started };
     if (this.#version !== undefined) probe.version = this.#version;
-    if (consumers === undefined) probe.error = `no connection to the broker at ${redactUrl(this.#options.url)}`;
-    else if (consumers === 0) probe.error = 'the broker is up but no Pulsar consumes the setup queue';
+    if (consumers === undefined) {
+      probe.error = `no connection to the broker at ${redactUrl(this.#options.url)}`;
+      probe.failure = 'unreachable';
+    } else if (consumers === 0) {
+      probe.error = 'the broker is up but no Pulsar consumes the setup queue';
+      probe.failure = 'refusing';
+    }
     return probe;
+  }
+
+  /**
+   * What `submit` refuses the spec for, found without touching files: paths
+   * it cannot map, URLs it cannot serve, DIRECTORY and wildcard files (a
+   * missing input file is found by `submit`).
+   */
+  check(spec: JobSpec): ValidationIssue[] {
+    return jobFilesPlan(spec, process.cwd()).issues;
   }
 
   /**

@@ -8,8 +8,10 @@
  */
 import type { JobOutput, JobSpec } from '../../jobs/spec.js';
 import { manifestScript, type ManifestOutput } from '../../transfer/manifest.js';
-import { PathMap, containerDirs, hasWildcard } from '../local/paths.js';
-import { planExecutor } from '../local/plan.js';
+import { PathMap, containerDirs, dirsToMake, hasWildcard, normalizeContainerPath } from '../local/paths.js';
+import { planExecutor, shareHolding, shareOf, type InPlaceInput, type SandboxSettings } from '../local/plan.js';
+import { SANDBOX_FUNCTIONS, sandboxCheckLines } from '../local/sandbox.js';
+import type { LocalBind } from '../local/options.js';
 import { runScript, SCRIPT_FILES, shellQuote, type ContainerRuntime } from '../local/script.js';
 
 /** Where a job's container paths live below the Pulsar working directory. */
@@ -54,10 +56,12 @@ export function workdirName(containerPath: string): string {
  * always exits 0 once it has started; `finished` and `exit-codes` in the
  * working directory say how the executors ended.
  */
-export function commandLineFor(spec: JobSpec, working: string, runtime: ContainerRuntime | undefined, uploaded: ReadonlyMap<string, string>): string {
+export function commandLineFor(spec: JobSpec, working: string, runtime: ContainerRuntime | undefined, uploaded: ReadonlyMap<string, string>, sandbox?: SandboxSettings): string {
   const map = pathMapFor(spec, working);
-  const steps = spec.executors.map((executor, i) => planExecutor(executor, i, working, map, runtime));
-  const dirs = ['logs', map.root, ...map.dirs.map((dir) => map.host(dir))];
+  const inPlace = sandbox ? nodeSharedInputs(spec, sandbox) : [];
+  const steps = spec.executors.map((executor, i) => planExecutor(executor, i, working, map, runtime, sandbox ? { sandbox, inPlace } : {}));
+  // the working directories and output parents too, as a container runtime makes them
+  const dirs = ['logs', map.root, ...new Set([...map.dirs, ...dirsToMake(spec)].map((dir) => map.host(dir)))];
   const prologue = [
     '# Written by pulsar-network PulsarRestSite.',
     `cd ${shellQuote(working)} || exit 125`,
@@ -69,6 +73,7 @@ export function commandLineFor(spec: JobSpec, working: string, runtime: Containe
       const parent = target.slice(0, target.lastIndexOf('/'));
       return `mkdir -p ${shellQuote(parent)} && mv -f ${shellQuote(serverPath)} ${shellQuote(target)} || exit 125`;
     }),
+    ...(sandbox ? sandboxCheck(`${working}/sandbox-check`) : []),
   ];
   const script = runScript(steps).split('\n').filter((line) => !line.startsWith('#!'));
   // Pulsar downloads carry no length: the manifest lets collect tell a cut-off download from the file.
@@ -81,6 +86,51 @@ export function commandLineFor(spec: JobSpec, working: string, runtime: Containe
   ]);
   const manifest = manifestScript([...(spec.outputs ?? []).map((output) => manifestOutput(output, map)), ...logs], MANIFEST_FILE);
   return [...prologue, '(', ...script, ')', manifest].join('\n');
+}
+
+/**
+ * The sandbox of a Pulsar job: the node's paths in `binds` shared, Pulsar's
+ * staging directory (every job's files, two levels above `working`) hidden.
+ *
+ * @example
+ * ```ts
+ * pulsarSandbox('/srv/pulsar/staging/7/working', { binds: [{ path: '/shared', writable: true }] }).hide; // ['/srv/pulsar/staging']
+ * ```
+ */
+export function pulsarSandbox(working: string, options: { sandboxNetwork?: boolean; binds?: ReadonlyArray<string | LocalBind> }): SandboxSettings {
+  const staging = working.replace(/\/+$/, '').split('/').slice(0, -2).join('/');
+  const shared = (options.binds ?? []).map(shareOf).filter((b) => b.path !== '/');
+  return {
+    shared: shared.map((b) => ({ host: b.path, container: b.path, writable: b.writable, optional: true })),
+    hide: staging === '' ? [] : [staging],
+    network: options.sandboxNetwork !== false,
+  };
+}
+
+/**
+ * The local inputs below a shared path of the node, which the sandbox binds
+ * where they are (the node sees them at the client's path: that is what
+ * sharing them says). They are still uploaded; a task that writes in such a
+ * directory (Toil's file job store) then writes where the client reads.
+ */
+function nodeSharedInputs(spec: JobSpec, sandbox: SandboxSettings): InPlaceInput[] {
+  const found: InPlaceInput[] = [];
+  for (const [index, input] of (spec.inputs ?? []).entries()) {
+    const url = input.url ?? '';
+    const path = url.startsWith('file://') ? decodeURIComponent(url.replace(/^file:\/\/[^/]*/, '')) : url.startsWith('/') ? url : undefined;
+    const normal = path === undefined ? undefined : normalizeContainerPath(path);
+    if (normal === undefined || typeof input.content === 'string') continue;
+    const under = shareHolding(normal, sandbox.shared.map((s) => ({ path: s.host, writable: s.writable })));
+    const directory = input.type === 'DIRECTORY';
+    if (under) found.push({ index, container: input.path, host: normal, writable: directory && under.writable, directory });
+  }
+  return found;
+}
+
+/** Refuses to run on a node where bubblewrap does not work (Pulsar runs the command line with a bare environment: the check travels in it). */
+function sandboxCheck(dir: string): string[] {
+  const failed = 'pulsar-network: the bubblewrap sandbox is not usable on this node; the job is refused';
+  return [...SANDBOX_FUNCTIONS, `mkdir -p ${shellQuote(dir)} || exit 125`, `if ! {`, ...sandboxCheckLines(dir), `}; then echo ${shellQuote(failed)} >&2; exit 125; fi`];
 }
 
 /** What the manifest lists for an output, under the names Pulsar's working-directory listing gives its files. */

@@ -3,19 +3,22 @@
  * @module
  */
 import { ValidationError, type ValidationIssue } from '../../errors.js';
+import type { FetchLike } from '../../http/client.js';
 import type { SiteFactory } from '../../network/registry.js';
 import type { LocalFiles } from '../local-files.js';
+import { readSandboxOptions, SANDBOX_KEYS } from '../local/sandbox-config.js';
 import { CONTAINER_RUNTIMES, type ContainerRuntime } from '../local/script.js';
 import { PulsarRestSite, type PulsarCleanup, type PulsarRestSiteOptions } from './pulsar-rest-site.js';
 
-const KEYS = ['manager', 'containerRuntime', 'allowNoContainer', 'cleanup'];
+const KEYS = ['manager', 'containerRuntime', 'allowNoContainer', 'cleanup', 'staleRunningMs', ...SANDBOX_KEYS];
 
 /**
  * A factory that builds a {@link PulsarRestSite} from a configured site:
  * `url` is the Pulsar server, `auth` its `private_token` (auth type `query`)
  * or none, and `options` may set `manager`, `containerRuntime`,
- * `allowNoContainer` and `cleanup`. Its HTTP events feed the network's
- * passive health.
+ * `allowNoContainer`, `cleanup`, `staleRunningMs`, `sandbox`, `sandboxNetwork` and `binds`. Its HTTP events feed the network's
+ * passive health. `relay.inputFetch` fetches the inputs at http(s) URLs the
+ * site relays to the server (a gateway gives a `guardedFetch`).
  *
  * @example
  * ```ts
@@ -23,7 +26,7 @@ const KEYS = ['manager', 'containerRuntime', 'allowNoContainer', 'cleanup'];
  * const registry = new SiteRegistry().register('pulsar-rest', pulsarRestSiteFactory(nodeLocalFiles()));
  * ```
  */
-export function pulsarRestSiteFactory(files?: LocalFiles): SiteFactory {
+export function pulsarRestSiteFactory(files?: LocalFiles, relay: { inputFetch?: FetchLike } = {}): SiteFactory {
   return ({ description, auth, options }, { onHttpEvent }) => {
     const at = (key: string): string => `$.sites[id=${description.id}].${key}`;
     const issues: ValidationIssue[] = [];
@@ -33,7 +36,8 @@ export function pulsarRestSiteFactory(files?: LocalFiles): SiteFactory {
     if (auth.type === 'query') client.token = auth.value;
     const site: PulsarRestSiteOptions = { id: description.id, client };
     if (files) site.files = files;
-    const { manager, containerRuntime, allowNoContainer, cleanup } = options;
+    if (relay.inputFetch) site.inputHttp = { fetch: relay.inputFetch };
+    const { manager, containerRuntime, allowNoContainer, cleanup, staleRunningMs } = options;
     for (const key of Object.keys(options)) if (!KEYS.includes(key)) issues.push({ path: at(`options.${key}`), message: `is not an option of a Pulsar site (${KEYS.join(', ')})` });
     if (manager !== undefined) {
       if (typeof manager === 'string' && manager !== '') client.manager = manager;
@@ -51,6 +55,11 @@ export function pulsarRestSiteFactory(files?: LocalFiles): SiteFactory {
       if (cleanup === 'always' || cleanup === 'onsuccess' || cleanup === 'never') site.cleanup = cleanup as PulsarCleanup;
       else issues.push({ path: at('options.cleanup'), message: 'must be always, onsuccess or never' });
     }
+    if (staleRunningMs !== undefined) {
+      if (typeof staleRunningMs === 'number' && staleRunningMs > 0) site.staleRunningMs = staleRunningMs;
+      else issues.push({ path: at('options.staleRunningMs'), message: 'must be a number of milliseconds above 0' });
+    }
+    Object.assign(site, readSandboxOptions(options, (key) => at(`options.${key}`), issues));
     if (issues.length > 0) throw new ValidationError('Pulsar site options', issues);
     return new PulsarRestSite(site);
   };

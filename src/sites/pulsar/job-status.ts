@@ -12,7 +12,9 @@ import type { PulsarClient } from '../../pulsar/client.js';
 import { readJobText } from '../../pulsar/job-files.js';
 import type { PulsarJobStatus } from '../../pulsar/status.js';
 import { parseManifest } from '../../transfer/manifest.js';
+import { throwIfAborted } from '../../util/abort.js';
 import { SCRIPT_FILES } from '../local/script.js';
+import type { SiteJobStatus } from '../site.js';
 import { MANIFEST_FILE, SPEC_FILE } from './command.js';
 import type { BookedStatus, JobBook } from './job-book.js';
 
@@ -106,6 +108,32 @@ async function endedByMarker(site: StatusReading, remoteId: string, raw: PulsarJ
   const ended: PulsarJobStatus = { ...raw, listings };
   const state = stateFromExitCodes(exitCodes, (await site.spec(remoteId, ended, signal)).executors);
   return { status: { remoteId, state, siteState: ENDED_BY_MARKER, exitCodes }, raw: ended };
+}
+
+/**
+ * The statuses of `remoteIds`, at most `concurrency` read at once. A job
+ * whose read failed is left out (no news this time); when every read failed,
+ * the first error is thrown, and an abort at once.
+ */
+export async function pollStatuses(remoteIds: readonly string[], concurrency: number, read: (id: string) => Promise<SiteJobStatus>, signal: AbortSignal | undefined): Promise<Map<string, SiteJobStatus>> {
+  const statuses = new Map<string, SiteJobStatus>();
+  const failures: unknown[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < remoteIds.length) {
+      throwIfAborted(signal, 'polling a Pulsar site');
+      const id = remoteIds[next++] as string;
+      try {
+        statuses.set(id, await read(id));
+      } catch (error) {
+        if (error instanceof AbortError) throw error;
+        failures.push(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, remoteIds.length) }, worker));
+  if (statuses.size === 0 && failures.length > 0) throw failures[0];
+  return statuses;
 }
 
 function parseExitCodes(text: string): number[] {

@@ -1,14 +1,16 @@
 /**
  * A Pulsar job's outputs: which files of its working directory an output
- * names, and their download to their local destinations. Portable.
+ * names, their download to their local destinations, and the executors'
+ * logs. Portable.
  * @module
  */
-import type { JobOutput } from '../../jobs/spec.js';
+import type { JobOutput, JobSpec } from '../../jobs/spec.js';
 import type { PulsarClient } from '../../pulsar/client.js';
 import { parseManifest, type ManifestEntry } from '../../transfer/manifest.js';
 import { absolutePath, localRef, type LocalFileDigest, type LocalFiles } from '../local-files.js';
 import { hasWildcard } from '../local/paths.js';
-import type { CollectedOutput, SiteCallOptions } from '../site.js';
+import { SCRIPT_FILES } from '../local/script.js';
+import type { CollectedOutput, ExecutorLog, SiteCallOptions } from '../site.js';
 import { MANIFEST_FILE, workdirName } from './command.js';
 
 /** One file to download for an output: its working-directory name, container path, and path below the destination. */
@@ -123,4 +125,29 @@ export async function downloadOutputs(site: OutputDownload, remoteId: string, ou
     }
   }
   return collected;
+}
+
+/**
+ * Each executor's logs, for the executors that ran (one exit code each): the
+ * tails of its stdout and stderr files, where the working directory has them.
+ */
+export async function executorLogs(
+  tail: (name: string, signal: AbortSignal | undefined) => Promise<string>,
+  spec: JobSpec,
+  exitCodes: number[],
+  working: Set<string>,
+  signal: AbortSignal | undefined,
+): Promise<ExecutorLog[]> {
+  const read = async (name: string): Promise<string | undefined> => (working.has(name) ? await tail(name, signal) : undefined);
+  const logs: ExecutorLog[] = [];
+  for (const [i, exitCode] of exitCodes.entries()) {
+    const executor = spec.executors[i];
+    const log: ExecutorLog = { exitCode };
+    const stdout = await read(executor?.stdout ? workdirName(executor.stdout) : SCRIPT_FILES.stdout(i));
+    const stderr = await read(executor?.stderr ? workdirName(executor.stderr) : SCRIPT_FILES.stderr(i));
+    if (stdout !== undefined) log.stdout = stdout;
+    if (stderr !== undefined) log.stderr = stderr;
+    logs.push(log);
+  }
+  return logs;
 }

@@ -3,7 +3,7 @@
  * (local files are reached through an injected {@link LocalFiles}).
  * @module
  */
-import { AbortError, ValidationError } from '../../errors.js';
+import { AbortError, ValidationError, type ValidationIssue } from '../../errors.js';
 import type { HttpClientOptions } from '../../http/client.js';
 import { UnknownJobError } from '../../jobs/errors.js';
 import type { JobSpec } from '../../jobs/spec.js';
@@ -12,13 +12,19 @@ import { PulsarClient, type PulsarClientOptions } from '../../pulsar/client.js';
 import { CLEANUP_TIMEOUT_MS } from '../../pulsar/launch.js';
 import type { PulsarJobStatus } from '../../pulsar/status.js';
 import { bestEffort, throwIfAborted } from '../../util/abort.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, readCapped, readTail } from '../../http/bounded-body.js';
 import type { LocalFiles } from '../local-files.js';
-import { SCRIPT_FILES, type ContainerRuntime } from '../local/script.js';
-import type { ExecutorLog, JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
-import { SPEC_FILE, workdirName } from './command.js';
+import { imagePolicy } from '../local/plan.js';
+import type { ContainerRuntime } from '../local/script.js';
+import { checkSpec, type ImagePolicy } from '../local/validate.js';
+import { failedProbe } from '../probe-failure.js';
+import type { JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
+import type { LocalBind } from '../local/options.js';
+import { pulsarSandbox, SPEC_FILE } from './command.js';
+import { locateInput, stagingIssues } from './inputs.js';
 import { JobBook, type BookedStatus } from './job-book.js';
-import { ENDED_BY_MARKER, readStatus, type StatusReading } from './job-status.js';
-import { downloadOutputs } from './outputs.js';
+import { ENDED_BY_MARKER, pollStatuses, readStatus, type StatusReading } from './job-status.js';
+import { downloadOutputs, executorLogs } from './outputs.js';
 import { jobIdFor, submitToPulsar, type Submission } from './submission.js';
 
 /** What a Pulsar site does with the server's job directory once the job is collected. */
@@ -70,6 +76,24 @@ export interface PulsarRestSiteOptions {
    * @default 60000
    */
   staleRunningMs?: number;
+  /**
+   * Most status requests of one poll in flight at once, so that polling
+   * many jobs leaves the rest of the client's concurrency cap to submits and
+   * downloads. @default half the client's `maxConcurrency`, rounded up (8 without a cap)
+   */
+  pollConcurrency?: number;
+  /**
+   * Run each executor's command (its image ignored) in a bubblewrap sandbox
+   * on the Pulsar node, as a sandboxed local site does (see `LocalSite`'s
+   * `sandbox`); the command line checks that bubblewrap works there and
+   * refuses the job (`system_error`) when it does not. Used unless
+   * `containerRuntime` is set.
+   */
+  sandbox?: 'bubblewrap';
+  /** Keep the node's network in the sandbox. @default true */
+  sandboxNetwork?: boolean;
+  /** Paths on the Pulsar node shared with the sandboxed tasks (read-only, or read-write with `writable: true`). */
+  binds?: ReadonlyArray<string | LocalBind>;
 }
 
 /** Most bytes of an executor's stdout or stderr kept in its log. */
@@ -92,9 +116,10 @@ const POLL_TIMEOUT_MS = 30_000;
  *   sizes and sha256.
  *
  * Statuses map through `PULSAR_STATUS_MAP`; each watched job costs one
- * status request per poll, within the client's concurrency cap, and its exit
- * codes are read once, at the end. See `submit` for lost submit answers and
- * `staleRunningMs` for a Pulsar restarted while its job ran.
+ * status request per poll, at most `pollConcurrency` of them at once (half
+ * the client's concurrency cap), so submits are not starved by polling; its
+ * exit codes are read once, at the end. See `submit` for lost submit answers
+ * and `staleRunningMs` for a Pulsar restarted while its job ran.
  *
  * @example
  * ```ts
@@ -125,6 +150,7 @@ export class PulsarRestSite implements Site {
   /** What polls learned of each job (its end, how long it has been running). */
   readonly #book = new JobBook();
   readonly #staleMs: number;
+  readonly #pollConcurrency: number;
 
   constructor(options: PulsarRestSiteOptions) {
     this.#options = options;
@@ -138,6 +164,11 @@ export class PulsarRestSite implements Site {
       throw new ValidationError('PulsarRestSite options', [{ path: 'staleRunningMs', message: 'must be a number of milliseconds above 0' }]);
     }
     this.#staleMs = stale ?? 60_000;
+    const cap = this.client.http.maxConcurrency;
+    this.#pollConcurrency = options.pollConcurrency ?? (Number.isFinite(cap) ? Math.ceil(cap / 2) : 8);
+    if (!Number.isInteger(this.#pollConcurrency) || this.#pollConcurrency < 1) {
+      throw new ValidationError('PulsarRestSite options', [{ path: 'pollConcurrency', message: 'must be a whole number >= 1' }]);
+    }
   }
 
   /** Asks `/healthz`; never throws (`ok: false` says why). */
@@ -148,8 +179,20 @@ export class PulsarRestSite implements Site {
       const { version } = await this.client.healthz(signalOf(options));
       return { ok: true, latencyMs: Date.now() - started, version, containerRuntimes };
     } catch (error) {
-      return { ok: false, latencyMs: Date.now() - started, containerRuntimes, error: error instanceof Error ? error.message : String(error) };
+      return failedProbe(error, Date.now() - started, { containerRuntimes });
     }
+  }
+
+  /**
+   * What `submit` refuses the spec for, without sending anything: an image
+   * with neither `containerRuntime` nor `allowNoContainer`, paths it cannot
+   * map, inputs and outputs it cannot stage.
+   */
+  check(spec: JobSpec): ValidationIssue[] {
+    const { policy } = this.#runMode();
+    const issues = checkSpec(spec, policy, { locate: (url) => locateInput(url, this.#options.files) }).map((issue) => ({ ...issue, message: issue.message.replace('the local site', `Pulsar site ${this.id}`) }));
+    issues.push(...stagingIssues(spec, { siteId: this.id, files: this.#options.files }));
+    return issues;
   }
 
   /**
@@ -161,28 +204,28 @@ export class PulsarRestSite implements Site {
    * launched is never removed (an aborted submit cancels it).
    */
   async submit(spec: JobSpec, options: SubmitOptions): Promise<SiteJobRef> {
-    const submission: Submission = { siteId: this.id, client: this.client, allowNoContainer: this.#options.allowNoContainer === true };
+    throwIfAborted(options.signal, `submitting to Pulsar site ${this.id}`);
+    const issues = this.check(spec);
+    if (issues.length > 0) throw new ValidationError(`job spec for Pulsar site ${this.id}`, issues);
+    const { runtime, sandboxed } = this.#runMode();
+    const submission: Submission = { siteId: this.id, client: this.client };
     if (this.#options.files) submission.files = this.#options.files;
     if (this.#options.inputHttp) submission.inputHttp = this.#options.inputHttp;
-    if (this.#options.containerRuntime) submission.containerRuntime = this.#options.containerRuntime;
+    if (runtime) submission.runtime = runtime;
+    if (sandboxed) submission.sandbox = (working) => pulsarSandbox(working, this.#options);
     const { remoteId, spec: kept } = await submitToPulsar(submission, spec, options);
     this.#specs.set(remoteId, kept);
     return { remoteId };
   }
 
   /**
-   * One status request per job (the client caps how many run at once). A job
-   * whose request fails is left out of the answer (no news this time); when
-   * every request fails, the poll fails with the first error.
+   * One status request per job, at most `pollConcurrency` at once. A job
+   * whose request failed has no news this time (one poll's request gives up
+   * after 30 s); when every request failed, the poll throws the first error.
    */
   async poll(remoteIds: readonly string[], options: SiteCallOptions = {}): Promise<Map<string, SiteJobStatus>> {
     throwIfAborted(options.signal, `polling Pulsar site ${this.id}`);
-    const answers = await Promise.allSettled(remoteIds.map(async (id) => (await this.#read(id, options.signal, POLL_TIMEOUT_MS)).status));
-    const statuses = new Map<string, SiteJobStatus>();
-    for (const answer of answers) if (answer.status === 'fulfilled') statuses.set(answer.value.remoteId, answer.value);
-    const failure = answers.find((answer): answer is PromiseRejectedResult => answer.status === 'rejected');
-    if (failure && (statuses.size === 0 || failure.reason instanceof AbortError)) throw failure.reason;
-    return statuses;
+    return pollStatuses(remoteIds, this.#pollConcurrency, async (id) => (await this.#read(id, options.signal, POLL_TIMEOUT_MS)).status, options.signal);
   }
 
   /** The job's status; {@link UnknownJobError} when the server has no such job (Pulsar says `lost`). */
@@ -247,12 +290,12 @@ export class PulsarRestSite implements Site {
     }
     const job = spec ?? (await this.#spec(remoteId, raw, options.signal));
     const working = new Set(raw.listings?.working ?? []);
-    outcome.executors = await this.#executorLogs(remoteId, job, status.exitCodes ?? [], working, options.signal);
+    outcome.executors = await executorLogs((name, signal) => this.#tail(remoteId, name, signal), job, status.exitCodes ?? [], working, options.signal);
     if (raw.status === 'failed') {
       const why = [raw.jobStderr, raw.stderr].filter((s): s is string => !!s && s.trim() !== '').join('\n');
       outcome.systemLogs.push(`Pulsar reports the job failed${why ? `: ${why.trim()}` : ''}`);
     }
-    if (status.siteState === 'complete (script did not finish)') outcome.systemLogs.push('the job script did not finish (an input directory could not be made, or it was killed)');
+    if (status.siteState === 'complete (script did not finish)') outcome.systemLogs.push('the job script did not finish (an input directory could not be made, the sandbox was not usable on the node, or it was killed)');
     if (status.siteState === ENDED_BY_MARKER) outcome.systemLogs.push(`Pulsar still reports the job running; its own manifest says it ended (Pulsar was probably restarted while it ran)`);
     if (status.state === 'complete') {
       const problems: string[] = [];
@@ -317,28 +360,25 @@ export class PulsarRestSite implements Site {
     return spec;
   }
 
-  async #executorLogs(remoteId: string, spec: JobSpec, exitCodes: number[], working: Set<string>, signal: AbortSignal | undefined): Promise<ExecutorLog[]> {
-    const read = async (name: string): Promise<string | undefined> => (working.has(name) ? tail(await this.#text(remoteId, name, signal)) : undefined);
-    const logs: ExecutorLog[] = [];
-    for (const [i, exitCode] of exitCodes.entries()) {
-      const executor = spec.executors[i];
-      const log: ExecutorLog = { exitCode };
-      const stdout = await read(executor?.stdout ? workdirName(executor.stdout) : SCRIPT_FILES.stdout(i));
-      const stderr = await read(executor?.stderr ? workdirName(executor.stderr) : SCRIPT_FILES.stderr(i));
-      if (stdout !== undefined) log.stdout = stdout;
-      if (stderr !== undefined) log.stderr = stderr;
-      logs.push(log);
-    }
-    return logs;
+  /** How the executors run on the server's nodes: in the bubblewrap sandbox (unless a container runtime is set), in containers, or plain. */
+  #runMode(): { policy: ImagePolicy; runtime?: ContainerRuntime | undefined; sandboxed: boolean } {
+    if (this.#options.sandbox === 'bubblewrap' && !this.#options.containerRuntime) return { policy: { mode: 'sandbox' }, runtime: undefined, sandboxed: true };
+    return { ...imagePolicy(this.#options.containerRuntime, this.#options.containerRuntime, this.#options.allowNoContainer === true), sandboxed: false };
   }
 
+  /** A small file of the working directory read whole (exit codes, the spec, the manifest), at most 32 MiB. */
   #text(remoteId: string, name: string, signal: AbortSignal | undefined): Promise<string> {
-    return this.client.downloadWith(remoteId, name, 'output_workdir', (body) => new Response(body).text(), signal ? { signal } : {});
+    const read = async (body: ReadableStream<Uint8Array>): Promise<string> => new TextDecoder().decode(await readCapped(body, DEFAULT_MAX_RESPONSE_BYTES, `${name} of Pulsar job ${remoteId}`));
+    return this.client.downloadWith(remoteId, name, 'output_workdir', read, signal ? { signal } : {});
   }
-}
 
-function tail(text: string): string {
-  return text.length > LOG_TAIL_BYTES ? text.slice(text.length - LOG_TAIL_BYTES) : text;
+  /**
+   * The last {@link LOG_TAIL_BYTES} of a log file: Pulsar ignores `Range`
+   * (pulsar-app 0.16.0), so the file streams through and only its tail is kept.
+   */
+  #tail(remoteId: string, name: string, signal: AbortSignal | undefined): Promise<string> {
+    return this.client.downloadWith(remoteId, name, 'output_workdir', async (body) => (await readTail(body, LOG_TAIL_BYTES)).text, signal ? { signal } : {});
+  }
 }
 
 function signalOf(options: { signal?: AbortSignal | undefined }): { signal?: AbortSignal } {

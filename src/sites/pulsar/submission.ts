@@ -11,19 +11,18 @@ import { afterFailedSubmit, submitOnce } from '../../pulsar/launch.js';
 import type { PulsarJobStatus } from '../../pulsar/status.js';
 import { redactUrl } from '../../redact.js';
 import { sleep, throwIfAborted } from '../../util/abort.js';
-import { imagePolicy } from '../local/plan.js';
+import type { SandboxSettings } from '../local/plan.js';
 import type { ContainerRuntime } from '../local/script.js';
-import { checkSpec } from '../local/validate.js';
 import type { SubmitOptions } from '../site.js';
 import { commandLineFor, SPEC_FILE } from './command.js';
-import { absoluteOutputs, locateInput, stagingIssues, uploadInputs, type InputStaging } from './inputs.js';
+import { absoluteOutputs, uploadInputs, type InputStaging } from './inputs.js';
 
 /** What a submission needs of its site. */
 export interface Submission extends InputStaging {
-  /** The runtime the server's nodes run images with. */
-  containerRuntime?: ContainerRuntime;
-  /** Run executors without their image. */
-  allowNoContainer: boolean;
+  /** The runtime the server's nodes run images with, when the command line wraps them in it. */
+  runtime?: ContainerRuntime;
+  /** The sandbox of a job whose working directory is `working`, when executors run in one. */
+  sandbox?: (working: string) => SandboxSettings;
 }
 
 /**
@@ -35,18 +34,13 @@ const SETTLE_MS = 2000;
 const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;
 
 /**
- * `PulsarRestSite.submit`: the job's id and the spec as the site keeps it
- * (outputs made absolute). A job left set up but never launched by an earlier
+ * `PulsarRestSite.submit`, once the spec is checked: the job's id and the
+ * spec as the site keeps it (outputs made absolute). A job left set up but never launched by an earlier
  * submit is removed and set up again; after a failure, {@link afterFailedSubmit}
  * decides what stays.
  */
 export async function submitToPulsar(site: Submission, spec: JobSpec, options: SubmitOptions): Promise<{ remoteId: string; spec: JobSpec }> {
   throwIfAborted(options.signal, `submitting to Pulsar site ${site.siteId}`);
-  const { policy, runtime } = imagePolicy(site.containerRuntime, site.containerRuntime, site.allowNoContainer);
-  const issues = checkSpec(spec, policy, { locate: (url) => locateInput(url, site.files) }).map((issue) => ({ ...issue, message: issue.message.replace('the local site', `Pulsar site ${site.siteId}`) }));
-  issues.push(...stagingIssues(spec, site));
-  if (issues.length > 0) throw new ValidationError(`job spec for Pulsar site ${site.siteId}`, issues);
-
   spec = absoluteOutputs(spec, site.files);
   let jobId = await jobIdFor(options.idempotencyKey);
   if (await launchedBefore(site, jobId, options.signal)) return { remoteId: jobId, spec };
@@ -62,7 +56,8 @@ export async function submitToPulsar(site: Submission, spec: JobSpec, options: S
     await site.client.upload(jobId, SPEC_FILE, 'workdir', JSON.stringify(recordedSpec(spec)), undefined, signal);
     throwIfAborted(options.signal, `submitting to Pulsar site ${site.siteId}`);
     submitting = true;
-    await submitOnce(site.client, jobId, { commandLine: commandLineFor(spec, config.directories.working, runtime, uploaded), settleMs: SETTLE_MS, ...signal });
+    const working = config.directories.working;
+    await submitOnce(site.client, jobId, { commandLine: commandLineFor(spec, working, site.runtime, uploaded, site.sandbox?.(working)), settleMs: SETTLE_MS, ...signal });
   } catch (error) {
     await afterFailedSubmit(site.client, jobId, error, { submitted: submitting });
     throw error;

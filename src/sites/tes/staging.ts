@@ -11,11 +11,14 @@ import { throwIfAborted } from '../../util/abort.js';
 import type { TransferProgress } from '../site.js';
 import { absolutePath, fileUrlOf, localRef, type LocalFiles } from '../local-files.js';
 
+/** Why a relative path or a `file://` URL naming another host cannot be staged. */
+const NEEDS_FILES = 'a relative path or a file:// URL naming another host needs local file access (pass `files: nodeLocalFiles()` from pulsar-network/node)';
+
 /** What staging needs to know of the site and the caller. */
 export interface TesStagingContext {
   /** The site's name, for error messages. */
   siteId: string;
-  /** The server's service-info `storage` prefixes. */
+  /** URL prefixes the server reads and writes (the site's own and its service-info `storage`). */
   storages: readonly string[];
   /** Local file access; without it only absolute paths and `file://` URLs are understood and nothing is inlined. */
   files?: LocalFiles;
@@ -71,14 +74,14 @@ async function stagedInput(input: JobInput, at: string, ctx: TesStagingContext, 
   if (!ref || typeof input.url !== 'string') return input;
   const path = absolutePath(ref, ctx.files);
   if (path === undefined) {
-    issues.push({ path: `${at}.url`, message: 'a relative path or a file:// URL naming another host needs local file access (pass `files: nodeLocalFiles()` from pulsar-network/node)' });
+    issues.push({ path: `${at}.url`, message: NEEDS_FILES });
     return input;
   }
   const url = fileUrlOf(path);
   if (storageCovers(ctx.storages, url)) return { ...input, url };
-  const why = `the server reads none of it (its storage is ${ctx.storages.length > 0 ? ctx.storages.join(', ') : 'empty'})`;
+  const why = `the server reads none of it (its storage is ${storageList(ctx.storages)})`;
   if (!ctx.files) {
-    issues.push({ path: `${at}.url`, message: `a local file ${why}, and without local file access it cannot be inlined` });
+    issues.push({ path: `${at}.url`, message: notInlined(ctx.storages) });
     return input;
   }
   const size = await ctx.files.size(path);
@@ -108,13 +111,52 @@ function deliveredOutput(output: JobOutput, at: string, ctx: TesStagingContext, 
   if (!ref) return output;
   const path = absolutePath(ref, ctx.files);
   if (path === undefined) {
-    issues.push({ path: `${at}.url`, message: 'a relative path or a file:// URL naming another host needs local file access (pass `files: nodeLocalFiles()` from pulsar-network/node)' });
+    issues.push({ path: `${at}.url`, message: NEEDS_FILES });
     return output;
   }
   const url = fileUrlOf(path);
   if (!storageCovers(ctx.storages, url)) {
-    issues.push({ path: `${at}.url`, message: `the server cannot write local files here (its storage is ${ctx.storages.length > 0 ? ctx.storages.join(', ') : 'empty'}); give a URL it can write` });
+    issues.push({ path: `${at}.url`, message: `the server cannot write local files here (its storage is ${storageList(ctx.storages)}); give a URL it can write, or configure the site's storages` });
     return output;
   }
   return { ...output, url };
+}
+
+function storageList(storages: readonly string[]): string {
+  return storages.length > 0 ? storages.join(', ') : 'empty';
+}
+
+function notInlined(storages: readonly string[]): string {
+  return `a local file the server reads none of it (its storage is ${storageList(storages)}), and without local file access it cannot be inlined`;
+}
+
+/**
+ * The problems {@link tesTaskFor} would find, without reading any file:
+ * local paths it cannot resolve, and (when `storages` is known) local
+ * outputs the server cannot write and local inputs it can neither read nor
+ * receive inline. `storages` undefined: not known yet, only the certain
+ * problems are listed.
+ *
+ * @example
+ * ```ts
+ * tesStagingIssues(spec, { siteId: 'tes', storages: ['s3://bucket/'] });
+ * // [{ path: '$.outputs[0].url', message: 'the server cannot write local files here (its storage is s3://bucket/); ...' }]
+ * ```
+ */
+export function tesStagingIssues(spec: JobSpec, ctx: { siteId: string; storages: readonly string[] | undefined; files?: LocalFiles }): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const known = ctx.storages;
+  (spec.inputs ?? []).forEach((input, i) => {
+    const ref = typeof input.url === 'string' ? localRef(input.url) : undefined;
+    if (!ref) return;
+    const path = absolutePath(ref, ctx.files);
+    if (path === undefined) issues.push({ path: `$.inputs[${i}].url`, message: NEEDS_FILES });
+    else if (known && !ctx.files && !storageCovers(known, fileUrlOf(path))) issues.push({ path: `$.inputs[${i}].url`, message: notInlined(known) });
+  });
+  (spec.outputs ?? []).forEach((output, i) => {
+    const ref = typeof output.url === 'string' ? localRef(output.url) : undefined;
+    if (known) deliveredOutput(output, `$.outputs[${i}]`, { ...ctx, storages: known, inlineLimitBytes: 0, tags: {} }, issues);
+    else if (ref && absolutePath(ref, ctx.files) === undefined) issues.push({ path: `$.outputs[${i}].url`, message: NEEDS_FILES });
+  });
+  return issues;
 }

@@ -2,18 +2,19 @@
  * `TesSite`: a GA4GH TES server as a {@link Site}. Portable.
  * @module
  */
-import { NotFoundError, ValidationError } from '../../errors.js';
+import { NotFoundError, ValidationError, type ValidationIssue } from '../../errors.js';
 import { UnknownJobError } from '../../jobs/errors.js';
 import type { JobSpec } from '../../jobs/spec.js';
 import { fromTesState } from '../../jobs/state-map.js';
 import { isTerminalState } from '../../jobs/state.js';
-import { TesClient, type TesClientOptions } from '../../tes/client.js';
+import { createNotSent, TesClient, type TesClientOptions } from '../../tes/client.js';
 import { newIdempotencyKey } from '../../tes/idempotency.js';
 import type { FullTask, MinimalTask, TesOutputFileLog, TesServiceInfo } from '../../tes/types.js';
 import { throwIfAborted } from '../../util/abort.js';
 import type { CollectedOutput, JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
-import { absolutePath, localRef, type LocalFiles } from '../local-files.js';
-import { tesTaskFor } from './staging.js';
+import { absolutePath, fileUrlOf, localRef, type LocalFiles } from '../local-files.js';
+import { failedProbe } from '../probe-failure.js';
+import { storageCovers, tesStagingIssues, tesTaskFor } from './staging.js';
 
 /** The tag key under which a {@link TesSite} marks its tasks with its watch group. */
 export const WATCH_GROUP_TAG = 'pulsar_network_group';
@@ -44,6 +45,15 @@ export interface TesSiteOptions {
   files?: LocalFiles;
   /** Largest local input inlined as `content` when the server cannot read local files, in bytes. @default 131072 (the TES minimum) */
   inlineLimitBytes?: number;
+  /**
+   * URL prefixes the server reads and writes besides those its service-info
+   * `storage` lists, which TES 1.1 says lists "some, but not necessarily
+   * all" of them (Funnel's is a fixed example list): `['file:///']` for a
+   * server that shares this machine's file system.
+   */
+  storages?: readonly string[];
+  /** Whether the service-info `storage` counts too; `false`: only `storages` do. @default true */
+  serviceInfoStorage?: boolean;
 }
 
 /**
@@ -51,13 +61,15 @@ export interface TesSiteOptions {
  * created with the job's idempotency key as its TES idempotency tag and
  * tagged with this site's watch group; polling costs one `ListTasks`
  * request (view MINIMAL, filtered by the group tag) per page per cycle,
- * whatever the number of jobs.
+ * whatever the number of jobs (one `GetTask` MINIMAL when a single job is
+ * watched).
  *
  * Local inputs (`file://` URLs or paths) are passed as `file://` URLs when
- * the server's service-info `storage` covers them (Funnel and servers on a
+ * the storage the server reaches covers them (the site's `storages`, and its
+ * service-info `storage`, which is only a hint: Funnel and servers on a
  * shared file system), inlined as `content` when small, and refused with a
  * {@link ValidationError} otherwise. Local output destinations must be
- * covered by the storage too.
+ * covered by that storage too.
  *
  * @example
  * ```ts
@@ -82,6 +94,10 @@ export class TesSite implements Site {
   readonly #pageSize: number;
   readonly #files: LocalFiles | undefined;
   readonly #inlineLimit: number;
+  readonly #storages: readonly string[];
+  readonly #serviceInfoStorage: boolean;
+  /** The service-info `storage` once read (by a probe or a submit). */
+  #infoStorage: readonly string[] | undefined;
   /** Watch group of each job known to have another group than ours; `null`: untagged, polled one by one. */
   readonly #groups = new Map<string, string | null>();
   #info: Promise<TesServiceInfo> | undefined;
@@ -93,7 +109,10 @@ export class TesSite implements Site {
     this.#pageSize = options.pageSize ?? 256;
     this.#files = options.files;
     this.#inlineLimit = options.inlineLimitBytes ?? 128 * 1024;
+    this.#storages = [...(options.storages ?? [])];
+    this.#serviceInfoStorage = options.serviceInfoStorage ?? true;
     const issues = [];
+    if (this.#storages.some((prefix) => typeof prefix !== 'string' || prefix === '')) issues.push({ path: 'storages', message: 'must be non-empty URL prefixes' });
     if (this.group === '') issues.push({ path: 'group', message: 'must not be empty' });
     if (!Number.isInteger(this.#pageSize) || this.#pageSize < 1 || this.#pageSize > 2047) issues.push({ path: 'pageSize', message: 'must be a whole number from 1 to 2047' });
     if (!Number.isInteger(this.#inlineLimit) || this.#inlineLimit < 0) issues.push({ path: 'inlineLimitBytes', message: 'must be a whole number >= 0' });
@@ -106,19 +125,31 @@ export class TesSite implements Site {
     try {
       const info = await this.client.serviceInfo(signalOf(options));
       this.#info = Promise.resolve(info);
+      this.#infoStorage = info.storage ?? [];
       const probe: SiteProbe = { ok: true, latencyMs: Date.now() - started, storages: info.storage ?? [], backendParameters: info.tesResources_backend_parameters ?? [] };
       if (info.version !== undefined) probe.version = info.version;
       return probe;
     } catch (error) {
-      return { ok: false, latencyMs: Date.now() - started, error: error instanceof Error ? error.message : String(error) };
+      return failedProbe(error, Date.now() - started);
     }
+  }
+
+  /**
+   * What `submit` refuses the spec for, without sending anything: local
+   * paths it cannot resolve and, once the storage the server reaches is
+   * known (its `storages`, and its service-info `storage` after a probe),
+   * local outputs it cannot write and local inputs it can neither read nor
+   * receive inline.
+   */
+  check(spec: JobSpec): ValidationIssue[] {
+    const known = this.#serviceInfoStorage ? (this.#infoStorage === undefined ? undefined : [...this.#storages, ...this.#infoStorage]) : this.#storages;
+    return tesStagingIssues(spec, { siteId: this.id, storages: known, ...(this.#files ? { files: this.#files } : {}) });
   }
 
   /** Rewrites local inputs and outputs for the server (see the class), then creates the task once per idempotency key. */
   async submit(spec: JobSpec, options: SubmitOptions): Promise<SiteJobRef> {
     throwIfAborted(options.signal, `submitting to TES site ${this.id}`);
-    const needsStorage = [...(spec.inputs ?? []), ...(spec.outputs ?? [])].some((item) => typeof item.url === 'string' && localRef(item.url));
-    const storages = needsStorage ? ((await this.#serviceInfo(options.signal)).storage ?? []) : [];
+    const storages = await this.#storagesFor(spec, options.signal);
     const task = await tesTaskFor(spec, {
       siteId: this.id,
       storages,
@@ -128,7 +159,7 @@ export class TesSite implements Site {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onTransfer ? { onTransfer: options.onTransfer } : {}),
     });
-    const remoteId = await this.client.createTask(task, { idempotencyKey: options.idempotencyKey, ...signalOf(options) });
+    const remoteId = await this.client.createTask(task, { idempotencyKey: options.idempotencyKey, ...(options.fresh ? { fresh: true } : {}), ...signalOf(options) });
     this.#groups.delete(remoteId);
     return { remoteId };
   }
@@ -137,7 +168,9 @@ export class TesSite implements Site {
    * Lists the watch group's tasks (view MINIMAL), one request per page, and
    * stops as soon as every asked-for job has been seen. A job missing from
    * the listing has no news. Jobs attached from another group are listed by
-   * theirs; untagged ones are asked for one by one (a 404 is `lost`).
+   * theirs; untagged ones, and a lone job of its group (a group may hold
+   * many ended tasks), are asked for one by one with GetTask MINIMAL (a 404
+   * is `lost`).
    */
   async poll(remoteIds: readonly string[], options: SiteCallOptions = {}): Promise<Map<string, SiteJobStatus>> {
     throwIfAborted(options.signal, `polling TES site ${this.id}`);
@@ -150,7 +183,7 @@ export class TesSite implements Site {
       ids.add(id);
     }
     for (const [group, ids] of byGroup) {
-      if (group === null) {
+      if (group === null || ids.size === 1) {
         for (const id of ids) statuses.set(id, await this.#getStatus(id, options.signal));
         continue;
       }
@@ -214,6 +247,7 @@ export class TesSite implements Site {
     if (!isTerminalState(state)) {
       throw new ValidationError('collect request', [{ path: 'remoteId', message: `task ${remoteId} has not ended (it is ${task.state})` }]);
     }
+    this.#groups.delete(remoteId); // an ended task is polled no more
     const last = task.logs?.at(-1);
     const outcome: JobOutcome = {
       state,
@@ -245,11 +279,21 @@ export class TesSite implements Site {
         ? reported
         : (task.outputs ?? []).filter((o) => !/[*?[]/.test(o.path) && localRef(o.url)).map((o) => ({ path: o.path, url: o.url, size_bytes: '' }));
     const collected: CollectedOutput[] = [];
+    // the local files the task asked for: a server's report never makes this host read others
+    const destinations = (spec?.outputs ?? task.outputs ?? []).flatMap((o) => {
+      const ref = localRef(o.url);
+      const dir = ref && this.#files ? absolutePath(ref, this.#files) : undefined;
+      return dir === undefined ? [] : [dir];
+    });
     for (const file of files) {
       const ref = localRef(file.url);
       const path = ref && this.#files ? absolutePath(ref, this.#files) : undefined;
       if (path === undefined || !this.#files) {
         collected.push({ path: file.path, url: file.url, sizeBytes: Number(file.size_bytes) || 0 });
+        continue;
+      }
+      if (!destinations.some((dir) => path === dir || path.startsWith(`${dir.replace(/\/+$/, '')}/`))) {
+        problems.push(`output ${file.path}: the server reports it at ${path}, which is not where the task's outputs go; it is not read`);
         continue;
       }
       try {
@@ -270,11 +314,25 @@ export class TesSite implements Site {
 
   async #getStatus(remoteId: string, signal: AbortSignal | undefined): Promise<SiteJobStatus> {
     try {
-      return statusOf(await this.client.getTask(remoteId, signal ? { signal } : {}));
+      return statusOf(await this.client.getTask(remoteId, { view: 'MINIMAL', ...(signal ? { signal } : {}) }));
     } catch (error) {
       if (error instanceof NotFoundError) return { remoteId, state: 'lost', siteState: 'not found' };
       throw error;
     }
+  }
+
+  /** The storage the server reaches: its own `storages`, plus the service-info's when a local file needs more. */
+  async #storagesFor(spec: JobSpec, signal: AbortSignal | undefined): Promise<readonly string[]> {
+    const uncovered = [...(spec.inputs ?? []), ...(spec.outputs ?? [])].some((item) => {
+      const ref = typeof item.url === 'string' ? localRef(item.url) : undefined;
+      const path = ref && absolutePath(ref, this.#files);
+      return ref !== undefined && (path === undefined || !storageCovers(this.#storages, fileUrlOf(path)));
+    });
+    if (!uncovered || !this.#serviceInfoStorage) return this.#storages;
+    // a server that cannot be reached is reported as the create it stops, not as this read
+    const info = await this.#serviceInfo(signal).catch((error: unknown) => Promise.reject(createNotSent(error, this.client.http)));
+    this.#infoStorage = info.storage ?? [];
+    return [...this.#storages, ...this.#infoStorage];
   }
 
   #serviceInfo(signal: AbortSignal | undefined): Promise<TesServiceInfo> {

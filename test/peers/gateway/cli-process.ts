@@ -40,6 +40,8 @@ export interface GatewayProcess {
   child: ChildProcess;
   url: string;
   resumed: string[];
+  /** What the gateway wrote to stderr so far. */
+  stderr(): string;
 }
 
 /** Starts `pulsar-network gateway --config FILE --port 0 --json` and waits for its URL. */
@@ -54,7 +56,7 @@ export function startGatewayProcess(config: string, options: { env?: NodeJS.Proc
       const line = stdout.split('\n').find((l) => l.startsWith('{'));
       if (line) {
         const { url, resumed } = JSON.parse(line) as { url: string; resumed: string[] };
-        resolvePromise({ child, url, resumed });
+        resolvePromise({ child, url, resumed, stderr: () => stderr });
       }
     });
     child.on('close', (code) => reject(new Error(`the gateway ended (${code}) before serving:\n${stdout}\n${stderr}`)));

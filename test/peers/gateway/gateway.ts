@@ -24,10 +24,12 @@ export const TOKENS = { alice: 'alice-token-0123456789', bob: 'bob-token-9876543
 export async function startTestGateway(options: Partial<TesGatewayOptions> = {}): Promise<TestGateway> {
   const scratch = await mkdtemp(join(tmpdir(), 'gateway-test-'));
   const network = await Network.create(
-    { seed: 'gateway-test', failover: { pollIntervalMs: 100 }, sites: [{ id: 'laptop', kind: 'local', storages: ['file:///'], options: { allowNoContainer: true, workDir: join(scratch, 'site') } }] },
+    { seed: 'gateway-test', failover: { pollIntervalMs: 100 }, sites: [{ id: 'laptop', kind: 'local', storages: ['file:///'], options: { allowNoContainer: true, trusted: true, workDir: join(scratch, 'site') } }] },
     { registry: nodeSiteRegistry() },
   );
-  const gateway = createTesGateway(network, { storePath: join(scratch, 'gateway.db'), clients: { ...TOKENS }, ...options });
+  // the tests' files live in the scratch directory: the operator allows it for inputs and outputs
+  const roots = { inputs: { roots: [scratch] }, outputs: { roots: [scratch] } };
+  const gateway = createTesGateway(network, { storePath: join(scratch, 'gateway.db'), clients: { ...TOKENS }, urls: roots, onWarning: () => undefined, ...options });
   const { url } = await gateway.listen();
   return {
     gateway,

@@ -13,16 +13,19 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 /** The py-tes version the installer pins. */
 export const PY_TES_VERSION = '1.1.2';
 
-/** Paths of the installed py-tes: its venv and the venv's python. */
-export function pyTesPaths(): { venv: string; python: string } {
+/** The older py-tes the installer also pins (what Toil's and Snakemake's TES plugins use). */
+export const PY_TES_LEGACY_VERSION = '0.4.2';
+
+/** Paths of an installed py-tes: its venv and the venv's python. */
+export function pyTesPaths(version = PY_TES_VERSION): { venv: string; python: string } {
   const base = process.env.CI === 'true' ? join(root, '.peers') : (process.env.PULSAR_NETWORK_CACHE ?? join(homedir(), '.cache', 'pulsar-network'));
-  const venv = join(base, `py-tes-${PY_TES_VERSION}`);
+  const venv = join(base, `py-tes-${version}`);
   return { venv, python: join(venv, 'bin', 'python') };
 }
 
 /** Runs a Python script with py-tes importable; resolves with its stdout. */
-export function runWithPyTes(script: string, args: string[], options: { timeoutMs?: number } = {}): Promise<string> {
-  const { python } = pyTesPaths();
+export function runWithPyTes(script: string, args: string[], options: { timeoutMs?: number; version?: string } = {}): Promise<string> {
+  const { python } = pyTesPaths(options.version);
   if (!existsSync(python)) {
     return Promise.reject(new Error(`py-tes is not installed at ${python}: run scripts/peers/install-py-tes.sh (npm run peers)`));
   }

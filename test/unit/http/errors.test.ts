@@ -77,6 +77,7 @@ describe('toJSON', () => {
         method: 'GET',
         url: 'http://x/',
         mayHaveBeenSent: false,
+        reason: 'refused',
       },
     });
   });

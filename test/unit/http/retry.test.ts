@@ -137,15 +137,25 @@ describe('non-idempotent requests', () => {
     expect(fetch.calls).toHaveLength(1);
   });
 
-  it('retries a POST whose connection was refused (nothing was sent), against a real closed port', async () => {
+  it('retries a POST whose connection was refused (nothing was sent) once, against a real closed port', async () => {
     const port = await closedPort();
     const { of, onEvent } = collectEvents();
-    const http = new HttpClient({ baseUrl: `http://127.0.0.1:${port}/`, retry: { retries: 2, minDelay: 1, jitter: 0 }, onEvent });
+    const http = new HttpClient({ baseUrl: `http://127.0.0.1:${port}/`, retry: { retries: 4, minDelay: 1, jitter: 0 }, onEvent });
     const error = await http.request({ method: 'POST', path: 'tasks', json: {} }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as ConnectionError).mayHaveBeenSent).toBe(false);
+    expect((error as ConnectionError).code).toBe('ECONNREFUSED');
+    // a refused connection seldom heals within a backoff: one retry, not the whole budget
+    expect(of('request')).toHaveLength(2);
+    expect(of('retry')).toHaveLength(1);
+  });
+
+  it('retries a refused connection as often as unreachableRetries allows, within the retries', async () => {
+    const port = await closedPort();
+    const { of, onEvent } = collectEvents();
+    const http = new HttpClient({ baseUrl: `http://127.0.0.1:${port}/`, retry: { retries: 2, unreachableRetries: 5, minDelay: 1, jitter: 0 }, onEvent });
+    await expect(http.request({ method: 'POST', path: 'tasks', json: {} })).rejects.toBeInstanceOf(ConnectionError);
     expect(of('request')).toHaveLength(3);
-    expect(of('retry')).toHaveLength(2);
   });
 
   it('does not retry a one-shot stream body', async () => {
