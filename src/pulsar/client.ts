@@ -26,7 +26,7 @@
  * @module
  */
 import { AbortError, ConnectionError, HttpError, ProtocolError, TimeoutError, TransferError, ValidationError } from '../errors.js';
-import { HttpClient, parseJson, readCapped, type FetchLike, type HttpEventListener, type RetryOptions } from '../http/index.js';
+import { HttpClient, parseJson, readCapped, type FetchLike, type HttpEventListener, type JsonRequestOptions, type RetryOptions } from '../http/index.js';
 import { excerptOf } from '../redact.js';
 import type { TransferProgress } from '../sites/site.js';
 import type { HostLimiter } from '../transfer/host-limit.js';
@@ -135,6 +135,14 @@ export interface PulsarTransferOptions extends PulsarCallOptions {
 export interface PulsarDownloadOptions extends PulsarTransferOptions {
   /** What the bytes must be (e.g. from the job's output manifest): a mismatch fetches the file again. */
   expected?: ExpectedContent;
+  /**
+   * Fetch a name the job's final status does not list, or not yet: a file a
+   * job still running wrote. Pulsar answers 500 for a name it does not have.
+   * @default false
+   */
+  unlisted?: boolean;
+  /** Retry policy of this download, instead of the client's (`false`: one attempt). */
+  retry?: RetryOptions | number | false;
 }
 
 /** What {@link PulsarClient.uploadFrom} did. */
@@ -149,6 +157,8 @@ const LISTED_BY: Record<PulsarDownloadType, keyof PulsarListings> = {
   output_metadata: 'metadata',
 };
 const KEEP_LISTINGS = 500;
+/** Times a JSON answer that comes cut short is asked for, in all. */
+const CUT_SHORT_TRIES = 4;
 /** Longest string of a status kept whole (the job's stdout and stderr keep their tail), in bytes. */
 const STATUS_TAIL_BYTES = 64 * 1024;
 /** Largest answer to an upload read (a path in JSON), in bytes. */
@@ -219,7 +229,7 @@ export class PulsarClient {
     /** The server's version string, e.g. `0.15.15`. */
     version: string;
   }> {
-    const body = await this.http.json<unknown>({ path: 'healthz', ...signal(options) });
+    const body = await this.#json({ path: 'healthz', ...signal(options) });
     const version = body && typeof body === 'object' ? (body as { version?: unknown }).version : undefined;
     if (typeof version !== 'string') {
       throw new ProtocolError({ where: 'GET /healthz', problem: 'no version string in the answer', excerpt: excerptOf(body, this.http.secrets, 120) });
@@ -240,7 +250,7 @@ export class PulsarClient {
   async setup(jobId: string, options: { toolId?: string; toolVersion?: string } & PulsarCallOptions = {}): Promise<PulsarJobConfig> {
     checkSegment(jobId, 'jobId', 'setup');
     const where = 'POST /jobs';
-    const body = await this.http.json<unknown>({
+    const body = await this.#json({
       method: 'POST',
       path: 'jobs',
       query: { job_id: jobId, tool_id: options.toolId, tool_version: options.toolVersion },
@@ -283,10 +293,13 @@ export class PulsarClient {
    *
    * Pulsar has no resume: every retry sends the file again from its first
    * byte, with `Content-Length`, and the server replaces what an earlier
-   * attempt wrote. A file whose upload finally failed may lie half-written on
-   * the server under its name: do not submit the job (staging cleans such a
-   * job directory up). A permanent HTTP error (a wrong token) is thrown as it
-   * is; other failures as `TransferError`.
+   * attempt wrote. A file whose upload finally failed or was aborted may lie
+   * half-written on the server under its name: do not submit the job. Pulsar
+   * has no route that removes one file (and a second upload under the name
+   * could race the server still writing the first): {@link PulsarClient.clean}
+   * removes it with the job, as staging and `PulsarRestSite` do. A permanent
+   * HTTP error (a wrong token) is thrown as it is; other failures as
+   * `TransferError`; an abort as `AbortError`.
    *
    * @example
    * ```ts
@@ -310,12 +323,12 @@ export class PulsarClient {
       name,
       // The answer comes once the server wrote the whole body; only then is the path known.
       onResponse: async (response) => {
+        // The file is written before the answer is sent, so sending it again is safe: an answer
+        // cut short is a broken connection, retried like one.
         const text = new TextDecoder().decode(await readCapped(response.body, UPLOAD_ANSWER_BYTES, where));
         try {
           path = parsePulsarPath(parseJson<unknown>(text, where, this.http.secrets), where);
         } catch (error) {
-          // The file is written before the answer is sent, so sending it again is safe: an answer
-          // cut short is a broken connection, retried like one.
           if (!(error instanceof ProtocolError)) throw error;
           throw new ConnectionError({ method: 'POST', url: where, mayHaveBeenSent: true, reason: `unreadable answer: ${error.message}` }, { cause: error });
         }
@@ -337,7 +350,7 @@ export class PulsarClient {
     checkSegment(jobId, 'jobId', 'filePath');
     checkName(name, 'filePath');
     if (!PULSAR_UPLOAD_TYPES.includes(type)) throw badType(type, PULSAR_UPLOAD_TYPES, 'filePath');
-    const answer = await this.http.json<unknown>({
+    const answer = await this.#json({
       path: `jobs/${encodeURIComponent(jobId)}/files/path`,
       query: { name, type },
       ...signal(options),
@@ -401,7 +414,7 @@ export class PulsarClient {
     options: PulsarCallOptions & { retry?: RetryOptions | number | false; totalTimeout?: number } = {},
   ): Promise<PulsarJobStatus> {
     checkSegment(jobId, 'jobId', 'status');
-    const body = await this.http.json<unknown>({
+    const body = await this.#json({
       path: `jobs/${encodeURIComponent(jobId)}/status`,
       // a finished job's status carries its stdout and stderr: kept as tails, whatever their size
       keepTails: STATUS_TAIL_BYTES,
@@ -496,7 +509,7 @@ export class PulsarClient {
     checkSegment(jobId, 'jobId', 'download');
     checkName(name, 'download');
     if (!PULSAR_DOWNLOAD_TYPES.includes(type)) throw badType(type, PULSAR_DOWNLOAD_TYPES, 'download');
-    await this.#checkListed(jobId, name, type, options);
+    if (options.unlisted !== true) await this.#checkListed(jobId, name, type, options);
     const source = urlSource(this.http, { path: `jobs/${encodeURIComponent(jobId)}/files`, query: { name, type }, name, resume: false });
     return this.#transfer(source, sink, 'down', name, options);
   }
@@ -541,6 +554,7 @@ export class PulsarClient {
         to: sink,
         direction,
         ...this.#transferDefaults,
+        ...(options.retry !== undefined && { retry: options.retry }),
         ...(signal && { signal }),
         ...(options.expected && { expected: options.expected }),
         ...(options.onProgress && { onProgress: options.onProgress }),
@@ -583,6 +597,25 @@ export class PulsarClient {
     this.#listings.delete(jobId);
   }
 
+  /**
+   * A JSON answer (setup, status, file path, healthz: all safe to ask again).
+   * One cut short on its way is asked for again; if it keeps coming cut short,
+   * that is a broken connection, not a bad answer.
+   */
+  async #json(request: JsonRequestOptions<unknown>): Promise<unknown> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await this.http.json<unknown>(request);
+      } catch (error) {
+        if (!cutShort(error) || request.signal?.aborted) throw error;
+        if (tries >= CUT_SHORT_TRIES) {
+          const method = (request.method ?? 'GET').toUpperCase();
+          throw new ConnectionError({ method, url: error.where, mayHaveBeenSent: true, reason: `the answer was cut short ${tries} times` }, { cause: error });
+        }
+      }
+    }
+  }
+
   async #ok(request: Parameters<HttpClient['text']>[0], where: string): Promise<void> {
     const text = (await this.http.text(request)).trim();
     if (text !== 'OK') {
@@ -609,6 +642,23 @@ export class PulsarClient {
     }
   }
 
+  /**
+   * Records the files a job has when its status cannot list them (a job whose
+   * own completion marker says it ended while a restarted Pulsar still
+   * reports it `running`): downloads of those names are then allowed, as if
+   * the final status had listed them.
+   *
+   * @example
+   * ```ts
+   * pulsar.assumeListings(jobId, { working: ['out.txt'], outputs: [], metadata: [], job: [] });
+   * const text = await new Response(await pulsar.download(jobId, 'out.txt', 'output_workdir')).text();
+   * ```
+   */
+  assumeListings(jobId: string, listings: PulsarListings): void {
+    checkSegment(jobId, 'jobId', 'assumeListings');
+    this.#remember(jobId, listings);
+  }
+
   #remember(jobId: string, listings: PulsarListings): void {
     this.#listings.delete(jobId);
     this.#listings.set(jobId, listings);
@@ -617,6 +667,17 @@ export class PulsarClient {
       if (oldest !== undefined) this.#listings.delete(oldest);
     }
   }
+}
+
+/**
+ * A JSON answer that breaks off: Pulsar answers with objects, so one that
+ * ends inside a string or does not close (or is empty) was cut short on its way.
+ */
+function cutShort(error: unknown): error is ProtocolError {
+  if (!(error instanceof ProtocolError)) return false;
+  if (error.message.includes('the answer ends inside a string')) return true;
+  const excerpt = (error.excerpt ?? '').trimStart();
+  return error.message.includes('the answer is not valid JSON') && (excerpt === '' || excerpt.startsWith('{'));
 }
 
 /** A 4xx other than 408, 425 and 429: asking again cannot help. */

@@ -6,6 +6,10 @@
 export { PulsarClient } from './client.js';
 export type { PulsarCallOptions, PulsarClientOptions, PulsarDownloadOptions, PulsarSubmitOptions, PulsarTransferOptions, PulsarUploadResult } from './client.js';
 export type { PulsarUploadBody } from './body.js';
+export { mayHaveLaunched, submitOnce } from './launch.js';
+export type { SubmitOnceOptions } from './launch.js';
+export { readJobText } from './job-files.js';
+export type { ReadJobTextOptions } from './job-files.js';
 export { parsePulsarJobConfig, parsePulsarStatus } from './status.js';
 export type { PulsarJobConfig, PulsarJobStatus, PulsarListings } from './status.js';
 export {

@@ -114,7 +114,6 @@ class HashWorker {
 
   constructor(worker: WorkerLike) {
     this.#worker = worker;
-    worker.unref();
     worker.on('message', (reply) => this.#onReply(reply));
     worker.on('error', (error) => {
       this.#failed = error;
@@ -125,6 +124,9 @@ class HashWorker {
       }
       this.#jobs.clear();
     });
+    // After the listeners: adding a 'message' listener refs the worker again, and a transfer
+    // aborted before its first batch (a drop, which gets no reply) would keep the process alive.
+    worker.unref();
   }
 
   open(): StreamHash {

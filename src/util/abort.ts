@@ -87,3 +87,19 @@ export function deadline(ms: number | undefined): Deadline {
     },
   };
 }
+
+/**
+ * Runs `call` with a signal of its own that aborts after `ms`, and swallows
+ * its failure: for clean-up after a failure or an abort, which must neither
+ * inherit the caller's (perhaps aborted) signal nor hold up what follows.
+ */
+export async function bestEffort(ms: number, call: (signal: AbortSignal) => Promise<unknown>): Promise<void> {
+  const limit = deadline(ms);
+  try {
+    await call(limit.signal);
+  } catch {
+    // best effort: what it was to remove stays
+  } finally {
+    limit.clear();
+  }
+}

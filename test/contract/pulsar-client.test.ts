@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolError, ServerError, TimeoutError, ValidationError } from '../../src/errors.js';
 import { PulsarClient } from '../../src/pulsar/index.js';
 import { bytesSource, HostLimiter, streamSink as streamSinkOf } from '../../src/transfer/index.js';
-import { PulsarSpec, pulsarJobConfig, SPEC_PATH, type CheckedRequest } from './pulsar-openapi.js';
+import { PulsarSpec, pulsarFinalStatus, pulsarJobConfig, SPEC_PATH, type CheckedRequest } from './pulsar-openapi.js';
 
 const BASE = 'http://pulsar.test:8913/';
 const TOKEN = 'contract-secret-7d1e4b';
@@ -30,27 +30,7 @@ function jobConfig(jobId: string): Record<string, unknown> {
 }
 
 function fullStatus(jobId: string, outputs: string[] = ['out.txt']): Record<string, unknown> {
-  const dir = `${STAGING}/${jobId}`;
-  return {
-    job_id: jobId,
-    complete: 'true',
-    status: 'complete',
-    returncode: 0,
-    stdout: '',
-    stderr: '',
-    job_stdout: '',
-    job_stderr: '',
-    working_directory: `${dir}/working`,
-    metadata_directory: `${dir}/metadata`,
-    job_directory: dir,
-    working_directory_contents: ['w.txt'],
-    metadata_directory_contents: ['job_stdout'],
-    outputs_directory_contents: outputs,
-    job_directory_contents: ['return_code'],
-    system_properties: { separator: '/' },
-    pulsar_version: '0.16.0',
-    realized_dynamic_file_sources: [],
-  };
+  return pulsarFinalStatus(jobId, `${STAGING}/${jobId}`, { working: ['w.txt'], metadata: ['job_stdout'], outputs, job: ['return_code'] });
 }
 
 /** Answers as pulsar-app does: JSON labelled text/html, checked against the document. */

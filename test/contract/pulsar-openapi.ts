@@ -49,6 +49,38 @@ export function pulsarJobConfig(jobId: string, dir: string): Record<string, unkn
   };
 }
 
+/** The listings of a final status, by directory. */
+export interface FinalListings {
+  working?: string[];
+  outputs?: string[];
+  metadata?: string[];
+  job?: string[];
+}
+
+/** The final (full) status answer of a job that ended `complete`, as pulsar-app 0.16 gives it, with the given listings. */
+export function pulsarFinalStatus(jobId: string, dir: string, listings: FinalListings = {}): Record<string, unknown> {
+  return {
+    job_id: jobId,
+    complete: 'true',
+    status: 'complete',
+    returncode: 0,
+    stdout: '',
+    stderr: '',
+    job_stdout: '',
+    job_stderr: '',
+    working_directory: `${dir}/working`,
+    metadata_directory: `${dir}/metadata`,
+    job_directory: dir,
+    working_directory_contents: listings.working ?? [],
+    metadata_directory_contents: listings.metadata ?? [],
+    outputs_directory_contents: listings.outputs ?? [],
+    job_directory_contents: listings.job ?? [],
+    system_properties: { separator: '/' },
+    pulsar_version: '0.16.0',
+    realized_dynamic_file_sources: [],
+  };
+}
+
 export interface CheckedRequest {
   operationId: string;
   /** Path variables (job_id, manager_name). */

@@ -1,8 +1,9 @@
 // runStagedJob's clean-up policies, missing outputs and failed launches against a real Pulsar.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AbortError } from '../../src/errors.js';
 import { nodeHttpFetch, runStagedJob, type PulsarCleanupPolicy } from '../../src/node/index.js';
 import { PulsarClient } from '../../src/pulsar/index.js';
 import { startPulsar, type PulsarServer } from '../peers/pulsar.js';
@@ -79,6 +80,67 @@ describe('runStagedJob against a real Pulsar', () => {
     expect(result.ok).toBe(false);
     expect(result.collected).toEqual([]);
     expect(result.cleaned).toBe(true);
+  });
+
+  it('stages inputs and config files that share a base name under names of their own: each arrives byte-identical', async () => {
+    const dir = join(root, `same-names-${++serial}`);
+    for (const sub of ['data', 'other dir', 'data/a_files', 'conf/x', 'conf/y']) await mkdir(join(dir, sub), { recursive: true });
+    await writeFile(join(dir, 'data', 'a'), 'first a\n');
+    await writeFile(join(dir, 'other dir', 'a'), 'second a, longer\n');
+    // A dataset's extra-files directory beside them, and two config files both named `settings`.
+    await writeFile(join(dir, 'data', 'a_files', 'part'), 'extra\n');
+    await writeFile(join(dir, 'conf', 'x', 'settings'), `in=${join(dir, 'data', 'a')}\n`);
+    await writeFile(join(dir, 'conf', 'y', 'settings'), `in=${join(dir, 'other dir', 'a')}\n`);
+    const out = (name: string): string => join(dir, 'out', name);
+    const result = await runStagedJob(
+      client,
+      {
+        jobId: `same-names-${process.pid}`,
+        commandLine: [
+          `cat '${join(dir, 'data', 'a')}' > '${out('1')}'`,
+          `cat '${join(dir, 'other dir', 'a')}' > '${out('2')}'`,
+          `cat '${join(dir, 'data', 'a_files')}/part' > '${out('3')}'`,
+          `cat '${join(dir, 'conf', 'x', 'settings')}' '${join(dir, 'conf', 'y', 'settings')}' > '${out('4')}'`,
+        ].join(' && '),
+        inputs: [{ path: join(dir, 'data', 'a') }, { path: join(dir, 'other dir', 'a') }, { path: join(dir, 'data', 'a_files'), kind: 'extra_files' }],
+        configFiles: [join(dir, 'conf', 'x', 'settings'), join(dir, 'conf', 'y', 'settings')],
+        outputs: ['1', '2', '3', '4'].map(out),
+        cleanup: 'always',
+      },
+      { interval: 100 },
+    );
+    expect(result.failures).toEqual([]);
+    expect(result.ok).toBe(true);
+    expect(await readFile(out('1'), 'utf8')).toBe('first a\n');
+    expect(await readFile(out('2'), 'utf8')).toBe('second a, longer\n');
+    expect(await readFile(out('3'), 'utf8')).toBe('extra\n');
+    // Each config file names the server path of its own input, and both reached the job.
+    const [x, y] = (await readFile(out('4'), 'utf8')).trim().split('\n');
+    expect(x).toBe(`in=${result.uploads.find((u) => u.local === join(dir, 'data', 'a'))?.remote}`);
+    expect(y).toBe(`in=${result.uploads.find((u) => u.local === join(dir, 'other dir', 'a'))?.remote}`);
+    expect(new Set(result.uploads.map((u) => `${u.type}:${u.name}`)).size).toBe(result.uploads.length);
+  });
+
+  it('an abort while the outputs come down: AbortError, nothing delivered, and cleanup always still removes the job', async () => {
+    const dir = join(root, `abort-collect-${++serial}`);
+    await mkdir(dir, { recursive: true });
+    const controller = new AbortController();
+    let jobId = '';
+    const error = await runStagedJob(
+      client,
+      { jobId: `abort-collect-${process.pid}`, commandLine: `head -c 134217728 /dev/zero > '${join(dir, 'big.bin')}' && echo small > '${join(dir, 'small.txt')}'`, outputs: [join(dir, 'small.txt'), join(dir, 'big.bin')], cleanup: 'always' },
+      {
+        interval: 100,
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e.type === 'setup') jobId = e.jobId;
+        },
+        onTransfer: (p) => p.direction === 'down' && p.file.endsWith('big.bin') && p.bytesDone > 0 && !p.done && controller.abort(),
+      },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AbortError);
+    expect(await readdir(dir)).toEqual([]);
+    expect((await client.status(jobId)).status).toBe('lost');
   });
 });
 

@@ -33,6 +33,14 @@ export interface ChaosProxyOptions {
   stallMs?: number;
   /** Which requests may get a fault. @default every request */
   eligible?: (request: { method: string; path: string; headers: IncomingHttpHeaders }) => boolean;
+  /**
+   * Faults placed on purpose: asked for every request (before the random
+   * choice, which still draws its numbers, so the seeded sequence is the same),
+   * a fault kind it returns is injected whatever the rate. A response fault
+   * strikes after the server has answered: `reset` then loses an answer the
+   * server already acted on.
+   */
+  plan?: (request: { method: string; path: string }) => FaultKind | undefined;
 }
 
 export interface InjectedFault {
@@ -88,7 +96,8 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
     const method = req.method ?? 'GET';
     const allowed = options.eligible?.({ method, path, headers: req.headers }) ?? true;
     const roll = random();
-    const kind = allowed && roll < rate ? kinds[Math.floor(random() * kinds.length)] : undefined;
+    const chosen = allowed && roll < rate ? kinds[Math.floor(random() * kinds.length)] : undefined;
+    const kind = options.plan?.({ method, path: path.replace(/private_token=[^&]*/, 'private_token=…') }) ?? chosen;
     const fraction = random();
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
 

@@ -2,7 +2,7 @@
 // output names, and the command line's shape.
 import { describe, expect, it } from 'vitest';
 import { commandLineFor } from '../../src/sites/pulsar/command.js';
-import { matchOutput } from '../../src/sites/pulsar/pulsar-rest-site.js';
+import { matchOutput } from '../../src/sites/pulsar/outputs.js';
 
 const working = ['exit-codes', 'root/out/a.txt', 'root/out/b.log', 'root/out/sub/c.txt', 'root/tree/x', 'root/tree/y/z', 'root/treetop'];
 

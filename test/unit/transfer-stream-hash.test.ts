@@ -1,7 +1,12 @@
 // The transfer's sha256: the worker-thread path and the inline path give the
 // digest node:crypto gives, for chunks that straddle batch boundaries, for two
 // hashes fed at once, and after a hash is dropped and started over.
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { createStreamHash, type StreamHash } from '../../src/transfer/stream-hash.js';
 
@@ -46,4 +51,29 @@ it('copies the bytes it is given: reusing a chunk afterwards does not change the
     if (wait) await wait;
   }
   expect(await hash.digestHex()).toBe(expected.digest('hex'));
+});
+
+it('keeps no process alive after a large hash is dropped before its first batch (a transfer aborted at once)', async () => {
+  const module = fileURLToPath(new URL('../../src/transfer/stream-hash.ts', import.meta.url));
+  const dir = await mkdtemp(join(tmpdir(), 'stream-hash-'));
+  const script = join(dir, 'drop.mts');
+  await writeFile(
+    script,
+    `const { createStreamHash } = await import(${JSON.stringify(module)});
+const hash = await createStreamHash(64 * 1024 * 1024, true);
+await new Promise((resolve) => setTimeout(resolve, 100));
+hash.update(new Uint8Array(1024));
+hash.drop();
+// A process that outlives this timer is held by something: say so.
+setTimeout(() => { console.log('still alive'); process.exit(3); }, 5000).unref();
+console.log('dropped');`,
+  );
+  try {
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['--import', 'tsx', script], { timeout: 20_000 }, (error, stdout) => (error ? reject(new Error(`${error.message}\n${stdout}`)) : resolve(stdout))),
+    );
+    expect(out.trim()).toBe('dropped');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

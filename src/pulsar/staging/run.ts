@@ -4,8 +4,12 @@
  * Node only.
  * @module
  */
+import { rm } from 'node:fs/promises';
+import { AbortError } from '../../errors.js';
 import type { TransferProgress } from '../../sites/site.js';
+import { bestEffort } from '../../util/abort.js';
 import type { PulsarClient } from '../client.js';
+import { afterFailedSubmit, CLEANUP_TIMEOUT_MS, submitOnce } from '../launch.js';
 import type { PulsarJobConfig, PulsarJobStatus } from '../status.js';
 import { type PulsarCollectedFile, type PulsarCollectionFailure, collectOutputs } from './collect.js';
 import { type PulsarStagedJob, validateStagedJob } from './description.js';
@@ -100,11 +104,16 @@ export interface PulsarStagedResult {
 /**
  * Stages a job in, runs it, collects its outputs and cleans up by its policy.
  *
- * A failed upload removes the half-staged job directory whatever the policy
- * (a file may lie half-written there); a failed submit removes it under `always`. A wait
- * that ends early (its `timeout`, or `signal` aborted) leaves the job on the
- * server as it is, neither cancelled nor cleaned: the `setup` event gives the
- * server's job id for that.
+ * A failed or aborted upload removes the half-staged job directory whatever
+ * the policy (a file may lie half-written there); a refused submit removes it
+ * under `always`. A submit whose answer is lost is resolved from the job's
+ * status (the job runs once); a job that may have been launched is never
+ * removed for a failed submit (an aborted one is cancelled). A wait that ends
+ * early (its `timeout`, or `signal` aborted) leaves the job on the server as
+ * it is, neither cancelled nor cleaned: the `setup` event gives the server's
+ * job id for that. An abort while the outputs come down rejects with
+ * AbortError, removes the outputs already delivered, and still applies
+ * `cleanup: 'always'`.
  *
  * @example
  * ```ts
@@ -141,7 +150,8 @@ export async function runStagedJob(client: PulsarClient, job: PulsarStagedJob, o
   let staged: Awaited<ReturnType<typeof stageIn>> | undefined;
   try {
     staged = await stageIn(client, config, job, { ...signal, ...onProgress, onUpload: (upload) => emit({ type: 'upload', upload }) });
-    await client.submit(config.jobId, {
+    // A lost answer is resolved from the job's status: the job runs once.
+    await submitOnce(client, config.jobId, {
       commandLine: withOutputManifest(staged.commandLine, job, config),
       ...(job.env && { env: job.env }),
       ...(job.dependenciesDescription && { dependenciesDescription: job.dependenciesDescription }),
@@ -151,9 +161,7 @@ export async function runStagedJob(client: PulsarClient, job: PulsarStagedJob, o
       ...signal,
     });
   } catch (error) {
-    // Nothing ran. A failed upload may have left a half-written file under its name: remove
-    // the directory whatever the policy. After a failed submit, `always` removes it too.
-    if (staged === undefined || policy === 'always') await client.clean(config.jobId).catch(() => undefined);
+    await afterFailedSubmit(client, config.jobId, error, { submitted: staged !== undefined, keepRefused: policy !== 'always' });
     throw error;
   }
   emit({ type: 'submitted', jobId: config.jobId, commandLine: staged.commandLine });
@@ -169,6 +177,13 @@ export async function runStagedJob(client: PulsarClient, job: PulsarStagedJob, o
     status.status === 'complete'
       ? await collectOutputs(client, status, job, { ...signal, ...onProgress, onDownload: (file) => emit({ type: 'download', file }) })
       : { collected: [], failures: [] };
+  if (options.signal?.aborted) {
+    // Stopped while collecting: nothing of it stays (the downloads left nothing partial), and the
+    // clean-up policy still holds, with a signal of its own since the caller's is aborted.
+    await Promise.all(collected.map((file) => rm(file.destination, { force: true }).catch(() => undefined)));
+    if (policy === 'always') await bestEffort(CLEANUP_TIMEOUT_MS, (abort) => client.clean(config.jobId, { signal: abort }));
+    throw new AbortError(`collecting the outputs of Pulsar job ${config.jobId}`, { cause: options.signal.reason });
+  }
   const ok = status.status === 'complete' && !failures.some((f) => f.required);
 
   let cleaned = false;

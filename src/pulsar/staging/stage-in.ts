@@ -91,12 +91,15 @@ export async function stageIn(
     rewriter.addDirectory(extrasDirOf(output), remoteJoin(dirs.outputs, basename(extrasDirOf(output)), sep));
   }
   if (job.versionFile) rewriter.add(job.versionFile, remoteJoin(dirs.outputs, 'COMMAND_VERSION', sep));
-  const configTexts = new Map<string, string>();
-  for (const file of job.configFiles ?? []) {
-    configTexts.set(file, await readFile(file, 'utf8'));
-    rewriter.add(file, remoteJoin(dirs.configs, basename(file), sep));
+  // Config files keep only a base name on the server (no sub-directories): same-named ones get a prefix.
+  const configTexts = new Map<string, { name: string; text: string }>();
+  const configNames = new UploadNames('_');
+  for (const file of new Set(job.configFiles ?? [])) {
+    const name = configNames.claim(basename(file), dirname(file));
+    configTexts.set(file, { name, text: await readFile(file, 'utf8') });
+    rewriter.add(file, remoteJoin(dirs.configs, name, sep));
   }
-  const referenced = [job.commandLine, ...configTexts.values()].join('\n');
+  const referenced = [job.commandLine, ...[...configTexts.values()].map((c) => c.text)].join('\n');
 
   const send = async (group: Planned[]): Promise<void> => {
     await Promise.all(
@@ -121,19 +124,20 @@ export async function stageIn(
     await send(tool.files.map((name) => ({ local: `${tool.directory}/${name}`, name, type: 'tool' })));
   }
 
-  // 2. Inputs the command line or a config file names.
+  // 2. Inputs the command line or a config file names, each under a name no other input has.
   const inputs: Planned[] = [];
   const seen = new Set<string>();
+  const inputNames = new UploadNames();
   for (const input of job.inputs ?? []) {
     if (seen.has(input.path) || !rewriter.mentions(referenced, input.path)) continue;
     seen.add(input.path);
     const kind = input.kind ?? 'dataset';
     if (kind === 'extra_files') {
-      const top = basename(input.path);
+      const top = inputNames.claim(basename(input.path), dirname(input.path));
       rewriter.addDirectory(input.path, remoteJoin(dirs.inputs, top, sep));
       for (const rel of await listFiles(input.path)) inputs.push({ local: `${input.path}/${rel}`, name: `${top}/${rel}`, type: 'input' });
     } else {
-      const name = kind === 'metadata' ? `metadata_${basename(input.path)}` : basename(input.path);
+      const name = inputNames.claim(kind === 'metadata' ? `metadata_${basename(input.path)}` : basename(input.path), dirname(input.path));
       rewriter.add(input.path, remoteJoin(dirs.inputs, name, sep));
       inputs.push({ local: input.path, name, type: 'input' });
     }
@@ -177,8 +181,35 @@ export async function stageIn(
 
   // 6. Rewrite, then 7. the config files with their rewritten text.
   const commandLine = rewriter.rewrite(job.commandLine);
-  await send([...configTexts].map(([local, text]) => ({ local, name: basename(local), type: 'config', text: rewriter.rewrite(text) })));
+  await send([...configTexts].map(([local, { name, text }]) => ({ local, name, type: 'config', text: rewriter.rewrite(text) })));
   return { commandLine, uploads, rewriter };
+}
+
+/**
+ * Upload names within one server directory, each given once: two local files
+ * with the same base name (`data/a`, `other dir/a`) would overwrite each
+ * other there. A name already given (as a file, or as the top directory of
+ * one) is placed under a hash of its local directory instead, which keeps its
+ * base name: `<hash>/a` (or `<hash>_a` where the server keeps base names only).
+ */
+class UploadNames {
+  readonly #taken = new Set<string>();
+
+  /** @param joiner `/` to place a repeated name in a directory of its own; another string to prefix it. */
+  constructor(readonly joiner = '/') {}
+
+  /** A name for `wanted` (a file, or a directory's top) from local directory `from`, distinct from every name given before. */
+  claim(wanted: string, from: string): string {
+    let name = wanted;
+    for (let n = 1; this.#taken.has(name); n++) {
+      const prefix = unstructuredPrefix(n === 1 ? from : `${from}\n${n}`).slice(0, 16);
+      name = `${prefix}${this.joiner}${wanted}`;
+    }
+    this.#taken.add(name);
+    // A name below a directory also blocks a file of the directory's name, and the other way round.
+    if (this.joiner === '/') this.#taken.add(name.split('/')[0] as string);
+    return name;
+  }
 }
 
 /** `/x/dataset_1.dat` → `/x/dataset_1_files`: where Galaxy keeps a dataset's extra files. */

@@ -12,7 +12,7 @@ import { PathMap, containerDirs, dirsToMake, hasWildcard, normalizeContainerPath
 import { planExecutor, shareHolding, shareOf, type InPlaceInput, type SandboxSettings } from '../local/plan.js';
 import { SANDBOX_FUNCTIONS, sandboxCheckLines } from '../local/sandbox.js';
 import type { LocalBind } from '../local/options.js';
-import { runScript, shellQuote, type ContainerRuntime } from '../local/script.js';
+import { runScript, SCRIPT_FILES, shellQuote, type ContainerRuntime } from '../local/script.js';
 
 /** Where a job's container paths live below the Pulsar working directory. */
 export const ROOT_DIR = 'root';
@@ -77,7 +77,14 @@ export function commandLineFor(spec: JobSpec, working: string, runtime: Containe
   ];
   const script = runScript(steps).split('\n').filter((line) => !line.startsWith('#!'));
   // Pulsar downloads carry no length: the manifest lets collect tell a cut-off download from the file.
-  const manifest = manifestScript((spec.outputs ?? []).map((output) => manifestOutput(output, map)), MANIFEST_FILE);
+  // Written last, it is also the job's own completion marker, and lists every file collect reads
+  // (outputs, then each executor's stdout and stderr), so a job can be collected even when Pulsar,
+  // restarted while it ran, never lists its files.
+  const logs = spec.executors.flatMap((executor, i) => [
+    { name: executor.stdout ? workdirName(executor.stdout) : SCRIPT_FILES.stdout(i), path: steps[i]?.stdout as string },
+    { name: executor.stderr ? workdirName(executor.stderr) : SCRIPT_FILES.stderr(i), path: steps[i]?.stderr as string },
+  ]);
+  const manifest = manifestScript([...(spec.outputs ?? []).map((output) => manifestOutput(output, map)), ...logs], MANIFEST_FILE);
   return [...prologue, '(', ...script, ')', manifest].join('\n');
 }
 

@@ -10,13 +10,13 @@ import { readSandboxOptions, SANDBOX_KEYS } from '../local/sandbox-config.js';
 import { CONTAINER_RUNTIMES, type ContainerRuntime } from '../local/script.js';
 import { PulsarRestSite, type PulsarCleanup, type PulsarRestSiteOptions } from './pulsar-rest-site.js';
 
-const KEYS = ['manager', 'containerRuntime', 'allowNoContainer', 'cleanup', ...SANDBOX_KEYS];
+const KEYS = ['manager', 'containerRuntime', 'allowNoContainer', 'cleanup', 'staleRunningMs', ...SANDBOX_KEYS];
 
 /**
  * A factory that builds a {@link PulsarRestSite} from a configured site:
  * `url` is the Pulsar server, `auth` its `private_token` (auth type `query`)
  * or none, and `options` may set `manager`, `containerRuntime`,
- * `allowNoContainer`, `cleanup`, `sandbox`, `sandboxNetwork` and `binds`. Its HTTP events feed the network's
+ * `allowNoContainer`, `cleanup`, `staleRunningMs`, `sandbox`, `sandboxNetwork` and `binds`. Its HTTP events feed the network's
  * passive health. `relay.inputFetch` fetches the inputs at http(s) URLs the
  * site relays to the server (a gateway gives a `guardedFetch`).
  *
@@ -37,7 +37,7 @@ export function pulsarRestSiteFactory(files?: LocalFiles, relay: { inputFetch?: 
     const site: PulsarRestSiteOptions = { id: description.id, client };
     if (files) site.files = files;
     if (relay.inputFetch) site.inputHttp = { fetch: relay.inputFetch };
-    const { manager, containerRuntime, allowNoContainer, cleanup } = options;
+    const { manager, containerRuntime, allowNoContainer, cleanup, staleRunningMs } = options;
     for (const key of Object.keys(options)) if (!KEYS.includes(key)) issues.push({ path: at(`options.${key}`), message: `is not an option of a Pulsar site (${KEYS.join(', ')})` });
     if (manager !== undefined) {
       if (typeof manager === 'string' && manager !== '') client.manager = manager;
@@ -54,6 +54,10 @@ export function pulsarRestSiteFactory(files?: LocalFiles, relay: { inputFetch?: 
     if (cleanup !== undefined) {
       if (cleanup === 'always' || cleanup === 'onsuccess' || cleanup === 'never') site.cleanup = cleanup as PulsarCleanup;
       else issues.push({ path: at('options.cleanup'), message: 'must be always, onsuccess or never' });
+    }
+    if (staleRunningMs !== undefined) {
+      if (typeof staleRunningMs === 'number' && staleRunningMs > 0) site.staleRunningMs = staleRunningMs;
+      else issues.push({ path: at('options.staleRunningMs'), message: 'must be a number of milliseconds above 0' });
     }
     Object.assign(site, readSandboxOptions(options, (key) => at(`options.${key}`), issues));
     if (issues.length > 0) throw new ValidationError('Pulsar site options', issues);

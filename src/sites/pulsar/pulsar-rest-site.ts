@@ -3,28 +3,29 @@
  * (local files are reached through an injected {@link LocalFiles}).
  * @module
  */
-import { ConnectionError, TimeoutError, ValidationError, type ValidationIssue } from '../../errors.js';
+import { AbortError, ValidationError, type ValidationIssue } from '../../errors.js';
 import type { HttpClientOptions } from '../../http/client.js';
 import { UnknownJobError } from '../../jobs/errors.js';
-import type { JobOutput, JobSpec } from '../../jobs/spec.js';
-import { fromPulsarStatus, stateFromExitCodes } from '../../jobs/state-map.js';
-import { isTerminalState, type JobState } from '../../jobs/state.js';
+import type { JobSpec } from '../../jobs/spec.js';
+import { isTerminalState } from '../../jobs/state.js';
 import { PulsarClient, type PulsarClientOptions } from '../../pulsar/client.js';
+import { CLEANUP_TIMEOUT_MS } from '../../pulsar/launch.js';
 import type { PulsarJobStatus } from '../../pulsar/status.js';
-import { redactUrl } from '../../redact.js';
-import { throwIfAborted } from '../../util/abort.js';
+import { bestEffort, throwIfAborted } from '../../util/abort.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, readCapped, readTail } from '../../http/bounded-body.js';
-import { absolutePath, localRef, type LocalFileDigest, type LocalFiles } from '../local-files.js';
-import { hasWildcard } from '../local/paths.js';
+import type { LocalFiles } from '../local-files.js';
 import { imagePolicy } from '../local/plan.js';
-import { SCRIPT_FILES, type ContainerRuntime } from '../local/script.js';
-import { checkSpec, type ImagePolicy, type LocalLocation } from '../local/validate.js';
+import type { ContainerRuntime } from '../local/script.js';
+import { checkSpec, type ImagePolicy } from '../local/validate.js';
 import { failedProbe } from '../probe-failure.js';
-import type { CollectedOutput, ExecutorLog, JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
-import { parseManifest, type ManifestEntry } from '../../transfer/manifest.js';
-import { urlSourceFor } from '../../transfer/url-source.js';
+import type { JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
 import type { LocalBind } from '../local/options.js';
-import { commandLineFor, inputName, MANIFEST_FILE, pulsarSandbox, SPEC_FILE, workdirName } from './command.js';
+import { pulsarSandbox, SPEC_FILE } from './command.js';
+import { locateInput, stagingIssues } from './inputs.js';
+import { JobBook, type BookedStatus } from './job-book.js';
+import { ENDED_BY_MARKER, pollStatuses, readStatus, type StatusReading } from './job-status.js';
+import { downloadOutputs, executorLogs } from './outputs.js';
+import { jobIdFor, submitToPulsar, type Submission } from './submission.js';
 
 /** What a Pulsar site does with the server's job directory once the job is collected. */
 export type PulsarCleanup = 'always' | 'onsuccess' | 'never';
@@ -68,6 +69,14 @@ export interface PulsarRestSiteOptions {
    */
   cleanup?: PulsarCleanup;
   /**
+   * A Pulsar restarted while a job ran reports it `running` for ever. A job
+   * said `running` this long (and every as long again), or reached again after
+   * failed polls, has the manifest its command line writes last looked for, in
+   * milliseconds; the job then ends, and is collected, by it.
+   * @default 60000
+   */
+  staleRunningMs?: number;
+  /**
    * Most status requests of one poll in flight at once, so that polling
    * many jobs leaves the rest of the client's concurrency cap to submits and
    * downloads. @default half the client's `maxConcurrency`, rounded up (8 without a cap)
@@ -90,6 +99,8 @@ export interface PulsarRestSiteOptions {
 /** Most bytes of an executor's stdout or stderr kept in its log. */
 const LOG_TAIL_BYTES = 64 * 1024;
 const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;
+/** Time limit of one status poll across its retries, in milliseconds: a server that is down fails the poll, not hold it for minutes. */
+const POLL_TIMEOUT_MS = 30_000;
 
 /**
  * A Pulsar server (REST) as a site. A job becomes one Pulsar job:
@@ -106,7 +117,9 @@ const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;
  *
  * Statuses map through `PULSAR_STATUS_MAP`; each watched job costs one
  * status request per poll, at most `pollConcurrency` of them at once (half
- * the client's concurrency cap), so submits are not starved by polling.
+ * the client's concurrency cap), so submits are not starved by polling; its
+ * exit codes are read once, at the end. See `submit` for lost submit answers
+ * and `staleRunningMs` for a Pulsar restarted while its job ran.
  *
  * @example
  * ```ts
@@ -134,6 +147,9 @@ export class PulsarRestSite implements Site {
   readonly #options: PulsarRestSiteOptions;
   /** Specs of the jobs this instance knows (submitted here, or read back from the working directory). */
   readonly #specs = new Map<string, JobSpec>();
+  /** What polls learned of each job (its end, how long it has been running). */
+  readonly #book = new JobBook();
+  readonly #staleMs: number;
   readonly #pollConcurrency: number;
 
   constructor(options: PulsarRestSiteOptions) {
@@ -143,6 +159,11 @@ export class PulsarRestSite implements Site {
     if (options.cleanup !== undefined && !['always', 'onsuccess', 'never'].includes(options.cleanup)) {
       throw new ValidationError('PulsarRestSite options', [{ path: 'cleanup', message: 'must be always, onsuccess or never' }]);
     }
+    const stale = options.staleRunningMs;
+    if (stale !== undefined && !(typeof stale === 'number' && stale > 0)) {
+      throw new ValidationError('PulsarRestSite options', [{ path: 'staleRunningMs', message: 'must be a number of milliseconds above 0' }]);
+    }
+    this.#staleMs = stale ?? 60_000;
     const cap = this.client.http.maxConcurrency;
     this.#pollConcurrency = options.pollConcurrency ?? (Number.isFinite(cap) ? Math.ceil(cap / 2) : 8);
     if (!Number.isInteger(this.#pollConcurrency) || this.#pollConcurrency < 1) {
@@ -169,90 +190,48 @@ export class PulsarRestSite implements Site {
    */
   check(spec: JobSpec): ValidationIssue[] {
     const { policy } = this.#runMode();
-    const issues = checkSpec(spec, policy, { locate: (url) => this.#locate(url) }).map((issue) => ({ ...issue, message: issue.message.replace('the local site', `Pulsar site ${this.id}`) }));
-    issues.push(...this.#stagingIssues(spec));
+    const issues = checkSpec(spec, policy, { locate: (url) => locateInput(url, this.#options.files) }).map((issue) => ({ ...issue, message: issue.message.replace('the local site', `Pulsar site ${this.id}`) }));
+    issues.push(...stagingIssues(spec, { siteId: this.id, files: this.#options.files }));
     return issues;
   }
 
   /**
    * Checks the spec, sets the Pulsar job up (its id derived from the
-   * idempotency key: a job already set up under that key is returned as it
-   * is), uploads the inputs and the spec, and submits the command line.
+   * idempotency key), uploads the inputs and the spec, and submits the command
+   * line, once: a launched job under the key is taken over, a lost answer is
+   * resolved from the job's status. A failed or aborted staging removes the
+   * never-launched job with any partial upload; a job that may have been
+   * launched is never removed (an aborted submit cancels it).
    */
   async submit(spec: JobSpec, options: SubmitOptions): Promise<SiteJobRef> {
     throwIfAborted(options.signal, `submitting to Pulsar site ${this.id}`);
     const issues = this.check(spec);
     if (issues.length > 0) throw new ValidationError(`job spec for Pulsar site ${this.id}`, issues);
     const { runtime, sandboxed } = this.#runMode();
-
-    spec = this.#absoluteOutputs(spec);
-    const proposed = await jobIdFor(options.idempotencyKey);
-    // A server that cannot be reached fails the submit here, not after set-up has waited out its retries too.
-    const existing = await this.client.status(proposed, signalOf(options)).catch((error: unknown) => {
-      if (error instanceof ConnectionError || error instanceof TimeoutError) throw error;
-      return undefined;
-    });
-    if (existing && existing.status !== 'lost') {
-      this.#specs.set(existing.jobId, spec);
-      return { remoteId: existing.jobId };
-    }
-    const config = await this.client.setup(proposed, signalOf(options));
-    const jobId = config.jobId;
-    if (config.separator !== '/') {
-      await this.client.clean(jobId).catch(() => undefined);
-      throw new ValidationError(`Pulsar site ${this.id}`, [{ path: 'separator', message: `the server uses ${JSON.stringify(config.separator)} as path separator; only POSIX servers run the job script` }]);
-    }
-    try {
-      const uploaded = new Map<string, string>();
-      for (const [i, input] of (spec.inputs ?? []).entries()) {
-        throwIfAborted(options.signal, `staging inputs for Pulsar site ${this.id}`);
-        if (input.type === 'DIRECTORY') {
-          for (const [containerPath, serverPath] of await this.#uploadDirectory(jobId, inputName(i), input, options)) uploaded.set(containerPath, serverPath);
-        } else {
-          uploaded.set(input.path, await this.#upload(jobId, inputName(i), input, options));
-        }
-      }
-      await this.client.upload(jobId, SPEC_FILE, 'workdir', JSON.stringify(recordedSpec(spec)), undefined, signalOf(options));
-      throwIfAborted(options.signal, `submitting to Pulsar site ${this.id}`);
-      await this.client.submit(jobId, { commandLine: commandLineFor(spec, config.directories.working, runtime, uploaded, sandboxed ? pulsarSandbox(config.directories.working, this.#options) : undefined), ...signalOf(options) });
-    } catch (error) {
-      await this.client.clean(jobId).catch(() => undefined);
-      throw error;
-    }
-    this.#specs.set(jobId, spec);
-    return { remoteId: jobId };
+    const submission: Submission = { siteId: this.id, client: this.client };
+    if (this.#options.files) submission.files = this.#options.files;
+    if (this.#options.inputHttp) submission.inputHttp = this.#options.inputHttp;
+    if (runtime) submission.runtime = runtime;
+    if (sandboxed) submission.sandbox = (working) => pulsarSandbox(working, this.#options);
+    const { remoteId, spec: kept } = await submitToPulsar(submission, spec, options);
+    this.#specs.set(remoteId, kept);
+    return { remoteId };
   }
 
   /**
    * One status request per job, at most `pollConcurrency` at once. A job
-   * whose request failed has no news this time; when every request failed,
-   * the poll throws the first error.
+   * whose request failed has no news this time (one poll's request gives up
+   * after 30 s); when every request failed, the poll throws the first error.
    */
   async poll(remoteIds: readonly string[], options: SiteCallOptions = {}): Promise<Map<string, SiteJobStatus>> {
     throwIfAborted(options.signal, `polling Pulsar site ${this.id}`);
-    const statuses = new Map<string, SiteJobStatus>();
-    const failures: unknown[] = [];
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < remoteIds.length) {
-        throwIfAborted(options.signal, `polling Pulsar site ${this.id}`);
-        const id = remoteIds[next++] as string;
-        try {
-          statuses.set(id, (await this.#status(id, options.signal)).status);
-        } catch (error) {
-          failures.push(error);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.#pollConcurrency, remoteIds.length) }, worker));
-    if (statuses.size === 0 && failures.length > 0) throw failures[0];
-    return statuses;
+    return pollStatuses(remoteIds, this.#pollConcurrency, async (id) => (await this.#read(id, options.signal, POLL_TIMEOUT_MS)).status, options.signal);
   }
 
   /** The job's status; {@link UnknownJobError} when the server has no such job (Pulsar says `lost`). */
   async attach(remoteId: string, options: SiteCallOptions = {}): Promise<SiteJobStatus> {
     if (!JOB_ID.test(remoteId)) throw new UnknownJobError({ siteId: this.id, remoteId });
-    const { status, raw } = await this.#status(remoteId, options.signal);
+    const { status, raw } = await this.#read(remoteId, options.signal);
     if (raw.status === 'lost') throw new UnknownJobError({ siteId: this.id, remoteId });
     return status;
   }
@@ -270,14 +249,37 @@ export class PulsarRestSite implements Site {
   }
 
   /**
-   * Reads the exit codes and executor logs from the working directory and,
-   * for a `complete` job, downloads every output to its destination with its
-   * size and sha256 (a missing output makes it `system_error`). Then cleans
-   * the server's job directory by the `cleanup` policy. `spec` may be left
-   * out: the site reads back the copy it left in the working directory.
+   * Reads the executor logs from the working directory and, for a
+   * `complete` job, downloads every output to its destination with its size
+   * and sha256 (a missing output makes it `system_error`), reusing the end
+   * the last poll found (exit codes included). Then cleans the server's job
+   * directory by the `cleanup` policy. `spec` may be left out: the site reads
+   * back the copy it left in the working directory. An abort stops it at
+   * once (AbortError): outputs already delivered by this call are removed,
+   * nothing partial is left, and `cleanup: 'always'` still removes the job
+   * directory (with a fresh, short time limit).
    */
   async collect(remoteId: string, spec?: JobSpec, options: SiteCallOptions = {}): Promise<JobOutcome> {
-    const { status, raw } = await this.#status(remoteId, options.signal);
+    throwIfAborted(options.signal, `collecting job ${remoteId} from Pulsar site ${this.id}`);
+    try {
+      const outcome = await this.#gather(remoteId, spec, options);
+      // Released: memory follows the jobs in flight (a later collect reads the spec back from the server).
+      this.#book.forget(remoteId);
+      this.#specs.delete(remoteId);
+      return outcome;
+    } catch (error) {
+      if (!options.signal?.aborted) throw error;
+      if ((this.#options.cleanup ?? 'never') === 'always') {
+        await bestEffort(CLEANUP_TIMEOUT_MS, (signal) => this.#remove(remoteId, signal));
+        this.#specs.delete(remoteId);
+        this.#book.forget(remoteId);
+      }
+      throw error instanceof AbortError ? error : new AbortError(`collecting job ${remoteId} from Pulsar site ${this.id}`, { cause: options.signal.reason });
+    }
+  }
+
+  async #gather(remoteId: string, spec: JobSpec | undefined, options: SiteCallOptions): Promise<JobOutcome> {
+    const { status, raw } = await this.#read(remoteId, options.signal);
     if (!isTerminalState(status.state)) {
       throw new ValidationError('collect request', [{ path: 'remoteId', message: `job ${remoteId} has not ended (it is ${raw.status})` }]);
     }
@@ -288,15 +290,16 @@ export class PulsarRestSite implements Site {
     }
     const job = spec ?? (await this.#spec(remoteId, raw, options.signal));
     const working = new Set(raw.listings?.working ?? []);
-    outcome.executors = await this.#executorLogs(remoteId, job, status.exitCodes ?? [], working, options.signal);
+    outcome.executors = await executorLogs((name, signal) => this.#tail(remoteId, name, signal), job, status.exitCodes ?? [], working, options.signal);
     if (raw.status === 'failed') {
       const why = [raw.jobStderr, raw.stderr].filter((s): s is string => !!s && s.trim() !== '').join('\n');
       outcome.systemLogs.push(`Pulsar reports the job failed${why ? `: ${why.trim()}` : ''}`);
     }
     if (status.siteState === 'complete (script did not finish)') outcome.systemLogs.push('the job script did not finish (an input directory could not be made, the sandbox was not usable on the node, or it was killed)');
+    if (status.siteState === ENDED_BY_MARKER) outcome.systemLogs.push(`Pulsar still reports the job running; its own manifest says it ended (Pulsar was probably restarted while it ran)`);
     if (status.state === 'complete') {
       const problems: string[] = [];
-      outcome.outputs = await this.#download(remoteId, job.outputs ?? [], working, problems, options);
+      outcome.outputs = await downloadOutputs({ client: this.client, files: this.#options.files, text: (name, signal) => this.#text(remoteId, name, signal) }, remoteId, job.outputs ?? [], working, problems, options);
       if (problems.length > 0) {
         outcome.state = 'system_error';
         outcome.systemLogs.push(...problems);
@@ -304,7 +307,7 @@ export class PulsarRestSite implements Site {
     }
     const cleanup = this.#options.cleanup ?? 'never';
     if (cleanup === 'always' || (cleanup === 'onsuccess' && outcome.state === 'complete')) {
-      await this.client.clean(remoteId, signalOf(options));
+      await this.#remove(remoteId, options.signal);
       this.#specs.delete(remoteId);
     }
     return outcome;
@@ -321,32 +324,29 @@ export class PulsarRestSite implements Site {
    * ```
    */
   async forget(remoteId: string, options: SiteCallOptions = {}): Promise<void> {
-    const { status, raw } = await this.#status(remoteId, options.signal);
-    if (!isTerminalState(status.state)) {
-      throw new ValidationError('forget request', [{ path: 'remoteId', message: `job ${remoteId} has not ended (it is ${raw.status}); cancel it first` }]);
+    if (!this.#book.ended(remoteId)) {
+      const raw = await this.client.status(remoteId, signalOf(options));
+      if (!raw.terminal) throw new ValidationError('forget request', [{ path: 'remoteId', message: `job ${remoteId} has not ended (it is ${raw.status}); cancel it first` }]);
     }
-    await this.client.clean(remoteId, signalOf(options));
+    await this.#remove(remoteId, options.signal);
     this.#specs.delete(remoteId);
+    this.#book.forget(remoteId);
   }
 
-  /** The unified status: a Pulsar `complete` becomes `executor_error` when an exit code says so. */
-  async #status(remoteId: string, signal: AbortSignal | undefined): Promise<{ status: SiteJobStatus; raw: PulsarJobStatus }> {
-    const raw = await this.client.status(remoteId, signal ? { signal } : {});
-    let state: JobState = fromPulsarStatus(raw.status);
-    let siteState: string = raw.status;
-    const status: SiteJobStatus = { remoteId, state, siteState };
-    if (raw.status === 'complete') {
-      const working = raw.listings?.working ?? [];
-      const exitCodes = working.includes(SCRIPT_FILES.exitCodes) ? parseExitCodes(await this.#text(remoteId, SCRIPT_FILES.exitCodes, signal)) : [];
-      if (working.includes(SCRIPT_FILES.finished)) {
-        state = stateFromExitCodes(exitCodes, (await this.#spec(remoteId, raw, signal)).executors);
-      } else {
-        state = 'system_error';
-        siteState = 'complete (script did not finish)';
-      }
-      return { status: { remoteId, state, siteState, exitCodes }, raw };
-    }
-    return { status, raw };
+  /**
+   * Removes the job directory. A job ended by its manifest while Pulsar says
+   * `running` is cancelled first: should Pulsar still hold it active, removing
+   * its directory would leave it active for ever.
+   */
+  async #remove(remoteId: string, signal: AbortSignal | undefined): Promise<void> {
+    if (this.#book.ended(remoteId)?.status.siteState === ENDED_BY_MARKER) await this.client.cancel(remoteId, signal ? { signal } : {});
+    await this.client.clean(remoteId, signal ? { signal } : {});
+  }
+
+  #read(remoteId: string, signal: AbortSignal | undefined, totalTimeout?: number): Promise<BookedStatus> {
+    const spec = (id: string, raw: PulsarJobStatus, abort?: AbortSignal): Promise<JobSpec> => this.#spec(id, raw, abort);
+    const reading: StatusReading = { client: this.client, book: this.#book, staleMs: this.#staleMs, spec, text: (id, name, abort) => this.#text(id, name, abort) };
+    return readStatus(reading, remoteId, signal, totalTimeout);
   }
 
   async #spec(remoteId: string, raw: PulsarJobStatus, signal: AbortSignal | undefined): Promise<JobSpec> {
@@ -360,150 +360,10 @@ export class PulsarRestSite implements Site {
     return spec;
   }
 
-  async #executorLogs(remoteId: string, spec: JobSpec, exitCodes: number[], working: Set<string>, signal: AbortSignal | undefined): Promise<ExecutorLog[]> {
-    const read = async (name: string): Promise<string | undefined> => (working.has(name) ? await this.#tail(remoteId, name, signal) : undefined);
-    const logs: ExecutorLog[] = [];
-    for (const [i, exitCode] of exitCodes.entries()) {
-      const executor = spec.executors[i];
-      const log: ExecutorLog = { exitCode };
-      const stdout = await read(executor?.stdout ? workdirName(executor.stdout) : SCRIPT_FILES.stdout(i));
-      const stderr = await read(executor?.stderr ? workdirName(executor.stderr) : SCRIPT_FILES.stderr(i));
-      if (stdout !== undefined) log.stdout = stdout;
-      if (stderr !== undefined) log.stderr = stderr;
-      logs.push(log);
-    }
-    return logs;
-  }
-
-  /** Downloads each output's files (a file, a directory's files, a pattern's matches) from the working directory. */
-  async #download(remoteId: string, outputs: readonly JobOutput[], working: Set<string>, problems: string[], options: SiteCallOptions): Promise<CollectedOutput[]> {
-    const files = this.#options.files;
-    const collected: CollectedOutput[] = [];
-    const manifest = working.has(MANIFEST_FILE) ? new Map(parseManifest(await this.#text(remoteId, MANIFEST_FILE, options.signal), `${MANIFEST_FILE} of Pulsar job ${remoteId}`).map((e) => [e.name, e])) : new Map<string, ManifestEntry>();
-    for (const output of outputs) {
-      const destination = absolutePath(localRef(output.url) ?? { kind: 'path', value: '' }, files);
-      if (!files || destination === undefined) {
-        problems.push(`output ${output.path}: cannot write ${output.url} without local file access`);
-        continue;
-      }
-      const matches = matchOutput(output, [...working]);
-      if (matches.length === 0) {
-        if (!hasWildcard(output.path)) problems.push(`output ${output.path} was not produced by the executors`);
-        continue;
-      }
-      for (const { name, path, relative } of matches) {
-        const to = relative === '' ? destination : `${destination.replace(/\/+$/, '')}/${relative}`;
-        const report = (bytesDone: number, done: boolean): void => options.onTransfer?.({ direction: 'down', file: to, bytesDone, done });
-        const fetch = (): Promise<LocalFileDigest> =>
-          this.client.downloadWith(remoteId, name, 'output_workdir', (body, signal) => files.write(to, body, signal, (n) => report(n, false)), signalOf(options));
-        try {
-          report(0, false);
-          const expected = manifest.get(name);
-          let digest = await fetch();
-          // A download cut short looks whole (no Content-Length): check it against what the job wrote, and fetch once more.
-          if (expected?.sha256 !== undefined && mismatch(expected, digest)) digest = await fetch();
-          if (expected?.sha256 !== undefined && mismatch(expected, digest)) {
-            await files.remove(to);
-            problems.push(`output ${path}: downloaded ${digest.sizeBytes} bytes (sha256 ${digest.sha256}), the job wrote ${expected.size} bytes (sha256 ${expected.sha256}); nothing was left at ${to}`);
-            continue;
-          }
-          report(digest.sizeBytes, true);
-          collected.push({ path, url: to, ...digest });
-        } catch (error) {
-          problems.push(`output ${path} could not be written to ${to}: ${error instanceof Error ? error.message : String(error)}`);
-        }
-      }
-    }
-    return collected;
-  }
-
-  /**
-   * Uploads every file of a local DIRECTORY input, each under a flat name
-   * (`<name>-<k>`): their container paths and server paths, for the command
-   * line to move them into place.
-   */
-  async #uploadDirectory(jobId: string, name: string, input: NonNullable<JobSpec['inputs']>[number], options: SubmitOptions): Promise<Map<string, string>> {
-    const files = this.#options.files as LocalFiles & { list: NonNullable<LocalFiles['list']> };
-    const root = files.resolve(input.url as string);
-    const listed = await files.list(root);
-    if (listed === undefined) throw new ValidationError(`job spec for Pulsar site ${this.id}`, [{ path: `$.inputs[path=${input.path}].url`, message: `${root} is not a directory` }]);
-    const base = input.path.replace(/\/+$/, '');
-    const uploaded = new Map<string, string>();
-    for (const [k, relative] of listed.entries()) {
-      throwIfAborted(options.signal, `staging inputs for Pulsar site ${this.id}`);
-      const path = `${root}/${relative}`;
-      const file = `${base}/${relative}`;
-      const size = (await files.size(path)) ?? 0;
-      options.onTransfer?.({ direction: 'up', file, bytesDone: 0, bytesTotal: size, done: false });
-      uploaded.set(file, await this.client.upload(jobId, `${name}-${k}`, 'input', () => files.stream(path), size, signalOf(options)));
-      options.onTransfer?.({ direction: 'up', file, bytesDone: size, bytesTotal: size, done: true });
-    }
-    return uploaded;
-  }
-
-  /** Uploads one input under a flat name; its server path. */
-  async #upload(jobId: string, name: string, input: NonNullable<JobSpec['inputs']>[number], options: SubmitOptions): Promise<string> {
-    const report = (bytesDone: number, bytesTotal: number, done: boolean): void => options.onTransfer?.({ direction: 'up', file: input.path, bytesDone, bytesTotal, done });
-    if (typeof input.content === 'string') {
-      const size = new TextEncoder().encode(input.content).length;
-      report(0, size, false);
-      const path = await this.client.upload(jobId, name, 'input', input.content, undefined, signalOf(options));
-      report(size, size, true);
-      return path;
-    }
-    const url = input.url as string;
-    if (!localRef(url)) {
-      const source = urlSourceFor(url, { name: input.path, ...(this.#options.inputHttp ? { http: this.#options.inputHttp } : {}) });
-      const sent = await this.client.uploadFrom(jobId, name, 'input', source, { ...signalOf(options), ...(options.onTransfer ? { onProgress: options.onTransfer } : {}) });
-      return sent.path;
-    }
-    const files = this.#options.files as LocalFiles;
-    const path = files.resolve(url);
-    const size = (await files.size(path)) as number;
-    report(0, size, false);
-    const serverPath = await this.client.upload(jobId, name, 'input', () => files.stream(path), size, signalOf(options));
-    report(size, size, true);
-    return serverPath;
-  }
-
-  /** What this site cannot stage, beyond the checks every site makes. */
   /** How the executors run on the server's nodes: in the bubblewrap sandbox (unless a container runtime is set), in containers, or plain. */
   #runMode(): { policy: ImagePolicy; runtime?: ContainerRuntime | undefined; sandboxed: boolean } {
     if (this.#options.sandbox === 'bubblewrap' && !this.#options.containerRuntime) return { policy: { mode: 'sandbox' }, runtime: undefined, sandboxed: true };
     return { ...imagePolicy(this.#options.containerRuntime, this.#options.containerRuntime, this.#options.allowNoContainer === true), sandboxed: false };
-  }
-
-  #stagingIssues(spec: JobSpec): ValidationIssue[] {
-    const issues: ValidationIssue[] = [];
-    const needFiles = 'needs local file access (pass `files: nodeLocalFiles()` from pulsar-network/node)';
-    (spec.inputs ?? []).forEach((input, i) => {
-      if (typeof input.content === 'string' || !input.url) return;
-      if (input.type === 'DIRECTORY' && !localRef(input.url)) issues.push({ path: `$.inputs[${i}].url`, message: `Pulsar site ${this.id} uploads a DIRECTORY input file by file: it must be a local directory` });
-      else if (localRef(input.url) && !this.#options.files) issues.push({ path: `$.inputs[${i}].url`, message: `a local file ${needFiles}` });
-      else if (input.type === 'DIRECTORY' && !this.#options.files?.list) issues.push({ path: `$.inputs[${i}].type`, message: `a DIRECTORY input needs a LocalFiles with list() (nodeLocalFiles() has it)` });
-    });
-    if ((spec.outputs ?? []).length > 0 && !this.#options.files) issues.push({ path: '$.outputs', message: `delivering outputs to local files ${needFiles}` });
-    return issues;
-  }
-
-  /** The spec with local output destinations made absolute: a later collect may run in another working directory. */
-  #absoluteOutputs(spec: JobSpec): JobSpec {
-    if (!spec.outputs) return spec;
-    return {
-      ...spec,
-      outputs: spec.outputs.map((output) => {
-        const ref = localRef(output.url);
-        const path = ref ? absolutePath(ref, this.#options.files) : undefined;
-        return path === undefined ? output : { ...output, url: path };
-      }),
-    };
-  }
-
-  #locate(url: string): LocalLocation | undefined {
-    const ref = localRef(url);
-    if (!ref) return /^https?:/i.test(url) ? { kind: 'http', url } : undefined;
-    const path = absolutePath(ref, this.#options.files);
-    return { kind: 'file', path: path ?? url };
   }
 
   /** A small file of the working directory read whole (exit codes, the spec, the manifest), at most 32 MiB. */
@@ -519,68 +379,6 @@ export class PulsarRestSite implements Site {
   #tail(remoteId: string, name: string, signal: AbortSignal | undefined): Promise<string> {
     return this.client.downloadWith(remoteId, name, 'output_workdir', async (body) => (await readTail(body, LOG_TAIL_BYTES)).text, signal ? { signal } : {});
   }
-}
-
-/** One file to download for an output: its working-directory name, container path, and path below the destination. */
-interface OutputMatch {
-  name: string;
-  path: string;
-  relative: string;
-}
-
-/** The working-directory files an output names: the file itself, a directory's files, or a last-segment pattern's matches. */
-export function matchOutput(output: JobOutput, working: readonly string[]): OutputMatch[] {
-  const base = workdirName(output.path);
-  if (hasWildcard(output.path)) {
-    const slash = base.lastIndexOf('/');
-    const dir = base.slice(0, slash + 1);
-    const pattern = globToRegExp(base.slice(slash + 1));
-    const prefix = workdirName(output.path_prefix ?? '/').replace(/\/+$/, '');
-    return working
-      .filter((name) => name.startsWith(dir) && pattern.test(name.slice(dir.length)))
-      .sort()
-      .map((name) => ({ name, path: `/${name.slice(workdirName('/').length)}`, relative: name.slice(prefix.length + 1) }));
-  }
-  if (working.includes(base)) return [{ name: base, path: output.path, relative: '' }];
-  const dir = `${base.replace(/\/+$/, '')}/`;
-  return working
-    .filter((name) => name.startsWith(dir))
-    .sort()
-    .map((name) => ({ name, path: `${output.path.replace(/\/+$/, '')}/${name.slice(dir.length)}`, relative: name.slice(dir.length) }));
-}
-
-function globToRegExp(segment: string): RegExp {
-  let source = '';
-  for (const char of segment) {
-    if (char === '*') source += '[^/]*';
-    else if (char === '?') source += '[^/]';
-    else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`);
-}
-
-/** A Pulsar job id for an idempotency key: the key itself when it is a plain name, else its sha256. */
-async function jobIdFor(key: string): Promise<string> {
-  if (JOB_ID.test(key) && key.length <= 64) return key;
-  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(key));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('').slice(0, 40);
-}
-
-function mismatch(expected: ManifestEntry, digest: LocalFileDigest): boolean {
-  return expected.size !== digest.sizeBytes || expected.sha256 !== digest.sha256;
-}
-
-function parseExitCodes(text: string): number[] {
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => Number.parseInt(line, 10));
-}
-
-/** The spec as kept on the server: secrets of input URLs redacted. */
-function recordedSpec(spec: JobSpec): JobSpec {
-  if (!spec.inputs) return spec;
-  return { ...spec, inputs: spec.inputs.map((input) => (input.url && /^https?:/i.test(input.url) ? { ...input, url: redactUrl(input.url) } : input)) };
 }
 
 function signalOf(options: { signal?: AbortSignal | undefined }): { signal?: AbortSignal } {
