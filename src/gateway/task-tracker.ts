@@ -4,6 +4,7 @@
  * restart. Shared by the TES gateway and the `pulsar-network` command line.
  * @module
  */
+import { emitWarning } from 'node:process';
 import type { JobSiteEvent } from '../jobs/events.js';
 import type { Job } from '../jobs/job.js';
 import type { JobSpec } from '../jobs/spec.js';
@@ -11,6 +12,10 @@ import { toTesState } from '../jobs/state-map.js';
 import type { Network } from '../network/network.js';
 import { FINAL_TES_STATES, type GatewayTask, type GatewayTaskPatch, type TaskStore } from './store.js';
 import { finishedLog, publicDecision, startedLog } from './views.js';
+
+/** Tries of a task write the store refused, and the wait before the next (times the try). */
+const STORE_WRITE_ATTEMPTS = 4;
+const STORE_RETRY_MS = 250;
 
 /**
  * Follows tasks of one store through one network.
@@ -28,12 +33,26 @@ export class TaskTracker {
   readonly #jobs = new Map<string, { job: Job }>();
   #closed = false;
 
+  readonly #onStoreError: (error: Error, id: string) => void;
+  /** Changes the store refused, by task, merged in order: written before any later change of the task. */
+  readonly #unwritten = new Map<string, { patch: GatewayTaskPatch; tries: number }>();
+
   constructor(
     /** The network the tasks run on. */
     readonly network: Network,
     /** Where the tasks' states, sites and logs are written. */
     readonly store: TaskStore,
-  ) {}
+    options: {
+      /**
+       * Hears a write the store refused after its retries (a locked or full
+       * database): the task goes on, and a restart re-reads its true state
+       * from its site. @default a process warning
+       */
+      onStoreError?: (error: Error, id: string) => void;
+    } = {},
+  ) {
+    this.#onStoreError = options.onStoreError ?? ((error, id) => emitWarning(`task ${id}: the task store refused a write: ${error.message}`, 'TaskStoreWarning'));
+  }
 
   /** The job of a task this tracker follows. */
   job(id: string): Job | undefined {
@@ -129,9 +148,47 @@ export class TaskTracker {
     this.#closed = true;
   }
 
+  /**
+   * Writes a task's change. Called from job listeners, so it never throws: a
+   * write the store refuses (another process holding the database past its
+   * busy timeout) is kept, later changes of the task merged after it in
+   * order, and tried again a few times, then reported.
+   */
   #write(id: string, patch: GatewayTaskPatch): void {
-    if (!this.#closed) this.store.update(id, patch);
+    if (this.#closed) return;
+    const pending = this.#unwritten.get(id);
+    if (pending) {
+      Object.assign(pending.patch, patch);
+      return;
+    }
+    try {
+      this.store.update(id, patch);
+    } catch (error) {
+      this.#unwritten.set(id, { patch: { ...patch }, tries: 1 });
+      this.#retryWrite(id, error);
+    }
   }
+
+  #retryWrite(id: string, error: unknown): void {
+    const pending = this.#unwritten.get(id);
+    if (!pending) return;
+    if (pending.tries >= STORE_WRITE_ATTEMPTS) {
+      this.#unwritten.delete(id);
+      this.#onStoreError(error instanceof Error ? error : new Error(String(error)), id);
+      return;
+    }
+    setTimeout(() => {
+      if (this.#closed) return;
+      try {
+        this.store.update(id, pending.patch);
+        this.#unwritten.delete(id);
+      } catch (again) {
+        pending.tries++;
+        this.#retryWrite(id, again);
+      }
+    }, STORE_RETRY_MS * pending.tries).unref();
+  }
+
 
   #persistDecision(id: string, job: Job): void {
     const record = this.network.decision(job);

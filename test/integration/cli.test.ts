@@ -176,7 +176,7 @@ describe('pulsar-network', () => {
     expect(cancel.code).toBe(0);
     expect(JSON.parse(cancel.out)).toEqual({ id, before: 'RUNNING', state: 'CANCELED' });
     const ended = await submit;
-    expect(ended.code).toBe(1);
+    expect(ended.code, `submit's stderr: ${ended.stderr}`).toBe(1);
     expect(JSON.parse(ended.stdout.trimEnd().split('\n').at(-1) as string)).toMatchObject({ id, state: 'CANCELED', tags: { 'pulsar-network.site': 'laptop' } });
   });
 

@@ -93,4 +93,31 @@ describe('TaskTracker', () => {
     expect(store.get('stored')).toMatchObject({ state: 'COMPLETE', site: 'b' });
     expect(a.jobs.size).toBe(0);
   });
+
+  it('rides over writes the store refuses for a while (a database locked by another process), and reports one it keeps refusing', async () => {
+    const net = await network([new FakeSite('a')]);
+    const store = new MemoryTaskStore();
+    const update = store.update.bind(store);
+    let refusals = 2;
+    store.update = (id, patch) => {
+      if (refusals-- > 0) throw new Error('database is locked');
+      update(id, patch);
+    };
+    const reported: string[] = [];
+    const tracker = new TaskTracker(net, store, { onStoreError: (error, id) => reported.push(`${id}: ${error.message}`) });
+    const id = await tracker.submit(SPEC, 'me');
+    await tracker.idle();
+    await expect.poll(() => store.get(id)?.state, { timeout: 5000, interval: 20 }).toBe('COMPLETE');
+    expect(reported).toEqual([]);
+
+    const full = new MemoryTaskStore();
+    full.update = () => {
+      throw new Error('disk full');
+    };
+    const failing = new TaskTracker(net, full, { onStoreError: (error, id) => reported.push(`${id}: ${error.message}`) });
+    const second = await failing.submit(SPEC, 'me');
+    await failing.idle();
+    await expect.poll(() => reported.length, { timeout: 5000, interval: 20 }).toBeGreaterThan(0);
+    expect(reported[0]).toBe(`${second}: disk full`);
+  });
 });
