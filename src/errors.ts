@@ -436,6 +436,7 @@ export class ResponseTooLargeError extends ProtocolError {
  *
  * @example
  * ```ts
+ * const guarded = guardedFetch({});
  * await transfer({ from: urlSourceFor(url, { http: { fetch: guarded } }), to }).catch((error) => {
  *   if (error.cause instanceof BlockedAddressError) console.error(error.cause.rule, error.cause.host);
  *   throw error;
@@ -527,10 +528,8 @@ export class IntegrityError extends PulsarNetworkError {
  *
  * @example
  * ```ts
- * await network.submitAttempts(spec).done().catch((error) => {
- *   if (error instanceof NoEligibleSiteError) console.error(error.message, error.decision);
- *   throw error;
- * });
+ * const result = await network.submit(spec).wait();
+ * if (result.error instanceof NoEligibleSiteError) console.error(result.error.message, result.error.decision);
  * ```
  */
 export class NoEligibleSiteError extends PulsarNetworkError {

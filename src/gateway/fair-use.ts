@@ -73,6 +73,7 @@ const MAX_REPORTED = 20;
  *
  * @example
  * ```ts
+ * const many = Array.from({ length: 30_000 }, () => ({ image: 'alpine', command: ['true'] }));
  * taskLimitProblems({ executors: many }, DEFAULT_TASK_LIMITS);
  * // ['$.executors: has 30000 executors; at most 32 are accepted (limit maxExecutors)']
  * ```
@@ -111,7 +112,7 @@ export function taskLimitProblems(spec: JobSpec, limits: TaskLimits): string[] {
  *
  * @example
  * ```ts
- * const fairUse = new FairUse(store, (client) => limitsOf(client));
+ * const fairUse = new FairUse(new MemoryTaskStore(), () => DEFAULT_CLIENT_LIMITS);
  * fairUse.checkRate('alice'); // throws a 429 HttpProblem when over the limit
  * ```
  */

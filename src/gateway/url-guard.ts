@@ -40,7 +40,8 @@ export interface AdmittedTask {
  *
  * @example
  * ```ts
- * const fetch = guardedFetch({ allow: connectAllowList(urls, clientRules, siteRules) });
+ * const clientRules: UrlRules = { inputs: { allow: ['https://data.example.org/'] } };
+ * const fetch = guardedFetch({ allow: connectAllowList(undefined, [clientRules], []) });
  * ```
  */
 export function connectAllowList(gateway: UrlRules | undefined, clients: ReadonlyArray<UrlRules | undefined>, sites: ReadonlyArray<UrlRules | undefined>): string[] {

@@ -12,7 +12,7 @@ export type TokenProvider = (context: { refresh: boolean; signal?: AbortSignal }
  *
  * @example
  * ```ts
- * const auth: Auth = { type: 'bearer', token: async ({ refresh }) => getToken({ force: refresh }) };
+ * const auth: Auth = { type: 'bearer', token: async ({ refresh }) => (refresh ? 'fresh-token' : 'cached-token') };
  * const pulsar: Auth = { type: 'query', name: 'private_token', value: process.env.PULSAR_TOKEN! };
  * ```
  */

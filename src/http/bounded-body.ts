@@ -85,7 +85,8 @@ export async function readTail(body: ReadableStream<Uint8Array> | null, maxBytes
  * @example
  * ```ts
  * const tail = new TailBuffer(64 * 1024);
- * for await (const chunk of body) tail.append(chunk);
+ * const reader = stream.getReader();
+ * for (let read = await reader.read(); !read.done; read = await reader.read()) tail.append(read.value);
  * console.log(tail.text());
  * ```
  */

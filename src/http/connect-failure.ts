@@ -106,6 +106,7 @@ function innermostMessage(error: unknown): string {
  *
  * @example
  * ```ts
+ * const error = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
  * const failure = connectFailure(error, new URL('http://127.0.0.1:9/tasks'));
  * failure.reason; // 'cannot connect to 127.0.0.1:9: connection refused, nothing listens there (ECONNREFUSED)'
  * ```

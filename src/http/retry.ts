@@ -12,7 +12,7 @@ import { sleep } from '../util/abort.js';
  *
  * @example
  * ```ts
- * const tes = new TesClient({ baseUrl, retry: { retries: 6, maxDelay: 30_000 } });
+ * const client = new TesClient({ baseUrl, retry: { retries: 6, maxDelay: 30_000 } });
  * ```
  */
 export interface RetryOptions {

@@ -83,6 +83,8 @@ export interface LogFollowOptions {
  *
  * @example
  * ```ts
+ * declare const control: JobControl;
+ * declare const status: SiteJobStatus;
  * const follower = new LogFollower(site, remoteId, control);
  * // at each poll of the job:
  * follower.poll(status.state);

@@ -37,7 +37,7 @@ export interface AdmissionSnapshot {
  * ```ts
  * const admission = new SiteAdmission('it03', 10, { perSecond: 1, burst: 3 });
  * const release = await admission.admit('job-1', signal);
- * try { await site.submit(spec, opts); } finally { release(); } // release when the job ends
+ * try { await site.submit(spec, { idempotencyKey: 'job-1' }); } finally { release(); } // release when the job ends
  * ```
  */
 export class SiteAdmission {

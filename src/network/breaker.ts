@@ -35,7 +35,7 @@ export interface CircuitBreakerOptions {
  * ```ts
  * const breaker = new CircuitBreaker({ failureThreshold: 3, openMs: 10_000 });
  * if (breaker.tryAcquire()) {
- *   try { await site.submit(spec, opts); breaker.record(true); }
+ *   try { await site.submit(spec, { idempotencyKey: 'job-1' }); breaker.record(true); }
  *   catch (e) { breaker.record(false, String(e)); }
  * }
  * ```

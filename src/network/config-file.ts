@@ -27,7 +27,7 @@ export async function readNetworkConfig(path: string, context: ConfigContext = {
  * @example
  * ```ts
  * import { networkFromFile } from 'pulsar-network/node';
- * const network = await networkFromFile('network.yaml', { registry });
+ * const fromFile = await networkFromFile('network.yaml', { registry });
  * ```
  */
 export async function networkFromFile(path: string, options: NetworkOptions = {}): Promise<Network> {

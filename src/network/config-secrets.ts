@@ -15,7 +15,7 @@ import type { ResolvedSite } from './config.js';
  *
  * @example
  * ```ts
- * const secrets = new SecretSet();
+ * const secrets = new Set<string>();
  * for (const value of siteSecrets(validateNetworkConfig(config).sites)) secrets.add(value);
  * ```
  */

@@ -149,7 +149,8 @@ export interface DecisionInput {
  *
  * @example
  * ```ts
- * const record = decide({ job, request, candidates, strategy: balanced(), seed: 'run-1', now: Date.now(), submitted: false });
+ * declare const candidates: Candidate[];
+ * const record = decide({ job: { id: 'job-1', idempotencyKey: 'key-1' }, request, candidates, strategy: balanced(), seed: 'run-1', now: Date.now(), submitted: false });
  * console.log(record.chosen, record.excluded);
  * ```
  */

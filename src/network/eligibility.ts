@@ -42,6 +42,8 @@ export function issuesReason(issues: readonly ValidationIssue[]): string {
  *
  * @example
  * ```ts
+ * declare const pulsarSite: Site;
+ * declare const localSite: Site;
  * ineligibleSites(spec, [{ id: 'pulsar-a', site: pulsarSite }, { id: 'laptop', site: localSite }]);
  * // [{ site: 'pulsar-a', by: 'eligibility', reason: 'refuses the job: $.executors[0].image: ...' }]
  * ```

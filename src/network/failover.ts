@@ -114,6 +114,8 @@ export function classifyEnding(ending: AttemptEnding): FailoverVerdict {
  *
  * @example
  * ```ts
+ * declare const record: DecisionRecord;
+ * declare const breakers: Map<string, CircuitBreaker>;
  * nextSite(record.candidates, new Map([['it03', 1]]), (id) => breakers.get(id)!.allows);
  * ```
  */

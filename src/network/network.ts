@@ -125,7 +125,8 @@ export interface NetworkEvents {
  *
  * @example
  * ```ts
- * const network = await Network.create(yamlText, { registry, tokenProviders: { egi: getEgiToken } });
+ * const yamlText = 'sites:\n  - { id: laptop, kind: local }\n';
+ * const network = await Network.create(yamlText, { registry, tokenProviders: { egi: async () => 'egi-access-token' } });
  * network.on('site', (e) => e.action === 'failover' && console.log(e.jobId, 'left', e.siteId, e.reason));
  * console.log(network.explain(spec).candidates);
  * const job = network.submit(spec, { inputSizes: { 's3://bucket/reads.fq': 4e9 } });
@@ -281,7 +282,7 @@ export class Network extends EventEmitter<NetworkEvents> {
    *
    * @example
    * ```ts
-   * const job = network.attach('hpc-1', savedRemoteId, savedSpec, { id: savedJobId });
+   * const job = network.attach('hpc-1', savedRemoteId, spec, { id: jobId });
    * console.log((await job.wait()).state);
    * ```
    */

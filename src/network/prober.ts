@@ -28,7 +28,8 @@ export interface ProberContext {
  *
  * @example
  * ```ts
- * const prober = new SiteProber({ entries, health, seed, now: Date.now, onProbe: (site, probe) => console.log(site, probe.ok) });
+ * declare const context: Pick<ProberContext, 'entries' | 'health'>;
+ * const prober = new SiteProber({ ...context, seed: 'run-1', now: Date.now, onProbe: (site, probe) => console.log(site, probe.ok) });
  * await prober.firstRound(2000); // every site probed, or 2 s passed
  * prober.start();
  * ```

@@ -24,8 +24,8 @@ export type SiteFactory = (config: ResolvedSite, context: SiteFactoryContext) =>
  * ```ts
  * const registry = new SiteRegistry()
  *   .register('tes', ({ description, auth }, { onHttpEvent }) =>
- *     new TesSite({ id: description.id, baseUrl: description.url!, auth, onEvent: onHttpEvent }));
- * const network = await Network.create(config, { registry });
+ *     new TesSite({ id: description.id, client: new TesClient({ baseUrl: description.url!, auth, onEvent: onHttpEvent }) }));
+ * const mine = await Network.create(config, { registry });
  * ```
  */
 export class SiteRegistry {

@@ -63,7 +63,7 @@ export interface SiteHealthOptions {
  * @example
  * ```ts
  * const health = new SiteHealth({ alpha: 0.3 });
- * const http = new HttpClient({ baseUrl, onEvent: (event) => health.observeHttp(event) });
+ * const client = new HttpClient({ baseUrl, onEvent: (event) => health.observeHttp(event) });
  * ```
  */
 export class SiteHealth {

@@ -27,7 +27,7 @@ import type { FetchLike } from '../http/index.js';
  * ```ts
  * import { PulsarClient } from 'pulsar-network';
  * import { nodeHttpFetch } from 'pulsar-network/node';
- * const pulsar = new PulsarClient({ url, token, fetch: nodeHttpFetch });
+ * const client = new PulsarClient({ url, token, fetch: nodeHttpFetch });
  * ```
  */
 export const nodeHttpFetch: FetchLike = (input, init) => sendNodeHttp(input, init ?? {});

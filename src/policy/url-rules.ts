@@ -162,7 +162,7 @@ export function baseUrlRules(gateway: UrlRules | undefined): UrlRules {
  *
  * @example
  * ```ts
- * const forAlice = mergeUrlRules(gatewayRules, compileUrlRules({ outputs: { roots: ['/shared/alice'] } }, canonicalPathSync));
+ * const forAlice = mergeUrlRules(rules, compileUrlRules({ outputs: { roots: ['/shared/alice'] } }, canonicalPathSync));
  * ```
  */
 export function mergeUrlRules(...layers: CompiledUrlRules[]): CompiledUrlRules {

@@ -21,8 +21,10 @@ import type { OpenedSource, SourceReadOptions, TransferSource } from '../transfe
  *
  * @example
  * ```ts
+ * import { createReadStream } from 'node:fs';
+ * import { Readable } from 'node:stream';
  * const text: PulsarUploadBody = 'hello\n';
- * const blob: PulsarUploadBody = new Blob([bytes]);
+ * const small: PulsarUploadBody = new Blob(['hello\n']);
  * const file: PulsarUploadBody = () => Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>;
  * ```
  */

@@ -171,12 +171,12 @@ const UPLOAD_ANSWER_BYTES = 1024 * 1024;
  * ```ts
  * const pulsar = new PulsarClient({ url: 'http://127.0.0.1:8913/', token: process.env.PULSAR_TOKEN });
  * const job = await pulsar.setup('job-1');
- * await pulsar.upload(job.jobId, 'in.txt', 'input', 'hello\n');
+ * await pulsar.upload(jobId, 'in.txt', 'input', 'hello\n');
  * const input = `${job.directories.inputs}${job.separator}in.txt`;
- * await pulsar.submit(job.jobId, { commandLine: `wc -c ${input} > ../outputs/count.txt` });
- * const done = await pulsar.wait(job.jobId);
- * const count = await new Response(await pulsar.download(job.jobId, 'count.txt')).text();
- * await pulsar.clean(job.jobId);
+ * await pulsar.submit(jobId, { commandLine: `wc -c ${input} > ../outputs/count.txt` });
+ * const done = await pulsar.wait(jobId);
+ * const count = await new Response(await pulsar.download(jobId, 'count.txt')).text();
+ * await pulsar.clean(jobId);
  * ```
  */
 export class PulsarClient {
@@ -244,7 +244,7 @@ export class PulsarClient {
    * @example
    * ```ts
    * const job = await pulsar.setup('galaxy-42', { toolId: 'cat1', toolVersion: '1.0' });
-   * console.log(job.jobId, job.directories.working, job.separator);
+   * console.log(jobId, job.directories.working, job.separator);
    * ```
    */
   async setup(jobId: string, options: { toolId?: string; toolVersion?: string } & PulsarCallOptions = {}): Promise<PulsarJobConfig> {
@@ -269,8 +269,10 @@ export class PulsarClient {
    *
    * @example
    * ```ts
-   * const path = await pulsar.upload(job.jobId, 'reads.fq', 'input', () => openStream(), 1_048_576);
-   * await pulsar.upload(job.jobId, 'subdir/helper.R', 'tool', 'print(1)\n');
+   * import { createReadStream } from 'node:fs';
+   * import { Readable } from 'node:stream';
+   * const path = await pulsar.upload(jobId, 'reads.fq', 'input', () => Readable.toWeb(createReadStream('/data/reads.fq')) as ReadableStream<Uint8Array>, 1_048_576);
+   * await pulsar.upload(jobId, 'subdir/helper.R', 'tool', 'print(1)\n');
    * ```
    */
   async upload(
@@ -304,7 +306,7 @@ export class PulsarClient {
    * @example
    * ```ts
    * import { fileSource } from 'pulsar-network/node';
-   * const sent = await pulsar.uploadFrom(job.jobId, 'reads.fq', 'input', await fileSource('/data/reads.fq'), {
+   * const sent = await pulsar.uploadFrom(jobId, 'reads.fq', 'input', await fileSource('/data/reads.fq'), {
    *   onProgress: (p) => console.log(p.file, p.bytesDone, p.bytesTotal),
    * });
    * console.log(sent.path, sent.sha256);
@@ -343,7 +345,7 @@ export class PulsarClient {
    *
    * @example
    * ```ts
-   * const path = await pulsar.filePath(job.jobId, 'in.txt', 'input');
+   * const path = await pulsar.filePath(jobId, 'in.txt', 'input');
    * ```
    */
   async filePath(jobId: string, name: string, type: PulsarUploadType | PulsarDownloadType, options: PulsarCallOptions = {}): Promise<string> {
@@ -364,7 +366,7 @@ export class PulsarClient {
    *
    * @example
    * ```ts
-   * await pulsar.submit(job.jobId, {
+   * await pulsar.submit(jobId, {
    *   commandLine: 'python ../tool_files/script.py > ../outputs/out.txt',
    *   env: [{ name: 'LC_ALL', value: 'C' }],
    *   touchOutputs: ['out.txt'],
@@ -405,7 +407,7 @@ export class PulsarClient {
    *
    * @example
    * ```ts
-   * const s = await pulsar.status(job.jobId);
+   * const s = await pulsar.status(jobId);
    * if (s.terminal) console.log(s.status, s.returnCode, s.listings?.outputs);
    * ```
    */
@@ -434,7 +436,7 @@ export class PulsarClient {
    *
    * @example
    * ```ts
-   * const final = await pulsar.wait(job.jobId, { interval: 1000, timeout: 600_000 });
+   * const final = await pulsar.wait(jobId, { interval: 1000, timeout: 600_000 });
    * ```
    */
   async wait(
@@ -471,9 +473,9 @@ export class PulsarClient {
    *
    * @example
    * ```ts
-   * const stream = await pulsar.download(job.jobId, 'out.txt');
+   * const stream = await pulsar.download(jobId, 'out.txt');
    * const text = await new Response(stream).text();
-   * const log = await pulsar.download(job.jobId, 'job_stderr', 'output_metadata');
+   * const log = await pulsar.download(jobId, 'job_stderr', 'output_metadata');
    * ```
    */
   async download(jobId: string, name: string, type: PulsarDownloadType = 'output', options: PulsarTransferOptions = {}): Promise<ReadableStream<Uint8Array>> {
@@ -500,7 +502,7 @@ export class PulsarClient {
    * @example
    * ```ts
    * import { fileSink } from 'pulsar-network/node';
-   * const got = await pulsar.downloadTo(job.jobId, 'out.bam', 'output', fileSink('/results/out.bam'), {
+   * const got = await pulsar.downloadTo(jobId, 'out.bam', 'output', fileSink('/results/out.bam'), {
    *   expected: { size: 1_234_567, sha256: 'ab12…' },
    * });
    * ```
@@ -522,7 +524,7 @@ export class PulsarClient {
    *
    * @example
    * ```ts
-   * const bytes = await pulsar.downloadWith(job.jobId, 'out.txt', 'output', async (body) =>
+   * const bytes = await pulsar.downloadWith(jobId, 'out.txt', 'output', async (body) =>
    *   new Uint8Array(await new Response(body).arrayBuffer()),
    * );
    * ```
@@ -575,7 +577,7 @@ export class PulsarClient {
    *
    * @example
    * ```ts
-   * await pulsar.cancel(job.jobId);
+   * await pulsar.cancel(jobId);
    * ```
    */
   async cancel(jobId: string, options: PulsarCallOptions = {}): Promise<void> {
@@ -588,7 +590,7 @@ export class PulsarClient {
    *
    * @example
    * ```ts
-   * await pulsar.clean(job.jobId);
+   * await pulsar.clean(jobId);
    * ```
    */
   async clean(jobId: string, options: PulsarCallOptions = {}): Promise<void> {

@@ -72,8 +72,8 @@ export function mayHaveLaunched(error: unknown): boolean {
  *
  * @example
  * ```ts
- * await submitOnce(pulsar, job.jobId, { commandLine: 'sh ../tool_files/run.sh' });
- * const final = await pulsar.wait(job.jobId);
+ * await submitOnce(pulsar, jobId, { commandLine: 'sh ../tool_files/run.sh' });
+ * const final = await pulsar.wait(jobId);
  * ```
  */
 export async function submitOnce(client: PulsarClient, jobId: string, options: SubmitOnceOptions): Promise<void> {

@@ -36,8 +36,9 @@ export interface LogStreamSource {
  *
  * @example
  * ```ts
- * const read = await readLogStreams({ streams: [{ executor: 0, stream: 'stdout' }], size, read }, undefined, { maxBytes: 4096 });
- * console.log(read.chunks.map((c) => c.text).join(''), read.cursor);
+ * declare const files: Pick<LogStreamSource, 'size' | 'read'>;
+ * const got = await readLogStreams({ streams: [{ executor: 0, stream: 'stdout' }], ...files }, undefined, { maxBytes: 4096 });
+ * console.log(got.chunks.map((c) => c.text).join(''), got.cursor);
  * ```
  */
 export async function readLogStreams(source: LogStreamSource, cursor: string | undefined, options: ReadLogsOptions = {}): Promise<LogRead> {

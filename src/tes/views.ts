@@ -16,7 +16,7 @@ import type { BasicTask, FullTask, MinimalTask, TaskForView, TesView } from './t
  *
  * @example
  * ```ts
- * toView({ id: 't1', state: 'COMPLETE', name: '', inputs: [] }, 'MINIMAL'); // { id: 't1', state: 'COMPLETE' }
+ * toView({ id: 't1', state: 'COMPLETE', executors: [{ image: 'alpine', command: ['true'] }] }, 'MINIMAL'); // { id: 't1', state: 'COMPLETE' }
  * ```
  */
 export function toView<V extends TesView>(task: FullTask, view: V): TaskForView<V> {

@@ -12,6 +12,7 @@ import { Semaphore } from '../util/semaphore.js';
  * @example
  * ```ts
  * const limits = new HostLimiter(2);
+ * const files = [{ source: from, sink: to }];
  * await Promise.all(files.map((f) => transfer({ from: f.source, to: f.sink, limiter: limits })));
  * ```
  */

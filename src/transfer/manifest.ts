@@ -65,7 +65,7 @@ const HEADER = 'pulsar-network-manifest 1';
  * @example
  * ```ts
  * const script = manifestScript([{ name: 'out.txt', path: '../outputs/out.txt' }], '../outputs/manifest.txt');
- * const commandLine = `${userCommand}\n${script}`;
+ * const withManifest = `${commandLine}\n${script}`;
  * ```
  */
 export function manifestScript(outputs: readonly ManifestOutput[], manifestPath: string): string {
@@ -176,8 +176,10 @@ export interface ManifestMismatch {
  *
  * @example
  * ```ts
+ * declare const entries: ManifestEntry[];
+ * declare const collected: Array<{ path: string; sizeBytes: number; sha256: string }>;
  * const bad = verifyManifest(entries, collected.map((c) => ({ name: c.path, size: c.sizeBytes, sha256: c.sha256 })));
- * for (const m of bad) await fetchAgain(m.name);
+ * for (const m of bad) console.log('fetch again:', m.name);
  * ```
  */
 export function verifyManifest(

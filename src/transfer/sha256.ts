@@ -72,7 +72,8 @@ async function make(implementation: Sha256Implementation): Promise<Sha256 | unde
  * @example
  * ```ts
  * const hash = await createSha256();
- * for await (const chunk of stream) hash.update(chunk);
+ * const reader = stream.getReader();
+ * for (let read = await reader.read(); !read.done; read = await reader.read()) hash.update(read.value);
  * console.log(hash.digestHex());
  * ```
  */

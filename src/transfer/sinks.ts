@@ -81,7 +81,7 @@ export interface UploadSinkOptions {
  * @example
  * ```ts
  * await transfer({
- *   from: blobSource(file),
+ *   from: blobSource(blob),
  *   to: uploadSink(http, { method: 'POST', path: `jobs/${id}/files`, query: { name: 'in.fa', type: 'input' } }),
  *   direction: 'up',
  * });

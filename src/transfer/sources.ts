@@ -10,7 +10,8 @@ import type { OpenedSource, SourceReadOptions, TransferSource } from './types.js
  *
  * @example
  * ```ts
- * await transfer({ from: blobSource(fileInput.files[0]), to: uploadSink(http, { path: 'upload' }) });
+ * const picker = document.querySelector<HTMLInputElement>('input[type=file]')!;
+ * await transfer({ from: blobSource(picker.files![0]!), to: uploadSink(http, { path: 'upload' }) });
  * ```
  */
 export function blobSource(blob: Blob, name = (blob as { name?: string }).name ?? 'blob'): TransferSource {

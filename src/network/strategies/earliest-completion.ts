@@ -37,6 +37,7 @@ export interface CompletionEstimate {
  *
  * @example
  * ```ts
+ * declare const candidate: Candidate;
  * estimateCompletion(request, candidate).totalMs; // e.g. 95_000: it should start in 95 s
  * ```
  */

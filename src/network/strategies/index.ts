@@ -29,7 +29,7 @@ export { weightedRandom } from './weighted-random.js';
  *
  * @example
  * ```ts
- * const network = new Network(config, { strategy: balanced() });
+ * const mine = await Network.create(config, { strategy: balanced() });
  * ```
  */
 export function balanced(): SiteSelector {

@@ -8,7 +8,8 @@ import { rankCandidates, round } from './rank.js';
  *
  * @example
  * ```ts
- * resourceMismatch(request, { site, live }); // 'asks 16 cores, the site accepts at most 8'
+ * declare const candidate: Candidate;
+ * resourceMismatch(request, candidate); // 'asks 16 cores, the site accepts at most 8'
  * ```
  */
 export function resourceMismatch(request: SelectionRequest, { site }: Candidate): string | undefined {

@@ -70,8 +70,8 @@ interface Wanted {
  *
  * @example
  * ```ts
- * const final = await pulsar.wait(config.jobId);
- * const { collected, failures } = await collectOutputs(pulsar, final, job);
+ * const final = await pulsar.wait(jobId);
+ * const { collected, failures } = await collectOutputs(pulsar, final, stagedJob);
  * ```
  */
 export async function collectOutputs(

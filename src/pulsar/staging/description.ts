@@ -134,7 +134,7 @@ const POLICIES: readonly PulsarCleanupPolicy[] = ['always', 'onsuccess', 'never'
  * @example
  * ```ts
  * try {
- *   validateStagedJob(job);
+ *   validateStagedJob(stagedJob);
  * } catch (error) {
  *   if (error instanceof ValidationError) for (const issue of error.issues) console.log(issue.path, issue.message);
  * }

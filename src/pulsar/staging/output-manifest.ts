@@ -34,9 +34,9 @@ export function manifestKey(type: PulsarDownloadType, name: string): string {
  *
  * @example
  * ```ts
- * const config = await pulsar.setup(job.jobId);
- * const { commandLine } = await stageIn(pulsar, config, job);
- * await pulsar.submit(config.jobId, { commandLine: withOutputManifest(commandLine, job, config) });
+ * const setup = await pulsar.setup(jobId);
+ * const staged = await stageIn(pulsar, setup, stagedJob);
+ * await pulsar.submit(jobId, { commandLine: withOutputManifest(staged.commandLine, stagedJob, setup) });
  * ```
  */
 export function withOutputManifest(commandLine: string, job: PulsarStagedJob, config: PulsarJobConfig): string {

@@ -56,7 +56,8 @@ interface Planned {
  *
  * @example
  * ```ts
- * const remote = `${config.directories.unstructured}/${unstructuredPrefix('/refs/idx')}/bwa/human.fa`;
+ * const setup = await pulsar.setup(jobId);
+ * const remote = `${setup.directories.unstructured}/${unstructuredPrefix('/refs/idx')}/bwa/human.fa`;
  * ```
  */
 export function unstructuredPrefix(localBase: string): string {
@@ -68,9 +69,9 @@ export function unstructuredPrefix(localBase: string): string {
  *
  * @example
  * ```ts
- * const config = await pulsar.setup(job.jobId);
- * const { commandLine, uploads } = await stageIn(pulsar, config, job);
- * await pulsar.submit(config.jobId, { commandLine });
+ * const setup = await pulsar.setup(jobId);
+ * const { commandLine, uploads } = await stageIn(pulsar, setup, stagedJob);
+ * await pulsar.submit(jobId, { commandLine });
  * ```
  */
 export async function stageIn(

@@ -297,8 +297,9 @@ export class LocalSite implements Site {
    *
    * @example
    * ```ts
+   * declare const local: LocalSite;
    * const result = await job.wait();
-   * await site.forget(result.remoteId!);
+   * await local.forget(result.remoteId!);
    * ```
    */
   async forget(remoteId: string): Promise<void> {

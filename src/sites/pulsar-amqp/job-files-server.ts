@@ -325,6 +325,8 @@ export class JobFilesServer {
  *
  * @example
  * ```ts
+ * declare const server: JobFilesServer;
+ * declare const grant: JobFilesGrant;
  * const key = newJobFilesKey(); // keep it to register the job again after a restart
  * const endpoint = server.register('job1', grant, key);
  * ```

@@ -82,6 +82,9 @@ export interface LaunchPlan {
  *
  * @example
  * ```ts
+ * declare const server: { inputUrl(endpoint: string, path: string): string };
+ * declare const endpoint: string;
+ * declare const broker: { publish(queue: string, body: unknown): Promise<void> };
  * const plan = launchPlan(spec, 'a1b2', { jobsDirectory: '/srv/pulsar/staging' }, endpoint, (p) => server.inputUrl(endpoint, p));
  * await broker.publish('setup', plan.launch);
  * ```

@@ -440,8 +440,9 @@ export class PulsarMqSite implements Site {
    *
    * @example
    * ```ts
+   * declare const mqSite: PulsarMqSite;
    * const result = await job.wait();
-   * site.forget(result.remoteId!);
+   * mqSite.forget(result.remoteId!);
    * ```
    */
   async forget(remoteId: string): Promise<void> {

@@ -319,8 +319,9 @@ export class PulsarRestSite implements Site {
    *
    * @example
    * ```ts
+   * declare const pulsarSite: PulsarRestSite;
    * const result = await job.wait();
-   * await site.forget(result.remoteId!);
+   * await pulsarSite.forget(result.remoteId!);
    * ```
    */
   async forget(remoteId: string, options: SiteCallOptions = {}): Promise<void> {
