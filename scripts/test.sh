@@ -7,6 +7,8 @@ echo "== generated types are what the generator makes"
 npm run --silent generate:check
 echo "== typecheck"
 npm run --silent typecheck
+echo "== import direction (layers in .dependency-cruiser.cjs)"
+npm run --silent lint:imports
 echo "== build"
 npm run --silent build
 echo "== package checks (publint, attw, typedoc)"

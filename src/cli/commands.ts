@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { PulsarNetworkError, ValidationError } from '../errors.js';
 import type { JobEvent } from '../jobs/events.js';
-import type { JobSpec } from '../jobs/spec.js';
+import type { JobSpec } from '../contracts/job-spec.js';
 import { createTesGateway } from '../gateway/gateway.js';
 import { formatAccessLog } from '../gateway/access-log.js';
 import { SqliteTaskStore } from '../gateway/sqlite-store.js';

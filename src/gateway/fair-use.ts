@@ -6,7 +6,7 @@
  * @module
  */
 import type { ValidationIssue } from '../errors.js';
-import type { JobSpec } from '../jobs/spec.js';
+import type { JobSpec } from '../contracts/job-spec.js';
 import { HttpProblem } from './http.js';
 import { FINAL_TES_STATES, type StoreUsage, type TaskStore } from './store.js';
 

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { ValidationError } from '../errors.js';
-import type { JobSpec } from '../jobs/spec.js';
+import type { JobSpec } from '../contracts/job-spec.js';
 import type { Network } from '../network/network.js';
 import { isLoopbackAddress, parseIp } from '../policy/ip.js';
 import type { TesServiceInfo } from '../tes/types.js';

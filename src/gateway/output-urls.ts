@@ -4,7 +4,7 @@
  * (sites report where they wrote, often a bare host path).
  * @module
  */
-import type { JobOutput } from '../jobs/spec.js';
+import type { JobOutput } from '../contracts/job-spec.js';
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 

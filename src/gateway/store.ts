@@ -4,7 +4,7 @@
  * stores answer the same way.
  * @module
  */
-import type { JobSpec } from '../jobs/spec.js';
+import type { JobSpec } from '../contracts/job-spec.js';
 import type { DecisionRecord } from '../network/decision.js';
 import type { TesState } from '../tes/states.js';
 import type { TesTaskLog } from '../tes/types.js';

@@ -7,7 +7,7 @@
 import { emitWarning } from 'node:process';
 import type { JobSiteEvent } from '../jobs/events.js';
 import type { Job } from '../jobs/job.js';
-import type { JobSpec } from '../jobs/spec.js';
+import type { JobSpec } from '../contracts/job-spec.js';
 import { toTesState } from '../jobs/state-map.js';
 import type { Network } from '../network/network.js';
 import { FINAL_TES_STATES, type GatewayTask, type GatewayTaskPatch, type TaskStore } from './store.js';

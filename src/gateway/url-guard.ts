@@ -4,7 +4,7 @@
  * stored, staged or sent, and the sites a task is admitted on.
  * @module
  */
-import type { JobSpec } from '../jobs/spec.js';
+import type { JobSpec } from '../contracts/job-spec.js';
 import { nodeUrlPolicyEnvironment, canonicalPathSync, type HostResolver } from '../policy/node-environment.js';
 import { checkJobUrls, type UrlPolicyEnvironment } from '../policy/url-policy.js';
 import { baseUrlRules, compileUrlRules, mergeUrlRules, type CompiledUrlRules, type UrlRules } from '../policy/url-rules.js';

@@ -4,7 +4,7 @@
  * @module
  */
 import type { JobResult } from '../jobs/events.js';
-import type { JobSpec, TesTask } from '../jobs/spec.js';
+import type { JobSpec, TesTask } from '../contracts/job-spec.js';
 import type { DecisionRecord } from '../network/decision.js';
 import { redactUrl, scrubText } from '../redact.js';
 import type { TesTaskLog, TesView } from '../tes/types.js';

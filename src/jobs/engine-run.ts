@@ -9,7 +9,7 @@ import type { JobEvent } from './events.js';
 import type { LogFollowOptions } from './follow-logs.js';
 import { createJob, type CancelOptions, type Job } from './job.js';
 import type { JobControl } from './job-control.js';
-import type { JobSpec } from './spec.js';
+import type { JobSpec } from '../contracts/job-spec.js';
 import type { JobState } from './state.js';
 
 /** Where a job is in its life: waiting (admission, backoff), staging, followed on a site, collecting, ended. */

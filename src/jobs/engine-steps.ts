@@ -5,12 +5,13 @@
  * @module
  */
 import { AbortError } from '../errors.js';
-import type { Site, SiteJobStatus, TransferProgress } from '../sites/site.js';
+import type { Site, SiteJobStatus } from '../sites/site.js';
+import type { TransferProgress } from '../transfer/progress.js';
 import { LogFollower, type LogFollowOptions } from './follow-logs.js';
 import { asError, type Ending, type JobRun } from './engine-run.js';
 import type { SitePoller } from './poller.js';
 import type { Semaphore } from '../util/semaphore.js';
-import type { JobSpec } from './spec.js';
+import type { JobSpec } from '../contracts/job-spec.js';
 import { isTerminalState } from './state.js';
 
 /** What the steps need of their engine. */

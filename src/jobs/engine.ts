@@ -10,7 +10,7 @@ import type { LogFollowOptions } from './follow-logs.js';
 import type { Job } from './job.js';
 import { SitePoller, type PollOptions } from './poller.js';
 import { Semaphore } from '../util/semaphore.js';
-import type { JobSpec } from './spec.js';
+import type { JobSpec } from '../contracts/job-spec.js';
 
 /** Options of a {@link JobEngine}. */
 export interface JobEngineOptions {

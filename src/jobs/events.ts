@@ -3,7 +3,8 @@
  * `job.watch()` yields them. Every event has a `type` so a `switch` narrows it.
  * @module
  */
-import type { CollectedOutput, ExecutorLog, TransferProgress } from '../sites/site.js';
+import type { CollectedOutput, ExecutorLog } from '../sites/site.js';
+import type { TransferProgress } from '../transfer/progress.js';
 import type { JobState } from './state.js';
 
 interface BaseEvent {

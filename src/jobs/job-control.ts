@@ -6,7 +6,7 @@
 import type { JobOutcome, LogChunk } from '../sites/site.js';
 import type { JobEvent, JobLogEvent, JobSiteEvent, JobTransferEvent } from './events.js';
 import type { CancelOptions, Job } from './job.js';
-import type { JobSpec } from './spec.js';
+import type { JobSpec } from '../contracts/job-spec.js';
 import type { JobState } from './state.js';
 import type { StateChange, StateUpdate } from './tracker.js';
 

@@ -21,7 +21,7 @@ import type {
 } from './events.js';
 import { attachJob, type AttachJobOptions } from './run.js';
 import type { JobControl, JobInit } from './job-control.js';
-import type { JobSpec } from './spec.js';
+import type { JobSpec } from '../contracts/job-spec.js';
 import { isTerminalState, type JobState } from './state.js';
 import { StateTracker, type StateChange, type StateUpdate } from './tracker.js';
 

@@ -7,7 +7,7 @@
 import type { Site } from '../sites/site.js';
 import { defaultEngine, type EngineAttachOptions, type EngineSubmitOptions, type JobEngine } from './engine.js';
 import type { Job } from './job.js';
-import type { JobSpec } from './spec.js';
+import type { JobSpec } from '../contracts/job-spec.js';
 
 /** Options of {@link submitJob}. */
 export interface SubmitJobOptions extends EngineSubmitOptions {

@@ -6,7 +6,7 @@
  * @module
  */
 import { ValidationError, type ValidationIssue } from '../errors.js';
-import type { JobSpec } from '../jobs/spec.js';
+import type { JobSpec } from '../contracts/job-spec.js';
 import type { Site } from '../sites/site.js';
 import { validateTask } from '../tes/validate.js';
 import type { ExcludedSite } from './types.js';

@@ -32,6 +32,8 @@ export { bytesToMove, readsInPlace } from './locality.js';
 export { Network, type NetworkAttachOptions, type NetworkEvents, type NetworkOptions, type SiteStatus, type NetworkSubmitOptions } from './network.js';
 export { deriveRandom, freshId, hashSeed, seededRandom, type RandomSource } from './random.js';
 export { SiteRegistry, type SiteFactory, type SiteFactoryContext } from './registry.js';
+export { pulsarRestSiteFactory } from './factories/pulsar.js';
+export { tesSiteFactory } from './factories/tes.js';
 export { selectionRequest, type SelectionHints } from './request.js';
 export { Ewma, SiteHealth, type ObservationSource, type SiteHealthOptions } from './site-health.js';
 export * from './strategies/index.js';

@@ -10,7 +10,7 @@ import type { JobRun } from '../jobs/engine-run.js';
 import { attachOnSite } from '../jobs/engine-steps.js';
 import type { JobDoneEvent, JobErrorEvent, JobEvent, JobLogEvent, JobSiteEvent, JobStateEvent, JobTransferEvent } from '../jobs/events.js';
 import type { Job } from '../jobs/job.js';
-import type { JobSpec } from '../jobs/spec.js';
+import type { JobSpec } from '../contracts/job-spec.js';
 import type { Site, SiteProbe } from '../sites/site.js';
 import type { AdmissionSnapshot } from './admission.js';
 import type { BreakerState, Candidate, SiteSelector } from './types.js';

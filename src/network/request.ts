@@ -2,7 +2,7 @@
  * Builds the {@link SelectionRequest} of a job from its spec.
  * @module
  */
-import type { JobResources, JobSpec } from '../jobs/spec.js';
+import type { JobResources, JobSpec } from '../contracts/job-spec.js';
 import type { SelectionRequest, TagConstraints } from './types.js';
 
 /** What a submit adds to the spec for selection. */

@@ -6,6 +6,7 @@
  * @module
  */
 export * from '../sites/local/index.js';
+export { localSiteFactory } from '../network/factories/local.js';
 export { nodeLocalFiles } from '../sites/node-files.js';
 export { fileSource } from '../transfer/node/file-source.js';
 export { fileSink } from '../transfer/node/file-sink.js';

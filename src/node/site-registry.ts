@@ -4,12 +4,12 @@
  */
 import type { FetchLike } from '../http/client.js';
 import { SiteRegistry } from '../network/registry.js';
-import { localSiteFactory } from '../sites/local/factory.js';
+import { localSiteFactory } from '../network/factories/local.js';
 import { nodeLocalFiles } from '../sites/node-files.js';
 import { pulsarMqConfig } from '../sites/pulsar-amqp/config.js';
 import { PulsarMqSite } from '../sites/pulsar-amqp/pulsar-mq-site.js';
-import { pulsarRestSiteFactory } from '../sites/pulsar/factory.js';
-import { tesSiteFactory } from '../sites/tes/factory.js';
+import { pulsarRestSiteFactory } from '../network/factories/pulsar.js';
+import { tesSiteFactory } from '../network/factories/tes.js';
 
 /**
  * A registry with a factory for every kind of site this runtime can build:

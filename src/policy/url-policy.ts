@@ -8,8 +8,8 @@
  * @module
  */
 import type { ValidationIssue } from '../errors.js';
-import type { JobSpec } from '../jobs/spec.js';
-import { fileUrlOf, localRef } from '../sites/local-files.js';
+import type { JobSpec } from '../contracts/job-spec.js';
+import { fileUrlOf, localRef } from '../contracts/local-files.js';
 import { classifyIp, describeClass, formatIp, inRange, parseIp, type AddressClass } from './ip.js';
 import { hostAllowed, type CompiledDirection, type CompiledUrlRules } from './url-rules.js';
 

@@ -28,7 +28,7 @@
 import { AbortError, ConnectionError, HttpError, ProtocolError, TimeoutError, TransferError, ValidationError } from '../errors.js';
 import { HttpClient, parseJson, readCapped, type FetchLike, type HttpEventListener, type JsonRequestOptions, type RetryOptions } from '../http/index.js';
 import { excerptOf } from '../redact.js';
-import type { TransferProgress } from '../sites/site.js';
+import type { TransferProgress } from '../transfer/progress.js';
 import type { HostLimiter } from '../transfer/host-limit.js';
 import { streamSink, uploadSink } from '../transfer/sinks.js';
 import { transfer, type ExpectedContent, type TransferResult } from '../transfer/transfer.js';

@@ -13,7 +13,6 @@ export type {
   SiteKind,
   SiteProbe,
   SubmitOptions,
-  TransferProgress,
 } from './site.js';
 export { DEFAULT_LOG_READ_BYTES, readLogStreams } from './log-reader.js';
 export { failedProbe, probeFailure } from './probe-failure.js';

@@ -12,7 +12,7 @@ import { fileSink } from '../transfer/node/file-sink.js';
 import { streamSource } from '../transfer/sources.js';
 import { transfer } from '../transfer/transfer.js';
 import { listFiles } from '../pulsar/staging/local-files.js';
-import type { LocalFiles } from './local-files.js';
+import type { LocalFiles } from '../contracts/local-files.js';
 
 /**
  * Local file access for sites that run elsewhere (`TesSite`, `PulsarRestSite`):

@@ -3,9 +3,10 @@
  * that cross it. Sites know nothing of each other; the network layer chooses.
  * @module
  */
-import type { JobSpec } from '../jobs/spec.js';
+import type { JobSpec } from '../contracts/job-spec.js';
 import type { JobState } from '../jobs/state.js';
 import type { ValidationIssue } from '../errors.js';
+import type { TransferProgress } from '../transfer/progress.js';
 
 /** The kinds of site the SDK speaks to. */
 export type SiteKind = 'tes' | 'pulsar-rest' | 'pulsar-amqp' | 'local';
@@ -36,20 +37,6 @@ export interface SiteProbe {
 
 /** How a probe failed (see {@link SiteProbe.failure}). */
 export type ProbeFailure = 'unreachable' | 'refusing';
-
-/** A progress report of one file moving to or from a site. */
-export interface TransferProgress {
-  /** `up` to the site (inputs), `down` from it (outputs). */
-  direction: 'up' | 'down';
-  /** The file's name or destination, never a URL with secrets. */
-  file: string;
-  /** Bytes moved so far. */
-  bytesDone: number;
-  /** Total bytes, when known. */
-  bytesTotal?: number;
-  /** True on the last report of this file. */
-  done: boolean;
-}
 
 /** Options of {@link Site.submit}. */
 export interface SubmitOptions {

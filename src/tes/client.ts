@@ -13,7 +13,7 @@ import { IDEMPOTENCY_TAG, isAmbiguousCreateFailure, newIdempotencyKey } from './
 import { TaskList } from './list.js';
 import { checkId, checkView, listQuery } from './arguments.js';
 import type { TesState } from './states.js';
-import type { TesTask } from '../jobs/spec.js';
+import type { TesTask } from '../contracts/job-spec.js';
 import type { FullTask, TaskForView, TaskPage, TesServiceInfo, TesView } from './types.js';
 import { assertValidTask } from './validate.js';
 import { toView } from './views.js';

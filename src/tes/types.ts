@@ -3,7 +3,7 @@
  * @module
  */
 import type { components } from '../../generated/tes.js';
-import type { TesTask } from '../jobs/spec.js';
+import type { TesTask } from '../contracts/job-spec.js';
 import type { TesState } from './states.js';
 
 type Schemas = components['schemas'];

@@ -3,7 +3,7 @@
  * @module
  */
 import { ValidationError, type ValidationIssue } from '../errors.js';
-import type { TesTask } from '../jobs/spec.js';
+import type { TesTask } from '../contracts/job-spec.js';
 
 type Json = Record<string, unknown>;
 

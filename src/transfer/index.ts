@@ -13,7 +13,7 @@ export type { UrlSourceOptions } from './url-source.js';
 export { streamSink, uploadSink } from './sinks.js';
 export type { UploadSinkOptions } from './sinks.js';
 export { ProgressReporter } from './progress.js';
-export type { ProgressReporterOptions } from './progress.js';
+export type { ProgressReporterOptions, TransferProgress } from './progress.js';
 export { defaultHostLimiter, HostLimiter } from './host-limit.js';
 export { createSha256, sha256Implementation, sha256Stream } from './sha256.js';
 export type { Sha256, Sha256Implementation } from './sha256.js';

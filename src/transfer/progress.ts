@@ -2,7 +2,20 @@
  * Throttled progress reports with a guaranteed final one.
  * @module
  */
-import type { TransferProgress } from '../sites/site.js';
+
+/** A progress report of one file moving to or from a site. */
+export interface TransferProgress {
+  /** `up` to the site (inputs), `down` from it (outputs). */
+  direction: 'up' | 'down';
+  /** The file's name or destination, never a URL with secrets. */
+  file: string;
+  /** Bytes moved so far. */
+  bytesDone: number;
+  /** Total bytes, when known. */
+  bytesTotal?: number;
+  /** True on the last report of this file. */
+  done: boolean;
+}
 
 /** Options of a {@link ProgressReporter}. */
 export interface ProgressReporterOptions {

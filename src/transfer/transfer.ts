@@ -13,7 +13,7 @@ import {
   TransferError,
 } from '../errors.js';
 import { resolveRetryPolicy, retry, type RetryOptions } from '../http/retry.js';
-import type { TransferProgress } from '../sites/site.js';
+import type { TransferProgress } from './progress.js';
 import { anySignal } from '../util/abort.js';
 import { defaultHostLimiter, type HostLimiter } from './host-limit.js';
 import { ProgressReporter } from './progress.js';

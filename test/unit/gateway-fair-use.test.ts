@@ -4,7 +4,7 @@ import { clientTable, tokenProblem } from '../../src/gateway/clients.js';
 import { DEFAULT_CLIENT_LIMITS, DEFAULT_TASK_LIMITS, FairUse, taskLimitProblems } from '../../src/gateway/fair-use.js';
 import { HttpProblem } from '../../src/gateway/http.js';
 import { MemoryTaskStore } from '../../src/gateway/store.js';
-import type { JobSpec } from '../../src/jobs/spec.js';
+import type { JobSpec } from '../../src/contracts/job-spec.js';
 
 const executor = { image: 'alpine', command: ['true'] };
 

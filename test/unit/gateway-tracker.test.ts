@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryTaskStore, TaskTracker } from '../../src/gateway/index.js';
-import type { JobSpec } from '../../src/jobs/spec.js';
+import type { JobSpec } from '../../src/contracts/job-spec.js';
 import { Network, pinned } from '../../src/network/index.js';
 import { fastEngine, FakeSite } from './network-fake-site.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JobSpec } from '../../src/jobs/spec.js';
+import type { JobSpec } from '../../src/contracts/job-spec.js';
 import { Network, pinned } from '../../src/network/index.js';
 import { fastEngine, FakeSite } from './network-fake-site.js';
 

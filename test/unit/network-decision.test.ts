@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import type { JobSpec } from '../../src/jobs/spec.js';
+import type { JobSpec } from '../../src/contracts/job-spec.js';
 import {
   balanced,
   decide,

@@ -6,7 +6,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConnectionError, HttpError, TimeoutError, ValidationError } from '../../src/errors.js';
-import type { JobSpec } from '../../src/jobs/spec.js';
+import type { JobSpec } from '../../src/contracts/job-spec.js';
 import { classifyEnding, Network, pinned, type NetworkConfig, type NetworkOptions } from '../../src/network/index.js';
 import type { SiteProbe } from '../../src/sites/site.js';
 import { ended, fastEngine, FakeSite } from './network-fake-site.js';

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { AbortError, ConnectionError, HttpError, NoEligibleSiteError } from '../../src/errors.js';
-import type { JobSpec } from '../../src/jobs/spec.js';
+import type { JobSpec } from '../../src/contracts/job-spec.js';
 import type { JobSiteEvent } from '../../src/jobs/events.js';
 import { isStuck, Network, pinned, type NetworkConfig, type NetworkOptions, type NetworkSubmitOptions, type SiteSelector } from '../../src/network/index.js';
 import { ended, fastEngine, FakeSite } from './network-fake-site.js';

@@ -6,7 +6,7 @@
 import { TimeoutError } from '../../src/errors.js';
 import { JobEngine } from '../../src/jobs/engine.js';
 import type { Job } from '../../src/jobs/job.js';
-import type { JobSpec } from '../../src/jobs/spec.js';
+import type { JobSpec } from '../../src/contracts/job-spec.js';
 import type { JobState } from '../../src/jobs/state.js';
 import type { DecisionRecord, Network } from '../../src/network/index.js';
 import type { JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteKind, SiteProbe, SubmitOptions } from '../../src/sites/site.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../../src/errors.js';
 import type { JobEvent } from '../../src/jobs/events.js';
-import type { JobSpec } from '../../src/jobs/spec.js';
+import type { JobSpec } from '../../src/contracts/job-spec.js';
 import { Network, pinned } from '../../src/network/index.js';
 import { fastEngine, FakeSite } from './network-fake-site.js';
 

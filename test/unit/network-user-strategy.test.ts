@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JobSpec } from '../../src/jobs/spec.js';
+import type { JobSpec } from '../../src/contracts/job-spec.js';
 import { composite, leastLoaded, Network, resourceFit, type SiteSelector } from '../../src/network/index.js';
 import { FakeSite } from './network-fake-site.js';
 

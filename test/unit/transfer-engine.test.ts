@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AbortError, ConnectionError, IntegrityError, TransferError } from '../../src/errors.js';
 import { HttpClient } from '../../src/http/client.js';
-import type { TransferProgress } from '../../src/sites/site.js';
+import type { TransferProgress } from '../../src/transfer/progress.js';
 import { fileSink, fileSource } from '../../src/node/index.js';
 import { blobSource, bytesSource, HostLimiter, streamSink, streamSource, transfer, type TransferSink, uploadSink, urlSource } from '../../src/transfer/index.js';
 

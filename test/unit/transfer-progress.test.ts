@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TransferProgress } from '../../src/sites/site.js';
+import type { TransferProgress } from '../../src/transfer/progress.js';
 import { ProgressReporter } from '../../src/transfer/progress.js';
 
 function reporter(intervalMs = 100) {

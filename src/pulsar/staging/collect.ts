@@ -12,7 +12,7 @@ import type { PulsarJobStatus } from '../status.js';
 import type { PulsarDownloadType } from '../wire.js';
 import { DEFAULT_DYNAMIC_OUTPUTS, type PulsarStagedJob } from './description.js';
 import { fetchOutputManifest, manifestKey, OUTPUT_MANIFEST_NAME } from './output-manifest.js';
-import type { TransferProgress } from '../../sites/site.js';
+import type { TransferProgress } from '../../transfer/progress.js';
 import { fileSink } from '../../transfer/node/file-sink.js';
 import { extrasDirOf } from './stage-in.js';
 

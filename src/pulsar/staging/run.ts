@@ -6,7 +6,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { AbortError } from '../../errors.js';
-import type { TransferProgress } from '../../sites/site.js';
+import type { TransferProgress } from '../../transfer/progress.js';
 import { bestEffort } from '../../util/abort.js';
 import type { PulsarClient } from '../client.js';
 import { afterFailedSubmit, CLEANUP_TIMEOUT_MS, submitOnce } from '../launch.js';

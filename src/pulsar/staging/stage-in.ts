@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import type { TransferProgress } from '../../sites/site.js';
+import type { TransferProgress } from '../../transfer/progress.js';
 import { bytesSource } from '../../transfer/sources.js';
 import { fileSource } from '../../transfer/node/file-source.js';
 import type { PulsarClient } from '../client.js';

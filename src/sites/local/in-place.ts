@@ -7,7 +7,7 @@
 import { mkdir, realpath, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ValidationIssue } from '../../errors.js';
-import type { JobInput } from '../../jobs/spec.js';
+import type { JobInput } from '../../contracts/job-spec.js';
 import { isBelow, type PathMap } from './paths.js';
 import { shareHolding, shareOf, type InPlaceInput } from './plan.js';
 import type { LocalLocation } from './validate.js';

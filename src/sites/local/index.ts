@@ -1,5 +1,4 @@
 export { LocalSite } from './local-site.js';
-export { localSiteFactory } from './factory.js';
 export type { HostExecution } from './local-site.js';
 export type { LocalBind, LocalSiteOptions } from './options.js';
 export { probeBubblewrap, type SandboxProbe } from './sandbox-probe.js';

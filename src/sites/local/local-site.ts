@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ValidationError, type ValidationIssue } from '../../errors.js';
 import { UnknownJobError } from '../../jobs/errors.js';
-import type { JobSpec } from '../../jobs/spec.js';
+import type { JobSpec } from '../../contracts/job-spec.js';
 import { isTerminalState } from '../../jobs/state.js';
 import { redactUrl } from '../../redact.js';
 import { throwIfAborted } from '../../util/abort.js';

@@ -5,11 +5,12 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { JobOutput } from '../../jobs/spec.js';
+import type { JobOutput } from '../../contracts/job-spec.js';
 import { fileSink } from '../../transfer/node/file-sink.js';
 import { fileSource } from '../../transfer/node/file-source.js';
 import { transfer } from '../../transfer/transfer.js';
-import type { CollectedOutput, TransferProgress } from '../site.js';
+import type { CollectedOutput } from '../site.js';
+import type { TransferProgress } from '../../transfer/progress.js';
 import { isContained } from './contained.js';
 import { globFiles } from './glob.js';
 import { hasWildcard, type PathMap } from './paths.js';

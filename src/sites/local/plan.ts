@@ -3,7 +3,7 @@
  * a step of the run script. Portable (no `node:` imports).
  * @module
  */
-import type { JobExecutor } from '../../jobs/spec.js';
+import type { JobExecutor } from '../../contracts/job-spec.js';
 import { isBelow, type PathMap } from './paths.js';
 import type { SandboxMount } from './sandbox.js';
 import { containerArgv, type ContainerRuntime, type ScriptExecutor } from './script.js';

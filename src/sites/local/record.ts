@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { JobSpec } from '../../jobs/spec.js';
+import type { JobSpec } from '../../contracts/job-spec.js';
 import { stateFromExitCodes } from '../../jobs/state-map.js';
 import type { ExecutorLog, SiteJobStatus } from '../site.js';
 import { openContained } from './contained.js';

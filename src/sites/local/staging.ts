@@ -6,7 +6,7 @@
 import { cp, stat } from 'node:fs/promises';
 import { AbortError, TransferError } from '../../errors.js';
 import type { HttpClientOptions } from '../../http/index.js';
-import type { JobInput } from '../../jobs/spec.js';
+import type { JobInput } from '../../contracts/job-spec.js';
 import { redactUrl } from '../../redact.js';
 import { fileSink } from '../../transfer/node/file-sink.js';
 import { fileSource } from '../../transfer/node/file-source.js';
@@ -14,7 +14,7 @@ import { bytesSource } from '../../transfer/sources.js';
 import { transfer } from '../../transfer/transfer.js';
 import type { TransferSource } from '../../transfer/types.js';
 import { urlSourceFor } from '../../transfer/url-source.js';
-import type { TransferProgress } from '../site.js';
+import type { TransferProgress } from '../../transfer/progress.js';
 import type { PathMap } from './paths.js';
 import type { LocalLocation } from './validate.js';
 

@@ -3,7 +3,7 @@
  * @module
  */
 import type { ValidationIssue } from '../../errors.js';
-import type { JobSpec } from '../../jobs/spec.js';
+import type { JobSpec } from '../../contracts/job-spec.js';
 import { containerDirs, hasWildcard, isSystemDir, normalizeContainerPath } from './paths.js';
 import { ENV_NAME } from './script.js';
 

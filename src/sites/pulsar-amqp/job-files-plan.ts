@@ -7,7 +7,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ValidationIssue } from '../../errors.js';
-import type { JobSpec } from '../../jobs/spec.js';
+import type { JobSpec } from '../../contracts/job-spec.js';
 import { checkSpec, locate } from '../local/validate.js';
 import type { JobFileSource } from './job-files-server.js';
 

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { ValidationIssue } from '../../errors.js';
-import type { JobSpec } from '../../jobs/spec.js';
+import type { JobSpec } from '../../contracts/job-spec.js';
 import { JOB_STATES, type JobState } from '../../jobs/state.js';
 import type { JobOutcome } from '../site.js';
 import { JOB_FILES_KEY, type JobFilesGrant } from './job-files-server.js';

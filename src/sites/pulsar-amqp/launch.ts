@@ -6,7 +6,7 @@
  * job-files server. Portable (no `node:` imports).
  * @module
  */
-import type { JobInput, JobSpec } from '../../jobs/spec.js';
+import type { JobInput, JobSpec } from '../../contracts/job-spec.js';
 import { manifestScript, shellQuote } from '../../transfer/manifest.js';
 import { containerDirs, PathMap } from '../local/paths.js';
 import { planExecutor } from '../local/plan.js';

@@ -4,9 +4,10 @@
  * report of it. Node-only.
  * @module
  */
-import type { JobSpec } from '../../jobs/spec.js';
+import type { JobSpec } from '../../contracts/job-spec.js';
 import { StateTracker } from '../../jobs/tracker.js';
-import type { JobOutcome, TransferProgress } from '../site.js';
+import type { JobOutcome } from '../site.js';
+import type { TransferProgress } from '../../transfer/progress.js';
 import type { JobFilesGrant } from './job-files-server.js';
 import { recordedGrant, type MqJobRecord } from './job-records.js';
 

@@ -7,7 +7,7 @@
  */
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { JobOutput } from '../../jobs/spec.js';
+import type { JobOutput } from '../../contracts/job-spec.js';
 import { parseManifest, verifyManifest } from '../../transfer/manifest.js';
 import type { CollectedOutput, ExecutorLog } from '../site.js';
 import type { ReceivedOutput } from './job-files-server.js';

@@ -11,7 +11,7 @@ import { ConnectionError, PulsarNetworkError, ValidationError, type ValidationIs
 import type { RetryOptions } from '../../http/retry.js';
 import { UnknownJobError } from '../../jobs/errors.js';
 import { fromPulsarStatus, stateFromExitCodes } from '../../jobs/state-map.js';
-import type { JobSpec } from '../../jobs/spec.js';
+import type { JobSpec } from '../../contracts/job-spec.js';
 import { isTerminalState } from '../../jobs/state.js';
 import { StateTracker } from '../../jobs/tracker.js';
 import { redactUrl } from '../../redact.js';

@@ -6,7 +6,7 @@
  * recording each exit code). Portable.
  * @module
  */
-import type { JobOutput, JobSpec } from '../../jobs/spec.js';
+import type { JobOutput, JobSpec } from '../../contracts/job-spec.js';
 import { manifestScript, type ManifestOutput } from '../../transfer/manifest.js';
 import { PathMap, containerDirs, dirsToMake, hasWildcard, normalizeContainerPath } from '../local/paths.js';
 import { planExecutor, shareHolding, shareOf, type InPlaceInput, type SandboxSettings } from '../local/plan.js';

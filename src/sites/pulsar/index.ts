@@ -1,4 +1,3 @@
 export { PulsarRestSite } from './pulsar-rest-site.js';
 export type { PulsarCleanup, PulsarRestSiteOptions } from './pulsar-rest-site.js';
 export type { ContainerRuntime } from '../local/script.js';
-export { pulsarRestSiteFactory } from './factory.js';

@@ -7,11 +7,11 @@
  */
 import { ValidationError, type ValidationIssue } from '../../errors.js';
 import type { HttpClientOptions } from '../../http/client.js';
-import type { JobInput, JobSpec } from '../../jobs/spec.js';
+import type { JobInput, JobSpec } from '../../contracts/job-spec.js';
 import type { PulsarClient } from '../../pulsar/client.js';
 import { urlSourceFor } from '../../transfer/url-source.js';
 import { throwIfAborted } from '../../util/abort.js';
-import { absolutePath, localRef, type LocalFiles } from '../local-files.js';
+import { absolutePath, localRef, type LocalFiles } from '../../contracts/local-files.js';
 import type { LocalLocation } from '../local/validate.js';
 import type { SubmitOptions } from '../site.js';
 import { inputName } from './command.js';

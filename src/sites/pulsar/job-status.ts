@@ -6,7 +6,7 @@
  * @module
  */
 import { AbortError } from '../../errors.js';
-import type { JobSpec } from '../../jobs/spec.js';
+import type { JobSpec } from '../../contracts/job-spec.js';
 import { fromPulsarStatus, stateFromExitCodes } from '../../jobs/state-map.js';
 import type { PulsarClient } from '../../pulsar/client.js';
 import { readJobText } from '../../pulsar/job-files.js';

@@ -4,10 +4,10 @@
  * logs. Portable.
  * @module
  */
-import type { JobOutput, JobSpec } from '../../jobs/spec.js';
+import type { JobOutput, JobSpec } from '../../contracts/job-spec.js';
 import type { PulsarClient } from '../../pulsar/client.js';
 import { parseManifest, type ManifestEntry } from '../../transfer/manifest.js';
-import { absolutePath, localRef, type LocalFileDigest, type LocalFiles } from '../local-files.js';
+import { absolutePath, localRef, type LocalFileDigest, type LocalFiles } from '../../contracts/local-files.js';
 import { hasWildcard } from '../local/paths.js';
 import { SCRIPT_FILES } from '../local/script.js';
 import type { CollectedOutput, ExecutorLog, SiteCallOptions } from '../site.js';

@@ -6,14 +6,14 @@
 import { AbortError, ValidationError, type ValidationIssue } from '../../errors.js';
 import type { HttpClientOptions } from '../../http/client.js';
 import { UnknownJobError } from '../../jobs/errors.js';
-import type { JobSpec } from '../../jobs/spec.js';
+import type { JobSpec } from '../../contracts/job-spec.js';
 import { isTerminalState } from '../../jobs/state.js';
 import { PulsarClient, type PulsarClientOptions } from '../../pulsar/client.js';
 import { CLEANUP_TIMEOUT_MS } from '../../pulsar/launch.js';
 import type { PulsarJobStatus } from '../../pulsar/status.js';
 import { bestEffort, throwIfAborted } from '../../util/abort.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, readCapped, readTail } from '../../http/bounded-body.js';
-import type { LocalFiles } from '../local-files.js';
+import type { LocalFiles } from '../../contracts/local-files.js';
 import { imagePolicy } from '../local/plan.js';
 import type { ContainerRuntime } from '../local/script.js';
 import { checkSpec, type ImagePolicy } from '../local/validate.js';

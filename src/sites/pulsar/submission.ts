@@ -6,7 +6,7 @@
  * @module
  */
 import { ValidationError } from '../../errors.js';
-import type { JobSpec } from '../../jobs/spec.js';
+import type { JobSpec } from '../../contracts/job-spec.js';
 import { afterFailedSubmit, submitOnce } from '../../pulsar/launch.js';
 import type { PulsarJobStatus } from '../../pulsar/status.js';
 import { redactUrl } from '../../redact.js';

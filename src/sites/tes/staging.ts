@@ -6,10 +6,10 @@
  * @module
  */
 import { ValidationError, type ValidationIssue } from '../../errors.js';
-import type { JobInput, JobOutput, JobSpec, TesTask } from '../../jobs/spec.js';
+import type { JobInput, JobOutput, JobSpec, TesTask } from '../../contracts/job-spec.js';
 import { throwIfAborted } from '../../util/abort.js';
-import type { TransferProgress } from '../site.js';
-import { absolutePath, fileUrlOf, localRef, type LocalFiles } from '../local-files.js';
+import type { TransferProgress } from '../../transfer/progress.js';
+import { absolutePath, fileUrlOf, localRef, type LocalFiles } from '../../contracts/local-files.js';
 
 /** Why a relative path or a `file://` URL naming another host cannot be staged. */
 const NEEDS_FILES = 'a relative path or a file:// URL naming another host needs local file access (pass `files: nodeLocalFiles()` from pulsar-network/node)';

@@ -4,7 +4,7 @@
  */
 import { NotFoundError, ValidationError, type ValidationIssue } from '../../errors.js';
 import { UnknownJobError } from '../../jobs/errors.js';
-import type { JobSpec } from '../../jobs/spec.js';
+import type { JobSpec } from '../../contracts/job-spec.js';
 import { fromTesState } from '../../jobs/state-map.js';
 import { isTerminalState } from '../../jobs/state.js';
 import { createNotSent, TesClient, type TesClientOptions } from '../../tes/client.js';
@@ -12,7 +12,7 @@ import { newIdempotencyKey } from '../../tes/idempotency.js';
 import type { FullTask, MinimalTask, TesOutputFileLog, TesServiceInfo } from '../../tes/types.js';
 import { throwIfAborted } from '../../util/abort.js';
 import type { CollectedOutput, JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
-import { absolutePath, fileUrlOf, localRef, type LocalFiles } from '../local-files.js';
+import { absolutePath, fileUrlOf, localRef, type LocalFiles } from '../../contracts/local-files.js';
 import { failedProbe } from '../probe-failure.js';
 import { storageCovers, tesStagingIssues, tesTaskFor } from './staging.js';
 

@@ -4,11 +4,11 @@
  */
 import { ValidationError, type ValidationIssue } from '../../errors.js';
 import type { FetchLike } from '../../http/client.js';
-import type { SiteFactory } from '../../network/registry.js';
-import type { LocalFiles } from '../local-files.js';
-import { readSandboxOptions, SANDBOX_KEYS } from '../local/sandbox-config.js';
-import { CONTAINER_RUNTIMES, type ContainerRuntime } from '../local/script.js';
-import { PulsarRestSite, type PulsarCleanup, type PulsarRestSiteOptions } from './pulsar-rest-site.js';
+import type { SiteFactory } from '../registry.js';
+import type { LocalFiles } from '../../contracts/local-files.js';
+import { readSandboxOptions, SANDBOX_KEYS } from '../../sites/local/sandbox-config.js';
+import { CONTAINER_RUNTIMES, type ContainerRuntime } from '../../sites/local/script.js';
+import { PulsarRestSite, type PulsarCleanup, type PulsarRestSiteOptions } from '../../sites/pulsar/pulsar-rest-site.js';
 
 const KEYS = ['manager', 'containerRuntime', 'allowNoContainer', 'cleanup', 'staleRunningMs', ...SANDBOX_KEYS];
 

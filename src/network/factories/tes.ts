@@ -3,9 +3,9 @@
  * @module
  */
 import { ValidationError, type ValidationIssue } from '../../errors.js';
-import type { SiteFactory } from '../../network/registry.js';
-import type { LocalFiles } from '../local-files.js';
-import { TesSite, type TesSiteOptions } from './tes-site.js';
+import type { SiteFactory } from '../registry.js';
+import type { LocalFiles } from '../../contracts/local-files.js';
+import { TesSite, type TesSiteOptions } from '../../sites/tes/tes-site.js';
 
 /**
  * A factory that builds a {@link TesSite} from a configured site: `url` is the

@@ -4,11 +4,11 @@
  */
 import { ValidationError, type ValidationIssue } from '../../errors.js';
 import type { FetchLike } from '../../http/client.js';
-import type { SiteFactory } from '../../network/registry.js';
-import { LocalSite } from './local-site.js';
-import type { LocalSiteOptions } from './options.js';
-import { readSandboxOptions, SANDBOX_KEYS } from './sandbox-config.js';
-import { CONTAINER_RUNTIMES } from './script.js';
+import type { SiteFactory } from '../registry.js';
+import { LocalSite } from '../../sites/local/local-site.js';
+import type { LocalSiteOptions } from '../../sites/local/options.js';
+import { readSandboxOptions, SANDBOX_KEYS } from '../../sites/local/sandbox-config.js';
+import { CONTAINER_RUNTIMES } from '../../sites/local/script.js';
 
 const RUNTIMES: readonly string[] = [...CONTAINER_RUNTIMES, 'auto'];
 

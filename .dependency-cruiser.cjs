@@ -1,0 +1,43 @@
+// Import direction, checked in CI (`npm run lint:imports`): a module may import
+// from its own layer and the layers below it, never from a layer above.
+// The layers, lowest first; each is a list of path patterns under src/.
+const layers = [
+  ['^generated/', '^src/util/', '^src/redact\\.ts$', '^src/errors\\.ts$'],
+  // The shapes every layer shares: the job spec, the caller's local files.
+  ['^src/contracts/'],
+  // node/http-fetch is a transport (a fetch over node:http), used by the guarded fetch.
+  ['^src/http/', '^src/policy/', '^src/node/http-fetch\\.ts$'],
+  ['^src/transfer/'],
+  ['^src/tes/', '^src/pulsar/'],
+  ['^src/jobs/', '^src/sites/'],
+  ['^src/network/'],
+  ['^src/gateway/'],
+  ['^src/cli/', '^src/node/(?!http-fetch\\.ts$)', '^src/index\\.ts$', '^src/node\\.ts$'],
+];
+
+const anyOf = (patterns) => patterns.join('|');
+
+module.exports = {
+  forbidden: [
+    ...layers.slice(0, -1).map((patterns, i) => ({
+      name: `layer-${i}-imports-upward`,
+      comment: `${patterns.join(', ')} may not import from a layer above it (see layers in .dependency-cruiser.cjs)`,
+      severity: 'error',
+      from: { path: anyOf(patterns) },
+      to: { path: anyOf(layers.slice(i + 1).flat()) },
+    })),
+    {
+      name: 'no-value-cycles',
+      comment: 'modules may not import each other in a cycle (type-only imports excepted)',
+      severity: 'error',
+      from: {},
+      to: { circular: true, dependencyTypesNot: ['type-only'], viaOnly: { dependencyTypesNot: ['type-only'] } },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};
