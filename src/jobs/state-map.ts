@@ -3,19 +3,15 @@
  * unified {@link JobState}.
  * @module
  */
+import type { PulsarStatusValue } from '../pulsar/wire.js';
 import type { TesState } from '../tes/states.js';
 import type { JobState } from './state.js';
 
-/** A Pulsar job status as its REST and AMQP interfaces report it. */
-export type PulsarStatus =
-  | 'preprocessing'
-  | 'queued'
-  | 'running'
-  | 'postprocessing'
-  | 'complete'
-  | 'failed'
-  | 'cancelled'
-  | 'lost';
+/**
+ * A Pulsar job status as its REST and AMQP interfaces report it.
+ * @deprecated The same as {@link PulsarStatusValue} (the one Pulsar status vocabulary, from its API document); use that name.
+ */
+export type PulsarStatus = PulsarStatusValue;
 
 /**
  * Every TES 1.1 state and its unified state. The names match one to one;
@@ -48,7 +44,7 @@ export const TES_STATE_MAP: Readonly<Record<TesState, JobState>> = {
  *   `executor_error` when an executor's exit code says so.
  * - `failed` is a failure of the server (staging or launch): `system_error`.
  */
-export const PULSAR_STATUS_MAP: Readonly<Record<PulsarStatus, JobState>> = {
+export const PULSAR_STATUS_MAP: Readonly<Record<PulsarStatusValue, JobState>> = {
   preprocessing: 'queued',
   queued: 'queued',
   running: 'running',
@@ -83,7 +79,7 @@ export function fromTesState(state: string | undefined | null): JobState {
  * ```
  */
 export function fromPulsarStatus(status: string | undefined | null): JobState {
-  return status != null && Object.hasOwn(PULSAR_STATUS_MAP, status) ? PULSAR_STATUS_MAP[status as PulsarStatus] : 'unknown';
+  return status != null && Object.hasOwn(PULSAR_STATUS_MAP, status) ? PULSAR_STATUS_MAP[status as PulsarStatusValue] : 'unknown';
 }
 
 /**

@@ -8,7 +8,8 @@ import type { SiteFactory } from '../registry.js';
 import type { LocalFiles } from '../../contracts/local-files.js';
 import { readSandboxOptions, SANDBOX_KEYS } from '../../sites/local/sandbox-config.js';
 import { CONTAINER_RUNTIMES, type ContainerRuntime } from '../../sites/local/script.js';
-import { PulsarRestSite, type PulsarCleanup, type PulsarRestSiteOptions } from '../../sites/pulsar/pulsar-rest-site.js';
+import type { PulsarCleanupPolicy } from '../../pulsar/staging/description.js';
+import { PulsarRestSite, type PulsarRestSiteOptions } from '../../sites/pulsar/pulsar-rest-site.js';
 
 const KEYS = ['manager', 'containerRuntime', 'allowNoContainer', 'cleanup', 'staleRunningMs', ...SANDBOX_KEYS];
 
@@ -52,7 +53,7 @@ export function pulsarRestSiteFactory(files?: LocalFiles, relay: { inputFetch?: 
       else issues.push({ path: at('options.allowNoContainer'), message: 'must be true or false' });
     }
     if (cleanup !== undefined) {
-      if (cleanup === 'always' || cleanup === 'onsuccess' || cleanup === 'never') site.cleanup = cleanup as PulsarCleanup;
+      if (cleanup === 'always' || cleanup === 'onsuccess' || cleanup === 'never') site.cleanup = cleanup as PulsarCleanupPolicy;
       else issues.push({ path: at('options.cleanup'), message: 'must be always, onsuccess or never' });
     }
     if (staleRunningMs !== undefined) {

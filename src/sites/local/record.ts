@@ -11,7 +11,7 @@ import type { JobSpec } from '../../contracts/job-spec.js';
 import { stateFromExitCodes } from '../../jobs/state-map.js';
 import type { ExecutorLog, SiteJobStatus } from '../site.js';
 import { openContained } from './contained.js';
-import { SCRIPT_FILES, type ContainerRuntime } from './script.js';
+import { parseExitCodes, SCRIPT_FILES, type ContainerRuntime } from './script.js';
 
 /** Files of a job directory besides those of the run script. */
 export const JOB_FILES = {
@@ -69,11 +69,7 @@ async function exists(path: string): Promise<boolean> {
 /** The exit codes recorded so far, in order. */
 export async function readExitCodes(dir: string): Promise<number[]> {
   try {
-    const text = await readFile(join(dir, SCRIPT_FILES.exitCodes), 'utf8');
-    return text
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => Number.parseInt(line, 10));
+    return parseExitCodes(await readFile(join(dir, SCRIPT_FILES.exitCodes), 'utf8'));
   } catch {
     return [];
   }

@@ -25,6 +25,24 @@ export const SCRIPT_FILES = {
 
 export { shellQuote };
 
+/**
+ * The exit codes the script recorded, in order: one integer a line of
+ * {@link SCRIPT_FILES}`.exitCodes`. A line that is not an integer (a damaged
+ * file) reads as -1, a failure: a job never passes as complete on codes
+ * nobody can read. Every site reads its exit codes through this.
+ *
+ * @example
+ * ```ts
+ * parseExitCodes('0\n1\n'); // [0, 1]
+ * ```
+ */
+export function parseExitCodes(text: string): number[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => (/^\s*-?\d+\s*$/.test(line) ? Number.parseInt(line, 10) : -1));
+}
+
 /** Names a POSIX shell accepts as environment variable names. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

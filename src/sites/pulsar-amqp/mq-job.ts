@@ -102,8 +102,3 @@ export function reportedFiles(body: Record<string, unknown>): Map<string, string
   return files;
 }
 
-export function parseExitCodes(text: string | undefined): number[] | undefined {
-  if (text === undefined) return undefined;
-  const codes = text.split('\n').filter((line) => line.trim() !== '').map((line) => Number(line.trim()));
-  return codes.every((code) => Number.isInteger(code)) ? codes : undefined;
-}

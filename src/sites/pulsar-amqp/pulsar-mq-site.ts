@@ -21,7 +21,8 @@ import { PulsarBroker } from './broker.js';
 import { JobFilesServer, newJobFilesKey, type JobFilesGrant } from './job-files-server.js';
 import { jobFilesPlan } from './job-files-plan.js';
 import { JobRecordStore, type SkippedRecord } from './job-records.js';
-import { jobOfRecord, type MqJob, parseExitCodes, recordOf, reportedFiles } from './mq-job.js';
+import { jobOfRecord, type MqJob, recordOf, reportedFiles } from './mq-job.js';
+import { parseExitCodes } from '../local/script.js';
 import { launchPlan, MANIFEST_NAME, type PulsarEnv, REPORTED_FILES } from './launch.js';
 import { deliverReceived, executorLogs } from './mq-outcome.js';
 import { pulsarQueues } from './queues.js';
@@ -582,11 +583,11 @@ export class PulsarMqSite implements Site {
     let state = fromPulsarStatus(status);
     let exitCodes: number[] | undefined;
     if (status === 'complete') {
-      exitCodes = parseExitCodes(reportedFiles(body).get(REPORTED_FILES.exitCodes));
+      exitCodes = exitCodesOf(reportedFiles(body).get(REPORTED_FILES.exitCodes));
       state = exitCodes === undefined ? 'system_error' : stateFromExitCodes(exitCodes, job.spec.executors);
     } else if (status === 'failed') {
       // The executors may have run: Pulsar also fails a job whose outputs it could not send back.
-      exitCodes = parseExitCodes(reportedFiles(body).get(REPORTED_FILES.exitCodes));
+      exitCodes = exitCodesOf(reportedFiles(body).get(REPORTED_FILES.exitCodes));
     }
     job.lastNews = Date.now();
     const change = job.tracker.offer({ state, siteState: status });
@@ -633,4 +634,9 @@ export class PulsarMqSite implements Site {
     for (const job of this.#jobs.values()) if (!isTerminalState(job.tracker.state) && which(job)) this.#askStatus(job.remoteId);
   }
 
+}
+
+/** The exit codes a Pulsar status message reported, when it carried them. */
+function exitCodesOf(text: string | undefined): number[] | undefined {
+  return text === undefined ? undefined : parseExitCodes(text);
 }

@@ -13,7 +13,7 @@ import { readJobText } from '../../pulsar/job-files.js';
 import type { PulsarJobStatus } from '../../pulsar/status.js';
 import { parseManifest } from '../../transfer/manifest.js';
 import { throwIfAborted } from '../../util/abort.js';
-import { SCRIPT_FILES } from '../local/script.js';
+import { parseExitCodes, SCRIPT_FILES } from '../local/script.js';
 import type { SiteJobStatus } from '../site.js';
 import { MANIFEST_FILE, SPEC_FILE } from './command.js';
 import type { BookedStatus, JobBook } from './job-book.js';
@@ -134,11 +134,4 @@ export async function pollStatuses(remoteIds: readonly string[], concurrency: nu
   await Promise.all(Array.from({ length: Math.min(concurrency, remoteIds.length) }, worker));
   if (statuses.size === 0 && failures.length > 0) throw failures[0];
   return statuses;
-}
-
-function parseExitCodes(text: string): number[] {
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => Number.parseInt(line, 10));
 }

@@ -22,13 +22,17 @@ import type { JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, Site
 import type { LocalBind } from '../local/options.js';
 import { pulsarSandbox, SPEC_FILE } from './command.js';
 import { locateInput, stagingIssues } from './inputs.js';
+import type { PulsarCleanupPolicy } from '../../pulsar/staging/description.js';
 import { JobBook, type BookedStatus } from './job-book.js';
 import { ENDED_BY_MARKER, pollStatuses, readStatus, type StatusReading } from './job-status.js';
 import { downloadOutputs, executorLogs } from './outputs.js';
 import { jobIdFor, submitToPulsar, type Submission } from './submission.js';
 
-/** What a Pulsar site does with the server's job directory once the job is collected. */
-export type PulsarCleanup = 'always' | 'onsuccess' | 'never';
+/**
+ * What a Pulsar site does with the server's job directory once the job is collected.
+ * @deprecated The same as {@link PulsarCleanupPolicy}; use that name.
+ */
+export type PulsarCleanup = PulsarCleanupPolicy;
 
 /** Options of a {@link PulsarRestSite}. */
 export interface PulsarRestSiteOptions {
@@ -67,7 +71,7 @@ export interface PulsarRestSiteOptions {
    * `collect`, the job is gone for `attach`); remove it with `forget()`.
    * @default 'never'
    */
-  cleanup?: PulsarCleanup;
+  cleanup?: PulsarCleanupPolicy;
   /**
    * A Pulsar restarted while a job ran reports it `running` for ever. A job
    * said `running` this long (and every as long again), or reached again after
