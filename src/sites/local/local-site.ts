@@ -27,6 +27,7 @@ import { detectContainerRuntimes } from './runtime.js';
 import { type ContainerRuntime, runScript } from './script.js';
 import { stageInputs } from './staging.js';
 import { checkSpec, locate, type LocalLocation } from './validate.js';
+import { Listeners } from '../../util/listeners.js';
 
 export type { LocalSiteOptions };
 
@@ -73,7 +74,7 @@ export class LocalSite implements Site {
   readonly workDir: string;
   readonly #options: LocalSiteOptions;
   readonly #modes: RunModes;
-  readonly #listeners = new Set<(remoteId: string) => void>();
+  readonly #listeners = new Listeners<string>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #launcher: Launcher;
   /**
@@ -315,8 +316,7 @@ export class LocalSite implements Site {
 
   /** Calls `onChange` with a job's id when its status may have changed (start, exit, cancel). */
   subscribe(onChange: (remoteId: string) => void): () => void {
-    this.#listeners.add(onChange);
-    return () => this.#listeners.delete(onChange);
+    return this.#listeners.add(onChange);
   }
 
   /** Forgets listeners and timers. Running jobs go on; attach to them later. */
@@ -349,13 +349,7 @@ export class LocalSite implements Site {
   #notify(remoteId: string): void {
     if (this.#launcher.owns(remoteId)) this.#known.set(remoteId, Symbol('changed'));
     else this.#known.delete(remoteId);
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(remoteId);
-      } catch {
-        // A listener's failure is its own.
-      }
-    }
+    this.#listeners.notify(remoteId);
   }
 }
 

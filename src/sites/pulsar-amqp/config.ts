@@ -4,7 +4,7 @@
  */
 import { ValidationError, type ValidationIssue } from '../../errors.js';
 import type { Auth } from '../../http/auth.js';
-import type { PulsarMqSiteOptions } from './pulsar-mq-site.js';
+import type { PulsarMqSiteOptions } from './mq-options.js';
 
 const KEYS = [
   'jobsDirectory',

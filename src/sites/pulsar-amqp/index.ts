@@ -3,7 +3,7 @@
  * @module
  */
 export { PulsarMqSite } from './pulsar-mq-site.js';
-export type { JobRecordsReport, PulsarMqSiteOptions, StatusUpdateStats } from './pulsar-mq-site.js';
+export type { JobRecordsReport, PulsarMqSiteOptions, StatusUpdateStats } from './mq-options.js';
 export type { SkippedRecord } from './job-records.js';
 export { JobFilesServer, newJobFilesKey } from './job-files-server.js';
 export type { JobFileSource, JobFilesGrant, JobFilesServerOptions, ReceivedOutput } from './job-files-server.js';

@@ -6,7 +6,8 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ValidationIssue } from '../../errors.js';
+import { stat } from 'node:fs/promises';
+import { ValidationError, type ValidationIssue } from '../../errors.js';
 import type { JobSpec } from '../../contracts/job-spec.js';
 import { checkSpec, locate } from '../local/validate.js';
 import type { JobFileSource } from './job-files-server.js';
@@ -53,4 +54,18 @@ export function jobFilesPlan(spec: JobSpec, cwd: string): JobFilesPlan {
     if (at?.kind === 'file') outputs.set(`output-${i}`, at.path);
   }
   return { inputs, outputs, issues };
+}
+
+/** Throws a {@link ValidationError} for what the site cannot run, in the spec's order, including input files that are not readable. */
+export async function checkJobFiles(spec: JobSpec, cwd: string): Promise<void> {
+  const { inputs, issues } = jobFilesPlan(spec, cwd);
+  for (const [i, input] of (inputs.size > 0 ? (spec.inputs ?? []) : []).entries()) {
+    const source = input.type === 'DIRECTORY' ? undefined : inputs.get(input.path);
+    if (source?.kind !== 'file') continue;
+    const info = await stat(source.path).catch(() => undefined);
+    if (!info?.isFile()) issues.push({ path: `$.inputs[${i}].url`, message: `${source.path} is not a readable file` });
+  }
+  // In the spec's order ($.inputs[2] before $.inputs[10]).
+  issues.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
+  if (issues.length > 0) throw new ValidationError('job spec for the Pulsar AMQP site', issues);
 }

@@ -8,7 +8,7 @@ import type { JobSpec } from '../../contracts/job-spec.js';
 import { StateTracker } from '../../jobs/tracker.js';
 import type { JobOutcome } from '../site.js';
 import type { TransferProgress } from '../../transfer/progress.js';
-import type { JobFilesGrant } from './job-files-server.js';
+import { newJobFilesKey, type JobFilesGrant } from './job-files-server.js';
 import { recordedGrant, type MqJobRecord } from './job-records.js';
 
 /** One job of the site. */
@@ -102,3 +102,9 @@ export function reportedFiles(body: Record<string, unknown>): Map<string, string
   return files;
 }
 
+
+/** A job about to be set up: queued, unknown to Pulsar, with a fresh key on the job-files server. */
+export function newMqJob(remoteId: string, idempotencyKey: string, spec: JobSpec, cwd: string, grant: JobFilesGrant): MqJob {
+  const now = Date.now();
+  return { remoteId, idempotencyKey, spec, cwd, grant, filesKey: newJobFilesKey(), tracker: new StateTracker('queued'), siteState: 'preprocessing', lastNews: now, setupAt: now, known: false };
+}

@@ -9,10 +9,11 @@ import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { JobOutput } from '../../contracts/job-spec.js';
 import { parseManifest, verifyManifest } from '../../transfer/manifest.js';
-import type { CollectedOutput, ExecutorLog } from '../site.js';
-import type { ReceivedOutput } from './job-files-server.js';
+import type { CollectedOutput, ExecutorLog, JobOutcome } from '../site.js';
+import type { TransferProgress } from '../../transfer/progress.js';
+import type { JobFilesServer, ReceivedOutput } from './job-files-server.js';
 import { MANIFEST_NAME, REPORTED_FILES } from './launch.js';
-import { reportedFiles } from './mq-job.js';
+import { reportedFiles, type MqJob } from './mq-job.js';
 
 /** Each executor's exit code with the stdout and stderr Pulsar reported in its final status dict. */
 export function executorLogs(final: Record<string, unknown>, exitCodes: readonly number[]): ExecutorLog[] {
@@ -66,4 +67,36 @@ export async function deliverReceived(received: ReadonlyMap<string, ReceivedOutp
     delivered.push(item.output);
   }
   return [];
+}
+
+/**
+ * The outcome of an ended job: its executors' logs, and for a `complete` job
+ * its outputs delivered (a missing or mismatching one makes it `system_error`).
+ */
+export async function outcomeOf(job: MqJob, files: JobFilesServer, onTransfer?: (progress: TransferProgress) => void): Promise<JobOutcome> {
+  const final = job.final ?? {};
+  const outcome: JobOutcome = { state: job.tracker.state, executors: executorLogs(final, job.exitCodes ?? []), outputs: [], systemLogs: [] };
+  if (job.siteState !== 'complete') {
+    outcome.systemLogs.push(`Pulsar reported the job ${job.siteState}`);
+    if (job.siteState === 'failed' && job.exitCodes !== undefined) {
+      outcome.systemLogs.push(
+        `the executors had ended (exit codes ${job.exitCodes.join(', ')}); Pulsar failed after them, sending the outputs back to the job-files server (was the site down or unreachable? Pulsar's postprocess_action_max_retries lets it try longer); nothing was delivered`,
+      );
+    }
+    if (typeof final.job_stderr === 'string' && final.job_stderr !== '') outcome.systemLogs.push(final.job_stderr);
+  }
+  if (outcome.state === 'complete') {
+    // Outputs an earlier site received wait under their hidden names.
+    await files.recover(job.remoteId);
+    const problems = await deliverReceived(files.received(job.remoteId), job.spec.outputs ?? [], outcome.outputs);
+    for (const output of outcome.outputs) {
+      onTransfer?.({ direction: 'down', file: output.url, bytesDone: output.sizeBytes, bytesTotal: output.sizeBytes, done: true });
+    }
+    if (problems.length > 0) {
+      outcome.state = 'system_error';
+      outcome.outputs = [];
+      outcome.systemLogs.push(...problems);
+    }
+  }
+  return outcome;
 }
