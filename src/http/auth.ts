@@ -14,6 +14,7 @@ export type TokenProvider = (context: { refresh: boolean; signal?: AbortSignal }
  * ```ts
  * const auth: Auth = { type: 'bearer', token: async ({ refresh }) => (refresh ? 'fresh-token' : 'cached-token') };
  * const pulsar: Auth = { type: 'query', name: 'private_token', value: process.env.PULSAR_TOKEN! };
+ * const rotated: Auth = { type: 'query', name: 'private_token', value: async () => (await fetch('https://vault.example.org/pulsar-token')).text() };
  * ```
  */
 export type Auth =
@@ -40,8 +41,8 @@ export type Auth =
       type: 'query';
       /** The parameter name, e.g. `private_token`. */
       name: string;
-      /** The secret value. */
-      value: string;
+      /** The secret value, or a provider asked before the first request and once more after a 401. */
+      value: string | TokenProvider;
     };
 
 /** Options of {@link Authenticator.apply}. */
@@ -72,12 +73,13 @@ export class Authenticator {
       secrets.add(auth.password);
       secrets.add(base64(`${auth.username}:${auth.password}`));
     }
-    if (auth.type === 'query') secrets.add(auth.value);
+    if (auth.type === 'query' && typeof auth.value === 'string') this.#remember(auth.value);
   }
 
   /** True when a 401 can be answered by asking the provider for a new token. */
   get canRefresh(): boolean {
-    return this.auth.type === 'bearer' && typeof this.auth.token === 'function';
+    const auth = this.auth;
+    return (auth.type === 'bearer' && typeof auth.token === 'function') || (auth.type === 'query' && typeof auth.value === 'function');
   }
 
   /** Adds credentials to the URL and headers of one attempt; returns the bearer token used, if any. */
@@ -86,9 +88,11 @@ export class Authenticator {
     switch (auth.type) {
       case 'none':
         return undefined;
-      case 'query':
-        url.searchParams.set(auth.name, auth.value);
-        return undefined;
+      case 'query': {
+        const value = typeof auth.value === 'string' ? auth.value : await this.#provided(auth.value, options);
+        url.searchParams.set(auth.name, value);
+        return value;
+      }
       case 'basic':
         headers.set('authorization', `Basic ${base64(`${auth.username}:${auth.password}`)}`);
         return undefined;

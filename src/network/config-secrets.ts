@@ -24,7 +24,7 @@ export function siteSecrets(sites: readonly ResolvedSite[]): string[] {
   for (const { auth, description } of sites) {
     if (auth.type === 'bearer' && typeof auth.token === 'string') out.push(auth.token);
     if (auth.type === 'basic') out.push(auth.password, `${auth.username}:${auth.password}`);
-    if (auth.type === 'query') out.push(auth.value);
+    if (auth.type === 'query' && typeof auth.value === 'string') out.push(auth.value);
     if (description.url === undefined) continue;
     let url: URL;
     try {

@@ -2,174 +2,50 @@
  * `PulsarClient`: Pulsar's REST job-staging routes as typed methods
  * (spec/pulsar.openapi.yaml). Portable: no Node modules.
  *
- * Retrying, route by route (HttpClient retries 408/425/429/5xx and connection
- * errors only for requests marked idempotent; any request whose connection was
- * refused is retried, as nothing reached the server):
- *
- * - `status`, `healthz`, `files/path`, `download`: reads; safe to repeat.
- * - `cancel` (PUT): killing an already cancelled or finished job is a no-op
- *   that answers `OK`; safe to repeat.
- * - `clean` (DELETE): `rm -rf` of a directory that may already be gone
- *   answers `OK`; safe to repeat.
- * - `setup` (POST /jobs): creates the job directory or reuses an existing one,
- *   so a replay returns the same config. Marked idempotent. (With the server's
- *   `assign_ids: uuid` a replay makes a second, unused directory: harmless.)
- * - `upload` (POST /jobs/{id}/files): writes the body to the same path,
- *   replacing the file, so a replay leaves the same bytes. Marked idempotent;
- *   the body is a factory so each attempt sends it whole.
- * - `submit` (POST /jobs/{id}/submit): NOT marked idempotent. Its 500s are
- *   deterministic (bad JSON parameters), so repeating them is pointless, and a
- *   lost answer is ambiguous. It is retried only when the connection was refused.
- *   (Should it be repeated anyway, pulsar-app 0.16.0 skips a submit for a job
- *   that is already active or terminal and answers `OK`: checked on the real
- *   server, the second command never ran.)
+ * Which routes are retried, and why: see `requests.ts`.
  * @module
  */
-import { AbortError, ConnectionError, HttpError, ProtocolError, TimeoutError, TransferError, ValidationError } from '../errors.js';
-import { HttpClient, parseJson, readCapped, type FetchLike, type HttpEventListener, type JsonRequestOptions, type RetryOptions } from '../http/index.js';
-import { excerptOf } from '../redact.js';
-import type { TransferProgress } from '../transfer/progress.js';
-import type { HostLimiter } from '../transfer/host-limit.js';
-import { streamSink, uploadSink } from '../transfer/sinks.js';
-import { transfer, type ExpectedContent, type TransferResult } from '../transfer/transfer.js';
+import { ProtocolError } from '../errors.js';
+import { type HttpClient, type JsonRequestOptions, type RetryOptions } from '../http/index.js';
+import { streamSink } from '../transfer/sinks.js';
+import type { TransferResult } from '../transfer/transfer.js';
 import type { TransferSink, TransferSource } from '../transfer/types.js';
 import { urlSource } from '../transfer/url-source.js';
-import { anySignal, sleep } from '../util/abort.js';
+import { excerptOf } from '../redact.js';
 import { uploadSource, type PulsarUploadBody } from './body.js';
+import {
+  pulsarHttpClient,
+  transferDefaultsOf,
+  type PulsarCallOptions,
+  type PulsarClientOptions,
+  type PulsarDownloadOptions,
+  type PulsarSubmitOptions,
+  type PulsarTransferDefaults,
+  type PulsarTransferOptions,
+  type PulsarUploadResult,
+} from './client-options.js';
+import { pulsarTransfer, uploadTo, waitForPulsarJob, type PulsarWaitOptions } from './client-transfer.js';
 import { consumerSink } from './consumer-sink.js';
-import {
-  parsePulsarJobConfig,
-  parsePulsarPath,
-  parsePulsarStatus,
-  type PulsarJobConfig,
-  type PulsarJobStatus,
-  type PulsarListings,
-} from './status.js';
-import {
-  PULSAR_DOWNLOAD_TYPES,
-  PULSAR_UPLOAD_TYPES,
-  type PulsarDependenciesDescription,
-  type PulsarDownloadType,
-  type PulsarDynamicFileSource,
-  type PulsarEnvEntry,
-  type PulsarRemoteStaging,
-  type PulsarSetupParams,
-  type PulsarSubmitExtras,
-  type PulsarUploadType,
-} from './wire.js';
+import { ListingBook } from './listings.js';
+import { badType, checkName, checkSegment, pulsarJson, pulsarOk, signal, submitQuery } from './requests.js';
+import { parsePulsarJobConfig, parsePulsarPath, parsePulsarStatus, type PulsarJobConfig, type PulsarJobStatus, type PulsarListings } from './status.js';
+import { PULSAR_DOWNLOAD_TYPES, PULSAR_UPLOAD_TYPES, type PulsarDownloadType, type PulsarUploadType } from './wire.js';
 
-/** Options of a {@link PulsarClient}. */
-export interface PulsarClientOptions {
-  /**
-   * The server's URL, e.g. `https://pulsar.example.org:8913/`. A token in the
-   * user-info part (`https://TOKEN@host/`, as Galaxy writes it) is taken as `token`.
-   */
-  url: string | URL;
-  /** The server's `private_token`. Sent in the query string (Pulsar has no header form) and redacted everywhere. */
-  token?: string;
-  /** A named manager: routes go below `/managers/{manager}/`. @default the server's `_default_` manager */
-  manager?: string;
-  /** Most requests in flight at once (Pulsar serves 4 threads). @default 3 */
-  maxConcurrency?: number;
-  /** Time limit of one attempt of a small request, in milliseconds. @default 30000 */
-  timeout?: number;
-  /** Time limit of a small request across its retries, in milliseconds. @default 300000 */
-  totalTimeout?: number;
-  /** Time limit of one upload or download, in milliseconds. @default Infinity */
-  transferTimeout?: number;
-  /** An upload or download attempt that moves no byte for this long is abandoned and retried, in milliseconds. @default 60000 */
-  idleTimeout?: number;
-  /**
-   * Per-host cap on uploads and downloads in flight, shared by every client
-   * given the same limiter; `false` for none. @default the library's shared limiter (3 per host)
-   */
-  transferLimiter?: HostLimiter | false;
-  /**
-   * Retry policy of every request; uploads and downloads merge it over
-   * `TRANSFER_RETRY` (an attempt that made progress does not use up a retry). @default 4 retries with backoff
-   */
-  retry?: RetryOptions | number | false;
-  /** A fetch to use instead of the global one. */
-  fetch?: FetchLike;
-  /** Receives the HTTP layer's events (URLs redacted). */
-  onEvent?: HttpEventListener;
-}
+export type { PulsarWaitOptions } from './client-transfer.js';
+export type { PulsarCallOptions, PulsarClientOptions, PulsarDownloadOptions, PulsarSubmitOptions, PulsarTransferOptions, PulsarUploadResult } from './client-options.js';
 
-/** What {@link PulsarClient.submit} launches. */
-export interface PulsarSubmitOptions {
-  /** The shell command, with local paths already rewritten to server paths. It runs in the job's `working/`. */
-  commandLine: string;
-  /** Batch-system parameters (`params`), e.g. `{ native_specification: '-q batch' }`. */
-  params?: Record<string, unknown>;
-  /** Environment statements of the job script. */
-  env?: PulsarEnvEntry[];
-  /** Tool requirements the server may resolve. */
-  dependenciesDescription?: PulsarDependenciesDescription | null;
-  /** Server-side staging; omit for client-driven staging. */
-  remoteStaging?: PulsarRemoteStaging;
-  /** Setup during submit, for a job that was not set up first. */
-  setupParams?: PulsarSetupParams;
-  /** Extra launch-config keys. */
-  submitExtras?: PulsarSubmitExtras;
-  /** Output basenames the server creates empty in `outputs/` before launch (merged into `submit_extras`). */
-  touchOutputs?: string[];
-  /** Working-directory files (e.g. `galaxy.json`) whose text the final status echoes back. */
-  dynamicFileSources?: PulsarDynamicFileSource[] | null;
-  /** Aborts the submit request (rejects with AbortError; a launch the server already received is not undone). */
-  signal?: AbortSignal;
-}
-
-/** Per-call options. */
-export interface PulsarCallOptions {
-  /** Aborts the call; it then rejects with AbortError. */
-  signal?: AbortSignal;
-}
-
-/** Options of one upload or download. */
-export interface PulsarTransferOptions extends PulsarCallOptions {
-  /** Throttled progress of this file, with one final report (`done: true`). */
-  onProgress?: (progress: TransferProgress) => void;
-}
-
-/** Options of {@link PulsarClient.downloadTo}. */
-export interface PulsarDownloadOptions extends PulsarTransferOptions {
-  /** What the bytes must be (e.g. from the job's output manifest): a mismatch fetches the file again. */
-  expected?: ExpectedContent;
-  /**
-   * Fetch a name the job's final status does not list, or not yet: a file a
-   * job still running wrote. Pulsar answers 500 for a name it does not have.
-   * @default false
-   */
-  unlisted?: boolean;
-  /** Retry policy of this download, instead of the client's (`false`: one attempt). */
-  retry?: RetryOptions | number | false;
-}
-
-/** What {@link PulsarClient.uploadFrom} did. */
-export interface PulsarUploadResult extends TransferResult {
-  /** Where the server wrote the file. */
-  path: string;
-}
-
-const LISTED_BY: Record<PulsarDownloadType, keyof PulsarListings> = {
-  output: 'outputs',
-  output_workdir: 'working',
-  output_metadata: 'metadata',
-};
-const KEEP_LISTINGS = 500;
-/** Times a JSON answer that comes cut short is asked for, in all. */
-const CUT_SHORT_TRIES = 4;
 /** Longest string of a status kept whole (the job's stdout and stderr keep their tail), in bytes. */
 const STATUS_TAIL_BYTES = 64 * 1024;
-/** Largest answer to an upload read (a path in JSON), in bytes. */
-const UPLOAD_ANSWER_BYTES = 1024 * 1024;
 
 /**
  * A client of one Pulsar server's REST API.
  *
  * @example
  * ```ts
- * const pulsar = new PulsarClient({ url: 'http://127.0.0.1:8913/', token: process.env.PULSAR_TOKEN });
+ * const pulsar = new PulsarClient({
+ *   baseUrl: 'http://127.0.0.1:8913/',
+ *   auth: { type: 'query', name: 'private_token', value: process.env.PULSAR_TOKEN! },
+ * });
  * const job = await pulsar.setup('job-1');
  * await pulsar.upload(jobId, 'in.txt', 'input', 'hello\n');
  * const input = `${job.directories.inputs}${job.separator}in.txt`;
@@ -183,38 +59,14 @@ export class PulsarClient {
   /** The HTTP layer (auth, retries, concurrency cap, redaction). */
   readonly http: HttpClient;
   readonly #transferTimeout: number;
-  readonly #transferDefaults: { idleTimeout?: number; limiter?: HostLimiter | false; retry?: RetryOptions | number | false };
+  readonly #transferDefaults: PulsarTransferDefaults;
   /** The last full-status listings of each job, for download checks. */
-  readonly #listings = new Map<string, PulsarListings>();
+  readonly #listings = new ListingBook();
 
   constructor(options: PulsarClientOptions) {
-    const url = new URL(String(options.url));
-    let token = options.token;
-    if (url.username && !url.password) {
-      token ??= decodeURIComponent(url.username);
-      url.username = '';
-    }
-    if (!url.pathname.endsWith('/')) url.pathname += '/';
-    if (options.manager !== undefined) {
-      checkSegment(options.manager, 'manager', 'client options');
-      url.pathname += `managers/${encodeURIComponent(options.manager)}/`;
-    }
+    this.http = pulsarHttpClient(options);
     this.#transferTimeout = options.transferTimeout ?? Number.POSITIVE_INFINITY;
-    this.#transferDefaults = {
-      ...(options.idleTimeout !== undefined && { idleTimeout: options.idleTimeout }),
-      ...(options.transferLimiter !== undefined && { limiter: options.transferLimiter }),
-      ...(options.retry !== undefined && { retry: options.retry }),
-    };
-    this.http = new HttpClient({
-      baseUrl: url,
-      auth: token === undefined ? { type: 'none' } : { type: 'query', name: 'private_token', value: token },
-      maxConcurrency: options.maxConcurrency ?? 3,
-      ...(options.timeout !== undefined && { timeout: options.timeout }),
-      ...(options.totalTimeout !== undefined && { totalTimeout: options.totalTimeout }),
-      ...(options.retry !== undefined && { retry: options.retry }),
-      ...(options.fetch !== undefined && { fetch: options.fetch }),
-      ...(options.onEvent !== undefined && { onEvent: options.onEvent }),
-    });
+    this.#transferDefaults = transferDefaultsOf(options);
   }
 
   /**
@@ -316,29 +168,9 @@ export class PulsarClient {
     checkSegment(jobId, 'jobId', 'upload');
     checkName(name, 'upload');
     if (!PULSAR_UPLOAD_TYPES.includes(type)) throw badType(type, PULSAR_UPLOAD_TYPES, 'upload');
-    const where = 'POST /jobs/{job_id}/files';
-    let path: string | undefined;
-    const sink = uploadSink(this.http, {
-      method: 'POST',
-      path: `jobs/${encodeURIComponent(jobId)}/files`,
-      query: { name, type },
-      name,
-      // The answer comes once the server wrote the whole body; only then is the path known.
-      onResponse: async (response) => {
-        // The file is written before the answer is sent, so sending it again is safe: an answer
-        // cut short is a broken connection, retried like one.
-        const text = new TextDecoder().decode(await readCapped(response.body, UPLOAD_ANSWER_BYTES, where));
-        try {
-          path = parsePulsarPath(parseJson<unknown>(text, where, this.http.secrets), where);
-        } catch (error) {
-          if (!(error instanceof ProtocolError)) throw error;
-          throw new ConnectionError({ method: 'POST', url: where, mayHaveBeenSent: true, reason: `unreadable answer: ${error.message}` }, { cause: error });
-        }
-      },
-    });
-    const result = await this.#transfer(source, sink, 'up', name, options);
-    if (path === undefined) throw new ProtocolError({ where, problem: 'the upload was answered without a path' });
-    return { ...result, path };
+    const upload = uploadTo(this.http, jobId, name, type);
+    const result = await this.#transfer(source, upload.sink, 'up', name, options);
+    return { ...result, path: upload.path() };
   }
   /**
    * The server path of a job file, without transferring it (`GET /jobs/{id}/files/path`).
@@ -375,27 +207,11 @@ export class PulsarClient {
    */
   async submit(jobId: string, options: PulsarSubmitOptions): Promise<void> {
     checkSegment(jobId, 'jobId', 'submit');
-    if (typeof options.commandLine !== 'string' || options.commandLine.trim() === '') {
-      throw new ValidationError('submit', [{ path: '$.commandLine', message: 'must be a non-empty command' }]);
-    }
-    const extras: PulsarSubmitExtras | undefined =
-      options.touchOutputs !== undefined
-        ? { ...options.submitExtras, touch_outputs: [...(options.submitExtras?.touch_outputs ?? []), ...options.touchOutputs] }
-        : options.submitExtras;
     await this.#ok({
       method: 'POST',
       path: `jobs/${encodeURIComponent(jobId)}/submit`,
-      query: {
-        command_line: options.commandLine,
-        params: jsonParam(options.params),
-        dependencies_description: jsonParam(options.dependenciesDescription),
-        env: jsonParam(options.env),
-        remote_staging: jsonParam(options.remoteStaging),
-        setup_params: jsonParam(options.setupParams),
-        submit_extras: jsonParam(extras),
-        dynamic_file_sources: jsonParam(options.dynamicFileSources),
-      },
-      // Not idempotent: see the module comment.
+      query: submitQuery(options),
+      // Not idempotent: see requests.ts.
       idempotent: false,
       ...signal(options),
     }, 'POST /jobs/{job_id}/submit');
@@ -425,7 +241,7 @@ export class PulsarClient {
       ...signal(options),
     });
     const status = parsePulsarStatus(body, 'GET /jobs/{job_id}/status');
-    if (status.listings) this.#remember(jobId, status.listings);
+    if (status.listings) this.#listings.remember(jobId, status.listings);
     return status;
   }
 
@@ -439,29 +255,8 @@ export class PulsarClient {
    * const final = await pulsar.wait(jobId, { interval: 1000, timeout: 600_000 });
    * ```
    */
-  async wait(
-    jobId: string,
-    options: PulsarCallOptions & { interval?: number; timeout?: number; onStatus?: (status: PulsarJobStatus) => void } = {},
-  ): Promise<PulsarJobStatus> {
-    const interval = Math.max(50, options.interval ?? 1000);
-    const limit = options.timeout ?? Number.POSITIVE_INFINITY;
-    const ends = Date.now() + limit;
-    for (;;) {
-      // Rides over outages: connection errors and 5xx of this read are retried
-      // (backoff capped near the interval) until the wait's own time is up.
-      const remaining = ends - Date.now();
-      const status = await this.status(jobId, {
-        ...signal(options),
-        retry: { retries: Number.MAX_SAFE_INTEGER, unreachableRetries: Number.MAX_SAFE_INTEGER, maxDelay: Math.max(interval, 2000), maxRetryTime: remaining },
-        totalTimeout: remaining,
-      });
-      options.onStatus?.(status);
-      if (status.terminal) return status;
-      if (Date.now() + interval > ends) {
-        throw new TimeoutError({ scope: 'wait', timeoutMs: limit, what: `waiting for Pulsar job ${jobId} (last status ${status.status})` });
-      }
-      await sleep(interval, options.signal, `waiting for Pulsar job ${jobId}`);
-    }
+  async wait(jobId: string, options: PulsarWaitOptions = {}): Promise<PulsarJobStatus> {
+    return waitForPulsarJob((opts) => this.status(jobId, opts), jobId, options);
   }
 
   /**
@@ -511,7 +306,7 @@ export class PulsarClient {
     checkSegment(jobId, 'jobId', 'download');
     checkName(name, 'download');
     if (!PULSAR_DOWNLOAD_TYPES.includes(type)) throw badType(type, PULSAR_DOWNLOAD_TYPES, 'download');
-    if (options.unlisted !== true) await this.#checkListed(jobId, name, type, options);
+    if (options.unlisted !== true) await this.#listings.check(jobId, name, type, () => this.status(jobId, options));
     const source = urlSource(this.http, { path: `jobs/${encodeURIComponent(jobId)}/files`, query: { name, type }, name, resume: false });
     return this.#transfer(source, sink, 'down', name, options);
   }
@@ -547,28 +342,7 @@ export class PulsarClient {
 
   /** One upload or download through the transfer engine, with this client's limits. */
   async #transfer(source: TransferSource, sink: TransferSink, direction: 'up' | 'down', name: string, options: PulsarDownloadOptions): Promise<TransferResult> {
-    const limit = this.#transferTimeout;
-    const deadline = Number.isFinite(limit) ? AbortSignal.timeout(limit) : undefined;
-    const signal = deadline ? (anySignal([options.signal, deadline]) as AbortSignal) : options.signal;
-    try {
-      return await transfer({
-        from: source,
-        to: sink,
-        direction,
-        ...this.#transferDefaults,
-        ...(options.retry !== undefined && { retry: options.retry }),
-        ...(signal && { signal }),
-        ...(options.expected && { expected: options.expected }),
-        ...(options.onProgress && { onProgress: options.onProgress }),
-      });
-    } catch (error) {
-      if (error instanceof AbortError && deadline?.aborted && !options.signal?.aborted) {
-        throw new TimeoutError({ scope: 'transfer', timeoutMs: limit, what: `${direction === 'up' ? 'upload' : 'download'} of ${name}` }, { cause: error });
-      }
-      // A permanent answer (a wrong token, a refused name) says more than the transfer that met it.
-      if (error instanceof TransferError && error.cause instanceof HttpError && isPermanent(error.cause.status)) throw error.cause;
-      throw error;
-    }
+    return pulsarTransfer({ timeout: this.#transferTimeout, defaults: this.#transferDefaults }, { from: source, to: sink, direction, name }, options);
   }
 
   /**
@@ -596,52 +370,15 @@ export class PulsarClient {
   async clean(jobId: string, options: PulsarCallOptions = {}): Promise<void> {
     checkSegment(jobId, 'jobId', 'clean');
     await this.#ok({ method: 'DELETE', path: `jobs/${encodeURIComponent(jobId)}`, ...signal(options) }, 'DELETE /jobs/{job_id}');
-    this.#listings.delete(jobId);
+    this.#listings.forget(jobId);
   }
 
-  /**
-   * A JSON answer (setup, status, file path, healthz: all safe to ask again).
-   * One cut short on its way is asked for again; if it keeps coming cut short,
-   * that is a broken connection, not a bad answer.
-   */
-  async #json(request: JsonRequestOptions<unknown>): Promise<unknown> {
-    for (let tries = 1; ; tries++) {
-      try {
-        return await this.http.json<unknown>(request);
-      } catch (error) {
-        if (!cutShort(error) || request.signal?.aborted) throw error;
-        if (tries >= CUT_SHORT_TRIES) {
-          const method = (request.method ?? 'GET').toUpperCase();
-          throw new ConnectionError({ method, url: error.where, mayHaveBeenSent: true, reason: `the answer was cut short ${tries} times` }, { cause: error });
-        }
-      }
-    }
+  #json(request: JsonRequestOptions<unknown>): Promise<unknown> {
+    return pulsarJson(this.http, request);
   }
 
-  async #ok(request: Parameters<HttpClient['text']>[0], where: string): Promise<void> {
-    const text = (await this.http.text(request)).trim();
-    if (text !== 'OK') {
-      throw new ProtocolError({ where, problem: 'expected the answer OK', excerpt: excerptOf(text, this.http.secrets, 120) });
-    }
-  }
-
-  async #checkListed(jobId: string, name: string, type: PulsarDownloadType, options: PulsarCallOptions): Promise<void> {
-    let listings = this.#listings.get(jobId);
-    if (!listings?.[LISTED_BY[type]].includes(name)) {
-      const status = await this.status(jobId, options);
-      if (!status.listings) {
-        throw new ValidationError(`download of ${name}`, [
-          { path: '$.jobId', message: `job ${jobId} is ${status.status}: outputs can be downloaded once it is finished` },
-        ]);
-      }
-      listings = status.listings;
-    }
-    const listing = LISTED_BY[type];
-    if (!listings[listing].includes(name)) {
-      throw new ValidationError(`download of ${name}`, [
-        { path: '$.name', message: `not among the ${listing} files the final status of job ${jobId} lists (type ${type})` },
-      ]);
-    }
+  #ok(request: Parameters<HttpClient['text']>[0], where: string): Promise<void> {
+    return pulsarOk(this.http, request, where);
   }
 
   /**
@@ -658,57 +395,8 @@ export class PulsarClient {
    */
   assumeListings(jobId: string, listings: PulsarListings): void {
     checkSegment(jobId, 'jobId', 'assumeListings');
-    this.#remember(jobId, listings);
+    this.#listings.remember(jobId, listings);
   }
 
-  #remember(jobId: string, listings: PulsarListings): void {
-    this.#listings.delete(jobId);
-    this.#listings.set(jobId, listings);
-    if (this.#listings.size > KEEP_LISTINGS) {
-      const oldest = this.#listings.keys().next().value;
-      if (oldest !== undefined) this.#listings.delete(oldest);
-    }
-  }
 }
 
-/**
- * A JSON answer that breaks off: Pulsar answers with objects, so one that
- * ends inside a string or does not close (or is empty) was cut short on its way.
- */
-function cutShort(error: unknown): error is ProtocolError {
-  if (!(error instanceof ProtocolError)) return false;
-  if (error.message.includes('the answer ends inside a string')) return true;
-  const excerpt = (error.excerpt ?? '').trimStart();
-  return error.message.includes('the answer is not valid JSON') && (excerpt === '' || excerpt.startsWith('{'));
-}
-
-/** A 4xx other than 408, 425 and 429: asking again cannot help. */
-function isPermanent(status: number): boolean {
-  return status >= 400 && status < 500 && ![408, 425, 429].includes(status);
-}
-
-function signal(options: PulsarCallOptions): { signal?: AbortSignal } {
-  return options.signal ? { signal: options.signal } : {};
-}
-
-/** JSON-encodes a JSON-valued query parameter; `undefined` leaves it out (the server default applies). */
-function jsonParam(value: unknown): string | undefined {
-  return value === undefined ? undefined : JSON.stringify(value);
-}
-
-/** Job ids and manager names are path segments: the server refuses `/` with an unhelpful 500. */
-function checkSegment(value: string, path: string, what: string): void {
-  if (typeof value !== 'string' || value === '' || value.includes('/') || value === '.' || value === '..') {
-    throw new ValidationError(what, [{ path: `$.${path}`, message: `must be a non-empty name without "/" (got ${JSON.stringify(value)})` }]);
-  }
-}
-
-function checkName(name: string, what: string): void {
-  if (typeof name !== 'string' || name === '' || name.split(/[\\/]/).includes('..') || name.startsWith('/')) {
-    throw new ValidationError(what, [{ path: '$.name', message: `must be a relative name inside the job directory (got ${JSON.stringify(name)})` }]);
-  }
-}
-
-function badType(type: string, allowed: readonly string[], what: string): ValidationError {
-  return new ValidationError(what, [{ path: '$.type', message: `unknown path type ${JSON.stringify(type)}; one of ${allowed.join(', ')}` }]);
-}

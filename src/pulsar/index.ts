@@ -4,7 +4,7 @@
  * @module
  */
 export { PulsarClient } from './client.js';
-export type { PulsarCallOptions, PulsarClientOptions, PulsarDownloadOptions, PulsarSubmitOptions, PulsarTransferOptions, PulsarUploadResult } from './client.js';
+export type { PulsarCallOptions, PulsarClientOptions, PulsarDownloadOptions, PulsarSubmitOptions, PulsarTransferOptions, PulsarUploadResult, PulsarWaitOptions } from './client.js';
 export type { PulsarUploadBody } from './body.js';
 export { mayHaveLaunched, submitOnce } from './launch.js';
 export type { SubmitOnceOptions } from './launch.js';

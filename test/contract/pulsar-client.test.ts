@@ -7,6 +7,7 @@ import { http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolError, ServerError, TimeoutError, ValidationError } from '../../src/errors.js';
+import { HttpClient } from '../../src/http/index.js';
 import { PulsarClient } from '../../src/pulsar/index.js';
 import { bytesSource, HostLimiter, streamSink as streamSinkOf } from '../../src/transfer/index.js';
 import { PulsarSpec, pulsarFinalStatus, pulsarJobConfig, SPEC_PATH, type CheckedRequest } from './pulsar-openapi.js';
@@ -361,5 +362,46 @@ describe('PulsarClient moves bytes through the transfer engine', () => {
     const pulsar = client({ transferLimiter: new HostLimiter(2) });
     await Promise.all(Array.from({ length: 6 }, (_, i) => pulsar.upload('job-14', `f${i}`, 'input', 'data')));
     expect(most).toBe(2);
+  });
+});
+
+describe('PulsarClient options: baseUrl, auth and http, as TesClient takes them', () => {
+  it('sends a query auth value as private_token, and asks a token provider again after a 401', async () => {
+    const asked: boolean[] = [];
+    const pulsar = new PulsarClient({
+      baseUrl: BASE,
+      auth: { type: 'query', name: 'private_token', value: ({ refresh }) => (asked.push(refresh), refresh ? TOKEN : 'expired-token-aaaaaaaa') },
+      retry: false,
+    });
+    override = (request) => (request.query.private_token === TOKEN ? undefined : new Response('unauthorized', { status: 401 }));
+    expect(await pulsar.healthz()).toEqual({ version: '0.16.0' });
+    expect(asked).toEqual([false, true]);
+    expect(seen.map((s) => s.query.private_token)).toEqual(['expired-token-aaaaaaaa', TOKEN]);
+  });
+
+  it('sends through a given HttpClient, under its base URL', async () => {
+    const http = new HttpClient({ baseUrl: `${BASE}managers/m1/`, auth: { type: 'query', name: 'private_token', value: TOKEN } });
+    const pulsar = new PulsarClient({ http });
+    expect(pulsar.http).toBe(http);
+    await pulsar.status('job-1');
+    expect(seen.map((s) => [s.operationId, s.path.manager_name, s.path.job_id])).toEqual([['jobStatus', 'm1', 'job-1']]);
+    expect(seen[0]?.query.private_token).toBe(TOKEN);
+  });
+
+  it('keeps the deprecated url and token, and refuses options that contradict each other', () => {
+    expect(new PulsarClient({ url: `http://${TOKEN}@pulsar.test:8913` }).http.baseUrl.href).toBe(BASE);
+    const refused = (options: ConstructorParameters<typeof PulsarClient>[0]): ValidationError => {
+      try {
+        new PulsarClient(options);
+      } catch (error) {
+        return error as ValidationError;
+      }
+      throw new Error('not refused');
+    };
+    expect(refused({}).issues).toEqual([{ path: '$.baseUrl', message: 'give the server as baseUrl (or http)' }]);
+    expect(refused({ baseUrl: BASE, url: BASE }).issues[0]?.message).toBe('give one of baseUrl, url');
+    expect(refused({ baseUrl: BASE, token: TOKEN, auth: { type: 'none' } }).issues[0]?.path).toBe('$.token');
+    expect(refused({ http: new HttpClient({ baseUrl: BASE }), manager: 'm1' }).issues[0]?.path).toBe('$.manager');
+    for (const e of [refused({}), refused({ baseUrl: BASE, url: BASE })]) expect(e).toBeInstanceOf(ValidationError);
   });
 });

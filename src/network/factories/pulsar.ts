@@ -34,7 +34,7 @@ export function pulsarRestSiteFactory(files?: LocalFiles, relay: { inputFetch?: 
     if (!description.url) issues.push({ path: at('url'), message: 'a Pulsar site needs the URL of its server' });
     if (auth.type !== 'none' && auth.type !== 'query') issues.push({ path: at('auth.type'), message: 'Pulsar takes its private_token as a query parameter: use auth type query (or none)' });
     const client: PulsarRestSiteOptions['client'] = { url: description.url ?? 'http://invalid/', onEvent: onHttpEvent };
-    if (auth.type === 'query') client.token = auth.value;
+    if (auth.type === 'query') client.auth = auth;
     const site: PulsarRestSiteOptions = { id: description.id, client };
     if (files) site.files = files;
     if (relay.inputFetch) site.inputHttp = { fetch: relay.inputFetch };
