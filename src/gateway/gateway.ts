@@ -7,35 +7,23 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { ValidationError } from '../errors.js';
-import type { JobSpec } from '../contracts/job-spec.js';
 import type { Network } from '../network/network.js';
 import { isLoopbackAddress, parseIp } from '../policy/ip.js';
-import type { TesServiceInfo } from '../tes/types.js';
-import { validateTask } from '../tes/validate.js';
 import { clientTable } from './clients.js';
-import { DEFAULT_CLIENT_LIMITS, DEFAULT_TASK_LIMITS, FairUse, limitsProblems, taskLimitProblems, type ClientLimits, type TaskLimits } from './fair-use.js';
+import { DEFAULT_CLIENT_LIMITS, DEFAULT_TASK_LIMITS, FairUse, limitsProblems, type ClientLimits, type TaskLimits } from './fair-use.js';
 import { checkHostSites, hostDirectories } from './host-sites.js';
-import { BearerClients, HttpProblem, readJsonBody, sendJson, sendProblem } from './http.js';
-import { getTaskView, listTasks } from './list.js';
+import { BearerClients } from './http.js';
+import { GatewayRoutes, TES_BASE_PATH } from './routes.js';
 import type { TesGateway, TesGatewayOptions } from './options.js';
 import { withAccessLog } from './access-log.js';
-import { LEGACY_SERVICE_INFO_PATH, legacyServiceInfo } from './compat.js';
 import { SqliteTaskStore } from './sqlite-store.js';
-import type { GatewayTask } from './store.js';
 import { TaskTracker } from './task-tracker.js';
 import { UrlGuard } from './url-guard.js';
-import { renderTask } from './views.js';
 
-/** Where the gateway serves TES. */
-export const TES_BASE_PATH = '/ga4gh/tes/v1';
-/** Also served, as Funnel does: older clients (py-tes 0.4, used by Snakemake's TES executor) append `/v1` to the URL they are given. */
-const SHORT_BASE_PATH = '/v1';
+export { TES_BASE_PATH } from './routes.js';
 
 export type { TesGateway, TesGatewayOptions } from './options.js';
 
-const LOCAL_OWNER = 'local';
-const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'];
-const READ_ONLY_FIELDS = ['id', 'state', 'logs', 'creation_time'] as const;
 
 /**
  * Makes a TES 1.1 gateway over a network: `POST /tasks` validates the task
@@ -68,121 +56,12 @@ export function createTesGateway(network: Network, options: TesGatewayOptions = 
   const tracker = new TaskTracker(network, store);
   const onWarning = options.onWarning ?? ((message: string) => console.warn(message));
   for (const warning of setup.warnings) onWarning(warning);
-  // the client each request was authenticated as, for the access log
-  const owners = new WeakMap<IncomingMessage, string>();
   // Re-attach to every task left in flight by an earlier run.
   const resumed = tracker.resume();
 
-  const serviceInfo = (): TesServiceInfo => {
-    const sites = network.sites();
-    const storage = [...new Set(sites.flatMap((s) => s.site.storages))].sort();
-    const backend = [...new Set(sites.flatMap((s) => s.site.backendParameters ?? []))].sort();
-    const s = options.service ?? {};
-    return {
-      id: s.id ?? 'org.pulsar-network.tes-gateway',
-      name: s.name ?? 'pulsar-network TES gateway',
-      description: s.description ?? `A TES 1.1 gateway in front of ${sites.length} site(s): ${sites.map((x) => `${x.site.id} (${x.site.kind})`).join(', ')}`,
-      type: { group: 'org.ga4gh', artifact: 'tes', version: '1.1.0' },
-      organization: s.organization ?? { name: 'pulsar-network', url: 'https://github.com/pulsar-network/pulsar-network' },
-      version: s.version ?? '0.1.0',
-      storage,
-      tesResources_backend_parameters: backend,
-    };
-  };
-
-  const owned = (id: string, owner: string): GatewayTask => {
-    const task = store.get(id);
-    if (!task || task.owner !== owner) throw new HttpProblem(404, `no task ${id}`);
-    return task;
-  };
-
-  const createTask = async (req: IncomingMessage, owner: string): Promise<unknown> => {
-    fairUse.checkRate(owner);
-    const body = await readJsonBody(req, maxBody);
-    const issues = validateTask(body);
-    if (issues.length > 0) throw new HttpProblem(400, `invalid TES task (${issues.length} problem${issues.length === 1 ? '' : 's'})`, issues.map((i) => `${i.path}: ${i.message}`));
-    const given = { ...(body as Record<string, unknown>) };
-    for (const key of READ_ONLY_FIELDS) delete given[key];
-    const tooLarge = taskLimitProblems(given as JobSpec, setup.taskLimits);
-    if (tooLarge.length > 0) throw new HttpProblem(400, 'the task is larger than this gateway accepts', tooLarge);
-    const { spec, excludeSites } = await guard.admit(given as JobSpec, owner, network.sites().map((s) => s.site.id));
-    // checked and stored with no await between: two requests cannot both take the last slot
-    fairUse.checkRoom(owner, new TextEncoder().encode(JSON.stringify(spec)).byteLength);
-    const submitted = tracker.submit(spec, owner, excludeSites && Object.keys(excludeSites).length > 0 ? { excludeSites } : {});
-    fairUse.record(owner);
-    // the first attempt (its site and idempotency key) is stored before the client hears of the task
-    return { id: await submitted };
-  };
-
-  const cancelTask = async (id: string, owner: string): Promise<unknown> => {
-    owned(id, owner);
-    await tracker.cancel(id);
-    return {};
-  };
-
-  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://gateway.invalid');
-    const base = [TES_BASE_PATH, SHORT_BASE_PATH].find((b) => url.pathname.startsWith(`${b}/`));
-    if (!base) throw new HttpProblem(404, `nothing at ${url.pathname}; TES is served at ${TES_BASE_PATH}`);
-    const owner = authenticate(req);
-    owners.set(req, owner);
-    const path = url.pathname.slice(base.length);
-    const method = req.method ?? 'GET';
-    const only = (allowed: string): void => {
-      if (method !== allowed) throw new HttpProblem(405, `${method} is not allowed on ${path}`, [], { allow: allowed });
-    };
-    if (path === '/service-info') {
-      only('GET');
-      return sendJson(res, 200, serviceInfo());
-    }
-    if (path === LEGACY_SERVICE_INFO_PATH) {
-      only('GET');
-      return sendJson(res, 200, legacyServiceInfo(serviceInfo()));
-    }
-    if (path === '/tasks') {
-      if (method === 'POST') return sendJson(res, 200, await createTask(req, owner));
-      only('GET');
-      return sendJson(res, 200, listTasks(store, url.searchParams, owner, TES_BASE_PATH));
-    }
-    const match = /^\/tasks\/([^/:]+)(:cancel|\/decision)?$/.exec(path);
-    if (!match) throw new HttpProblem(404, `nothing at ${url.pathname}`);
-    const id = taskId(match[1] as string);
-    if (match[2] === ':cancel') {
-      only('POST');
-      return sendJson(res, 200, await cancelTask(id, owner));
-    }
-    only('GET');
-    const task = owned(id, owner);
-    if (match[2] === '/decision') {
-      if (!task.decision) throw new HttpProblem(404, `task ${id} has no decision record yet`);
-      return sendJson(res, 200, task.decision);
-    }
-    return sendJson(res, 200, renderTask(task, getTaskView(url.searchParams), TES_BASE_PATH));
-  };
-
-  const authenticate = (req: IncomingMessage): string => {
-    if (anonymous) {
-      if (!isLoopbackAddress(req.socket.remoteAddress)) throw new HttpProblem(401, 'this gateway has no client tokens and serves loopback callers only');
-      // a reverse proxy on this host connects from loopback on behalf of anyone
-      if (PROXY_HEADERS.some((h) => req.headers[h] !== undefined)) throw new HttpProblem(401, 'this gateway has no client tokens and does not serve requests relayed by a proxy');
-      return LOCAL_OWNER;
-    }
-    const name = clients.identify(req.headers.authorization);
-    if (name === undefined) {
-      const message = req.headers.authorization ? 'the bearer token is not valid' : 'a bearer token is required';
-      throw new HttpProblem(401, message, [], { 'www-authenticate': 'Bearer realm="pulsar-network"' });
-    }
-    return name;
-  };
-
-  const routed = (req: IncomingMessage, res: ServerResponse): void => {
-    route(req, res).catch((error: unknown) => {
-      if (res.headersSent) return void res.destroy();
-      if (error instanceof HttpProblem) return sendProblem(res, error);
-      sendProblem(res, new HttpProblem(500, 'internal error of the gateway'));
-    });
-  };
-  const handler = options.accessLog ? withAccessLog(routed, options.accessLog, (req) => owners.get(req)) : routed;
+  const routes = new GatewayRoutes({ network, store, tracker, fairUse, guard, clients, anonymous, taskLimits: setup.taskLimits, maxBody, ...(options.service && { service: options.service }) });
+  const routed = (req: IncomingMessage, res: ServerResponse): void => routes.handle(req, res);
+  const handler = options.accessLog ? withAccessLog(routed, options.accessLog, (req) => routes.ownerOf(req)) : routed;
 
   const makeServer = (): Server => {
     const t = options.timeouts ?? {};
@@ -263,13 +142,4 @@ function checkedSetup(network: Network, options: TesGatewayOptions) {
 
 function notLoopback(host: string): ValidationError {
   return new ValidationError('gateway options', [{ path: 'clients', message: `a gateway without client tokens may only listen on a loopback address, not ${host}` }]);
-}
-
-/** The task id of a path segment; a bad percent-escape is the client's error, not the gateway's. */
-function taskId(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw new HttpProblem(400, 'invalid task id', ['path.id: is not valid percent-encoding']);
-  }
 }

@@ -85,30 +85,8 @@ export function pulsarMqConfig(id: string, url: string, auth: Auth, options: Rec
   count('setupGraceMs');
   count('submitTimeoutMs');
   if (o.filesServer !== undefined) {
-    const files = o.filesServer;
-    if (typeof files !== 'object' || files === null || Array.isArray(files)) fail('filesServer', 'must be an object { host, port, publicUrl, maxOutputBytes }');
-    else {
-      const { host, port, publicUrl, maxOutputBytes, ...rest } = files as Record<string, unknown>;
-      for (const key of Object.keys(rest)) fail(`filesServer.${key}`, 'is not an option of the job-files server');
-      const server: NonNullable<PulsarMqSiteOptions['filesServer']> = {};
-      if (host !== undefined) {
-        if (typeof host === 'string' && host !== '') server.host = host;
-        else fail('filesServer.host', 'must be a non-empty string');
-      }
-      if (port !== undefined) {
-        if (typeof port === 'number' && Number.isInteger(port) && port >= 0 && port < 65536) server.port = port;
-        else fail('filesServer.port', 'must be a port number (0 for any free one)');
-      }
-      if (publicUrl !== undefined) {
-        if (typeof publicUrl === 'string' && /^https?:\/\//i.test(publicUrl)) server.publicUrl = publicUrl;
-        else fail('filesServer.publicUrl', 'must be an http(s) URL');
-      }
-      if (maxOutputBytes !== undefined) {
-        if (typeof maxOutputBytes === 'number' && Number.isSafeInteger(maxOutputBytes) && maxOutputBytes > 0) server.maxOutputBytes = maxOutputBytes;
-        else fail('filesServer.maxOutputBytes', 'must be a positive whole number of bytes');
-      }
-      result.filesServer = server;
-    }
+    const server = filesServerConfig(o.filesServer, fail);
+    if (server) result.filesServer = server;
   }
   if (o.env !== undefined) {
     if (Array.isArray(o.env) && o.env.every((e) => typeof e === 'object' && e !== null)) result.env = o.env as NonNullable<PulsarMqSiteOptions['env']>;
@@ -122,4 +100,32 @@ export function pulsarMqConfig(id: string, url: string, auth: Auth, options: Rec
   }
   if (issues.length > 0) throw new ValidationError('pulsar-amqp site options', issues);
   return result;
+}
+
+/** The `filesServer` option: host, port, public URL and output cap of the job-files server. */
+function filesServerConfig(files: unknown, fail: (key: string, message: string) => void): PulsarMqSiteOptions['filesServer'] {
+  if (typeof files !== 'object' || files === null || Array.isArray(files)) {
+    fail('filesServer', 'must be an object { host, port, publicUrl, maxOutputBytes }');
+    return undefined;
+  }
+  const { host, port, publicUrl, maxOutputBytes, ...rest } = files as Record<string, unknown>;
+  for (const key of Object.keys(rest)) fail(`filesServer.${key}`, 'is not an option of the job-files server');
+  const server: NonNullable<PulsarMqSiteOptions['filesServer']> = {};
+  if (host !== undefined) {
+    if (typeof host === 'string' && host !== '') server.host = host;
+    else fail('filesServer.host', 'must be a non-empty string');
+  }
+  if (port !== undefined) {
+    if (typeof port === 'number' && Number.isInteger(port) && port >= 0 && port < 65536) server.port = port;
+    else fail('filesServer.port', 'must be a port number (0 for any free one)');
+  }
+  if (publicUrl !== undefined) {
+    if (typeof publicUrl === 'string' && /^https?:\/\//i.test(publicUrl)) server.publicUrl = publicUrl;
+    else fail('filesServer.publicUrl', 'must be an http(s) URL');
+  }
+  if (maxOutputBytes !== undefined) {
+    if (typeof maxOutputBytes === 'number' && Number.isSafeInteger(maxOutputBytes) && maxOutputBytes > 0) server.maxOutputBytes = maxOutputBytes;
+    else fail('filesServer.maxOutputBytes', 'must be a positive whole number of bytes');
+  }
+  return server;
 }
