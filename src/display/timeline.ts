@@ -77,6 +77,10 @@ interface JobTrack {
  * events that went out before are not replayed, except a job's current state.
  * In a notebook the recorder shows itself as an SVG picture.
  *
+ * A job's state never goes back: after a failover the job stays `running` if
+ * it ran on the site it left, so the next attempt shows `queued` from the
+ * site's acceptance to its end (no event says when that site started it).
+ *
  * @example
  * ```ts
  * declare const network: Network;
