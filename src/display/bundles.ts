@@ -160,6 +160,22 @@ export function decisionBundle(record: DecisionRecord): MimeBundle {
 }
 
 /**
+ * A decision record that shows itself in a notebook (records are plain JSON:
+ * they carry no display method of their own).
+ *
+ * @example
+ * ```ts
+ * declare const network: Network;
+ * declare const job: Job;
+ * const record = network.decision(job);
+ * if (record) showDecision(record); // as the value of a cell
+ * ```
+ */
+export function showDecision(record: DecisionRecord): Displayable {
+  return displayable(() => decisionBundle(record));
+}
+
+/**
  * One page of TES tasks (what awaiting `tes.listTasks()` gives): id, state,
  * name and creation time of each, and whether more pages follow.
  *

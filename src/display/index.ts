@@ -1,4 +1,4 @@
-export { JUPYTER_DISPLAY, decisionBundle, displayable, jobBundle, networkBundle, taskPageBundle } from './bundles.js';
+export { JUPYTER_DISPLAY, decisionBundle, displayable, jobBundle, networkBundle, showDecision, taskPageBundle } from './bundles.js';
 export type { Displayable, MimeBundle } from './bundles.js';
 export { escapeHtml } from './format.js';
 export { installJupyterDisplays } from './install.js';

@@ -108,7 +108,9 @@ export class TimelineRecorder {
    */
   watch(source: Job | Network): () => void {
     const names = ['state', 'site', 'transfer', 'done'] as const;
-    const listener = (event: JobEvent): void => this.record(event, 'spec' in source ? source.spec?.name : undefined);
+    // a network's events carry only the job's id: its name is in the job's decision record
+    const nameOf = (jobId: string): string | undefined => ('spec' in source ? source.spec?.name : source.decision(jobId)?.job.name);
+    const listener = (event: JobEvent): void => this.record(event, this.#jobs.get(event.jobId)?.name ?? nameOf(event.jobId));
     const emitter = source as unknown as { on(name: string, fn: (e: JobEvent) => void): void; off(name: string, fn: (e: JobEvent) => void): void };
     for (const name of names) emitter.on(name, listener);
     return () => {
