@@ -43,7 +43,10 @@ export interface TimelineAttempt {
   /** How it ended: a terminal job state, or `failover`; absent while it goes on. */
   ending?: string;
   /** Set when the job left the site for another (or for none): why. */
-  failover?: { reason: string };
+  failover?: {
+    /** Why the job left the site (the failover's cause). */
+    reason: string;
+  };
   /** Its phases, in order. */
   segments: TimelineSegment[];
 }
