@@ -11,6 +11,8 @@ const layers = [
   ['^src/tes/', '^src/pulsar/'],
   ['^src/jobs/', '^src/sites/'],
   ['^src/network/'],
+  // Rich displays (notebooks, timelines): they read jobs, networks and task lists.
+  ['^src/display/'],
   ['^src/gateway/'],
   ['^src/cli/', '^src/node/(?!http-fetch\\.ts$)', '^src/index\\.ts$', '^src/node\\.ts$'],
 ];

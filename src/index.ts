@@ -29,3 +29,10 @@ export * from './sites/index.js';
 export * from './network/index.js';
 
 export * from './policy/index.js';
+
+export * from './display/index.js';
+
+import { installJupyterDisplays } from './display/install.js';
+
+// Jobs, networks and task lists show themselves in Jupyter notebooks (Deno's kernel); no effect elsewhere.
+installJupyterDisplays();

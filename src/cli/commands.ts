@@ -26,6 +26,8 @@ import { redactUrl, scrubText, SecretSet } from '../redact.js';
 import { validateTask } from '../tes/validate.js';
 import { gatewayOptions, loadCliConfig } from './config.js';
 import { eventLine, explainLines, liveBlock, progressBar, sitesTable, type TransferBar } from './render.js';
+import { parseReportPath, writeReport } from './report.js';
+import { TimelineRecorder } from '../display/timeline.js';
 
 /** Where the commands write, and whether stdout is a terminal. */
 export interface CliIo {
@@ -154,11 +156,14 @@ export function cliProgram(given: CliIo, secrets: SecretSet = new SecretSet()): 
     .option('--store <file>', 'task store (default: gateway.store)')
     .option('--watch', 'show states as they change (and transfer progress bars on a terminal)')
     .option('--json', 'print JSON (one line per event with --watch, then the task in the FULL view)')
-    .action(async (taskFile: string, opts: { config: string; store?: string; watch?: boolean; json?: boolean }) => {
+    .addOption(new Option('--report <file>', 'when the task ends, write its timeline: an .svg picture, or an .html page with the decision record').argParser(parseReportPath))
+    .action(async (taskFile: string, opts: { config: string; store?: string; watch?: boolean; json?: boolean; report?: string }) => {
       const spec = await readTask(taskFile);
       const { network, gateway } = await load(opts.config);
       const store = new SqliteTaskStore(opts.store ?? gateway.store);
       const tracker = new TaskTracker(network, store);
+      const recorder = new TimelineRecorder();
+      if (opts.report) recorder.watch(network);
       try {
         const id = await tracker.submit(spec, CLI_OWNER);
         // a task that failed at once may have ended (and been stored) already
@@ -169,6 +174,12 @@ export function cliProgram(given: CliIo, secrets: SecretSet = new SecretSet()): 
         await job?.wait();
         await tracker.idle();
         const task = store.get(id);
+        if (opts.report) {
+          const decision = job && network.decision(job);
+          const title = `task ${id}: ${task?.state ?? 'unknown'}${task?.site ? ` on ${task.site}` : ''}`;
+          await writeReport(opts.report, { recorder, title, decision: decision && publicDecision(decision), scrub: (text) => scrubText(text, secrets) });
+          if (!opts.json) println(`report ${opts.report}`);
+        }
         if (opts.json) println(JSON.stringify(task && renderTask(task, 'FULL', '/ga4gh/tes/v1')));
         else println(`task ${id}: ${task?.state ?? 'unknown'}${task?.site ? ` on ${task.site}` : ''}`);
         if (task?.state !== 'COMPLETE') throw new CliExit(1);

@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DOMParser, type Element } from '@xmldom/xmldom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliIo } from '../../src/cli/commands.js';
 import { cliArgs, runCliProcess } from '../peers/gateway/cli-process.js';
@@ -178,6 +179,38 @@ describe('pulsar-network', () => {
     const ended = await submit;
     expect(ended.code, `submit's stderr: ${ended.stderr}`).toBe(1);
     expect(JSON.parse(ended.stdout.trimEnd().split('\n').at(-1) as string)).toMatchObject({ id, state: 'CANCELED', tags: { 'pulsar-network.site': 'laptop' } });
+  });
+
+  it('submit --report writes the timeline (SVG) or a page with it and the decision record (HTML); another extension exits 2 before submitting', async () => {
+    const svgFile = join(dir, 'report.svg');
+    const { code, out } = await cli('submit', join(dir, 'fails.json'), '--config', config, '--report', svgFile);
+    expect(code).toBe(1);
+    expect(out).toContain(`report ${svgFile}\n`);
+    const svg = await readFile(svgFile, 'utf8');
+    expect(svg.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    const root = new DOMParser({ onError: (level, message) => { throw new Error(`${level}: ${message}`); } }).parseFromString(svg, 'image/svg+xml').documentElement;
+    const groups = (cls: string): Element[] => Array.from(root?.getElementsByTagName('g') ?? []).filter((g) => g.getAttribute('class') === cls);
+    // one attempt (the task failed on the laptop: a failed command is no reason to move), its phases drawn
+    expect(groups('attempt').map((g) => [g.getAttribute('data-site'), g.getAttribute('data-ending')])).toEqual([['laptop', 'executor_error']]);
+    const phases = Array.from(groups('attempt')[0]?.getElementsByTagName('rect') ?? []).map((r) => r.getAttribute('class')).filter(Boolean);
+    expect(phases).toEqual(['segment phase-staging', 'segment phase-queued', 'segment phase-running']);
+    expect(groups('failover')).toEqual([]);
+    expect(svg).toContain('>fails<');
+
+    const htmlFile = join(dir, 'report.html');
+    expect((await cli('submit', join(dir, 'task.json'), '--config', config, '--report', htmlFile)).code).toBe(0);
+    const html = await readFile(htmlFile, 'utf8');
+    expect(html).toMatch(/^<!doctype html>\n/);
+    expect(html).toMatch(/<title>task [0-9a-f-]{36}: COMPLETE on laptop<\/title>/);
+    expect(html).toContain('<g class="attempt" data-job=');
+    expect(html).toMatch(/class="pulsar-network-decision-ranking".*<td[^>]*>1<\/td><td[^>]*>laptop<\/td>/);
+
+    await writeFile(join(dir, 'never.json'), JSON.stringify({ name: 'never', executors: [{ image: 'alpine', command: ['true'] }] }));
+    const wrong = await cli('submit', join(dir, 'never.json'), '--config', config, '--report', join(dir, 'report.png'));
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toContain('--report: ');
+    expect(wrong.err).toContain('report.png: the report is an .svg picture or an .html page');
+    expect(await findTask(join(dir, 'tasks.db'), 'never')).toBeUndefined();
   });
 
   it('bad input: a malformed task file and an unknown id exit 2 with what is wrong', async () => {

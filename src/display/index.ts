@@ -1,0 +1,10 @@
+export { JUPYTER_DISPLAY, decisionBundle, displayable, jobBundle, networkBundle, showDecision, taskPageBundle } from './bundles.js';
+export type { Displayable, MimeBundle } from './bundles.js';
+export { escapeHtml } from './format.js';
+export { installJupyterDisplays } from './install.js';
+export { displayLive, kernelDisplay } from './live.js';
+export type { DisplayLiveOptions } from './live.js';
+export { TimelineRecorder } from './timeline.js';
+export type { Timeline, TimelineAttempt, TimelinePhase, TimelineSegment } from './timeline.js';
+export { PHASE_COLOURS, timelineSvg } from './timeline-svg.js';
+export type { TimelineSvgOptions } from './timeline-svg.js';
