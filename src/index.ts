@@ -27,6 +27,7 @@ export {
   ProtocolError,
   PulsarNetworkError,
   RateLimitError,
+  ResponseTooLargeError,
   ServerError,
   TimeoutError,
   TransferError,
@@ -69,7 +70,7 @@ export type { NetworkConfig, SiteConfig } from './network/config-types.js';
 export type { DecisionRecord } from './network/decision.js';
 export { SiteRegistry } from './network/registry.js';
 export type { SiteFactory } from './network/registry.js';
-export type { SelectionRequest, SelectionResult, SiteSelector } from './network/types.js';
+export type { SelectionRequest, SiteSelector } from './network/types.js';
 export {
   balanced,
   composite,

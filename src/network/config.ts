@@ -3,7 +3,6 @@
  * anything starts, and every problem is reported with its JSON path.
  * @module
  */
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ValidationError } from '../errors.js';
 import type { Auth, TokenProvider } from '../http/auth.js';
 import { isSecretName } from '../redact.js';
@@ -113,11 +112,13 @@ const SITE_KEYS = ['id', 'kind', 'url', 'auth', 'resources', 'tags', 'location',
 const RESOURCE_KEYS = ['maxCores', 'maxMemoryGb', 'maxGpus', 'minCores', 'minMemoryGb', 'minGpus'] as const;
 
 /**
- * Parses the text of a JSON or YAML configuration and validates it.
+ * Parses the text of a JSON or YAML configuration and validates it. The YAML
+ * parser is loaded on first use (a dynamic import), so code that never parses
+ * YAML (a browser page with a TES client) does not carry it.
  *
  * @example
  * ```ts
- * const config = parseNetworkConfig(`
+ * const config = await parseNetworkConfig(`
  * sites:
  *   - id: it03
  *     kind: pulsar-rest
@@ -126,10 +127,11 @@ const RESOURCE_KEYS = ['maxCores', 'maxMemoryGb', 'maxGpus', 'minCores', 'minMem
  * `);
  * ```
  */
-export function parseNetworkConfig(text: string, context: ConfigContext = {}): ResolvedNetworkConfig {
+export async function parseNetworkConfig(text: string, context: ConfigContext = {}): Promise<ResolvedNetworkConfig> {
+  const { parse, YAMLParseError } = await import('yaml');
   let data: unknown;
   try {
-    data = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+    data = parse(text, { prettyErrors: true, uniqueKeys: true });
   } catch (error) {
     const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
     const reason = error instanceof YAMLParseError ? error.code : 'unreadable';

@@ -185,7 +185,7 @@ export class Network extends EventEmitter<NetworkEvents> {
    * Throws {@link ValidationError} listing every problem before anything starts.
    */
   static async create(config: NetworkConfig | string, options: NetworkOptions = {}): Promise<Network> {
-    const resolved = typeof config === 'string' ? parseNetworkConfig(config, options) : validateNetworkConfig(config, options);
+    const resolved = typeof config === 'string' ? await parseNetworkConfig(config, options) : validateNetworkConfig(config, options);
     checkSites(resolved, options);
     let network: Network | undefined;
     const entries = await buildSites(resolved, options, (site, change) => network?.emit('breaker', { site, ...change }));
