@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JobEngine, LocalSite, SitePoller, submitJob, type Site, type SiteJobStatus } from '../src/node.js';
+import { JobEngine, LocalSite, SitePoller, submitJob, type Site, type SiteJobStatus } from '../src/internal.js';
 
 const jobs = Number(process.argv[2] ?? 20);
 const dir = await mkdtemp(join(tmpdir(), 'bench-local-site-'));

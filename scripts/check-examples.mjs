@@ -64,9 +64,10 @@ function exportsOf(files) {
 
 const importLine = /^\s*import\s[^;]*from\s+['"]([^'"]+)['"];?\s*$/;
 
-// An example on an internal (unexported) member may use its own module's names:
-// they come from the source file; everything public comes from the built package.
-function exampleModule(example, names, file, own) {
+// An example on an internal (unexported) member may use its own module's names
+// and the machinery's (src/internal.ts): those come from the sources; an example
+// that uses only public names compiles against the built package.
+function exampleModule(example, names, file, own, machinery) {
   // Imports and `declare` lines (what the reader is assumed to hold) go to the top level.
   const hoisted = (l) => importLine.test(l) || /^\s*declare\s/.test(l);
   const imports = example.code.filter(hoisted);
@@ -74,13 +75,17 @@ function exampleModule(example, names, file, own) {
   const taken = new Set(imports.filter((l) => importLine.test(l)).flatMap((l) => (l.match(/\{([^}]*)\}/)?.[1] ?? '').split(',').map((n) => n.replace(/^\s*type\s+/, '').split(/\s+as\s+/).pop().trim())));
   const prelude = names.filter((n) => !taken.has(n));
   const internal = own.filter((n) => !taken.has(n) && !names.includes(n));
+  const used = (n) => example.code.some((l) => !importLine.test(l) && new RegExp(`\\b${n}\\b`).test(l));
+  const inner = machinery.filter((n) => !taken.has(n) && !names.includes(n) && !internal.includes(n) && used(n));
   const header = [
     `import { ${prelude.join(', ')} } from '${entry}';`,
     ...(internal.length ? [`import { ${internal.join(', ')} } from '${file.replace(/\.ts$/, '.js')}';`] : []),
+    ...(inner.length ? [`import { ${inner.join(', ')} } from '${join(root, 'src', 'internal.js')}';`] : []),
     ...imports,
     'export async function example(): Promise<void> {',
   ];
-  const usesInternal = internal.some((n) => body.some((l) => new RegExp(`\\b${n}\\b`).test(l)));
+  const importsMachinery = [...taken].some((n) => machinery.includes(n) && !names.includes(n));
+  const usesInternal = internal.some(used) || inner.length > 0 || importsMachinery;
   return { text: [...header, ...body, '}', ''].join('\n'), offset: header.length, internal: usesInternal };
 }
 
@@ -109,14 +114,16 @@ function main() {
   const at = process.argv.indexOf('--src');
   const files = sourceFiles(at > 0 ? process.argv[at + 1] : join(root, 'src'));
   const dts = join(root, 'dist', 'node.d.ts');
-  const exported = exportsOf([dts, ...files]);
+  const internalEntry = join(root, 'src', 'internal.ts');
+  const exported = exportsOf([dts, internalEntry, ...files]);
   const names = exported.get(dts);
+  const machinery = exported.get(internalEntry);
   const map = new Map();
   let count = 0;
   for (const file of files) {
     for (const example of extractExamples(readFileSync(file, 'utf8'))) {
       const name = join(work, `example-${count++}.ts`);
-      const { text, offset, internal } = exampleModule(example, names, file, exported.get(file) ?? []);
+      const { text, offset, internal } = exampleModule(example, names, file, exported.get(file) ?? [], machinery);
       writeFileSync(name, text);
       map.set(name, { file: relative(process.cwd(), file), line: example.line, offset, internal });
     }
@@ -129,7 +136,7 @@ function main() {
   const publicOnly = [...map].filter(([, at]) => !at.internal).map(([name]) => name);
   const diagnostics = [
     ...compile(publicOnly, {}),
-    ...compile(internal, { paths: { 'pulsar-network/node': [join(root, 'src', 'node.ts')] } }),
+    ...compile(internal, { paths: { 'pulsar-network': [internalEntry], 'pulsar-network/node': [internalEntry] } }),
   ].filter((d) => d.file && map.has(d.file.fileName));
   for (const d of diagnostics) {
     const at = map.get(d.file.fileName);
@@ -138,7 +145,7 @@ function main() {
     console.error(`${at.file}:${at.line + line - at.offset}: ${message}`);
   }
   const bad = new Set(diagnostics.map((d) => d.file.fileName)).size;
-  console.log(`@example blocks: ${count} checked, ${count - bad} compile, ${bad} do not`);
+  console.log(`@example blocks: ${count} checked, ${count - bad} compile, ${bad} do not (${internal.length} on machinery, compiled against the sources)`);
   process.exitCode = bad ? 1 : 0;
 }
 

@@ -1,38 +1,94 @@
 /**
- * pulsar-network: one typed client for the European Pulsar Network and any
- * GA4GH TES endpoint. This entry runs on Node.js, Deno and browsers; file
- * system sources, the local site and AMQP live in `pulsar-network/node`.
+ * The portable entry: runs on Node.js, Deno and browsers. A TES client, a
+ * Pulsar client, jobs with typed events on any site, transfers, and a network
+ * of sites that picks one for every job. File sources, the local site, AMQP
+ * and the TES gateway live in `pulsar-network/node`.
+ *
+ * Every name here is a decision (test/unit/public-api.test.ts lists them);
+ * the machinery behind them is not exported.
  *
  * @example
  * ```ts
- * import { HttpClient } from 'pulsar-network';
- * const http = new HttpClient({ baseUrl: 'https://tes.example.org/ga4gh/tes/v1' });
- * console.log(await http.json({ path: 'service-info' }));
+ * import { TesClient } from 'pulsar-network';
+ * const tes = new TesClient({ baseUrl: 'https://tes.example.org/ga4gh/tes/v1' });
+ * console.log((await tes.serviceInfo()).name);
  * ```
- * @module
+ * @module pulsar-network
  */
-export * from './errors.js';
-export { REDACTED, redactUrl } from './redact.js';
+export {
+  AbortError,
+  AuthenticationError,
+  BlockedAddressError,
+  ConnectionError,
+  HttpError,
+  IntegrityError,
+  NoEligibleSiteError,
+  NotFoundError,
+  ProtocolError,
+  PulsarNetworkError,
+  RateLimitError,
+  ResponseTooLargeError,
+  ServerError,
+  TimeoutError,
+  TransferError,
+  ValidationError,
+} from './errors.js';
+export { JobFailedError, UnknownJobError } from './jobs/errors.js';
 
-export * from './http/index.js';
+export type { Auth, TokenProvider } from './http/auth.js';
+export { HttpClient } from './http/client.js';
+export type { FetchLike, HttpClientOptions } from './http/client.js';
+export type { RetryOptions } from './http/retry.js';
 
-export * from './tes/index.js';
+export { TesClient } from './tes/client.js';
+export type { CallOptions, TesClientOptions } from './tes/client.js';
+export type { TesState } from './tes/states.js';
+export type { BasicTask, FullTask, MinimalTask, TesServiceInfo } from './tes/types.js';
 
-export * from './pulsar/index.js';
+export { PulsarClient } from './pulsar/client.js';
+export type { PulsarClientOptions } from './pulsar/client.js';
 
-export * from './transfer/index.js';
+export { Job } from './jobs/job.js';
+export type { JobWaitOptions } from './jobs/job.js';
+export { isTerminalState } from './jobs/state.js';
+export type { JobState } from './jobs/state.js';
+export type { JobSpec, TesTask } from './contracts/job-spec.js';
+export type { JobDoneEvent, JobEvent, JobLogEvent, JobResult, JobStateEvent, JobTransferEvent } from './jobs/events.js';
+export { attachJob, submitJob } from './jobs/run.js';
+export type { SubmitJobOptions } from './jobs/run.js';
+export { JobEngine } from './jobs/engine.js';
 
-export * from './jobs/index.js';
+export type { Site, SiteKind } from './sites/site.js';
+export { TesSite } from './sites/tes/tes-site.js';
+export type { TesSiteOptions } from './sites/tes/tes-site.js';
+export { PulsarRestSite } from './sites/pulsar/pulsar-rest-site.js';
+export type { PulsarRestSiteOptions } from './sites/pulsar/pulsar-rest-site.js';
 
-export * from './sites/index.js';
+export { Network } from './network/network.js';
+export type { NetworkOptions, NetworkSubmitOptions } from './network/network.js';
+export type { NetworkConfig, SiteConfig } from './network/config-types.js';
+export type { DecisionRecord } from './network/decision.js';
+export { SiteRegistry } from './network/registry.js';
+export type { SiteFactory } from './network/registry.js';
+export type { SelectionRequest, SiteSelector } from './network/types.js';
+export {
+  balanced,
+  composite,
+  dataLocality,
+  earliestCompletion,
+  fastest,
+  leastLoaded,
+  pinned,
+  resourceFit,
+  roundRobin,
+  tags,
+  weightedRandom,
+} from './network/strategies/index.js';
 
-export * from './network/index.js';
-
-export * from './policy/index.js';
-
-export * from './display/index.js';
-
-import { installJupyterDisplays } from './display/install.js';
-
-// Jobs, networks and task lists show themselves in Jupyter notebooks (Deno's kernel); no effect elsewhere.
-installJupyterDisplays();
+export { transfer } from './transfer/transfer.js';
+export type { TransferOptions, TransferResult } from './transfer/transfer.js';
+export type { TransferSink, TransferSource } from './transfer/types.js';
+export { blobSource, bytesSource, streamSource } from './transfer/sources.js';
+export { urlSource } from './transfer/url-source.js';
+export { streamSink, uploadSink } from './transfer/sinks.js';
+export type { TransferProgress } from './transfer/progress.js';

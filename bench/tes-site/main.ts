@@ -5,7 +5,7 @@
 // Prints requests and median wall time per cycle. Figures, not assertions.
 //
 //   npx tsx bench/tes-site/main.ts [jobs=1000] [pageSize=256]
-import { TesClient, TesSite, WATCH_GROUP_TAG } from '../../src/index.js';
+import { TesClient, TesSite, WATCH_GROUP_TAG } from '../../src/internal.js';
 import { Semaphore } from '../../src/util/semaphore.js';
 import { startTesServer } from '../../test/peers/tes-server/server.js';
 

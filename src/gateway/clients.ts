@@ -12,7 +12,7 @@ export const MIN_TOKEN_LENGTH = 16;
 
 /** A client of the gateway: its bearer token, and what it may do beyond the gateway's defaults. */
 export interface GatewayClient {
-  /** The bearer token (at least {@link MIN_TOKEN_LENGTH} characters, no spaces). */
+  /** The bearer token (at least 16 characters, `MIN_TOKEN_LENGTH`, no spaces). */
   token: string;
   /** URL rules added to the gateway's for this client's tasks (more roots, schemes, allowed addresses). */
   urls?: UrlRules;

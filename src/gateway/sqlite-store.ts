@@ -1,5 +1,5 @@
 /**
- * The gateway's default store: one SQLite file (better-sqlite3, an optional
+ * The gateway's default store: one SQLite file (better-sqlite3, an optional peer
  * dependency loaded on first use).
  * @module
  */
@@ -43,7 +43,7 @@ function loadDriver(): typeof BetterSqlite3 {
         {
           path: 'store',
           message:
-            'the SQLite store needs the optional dependency better-sqlite3 (version 12; 13 does not run on Node 20): `npm install better-sqlite3@12`, or pass another TaskStore',
+            'the SQLite store needs the optional peer dependency better-sqlite3 (version 12; 13 does not run on Node 20): `npm install better-sqlite3@12`, or pass another TaskStore',
         },
       ],
       { cause: error },

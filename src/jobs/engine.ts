@@ -58,7 +58,7 @@ export interface EngineSubmitOptions {
   /** Aborting it cancels the job, as `job.cancel()` does (staging stops; the job ends `canceled`). */
   signal?: AbortSignal;
   /**
-   * Live logs of this job (see {@link JobEngineOptions.liveLogs}): `false`
+   * Live logs of this job (see the engine option `liveLogs`): `false`
    * waits for the end, `{ maxBytes }` sets the most bytes per read.
    * @default the engine's
    */
@@ -87,7 +87,7 @@ export interface EngineAttachOptions {
  *
  * Polling options belong to the engine, not to a call: jobs on one site
  * share one poller, and one cadence. `submitJob` and `Job.attach` use
- * {@link defaultEngine} unless given `{ engine }`.
+ * the shared engine (`defaultEngine()`) unless given `{ engine }`.
  *
  * @example
  * ```ts

@@ -143,7 +143,7 @@ export interface JobResult {
   ok: boolean;
   /** Exit codes of the executors that ran, in order. */
   exitCodes: number[];
-  /** Delivered outputs with their sizes and sha256 (a TES output at a remote URL has no sha256: see {@link CollectedOutput}). */
+  /** Delivered outputs with their sizes and sha256 (a TES output at a remote URL has no sha256: see `CollectedOutput`). */
   outputs: CollectedOutput[];
   /** Executor and system logs. */
   logs: JobLogs;

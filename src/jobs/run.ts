@@ -13,14 +13,14 @@ import type { JobSpec } from '../contracts/job-spec.js';
 export interface SubmitJobOptions extends EngineSubmitOptions {
   /**
    * The engine that drives the job: its poller of the site (polling
-   * cadence, `lostAfterMs`) and live logs. @default {@link defaultEngine}()
+   * cadence, `lostAfterMs`) and live logs. @default the shared engine, `defaultEngine()`
    */
   engine?: JobEngine;
 }
 
 /** Options of {@link attachJob} and `Job.attach`. */
 export interface AttachJobOptions extends EngineAttachOptions {
-  /** The engine that follows the job. @default {@link defaultEngine}() */
+  /** The engine that follows the job. @default the shared engine, `defaultEngine()` */
   engine?: JobEngine;
 }
 

@@ -5,7 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ValidationError } from '../errors.js';
-import { parseNetworkConfig, type ConfigContext, type ResolvedNetworkConfig } from './config.js';
+import type { ConfigContext, ResolvedNetworkConfig } from './config.js';
+import { parseNetworkConfig } from './config-text.js';
 import { Network, type NetworkOptions } from './network.js';
 
 /**

@@ -3,7 +3,6 @@
  * anything starts, and every problem is reported with its JSON path.
  * @module
  */
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ValidationError } from '../errors.js';
 import type { Auth, TokenProvider } from '../http/auth.js';
 import { isSecretName } from '../redact.js';
@@ -110,32 +109,6 @@ const ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TOP_KEYS = ['seed', 'strategy', 'defaults', 'health', 'failover', 'sites'] as const;
 const SITE_KEYS = ['id', 'kind', 'url', 'auth', 'resources', 'tags', 'location', 'storages', 'weight', 'maxInFlight', 'submitRate', 'options'] as const;
-
-/**
- * Parses the text of a JSON or YAML configuration and validates it.
- *
- * @example
- * ```ts
- * const config = parseNetworkConfig(`
- * sites:
- *   - id: it03
- *     kind: pulsar-rest
- *     url: https://it03.pulsar.example.org
- *     auth: { type: query, name: private_token, valueEnv: IT03_TOKEN }
- * `);
- * ```
- */
-export function parseNetworkConfig(text: string, context: ConfigContext = {}): ResolvedNetworkConfig {
-  let data: unknown;
-  try {
-    data = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
-  } catch (error) {
-    const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
-    const reason = error instanceof YAMLParseError ? error.code : 'unreadable';
-    throw new ValidationError('network configuration', [{ path: '$', message: `not valid YAML or JSON${where} (${reason})` }], { cause: error });
-  }
-  return validateNetworkConfig(data, context);
-}
 
 /**
  * Validates a configuration object and resolves its references. Throws one

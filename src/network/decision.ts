@@ -60,7 +60,7 @@ export interface FailoverRecord {
 
 /** The record of one job's site selection and its attempts. */
 export interface DecisionRecord {
-  /** Always {@link DECISION_SCHEMA}. */
+  /** Always `'pulsar-network/decision-record/v1'` (`DECISION_SCHEMA`). */
   schema: typeof DECISION_SCHEMA;
   /** The job the record is about. */
   job: {

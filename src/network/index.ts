@@ -5,8 +5,8 @@
  */
 export { SiteAdmission, type AdmissionSnapshot, type QueuedJob } from './admission.js';
 export { CircuitBreaker, type CircuitBreakerOptions } from './breaker.js';
+export { parseNetworkConfig } from './config-text.js';
 export {
-  parseNetworkConfig,
   validateNetworkConfig,
   type ConfigContext,
   type ResolvedFailover,

@@ -14,7 +14,8 @@ import type { JobSpec } from '../contracts/job-spec.js';
 import type { Site, SiteProbe } from '../sites/site.js';
 import type { AdmissionSnapshot } from './admission.js';
 import type { BreakerState, Candidate, SiteSelector } from './types.js';
-import { parseNetworkConfig, validateNetworkConfig, type ConfigContext, type ResolvedNetworkConfig } from './config.js';
+import { validateNetworkConfig, type ConfigContext, type ResolvedNetworkConfig } from './config.js';
+import { parseNetworkConfig } from './config-text.js';
 import type { NetworkConfig } from './config-types.js';
 import { decide, type DecisionRecord } from './decision.js';
 import type { NetworkContext, NetworkJobState } from './network-attempt.js';
@@ -185,7 +186,7 @@ export class Network extends EventEmitter<NetworkEvents> {
    * Throws {@link ValidationError} listing every problem before anything starts.
    */
   static async create(config: NetworkConfig | string, options: NetworkOptions = {}): Promise<Network> {
-    const resolved = typeof config === 'string' ? parseNetworkConfig(config, options) : validateNetworkConfig(config, options);
+    const resolved = typeof config === 'string' ? await parseNetworkConfig(config, options) : validateNetworkConfig(config, options);
     checkSites(resolved, options);
     let network: Network | undefined;
     const entries = await buildSites(resolved, options, (site, change) => network?.emit('breaker', { site, ...change }));

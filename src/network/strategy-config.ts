@@ -31,7 +31,7 @@ const BUILT_INS: Record<string, () => SiteSelector> = {
 };
 
 /** Names of the built-in strategies a configuration may use. */
-export const STRATEGY_NAMES: readonly string[] = Object.keys(BUILT_INS);
+export const STRATEGY_NAMES: readonly string[] = /* @__PURE__ */ Object.keys(BUILT_INS);
 
 /**
  * The strategy a configuration describes. Throws `RangeError` for an unknown

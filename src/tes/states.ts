@@ -36,7 +36,7 @@ export const TES_TERMINAL_STATES: ReadonlySet<TesState> = new Set<TesState>([
   'PREEMPTED',
 ]);
 
-const KNOWN: ReadonlySet<string> = new Set<string>(TES_STATES);
+const KNOWN: ReadonlySet<string> = /* @__PURE__ */ new Set<string>(TES_STATES);
 
 /**
  * True when the value is one of the 11 TES states.

@@ -67,4 +67,4 @@ export class HostLimiter {
  * console.log(defaultHostLimiter.active('pulsar.example.org:8913'));
  * ```
  */
-export const defaultHostLimiter: HostLimiter = new HostLimiter(3);
+export const defaultHostLimiter: HostLimiter = /* @__PURE__ */ new HostLimiter(3);

@@ -9,10 +9,10 @@
  *    about 110–150 MiB/s.
  *
  * `node:crypto` is looked up at run time, never imported, so this module
- * stays in the portable entry.
+ * stays in the portable entry; hash-wasm (18 kB of WebAssembly) is imported
+ * on first use, so a page that never hashes does not load it.
  * @module
  */
-import { createSHA256 } from 'hash-wasm';
 import { PortableSha256 } from './sha256-portable.js';
 
 /** An incremental SHA-256: feed it chunks, then read the hex digest once. */
@@ -51,6 +51,7 @@ async function make(implementation: Sha256Implementation): Promise<Sha256 | unde
     }
     case 'hash-wasm': {
       try {
+        const { createSHA256 } = await import('hash-wasm');
         const hash = await createSHA256();
         hash.init();
         return { update: (bytes) => void hash.update(bytes), digestHex: () => hash.digest('hex') };

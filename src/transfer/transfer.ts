@@ -39,7 +39,7 @@ export interface TransferOptions {
   /** Verified after the last byte; a mismatch starts the transfer over (it counts as a failed attempt). */
   expected?: ExpectedContent;
   /**
-   * Retry policy of the whole transfer (merged over {@link TRANSFER_RETRY}).
+   * Retry policy of the whole transfer (merged over the default, `TRANSFER_RETRY`).
    * An attempt that moved the transfer further than any before it does not use up a retry.
    */
   retry?: RetryOptions | number | false;

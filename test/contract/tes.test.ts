@@ -20,7 +20,7 @@ import {
   type HttpEvent,
   type TesClientOptions,
   type TesState,
-} from '../../src/index.js';
+} from '../../src/internal.js';
 import { TesOpenApi } from '../peers/tes-server/openapi.js';
 import { BASE, FakeTes, TOKEN, type FakeOptions } from './tes-fake.js';
 

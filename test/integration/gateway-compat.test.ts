@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTesGateway, formatAccessLog, Network, nodeSiteRegistry, type TesGateway } from '../../src/node.js';
+import { createTesGateway, formatAccessLog, Network, nodeSiteRegistry, type TesGateway } from '../../src/internal.js';
 import { PY_TES_LEGACY_VERSION, PY_TES_VERSION, peerScript, runWithPyTes } from '../peers/tes-server/py-tes.js';
 
 const TOKEN = 'compat-client-token-0123456789';

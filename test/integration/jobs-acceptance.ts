@@ -17,7 +17,7 @@ import {
   type JobState,
   type PollOptions,
   type Site,
-} from '../../src/index.js';
+} from '../../src/internal.js';
 
 export const WORDS = 'banana\napple\ncherry\n';
 export const GREETING = 'hello ';

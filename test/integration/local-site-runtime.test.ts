@@ -2,7 +2,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { detectContainerRuntimes, isRuntimeAvailable, JobEngine, LocalSite, submitJob } from '../../src/node.js';
+import { detectContainerRuntimes, isRuntimeAvailable, JobEngine, LocalSite, submitJob } from '../../src/internal.js';
 import { acceptanceSpec, describeAcceptance, EXPECTED } from './jobs-acceptance.js';
 
 // No container runtime can run on the test machines, so a stand-in `podman`

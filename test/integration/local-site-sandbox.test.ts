@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobEngine, LocalSite, probeBubblewrap, submitJob, ValidationError, type JobSpec } from '../../src/node.js';
+import { JobEngine, LocalSite, probeBubblewrap, submitJob, ValidationError, type JobSpec } from '../../src/internal.js';
 
 const POLL = { engine: new JobEngine({ poll: { minIntervalMs: 50, maxIntervalMs: 200 } }) };
 let dir: string;

@@ -16,7 +16,7 @@ import {
   type JobEvent,
   type JobSiteEvent,
   type JobSpec,
-} from '../../src/node.js';
+} from '../../src/internal.js';
 import { acceptanceSpec, describeAcceptance, expectMonotonic, failingSpec } from './jobs-acceptance.js';
 
 const POLL_OPTIONS = { minIntervalMs: 50, maxIntervalMs: 200 };

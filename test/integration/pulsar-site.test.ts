@@ -27,7 +27,7 @@ import {
   UnknownJobError,
   ValidationError,
   type JobSpec,
-} from '../../src/node.js';
+} from '../../src/internal.js';
 import { MANIFEST_FILE } from '../../src/sites/pulsar/command.js';
 import { parseManifest } from '../../src/transfer/manifest.js';
 import { acceptanceSpec, describeAcceptance, EXPECTED } from './jobs-acceptance.js';

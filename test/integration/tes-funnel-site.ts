@@ -3,7 +3,7 @@
 // reaches (`LocalStorage.AllowedDirs`) with its `storages` option, and the service-info
 // list, a hint, is ignored (issue 14).
 import { pathToFileURL } from 'node:url';
-import { nodeLocalFiles, SiteRegistry, TesSite, tesSiteFactory } from '../../src/node.js';
+import { nodeLocalFiles, SiteRegistry, TesSite, tesSiteFactory } from '../../src/internal.js';
 import type { TesServerUnderTest } from './tes-servers.js';
 
 /** The storage the server really reaches, as `file://` prefixes. */

@@ -5,7 +5,7 @@
  * answer. What is plain server behaviour runs on Funnel too (tes.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuthenticationError, IDEMPOTENCY_TAG, TesClient, type TesTask } from '../../src/index.js';
+import { AuthenticationError, IDEMPOTENCY_TAG, TesClient, type TesTask } from '../../src/internal.js';
 import { startTesServer, type TesServer } from '../peers/tes-server/server.js';
 
 const sh = (script: string): TesTask['executors'] => [{ image: 'alpine:3', command: ['sh', '-c', script] }];

@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTesGateway, JobEngine, IDEMPOTENCY_TAG, MemoryTaskStore, Network, nodeSiteRegistry, TesSite, WATCH_GROUP_TAG, type TesGateway } from '../../src/node.js';
+import { createTesGateway, JobEngine, IDEMPOTENCY_TAG, MemoryTaskStore, Network, nodeSiteRegistry, TesSite, WATCH_GROUP_TAG, type TesGateway } from '../../src/internal.js';
 import { runWithPyTes } from '../peers/tes-server/py-tes.js';
 import { acceptanceSpec, describeAcceptance, EXPECTED, WORDS } from './jobs-acceptance.js';
 import { funnelSiteRegistry, funnelTesSite, storageOf } from './tes-funnel-site.js';

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobEngine, Network, nodeLocalFiles, SiteRegistry, tesSiteFactory, ValidationError, WATCH_GROUP_TAG } from '../../src/node.js';
+import { JobEngine, Network, nodeLocalFiles, SiteRegistry, tesSiteFactory, ValidationError, WATCH_GROUP_TAG } from '../../src/internal.js';
 import { acceptanceSpec, EXPECTED } from './jobs-acceptance.js';
 import { startTesServer, type TesServer } from '../peers/tes-server/server.js';
 

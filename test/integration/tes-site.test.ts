@@ -21,7 +21,7 @@ import {
   ValidationError,
   WATCH_GROUP_TAG,
   type JobSpec,
-} from '../../src/node.js';
+} from '../../src/internal.js';
 import { acceptanceSpec, describeAcceptance, EXPECTED, WORDS } from './jobs-acceptance.js';
 import { startTesServer, type TesServer } from '../peers/tes-server/server.js';
 

@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTesGateway, formatAccessLog, Network, nodeSiteRegistry, type TesGateway } from '../../src/node.js';
+import { createTesGateway, formatAccessLog, Network, nodeSiteRegistry, type TesGateway } from '../../src/internal.js';
 import { startPulsar, type PulsarServer } from './pulsar.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -4,11 +4,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createJob } from '../../src/jobs/job.js';
-import { JUPYTER_DISPLAY, decisionBundle, displayable, jobBundle, networkBundle, taskPageBundle, type MimeBundle } from '../../src/index.js';
+import { JUPYTER_DISPLAY, decisionBundle, displayable, jobBundle, networkBundle, taskPageBundle, type MimeBundle } from '../../src/internal.js';
 import { escapeHtml } from '../../src/display/format.js';
 import { Network, pinned, type DecisionRecord } from '../../src/network/index.js';
 import { TaskList } from '../../src/tes/list.js';
 import { fastEngine, FakeSite } from './network-fake-site.js';
+import { installJupyterDisplays } from '../../src/display/install.js';
+
+// What the Node entry does when it is imported (src/node.ts).
+installJupyterDisplays();
 
 const HOSTILE = `<img src=x onerror="alert('x')">&amp;`;
 const SHA = 'a'.repeat(64);

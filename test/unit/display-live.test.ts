@@ -4,7 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createJob } from '../../src/jobs/job.js';
-import { displayLive, kernelDisplay, type MimeBundle } from '../../src/index.js';
+import { displayLive, kernelDisplay, type MimeBundle } from '../../src/internal.js';
+import { installJupyterDisplays } from '../../src/display/install.js';
+
+// What the Node entry does when it is imported (src/node.ts).
+installJupyterDisplays();
 
 describe('displayLive', () => {
   it('shows the job once, then updates that display on each change, ending with the final state', async () => {

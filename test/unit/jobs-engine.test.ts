@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AbortError, defaultEngine, JobEngine, submitJob, type JobEvent, type JobOutcome, type Site, type SiteCallOptions } from '../../src/index.js';
+import { AbortError, defaultEngine, JobEngine, submitJob, type JobEvent, type JobOutcome, type Site, type SiteCallOptions } from '../../src/internal.js';
 import { FakeSite, SPEC } from './jobs-fake-site.js';
 
 const POLL = { minIntervalMs: 100, maxIntervalMs: 100, jitter: 0 };

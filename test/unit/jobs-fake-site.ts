@@ -1,7 +1,7 @@
 // A scripted Site for unit tests of jobs and watchers: it counts calls, and
 // the test moves its jobs from state to state.
-import type { JobOutcome, JobSpec, JobState, Site, SiteJobStatus } from '../../src/index.js';
-import { UnknownJobError } from '../../src/index.js';
+import type { JobOutcome, JobSpec, JobState, Site, SiteJobStatus } from '../../src/internal.js';
+import { UnknownJobError } from '../../src/internal.js';
 
 export class FakeSite implements Site {
   readonly kind = 'tes' as const;

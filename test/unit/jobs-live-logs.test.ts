@@ -11,7 +11,7 @@ import {
   type LogRead,
   type LogStream,
   type ReadLogsOptions,
-} from '../../src/index.js';
+} from '../../src/internal.js';
 import { FakeSite, SPEC, until } from './jobs-fake-site.js';
 
 const FAST = { engine: new JobEngine({ poll: { minIntervalMs: 1, maxIntervalMs: 4, jitter: 0 } }) };

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SitePoller, type SiteJobStatus } from '../../src/index.js';
+import { SitePoller, type SiteJobStatus } from '../../src/internal.js';
 import { FakeSite } from './jobs-fake-site.js';
 
 beforeEach(() => {

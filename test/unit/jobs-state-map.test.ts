@@ -10,7 +10,7 @@ import {
   TES_STATE_MAP,
   type PulsarStatus,
   type TesState,
-} from '../../src/index.js';
+} from '../../src/internal.js';
 
 // The TES 1.1 enum, written out so that a change of the generated type shows here.
 const TES_STATES: TesState[] = [

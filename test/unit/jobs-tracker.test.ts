@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JOB_STATES, STATE_RANK, StateTracker, TERMINAL_STATES, type JobState } from '../../src/index.js';
+import { JOB_STATES, STATE_RANK, StateTracker, TERMINAL_STATES, type JobState } from '../../src/internal.js';
 
 function feed(initial: JobState, updates: Array<JobState | { state: JobState; seq: number }>): JobState[] {
   const tracker = new StateTracker(initial);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError, type JobSpec } from '../../src/index.js';
+import { ValidationError, type JobSpec } from '../../src/internal.js';
 import { clientOutputUrl } from '../../src/gateway/output-urls.js';
-import { formatAccessLog, legacyServiceInfo, LocalSite, localSiteFactory } from '../../src/node.js';
+import { formatAccessLog, legacyServiceInfo, LocalSite, localSiteFactory } from '../../src/internal.js';
 import { dirsToMake } from '../../src/sites/local/paths.js';
 import { planExecutor } from '../../src/sites/local/plan.js';
 import { PathMap } from '../../src/sites/local/paths.js';

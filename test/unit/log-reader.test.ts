@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readLogStreams, ValidationError, type LogRead, type LogStream, type LogStreamSource } from '../../src/index.js';
+import { readLogStreams, ValidationError, type LogRead, type LogStream, type LogStreamSource } from '../../src/internal.js';
 
 /** In-memory streams of one executor that a test appends to; counts the bytes read. */
 function memory(): { source: LogStreamSource; append(stream: 'stdout' | 'stderr', bytes: Uint8Array | string): void; bytesRead: number } {

@@ -51,8 +51,8 @@ sites:
 `;
 
 describe('network configuration', () => {
-  it('reads a YAML file with references, defaults and a declarative strategy', () => {
-    const config = parseNetworkConfig(YAML, { env, onWarning: () => undefined });
+  it('reads a YAML file with references, defaults and a declarative strategy', async () => {
+    const config = await parseNetworkConfig(YAML, { env, onWarning: () => undefined });
     expect(config.seed).toBe('run-7');
     expect(config.strategy?.name).toBe('composite(resourceFit+tags | 2*dataLocality+1*leastLoaded | random)');
     expect(config.failover).toMatchObject({ maxAttempts: 4, queuedDeadlineMs: 600000, resubmitQueued: true });
@@ -143,10 +143,10 @@ describe('network configuration', () => {
     expect(message).not.toContain('12345678');
   });
 
-  it('reports YAML syntax errors with their line', () => {
+  it('reports YAML syntax errors with their line', async () => {
     let error: unknown;
     try {
-      parseNetworkConfig('sites:\n  - id: a\n   kind: tes\n');
+      await parseNetworkConfig('sites:\n  - id: a\n   kind: tes\n');
     } catch (e) {
       error = e;
     }

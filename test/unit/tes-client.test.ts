@@ -3,7 +3,7 @@
  * connections on create, id encoding and state helpers.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { ConnectionError, isSuccessful, isTerminal, isTesState, TesClient } from '../../src/index.js';
+import { ConnectionError, isSuccessful, isTerminal, isTesState, TesClient } from '../../src/internal.js';
 
 const refused = () => {
   const error = new TypeError('fetch failed');

@@ -1,8 +1,8 @@
 // How TesSite rewrites local inputs and outputs for a TES server, without a
 // file system (as in a browser) and with a fake one.
 import { describe, expect, it } from 'vitest';
-import { ValidationError, type JobSpec, type LocalFiles } from '../../src/index.js';
-import { fileUrlOf, localRef, storageCovers } from '../../src/index.js';
+import { ValidationError, type JobSpec, type LocalFiles } from '../../src/internal.js';
+import { fileUrlOf, localRef, storageCovers } from '../../src/internal.js';
 import { tesTaskFor } from '../../src/sites/tes/staging.js';
 import { TesSite } from '../../src/sites/tes/tes-site.js';
 

@@ -3,7 +3,7 @@
  * problem by its JSON path, and nothing is sent.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { TesClient, validateTask, ValidationError, type TesTask } from '../../src/index.js';
+import { TesClient, validateTask, ValidationError, type TesTask } from '../../src/internal.js';
 
 const good: TesTask = { executors: [{ image: 'alpine:3', command: ['echo', 'hi'] }] };
 

@@ -4,7 +4,7 @@ import { rankCandidates, round } from './rank.js';
 import { resourceMismatch } from './resource-fit.js';
 import { tagConflict } from './tags.js';
 
-/** What {@link estimateCompletion} finds for one site, in milliseconds. */
+/** What `estimateCompletion` finds for one site, in milliseconds. */
 export interface CompletionEstimate {
   /** Call latency to the site. */
   latencyMs: number;
@@ -66,7 +66,7 @@ export function estimateCompletion(request: SelectionRequest, { site, live }: Ca
 
 /**
  * The default strategy: prefers the site where the job is expected to end
- * first ({@link estimateCompletion}: the transfer of its inputs, then the
+ * first (`estimateCompletion`: the transfer of its inputs, then the
  * wait behind the jobs ahead at the pace the site has been starting them;
  * the run takes as long anywhere as a client can tell), which keeps
  * scarce sites (the only GPU site, the only big-memory ones) free for the

@@ -98,7 +98,7 @@ export class LocalSite implements Site {
     this.#modes = new RunModes(options, this.workDir);
   }
 
-  /** How this site runs commands on its host (see {@link HostExecution}). */
+  /** How this site runs commands on its host: `'sandboxed'`, `'trusted'` or `'unconfined'`. */
   get hostExecution(): HostExecution {
     // `sandbox` is the option of the bubblewrap sandbox; only its presence is looked at here.
     // a sandbox that may fall back to plain processes is only as safe as plain processes

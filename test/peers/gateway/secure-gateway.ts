@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connectAllowList } from '../../../src/gateway/url-guard.js';
-import { createTesGateway, guardedFetch, Network, nodeSiteRegistry, systemResolver, type TesGateway, type TesGatewayOptions } from '../../../src/node.js';
+import { createTesGateway, guardedFetch, Network, nodeSiteRegistry, systemResolver, type TesGateway, type TesGatewayOptions } from '../../../src/internal.js';
 import type { NetworkConfig } from '../../../src/network/config-types.js';
 
 /** Made-up names, each resolving to loopback as a hostile DNS answer would; other names go to the system resolver. */

@@ -1,6 +1,6 @@
 // Auth schemes as they reach the wire, and the one token refresh after a 401.
 import { describe, expect, it } from 'vitest';
-import { AuthenticationError, HttpClient } from '../../../src/index.js';
+import { AuthenticationError, HttpClient } from '../../../src/internal.js';
 import { json, scriptedFetch, startServer, testClient } from './support.js';
 
 describe('token provider', () => {

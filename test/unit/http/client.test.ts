@@ -1,7 +1,7 @@
 // HttpClient basics: URL joining, query parameters, the concurrency cap,
 // fetch looked up per call, error excerpts, and the fetch adapter.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AbortError, BadRequestError, HttpClient, NotFoundError, ServerError } from '../../../src/index.js';
+import { AbortError, BadRequestError, HttpClient, NotFoundError, ServerError } from '../../../src/internal.js';
 import { hangingFetch, json, scriptedFetch, testClient } from './support.js';
 
 describe('base URL joining', () => {

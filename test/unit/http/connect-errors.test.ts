@@ -13,8 +13,8 @@ import { createServer as createTcpServer, type AddressInfo, type Server, type So
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectionError, HttpClient, TimeoutError, type FetchLike } from '../../../src/index.js';
-import { nodeHttpFetch } from '../../../src/node.js';
+import { ConnectionError, HttpClient, TimeoutError, type FetchLike } from '../../../src/internal.js';
+import { nodeHttpFetch } from '../../../src/internal.js';
 import { closedPort, collectEvents } from './support.js';
 
 let silent: Server;

@@ -23,7 +23,7 @@ import {
   REDACTED,
   ServerError,
   TimeoutError,
-} from '../../../src/index.js';
+} from '../../../src/internal.js';
 import { closedPort, collectEvents, startServer, type TestServer } from './support.js';
 
 type Auth = NonNullable<HttpClientOptions['auth']>;

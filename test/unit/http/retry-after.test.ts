@@ -1,6 +1,6 @@
 // Retry-After, in seconds and as an HTTP date, honoured and clamped.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseRetryAfter, RateLimitError, ServerError } from '../../../src/index.js';
+import { parseRetryAfter, RateLimitError, ServerError } from '../../../src/internal.js';
 import { collectEvents, json, scriptedFetch, testClient } from './support.js';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);

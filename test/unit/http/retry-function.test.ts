@@ -1,6 +1,6 @@
 // retry(): the one retry mechanism every layer reuses.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { resolveRetryPolicy, retry, ServerError } from '../../../src/index.js';
+import { resolveRetryPolicy, retry, ServerError } from '../../../src/internal.js';
 import { json, scriptedFetch, testClient, collectEvents } from './support.js';
 
 const fast = resolveRetryPolicy({ retries: 3, minDelay: 1, jitter: 0 });

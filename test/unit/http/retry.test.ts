@@ -10,7 +10,7 @@ import {
   PermissionDeniedError,
   RateLimitError,
   ServerError,
-} from '../../../src/index.js';
+} from '../../../src/internal.js';
 import { closedPort, collectEvents, json, networkError, scriptedFetch, startServer, testClient } from './support.js';
 
 describe('retryable failures', () => {

@@ -4,8 +4,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FetchLike, HttpClientOptions, HttpEvent } from '../../../src/index.js';
-import { HttpClient } from '../../../src/index.js';
+import type { FetchLike, HttpClientOptions, HttpEvent } from '../../../src/internal.js';
+import { HttpClient } from '../../../src/internal.js';
 
 /** One step of a scripted fetch: a response to return or an error to throw. */
 export type Step = Response | Error | ((url: URL, init: RequestInit) => Response | Promise<Response>);

@@ -1,0 +1,12 @@
+// Names README snippets use without defining them: what the reader holds
+// already from an earlier snippet (a job spec, a site, a job, a network).
+import type * as pn from 'pulsar-network/node';
+
+declare global {
+  const spec: pn.JobSpec;
+  const site: pn.Site;
+  const job: pn.Job;
+  const network: pn.Network;
+  const url: string;
+  const token: string;
+}
