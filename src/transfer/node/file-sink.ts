@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { SinkOpenOptions, SinkWriter, TransferSink } from '../types.js';
+import type { PositionalWriter, SinkOpenOptions, SinkWriter, TransferSink } from '../types.js';
 
 const WRITE_BATCH = 1024 * 1024;
 const WRITES_IN_FLIGHT = 4;
@@ -45,16 +45,30 @@ export function fileSink(path: string, options: FileSinkOptions = {}): TransferS
     await current?.close();
   };
 
+  const opened = async (): Promise<FileHandle> => {
+    if (settled) throw new Error(`${path}: the sink was already committed or discarded`);
+    if (!handle) {
+      if (options.mkdirs !== false) await mkdir(directory, { recursive: true });
+      handle = await open(temporary, 'w+', 0o644);
+    }
+    return handle;
+  };
+
   return {
     name: options.name ?? basename(path),
     partial: 'resume',
+    // A split download writes each range at its own position in the same temporary file.
+    openPositional: async (size: number): Promise<PositionalWriter> => {
+      const file = await opened();
+      await file.truncate(size);
+      return {
+        write: (buffers, position) => writeAll(file, buffers, position),
+        read: async (buffer, length, position) => (await file.read(buffer, 0, length, position)).bytesRead,
+        sync: () => file.sync(),
+      };
+    },
     open: async (open_: SinkOpenOptions): Promise<SinkWriter> => {
-      if (settled) throw new Error(`${path}: the sink was already committed or discarded`);
-      if (!handle) {
-        if (options.mkdirs !== false) await mkdir(directory, { recursive: true });
-        handle = await open(temporary, 'w+', 0o644);
-      }
-      const file = handle;
+      const file = await opened();
       // Bytes past the offset are from a failed attempt: drop them.
       await file.truncate(open_.offset);
       let position = open_.offset;
@@ -66,19 +80,10 @@ export function fileSink(path: string, options: FileSinkOptions = {}): TransferS
       let pendingBytes = 0;
       const inFlight = new Set<Promise<void>>();
       let failure: { error: unknown } | undefined;
-      const writeAt = async (buffers: Uint8Array[], at: number, bytes: number): Promise<void> => {
-        let left = bytes;
-        while (left > 0) {
-          const { bytesWritten } = await file.writev(buffers, at);
-          at += bytesWritten;
-          left -= bytesWritten;
-          buffers = skip(buffers, bytesWritten);
-        }
-      };
       /** Starts writing what is pending; a failed write is reported by the next call. */
       const flush = (): void => {
         if (pendingBytes === 0) return;
-        const written = writeAt(pending, position, pendingBytes).catch((error: unknown) => {
+        const written = writeAll(file, pending, position).catch((error: unknown) => {
           failure ??= { error };
         });
         position += pendingBytes;
@@ -142,6 +147,18 @@ async function syncDirectory(directory: string): Promise<void> {
     // Some platforms and file systems cannot open or fsync a directory; the rename itself is done.
   } finally {
     await handle?.close().catch(() => undefined);
+  }
+}
+
+/** Writes every byte of `buffers` from `position` on (a short write continues). */
+async function writeAll(file: FileHandle, buffers: Uint8Array[], position: number): Promise<void> {
+  let left = 0;
+  for (const buffer of buffers) left += buffer.byteLength;
+  while (left > 0) {
+    const { bytesWritten } = await file.writev(buffers, position);
+    position += bytesWritten;
+    left -= bytesWritten;
+    buffers = skip(buffers, bytesWritten);
   }
 }
 

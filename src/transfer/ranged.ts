@@ -1,0 +1,228 @@
+/**
+ * A download split into ranges fetched at once over their own connections,
+ * as aria2 does: on a long link one TCP stream is bound by its window, N of
+ * them are not. Each range is written at its own position in the sink and
+ * resumes on its own; the whole content is hashed in order by reading back
+ * the prefix that is complete, while the rest still arrives.
+ * @module
+ */
+import { ConnectionError } from '../errors.js';
+import { anySignal } from '../util/abort.js';
+import { createStreamHash, type StreamHash } from './stream-hash.js';
+import type { OpenedSource, PositionalWriter, TransferSink, TransferSource } from './types.js';
+
+const MIB = 1024 * 1024;
+/** Downloads smaller than this are not split by default. */
+const SPLIT_FROM = 64 * MIB;
+/** By default one range per this many bytes, up to DEFAULT_MAX ranges. */
+const BYTES_PER_RANGE = 32 * MIB;
+const DEFAULT_MAX = 4;
+/** Bytes gathered before a positional write, and read back per hash step. */
+const BATCH = MIB;
+
+/** The server would not serve a range: the content `changed` (start it all over), or it ignores ranges. */
+export class RangeRefused {
+  constructor(readonly changed: boolean) {}
+}
+
+/** How many ranges to split `opened` into: 1 unless both ends can and the size makes it worth it. */
+export function rangeCount(opened: OpenedSource, from: TransferSource, to: TransferSink, asked: number | undefined): number {
+  const size = opened.size;
+  if (opened.offset !== 0 || !opened.acceptsRanges || opened.validator === undefined || size === undefined) return 1;
+  if (!from.readRange || !to.openPositional) return 1;
+  const count = asked ?? (size < SPLIT_FROM ? 1 : Math.min(DEFAULT_MAX, Math.floor(size / BYTES_PER_RANGE)));
+  // Every range gets at least one batch.
+  return Math.max(1, Math.min(Math.floor(count), Math.floor(size / BATCH)));
+}
+
+interface Range {
+  readonly start: number;
+  /** The byte after the range's last one. */
+  readonly end: number;
+  /** Bytes from `start` up to here are written to the sink. */
+  written: number;
+}
+
+/** The state of a split download across attempts: where each range stands, and how far the hash got. */
+export class RangedDownload {
+  readonly size: number;
+  readonly #from: TransferSource;
+  readonly #file: PositionalWriter;
+  readonly #validator: string;
+  readonly #ranges: Range[];
+  readonly #hash: StreamHash;
+  readonly #buffer = new Uint8Array(BATCH);
+  /** The content up to here is hashed. */
+  #hashed = 0;
+  #hashing: Promise<void> | undefined;
+  #hashWanted = false;
+  #hashFailure: { error: unknown } | undefined;
+  #dropped = false;
+
+  private constructor(opened: OpenedSource & { size: number; validator: string }, count: number, from: TransferSource, file: PositionalWriter, hash: StreamHash) {
+    this.size = opened.size;
+    this.#from = from;
+    this.#file = file;
+    this.#validator = opened.validator;
+    this.#hash = hash;
+    const step = Math.ceil(this.size / count / BATCH) * BATCH;
+    this.#ranges = [];
+    for (let start = 0; start < this.size; start += step) this.#ranges.push({ start, end: Math.min(this.size, start + step), written: start });
+  }
+
+  /** Splits the content `opened` starts (at byte 0) into `count` ranges written into `to`. */
+  static async start(opened: OpenedSource, count: number, from: TransferSource, to: TransferSink, offload: boolean): Promise<RangedDownload> {
+    const { size, validator } = opened;
+    if (size === undefined || validator === undefined || !to.openPositional) throw new Error('a split download needs a size, a validator and a positional sink');
+    const file = await to.openPositional(size);
+    const hash = await createStreamHash(size, offload);
+    return new RangedDownload({ ...opened, size, validator }, count, from, file, hash);
+  }
+
+  /** Bytes written so far, over all ranges. */
+  get done(): number {
+    let done = 0;
+    for (const range of this.#ranges) done += range.written - range.start;
+    return done;
+  }
+
+  /**
+   * Fetches every range not yet complete at once; `first` (the whole content
+   * from byte 0, on the first attempt) serves the first range. A broken
+   * connection ends its range only; other failures stop them all. The bytes
+   * each range wrote stay for the next attempt.
+   */
+  async run(first: OpenedSource | undefined, signal: AbortSignal, onBytes: (bytes: number) => void): Promise<RangeRefused | undefined> {
+    const round = new AbortController();
+    const stop = anySignal([signal, round.signal]) as AbortSignal;
+    let failure: { error: unknown } | undefined;
+    let refused: RangeRefused | undefined;
+    const work = this.#ranges
+      .filter((range) => range.written < range.end)
+      .map(async (range) => {
+        try {
+          if (first && range.start === 0 && range.written === 0) return await this.#fill(range, first.stream, stop, onBytes);
+          const outcome = await this.#from.readRange?.({ start: range.written, end: range.end, validator: this.#validator, signal: stop }, (opened) =>
+            this.#fill(range, opened.stream, stop, onBytes),
+          );
+          if (outcome === 'changed' || outcome === 'ignored') {
+            refused ??= new RangeRefused(outcome === 'changed');
+            round.abort(refused);
+          }
+        } catch (error) {
+          failure ??= { error };
+          // A broken connection stops only its own range: the others go on, and the next attempt resumes it.
+          if (!(error instanceof ConnectionError)) round.abort(error);
+        }
+      });
+    // A first stream not used (its range was complete) must still be released.
+    if (first && this.#ranges[0]!.written > 0) await first.stream.cancel().catch(() => undefined);
+    await Promise.all(work);
+    if (refused) return refused;
+    if (failure) throw failure.error;
+    await this.#file.sync();
+    return undefined;
+  }
+
+  /** Reads one range's bytes from `stream` into the sink at their position, a batch at a time. */
+  async #fill(range: Range, stream: ReadableStream<Uint8Array>, signal: AbortSignal, onBytes: (bytes: number) => void): Promise<void> {
+    const reader = stream.getReader();
+    const stop = (): void => void reader.cancel(signal.reason).catch(() => undefined);
+    signal.addEventListener('abort', stop, { once: true });
+    let batch: Uint8Array[] = [];
+    let batched = 0;
+    let received = range.written;
+    // One write of this range in flight while the next batch gathers; `written` moves when it lands.
+    let writing: Promise<void> = Promise.resolve();
+    const flush = async (): Promise<void> => {
+      await writing;
+      const buffers = batch;
+      const bytes = batched;
+      batch = [];
+      batched = 0;
+      writing = this.#write(range, buffers, bytes);
+      writing.catch(() => undefined);
+    };
+    try {
+      while (received < range.end) {
+        const { done, value } = await reader.read();
+        if (signal.aborted) throw signal.reason;
+        if (done) break;
+        const chunk = received + value.byteLength > range.end ? value.subarray(0, range.end - received) : value;
+        batch.push(chunk);
+        batched += chunk.byteLength;
+        received += chunk.byteLength;
+        onBytes(chunk.byteLength);
+        if (batched >= BATCH) await flush();
+      }
+      if (received >= range.end) await reader.cancel().catch(() => undefined);
+    } finally {
+      signal.removeEventListener('abort', stop);
+      // What arrived counts as delivered, even when the range broke: the next attempt continues after it.
+      if (batched > 0) await flush().catch(() => undefined);
+      await writing;
+    }
+    if (received < range.end) {
+      const reason = `range ${range.start}-${range.end - 1} ended after ${received - range.start} of ${range.end - range.start} bytes`;
+      throw new ConnectionError({ method: 'READ', url: this.#from.name, mayHaveBeenSent: true, reason });
+    }
+  }
+
+  async #write(range: Range, buffers: Uint8Array[], bytes: number): Promise<void> {
+    await this.#file.write(buffers, range.written);
+    range.written += bytes;
+    this.#wantHash();
+  }
+
+  /** The end of the prefix of the content that is written. */
+  #prefix(): number {
+    for (const range of this.#ranges) if (range.written < range.end) return range.written;
+    return this.size;
+  }
+
+  /** Hashes whatever prefix is written, in the background; one loop at a time. */
+  #wantHash(): void {
+    this.#hashWanted = true;
+    if (this.#hashing) return;
+    this.#hashing = this.#hashLoop();
+  }
+
+  async #hashLoop(): Promise<void> {
+    try {
+      while (this.#hashWanted && !this.#dropped && !this.#hashFailure) {
+        this.#hashWanted = false;
+        await this.#hashUpTo(this.#prefix());
+      }
+    } catch (error) {
+      this.#hashFailure ??= { error };
+    } finally {
+      // Cleared in the same turn the loop ends in, so a later write starts a new loop.
+      this.#hashing = undefined;
+    }
+  }
+
+  async #hashUpTo(limit: number): Promise<void> {
+    while (this.#hashed < limit && !this.#dropped) {
+      const read = await this.#file.read(this.#buffer, Math.min(BATCH, limit - this.#hashed), this.#hashed);
+      if (read === 0) throw new Error(`the partial file ends at ${this.#hashed} bytes, before ${limit}`);
+      const wait = this.#hash.update(this.#buffer.subarray(0, read));
+      this.#hashed += read;
+      if (wait) await wait;
+    }
+  }
+
+  /** The lowercase hex sha256 of the whole content, once every range is written. */
+  async digest(): Promise<string> {
+    while (this.#hashing) await this.#hashing;
+    if (this.#hashFailure) throw this.#hashFailure.error;
+    await this.#hashUpTo(this.size);
+    return this.#hash.digestHex();
+  }
+
+  /** Forgets the hash; the sink's bytes are the sink's to discard. */
+  drop(): void {
+    if (this.#dropped) return;
+    this.#dropped = true;
+    this.#hash.drop();
+  }
+}
