@@ -23,10 +23,10 @@ const gcs = new PerformanceObserver((list) => {
   }
 });
 gcs.observe({ entryTypes: ['gc'] });
-const baseline = process.memoryUsage().rss;
+const baseline = process.memoryUsage.rss();
 let peak = baseline;
 const sampler = setInterval(() => {
-  peak = Math.max(peak, process.memoryUsage().rss);
+  peak = Math.max(peak, process.memoryUsage.rss());
 }, 10);
 const cpu = process.cpuUsage();
 const started = performance.now();
@@ -34,7 +34,7 @@ await transfer({ from, to, limiter: false, ...(ranges ? { ranges: Number(ranges)
 const ms = performance.now() - started;
 const used = process.cpuUsage(cpu);
 clearInterval(sampler);
-peak = Math.max(peak, process.memoryUsage().rss);
+peak = Math.max(peak, process.memoryUsage.rss());
 // Let the observer deliver the last entries.
 await new Promise((resolve) => setTimeout(resolve, 50));
 gcs.disconnect();

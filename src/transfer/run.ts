@@ -18,6 +18,16 @@ import type { OpenedSource, SinkWriter, TransferSink, TransferSource } from './t
 
 const IDLE = Symbol('idle');
 
+/**
+ * Every transfer hashes inline, on the thread that moves the bytes. The worker
+ * thread of stream-hash.ts cost more CPU than it saved (a copy into its batches
+ * and a postMessage per MiB, ~0.5 s/GiB on the main thread) and kept 1 MiB
+ * batches alive long enough to fill the old space: up to 37 full GCs per
+ * 512 MiB and 20–30 MiB more RSS in bench/transfer, on a machine whose cores
+ * are all busy anyway.
+ */
+const OFFLOAD = false;
+
 /** A writer that keeps nothing: the bytes are only hashed (the Blob is sent whole afterwards). */
 const HASH_ONLY: SinkWriter = { write: async () => undefined, close: async () => undefined, abort: async () => undefined };
 
@@ -44,8 +54,6 @@ export class TransferRun {
   readonly #idleMs: number;
   readonly #limiter: HostLimiter | undefined;
   readonly #progress: ProgressReporter;
-  /** Downloads hash in a worker thread where there is one (see stream-hash.ts). */
-  readonly #offload: boolean;
 
   /** Bytes of the content the sink holds and the hash has seen, from byte 0. */
   #committed = 0;
@@ -81,7 +89,6 @@ export class TransferRun {
     this.#total = this.#expected.size ?? options.from.size;
     this.#idleMs = options.idleTimeout ?? 60_000;
     this.#limiter = limiter;
-    this.#offload = direction === 'down';
     this.#progress = new ProgressReporter(options.onProgress, { file: this.#file, direction, intervalMs: options.progressInterval ?? 250 });
   }
 
@@ -89,7 +96,7 @@ export class TransferRun {
   async run(): Promise<TransferResult> {
     const signal = this.#options.signal;
     try {
-      this.#hash = await createStreamHash(this.#total, this.#offload);
+      this.#hash = await createStreamHash(this.#total, OFFLOAD);
       const result = await retry(() => this.#attempt(), this.#policy, {
         ...(signal ? { signal } : {}),
         shouldRetry: (error) => !signal?.aborted && (this.#from.replayable || !this.#sourceRead) && isRetryable(error, this.#policy.statusCodes),
@@ -179,7 +186,7 @@ export class TransferRun {
     }
     const count = this.#rangesRefused ? 1 : rangeCount(opened, this.#from, this.#to, this.#options.ranges);
     if (count > 1) {
-      const ranged = await RangedDownload.start(opened, count, this.#from, this.#to, this.#offload);
+      const ranged = await RangedDownload.start(opened, count, this.#from, this.#to, OFFLOAD);
       this.#ranged = ranged;
       return (await this.#runRanges(ranged, opened, context)) ?? ranged;
     }
@@ -241,7 +248,7 @@ export class TransferRun {
     this.#committed = 0;
     this.#hashAhead = false;
     this.#hash?.drop();
-    this.#hash = await createStreamHash(this.#total, this.#offload);
+    this.#hash = await createStreamHash(this.#total, OFFLOAD);
   }
 
   /** Moves the opened bytes into the writer while hashing them; the hot path of a single-stream transfer. */
@@ -306,7 +313,7 @@ export class TransferRun {
     // Whatever happens next, these bytes are hashed: a later attempt starts over.
     this.#committed = 0;
     const finished = this.#hash;
-    this.#hash = await createStreamHash(this.#total, this.#offload);
+    this.#hash = await createStreamHash(this.#total, OFFLOAD);
     return this.#check(size, (await finished?.digestHex()) ?? '');
   }
 
