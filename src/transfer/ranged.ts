@@ -19,6 +19,8 @@ const BYTES_PER_RANGE = 32 * MIB;
 const DEFAULT_MAX = 4;
 /** Bytes gathered before a positional write, and read back per hash step. */
 const BATCH = MIB;
+/** Least time between two saves of the ranges' state, in milliseconds. */
+const SAVE_EVERY = 200;
 
 /** The server would not serve a range: the content `changed` (start it all over), or it ignores ranges. */
 export class RangeRefused {
@@ -58,25 +60,37 @@ export class RangedDownload {
   #hashWanted = false;
   #hashFailure: { error: unknown } | undefined;
   #dropped = false;
+  #saving: Promise<void> | undefined;
+  #saveWanted = false;
+  #saveTimer: ReturnType<typeof setTimeout> | undefined;
+  #lastSave = 0;
+  #sealed = false;
 
-  private constructor(opened: OpenedSource & { size: number; validator: string }, count: number, from: TransferSource, file: PositionalWriter, hash: StreamHash) {
-    this.size = opened.size;
+  private constructor(size: number, validator: string, ranges: Range[], from: TransferSource, file: PositionalWriter, hash: StreamHash) {
+    this.size = size;
     this.#from = from;
     this.#file = file;
-    this.#validator = opened.validator;
+    this.#validator = validator;
+    this.#ranges = ranges;
     this.#hash = hash;
-    const step = Math.ceil(this.size / count / BATCH) * BATCH;
-    this.#ranges = [];
-    for (let start = 0; start < this.size; start += step) this.#ranges.push({ start, end: Math.min(this.size, start + step), written: start });
   }
 
   /** Splits the content `opened` starts (at byte 0) into `count` ranges written into `to`. */
   static async start(opened: OpenedSource, count: number, from: TransferSource, to: TransferSink, offload: boolean): Promise<RangedDownload> {
     const { size, validator } = opened;
     if (size === undefined || validator === undefined || !to.openPositional) throw new Error('a split download needs a size, a validator and a positional sink');
-    const file = await to.openPositional(size);
-    const hash = await createStreamHash(size, offload);
-    return new RangedDownload({ ...opened, size, validator }, count, from, file, hash);
+    const step = Math.ceil(size / count / BATCH) * BATCH;
+    const ranges: Range[] = [];
+    for (let start = 0; start < size; start += step) ranges.push({ start, end: Math.min(size, start + step), written: start });
+    return new RangedDownload(size, validator, ranges, from, await to.openPositional(size), await createStreamHash(size, offload));
+  }
+
+  /** Continues the split download whose state an earlier run saved in `to`; undefined when there is none that holds together. */
+  static async restore(from: TransferSource, to: TransferSink, offload: boolean): Promise<RangedDownload | undefined> {
+    const saved = parseState(await to.savedRanges?.());
+    if (!saved || !from.readRange || !to.openPositional) return undefined;
+    const ranges = saved.ranges.map(([start, end, written]) => ({ start, end, written }));
+    return new RangedDownload(saved.size, saved.validator, ranges, from, await to.openPositional(saved.size), await createStreamHash(saved.size, offload));
   }
 
   /** Bytes written so far, over all ranges. */
@@ -177,6 +191,42 @@ export class RangedDownload {
     await this.#file.write([bytes], range.written);
     range.written += bytes.byteLength;
     this.#wantHash();
+    this.#save();
+  }
+
+  /** Saves where each range stands: at most every SAVE_EVERY ms, and once more after the last change. */
+  #save(): void {
+    const save = this.#file.saveRanges;
+    if (!save || this.#sealed) return;
+    if (this.#saving || this.#saveTimer) {
+      this.#saveWanted = true;
+      return;
+    }
+    const wait = this.#lastSave + SAVE_EVERY - Date.now();
+    if (wait > 0) {
+      this.#saveTimer = setTimeout(() => {
+        this.#saveTimer = undefined;
+        this.#save();
+      }, wait);
+      return;
+    }
+    this.#saveWanted = false;
+    this.#lastSave = Date.now();
+    const state = JSON.stringify({ v: 1, size: this.size, validator: this.#validator, ranges: this.#ranges.map((r) => [r.start, r.end, r.written]) });
+    this.#saving = save(state)
+      .catch(() => undefined)
+      .then(() => {
+        this.#saving = undefined;
+        if (this.#saveWanted) this.#save();
+      });
+  }
+
+  /** No more saves (the bytes are complete, or dropped); waits for one under way. */
+  async #seal(): Promise<void> {
+    this.#sealed = true;
+    if (this.#saveTimer) clearTimeout(this.#saveTimer);
+    this.#saveTimer = undefined;
+    await this.#saving;
   }
 
   /** The end of the prefix of the content that is written. */
@@ -218,16 +268,37 @@ export class RangedDownload {
 
   /** The lowercase hex sha256 of the whole content, once every range is written. */
   async digest(): Promise<string> {
+    await this.#seal();
     while (this.#hashing) await this.#hashing;
     if (this.#hashFailure) throw this.#hashFailure.error;
     await this.#hashUpTo(this.size);
     return this.#hash.digestHex();
   }
 
-  /** Forgets the hash; the sink's bytes are the sink's to discard. */
-  drop(): void {
-    if (this.#dropped) return;
+  /** Forgets the hash and stops saving (resolves once no save is under way); the sink's bytes are the sink's to discard. */
+  async drop(): Promise<void> {
+    if (!this.#dropped) this.#hash.drop();
     this.#dropped = true;
-    this.#hash.drop();
+    await this.#seal();
+  }
+}
+
+/** The saved state of a split download, when it is one this code wrote and it holds together. */
+function parseState(text: string | undefined): { size: number; validator: string; ranges: Array<[number, number, number]> } | undefined {
+  if (!text) return undefined;
+  try {
+    const state = JSON.parse(text) as { v?: unknown; size?: unknown; validator?: unknown; ranges?: unknown };
+    if (state.v !== 1 || typeof state.size !== 'number' || typeof state.validator !== 'string' || !Array.isArray(state.ranges)) return undefined;
+    let next = 0;
+    for (const range of state.ranges as unknown[]) {
+      if (!Array.isArray(range) || range.length !== 3 || !range.every((n) => Number.isSafeInteger(n))) return undefined;
+      const [start, end, written] = range as [number, number, number];
+      if (start !== next || written < start || written > end || end <= start) return undefined;
+      next = end;
+    }
+    if (next !== state.size) return undefined;
+    return { size: state.size, validator: state.validator, ranges: state.ranges as Array<[number, number, number]> };
+  } catch {
+    return undefined;
   }
 }

@@ -97,6 +97,9 @@ export class TransferRun {
     const signal = this.#options.signal;
     try {
       this.#hash = await createStreamHash(this.#total, OFFLOAD);
+      // A split download a dead process left behind (a resumable file sink) continues where its ranges stand.
+      this.#ranged = await RangedDownload.restore(this.#from, this.#to, OFFLOAD);
+      if (this.#ranged) this.#total = this.#ranged.size;
       const result = await retry(() => this.#attempt(), this.#policy, {
         ...(signal ? { signal } : {}),
         shouldRetry: (error) => !signal?.aborted && (this.#from.replayable || !this.#sourceRead) && isRetryable(error, this.#policy.statusCodes),
@@ -107,6 +110,7 @@ export class TransferRun {
       this.#progress.finish(result.size, result.size);
       return { file: this.#file, size: result.size, sha256: result.sha256, attempts: this.#attempts, bytesMoved: this.#bytesMoved };
     } catch (error) {
+      await this.#ranged?.drop();
       await this.#to.discard();
       this.#progress.finish(this.#committed, this.#total);
       if (error instanceof AbortError || error instanceof TransferError) throw error;
@@ -114,7 +118,7 @@ export class TransferRun {
       throw new TransferError({ file: this.#file, bytesDone: this.#highWater, attempts: this.#attempts, reason: describe(error) }, { cause: error });
     } finally {
       this.#hash?.drop();
-      this.#ranged?.drop();
+      await this.#ranged?.drop();
     }
   }
 
@@ -215,7 +219,7 @@ export class TransferRun {
 
   /** The content changed (restart it all) or the server ignores ranges (one stream from now on). */
   #dropRanges(refused: RangeRefused, context: AttemptContext): Promise<Delivered> {
-    this.#ranged?.drop();
+    void this.#ranged?.drop();
     this.#ranged = undefined;
     this.#validator = undefined;
     if (!refused.changed) this.#rangesRefused = true;
@@ -323,7 +327,7 @@ export class TransferRun {
     try {
       return this.#check(ranged.size, await ranged.digest());
     } finally {
-      ranged.drop();
+      await ranged.drop();
     }
   }
 

@@ -116,6 +116,8 @@ export interface TransferSink {
    * content being `size` bytes. Sinks that can, implement it (a file sink).
    */
   openPositional?(size: number): Promise<PositionalWriter>;
+  /** The ranges' state a run that died left beside its bytes (a resumable file sink), for this run to continue. */
+  savedRanges?(): Promise<string | undefined>;
   /** The bytes are complete and verified: publish them (e.g. rename into place). */
   commit(result: { size: number; sha256: string }): Promise<void>;
   /** The transfer failed or was aborted: remove every partial trace. Must not throw. */
@@ -130,4 +132,6 @@ export interface PositionalWriter {
   read(buffer: Uint8Array, length: number, position: number): Promise<number>;
   /** Every range is written: make the bytes durable. */
   sync(): Promise<void>;
+  /** Keeps the state of the ranges beside the bytes, for {@link TransferSink.savedRanges} of a later run. */
+  saveRanges?(state: string): Promise<void>;
 }

@@ -5,9 +5,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortError } from '../../src/errors.js';
@@ -137,6 +139,48 @@ describe('parallel ranges', () => {
       ignoring.closeAllConnections();
       await new Promise<void>((resolve) => ignoring.close(() => resolve()));
       await rm(join(out, 'whole.bin'), { force: true });
+    }
+  });
+
+  it('a process killed mid-way leaves its ranges, and the next run continues each one and verifies', async () => {
+    // Every first answer stalls a few MiB in, so the child holds part of each range when it is killed.
+    const proxy = await startChaosProxy({ target: server.url, seed: 7, rate: 1, faults: ['stall'], maxOffset: 6 * MIB, stallMs: 60_000 });
+    const target = join(out, 'killed.bin');
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'support', 'ranged-download-child.ts'), proxy.url, target], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let last = 0;
+      let lastChange = Date.now();
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        const bytes = Number(line.split(' ')[1]);
+        if (bytes > last) [last, lastChange] = [bytes, Date.now()];
+      });
+      // Killed once every range stalled: nothing moved for a second (the state is saved every 200 ms).
+      while (!(last > 0 && Date.now() - lastChange > 1000)) await new Promise((resolve) => setTimeout(resolve, 100));
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      expect(last).toBeGreaterThan(RANGES * MIB);
+      expect((await readdir(out)).sort()).toEqual(['.killed.bin.partial', '.killed.bin.partial.ranges']);
+
+      const saved = JSON.parse(await readFile(join(out, '.killed.bin.partial.ranges'), 'utf8')) as { ranges: Array<[number, number, number]> };
+      expect(saved.ranges).toHaveLength(RANGES);
+      expect(saved.ranges.filter(([start, , written]) => written > start).length).toBeGreaterThanOrEqual(RANGES - 1);
+
+      const before = server.requests.length;
+      const result = await transfer({ from: urlSource(new HttpClient({ baseUrl: server.url }), { path: 'big.bin' }), to: fileSink(target, { resume: true }) });
+      expect(result.sha256).toBe(sha(data));
+      expect((await readFile(target)).equals(data)).toBe(true);
+      // No plain GET: each range continued exactly where the killed run's saved state had it, under If-Range.
+      const asked = rangesAsked(before);
+      expect(asked).toEqual(saved.ranges.map(([, end, written]) => ({ start: written, end: end - 1 })));
+      expect(server.requests.slice(before).every((r) => r.ifRange !== undefined)).toBe(true);
+      // What the killed run saved is not fetched again (at most the last 200 ms before its last save).
+      expect(result.bytesMoved).toBe(SIZE - saved.ranges.reduce((n, [start, , written]) => n + written - start, 0));
+      expect(await readdir(out)).toEqual(['killed.bin']);
+    } finally {
+      await proxy.close();
+      await rm(target, { force: true });
     }
   });
 

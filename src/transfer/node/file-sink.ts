@@ -5,7 +5,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { PositionalWriter, SinkOpenOptions, SinkWriter, TransferSink } from '../types.js';
 
@@ -18,6 +18,14 @@ export interface FileSinkOptions {
   mkdirs?: boolean;
   /** Display name for progress and errors. @default the file's base name */
   name?: string;
+  /**
+   * Let a later run continue a split download (see `ranges` of `transfer()`)
+   * after this process died: its bytes and the state of its ranges stay under
+   * fixed names beside `path` (`.<name>.partial`, `.<name>.partial.ranges`)
+   * until the transfer succeeds or fails; an abort or failure still removes them.
+   * @default false
+   */
+  resume?: boolean;
 }
 
 /**
@@ -35,7 +43,8 @@ export interface FileSinkOptions {
  */
 export function fileSink(path: string, options: FileSinkOptions = {}): TransferSink {
   const directory = dirname(path);
-  const temporary = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
+  const temporary = join(directory, options.resume ? `.${basename(path)}.partial` : `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
+  const rangesFile = `${temporary}.ranges`;
   let handle: FileHandle | undefined;
   let settled = false;
 
@@ -49,7 +58,8 @@ export function fileSink(path: string, options: FileSinkOptions = {}): TransferS
     if (settled) throw new Error(`${path}: the sink was already committed or discarded`);
     if (!handle) {
       if (options.mkdirs !== false) await mkdir(directory, { recursive: true });
-      handle = await open(temporary, 'w+', 0o644);
+      // A resumable sink keeps what an earlier run left; the first attempt truncates what it cannot use.
+      handle = options.resume ? await open(temporary, 'r+').catch(() => open(temporary, 'w+', 0o644)) : await open(temporary, 'w+', 0o644);
     }
     return handle;
   };
@@ -65,8 +75,10 @@ export function fileSink(path: string, options: FileSinkOptions = {}): TransferS
         write: (buffers, position) => writeAll(file, buffers, position),
         read: async (buffer, length, position) => (await file.read(buffer, 0, length, position)).bytesRead,
         sync: () => file.sync(),
+        ...(options.resume && { saveRanges: (state: string) => writeFile(rangesFile, state) }),
       };
     },
+    ...(options.resume && { savedRanges: () => readFile(rangesFile, 'utf8').catch(() => undefined) }),
     open: async (open_: SinkOpenOptions): Promise<SinkWriter> => {
       const file = await opened();
       // Bytes past the offset are from a failed attempt: drop them.
@@ -128,11 +140,13 @@ export function fileSink(path: string, options: FileSinkOptions = {}): TransferS
       await close();
       await rename(temporary, path);
       await syncDirectory(directory);
+      if (options.resume) await unlink(rangesFile).catch(() => undefined);
     },
     discard: async () => {
       settled = true;
       await close().catch(() => undefined);
       await unlink(temporary).catch(() => undefined);
+      if (options.resume) await unlink(rangesFile).catch(() => undefined);
     },
   };
 }
