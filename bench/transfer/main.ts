@@ -60,7 +60,7 @@ async function loopback(): Promise<void> {
     const downloads = await race(
       {
         'SDK, 1 stream': () => sdk(['down', url, down('sdk1.bin'), '1']),
-        'SDK, default ranges': () => sdk(['down', url, down('sdk.bin')]),
+        'SDK, default (auto)': () => sdk(['down', url, down('sdk.bin')]),
         'curl -o file': () => shell(`curl -sSf -o '${down('curl.bin')}' '${url}big.bin'`),
         'curl | tee | openssl sha256': () => shell(`curl -sSf '${url}big.bin' | tee '${down('tee.bin')}' | openssl dgst -sha256 > /dev/null`),
       },

@@ -170,15 +170,17 @@ export class TransferRun {
     const offset = this.#offset();
     if (offset === 0 && (this.#committed > 0 || this.#hashAhead)) await this.#startOver();
     const validator = this.#validator;
+    const asked = Date.now();
     const split = await this.#from.read({ offset, ...(validator !== undefined ? { validator } : {}), signal: context.signal }, (opened) =>
-      this.#consume(opened, context),
+      this.#consume(opened, context, Date.now() - asked),
     );
     if (split instanceof RangeRefused) return this.#dropRanges(split, context);
     return split ? this.#verifyRanges(split) : this.#verify();
   }
 
   /** Takes the opened bytes: into ranges when they are worth splitting, else through the sink's writer. */
-  async #consume(opened: OpenedSource, context: AttemptContext): Promise<RangedDownload | RangeRefused | undefined> {
+  /** `answerMs`: how long the source took to answer, a hint of the link's round trip. */
+  async #consume(opened: OpenedSource, context: AttemptContext, answerMs: number): Promise<RangedDownload | RangeRefused | undefined> {
     this.#sourceRead = true;
     if (opened.offset !== this.#offset()) await this.#startOver();
     this.#validator = opened.validator;
@@ -188,7 +190,7 @@ export class TransferRun {
       }
       this.#total = opened.size;
     }
-    const count = this.#rangesRefused ? 1 : rangeCount(opened, this.#from, this.#to, this.#options.ranges);
+    const count = this.#rangesRefused ? 1 : rangeCount(opened, this.#from, this.#to, this.#options.ranges, answerMs);
     if (count > 1) {
       const ranged = await RangedDownload.start(opened, count, this.#from, this.#to, OFFLOAD);
       this.#ranged = ranged;

@@ -83,57 +83,7 @@ export function fileSink(path: string, options: FileSinkOptions = {}): TransferS
       const file = await opened();
       // Bytes past the offset are from a failed attempt: drop them.
       await file.truncate(open_.offset);
-      let position = open_.offset;
-      // Small network chunks (Pulsar sends 1 KiB ones) are gathered into writes of ~1 MiB, and up
-      // to WRITES_IN_FLIGHT of them run at once, each at its own offset: a write goes through the
-      // thread pool, and waiting for each in turn held the network back (bench/transfer measured
-      // downloads spending two thirds of their time there). Memory: WRITES_IN_FLIGHT + 1 batches.
-      let pending: Uint8Array[] = [];
-      let pendingBytes = 0;
-      const inFlight = new Set<Promise<void>>();
-      let failure: { error: unknown } | undefined;
-      /** Starts writing what is pending; a failed write is reported by the next call. */
-      const flush = (): void => {
-        if (pendingBytes === 0) return;
-        const written = writeAll(file, pending, position).catch((error: unknown) => {
-          failure ??= { error };
-        });
-        position += pendingBytes;
-        pending = [];
-        pendingBytes = 0;
-        inFlight.add(written);
-        void written.then(() => inFlight.delete(written));
-      };
-      const check = (): void => {
-        if (failure) throw failure.error;
-      };
-      /** Waits for every write started so far; throws the first failure. */
-      const settle = async (): Promise<void> => {
-        await Promise.all(inFlight);
-        check();
-      };
-      return {
-        write: async (chunk) => {
-          check();
-          pending.push(chunk);
-          pendingBytes += chunk.byteLength;
-          if (pendingBytes < WRITE_BATCH) return;
-          flush();
-          while (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
-          check();
-        },
-        close: async () => {
-          flush();
-          await settle();
-          await file.truncate(position);
-          await file.sync();
-        },
-        // The bytes accepted so far count as delivered: put them on disk for the next attempt.
-        abort: async () => {
-          flush();
-          await settle();
-        },
-      };
+      return batchedWriter(file, open_.offset);
     },
     commit: async () => {
       settled = true;
@@ -147,6 +97,63 @@ export function fileSink(path: string, options: FileSinkOptions = {}): TransferS
       await close().catch(() => undefined);
       await unlink(temporary).catch(() => undefined);
       if (options.resume) await unlink(rangesFile).catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * The writer of one attempt from `position` on. Small network chunks (Pulsar
+ * sends 1 KiB ones) are gathered into writes of ~1 MiB, and up to
+ * WRITES_IN_FLIGHT of them run at once, each at its own offset: a write goes
+ * through the thread pool, and waiting for each in turn held the network back
+ * (bench/transfer measured downloads spending two thirds of their time there).
+ * Memory: WRITES_IN_FLIGHT + 1 batches.
+ */
+function batchedWriter(file: FileHandle, position: number): SinkWriter {
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  /** Starts writing what is pending; a failed write is reported by the next call. */
+  const flush = (): void => {
+    if (pendingBytes === 0) return;
+    const written = writeAll(file, pending, position).catch((error: unknown) => {
+      failure ??= { error };
+    });
+    position += pendingBytes;
+    pending = [];
+    pendingBytes = 0;
+    inFlight.add(written);
+    void written.then(() => inFlight.delete(written));
+  };
+  const check = (): void => {
+    if (failure) throw failure.error;
+  };
+  /** Waits for every write started so far; throws the first failure. */
+  const settle = async (): Promise<void> => {
+    await Promise.all(inFlight);
+    check();
+  };
+  return {
+    write: async (chunk) => {
+      check();
+      pending.push(chunk);
+      pendingBytes += chunk.byteLength;
+      if (pendingBytes < WRITE_BATCH) return;
+      flush();
+      while (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
+      check();
+    },
+    close: async () => {
+      flush();
+      await settle();
+      await file.truncate(position);
+      await file.sync();
+    },
+    // The bytes accepted so far count as delivered: put them on disk for the next attempt.
+    abort: async () => {
+      flush();
+      await settle();
     },
   };
 }
