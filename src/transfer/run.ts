@@ -98,8 +98,11 @@ export class TransferRun {
     try {
       this.#hash = await createStreamHash(this.#total, OFFLOAD);
       // A split download a dead process left behind (a resumable file sink) continues where its ranges stand.
-      this.#ranged = await RangedDownload.restore(this.#from, this.#to, OFFLOAD);
-      if (this.#ranged) this.#total = this.#ranged.size;
+      const restored = await RangedDownload.restore(this.#from, this.#to, OFFLOAD);
+      if (restored && (this.#expected.size === undefined || restored.size === this.#expected.size)) {
+        this.#ranged = restored;
+        this.#total = restored.size;
+      } else await restored?.drop();
       const result = await retry(() => this.#attempt(), this.#policy, {
         ...(signal ? { signal } : {}),
         shouldRetry: (error) => !signal?.aborted && (this.#from.replayable || !this.#sourceRead) && isRetryable(error, this.#policy.statusCodes),
