@@ -6,7 +6,7 @@
  */
 export { transfer, TRANSFER_RETRY } from './transfer.js';
 export type { ExpectedContent, TransferOptions, TransferResult } from './transfer.js';
-export type { OpenedSource, SinkOpenOptions, SinkWriter, SourceReadOptions, TransferSink, TransferSource } from './types.js';
+export type { OpenedSource, PositionalWriter, RangeReadOptions, SinkOpenOptions, SinkWriter, SourceReadOptions, TransferSink, TransferSource } from './types.js';
 export { blobSource, bytesSource, streamSource } from './sources.js';
 export { urlSource, urlSourceFor, parseContentRange } from './url-source.js';
 export type { UrlSourceOptions } from './url-source.js';

@@ -1,15 +1,15 @@
 /**
- * The sha256 of a transfer, computed beside the transfer instead of in its way.
+ * The sha256 of a transfer, computed inline or in a worker thread.
  *
- * On Node, hashing (about 1 GiB/s with node:crypto) was half the CPU time of a
- * transfer on its one thread (bench/transfer). Large downloads therefore hash
- * in one shared worker thread (on the loaded 2-core bench machine: 162 → 247
- * MiB/s; uploads, whose main thread does less per byte, measured no better,
- * 271 inline vs 222 MiB/s, so they hash inline): chunks are copied into 1 MiB batches whose
+ * `transfer()` hashes inline (see OFFLOAD in run.ts): measured again in
+ * bench/transfer under load, the worker's copies into 1 MiB batches and its
+ * messages cost about as much main-thread CPU as hashing itself and kept the
+ * batches alive long enough to cause full GCs. The worker stays available to
+ * callers that have a spare core: chunks are copied into 1 MiB batches whose
  * buffers are handed to the worker without a copy, at most four batches in
- * flight per transfer (4 MiB), and the worker is only kept referenced while it
- * has work. Elsewhere (Deno, browsers, small or unknown sizes when no worker
- * can start) the hash runs inline through {@link createSha256}.
+ * flight per hash (4 MiB), and the worker is only kept referenced while it has
+ * work. Elsewhere (Deno, browsers, small sizes) the hash runs inline through
+ * {@link createSha256}.
  *
  * `node:worker_threads` is looked up at run time, never imported, so this
  * module stays in the portable entry.

@@ -25,6 +25,20 @@ export interface OpenedSource {
   size?: number;
   /** A validator of this content that later attempts pass back to resume. */
   validator?: string;
+  /** The source said it serves byte ranges of this content (`Accept-Ranges: bytes`). */
+  acceptsRanges?: boolean;
+}
+
+/** What a split download asks of a source for one of its ranges. */
+export interface RangeReadOptions {
+  /** First byte of the range. */
+  start: number;
+  /** The byte after the range's last one. */
+  end: number;
+  /** The validator of the content the other ranges came from: a different content must not be mixed in. */
+  validator: string;
+  /** Aborts the read. */
+  signal: AbortSignal;
 }
 
 /**
@@ -44,6 +58,14 @@ export interface TransferSource {
   readonly blob?: Blob;
   /** Opens the bytes for one attempt, passes them to `consume`, releases them after; resolves with what `consume` resolves with. */
   read<T>(options: SourceReadOptions, consume: (opened: OpenedSource) => Promise<T>): Promise<T>;
+  /**
+   * Opens exactly the bytes `start` to `end` of the content named by `validator`
+   * and passes them to `consume`; resolves with `'changed'` when the content is
+   * no longer that one, or `'ignored'` when the source would only send it whole.
+   * Sources that can, implement it (a URL source); a transfer then may split a
+   * large download into ranges.
+   */
+  readRange?<T>(options: RangeReadOptions, consume: (opened: OpenedSource) => Promise<T>): Promise<T | 'changed' | 'ignored'>;
 }
 
 /** What a transfer tells a sink when it starts an attempt. */
@@ -89,8 +111,27 @@ export interface TransferSink {
    * the transfer hashes the Blob itself, before sending it.
    */
   sendWhole?(blob: Blob, options: SinkOpenOptions): Promise<void>;
+  /**
+   * Gives random access to the bytes for a download split into ranges, the
+   * content being `size` bytes. Sinks that can, implement it (a file sink).
+   */
+  openPositional?(size: number): Promise<PositionalWriter>;
+  /** The ranges' state a run that died left beside its bytes (a resumable file sink), for this run to continue. */
+  savedRanges?(): Promise<string | undefined>;
   /** The bytes are complete and verified: publish them (e.g. rename into place). */
   commit(result: { size: number; sha256: string }): Promise<void>;
   /** The transfer failed or was aborted: remove every partial trace. Must not throw. */
   discard(): Promise<void>;
+}
+
+/** Random access to a sink's bytes, for a download split into ranges. */
+export interface PositionalWriter {
+  /** Writes the buffers one after the other from `position`, all of them. */
+  write(buffers: Uint8Array[], position: number): Promise<void>;
+  /** Reads up to `length` bytes at `position` into `buffer` (from its start); resolves with the count read. */
+  read(buffer: Uint8Array, length: number, position: number): Promise<number>;
+  /** Every range is written: make the bytes durable. */
+  sync(): Promise<void>;
+  /** Keeps the state of the ranges beside the bytes, for {@link TransferSink.savedRanges} of a later run. */
+  saveRanges?(state: string): Promise<void>;
 }

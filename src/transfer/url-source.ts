@@ -5,7 +5,7 @@
  */
 import { HttpClient, type HttpClientOptions, type QueryParams } from '../http/client.js';
 import { redactUrl } from '../redact.js';
-import type { OpenedSource, SourceReadOptions, TransferSource } from './types.js';
+import type { OpenedSource, RangeReadOptions, SourceReadOptions, TransferSource } from './types.js';
 
 /** Where and how to download. */
 export interface UrlSourceOptions {
@@ -40,50 +40,67 @@ const RESTART = Symbol('restart');
  */
 export function urlSource(http: HttpClient, options: UrlSourceOptions): TransferSource {
   const target = options.url !== undefined ? new URL(String(options.url)) : http.url(options.path ?? '');
+  const get = <T>(headers: Headers, signal: AbortSignal, read: (response: Response) => Promise<T>): Promise<T> =>
+    http.request<T>({
+      method: 'GET',
+      url: target,
+      query: options.query,
+      headers,
+      signal,
+      retry: false,
+      totalTimeout: Number.POSITIVE_INFINITY,
+      streaming: true,
+      acceptStatus: [416],
+      read,
+    });
+  const headersFor = (range?: string, validator?: string): Headers => {
+    const headers = new Headers(options.headers);
+    headers.set('accept-encoding', 'identity');
+    if (range !== undefined) headers.set('range', range);
+    if (validator !== undefined) headers.set('if-range', validator);
+    return headers;
+  };
   const source: TransferSource = {
     name: options.name ?? redactUrl(target),
     host: target.host,
     replayable: true,
     read: async <T>(read: SourceReadOptions, consume: (opened: OpenedSource) => Promise<T>): Promise<T> => {
       const resuming = read.offset > 0 && read.validator !== undefined && options.resume !== false;
-      const headers = new Headers(options.headers);
-      headers.set('accept-encoding', 'identity');
-      if (resuming) {
-        headers.set('range', `bytes=${read.offset}-`);
-        headers.set('if-range', read.validator as string);
-      }
-      const outcome = await http.request<{ value: T } | typeof RESTART>({
-        method: 'GET',
-        url: target,
-        query: options.query,
-        headers,
-        signal: read.signal,
-        retry: false,
-        totalTimeout: Number.POSITIVE_INFINITY,
-        streaming: true,
-        acceptStatus: [416],
-        read: async (response) => {
-          if (response.status === 416) {
+      const headers = resuming ? headersFor(`bytes=${read.offset}-`, read.validator) : headersFor();
+      const outcome = await get<{ value: T } | typeof RESTART>(headers, read.signal, async (response) => {
+        if (response.status === 416) {
+          await response.body?.cancel().catch(() => undefined);
+          const total = parseContentRange(response.headers.get('content-range'))?.size;
+          if (!resuming || total !== read.offset) return RESTART;
+          return { value: await consume(opened(emptyStream(), read.offset, total, read.validator)) };
+        }
+        if (response.status === 206 && resuming) {
+          const range = parseContentRange(response.headers.get('content-range'));
+          if (!range || range.start !== read.offset || !response.body) {
             await response.body?.cancel().catch(() => undefined);
-            const total = parseContentRange(response.headers.get('content-range'))?.size;
-            if (!resuming || total !== read.offset) return RESTART;
-            return { value: await consume(opened(emptyStream(), read.offset, total, read.validator)) };
+            return RESTART;
           }
-          if (response.status === 206 && resuming) {
-            const range = parseContentRange(response.headers.get('content-range'));
-            if (!range || range.start !== read.offset || !response.body) {
-              await response.body?.cancel().catch(() => undefined);
-              return RESTART;
-            }
-            return { value: await consume(opened(response.body, range.start, range.size, read.validator)) };
-          }
-          const size = response.status === 200 ? contentLength(response) : undefined;
-          return { value: await consume(opened(response.body ?? emptyStream(), 0, size, validatorOf(response))) };
-        },
+          return { value: await consume(opened(response.body, range.start, range.size, read.validator)) };
+        }
+        const size = response.status === 200 ? contentLength(response) : undefined;
+        const whole = opened(response.body ?? emptyStream(), 0, size, validatorOf(response));
+        if (options.resume !== false && /(^|,)\s*bytes\s*(,|$)/i.test(response.headers.get('accept-ranges') ?? '')) whole.acceptsRanges = true;
+        return { value: await consume(whole) };
       });
       if (outcome === RESTART) return source.read({ offset: 0, signal: read.signal }, consume);
       return outcome.value;
     },
+    readRange: <T>(range: RangeReadOptions, consume: (opened: OpenedSource) => Promise<T>): Promise<T | 'changed' | 'ignored'> =>
+      get<T | 'changed' | 'ignored'>(headersFor(`bytes=${range.start}-${range.end - 1}`, range.validator), range.signal, async (response) => {
+        const got = response.status === 206 ? parseContentRange(response.headers.get('content-range')) : undefined;
+        if (got && got.start === range.start && got.end === range.end - 1 && response.body) {
+          return consume(opened(response.body, range.start, got.size, range.validator));
+        }
+        await response.body?.cancel().catch(() => undefined);
+        // A 200 under If-Range means another content, unless it carries the same validator: then ranges are ignored.
+        const same = response.status === 200 ? validatorOf(response) === range.validator : response.status === 206;
+        return same ? 'ignored' : 'changed';
+      }),
   };
   return source;
 }

@@ -16,6 +16,8 @@ export interface StaticServerOptions {
   root: string;
   /** Honour Range requests. @default true */
   ranges?: boolean;
+  /** Address to listen on. @default '127.0.0.1' */
+  host?: string;
 }
 
 export interface LoggedRequest {
@@ -44,10 +46,11 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
     });
   });
   server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `http://${host}:${port}/`,
     get bytesSent() {
       return state.bytesSent;
     },
