@@ -11,3 +11,5 @@
 export * from './index.js';
 
 export * from './node/index.js';
+// The Node.js Network builds every built-in kind of site by default; it shadows the portable one.
+export { Network } from './node/network.js';
