@@ -16,6 +16,10 @@ export interface HttpErrorFields {
   bodyExcerpt?: string;
   /** Milliseconds the server asked us to wait (from `Retry-After`), if any. */
   retryAfterMs?: number;
+  /** The answer's headers (names in lower case), credential-carrying values redacted. */
+  headers?: Record<string, string>;
+  /** The server's id of the request (`x-request-id` and the like), to quote to its operators. */
+  requestId?: string;
 }
 
 /**
@@ -26,7 +30,7 @@ export interface HttpErrorFields {
  * try {
  *   await http.json({ path: 'service-info' });
  * } catch (error) {
- *   if (error instanceof HttpError) console.error(error.status, error.method, error.url, error.bodyExcerpt);
+ *   if (error instanceof HttpError) console.error(error.status, error.method, error.url, error.requestId, error.headers?.['content-type'], error.bodyExcerpt);
  * }
  * ```
  */
@@ -42,15 +46,22 @@ export class HttpError extends PulsarNetworkError {
   readonly bodyExcerpt?: string;
   /** Milliseconds the server asked us to wait (from `Retry-After`), if any. */
   readonly retryAfterMs?: number;
+  /** The answer's headers (names in lower case); cookies, tokens and auth challenges read `[REDACTED]`. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The server's id of the request (`x-request-id`, `x-amzn-requestid`, `x-correlation-id`...), to quote to its operators. */
+  readonly requestId?: string;
 
   constructor(fields: HttpErrorFields, options: PulsarNetworkErrorOptions = {}) {
     const excerpt = fields.bodyExcerpt ? `: ${fields.bodyExcerpt}` : '';
-    super(`${fields.method} ${fields.url} failed with HTTP ${fields.status}${excerpt}`, options);
+    const id = fields.requestId === undefined ? '' : ` (request id ${fields.requestId})`;
+    super(`${fields.method} ${fields.url} failed with HTTP ${fields.status}${id}${excerpt}`, options);
     this.status = fields.status;
     this.method = fields.method;
     this.url = fields.url;
     if (fields.bodyExcerpt !== undefined) this.bodyExcerpt = fields.bodyExcerpt;
     if (fields.retryAfterMs !== undefined) this.retryAfterMs = fields.retryAfterMs;
+    if (fields.headers !== undefined) this.headers = fields.headers;
+    if (fields.requestId !== undefined) this.requestId = fields.requestId;
   }
 
   /** Builds the most specific subclass for a status code. */
