@@ -2,7 +2,7 @@
 // from its own layer and the layers below it, never from a layer above.
 // The layers, lowest first; each is a list of path patterns under src/.
 const layers = [
-  ['^generated/', '^src/util/', '^src/redact\\.ts$', '^src/errors\\.ts$'],
+  ['^generated/', '^src/util/', '^src/redact\\.ts$', '^src/errors\\.ts$', '^src/errors/'],
   // The shapes every layer shares: the job spec, the caller's local files.
   ['^src/contracts/'],
   // node/http-fetch is a transport (a fetch over node:http), used by the guarded fetch.

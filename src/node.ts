@@ -21,7 +21,9 @@ export type { ContainerRuntime } from './sites/local/script.js';
 export { nodeSiteRegistry } from './node/site-registry.js';
 export { nodeLocalFiles } from './sites/node-files.js';
 export { nodeHttpFetch } from './node/http-fetch.js';
-export { networkFromFile, readNetworkConfig } from './network/config-file.js';
+export { readNetworkConfig } from './network/config-file.js';
+// The Node.js Network builds every built-in kind of site by default; it shadows the portable one.
+export { Network, networkFromFile } from './node/network.js';
 export { fileSource } from './transfer/node/file-source.js';
 export { fileSink } from './transfer/node/file-sink.js';
 export type { FileSinkOptions } from './transfer/node/file-sink.js';

@@ -10,23 +10,21 @@
  * site and cancels it there.
  * @module
  */
-import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { PulsarNetworkError, ValidationError } from '../errors.js';
-import type { JobEvent } from '../jobs/events.js';
-import type { JobSpec } from '../contracts/job-spec.js';
 import { createTesGateway } from '../gateway/gateway.js';
+import type { JobSiteEvent } from '../jobs/events.js';
 import { formatAccessLog } from '../gateway/access-log.js';
-import { SqliteTaskStore } from '../gateway/sqlite-store.js';
 import { TaskTracker } from '../gateway/task-tracker.js';
 import { FINAL_TES_STATES } from '../gateway/store.js';
 import { publicDecision, renderTask } from '../gateway/views.js';
-import type { SiteDescription } from '../network/types.js';
-import { redactUrl, scrubText, SecretSet } from '../redact.js';
-import { validateTask } from '../tes/validate.js';
+import { scrubText, SecretSet } from '../redact.js';
 import { gatewayOptions, loadCliConfig } from './config.js';
-import { eventLine, explainLines, liveBlock, progressBar, sitesTable, type TransferBar } from './render.js';
+import { cliVersion, findConfig, openStore, parsePort, parseStore, publicSite, readTask, type StoreChoice } from './inputs.js';
+import { localCommand } from './local.js';
+import { eventLine, explainLines, sitesTable } from './render.js';
 import { parseReportPath, writeReport } from './report.js';
+import { watch } from './watch.js';
 import { TimelineRecorder } from '../display/timeline.js';
 
 /** Where the commands write, and whether stdout is a terminal. */
@@ -37,7 +35,7 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-/** Exit codes: 0 success, 1 the task did not complete, 2 bad input or configuration. */
+/** Exit codes: 0 success, 1 the task did not complete, 2 bad input (flags, files, configuration values). */
 export class CliExit extends Error {
   constructor(readonly code: number) {
     super(`exit ${code}`);
@@ -59,27 +57,32 @@ export function cliProgram(given: CliIo, secrets: SecretSet = new SecretSet()): 
   // Every line any command prints passes through the one redaction module: secret values of the
   // configuration (filled in as it is read) and credentials in URLs never reach a terminal or a pipe.
   const io = scrubbedIo(given, secrets);
-  const load = (path: string, options: { guardInputs?: boolean } = {}): ReturnType<typeof loadCliConfig> => loadCliConfig(path, io.env, { secrets, ...options });
+  // no --config: the first of ./pulsar-network.yaml, $XDG_CONFIG_HOME/pulsar-network/config.yaml, ~/.config/pulsar-network/config.yaml
+  const load = (path: string | undefined, options: { guardInputs?: boolean } = {}): ReturnType<typeof loadCliConfig> =>
+    loadCliConfig(findConfig(path, io.env), io.env, { secrets, ...options });
   const println = (line = ''): void => io.out(`${line}\n`);
-  const storeOf = async (path: string): Promise<string> => {
+  const storeOf = async (path: string | undefined): Promise<string> => {
     const { network, gateway } = await load(path);
     await network.close();
     return gateway.store;
   };
   const program = new Command('pulsar-network')
     .description('Run jobs on a network of Pulsar, TES and local sites; serve it as one TES endpoint.')
+    .version(cliVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
+  const CONFIG_HELP = 'network configuration, YAML or JSON (default: ./pulsar-network.yaml, then $XDG_CONFIG_HOME/pulsar-network/config.yaml or ~/.config/pulsar-network/config.yaml)';
+  const storeOption = (): Option => new Option('--store <store>', 'task store: memory, or sqlite:PATH (default: the gateway.store file)').argParser(parseStore);
 
   program
     .command('gateway')
     .description('serve the network as a GA4GH TES 1.1 endpoint at /ga4gh/tes/v1')
-    .requiredOption('--config <file>', 'network configuration (YAML or JSON) with an optional gateway: section')
+    .option('--config <file>', `${CONFIG_HELP}, with an optional gateway: section`)
     .addOption(new Option('--port <port>', 'port (0: any free port; default: gateway.port or 8000)').argParser(parsePort))
     .option('--host <host>', 'address to bind (default: gateway.host or 127.0.0.1)')
-    .option('--store <file>', 'task store (default: gateway.store)')
+    .addOption(storeOption())
     .option('--json', 'print {"url", "resumed"} as JSON')
-    .action(async (opts: { config: string; port?: number; host?: string; store?: string; json?: boolean }) => {
+    .action(async (opts: { config?: string; port?: number; host?: string; store?: StoreChoice; json?: boolean }) => {
       const config = await load(opts.config, { guardInputs: true });
       const { network, gateway } = config;
       let tes: ReturnType<typeof createTesGateway>;
@@ -87,7 +90,7 @@ export function cliProgram(given: CliIo, secrets: SecretSet = new SecretSet()): 
         tes = createTesGateway(
           network,
           gatewayOptions(config, {
-            ...(opts.store && { store: opts.store }),
+            ...(opts.store && { store: opts.store.kind === 'memory' ? openStore(opts.store, '').store : opts.store.path }),
             onWarning: (message) => io.err(`pulsar-network: warning: ${message}\n`),
             onAccess: (entry) => io.err(`${formatAccessLog(entry)}\n`),
           }),
@@ -116,9 +119,9 @@ export function cliProgram(given: CliIo, secrets: SecretSet = new SecretSet()): 
   program
     .command('sites')
     .description('probe every site: health, capabilities, load and circuit state')
-    .requiredOption('--config <file>', 'network configuration')
+    .option('--config <file>', CONFIG_HELP)
     .option('--json', 'print JSON')
-    .action(async (opts: { config: string; json?: boolean }) => {
+    .action(async (opts: { config?: string; json?: boolean }) => {
       const { network } = await load(opts.config);
       try {
         const probes = await network.probe();
@@ -133,9 +136,9 @@ export function cliProgram(given: CliIo, secrets: SecretSet = new SecretSet()): 
     .command('explain')
     .description('show which site the network would choose for a task, and why, without submitting it')
     .argument('<task>', 'TES task JSON file')
-    .requiredOption('--config <file>', 'network configuration')
+    .option('--config <file>', CONFIG_HELP)
     .option('--json', 'print the decision record as JSON')
-    .action(async (taskFile: string, opts: { config: string; json?: boolean }) => {
+    .action(async (taskFile: string, opts: { config?: string; json?: boolean }) => {
       const spec = await readTask(taskFile);
       const { network } = await load(opts.config);
       try {
@@ -152,18 +155,21 @@ export function cliProgram(given: CliIo, secrets: SecretSet = new SecretSet()): 
     .command('submit')
     .description('submit a task through the network and wait for its end (exit code 1 when it does not complete)')
     .argument('<task>', 'TES task JSON file')
-    .requiredOption('--config <file>', 'network configuration')
-    .option('--store <file>', 'task store (default: gateway.store)')
+    .option('--config <file>', CONFIG_HELP)
+    .addOption(storeOption())
     .option('--watch', 'show states as they change (and transfer progress bars on a terminal)')
     .option('--json', 'print JSON (one line per event with --watch, then the task in the FULL view)')
     .addOption(new Option('--report <file>', 'when the task ends, write its timeline: an .svg picture, or an .html page with the decision record').argParser(parseReportPath))
-    .action(async (taskFile: string, opts: { config: string; store?: string; watch?: boolean; json?: boolean; report?: string }) => {
+    .action(async (taskFile: string, opts: { config?: string; store?: StoreChoice; watch?: boolean; json?: boolean; report?: string }) => {
       const spec = await readTask(taskFile);
       const { network, gateway } = await load(opts.config);
-      const store = new SqliteTaskStore(opts.store ?? gateway.store);
+      const { store } = openStore(opts.store, gateway.store);
       const tracker = new TaskTracker(network, store);
       const recorder = new TimelineRecorder();
       if (opts.report) recorder.watch(network);
+      // which site is tried, and each failover, as they happen (on stderr; --watch and --json print every event)
+      const progress = opts.watch || opts.json ? undefined : (event: JobSiteEvent): void => io.err(`pulsar-network: ${eventLine(event)}\n`);
+      if (progress) network.on('site', progress);
       try {
         const id = await tracker.submit(spec, CLI_OWNER);
         // a task that failed at once may have ended (and been stored) already
@@ -194,16 +200,16 @@ export function cliProgram(given: CliIo, secrets: SecretSet = new SecretSet()): 
     .command('cancel')
     .description('cancel a task of the store (a gateway task or a submitted one) on its site')
     .argument('<id>', 'task id')
-    .requiredOption('--config <file>', 'network configuration (to reach the task\'s site)')
-    .option('--store <file>', 'task store (default: gateway.store)')
+    .option('--config <file>', `${CONFIG_HELP} (to reach the task's site)`)
+    .addOption(storeOption())
     .option('--json', 'print JSON')
-    .action(async (id: string, opts: { config: string; store?: string; json?: boolean }) => {
+    .action(async (id: string, opts: { config?: string; store?: StoreChoice; json?: boolean }) => {
       const { network, gateway } = await load(opts.config);
-      const store = new SqliteTaskStore(opts.store ?? gateway.store);
+      const { store, where } = openStore(opts.store, gateway.store);
       const tracker = new TaskTracker(network, store);
       try {
         const task = store.get(id);
-        if (!task) throw new ValidationError('task id', [{ path: 'id', message: `no task ${id} in ${opts.store ?? gateway.store}` }]);
+        if (!task) throw new ValidationError('task id', [{ path: 'id', message: `no task ${id} in ${where}` }]);
         const before = task.state;
         if (!FINAL_TES_STATES.has(before)) {
           await tracker.cancel(id);
@@ -223,16 +229,14 @@ export function cliProgram(given: CliIo, secrets: SecretSet = new SecretSet()): 
     .command('logs')
     .description('print the logs of a task of the store: executor stdout and stderr, system logs, outputs')
     .argument('<id>', 'task id')
-    .option('--config <file>', 'configuration naming the store (gateway.store)')
-    .option('--store <file>', 'task store')
+    .option('--config <file>', `${CONFIG_HELP}, naming the store (gateway.store)`)
+    .addOption(storeOption())
     .option('--json', 'print the TES task log as JSON')
-    .action(async (id: string, opts: { config?: string; store?: string; json?: boolean }) => {
-      const path = opts.store ?? (opts.config ? await storeOf(opts.config) : undefined);
-      if (!path) throw new ValidationError('arguments', [{ path: '--store', message: 'give --store or --config' }]);
-      const store = new SqliteTaskStore(path);
+    .action(async (id: string, opts: { config?: string; store?: StoreChoice; json?: boolean }) => {
+      const { store, where } = openStore(opts.store, opts.store ? '' : await storeOf(opts.config));
       try {
         const task = store.get(id);
-        if (!task) throw new ValidationError('task id', [{ path: 'id', message: `no task ${id} in ${path}` }]);
+        if (!task) throw new ValidationError('task id', [{ path: 'id', message: `no task ${id} in ${where}` }]);
         if (opts.json) return println(JSON.stringify({ id, state: task.state, log: task.log ?? null }));
         println(`task ${id}: ${task.state}${task.site ? ` on ${task.site}` : ''}`);
         const log = task.log;
@@ -250,6 +254,7 @@ export function cliProgram(given: CliIo, secrets: SecretSet = new SecretSet()): 
       }
     });
 
+  program.addCommand(localCommand(io));
   return program;
 }
 
@@ -263,7 +268,8 @@ export async function runCli(argv: string[], given: CliIo): Promise<number> {
   } catch (error) {
     if (error instanceof CliExit) return error.code;
     const code = (error as { code?: string; exitCode?: number }).code;
-    if (typeof code === 'string' && code.startsWith('commander.')) return (error as { exitCode: number }).exitCode;
+    // help and --version end well; every other complaint of the parser (unknown flag, missing argument, bad value) is bad input
+    if (typeof code === 'string' && code.startsWith('commander.')) return (error as { exitCode: number }).exitCode === 0 ? 0 : 2;
     if (error instanceof PulsarNetworkError) {
       io.err(`pulsar-network: ${error.message}\n`);
       return 2;
@@ -276,80 +282,4 @@ export async function runCli(argv: string[], given: CliIo): Promise<number> {
 /** The io with every text scrubbed of the secrets (and of credentials in URLs). */
 function scrubbedIo(io: CliIo, secrets: SecretSet): CliIo {
   return { ...io, out: (text) => io.out(scrubText(text, secrets)), err: (text) => io.err(scrubText(text, secrets)) };
-}
-
-/** A site's static view fit to print: its URL without credentials. */
-function publicSite(site: SiteDescription): SiteDescription {
-  return site.url === undefined ? site : { ...site, url: redactUrl(site.url) };
-}
-
-async function readTask(file: string): Promise<JobSpec> {
-  let data: unknown;
-  try {
-    data = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new ValidationError('task file', [{ path: '$', message: `cannot read ${file} as JSON: ${(error as Error).message}` }], { cause: error });
-  }
-  const issues = validateTask(data);
-  if (issues.length > 0) throw new ValidationError(`TES task in ${file}`, issues);
-  return data as JobSpec;
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ValidationError('arguments', [{ path: '--port', message: `${value} is not a port number` }]);
-  return port;
-}
-
-/** Prints a job's events to the end: lines, JSON lines, or lines plus redrawn progress bars on a terminal. */
-async function watch(events: AsyncIterable<JobEvent>, io: CliIo, json: boolean): Promise<void> {
-  const bars = new Map<string, TransferBar>();
-  let state = 'queued';
-  let drawn = 0;
-  const clear = (): void => {
-    if (drawn > 0) io.out(`\x1b[${drawn}A\x1b[J`);
-    drawn = 0;
-  };
-  const draw = (): void => {
-    const lines = liveBlock(state, bars.values());
-    io.out(`${lines.join('\n')}\n`);
-    drawn = lines.length;
-  };
-  for await (const event of events) {
-    if (json) {
-      io.out(`${JSON.stringify(eventJson(event))}\n`);
-      continue;
-    }
-    if (event.type === 'state') state = event.state;
-    if (event.type === 'transfer') bars.set(`${event.direction}:${event.file}`, { file: event.file, direction: event.direction, bytesDone: event.bytesDone, ...(event.bytesTotal === undefined ? {} : { bytesTotal: event.bytesTotal }), done: event.done });
-    const line = eventLine(event);
-    if (!io.isTTY) {
-      if (line) io.out(`${line}\n`);
-      continue;
-    }
-    clear();
-    if (event.type === 'done') {
-      // the bars stay on screen, complete, above the last line
-      for (const bar of bars.values()) io.out(`${progressBar(bar)}\n`);
-      if (line) io.out(`${line}\n`);
-      break;
-    }
-    if (line) io.out(`${line}\n`);
-    draw();
-  }
-}
-
-function eventJson(event: JobEvent): Record<string, unknown> {
-  switch (event.type) {
-    case 'error':
-      return { type: 'error', time: event.time, fatal: event.fatal, message: event.error.message };
-    case 'site': {
-      const { detail: _detail, ...rest } = event;
-      return rest;
-    }
-    case 'done':
-      return { type: 'done', time: event.time, state: event.result.state, exitCodes: event.result.exitCodes, outputs: event.result.outputs };
-    default:
-      return { ...event };
-  }
 }

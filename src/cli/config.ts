@@ -11,6 +11,7 @@ import { tokenProblem, type GatewayClient } from '../gateway/clients.js';
 import { DEFAULT_CLIENT_LIMITS, DEFAULT_TASK_LIMITS, limitsProblems, type ClientLimits, type TaskLimits } from '../gateway/fair-use.js';
 import type { AccessLogEntry } from '../gateway/access-log.js';
 import type { TesGatewayOptions } from '../gateway/options.js';
+import type { TaskStore } from '../gateway/store.js';
 import { connectAllowList } from '../gateway/url-guard.js';
 import { validateNetworkConfig } from '../network/config.js';
 import { siteSecrets } from '../network/config-secrets.js';
@@ -85,10 +86,11 @@ export async function loadCliConfig(path: string, env: NodeJS.ProcessEnv = proce
 /** The gateway options of a configuration file (the file itself protected from tasks). */
 export function gatewayOptions(
   config: CliConfig,
-  overrides: { store?: string; onWarning?: (message: string) => void; onAccess?: (entry: AccessLogEntry) => void } = {},
+  overrides: { store?: string | TaskStore; onWarning?: (message: string) => void; onAccess?: (entry: AccessLogEntry) => void } = {},
 ): TesGatewayOptions {
   const g = config.gateway;
-  const options: TesGatewayOptions = { storePath: overrides.store ?? g.store, clients: g.clients, protect: [config.path] };
+  const options: TesGatewayOptions = { storePath: typeof overrides.store === 'string' ? overrides.store : g.store, clients: g.clients, protect: [config.path] };
+  if (typeof overrides.store === 'object') options.store = overrides.store;
   if (g.maxBodyBytes !== undefined) options.maxBodyBytes = g.maxBodyBytes;
   if (g.allowUnauthenticated !== undefined) options.allowUnauthenticated = g.allowUnauthenticated;
   if (g.urls) options.urls = g.urls;

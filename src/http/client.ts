@@ -2,127 +2,35 @@
  * `HttpClient`: the only place in the library that calls `fetch`.
  * @module
  */
-import {
-  AbortError,
-  ConnectionError,
-  HttpError,
-  ProtocolError,
-  PulsarNetworkError,
-  TimeoutError,
-} from '../errors.js';
-import { excerptOf, isSecretName, redactUrl, scrubCause, scrubText, SecretSet } from '../redact.js';
+import { AbortError, ConnectionError, HttpError, PulsarNetworkError, TimeoutError } from '../errors.js';
+import { isSecretName, redactUrl, scrubCause, scrubText, SecretSet } from '../redact.js';
 import { anySignal, deadline, throwIfAborted } from '../util/abort.js';
 import { Semaphore } from '../util/semaphore.js';
-import { type Auth, Authenticator } from './auth.js';
-import { codeKind, connectFailure, hostPort } from './connect-failure.js';
+import { Authenticator } from './auth.js';
+import { connectFailure, hostPort } from './connect-failure.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, readCapped } from './bounded-body.js';
 import { readJsonKeepingTails } from './json-tails.js';
 import type { HttpEventListener } from './events.js';
-import { parseRetryAfter, resolveRetryPolicy, retry, type RetryOptions, type RetryPolicy } from './retry.js';
+import type { FetchLike, HttpClientOptions, JsonRequestOptions, QueryParams, RequestOptions } from './options.js';
+import {
+  appendQuery,
+  describe,
+  discard,
+  isOneShotBody,
+  isRetryable,
+  isStream,
+  optionalRetryAfter,
+  parseJson,
+  readExcerpt,
+  responseFacts,
+} from './request-parts.js';
+import { resolveRetryPolicy, retry } from './retry.js';
 
-/** A fetch implementation: the global one by default, or your own. */
-export type FetchLike = (input: URL | Request | string, init?: RequestInit) => Promise<Response>;
-
-/** Query parameters; arrays repeat the key, `undefined` and `null` are left out. */
-export type QueryParams = Record<string, string | number | boolean | null | undefined | ReadonlyArray<string | number | boolean>>;
-
-/** Options of an {@link HttpClient}. */
-export interface HttpClientOptions {
-  /**
-   * The server's base URL; request paths are joined below it. User info in
-   * it (`https://user:password@host/`) is sent as basic auth when `auth` is
-   * not given, and never kept in the URL.
-   */
-  baseUrl: string | URL;
-  /** How requests authenticate. @default { type: 'none' } */
-  auth?: Auth;
-  /** Headers sent with every request. */
-  headers?: Record<string, string>;
-  /** A fetch to use instead of `globalThis.fetch` (which is looked up per call, so test interceptors apply). */
-  fetch?: FetchLike;
-  /** Time limit of one attempt, in milliseconds. @default 30000 */
-  timeout?: number;
-  /** Time limit of a request across all its attempts and backoff delays, in milliseconds. @default 300000 */
-  totalTimeout?: number;
-  /** Retry policy; a number sets the retries, `false` disables retrying. */
-  retry?: RetryOptions | number | false;
-  /** Most requests in flight at once to this server. @default Infinity */
-  maxConcurrency?: number;
-  /** Receives an event for every attempt, response, retry and failure. */
-  onEvent?: HttpEventListener;
-  /**
-   * Largest answer read whole (`json()`, `text()`, the `fetchAdapter`), in
-   * bytes; a larger one is a {@link ResponseTooLargeError}. Streamed
-   * downloads are not concerned.
-   * @default 32 MiB
-   */
-  maxResponseBytes?: number;
-}
-
-/** Options of {@link HttpClient.json}: a request, and how much of its answer is read. */
-export interface JsonRequestOptions<T = unknown> extends Omit<RequestOptions<T>, 'read'> {
-  /** Largest answer read, in bytes (with `keepTails`: largest kept). @default the client's `maxResponseBytes` */
-  maxBytes?: number;
-  /**
-   * Keep of each string at most its last this many bytes (for answers that
-   * carry logs): the body streams through and memory stays bounded however
-   * long the strings are.
-   */
-  keepTails?: number;
-}
-
-/** One request. */
-export interface RequestOptions<T = Response> {
-  /** @default 'GET' */
-  method?: string;
-  /** Path below the base URL (already percent-encoded where needed). */
-  path?: string;
-  /**
-   * An absolute URL, used instead of `path`. The client's credentials are
-   * sent only when it has the base URL's origin (scheme, host and port).
-   */
-  url?: string | URL;
-  /** Query parameters added to the URL. */
-  query?: QueryParams;
-  /** Headers of this request; they win over the client's headers. */
-  headers?: HeadersInit;
-  /** A body; pass a function to make a streamed body replayable across retries. */
-  body?: BodyInit | null | (() => BodyInit | Promise<BodyInit>);
-  /** A value sent as JSON (sets `content-type`). */
-  json?: unknown;
-  /**
-   * Whether sending the request twice is harmless. GET, HEAD, PUT, DELETE and
-   * OPTIONS are idempotent by default; POST and PATCH are retried only when this
-   * is true, or when the connection was refused so nothing was sent.
-   */
-  idempotent?: boolean;
-  /** Aborts the request, also while it waits for a slot or a retry. */
-  signal?: AbortSignal;
-  /** Overrides the client's per-attempt timeout. */
-  timeout?: number;
-  /** Overrides the client's total timeout. */
-  totalTimeout?: number;
-  /** Overrides the client's retry policy. */
-  retry?: RetryOptions | number | false;
-  /** Statuses returned as responses instead of thrown as errors. */
-  acceptStatus?: readonly number[];
-  /**
-   * Reads the response inside the attempt: the concurrency slot is held and
-   * read failures are retried like request failures.
-   */
-  read?: (response: Response, signal: AbortSignal) => Promise<T>;
-  /**
-   * For large bodies read by `read`: the per-attempt timeout stops applying
-   * once the headers have arrived (the reader enforces its own idle limit).
-   * @default false
-   */
-  streaming?: boolean;
-}
+export type { CallOptions, FetchLike, HttpClientOptions, JsonRequestOptions, QueryParams, RequestOptions } from './options.js';
+export { parseJson } from './request-parts.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
-const EXCERPT_BYTES = 2048;
-const EXCERPT_CHARS = 500;
 
 /**
  * A small HTTP client with auth, timeouts, retries, a concurrency cap, typed
@@ -203,7 +111,8 @@ export class HttpClient {
     throwIfAborted(options.signal, what);
     const idempotent = options.idempotent ?? IDEMPOTENT.has(method);
     const replayable = !isOneShotBody(options.body);
-    const policy = resolveRetryPolicy(options.retry ?? this.#options.retry);
+    const configured = resolveRetryPolicy(options.retry ?? this.#options.retry);
+    const policy = options.retries === undefined ? configured : { ...configured, retries: options.retries };
     const totalMs = options.totalTimeout ?? this.#options.totalTimeout ?? 300_000;
     const total = deadline(totalMs);
     const signal = anySignal([options.signal, total.signal]) as AbortSignal;
@@ -260,7 +169,7 @@ export class HttpClient {
    * A `fetch`-shaped function over this client, for openapi-fetch and other
    * libraries that take a fetch. Auth, retries, timeouts and errors apply.
    */
-  fetchAdapter(defaults: Pick<RequestOptions, 'idempotent' | 'signal' | 'timeout' | 'totalTimeout' | 'retry' | 'acceptStatus'> = {}): (input: Request) => Promise<Response> {
+  fetchAdapter(defaults: Pick<RequestOptions, 'idempotent' | 'signal' | 'timeout' | 'totalTimeout' | 'retry' | 'retries' | 'acceptStatus'> = {}): (input: Request) => Promise<Response> {
     return async (input: Request) => {
       const body = input.body ? new Uint8Array(await input.arrayBuffer()) : undefined;
       const headers = new Headers(input.headers);
@@ -304,7 +213,8 @@ export class HttpClient {
           status: response.status,
           method: ctx.method,
           url: ctx.shown,
-          bodyExcerpt: await this.#excerpt(response),
+          ...responseFacts(response, this.secrets),
+          bodyExcerpt: await readExcerpt(response, this.secrets),
           ...optionalRetryAfter(response),
         });
       }
@@ -383,28 +293,6 @@ export class HttpClient {
     return this.#networkFailure(error, ctx, timedOut, timeoutMs);
   }
 
-  async #excerpt(response: Response): Promise<string | undefined> {
-    if (!response.body) return undefined;
-    const reader = response.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    try {
-      while (size < EXCERPT_BYTES) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        chunks.push(value);
-        size += value.byteLength;
-      }
-    } catch {
-      // A body that breaks while we read the excerpt still yields the error status.
-    } finally {
-      reader.releaseLock();
-      discard(response.body);
-    }
-    const text = new TextDecoder().decode(concat(chunks)).trim();
-    return text ? excerptOf(text, this.secrets, EXCERPT_CHARS) : undefined;
-  }
-
   /** Registers the values of credential-carrying headers (and the credential after `Bearer `/`Basic `) as secrets. */
   #registerSecretHeaders(headers: Headers): void {
     headers.forEach((value, name) => {
@@ -424,94 +312,3 @@ export class HttpClient {
   }
 }
 
-/**
- * Parses JSON text, or throws a {@link ProtocolError} with a short redacted excerpt.
- *
- * @example
- * ```ts
- * const body = parseJson<{ version: string }>(await response.text(), 'GET /healthz');
- * ```
- */
-export function parseJson<T>(text: string, where: string, secrets?: SecretSet): T {
-  try {
-    return JSON.parse(text) as T;
-  } catch (error) {
-    const excerpt = excerptOf(text, secrets, 120);
-    throw new ProtocolError({ where, problem: 'the answer is not valid JSON', excerpt }, { cause: scrubCause(withoutSnippet(error), secrets) });
-  }
-}
-
-/** V8 quotes the start of the offending text in its message; that text may hold a secret too short to scrub. */
-function withoutSnippet(error: unknown): unknown {
-  if (!(error instanceof SyntaxError)) return error;
-  const message = error.message.replace(/, ".*"(\.\.\.)? is not valid JSON/s, ' is not valid JSON');
-  if (message === error.message) return error;
-  const safe = new SyntaxError(message);
-  safe.stack = `SyntaxError: ${message}`;
-  return safe;
-}
-
-function appendQuery(url: URL, query: QueryParams | undefined): void {
-  if (!query) return;
-  for (const [name, value] of Object.entries(query)) {
-    if (value === undefined || value === null) continue;
-    if (Array.isArray(value)) for (const item of value) url.searchParams.append(name, String(item));
-    else url.searchParams.append(name, String(value));
-  }
-}
-
-function isRetryable(error: unknown, idempotent: boolean, policy: RetryPolicy, attempt: number): boolean {
-  if (error instanceof AbortError) return false;
-  if (error instanceof ConnectionError) {
-    const kind = codeKind(error.code);
-    if (kind.tls) return false;
-    if (kind.unreachable && attempt > policy.unreachableRetries) return false;
-    return idempotent || !error.mayHaveBeenSent;
-  }
-  if (!idempotent) return false;
-  if (error instanceof HttpError) return policy.statusCodes.includes(error.status);
-  if (error instanceof TimeoutError) return error.scope === 'attempt';
-  return false;
-}
-
-function optionalRetryAfter(response: Response): { retryAfterMs?: number } {
-  const ms = parseRetryAfter(response.headers.get('retry-after'));
-  return ms === undefined ? {} : { retryAfterMs: ms };
-}
-
-function describe(error: unknown): string {
-  if (error instanceof PulsarNetworkError) return `${error.name}: ${error.message}`;
-  if (error instanceof Error) {
-    const inner = (error as { cause?: unknown }).cause;
-    const code = inner && typeof inner === 'object' ? (inner as { code?: unknown }).code : undefined;
-    return typeof code === 'string' ? `${error.message} (${code})` : error.message;
-  }
-  return String(error);
-}
-
-function isStream(body: BodyInit): boolean {
-  return typeof ReadableStream !== 'undefined' && body instanceof ReadableStream;
-}
-
-function isOneShotBody(body: RequestOptions<unknown>['body']): boolean {
-  return body !== undefined && body !== null && typeof body !== 'function' && isStream(body);
-}
-
-/**
- * Cancels a body we will not read, without waiting: the cancel of a teed body
- * (a cloned Response, as interceptors hand out) settles only when every branch
- * is cancelled, so awaiting it could hang the request.
- */
-function discard(body: ReadableStream<Uint8Array> | null): void {
-  body?.cancel().catch(() => undefined);
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
-}

@@ -1,10 +1,10 @@
 /**
  * The one retry mechanism of the library (HTTP requests, transfers, polls):
- * p-retry with explicit limits, exponential backoff with jitter,
- * `Retry-After` honoured and clamped, and abortable sleeps.
+ * a short loop with explicit limits, exponential backoff with jitter,
+ * `Retry-After` honoured and clamped (in {@link backoffDelay}), and
+ * abortable sleeps.
  * @module
  */
-import pRetry, { AbortError as StopRetrying } from 'p-retry';
 import { sleep } from '../util/abort.js';
 
 /**
@@ -131,7 +131,8 @@ export interface RetryHooks {
 /**
  * Runs `operation` until it succeeds, a failure is not retryable, the
  * retries or the time budget are used up, or the signal aborts (then it
- * rejects with {@link AbortError} from the errors module).
+ * rejects with {@link AbortError} from the errors module). A failure that
+ * `shouldRetry` refuses, or the last one, is thrown as it was thrown.
  *
  * @example
  * ```ts
@@ -142,50 +143,22 @@ export interface RetryHooks {
  * ```
  */
 export async function retry<T>(operation: (attempt: number) => Promise<T>, policy: RetryPolicy, hooks: RetryHooks): Promise<T> {
-  const consumes = hooks.consumesRetry ?? (() => true);
   const started = Date.now();
-  return pRetry(
-    async (attempt) => {
-      try {
-        return await operation(attempt);
-      } catch (error) {
-        if (!hooks.shouldRetry(error, attempt)) throw new StopRetrying(asError(error));
-        throw asError(error);
-      }
-    },
-    {
-      retries: policy.retries,
-      minTimeout: 0,
-      factor: 1,
-      randomize: false,
-      maxRetryTime: policy.maxRetryTime,
-      shouldConsumeRetry: ({ error }) => consumes(unwrap(error)),
-      onFailedAttempt: async ({ error, attemptNumber, retriesLeft, retriesConsumed }) => {
-        const cause = unwrap(error);
-        const consumed = consumes(cause);
-        if (consumed && retriesLeft <= 0) return;
-        const delayMs = backoffDelay(policy, consumed ? retriesConsumed + 1 : 1, hooks.retryAfterMs?.(cause));
-        // A wait that would outlast the time budget is not started: fail now with this error.
-        if (Date.now() - started + delayMs >= policy.maxRetryTime) throw error;
-        hooks.onRetry?.({ error: cause, attempt: attemptNumber, delayMs });
-        await sleep(delayMs, hooks.signal, 'retry backoff');
-      },
-    },
-  ).catch((error: unknown) => {
-    throw unwrap(error);
-  });
-}
-
-const ORIGINAL = Symbol('original');
-
-function asError(error: unknown): Error {
-  if (error instanceof Error) return error;
-  const wrapped = new Error(String(error));
-  (wrapped as Error & { [ORIGINAL]?: unknown })[ORIGINAL] = error;
-  return wrapped;
-}
-
-function unwrap(error: unknown): unknown {
-  if (error instanceof Error && ORIGINAL in error) return (error as Error & { [ORIGINAL]: unknown })[ORIGINAL];
-  return error;
+  let used = 0; // retries used up: a failure that made progress does not use one
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation(attempt);
+    } catch (error) {
+      if (!hooks.shouldRetry(error, attempt)) throw error;
+      const consumes = hooks.consumesRetry?.(error) ?? true;
+      if (consumes && used >= policy.retries) throw error;
+      // After progress the backoff starts over; the server's Retry-After, when given, replaces it.
+      const delayMs = backoffDelay(policy, consumes ? used + 1 : 1, hooks.retryAfterMs?.(error));
+      // A wait that would outlast the time budget is not started: fail now with this error.
+      if (Date.now() - started + delayMs >= policy.maxRetryTime) throw error;
+      hooks.onRetry?.({ error, attempt, delayMs });
+      await sleep(delayMs, hooks.signal, 'retry backoff');
+      if (consumes) used++;
+    }
+  }
 }

@@ -4,17 +4,20 @@
  */
 import { PulsarNetworkError, type PulsarNetworkErrorOptions } from '../errors.js';
 import type { JobResult } from './events.js';
+import type { JobState } from './state.js';
 
 /**
- * A job ended in a state other than `complete` where its outputs were asked
- * for (`job.outputs()`). `result` holds the logs and exit codes.
+ * A job ended in a state other than `complete` (failed, canceled, lost...)
+ * where success was asked for: `job.wait({ throwOnFailure: true })` or
+ * `job.outputs()`. `state` is the final state; `result` holds the logs and
+ * exit codes.
  *
  * @example
  * ```ts
  * try {
- *   await job.outputs();
+ *   await job.wait({ throwOnFailure: true });
  * } catch (error) {
- *   if (error instanceof JobFailedError) console.error(error.result.state, error.result.exitCodes);
+ *   if (error instanceof JobFailedError) console.error(error.state, error.result.exitCodes);
  * }
  * ```
  */
@@ -22,12 +25,15 @@ export class JobFailedError extends PulsarNetworkError {
   static override readonly kind: string = 'JobFailedError';
   /** The failed job's result (state, exit codes, logs). */
   readonly result: JobResult;
+  /** The state the job ended in (`result.state`). */
+  readonly state: JobState;
 
   constructor(result: JobResult, options: PulsarNetworkErrorOptions = {}) {
     const codes = result.exitCodes.length > 0 ? ` (exit codes ${result.exitCodes.join(', ')})` : '';
     const why = result.error ? `: ${result.error.message}` : '';
     super(`job ${result.jobId} ended in ${result.state}${codes}${why}`, options.cause === undefined && result.error ? { cause: result.error } : options);
     this.result = result;
+    this.state = result.state;
   }
 
   override toJSON(): Record<string, unknown> {

@@ -22,7 +22,7 @@ export type {
 export { JobEventStream } from './event-stream.js';
 export type { JobEventSource, WatchOptions } from './event-stream.js';
 export { createJob, Job } from './job.js';
-export type { CancelOptions, JobWaitOptions } from './job.js';
+export type { CancelOptions, JobSummary, JobWaitOptions, ThrowingWaitOptions } from './job.js';
 export type { JobControl, JobInit } from './job-control.js';
 export { JobFailedError, UnknownJobError } from './errors.js';
 export { attachJob, submitJob } from './run.js';

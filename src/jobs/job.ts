@@ -5,37 +5,22 @@
 import { EventEmitter } from 'eventemitter3';
 import { AbortError } from '../errors.js';
 import { randomId } from '../util/random-id.js';
+import { rethrowLater } from '../util/rethrow-later.js';
 import type { CollectedOutput, JobOutcome, Site } from '../sites/site.js';
 import { JobFailedError } from './errors.js';
 import { JobEventStream, type WatchOptions } from './event-stream.js';
 import { StreamedLogs } from './follow-logs.js';
-import type {
-  JobDoneEvent,
-  JobEvent,
-  JobEventMap,
-  JobEventName,
-  JobLogs,
-  JobResult,
-  JobStateEvent,
-  JobStateRecord,
-} from './events.js';
+import type { JobDoneEvent, JobEvent, JobEventMap, JobEventName, JobLogs, JobResult, JobStateRecord } from './events.js';
 import { attachJob, type AttachJobOptions } from './run.js';
 import type { JobControl, JobInit } from './job-control.js';
 import type { JobSpec } from '../contracts/job-spec.js';
 import { isTerminalState, type JobState } from './state.js';
-import { StateTracker, type StateChange, type StateUpdate } from './tracker.js';
+import type { StateChange, StateUpdate } from './tracker.js';
+import { JobStates } from './job-states.js';
+import type { CancelOptions, JobSummary, JobWaitOptions, ThrowingWaitOptions } from './job-options.js';
+import { buildResult, finalLogs } from './job-result.js';
 
-/** Options of {@link Job.wait}, {@link Job.logs} and {@link Job.outputs}. */
-export interface JobWaitOptions {
-  /** Stops waiting (rejects with {@link AbortError}); the job goes on. */
-  signal?: AbortSignal;
-}
-
-/** Options of {@link Job.cancel}. */
-export interface CancelOptions {
-  /** Stops waiting for the cancel with an `AbortError`: aborts the cancel request to the site; the job of a `Network` goes on canceling. */
-  signal?: AbortSignal;
-}
+export type { CancelOptions, JobSummary, JobWaitOptions, ThrowingWaitOptions } from './job-options.js';
 
 type Listener<T extends JobEventName> = (...args: JobEventMap[T]) => void;
 
@@ -70,8 +55,7 @@ export class Job extends EventEmitter<JobEventMap> {
   readonly id: string;
   /** The spec the job runs, when known. */
   readonly spec: JobSpec | undefined;
-  readonly #tracker: StateTracker;
-  readonly #history: JobStateRecord[] = [];
+  readonly #states: JobStates;
   /** What was streamed of each executor's output while the job ran. */
   readonly #streamed = new StreamedLogs();
   /** The job's own streams (`watch()`), fed before listeners. */
@@ -79,8 +63,6 @@ export class Job extends EventEmitter<JobEventMap> {
   /** Pending `wait()` calls. */
   #waiters = 0;
   #onInterest: (() => void) | undefined;
-  #lastState: JobStateEvent;
-  #stateEvents = 0;
   #siteId: string | undefined;
   #remoteId: string | undefined;
   #result: JobResult | undefined;
@@ -100,13 +82,7 @@ export class Job extends EventEmitter<JobEventMap> {
     this.#cancel = init.cancel;
     this.#observe = init.observe;
     this.#observesLogs = init.observesLogs;
-    const initial = init.initialState ?? 'queued';
-    this.#tracker = new StateTracker(initial);
-    const time = Date.now();
-    this.#lastState = { type: 'state', jobId: this.id, time, state: initial };
-    const record: JobStateRecord = { state: initial, time };
-    if (init.initialSiteState !== undefined) record.siteState = this.#lastState.siteState = init.initialSiteState;
-    this.#history.push(record);
+    this.#states = new JobStates(this.id, init.initialState ?? 'queued', init.initialSiteState);
     this.#finished = new Promise((resolve) => {
       this.#resolveFinished = resolve;
     });
@@ -128,12 +104,12 @@ export class Job extends EventEmitter<JobEventMap> {
 
   /** The current state. */
   get state(): JobState {
-    return this.#tracker.state;
+    return this.#states.state;
   }
 
   /** The site's own word for the current state, when it said one. */
   get siteState(): string | undefined {
-    return this.#lastState.siteState;
+    return this.#states.last.siteState;
   }
 
   /** The id of the site running the job, once one accepted it. */
@@ -153,7 +129,7 @@ export class Job extends EventEmitter<JobEventMap> {
 
   /** Every state so far, in order. */
   get history(): readonly JobStateRecord[] {
-    return this.#history;
+    return this.#states.history;
   }
 
   override on<T extends JobEventName>(event: T, fn: Listener<T>, context?: unknown): this {
@@ -187,7 +163,7 @@ export class Job extends EventEmitter<JobEventMap> {
    * ```
    */
   watch(options: WatchOptions = {}): JobEventStream {
-    const initial: JobEvent[] = [this.#lastState];
+    const initial: JobEvent[] = [this.#states.last];
     if (this.#doneEvent) initial.push(this.#doneEvent);
     return new JobEventStream(initial, (push) => this.#subscribeAll(push), options);
   }
@@ -200,19 +176,8 @@ export class Job extends EventEmitter<JobEventMap> {
   }
 
   /** A short description for logs: ids, site and state. */
-  toJSON(): {
-    /** {@link Job.id}. */
-    id: string;
-    /** {@link Job.siteId}; absent until a site accepted the job. */
-    siteId?: string;
-    /** {@link Job.remoteId}; absent until a site accepted the job. */
-    remoteId?: string;
-    /** {@link Job.state}. */
-    state: JobState;
-    /** {@link Job.siteState}; absent when the site said none. */
-    siteState?: string;
-  } {
-    const json: ReturnType<Job['toJSON']> = { id: this.id, state: this.state };
+  toJSON(): JobSummary {
+    const json: JobSummary = { id: this.id, state: this.state };
     if (this.#siteId !== undefined) json.siteId = this.#siteId;
     if (this.#remoteId !== undefined) json.remoteId = this.#remoteId;
     if (this.siteState !== undefined) json.siteState = this.siteState;
@@ -221,16 +186,28 @@ export class Job extends EventEmitter<JobEventMap> {
 
   /**
    * Waits for the end and resolves with the result, whatever the final state
-   * (check `result.ok`). Rejects only when `signal` aborts.
+   * (check `result.ok`); with `throwOnFailure`, a job that did not end
+   * `complete` (failed, canceled, lost...) rejects with {@link JobFailedError}
+   * carrying the result and its final state. Rejects when `signal` aborts.
    *
    * @example
    * ```ts
    * const result = await job.wait({ signal: AbortSignal.timeout(3_600_000) });
    * if (!result.ok) console.error(result.state, result.logs.executors.at(-1)?.stderr);
+   * // or: throw on anything but success
+   * const { outputs } = await job.wait({ throwOnFailure: true });
    * ```
    */
-  wait(options: JobWaitOptions = {}): Promise<JobResult> {
-    const { signal } = options;
+  wait(options: ThrowingWaitOptions = {}): Promise<JobResult> {
+    const ended = this.#ended(options.signal);
+    if (!options.throwOnFailure) return ended;
+    return ended.then((result) => {
+      if (!result.ok) throw new JobFailedError(result);
+      return result;
+    });
+  }
+
+  #ended(signal: AbortSignal | undefined): Promise<JobResult> {
     if (this.#result) return Promise.resolve(this.#result);
     if (signal?.aborted) return Promise.reject(new AbortError('waiting for the job', { cause: signal.reason }));
     this.#waiters++;
@@ -260,9 +237,7 @@ export class Job extends EventEmitter<JobEventMap> {
    * ```
    */
   async outputs(options: JobWaitOptions = {}): Promise<CollectedOutput[]> {
-    const result = await this.wait(options);
-    if (!result.ok) throw new JobFailedError(result);
-    return result.outputs;
+    return (await this.wait({ ...options, throwOnFailure: true })).outputs;
   }
 
   /**
@@ -322,30 +297,22 @@ export class Job extends EventEmitter<JobEventMap> {
 
   #replay<T extends JobEventName>(event: T, fn: Listener<T>, context: unknown, once: boolean): void {
     if (event !== 'state' && event !== 'done') return;
-    const seen = this.#stateEvents;
+    const seen = this.#states.count;
     const done = this.#doneEvent;
     if (event === 'done' && !done) return;
     queueMicrotask(() => {
       if (!this.listeners(event).includes(fn as never)) return;
-      if (event === 'state' && this.#stateEvents !== seen) return;
+      if (event === 'state' && this.#states.count !== seen) return;
       if (once) super.off(event, fn as never, context, true);
-      const payload = event === 'done' ? done : this.#lastState;
+      const payload = event === 'done' ? done : this.#states.last;
       (fn as (e: unknown) => void).call(context ?? this, payload);
     });
   }
 
   #apply(update: StateUpdate): StateChange | undefined {
-    const change = this.#tracker.offer(update);
-    if (!change) return undefined;
-    const event: JobStateEvent = { type: 'state', jobId: this.id, time: Date.now(), state: change.state, previous: change.previous };
-    if (change.siteState !== undefined) event.siteState = change.siteState;
-    this.#lastState = event;
-    this.#stateEvents++;
-    const record: JobStateRecord = { state: event.state, time: event.time };
-    if (event.siteState !== undefined) record.siteState = event.siteState;
-    this.#history.push(record);
-    this.#emit('state', event);
-    return change;
+    const applied = this.#states.apply(update);
+    if (applied) this.#emit('state', applied.event);
+    return applied?.change;
   }
 
   static {
@@ -353,7 +320,7 @@ export class Job extends EventEmitter<JobEventMap> {
       job,
       bind: (siteId, remoteId, action = 'submitted', extra = {}) => {
         if (siteId !== job.#siteId || remoteId !== job.#remoteId) {
-          job.#tracker.resetSequence();
+          job.#states.resetSequence();
           job.#streamed.reset();
         }
         job.#siteId = siteId;
@@ -395,46 +362,15 @@ export class Job extends EventEmitter<JobEventMap> {
     if (this.#result) return;
     if (error) this.#emit('error', { type: 'error', jobId: this.id, time: Date.now(), error, fatal: true });
     const executors = outcome.executors ?? [];
-    const system = outcome.systemLogs ?? [];
-    executors.forEach((log, executor) => {
-      for (const stream of ['stdout', 'stderr'] as const) {
-        const text = this.#streamed.rest(executor, stream, log[stream] ?? '');
-        if (text) this.#emit('log', { type: 'log', jobId: this.id, time: Date.now(), stream, executor, text });
-      }
-    });
-    for (const text of system) this.#emit('log', { type: 'log', jobId: this.id, time: Date.now(), stream: 'system', text });
+    for (const log of finalLogs(executors, outcome.systemLogs ?? [], this.#streamed)) this.#emit('log', { type: 'log', jobId: this.id, time: Date.now(), ...log });
     const update: StateUpdate = { state: outcome.state };
     if (siteState !== undefined) update.siteState = siteState;
     this.#apply(update);
-    const result: JobResult = {
-      jobId: this.id,
-      state: this.#tracker.state,
-      ok: this.#tracker.state === 'complete',
-      exitCodes: executors.map((e) => e.exitCode),
-      outputs: outcome.outputs ?? [],
-      logs: { executors, system },
-      history: [...this.#history],
-    };
-    if (this.#siteId !== undefined) result.siteId = this.#siteId;
-    if (this.#remoteId !== undefined) result.remoteId = this.#remoteId;
-    if (this.#lastState.siteState !== undefined) result.siteState = this.#lastState.siteState;
-    if (error) result.error = error;
+    const result = buildResult({ jobId: this.id, state: this.#states.state, outcome, history: this.#states.history, siteId: this.#siteId, remoteId: this.#remoteId, siteState: this.#states.last.siteState, error });
     this.#result = result;
     this.#doneEvent = { type: 'done', jobId: this.id, time: Date.now(), result };
     this.#resolveFinished(result);
     this.#emit('done', this.#doneEvent);
-  }
-}
-
-
-
-function rethrowLater(fn: () => unknown): void {
-  try {
-    fn();
-  } catch (error) {
-    queueMicrotask(() => {
-      throw error;
-    });
   }
 }
 

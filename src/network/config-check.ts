@@ -4,6 +4,7 @@
  * @module
  */
 import type { ValidationIssue } from '../errors.js';
+import { mustBeOneOf } from '../util/did-you-mean.js';
 
 /** Collects issues while reading values out of unknown input. */
 export class Checker {
@@ -56,7 +57,7 @@ export class Checker {
 
   oneOf<T extends string>(path: string, value: unknown, choices: readonly T[]): T | undefined {
     if (typeof value !== 'string' || !(choices as readonly string[]).includes(value))
-      return this.fail(path, `must be one of ${choices.map((c) => `"${c}"`).join(', ')}, got ${describe(value)}`);
+      return this.fail(path, mustBeOneOf(choices, value));
     return value as T;
   }
 

@@ -7,7 +7,6 @@ import { readFile } from 'node:fs/promises';
 import { ValidationError } from '../errors.js';
 import type { ConfigContext, ResolvedNetworkConfig } from './config.js';
 import { parseNetworkConfig } from './config-text.js';
-import { Network, type NetworkOptions } from './network.js';
 
 /**
  * Reads and validates a JSON or YAML network configuration file.
@@ -19,23 +18,11 @@ import { Network, type NetworkOptions } from './network.js';
  * ```
  */
 export async function readNetworkConfig(path: string, context: ConfigContext = {}): Promise<ResolvedNetworkConfig> {
-  return parseNetworkConfig(await readText(path), context);
+  return parseNetworkConfig(await readConfigText(path), context);
 }
 
-/**
- * Builds a {@link Network} from a JSON or YAML file.
- *
- * @example
- * ```ts
- * import { networkFromFile } from 'pulsar-network/node';
- * const fromFile = await networkFromFile('network.yaml', { registry });
- * ```
- */
-export async function networkFromFile(path: string, options: NetworkOptions = {}): Promise<Network> {
-  return Network.create(await readText(path), options);
-}
-
-async function readText(path: string): Promise<string> {
+/** The text of a configuration file; a file that cannot be read is a {@link ValidationError} naming it. */
+export async function readConfigText(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {

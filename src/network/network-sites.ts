@@ -12,6 +12,9 @@ import type { SiteEntry } from './site-entry.js';
 import { SiteHealth } from './site-health.js';
 import type { BreakerState } from './types.js';
 
+/** Kinds only the Node.js entry builds by default. */
+const NODE_KINDS = new Set(['local', 'pulsar-amqp']);
+
 /** What building the sites needs of the network's options. */
 export interface SiteSources {
   registry?: SiteRegistry;
@@ -24,7 +27,7 @@ export function checkSites(resolved: ResolvedNetworkConfig, options: SiteSources
   const issues: ValidationIssue[] = [];
   resolved.sites.forEach(({ description }, i) => {
     if (!options.sites?.[description.id] && !options.registry?.has(description.kind))
-      issues.push({ path: `$.sites[${i}].kind`, message: `no site adapter for kind "${description.kind}": register a factory or pass the site in options.sites` });
+      issues.push({ path: `$.sites[${i}].kind`, message: `no site adapter for kind "${description.kind}": register a factory or pass the site in options.sites${NODE_KINDS.has(description.kind) ? " (Network from 'pulsar-network/node' builds it)" : ''}` });
   });
   for (const [id, site] of Object.entries(options.sites ?? {})) {
     const configured = resolved.sites.find((s) => s.description.id === id);

@@ -23,6 +23,7 @@ import { runNetworkJob } from './network-run.js';
 import { buildSites, checkSites } from './network-sites.js';
 import { freshId } from './random.js';
 import type { SiteRegistry } from './registry.js';
+import { portableSiteRegistry } from './factories/portable.js';
 import { selectionRequest, type SelectionHints } from './request.js';
 import { candidateOf, type SiteEntry } from './site-entry.js';
 import { earliestCompletion } from './strategies/index.js';
@@ -31,7 +32,12 @@ import { SiteProber } from './prober.js';
 
 /** Options of {@link Network.create}. */
 export interface NetworkOptions extends ConfigContext {
-  /** Factories that build sites by kind. */
+  /**
+   * Factories that build sites by kind.
+   * @default every kind this entry can build: `tes` and `pulsar-rest` from
+   * `pulsar-network`; `local`, `tes`, `pulsar-rest` and `pulsar-amqp` from
+   * `pulsar-network/node`
+   */
   registry?: SiteRegistry;
   /** Sites built by the caller, by id; they take precedence over the registry. */
   sites?: Record<string, Site>;
@@ -156,7 +162,7 @@ export class Network extends EventEmitter<NetworkEvents> {
   readonly #observe = (event: JobEvent): void => void (this.emit as (name: string, payload: JobEvent) => boolean)(event.type, event);
   readonly #prober: SiteProber;
 
-  private constructor(config: ResolvedNetworkConfig, entries: Map<string, SiteEntry>, options: NetworkOptions) {
+  protected constructor(config: ResolvedNetworkConfig, entries: Map<string, SiteEntry>, options: NetworkOptions) {
     super();
     this.#entries = entries;
     this.#strategy = options.strategy ?? config.strategy ?? earliestCompletion();
@@ -185,18 +191,24 @@ export class Network extends EventEmitter<NetworkEvents> {
    * checks that every site's kind can be built, then builds the sites.
    * Throws {@link ValidationError} listing every problem before anything starts.
    */
-  static async create(config: NetworkConfig | string, options: NetworkOptions = {}): Promise<Network> {
+  static async create(config: NetworkConfig | string, given: NetworkOptions = {}): Promise<Network> {
+    const options: NetworkOptions = { ...given, registry: given.registry ?? this.defaultRegistry() };
     const resolved = typeof config === 'string' ? await parseNetworkConfig(config, options) : validateNetworkConfig(config, options);
     checkSites(resolved, options);
     let network: Network | undefined;
     const entries = await buildSites(resolved, options, (site, change) => network?.emit('breaker', { site, ...change }));
-    network = new Network(resolved, entries, options);
+    network = new this(resolved, entries, options);
     if (options.probes ?? true) {
       // the first decision knows which sites answer: wait (bounded) for a first probe of each
       await network.#prober.firstRound(resolved.health.firstProbeWaitMs);
       network.startProbes();
     }
     return network;
+  }
+
+  /** The registry used when `create` is given none: the kinds this entry can build (the Node entry's subclass adds its own). */
+  protected static defaultRegistry(): SiteRegistry {
+    return portableSiteRegistry();
   }
 
   /** The seed of this network's random choices. */

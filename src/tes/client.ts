@@ -5,86 +5,22 @@
 import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from '../../generated/tes.js';
 import { ConnectionError, NotFoundError, RateLimitError, TimeoutError, ValidationError } from '../errors.js';
-import { HttpClient, type HttpClientOptions } from '../http/client.js';
+import { HttpClient } from '../http/client.js';
+import { callRequest, type CallOptions, type HttpClientOptions } from '../http/options.js';
+import type { CreateTaskOptions, GetTaskOptions, ListTasksOptions, TesClientOptions, WaitForTaskOptions } from './client-options.js';
 import { redactUrl } from '../redact.js';
-import { resolveRetryPolicy, retry, type RetryOptions, type RetryPolicy } from '../http/retry.js';
+import { resolveRetryPolicy, retry, type RetryPolicy } from '../http/retry.js';
 import { decodeCreated, decodeList, decodeServiceInfo, decodeTask, parseAnswer, type AnswerContext } from './decode.js';
 import { IDEMPOTENCY_TAG, isAmbiguousCreateFailure, newIdempotencyKey } from './idempotency.js';
 import { TaskList } from './list.js';
 import { checkId, checkView, listQuery } from './arguments.js';
-import type { TesState } from './states.js';
 import type { TesTask } from '../contracts/job-spec.js';
 import type { FullTask, TaskForView, TaskPage, TesServiceInfo, TesView } from './types.js';
 import { assertValidTask } from './validate.js';
 import { toView } from './views.js';
-import { pollUntilTerminal, type TesWaitOptions } from './wait.js';
+import { pollUntilTerminal } from './wait.js';
 
-/**
- * Options of a {@link TesClient}: either the options of its own
- * {@link HttpClient} (base URL, auth, headers, timeouts, retries, ...), or an
- * existing `http` client.
- */
-export type TesClientOptions =
-  | HttpClientOptions
-  | {
-      /** The HTTP client to send every request through (its base URL is the TES base URL). */
-      http: HttpClient;
-      /** Retry policy of `createTask` (ambiguous failures, rate limits); a number sets the retries, `false` disables. @default the {@link RetryOptions} defaults (4 retries) */
-      retry?: RetryOptions | number | false;
-    };
-
-/** Options every call takes. */
-export interface CallOptions {
-  /** Aborts the call (an {@link AbortError} is thrown). */
-  signal?: AbortSignal;
-}
-
-/** Options of {@link TesClient.getTask}. */
-export interface GetTaskOptions<V extends TesView | undefined> extends CallOptions {
-  /** How much of the task to return. @default 'MINIMAL' */
-  view?: V;
-}
-
-/** Filters and paging of {@link TesClient.listTasks}. */
-export interface ListTasksOptions<V extends TesView | undefined> extends CallOptions {
-  /** Only tasks whose name starts with this. */
-  namePrefix?: string;
-  /** Only tasks in this state (TES 1.1 servers). */
-  state?: TesState;
-  /** Only tasks carrying all these tags; an empty value matches any value of the key (TES 1.1 servers). */
-  tags?: Record<string, string>;
-  /** How much of each task to return. @default 'MINIMAL' */
-  view?: V;
-  /** Tasks per page, 1 to 2047 (the server's default is 256). */
-  pageSize?: number;
-  /** Start at this page (a `nextPageToken` from an earlier page). */
-  pageToken?: string;
-}
-
-/** Options of {@link TesClient.createTask}. */
-export interface CreateTaskOptions extends CallOptions {
-  /**
-   * The idempotency key to tag the task with. Give the same key when you
-   * submit the same task again after a crash: the client first looks for a
-   * task with this key and returns its id instead of creating a second one.
-   * A fresh key is made when absent; give your own to be able to resume
-   * after a failure that left it unclear whether the task was created.
-   */
-  idempotencyKey?: string;
-  /**
-   * The given key was never sent before (a new job): skip the look-up before
-   * the first try. A look-up lists tasks by tag, which costs a server as
-   * much as listing; an ambiguous failure is still looked up before the
-   * next try. @default false
-   */
-  fresh?: boolean;
-}
-
-/** Options of {@link TesClient.waitForTask}. */
-export interface WaitForTaskOptions<V extends TesView | undefined> extends TesWaitOptions {
-  /** The view of the final task returned. @default 'BASIC' */
-  view?: V;
-}
+export type { CallOptions, CreateTaskOptions, GetTaskOptions, ListTasksOptions, TesClientOptions, WaitForTaskOptions } from './client-options.js';
 
 const SERVER_SET = ['id', 'state', 'logs', 'creation_time'] as const;
 /** Longest string of a FULL task kept whole, in bytes; longer ones (logs) keep their tail. */
@@ -168,7 +104,7 @@ export class TesClient {
    */
   async serviceInfo(options: CallOptions = {}): Promise<TesServiceInfo> {
     const ctx = this.#ctx('GET /service-info');
-    const { data } = await this.#api.GET('/service-info', { parseAs: 'text', ...signalOf(options) });
+    const { data } = await this.#api.GET('/service-info', { parseAs: 'text', ...this.#call(options) });
     return decodeServiceInfo(this.#parse(data, ctx), ctx);
   }
 
@@ -204,20 +140,20 @@ export class TesClient {
     return retry(
       async () => {
         if (mayExist) {
-          const existing = await this.#findByKey(key, task.name, options.signal).catch((error: unknown) => {
+          const existing = await this.#findByKey(key, task.name, options).catch((error: unknown) => {
             throw sent ? error : createNotSent(error, this.http);
           });
           if (existing) return existing;
         }
         try {
-          const { data } = await this.#api.POST('/tasks', { body, parseAs: 'text', ...signalOf(options) });
+          const { data } = await this.#api.POST('/tasks', { body, parseAs: 'text', ...this.#call(options) });
           return decodeCreated(this.#parse(data, ctx), ctx);
         } catch (error) {
           if (isAmbiguousCreateFailure(error)) mayExist = sent = true;
           throw error;
         }
       },
-      this.#policy,
+      options.retries === undefined ? this.#policy : { ...this.#policy, retries: options.retries },
       {
         ...signalOf(options),
         // A refused connection was already retried by the HTTP layer; once a POST of this call may
@@ -244,7 +180,7 @@ export class TesClient {
     if (typeof idempotencyKey !== 'string' || idempotencyKey === '') {
       return Promise.reject(new ValidationError('findTask arguments', [{ path: '$.idempotencyKey', message: 'must be a non-empty string' }]));
     }
-    return this.#findByKey(idempotencyKey, undefined, options.signal);
+    return this.#findByKey(idempotencyKey, undefined, options);
   }
 
   /**
@@ -268,13 +204,13 @@ export class TesClient {
     const ctx = this.#ctx('GET /tasks/{id}');
     if (view === 'FULL') {
       // Logs can be any size: the answer streams through and each string keeps its tail.
-      const answer = await this.http.json<unknown>({ path: `tasks/${encodeURIComponent(id)}`, query: { view }, keepTails: FULL_VIEW_TAIL_BYTES, ...signalOf(options) });
+      const answer = await this.http.json<unknown>({ path: `tasks/${encodeURIComponent(id)}`, query: { view }, keepTails: FULL_VIEW_TAIL_BYTES, ...callRequest(options) });
       return toView(decodeTask(answer, ctx), view) as TaskForView<V>;
     }
     const { data } = await this.#api.GET('/tasks/{id}', {
       params: { path: { id }, query: { view } },
       parseAs: 'text',
-      ...signalOf(options),
+      ...this.#call(options),
     });
     return toView(decodeTask(this.#parse(data, ctx), ctx), view) as TaskForView<V>;
   }
@@ -300,7 +236,7 @@ export class TesClient {
       const { data } = await this.#api.GET('/tasks', {
         params: { query: pageToken === undefined ? query : { ...query, page_token: pageToken } },
         parseAs: 'text',
-        ...signalOf(options),
+        ...this.#call(options),
       });
       const page = decodeList(this.#parse(data, ctx), ctx);
       const tasks = page.tasks.map((task) => toView(task, query.view ?? 'MINIMAL'));
@@ -325,8 +261,7 @@ export class TesClient {
     const { data } = await this.#api.POST('/tasks/{id}:cancel', {
       params: { path: { id } },
       parseAs: 'text',
-      fetch: this.#idempotentFetch,
-      ...signalOf(options),
+      ...this.#call(options, true),
     });
     if (typeof data === 'string' && data.trim() !== '') this.#parse(data, ctx);
   }
@@ -352,14 +287,22 @@ export class TesClient {
     return (await this.getTask(id, { view, ...signalOf(options) })) as TaskForView<V>;
   }
 
-  async #findByKey(key: string, name: string | undefined, signal: AbortSignal | undefined): Promise<string | undefined> {
+  async #findByKey(key: string, name: string | undefined, call: CallOptions): Promise<string | undefined> {
     // BASIC view carries tags, so a server that ignores tag filters (TES 1.0) is still matched exactly.
-    const list = this.listTasks({ tags: { [IDEMPOTENCY_TAG]: key }, view: 'BASIC', pageSize: 256, ...(name ? { namePrefix: name } : {}), ...signalOf({ signal }) });
+    const list = this.listTasks({ tags: { [IDEMPOTENCY_TAG]: key }, view: 'BASIC', pageSize: 256, ...(name ? { namePrefix: name } : {}), ...pickCall(call) });
     let found: FullTask | undefined;
     for await (const task of list) {
       if (task.tags?.[IDEMPOTENCY_TAG] === key && (found === undefined || (task.creation_time ?? '') < (found.creation_time ?? ''))) found = task as FullTask;
     }
     return found?.id;
+  }
+
+  /** What openapi-fetch is given for a call: its signal and headers, and a fetch carrying its time limit and retries. */
+  #call(call: CallOptions, idempotent = false): { signal?: AbortSignal; headers?: Record<string, string>; fetch?: (input: Request) => Promise<Response> } {
+    const { signal, headers: _headers, ...limits } = callRequest(call);
+    const given = { ...(signal && { signal }), ...(call.headers && { headers: call.headers }) };
+    if (limits.totalTimeout === undefined && limits.retries === undefined) return idempotent ? { ...given, fetch: this.#idempotentFetch } : given;
+    return { ...given, fetch: this.http.fetchAdapter({ ...limits, ...(idempotent && { idempotent }) }) };
   }
 
   #ctx(where: string): AnswerContext {
@@ -371,8 +314,14 @@ export class TesClient {
   }
 }
 
-function signalOf(options: CallOptions): { signal?: AbortSignal } {
+function signalOf(options: { signal?: AbortSignal }): { signal?: AbortSignal } {
   return options.signal ? { signal: options.signal } : {};
+}
+
+/** Only the call options of a wider options object. */
+function pickCall(options: CallOptions): CallOptions {
+  const { signal, timeout, retries, headers } = options;
+  return { ...(signal && { signal }), ...(timeout !== undefined && { timeout }), ...(retries !== undefined && { retries }), ...(headers && { headers }) };
 }
 
 /**

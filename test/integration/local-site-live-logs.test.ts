@@ -1,3 +1,4 @@
+// Job directories are kept (cleanup: 'never'): these tests read them after the jobs end.
 // Live logs of the real LocalSite: its readLogs over the executors' log
 // files, and Jobs that stream them while they run.
 import { existsSync } from 'node:fs';
@@ -24,7 +25,7 @@ let site: LocalSite;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'local-live-logs-'));
-  site = new LocalSite({ allowNoContainer: true, workDir: join(dir, 'site') });
+  site = new LocalSite({ allowNoContainer: true, workDir: join(dir, 'site'), cleanup: 'never' });
 });
 afterAll(async () => {
   await site.close();
@@ -155,7 +156,7 @@ describe('LocalSite live logs', () => {
   });
 
   it('streams the logs of a job found again with network.attach (a restarted caller)', async () => {
-    const config = { sites: [{ id: 'laptop', kind: 'local' as const, options: { allowNoContainer: true, workDir: join(dir, 'attach-site') } }] };
+    const config = { sites: [{ id: 'laptop', kind: 'local' as const, options: { allowNoContainer: true, cleanup: 'never', workDir: join(dir, 'attach-site') } }] };
     const first = await Network.create(config, { registry: nodeSiteRegistry(), ...POLL });
     const spec = shell('sleep 1; for i in 1 2 3; do echo line $i; sleep 1; done');
     const submitted = first.submit(spec);

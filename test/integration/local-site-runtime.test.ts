@@ -1,3 +1,4 @@
+// Job directories are kept (cleanup: 'never'): these tests read them after the jobs end.
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,8 +75,8 @@ it('runs the acceptance spec through the runtime with the image, mounts and redi
 
 let viaRuntime: LocalSite;
 describeAcceptance('LocalSite through a container runtime', {
-  site: () => (viaRuntime ??= new LocalSite({ workDir: join(dir, 'site-auto'), containerRuntime: 'auto' })),
-  reopen: () => new LocalSite({ workDir: join(dir, 'site-auto'), containerRuntime: 'auto' }),
+  site: () => (viaRuntime ??= new LocalSite({ workDir: join(dir, 'site-auto'), containerRuntime: 'auto', cleanup: 'never' })),
+  reopen: () => new LocalSite({ workDir: join(dir, 'site-auto'), containerRuntime: 'auto', cleanup: 'never' }),
   workDir: () => mkdtemp(join(dir, 'acceptance-')),
   poll: { minIntervalMs: 50 },
 });

@@ -1,3 +1,4 @@
+// Job directories are kept (cleanup: 'never'): these tests read them after the jobs end.
 /**
  * The bubblewrap sandbox of the local site (issue 17 acceptance 2 and 4,
  * issue 23 acceptance 2), with the real bwrap that `npm run peers` installs.
@@ -22,7 +23,7 @@ beforeAll(async () => {
   expect(await probeBubblewrap()).toEqual({ usable: true });
   dir = await mkdtemp(join(tmpdir(), 'sandbox-test-'));
   outside = await mkdtemp('/var/tmp/sandbox-test-');
-  site = new LocalSite({ sandbox: 'bubblewrap', workDir: join(dir, 'site'), killGraceMs: 500, binds: [{ path: join(outside, 'shared'), writable: true }], storages: [pathToFileURL(join(outside, 'ro')).href] });
+  site = new LocalSite({ sandbox: 'bubblewrap', workDir: join(dir, 'site'), killGraceMs: 500, cleanup: 'never', binds: [{ path: join(outside, 'shared'), writable: true }], storages: [pathToFileURL(join(outside, 'ro')).href] });
   await mkdir(join(outside, 'shared'), { recursive: true });
   await mkdir(join(outside, 'ro'), { recursive: true });
 });

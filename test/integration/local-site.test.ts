@@ -1,3 +1,4 @@
+// Job directories are kept (cleanup: 'never'): these tests read them after the jobs end; local-site-hygiene.test.ts tests the cleanup policies.
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -26,7 +27,7 @@ let site: LocalSite;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'local-site-test-'));
-  site = new LocalSite({ allowNoContainer: true, workDir: join(dir, 'site'), killGraceMs: 500 });
+  site = new LocalSite({ allowNoContainer: true, workDir: join(dir, 'site'), killGraceMs: 500, cleanup: 'never' });
 });
 afterAll(async () => {
   await site.close();
@@ -51,7 +52,7 @@ function sha256(text: string): string {
 
 describeAcceptance('LocalSite', {
   site: () => site,
-  reopen: () => new LocalSite({ allowNoContainer: true, workDir: join(dir, 'site'), killGraceMs: 500 }),
+  reopen: () => new LocalSite({ allowNoContainer: true, workDir: join(dir, 'site'), killGraceMs: 500, cleanup: 'never' }),
   workDir: () => mkdtemp(join(dir, 'acceptance-')),
   poll: POLL_OPTIONS,
 });

@@ -132,6 +132,23 @@ describe('Job events', () => {
     expect((error as JobFailedError).message).toContain('executor_error (exit codes 0, 2)');
     expect((await bad.job.logs()).executors.map((e) => e.exitCode)).toEqual([0, 2]);
   });
+
+  it('wait() resolves whatever the end; wait({ throwOnFailure }) rejects with the final state unless complete', async () => {
+    const ok = createJob();
+    ok.control.finish({ state: 'complete', executors: [{ exitCode: 0 }] });
+    expect((await ok.job.wait({ throwOnFailure: true })).state).toBe('complete');
+    for (const state of ['executor_error', 'system_error', 'canceled', 'lost'] as const) {
+      const { job, control } = createJob({ id: `j-${state}` });
+      const pending = job.wait({ throwOnFailure: true }).catch((e: unknown) => e);
+      control.finish({ state, executors: [{ exitCode: 3 }] });
+      expect((await job.wait()).state).toBe(state);
+      const error = await pending;
+      expect(error).toBeInstanceOf(JobFailedError);
+      expect((error as JobFailedError).state).toBe(state);
+      expect((error as JobFailedError).result.exitCodes).toEqual([3]);
+      expect((error as JobFailedError).message).toContain(`job j-${state} ended in ${state}`);
+    }
+  });
 });
 
 describe('job.watch()', () => {

@@ -37,3 +37,31 @@ describe('nodeSiteRegistry', () => {
     expect(site).toBeInstanceOf(LocalSite);
   });
 });
+
+describe('Network.create without a registry', () => {
+  const sites = [
+    { id: 'laptop', kind: 'local' as const, options: { allowNoContainer: true } },
+    { id: 'tes1', kind: 'tes' as const, url: 'http://127.0.0.1:9/ga4gh/tes/v1' },
+    { id: 'p1', kind: 'pulsar-rest' as const, url: 'http://127.0.0.1:9/' },
+    { id: 'mq1', kind: 'pulsar-amqp' as const, url: 'amqp://127.0.0.1:9', options: { jobsDirectory: '/srv/pulsar/staging' } },
+  ];
+
+  it('builds every built-in kind from the Node entry', async () => {
+    const { Network: NodeNetwork } = await import('../../src/node.js');
+    const network = await NodeNetwork.create({ sites }, { probes: false });
+    expect(network).toBeInstanceOf(NodeNetwork);
+    expect(network.sites().map((s) => [s.site.id, s.site.kind])).toEqual(sites.map((s) => [s.id, s.kind]));
+    await network.close();
+  });
+
+  it('builds the portable kinds from the portable entry, and names the Node entry for the others', async () => {
+    const { Network: PortableNetwork } = await import('../../src/index.js');
+    const network = await PortableNetwork.create({ sites: sites.slice(1, 3) }, { probes: false });
+    expect(network.sites().map((s) => s.site.kind)).toEqual(['tes', 'pulsar-rest']);
+    await network.close();
+    const error = await PortableNetwork.create({ sites }, { probes: false }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((i) => i.path)).toEqual(['$.sites[0].kind', '$.sites[3].kind']);
+    expect((error as ValidationError).message).toContain("no site adapter for kind \"local\": register a factory or pass the site in options.sites (Network from 'pulsar-network/node' builds it)");
+  });
+});

@@ -2,16 +2,15 @@
  * `LocalSite`: the embedded site that runs jobs as local processes. Node-only.
  * @module
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ValidationError, type ValidationIssue } from '../../errors.js';
 import { UnknownJobError } from '../../jobs/errors.js';
 import type { JobSpec } from '../../contracts/job-spec.js';
 import { isTerminalState } from '../../jobs/state.js';
-import { redactUrl } from '../../redact.js';
 import { throwIfAborted } from '../../util/abort.js';
 import type { JobOutcome, LogRead, ReadLogsOptions, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
 import { readLocalLogs } from './logs.js';
@@ -26,7 +25,9 @@ import { planExecutor } from './plan.js';
 import { detectContainerRuntimes } from './runtime.js';
 import { type ContainerRuntime, runScript } from './script.js';
 import { stageInputs } from './staging.js';
-import { checkSpec, locate, type LocalLocation } from './validate.js';
+import { checkSpec, locate } from './validate.js';
+import { killGroup, recordedSpec, whereLocally } from './local-site-parts.js';
+import { defaultWorkDir, keyFileOf, prepareWorkDir, removeJob } from './work-dir.js';
 import { Listeners } from '../../util/listeners.js';
 
 export type { LocalSiteOptions };
@@ -83,13 +84,15 @@ export class LocalSite implements Site {
    * a token marks an entry a change made stale.
    */
   readonly #known = new Map<string, SiteJobStatus | symbol>();
+  /** The work directory made and checked (once; again after a failure). */
+  #ready: Promise<void> | undefined;
   /** Runtimes found by the last probe: probes come often, runtimes change rarely. */
   #detected: { at: number; runtimes: Promise<ContainerRuntime[]> } | undefined;
 
   constructor(options: LocalSiteOptions = {}) {
     this.#options = options;
     this.id = options.id ?? 'local';
-    this.workDir = resolve(options.workDir ?? join(tmpdir(), 'pulsar-network-local'));
+    this.workDir = resolve(options.workDir ?? defaultWorkDir());
     const limit = options.maxConcurrentJobs ?? availableParallelism();
     if (!Number.isInteger(limit) || limit < 1) {
       throw new ValidationError('LocalSite options', [{ path: 'maxConcurrentJobs', message: 'must be a positive integer' }]);
@@ -114,7 +117,8 @@ export class LocalSite implements Site {
       this.#detected = { at: Date.now(), runtimes: detectContainerRuntimes() };
     }
     const containerRuntimes = [...(await this.#detected.runtimes)];
-    await mkdir(this.workDir, { recursive: true, mode: 0o700 });
+    const unusable = await this.#prepared().then(() => undefined, (error: Error) => error.message);
+    if (unusable !== undefined) return { ok: false, latencyMs: Date.now() - started, containerRuntimes, error: unusable };
     const probe: SiteProbe = { ok: true, latencyMs: Date.now() - started, version: `node ${process.version}`, containerRuntimes };
     if (this.#options.sandbox === 'bubblewrap' && this.#options.sandboxFallback !== 'warn') {
       const sandbox = await this.#modes.sandboxProbe();
@@ -140,6 +144,7 @@ export class LocalSite implements Site {
     if (process.platform === 'win32') {
       throw new ValidationError('local site', [{ path: 'process.platform', message: 'the local site needs a POSIX system (it runs /bin/sh)' }]);
     }
+    await this.#prepared();
     const mode = await this.#modes.choose();
     const { runtime } = mode;
     const where = whereLocally;
@@ -288,6 +293,9 @@ export class LocalSite implements Site {
         outcome.systemLogs.push(...delivery.problems);
       }
     }
+    // Outputs are delivered: the job directory goes as the cleanup policy says (a collect cut short keeps it).
+    const cleanup = this.#options.cleanup ?? 'onSuccess';
+    if (!options.signal?.aborted && (cleanup === 'always' || (cleanup === 'onSuccess' && outcome.state === 'complete'))) await removeJob(this.workDir, dir);
     return outcome;
   }
 
@@ -308,10 +316,7 @@ export class LocalSite implements Site {
     if (!isTerminalState(status.state)) {
       throw new ValidationError('forget request', [{ path: 'remoteId', message: `job ${remoteId} has not ended (it is ${status.state}); cancel it first` }]);
     }
-    const dir = this.#dir(remoteId);
-    const record = await readRecord(dir);
-    if (record) await rm(this.#keyFile(record.idempotencyKey), { force: true });
-    await rm(dir, { recursive: true, force: true });
+    await removeJob(this.workDir, this.#dir(remoteId));
   }
 
   /** Calls `onChange` with a job's id when its status may have changed (start, exit, cancel). */
@@ -327,7 +332,15 @@ export class LocalSite implements Site {
   }
 
   #keyFile(idempotencyKey: string): string {
-    return join(this.workDir, 'keys', createHash('sha256').update(idempotencyKey).digest('hex'));
+    return keyFileOf(this.workDir, idempotencyKey);
+  }
+
+  #prepared(): Promise<void> {
+    this.#ready ??= prepareWorkDir(this.workDir).catch((error: unknown) => {
+      this.#ready = undefined;
+      throw error;
+    });
+    return this.#ready;
   }
 
   #dir(remoteId: string): string {
@@ -351,34 +364,4 @@ export class LocalSite implements Site {
     else this.#known.delete(remoteId);
     this.#listeners.notify(remoteId);
   }
-}
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
-/**
- * The spec as the job record keeps it: secrets of input URLs redacted, and
- * relative output paths made absolute (a later process may have another
- * working directory).
- */
-function recordedSpec(spec: JobSpec): JobSpec {
-  const recorded: JobSpec = { ...spec };
-  if (spec.inputs) recorded.inputs = spec.inputs.map((input) => (input.url && /^https?:/i.test(input.url) ? { ...input, url: redactUrl(input.url) } : input));
-  if (spec.outputs) {
-    recorded.outputs = spec.outputs.map((output) => {
-      const where = whereLocally(output.url);
-      return where?.kind === 'file' ? { ...output, url: where.path } : output;
-    });
-  }
-  return recorded;
-}
-
-/** Where a URL of a job points on this machine (relative paths from the working directory). */
-function whereLocally(url: string): LocalLocation | undefined {
-  return locate(url, (p) => resolve(p), (u) => fileURLToPath(u));
 }

@@ -4,6 +4,7 @@
  */
 import type { HttpClientOptions } from '../../http/index.js';
 import type { ContainerRuntime } from './script.js';
+import type { LocalCleanup } from './work-dir.js';
 
 /** Options of a {@link LocalSite}. */
 export interface LocalSiteOptions {
@@ -11,10 +12,20 @@ export interface LocalSiteOptions {
   id?: string;
   /**
    * Where job directories and records live. A new `LocalSite` over the same
-   * directory can attach to the jobs of an earlier one.
-   * @default `<os tmpdir>/pulsar-network-local`
+   * directory can attach to the jobs of an earlier one. It is made private
+   * (0700) and must belong to this user: a directory of another user is
+   * refused, one open to others is closed.
+   * @default `$XDG_CACHE_HOME/pulsar-network/local`, or `~/.cache/pulsar-network/local`: per user, never shared
    */
   workDir?: string;
+  /**
+   * When a job's directory (staged inputs, outputs, logs, record) is
+   * removed: `onSuccess` once a `complete` job's outputs are delivered;
+   * `always` after any end is collected; `never` (remove them with
+   * `forget`, or `pulsar-network local gc`).
+   * @default 'onSuccess'
+   */
+  cleanup?: LocalCleanup;
   /**
    * Run executors without their image, as plain local processes (their
    * container paths mapped into the job directory). Without it, a job whose

@@ -12,7 +12,8 @@ export const CLI_MAIN = resolve(root, 'src/cli/main.ts');
 
 /** The node arguments that run the CLI from source. */
 export function cliArgs(args: string[]): string[] {
-  return ['--import', 'tsx', CLI_MAIN, ...args];
+  // tsx by its resolved URL, so the CLI runs from any working directory
+  return ['--import', import.meta.resolve('tsx'), CLI_MAIN, ...args];
 }
 
 /** Runs a CLI command to its end; resolves with its exit code and output. */

@@ -1,12 +1,15 @@
 // The error hierarchy: instanceof by brand across duplicated copies of the
 // library, names, subclass mapping and toJSON.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as errors from '../../../src/errors.js';
 
-/** A second, separate instance of the errors module (as when ESM and CJS copies are both loaded). */
+/**
+ * A second, separate instance of the errors modules, every file of the family
+ * loaded anew (as when ESM and CJS copies are both loaded).
+ */
 async function secondCopy(): Promise<typeof errors> {
-  const specifier = '../../../src/errors.ts?second-copy';
-  return (await import(/* @vite-ignore */ specifier)) as typeof errors;
+  vi.resetModules();
+  return import('../../../src/errors.js');
 }
 
 describe('instanceof across copies', () => {
