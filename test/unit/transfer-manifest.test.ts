@@ -135,17 +135,28 @@ describe('output manifest', () => {
     }
   });
 
-  it('prefers openssl, and falls through a hasher that fails or prints no digest', async () => {
-    const wrong = `echo ${sha('wrong')}  -`;
-    const first = await pathWith('prefer', { openssl: true, sha256sum: wrong, shasum: wrong });
-    expect(parseManifest((await runJob("printf 'abc' > ../outputs/a", [{ name: 'a', path: '../outputs/a' }], { PATH: first })).manifest)).toEqual([{ name: 'a', size: 3, sha256: sha('abc') }]);
-    // An openssl that fails, and one whose output is not a digest (with or without -r): sha256sum answers.
-    for (const [label, openssl] of [['fails', 'exit 1'], ['garbage', 'echo "unknown option -r"; echo "SHA256(stdin)= xyz"']]) {
-      const bin = await pathWith(label as string, { openssl: openssl as string, sha256sum: true, shasum: wrong });
-      const { code, manifest } = await runJob("(printf 'abc' > ../outputs/a; exit 2)", [{ name: 'a', path: '../outputs/a' }], { PATH: bin });
+  it('prefers openssl for a file over 1 MiB and sha256sum for a smaller one, and falls through a hasher that fails or prints no digest', async () => {
+    // Fakes that answer with a digest naming themselves: the manifest shows which tool hashed each file.
+    const answers = (tool: string) => `cat > /dev/null; echo ${sha(tool)}  -`;
+    const fails = 'exit 1';
+    const garbage = 'echo "unknown option -r"; echo "SHA256(stdin)= xyz"';
+    const hashedBy = async (label: string, tools: Record<string, string>): Promise<string[]> => {
+      await mkdir(join(dir, 'outputs'), { recursive: true });
+      await writeFile(join(dir, 'outputs', 'big'), new Uint8Array(1024 * 1024 + 1));
+      await writeFile(join(dir, 'outputs', 'small'), new Uint8Array(1024 * 1024));
+      const outputs = [{ name: 'big', path: '../outputs/big' }, { name: 'small', path: '../outputs/small' }];
+      const { code, manifest } = await runJob('(exit 2)', outputs, { PATH: await pathWith(label, tools) });
       expect(code, label).toBe(2);
-      expect(parseManifest(manifest), label).toEqual([{ name: 'a', size: 3, sha256: sha('abc') }]);
-    }
+      const entries = parseManifest(manifest);
+      expect(entries.map((e) => e.size), label).toEqual([1024 * 1024 + 1, 1024 * 1024]);
+      return entries.map((e) => ['openssl', 'sha256sum', 'shasum'].find((tool) => sha(tool) === e.sha256) ?? 'none');
+    };
+    const all = { openssl: answers('openssl'), sha256sum: answers('sha256sum'), shasum: answers('shasum') };
+    expect(await hashedBy('all', all)).toEqual(['openssl', 'sha256sum']);
+    expect(await hashedBy('openssl-fails', { ...all, openssl: fails })).toEqual(['sha256sum', 'sha256sum']);
+    expect(await hashedBy('openssl-garbage', { ...all, openssl: garbage })).toEqual(['sha256sum', 'sha256sum']);
+    expect(await hashedBy('sha256sum-garbage', { ...all, sha256sum: garbage })).toEqual(['openssl', 'openssl']);
+    expect(await hashedBy('shasum-last', { ...all, openssl: fails, sha256sum: fails })).toEqual(['shasum', 'shasum']);
   });
 
   it('writes a manifest that parsing refuses when no hasher works (never a wrong digest)', async () => {
