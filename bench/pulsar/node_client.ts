@@ -26,8 +26,20 @@ interface Shape {
 
 const shape = JSON.parse(await readFile(process.argv[2] as string, 'utf8')) as Shape;
 const started = performance.now();
+// PULSAR_BENCH_TRACE=1: requests per route, their summed time to headers, and when they ran (on stderr).
+const trace = new Map<string, { n: number; ms: number; first: number; last: number }>();
+const onEvent = (e: { type: string; method: string; url: string; durationMs?: number }): void => {
+  if (e.type !== 'response') return;
+  const url = new URL(e.url);
+  const key = `${e.method} ${url.pathname.split('/').slice(-1)[0]} ${url.searchParams.get('type') ?? ''}`;
+  const t = trace.get(key) ?? { n: 0, ms: 0, first: performance.now() - started, last: 0 };
+  t.n++;
+  t.ms += e.durationMs ?? 0;
+  t.last = performance.now() - started;
+  trace.set(key, t);
+};
 const site = new PulsarRestSite({
-  client: { url: shape.url, token: shape.token, fetch: nodeHttpFetch, ...(shape.maxConcurrency && { maxConcurrency: shape.maxConcurrency }) },
+  client: { url: shape.url, token: shape.token, fetch: nodeHttpFetch, ...(shape.maxConcurrency && { maxConcurrency: shape.maxConcurrency }), ...(process.env.PULSAR_BENCH_TRACE && { onEvent }) },
   files: nodeLocalFiles(),
   allowNoContainer: true,
   cleanup: 'always',
@@ -51,6 +63,7 @@ for (;;) {
 const ended = performance.now();
 const outcome = await site.collect(remoteId, spec);
 const seconds = (performance.now() - started) / 1000;
+for (const [key, t] of trace) console.error(`${key}: ${t.n} × ${(t.ms / t.n).toFixed(1)} ms, from ${(t.first / 1000).toFixed(2)} s to ${(t.last / 1000).toFixed(2)} s`);
 console.log(
   JSON.stringify({
     status: outcome.state,
@@ -58,5 +71,6 @@ console.log(
     seconds,
     phases: { stageIn: (submitted - started) / 1000, run: (ended - submitted) / 1000, stageOut: (performance.now() - ended) / 1000 },
     max_rss_kib: process.resourceUsage().maxRSS,
+    cpu_seconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
   }),
 );

@@ -57,7 +57,7 @@ async function runClient(kind: 'node' | 'python', pulsar: PulsarServer, inputs: 
   const shape = { url: pulsar.url, token: pulsar.token ?? '', jobId, inputs: inputs.paths, outputs, workdir: join(dir, 'work'), ...(concurrency && { maxConcurrency: concurrency }) };
   const result =
     kind === 'node'
-      ? await runChild(process.execPath, ['--import', 'tsx', join(here, 'node_client.ts')], join(dir, 'shape.json'), shape)
+      ? await runChild(process.execPath, [...(process.env.PULSAR_BENCH_NODE_ARGS?.split(' ') ?? []), '--import', 'tsx', join(here, 'node_client.ts')], join(dir, 'shape.json'), shape)
       : await runChild(pulsarPaths().python, [join(here, 'python_client.py')], join(dir, 'shape.json'), shape);
   let ok = result.status === 'complete' && (result.failures ?? []).length === 0;
   for (const [i, output] of outputs.entries()) ok = ok && (await sha256(output).catch(() => '')) === inputs.sha256[i];
@@ -80,7 +80,7 @@ try {
       for (const kind of order) got[kind] = await runClient(kind, pulsar, inputs, join(root, `${kind}-${n}`), `bench-${kind}-${shape.name}-${n}`);
       const node = got.node as ClientRun & { ok: boolean };
       const py = got.python as ClientRun & { ok: boolean };
-      const phases = node.phases ? `stage-in ${node.phases.stageIn.toFixed(2)}, run ${node.phases.run.toFixed(2)}, stage-out ${node.phases.stageOut.toFixed(2)}` : '';
+      const phases = node.phases ? `cpu ${node.cpu_seconds?.toFixed(1)} s; stage-in ${node.phases.stageIn.toFixed(2)}, run ${node.phases.run.toFixed(2)}, stage-out ${node.phases.stageOut.toFixed(2)}` : '';
       const problems = [...(node.problems ?? []), ...(node.failures ?? [])].join('; ').slice(0, 200);
       rows.push([shape.name, 'pulsar-network (Node)', node.seconds.toFixed(2), node.processSeconds.toFixed(2), `${(py.seconds / node.seconds).toFixed(2)}×`, (node.max_rss_kib / 1024).toFixed(0), String(node.ok), problems || phases]);
       rows.push([shape.name, 'pulsar.client (Python)', py.seconds.toFixed(2), py.processSeconds.toFixed(2), '', (py.max_rss_kib / 1024).toFixed(0), String(py.ok), `run ${n + 1}, load ${load()}`]);

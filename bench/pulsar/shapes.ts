@@ -58,6 +58,8 @@ export interface ClientRun {
   status: string;
   seconds: number;
   max_rss_kib: number;
+  /** Node only: CPU seconds of the process (user + system). */
+  cpu_seconds?: number;
   phases?: { stageIn: number; run: number; stageOut: number };
   failures?: string[];
   problems?: string[];
@@ -76,6 +78,7 @@ export async function runChild(command: string, args: string[], shapeFile: strin
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.once('exit', (code) => {
+      if (process.env.PULSAR_BENCH_TRACE) process.stderr.write(err);
       const line = out.trim().split('\n').pop() ?? '';
       if (code !== 0) fail(new Error(`${command} exited ${code}: ${err.slice(-2000)}`));
       else done({ ...(JSON.parse(line) as ClientRun), processSeconds: (performance.now() - started) / 1000 });
