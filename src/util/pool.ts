@@ -9,13 +9,6 @@ import { anySignal, throwIfAborted } from './abort.js';
  * first failure aborts the signal the other items were given, and is thrown
  * once every started item has settled: nothing keeps running behind the
  * caller. An abort of `signal` reaches every item.
- *
- * @example
- * ```ts
- * await eachAtMost(['a', 'b', 'c'], 2, undefined, async (name, i, signal) => {
- *   await fetch(`https://example.org/${name}`, { signal });
- * });
- * ```
  */
 export async function eachAtMost<T>(
   items: readonly T[],
