@@ -1,8 +1,11 @@
-"""The Python side of bench/pulsar: stages one input in, runs `cat` into one output and
-stages it out through Pulsar's own client library (pulsar.client, REST mode, urllib
-transport), then prints one JSON line with its wall time and peak RSS.
+"""The Python side of bench/pulsar: one job shape through Pulsar's own client library
+(pulsar.client, REST mode, urllib transport): stages the inputs in, runs `cat` of input i
+into output i, polls every 250 ms, stages the outputs out and cleans up, then prints one
+JSON line with its wall time (after imports) and peak RSS.
 
-    python python_client.py URL TOKEN JOB_ID INPUT OUTPUT WORKDIR
+    python python_client.py SHAPE.json
+
+SHAPE.json: {"url", "token", "jobId", "inputs": [local paths], "outputs": [local paths], "workdir"}
 """
 import json
 import os
@@ -25,15 +28,19 @@ class BenchTool:
         self.tool_dir = tool_dir
 
 
-def main(url, token, job_id, input_path, output_path, workdir):
+def main(shape_file):
+    with open(shape_file) as f:
+        shape = json.load(f)
     started = time.monotonic()
     manager = build_client_manager()
-    client = manager.get_client({"url": url, "private_token": token}, job_id)
-    outputs = ClientOutputs(working_directory=workdir, output_files=[output_path])
+    client = manager.get_client({"url": shape["url"], "private_token": shape["token"]}, shape["jobId"])
+    workdir = shape["workdir"]
+    outputs = ClientOutputs(working_directory=workdir, output_files=shape["outputs"])
+    copies = " && ".join("cat '%s' > '%s'" % pair for pair in zip(shape["inputs"], shape["outputs"]))
     description = ClientJobDescription(
-        command_line="cat '%s' > '%s'" % (input_path, output_path),
+        command_line=copies,
         tool=BenchTool(os.path.join(workdir, "tool")),
-        client_inputs=ClientInputs([ClientInput(input_path, CLIENT_INPUT_PATH_TYPES.INPUT_PATH)]),
+        client_inputs=ClientInputs([ClientInput(path, CLIENT_INPUT_PATH_TYPES.INPUT_PATH) for path in shape["inputs"]]),
         client_outputs=outputs,
         working_directory=workdir,
     )
@@ -49,7 +56,6 @@ def main(url, token, job_id, input_path, output_path, workdir):
     manager.shutdown()
     print(json.dumps({
         "status": status["status"],
-        "returncode": status.get("returncode"),
         "failures": [str(f) for f in failures],
         "seconds": time.monotonic() - started,
         "max_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
@@ -57,4 +63,4 @@ def main(url, token, job_id, input_path, output_path, workdir):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:7])
+    main(sys.argv[1])

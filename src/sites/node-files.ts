@@ -5,14 +5,13 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, rm, stat } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { fileSink } from '../transfer/node/file-sink.js';
-import { streamSource } from '../transfer/sources.js';
-import { transfer } from '../transfer/transfer.js';
+import { throwIfAborted } from '../util/abort.js';
 import { listFiles } from '../pulsar/staging/local-files.js';
-import type { LocalFiles } from '../contracts/local-files.js';
+import type { LocalFileDigest, LocalFiles } from '../contracts/local-files.js';
 
 /**
  * Local file access for sites that run elsewhere (`TesSite`, `PulsarRestSite`):
@@ -45,16 +44,56 @@ export function nodeLocalFiles(): LocalFiles {
     stream: (path) => Readable.toWeb(createReadStream(path, { highWaterMark: 1 << 20 })) as ReadableStream<Uint8Array>,
     remove: (path) => rm(path, { force: true }),
     list: async (path) => ((await stat(path).catch(() => undefined))?.isDirectory() ? listFiles(path) : undefined),
-    write: async (path, bytes, signal, onBytes) => {
-      const { size, sha256 } = await transfer({
-        from: streamSource(bytes, basename(path)),
-        to: fileSink(path),
-        retry: false,
-        limiter: false,
-        ...(onBytes ? { onProgress: (progress: { bytesDone: number }) => onBytes(progress.bytesDone) } : {}),
-        ...(signal ? { signal } : {}),
-      });
-      return { sizeBytes: size, sha256 };
-    },
+    write: (path, bytes, signal, onBytes) => writeFile(path, bytes, signal, onBytes),
   };
+}
+
+/** Bytes between two `onBytes` reports of a write. */
+const REPORT_EVERY = 1024 * 1024;
+
+/**
+ * `LocalFiles.write`: one pass over the body into a {@link fileSink} (a
+ * temporary name, flushed and renamed into place once whole), hashed on the
+ * way. The caller's transfer already retries and verifies; a second transfer
+ * here cost more CPU than the download itself on small files.
+ */
+async function writeFile(path: string, bytes: ReadableStream<Uint8Array>, signal: AbortSignal | undefined, onBytes: ((bytesDone: number) => void) | undefined): Promise<LocalFileDigest> {
+  const sink = fileSink(path);
+  const hash = createHash('sha256');
+  const reader = bytes.getReader();
+  let sizeBytes = 0;
+  let reported = 0;
+  // A body that stalls still ends at an abort: the read returns, and the check below throws.
+  const onAbort = (): void => void reader.cancel(signal?.reason).catch(() => undefined);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const writer = await sink.open({ offset: 0, signal: signal ?? new AbortController().signal });
+    try {
+      for (;;) {
+        throwIfAborted(signal, `writing ${path}`);
+        const { done, value } = await reader.read();
+        if (done) break;
+        hash.update(value);
+        sizeBytes += value.byteLength;
+        await writer.write(value);
+        if (onBytes && sizeBytes - reported >= REPORT_EVERY) onBytes((reported = sizeBytes));
+      }
+      // A cancelled read looks like the end: never commit what an abort cut short.
+      throwIfAborted(signal, `writing ${path}`);
+      await writer.close();
+    } catch (error) {
+      await writer.abort(error).catch(() => undefined);
+      throw error;
+    }
+    const sha256 = hash.digest('hex');
+    await sink.commit({ size: sizeBytes, sha256 });
+    if (onBytes && reported !== sizeBytes) onBytes(sizeBytes);
+    return { sizeBytes, sha256 };
+  } catch (error) {
+    await reader.cancel(error).catch(() => undefined);
+    await sink.discard();
+    throw error;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
 }

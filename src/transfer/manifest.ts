@@ -57,8 +57,10 @@ const HEADER = 'pulsar-network-manifest 1';
  * A portable `sh` snippet that a job appends as its last step: it writes the
  * manifest of `outputs` to `manifestPath` (through a temporary name and `mv`,
  * so a half-written manifest never appears) and then leaves `$?` as the job
- * command set it, so the job's exit code is unchanged. It uses `sha256sum`,
- * `shasum -a 256` or `openssl`, whichever exists, and `wc -c`.
+ * command set it, so the job's exit code is unchanged. It hashes a file over
+ * 1 MiB with `openssl dgst -sha256`, else `sha256sum`, else `shasum -a 256`
+ * (the first that exists and prints a digest; smaller files try `sha256sum`
+ * first, which starts faster), and counts bytes with `wc -c`.
  *
  * Append it after the command with a newline or `; `.
  *
@@ -90,10 +92,19 @@ export function manifestScript(outputs: readonly ManifestOutput[], manifestPath:
   const partial = shellQuote(`${manifestPath}.partial`);
   const lines = [
     '__pn_rc=$?',
-    '__pn_sha() { if command -v sha256sum >/dev/null 2>&1; then sha256sum < "$1" | cut -d" " -f1; ' +
-      'elif command -v shasum >/dev/null 2>&1; then shasum -a 256 < "$1" | cut -d" " -f1; ' +
-      'else openssl dgst -sha256 < "$1" | sed "s/^.* //"; fi; }',
-    '__pn_entry() { if [ -f "$1" ]; then printf "%s %s %s\\n" "$(__pn_sha "$1")" "$(wc -c < "$1" | tr -d " ")" "$2"; ' +
+    // Hashers in order of speed for the file's size: openssl uses the CPU's SHA extensions (5x
+    // sha256sum's throughput here) but starts 4x slower, so files up to 1 MiB go to sha256sum first.
+    // A tool that is missing, fails or prints no 64-hex digest falls through to the next.
+    // Results come back in variables, not `$(...)`: a subshell per file costs more than a small file's hash.
+    '__pn_hex() { case "$1" in *[!0-9a-f]*) return 1;; esac; [ ${#1} -eq 64 ] && __pn_h=$1; }',
+    '__pn_openssl() { command -v openssl >/dev/null 2>&1 || return 1; __pn_h=$(openssl dgst -sha256 -r < "$1" 2>/dev/null); __pn_hex "${__pn_h%%[!0-9a-f]*}" && return 0; ' +
+      // An openssl without -r prints "SHA2-256(stdin)= <hex>".
+      '__pn_h=$(openssl dgst -sha256 < "$1" 2>/dev/null); __pn_hex "${__pn_h##* }"; }',
+    '__pn_sha256sum() { command -v sha256sum >/dev/null 2>&1 && __pn_h=$(sha256sum < "$1" 2>/dev/null) && __pn_hex "${__pn_h%%[!0-9a-f]*}"; }',
+    '__pn_shasum() { command -v shasum >/dev/null 2>&1 && __pn_h=$(shasum -a 256 < "$1" 2>/dev/null) && __pn_hex "${__pn_h%%[!0-9a-f]*}"; }',
+    '__pn_sha() { if [ "$2" -gt 1048576 ]; then __pn_openssl "$1" || __pn_sha256sum "$1" || __pn_shasum "$1"; ' +
+      'else __pn_sha256sum "$1" || __pn_openssl "$1" || __pn_shasum "$1"; fi || __pn_h=""; }',
+    '__pn_entry() { if [ -f "$1" ]; then __pn_n=$(wc -c < "$1"); __pn_n=$((__pn_n)); __pn_sha "$1" "$__pn_n"; printf "%s %s %s\\n" "$__pn_h" "$__pn_n" "$2"; ' +
       'else printf "%s %s\\n" "- -" "$2"; fi; }',
     // Every regular file below $1 (names with a newline left out), listed as $2/<path below $1>.
     '__pn_tree() { [ -d "$1" ] || return 0; find "$1" -type f ! -name "$(printf \'*\\n*\')" | sort | while IFS= read -r __pn_f; do __pn_entry "$__pn_f" "$2${__pn_f#"$1"}"; done; }',

@@ -35,7 +35,7 @@ describe('commandLineFor', () => {
     expect(lines.slice(1, 4)).toEqual([
       "cd '/srv/w' || exit 125",
       "mkdir -p 'logs' '/srv/w/root' '/srv/w/root/data' || exit 125",
-      "mkdir -p '/srv/w/root/data' && mv -f '/srv/inputs/pulsar-network-input-0' '/srv/w/root/data/in.txt' || exit 125",
+      "mv -f '/srv/inputs/pulsar-network-input-0' '/srv/w/root/data/in.txt' || exit 125",
     ]);
     expect(line).toContain("A='it'\\''s'; export A");
     expect(line).toContain("exec 'sort' '/srv/w/root/data/in.txt' < '/dev/null' > '/srv/w/root/data/out.txt' 2> '/srv/w/logs/0.stderr'");

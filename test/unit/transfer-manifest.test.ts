@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -109,18 +109,61 @@ describe('output manifest', () => {
     expect(code).toBe(0);
   });
 
-  it('falls back to shasum, then openssl, where sha256sum is missing', async () => {
-    for (const tools of [['shasum'], ['openssl']]) {
-      // A PATH holding only what the snippet may use, without sha256sum.
-      const bin = join(dir, `bin-${tools[0]}`);
-      await mkdir(bin);
-      for (const tool of ['cut', 'wc', 'tr', 'mv', 'sed', 'printf', 'perl', ...tools]) {
-        const found = await run('/bin/sh', ['-c', `command -v ${tool}`]).then((r) => r.stdout.trim(), () => '');
-        if (found.startsWith('/')) await symlink(found, join(bin, tool));
-      }
-      const { manifest } = await runJob("printf 'abc' > ../outputs/a", [{ name: 'a', path: '../outputs/a' }], { PATH: bin });
-      expect(parseManifest(manifest), tools[0]).toEqual([{ name: 'a', size: 3, sha256: sha('abc') }]);
+  /** A PATH dir holding the snippet's basic utilities and `tools` (links to the real ones, or fake scripts). */
+  async function pathWith(label: string, tools: Record<string, string | true>): Promise<string> {
+    const bin = join(dir, `bin-${label}`);
+    await mkdir(bin);
+    const real = async (tool: string): Promise<string> => (await run('/bin/sh', ['-c', `command -v ${tool}`])).stdout.trim();
+    for (const tool of ['wc', 'mv', 'printf', 'cat']) {
+      const found = await real(tool).catch(() => '');
+      if (found.startsWith('/')) await symlink(found, join(bin, tool));
     }
+    for (const [tool, fake] of Object.entries(tools)) {
+      if (fake === true) await symlink(await real(tool), join(bin, tool));
+      else await writeFile(join(bin, tool), `#!/bin/sh\n${fake}\n`, { mode: 0o755 });
+    }
+    return bin;
+  }
+
+  it('hashes with openssl, sha256sum or shasum, whichever is the only one on the PATH', async () => {
+    // shasum is a perl script: perl comes with it.
+    for (const tools of [['openssl'], ['sha256sum'], ['shasum', 'perl']]) {
+      const bin = await pathWith(tools[0] as string, Object.fromEntries(tools.map((t) => [t, true])));
+      const { code, manifest } = await runJob("(printf 'abc' > ../outputs/a; exit 7)", [{ name: 'a', path: '../outputs/a' }, { name: 'b', path: '../outputs/b' }], { PATH: bin });
+      expect(code, tools[0]).toBe(7);
+      expect(parseManifest(manifest), tools[0]).toEqual([{ name: 'a', size: 3, sha256: sha('abc') }, { name: 'b' }]);
+    }
+  });
+
+  it('prefers openssl for a file over 1 MiB and sha256sum for a smaller one, and falls through a hasher that fails or prints no digest', async () => {
+    // Fakes that answer with a digest naming themselves: the manifest shows which tool hashed each file.
+    const answers = (tool: string) => `cat > /dev/null; echo ${sha(tool)}  -`;
+    const fails = 'exit 1';
+    const garbage = 'echo "unknown option -r"; echo "SHA256(stdin)= xyz"';
+    const hashedBy = async (label: string, tools: Record<string, string>): Promise<string[]> => {
+      await mkdir(join(dir, 'outputs'), { recursive: true });
+      await writeFile(join(dir, 'outputs', 'big'), new Uint8Array(1024 * 1024 + 1));
+      await writeFile(join(dir, 'outputs', 'small'), new Uint8Array(1024 * 1024));
+      const outputs = [{ name: 'big', path: '../outputs/big' }, { name: 'small', path: '../outputs/small' }];
+      const { code, manifest } = await runJob('(exit 2)', outputs, { PATH: await pathWith(label, tools) });
+      expect(code, label).toBe(2);
+      const entries = parseManifest(manifest);
+      expect(entries.map((e) => e.size), label).toEqual([1024 * 1024 + 1, 1024 * 1024]);
+      return entries.map((e) => ['openssl', 'sha256sum', 'shasum'].find((tool) => sha(tool) === e.sha256) ?? 'none');
+    };
+    const all = { openssl: answers('openssl'), sha256sum: answers('sha256sum'), shasum: answers('shasum') };
+    expect(await hashedBy('all', all)).toEqual(['openssl', 'sha256sum']);
+    expect(await hashedBy('openssl-fails', { ...all, openssl: fails })).toEqual(['sha256sum', 'sha256sum']);
+    expect(await hashedBy('openssl-garbage', { ...all, openssl: garbage })).toEqual(['sha256sum', 'sha256sum']);
+    expect(await hashedBy('sha256sum-garbage', { ...all, sha256sum: garbage })).toEqual(['openssl', 'openssl']);
+    expect(await hashedBy('shasum-last', { ...all, openssl: fails, sha256sum: fails })).toEqual(['shasum', 'shasum']);
+  });
+
+  it('writes a manifest that parsing refuses when no hasher works (never a wrong digest)', async () => {
+    const bin = await pathWith('none', { openssl: 'exit 1' });
+    const { code, manifest } = await runJob("(printf 'abc' > ../outputs/a; exit 5)", [{ name: 'a', path: '../outputs/a' }], { PATH: bin });
+    expect(code).toBe(5);
+    expect(() => parseManifest(manifest)).toThrow(ProtocolError);
   });
 
   it('rejects a manifest that was cut short or damaged', () => {

@@ -115,6 +115,12 @@ export interface PulsarStagedResult {
  * AbortError, removes the outputs already delivered, and still applies
  * `cleanup: 'always'`.
  *
+ * @deprecated `PulsarRestSite` is the one Pulsar REST pipeline (launch once,
+ * restarts, exit codes, concurrent staging, clean-up on abort; what
+ * `bench/pulsar` measures). This Galaxy-shaped runner (tool and config files,
+ * path rewriting, metadata, unstructured data) stays for one release while
+ * its features move there or go.
+ *
  * @example
  * ```ts
  * import { PulsarClient } from 'pulsar-network';

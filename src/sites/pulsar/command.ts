@@ -61,18 +61,17 @@ export function commandLineFor(spec: JobSpec, working: string, runtime: Containe
   const inPlace = sandbox ? nodeSharedInputs(spec, sandbox) : [];
   const steps = spec.executors.map((executor, i) => planExecutor(executor, i, working, map, runtime, sandbox ? { sandbox, inPlace } : {}));
   // the working directories and output parents too, as a container runtime makes them
-  const dirs = ['logs', map.root, ...new Set([...map.dirs, ...dirsToMake(spec)].map((dir) => map.host(dir)))];
+  const targets = [...uploaded].map(([containerPath, serverPath]) => [serverPath, map.host(containerPath)] as const);
+  // One mkdir for every directory (the uploads' parents too): a process per input costs more than its upload on a busy node.
+  const parents = targets.map(([, target]) => target.slice(0, target.lastIndexOf('/')));
+  const dirs = ['logs', map.root, ...new Set([...[...map.dirs, ...dirsToMake(spec)].map((dir) => map.host(dir)), ...parents])];
   const prologue = [
     '# Written by pulsar-network PulsarRestSite.',
     `cd ${shellQuote(working)} || exit 125`,
     `mkdir -p ${dirs.map(shellQuote).join(' ')} || exit 125`,
     // A DIRECTORY input exists even when it is empty; its files come one by one below.
     ...(spec.inputs ?? []).filter((input) => input.type === 'DIRECTORY').map((input) => `mkdir -p ${shellQuote(map.host(input.path))} || exit 125`),
-    ...[...uploaded].map(([containerPath, serverPath]) => {
-      const target = map.host(containerPath);
-      const parent = target.slice(0, target.lastIndexOf('/'));
-      return `mkdir -p ${shellQuote(parent)} && mv -f ${shellQuote(serverPath)} ${shellQuote(target)} || exit 125`;
-    }),
+    ...targets.map(([serverPath, target]) => `mv -f ${shellQuote(serverPath)} ${shellQuote(target)} || exit 125`),
     ...(sandbox ? sandboxCheck(`${working}/sandbox-check`) : []),
   ];
   const script = runScript(steps).split('\n').filter((line) => !line.startsWith('#!'));

@@ -11,6 +11,7 @@ import type { JobInput, JobSpec } from '../../contracts/job-spec.js';
 import type { PulsarClient } from '../../pulsar/client.js';
 import { urlSourceFor } from '../../transfer/url-source.js';
 import { throwIfAborted } from '../../util/abort.js';
+import { eachAtMost } from '../../util/pool.js';
 import { absolutePath, localRef, type LocalFiles } from '../../contracts/local-files.js';
 import type { LocalLocation } from '../local/validate.js';
 import type { SubmitOptions } from '../site.js';
@@ -63,42 +64,65 @@ export function locateInput(url: string, files: LocalFiles | undefined): LocalLo
   return { kind: 'file', path: path ?? url };
 }
 
-/** Uploads every input of `spec`; their container paths and the server paths they were written to. */
-export async function uploadInputs(site: InputStaging, jobId: string, spec: JobSpec, options: SubmitOptions): Promise<Map<string, string>> {
-  const uploaded = new Map<string, string>();
-  for (const [i, input] of (spec.inputs ?? []).entries()) {
-    throwIfAborted(options.signal, `staging inputs for Pulsar site ${site.siteId}`);
-    if (input.type === 'DIRECTORY') {
-      for (const [containerPath, serverPath] of await uploadDirectory(site, jobId, inputName(i), input, options)) uploaded.set(containerPath, serverPath);
-    } else {
-      uploaded.set(input.path, await uploadInput(site, jobId, inputName(i), input, options));
-    }
-  }
-  return uploaded;
+/** One upload of a job's inputs: a whole input, or one file of a DIRECTORY input. */
+interface PlannedUpload {
+  /** The upload's flat name. */
+  name: string;
+  /** Its container path. */
+  containerPath: string;
+  input: JobInput;
+  /** For a file of a DIRECTORY input: its local path. */
+  local?: string;
 }
 
 /**
- * Uploads every file of a local DIRECTORY input, each under a flat name
- * (`<name>-<k>`): their container paths and server paths, for the command
- * line to move them into place.
+ * Uploads every input of `spec`, as many at once as the client's
+ * concurrency cap allows (a small file's upload is mostly waiting on round
+ * trips): their container paths and the server paths they were written to.
+ * The first failure stops the others and is thrown once they have settled.
  */
-async function uploadDirectory(site: InputStaging, jobId: string, name: string, input: JobInput, options: SubmitOptions): Promise<Map<string, string>> {
+export async function uploadInputs(site: InputStaging, jobId: string, spec: JobSpec, options: SubmitOptions): Promise<Map<string, string>> {
+  const planned: PlannedUpload[] = [];
+  for (const [i, input] of (spec.inputs ?? []).entries()) {
+    throwIfAborted(options.signal, `staging inputs for Pulsar site ${site.siteId}`);
+    if (input.type === 'DIRECTORY') planned.push(...(await directoryFiles(site, inputName(i), input)));
+    else planned.push({ name: inputName(i), containerPath: input.path, input });
+  }
+  const serverPaths: string[] = [];
+  await eachAtMost(planned, transferConcurrency(site.client), options.signal, async (item, k, signal) => {
+    const call = { ...options, signal };
+    serverPaths[k] = item.local !== undefined ? await uploadFile(site, jobId, item.name, item.local, item.containerPath, call) : await uploadInput(site, jobId, item.name, item.input, call);
+  });
+  return new Map(planned.map((item, k) => [item.containerPath, serverPaths[k] as string]));
+}
+
+/** Transfers of one job at once: the client's cap (Pulsar serves a few threads), at most 8. */
+export function transferConcurrency(client: PulsarClient): number {
+  const cap = client.http.maxConcurrency;
+  return Number.isFinite(cap) ? Math.max(1, Math.min(8, cap)) : 8;
+}
+
+/**
+ * The files of a local DIRECTORY input, each uploaded under a flat name
+ * (`<name>-<k>`) and moved to its container path by the command line.
+ */
+async function directoryFiles(site: InputStaging, name: string, input: JobInput): Promise<PlannedUpload[]> {
   const files = site.files as LocalFiles & { list: NonNullable<LocalFiles['list']> };
   const root = files.resolve(input.url as string);
   const listed = await files.list(root);
   if (listed === undefined) throw new ValidationError(`job spec for Pulsar site ${site.siteId}`, [{ path: `$.inputs[path=${input.path}].url`, message: `${root} is not a directory` }]);
   const base = input.path.replace(/\/+$/, '');
-  const uploaded = new Map<string, string>();
-  for (const [k, relative] of listed.entries()) {
-    throwIfAborted(options.signal, `staging inputs for Pulsar site ${site.siteId}`);
-    const path = `${root}/${relative}`;
-    const file = `${base}/${relative}`;
-    const size = (await files.size(path)) ?? 0;
-    options.onTransfer?.({ direction: 'up', file, bytesDone: 0, bytesTotal: size, done: false });
-    uploaded.set(file, await site.client.upload(jobId, `${name}-${k}`, 'input', () => files.stream(path), size, signalOf(options)));
-    options.onTransfer?.({ direction: 'up', file, bytesDone: size, bytesTotal: size, done: true });
-  }
-  return uploaded;
+  return listed.map((relative, k) => ({ name: `${name}-${k}`, containerPath: `${base}/${relative}`, input, local: `${root}/${relative}` }));
+}
+
+/** Uploads one local file of a DIRECTORY input; its server path. */
+async function uploadFile(site: InputStaging, jobId: string, name: string, path: string, file: string, options: SubmitOptions): Promise<string> {
+  const files = site.files as LocalFiles;
+  const size = (await files.size(path)) ?? 0;
+  options.onTransfer?.({ direction: 'up', file, bytesDone: 0, bytesTotal: size, done: false });
+  const serverPath = await site.client.upload(jobId, name, 'input', () => files.stream(path), size, signalOf(options));
+  options.onTransfer?.({ direction: 'up', file, bytesDone: size, bytesTotal: size, done: true });
+  return serverPath;
 }
 
 /** Uploads one input under a flat name; its server path. */

@@ -10,8 +10,10 @@ import { parseManifest, type ManifestEntry } from '../../transfer/manifest.js';
 import { absolutePath, localRef, type LocalFileDigest, type LocalFiles } from '../../contracts/local-files.js';
 import { hasWildcard } from '../local/paths.js';
 import { SCRIPT_FILES } from '../local/script.js';
+import { eachAtMost } from '../../util/pool.js';
 import type { CollectedOutput, ExecutorLog, SiteCallOptions } from '../site.js';
 import { MANIFEST_FILE, workdirName } from './command.js';
+import { transferConcurrency } from './inputs.js';
 
 /** One file to download for an output: its working-directory name, container path, and path below the destination. */
 export interface OutputMatch {
@@ -64,16 +66,25 @@ export interface OutputDownload {
   text(name: string, signal: AbortSignal | undefined): Promise<string>;
 }
 
+/** One file to bring back: its working-directory name, container path, destination, and what the manifest says of it. */
+interface PlannedDownload {
+  name: string;
+  path: string;
+  to: string;
+  expected?: { sha256: string; size: number };
+}
+
 /**
  * Downloads each output's files (a file, a directory's files, a pattern's
- * matches) from the working directory, each checked against the job's
- * manifest and fetched once more on a mismatch. Problems are gathered in
- * `problems`; an abort throws, after removing what this call delivered.
+ * matches) from the working directory, as many at once as the client's cap
+ * allows, each checked against the job's manifest and fetched once more on
+ * a mismatch. Problems are gathered in `problems`; an abort throws, after
+ * removing what this call delivered.
  */
 export async function downloadOutputs(site: OutputDownload, remoteId: string, outputs: readonly JobOutput[], working: Set<string>, problems: string[], options: SiteCallOptions): Promise<CollectedOutput[]> {
   const files = site.files;
-  const collected: CollectedOutput[] = [];
   const manifest = working.has(MANIFEST_FILE) ? new Map(parseManifest(await site.text(MANIFEST_FILE, options.signal), `${MANIFEST_FILE} of Pulsar job ${remoteId}`).map((e) => [e.name, e])) : new Map<string, ManifestEntry>();
+  const planned: PlannedDownload[] = [];
   for (const output of outputs) {
     const destination = absolutePath(localRef(output.url) ?? { kind: 'path', value: '' }, files);
     if (!files || destination === undefined) {
@@ -81,50 +92,57 @@ export async function downloadOutputs(site: OutputDownload, remoteId: string, ou
       continue;
     }
     const matches = matchOutput(output, [...working]);
-    if (matches.length === 0) {
-      if (!hasWildcard(output.path)) problems.push(`output ${output.path} was not produced by the executors`);
-      continue;
-    }
+    if (matches.length === 0 && !hasWildcard(output.path)) problems.push(`output ${output.path} was not produced by the executors`);
     for (const { name, path, relative } of matches) {
-      const to = relative === '' ? destination : `${destination.replace(/\/+$/, '')}/${relative}`;
-      const report = (bytesDone: number, done: boolean): void => options.onTransfer?.({ direction: 'down', file: to, bytesDone, done });
       const entry = manifest.get(name);
       // Checked against what the job wrote while it streams: a download cut short looks whole
       // (Pulsar sends no Content-Length), and is fetched again with the transfer's retries.
       const expected = entry?.sha256 !== undefined && entry.size !== undefined ? { sha256: entry.sha256, size: entry.size } : undefined;
-      // Set once an attempt wrote the destination whole: a later one may still find it did not match.
-      let written = false;
-      const write = async (body: ReadableStream<Uint8Array>, signal: AbortSignal): Promise<LocalFileDigest> => {
-        const digest = await files.write(to, body, signal, (n) => report(n, false));
-        written = true;
-        return digest;
-      };
-      try {
-        report(0, false);
-        const digest = await site.client.downloadWith(remoteId, name, 'output_workdir', write, {
-          ...(options.signal && { signal: options.signal }),
-          ...(expected && { expected }),
-        });
-        report(digest.sizeBytes, true);
-        collected.push({ path, url: to, ...digest });
-      } catch (error) {
-        if (options.signal?.aborted) {
-          // Stopped: what this collect delivered goes too (the download itself left nothing partial).
-          for (const done of [...collected.map((c) => c.url), ...(written ? [to] : [])]) await files.remove(done).catch(() => undefined);
-          throw error;
-        }
-        const reason = error instanceof Error ? error.message : String(error);
-        if (expected) {
-          // An attempt that did not match may have reached the destination: it goes.
-          if (written) await files.remove(to).catch(() => undefined);
-          problems.push(`output ${path}: the job wrote ${expected.size} bytes (sha256 ${expected.sha256}), no download matched (${reason}); nothing was left at ${to}`);
-          continue;
-        }
-        problems.push(`output ${path} could not be written to ${to}: ${reason}`);
-      }
+      planned.push({ name, path, to: relative === '' ? destination : `${destination.replace(/\/+$/, '')}/${relative}`, ...(expected && { expected }) });
     }
   }
-  return collected;
+  if (!files || planned.length === 0) return [];
+  const collected: Array<CollectedOutput | undefined> = [];
+  const found: Array<string | undefined> = [];
+  const written = new Set<string>();
+  try {
+    await eachAtMost(planned, transferConcurrency(site.client), options.signal, async (item, k) => {
+      const result = await downloadOne(site.client, files, remoteId, item, written, options);
+      if (typeof result === 'string') found[k] = result;
+      else collected[k] = result;
+    });
+  } catch (error) {
+    // Stopped: what this collect delivered goes too (the downloads themselves left nothing partial).
+    await Promise.all([...written].map((to) => files.remove(to).catch(() => undefined)));
+    throw error;
+  }
+  problems.push(...found.filter((p): p is string => p !== undefined));
+  return collected.filter((c): c is CollectedOutput => c !== undefined);
+}
+
+/** Downloads one file to its destination: what was collected, or the problem in words. Throws only when aborted. */
+async function downloadOne(client: PulsarClient, files: LocalFiles, remoteId: string, item: PlannedDownload, written: Set<string>, options: SiteCallOptions): Promise<CollectedOutput | string> {
+  const { name, path, to, expected } = item;
+  const report = (bytesDone: number, done: boolean): void => options.onTransfer?.({ direction: 'down', file: to, bytesDone, done });
+  const write = async (body: ReadableStream<Uint8Array>, signal: AbortSignal): Promise<LocalFileDigest> => {
+    const digest = await files.write(to, body, signal, (n) => report(n, false));
+    // Written whole: a later attempt may still find it did not match.
+    written.add(to);
+    return digest;
+  };
+  try {
+    report(0, false);
+    const digest = await client.downloadWith(remoteId, name, 'output_workdir', write, { ...(options.signal && { signal: options.signal }), ...(expected && { expected }) });
+    report(digest.sizeBytes, true);
+    return { path, url: to, ...digest };
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    if (!expected) return `output ${path} could not be written to ${to}: ${reason}`;
+    // An attempt that did not match may have reached the destination: it goes.
+    if (written.delete(to)) await files.remove(to).catch(() => undefined);
+    return `output ${path}: the job wrote ${expected.size} bytes (sha256 ${expected.sha256}), no download matched (${reason}); nothing was left at ${to}`;
+  }
 }
 
 /**
@@ -143,8 +161,10 @@ export async function executorLogs(
   for (const [i, exitCode] of exitCodes.entries()) {
     const executor = spec.executors[i];
     const log: ExecutorLog = { exitCode };
-    const stdout = await read(executor?.stdout ? workdirName(executor.stdout) : SCRIPT_FILES.stdout(i));
-    const stderr = await read(executor?.stderr ? workdirName(executor.stderr) : SCRIPT_FILES.stderr(i));
+    const [stdout, stderr] = await Promise.all([
+      read(executor?.stdout ? workdirName(executor.stdout) : SCRIPT_FILES.stdout(i)),
+      read(executor?.stderr ? workdirName(executor.stderr) : SCRIPT_FILES.stderr(i)),
+    ]);
     if (stdout !== undefined) log.stdout = stdout;
     if (stderr !== undefined) log.stderr = stderr;
     logs.push(log);
