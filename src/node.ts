@@ -16,6 +16,7 @@ export * from './index.js';
 
 export { LocalSite } from './sites/local/local-site.js';
 export type { LocalBind, LocalSiteOptions } from './sites/local/options.js';
+export type { LocalCleanup } from './sites/local/work-dir.js';
 export { detectContainerRuntimes } from './sites/local/runtime.js';
 export type { ContainerRuntime } from './sites/local/script.js';
 export { nodeSiteRegistry } from './node/site-registry.js';

@@ -26,7 +26,7 @@ const ROOT = [
 
 /** What `pulsar-network/node` adds to the root. */
 const NODE_ONLY = [
-    'ContainerRuntime', 'DisplayLiveOptions', 'FileSinkOptions', 'GatewayClient', 'LocalBind', 'LocalSite', 'LocalSiteOptions',
+    'ContainerRuntime', 'DisplayLiveOptions', 'FileSinkOptions', 'GatewayClient', 'LocalBind', 'LocalCleanup', 'LocalSite', 'LocalSiteOptions',
     'MemoryTaskStore', 'PulsarMqSite', 'PulsarMqSiteOptions', 'PulsarStagedJob', 'PulsarStagedResult',
     'RunStagedJobOptions', 'SqliteTaskStore', 'TaskStore', 'TesGateway', 'TesGatewayOptions', 'checkJobUrls',
     'createTesGateway', 'detectContainerRuntimes', 'fileSink', 'fileSource', 'guardedFetch',
