@@ -9,6 +9,8 @@ echo "== typecheck"
 npm run --silent typecheck
 echo "== import direction (layers in .dependency-cruiser.cjs)"
 npm run --silent lint:imports
+echo "== sizes (files <= 400 lines, functions <= 80)"
+node scripts/check-sizes.mjs
 echo "== build"
 npm run --silent build
 echo "== package checks (publint, attw, typedoc)"

@@ -42,10 +42,7 @@ const STATUS_TAIL_BYTES = 64 * 1024;
  *
  * @example
  * ```ts
- * const pulsar = new PulsarClient({
- *   baseUrl: 'http://127.0.0.1:8913/',
- *   auth: { type: 'query', name: 'private_token', value: process.env.PULSAR_TOKEN! },
- * });
+ * const pulsar = new PulsarClient({ baseUrl: 'http://127.0.0.1:8913/', auth: { type: 'query', name: 'private_token', value: process.env.PULSAR_TOKEN! } });
  * const job = await pulsar.setup('job-1');
  * await pulsar.upload(jobId, 'in.txt', 'input', 'hello\n');
  * const input = `${job.directories.inputs}${job.separator}in.txt`;

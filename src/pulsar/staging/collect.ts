@@ -78,7 +78,7 @@ export async function collectOutputs(
   client: PulsarClient,
   status: PulsarJobStatus,
   job: PulsarStagedJob,
-  options: { signal?: AbortSignal; onDownload?: (file: PulsarCollectedFile) => void; onProgress?: (progress: TransferProgress) => void } = {},
+  options: CollectOptions = {},
 ): Promise<PulsarCollectResult> {
   const failures: PulsarCollectionFailure[] = [];
   const listings = status.listings;
@@ -88,9 +88,7 @@ export async function collectOutputs(
   const sep = status.separator ?? '/';
   // Listed names use the server's separator; match on `/` and download with the listed form.
   const index = (names: string[]) => new Map(names.map((n) => [n.split(sep).join('/'), n]));
-  const working = index(listings.working);
-  const outputs = index(listings.outputs);
-  const metadata = index(listings.metadata);
+  const [working, outputs, metadata] = [listings.working, listings.outputs, listings.metadata].map(index) as [Map<string, string>, Map<string, string>, Map<string, string>];
   const wanted = new Map<string, Wanted>();
   /** Queues a download; one whose destination comes from a server-listed name must stay inside `within`. */
   const want = (w: Wanted, within?: string) => {
@@ -101,8 +99,7 @@ export async function collectOutputs(
     }
     if (!wanted.has(w.destination)) wanted.set(w.destination, w);
   };
-  const missing = (name: string, type: PulsarDownloadType, destination: string, why: string) =>
-    failures.push({ name, type, destination, required: true, error: undefined, message: why });
+  const missing = (name: string, type: PulsarDownloadType, destination: string, why: string) => failures.push({ name, type, destination, required: true, error: undefined, message: why });
 
   // 1. Outputs from the working directory (files, directories, globs).
   for (const output of job.workDirOutputs ?? []) {
@@ -154,14 +151,30 @@ export async function collectOutputs(
     }
   }
 
+  const collected = await downloadWanted(client, status, [...wanted.values()], [...outputs.keys()], failures, options);
+  return { collected, failures };
+}
+
+type CollectOptions = { signal?: AbortSignal; onDownload?: (file: PulsarCollectedFile) => void; onProgress?: (progress: TransferProgress) => void };
+
+/** Downloads the wanted files at once, each checked against the job's output manifest when it lists it; failures are recorded, not thrown. */
+async function downloadWanted(
+  client: PulsarClient,
+  status: PulsarJobStatus,
+  wanted: Wanted[],
+  outputNames: string[],
+  failures: PulsarCollectionFailure[],
+  options: CollectOptions,
+): Promise<PulsarCollectedFile[]> {
+  const sep = status.separator ?? '/';
   // The job's output manifest, when it wrote one: every output it lists is checked against it.
-  const manifest = await fetchOutputManifest(client, status.jobId, [...outputs.keys()], options).catch((error: unknown) => {
+  const manifest = await fetchOutputManifest(client, status.jobId, outputNames, options).catch((error: unknown) => {
     failures.push({ name: OUTPUT_MANIFEST_NAME, type: 'output', required: true, error, message: `output manifest: ${error instanceof Error ? error.message : String(error)}` });
     return undefined;
   });
   const collected: PulsarCollectedFile[] = [];
   await Promise.all(
-    [...wanted.values()].map(async (w) => {
+    wanted.map(async (w) => {
       const entry = manifest?.get(manifestKey(w.type, w.name.split(sep).join('/')));
       const expected = entry?.sha256 !== undefined && entry.size !== undefined ? { sha256: entry.sha256, size: entry.size } : undefined;
       try {
@@ -180,7 +193,7 @@ export async function collectOutputs(
       }
     }),
   );
-  return { collected, failures };
+  return collected;
 }
 
 /** Files and extra-file prefixes named by realized galaxy.json documents (`filename`, `extra_files`). */

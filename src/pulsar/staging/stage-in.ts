@@ -78,45 +78,16 @@ export async function stageIn(
   client: PulsarClient,
   config: PulsarJobConfig,
   job: PulsarStagedJob,
-  options: { signal?: AbortSignal; onUpload?: (upload: PulsarStagedUpload) => void; onProgress?: (progress: TransferProgress) => void } = {},
+  options: StageInOptions = {},
 ): Promise<PulsarStageInResult> {
   const sep = config.separator;
   const dirs = config.directories;
   const rewriter = new PathRewriter(sep);
   const uploads: PulsarStagedUpload[] = [];
 
-  // Renames known before any transfer: outputs, the version file, config files.
-  for (const output of job.outputs ?? []) {
-    const name = basename(output);
-    rewriter.add(output, remoteJoin(dirs.outputs, name, sep));
-    rewriter.addDirectory(extrasDirOf(output), remoteJoin(dirs.outputs, basename(extrasDirOf(output)), sep));
-  }
-  if (job.versionFile) rewriter.add(job.versionFile, remoteJoin(dirs.outputs, 'COMMAND_VERSION', sep));
-  // Config files keep only a base name on the server (no sub-directories): same-named ones get a prefix.
-  const configTexts = new Map<string, { name: string; text: string }>();
-  const configNames = new UploadNames('_');
-  for (const file of new Set(job.configFiles ?? [])) {
-    const name = configNames.claim(basename(file), dirname(file));
-    configTexts.set(file, { name, text: await readFile(file, 'utf8') });
-    rewriter.add(file, remoteJoin(dirs.configs, name, sep));
-  }
-  const referenced = [job.commandLine, ...[...configTexts.values()].map((c) => c.text)].join('\n');
+  const { configTexts, referenced } = await renameFixed(job, config, rewriter);
 
-  const send = async (group: Planned[]): Promise<void> => {
-    await Promise.all(
-      group.map(async (item) => {
-        const source = item.text !== undefined ? bytesSource(new TextEncoder().encode(item.text), item.name) : await fileSource(item.local, item.name);
-        const sent = await client.uploadFrom(config.jobId, item.name, item.type, source, {
-          ...(options.signal && { signal: options.signal }),
-          ...(options.onProgress && { onProgress: options.onProgress }),
-        });
-        const upload = { local: item.local, name: item.name, type: item.type, remote: sent.path, size: sent.size, sha256: sent.sha256 };
-        uploads.push(upload);
-        options.onUpload?.(upload);
-        return upload;
-      }),
-    );
-  };
+  const send = uploader(client, config.jobId, uploads, options);
 
   // 1. Tool files, sub-directories kept.
   if (job.tool) {
@@ -161,6 +132,61 @@ export async function stageIn(
   }
 
   // 5. Unstructured data: the tree `depth` levels above each path, under a hash of its base.
+  await send(await plannedUnstructured(job, config, rewriter, seen));
+
+  // 6. Rewrite, then 7. the config files with their rewritten text.
+  const commandLine = rewriter.rewrite(job.commandLine);
+  await send([...configTexts].map(([local, { name, text }]) => ({ local, name, type: 'config', text: rewriter.rewrite(text) })));
+  return { commandLine, uploads, rewriter };
+}
+
+/** Renames known before any transfer: outputs, the version file, config files (read here). */
+async function renameFixed(job: PulsarStagedJob, config: PulsarJobConfig, rewriter: PathRewriter): Promise<{ configTexts: Map<string, { name: string; text: string }>; referenced: string }> {
+  const sep = config.separator;
+  const dirs = config.directories;
+  for (const output of job.outputs ?? []) {
+    const name = basename(output);
+    rewriter.add(output, remoteJoin(dirs.outputs, name, sep));
+    rewriter.addDirectory(extrasDirOf(output), remoteJoin(dirs.outputs, basename(extrasDirOf(output)), sep));
+  }
+  if (job.versionFile) rewriter.add(job.versionFile, remoteJoin(dirs.outputs, 'COMMAND_VERSION', sep));
+  // Config files keep only a base name on the server (no sub-directories): same-named ones get a prefix.
+  const configTexts = new Map<string, { name: string; text: string }>();
+  const configNames = new UploadNames('_');
+  for (const file of new Set(job.configFiles ?? [])) {
+    const name = configNames.claim(basename(file), dirname(file));
+    configTexts.set(file, { name, text: await readFile(file, 'utf8') });
+    rewriter.add(file, remoteJoin(dirs.configs, name, sep));
+  }
+  const referenced = [job.commandLine, ...[...configTexts.values()].map((c) => c.text)].join('\n');
+  return { configTexts, referenced };
+}
+
+type StageInOptions = { signal?: AbortSignal; onUpload?: (upload: PulsarStagedUpload) => void; onProgress?: (progress: TransferProgress) => void };
+
+/** Uploads a group of planned files at once, recording each upload. */
+function uploader(client: PulsarClient, jobId: string, uploads: PulsarStagedUpload[], options: StageInOptions): (group: Planned[]) => Promise<void> {
+  return async (group) => {
+    await Promise.all(
+      group.map(async (item) => {
+        const source = item.text !== undefined ? bytesSource(new TextEncoder().encode(item.text), item.name) : await fileSource(item.local, item.name);
+        const sent = await client.uploadFrom(jobId, item.name, item.type, source, {
+          ...(options.signal && { signal: options.signal }),
+          ...(options.onProgress && { onProgress: options.onProgress }),
+        });
+        const upload = { local: item.local, name: item.name, type: item.type, remote: sent.path, size: sent.size, sha256: sent.sha256 };
+        uploads.push(upload);
+        options.onUpload?.(upload);
+        return upload;
+      }),
+    );
+  };
+}
+
+/** Unstructured data: a path alone (depth 0), or the tree `depth` levels above it, under a hash of its base. */
+async function plannedUnstructured(job: PulsarStagedJob, config: PulsarJobConfig, rewriter: PathRewriter, seen: Set<string>): Promise<Planned[]> {
+  const sep = config.separator;
+  const dirs = config.directories;
   const unstructured: Planned[] = [];
   for (const entry of job.unstructured ?? []) {
     const depth = entry.depth ?? 0;
@@ -178,12 +204,7 @@ export async function stageIn(
     rewriter.addDirectory(base, remoteJoin(dirs.unstructured, prefix, sep));
     for (const rel of await listFiles(base)) unstructured.push({ local: `${base}/${rel}`, name: `${prefix}/${rel}`, type: 'unstructured' });
   }
-  await send(unstructured);
-
-  // 6. Rewrite, then 7. the config files with their rewritten text.
-  const commandLine = rewriter.rewrite(job.commandLine);
-  await send([...configTexts].map(([local, { name, text }]) => ({ local, name, type: 'config', text: rewriter.rewrite(text) })));
-  return { commandLine, uploads, rewriter };
+  return unstructured;
 }
 
 /**
