@@ -5,6 +5,7 @@
  */
 import { ValidationError } from '../errors.js';
 import { HttpClient, type Auth, type FetchLike, type HttpEventListener, type RetryOptions } from '../http/index.js';
+import type { CallOptions } from '../http/options.js';
 import type { HostLimiter } from '../transfer/host-limit.js';
 import type { TransferProgress } from '../transfer/progress.js';
 import type { ExpectedContent, TransferResult } from '../transfer/transfer.js';
@@ -95,14 +96,20 @@ export interface PulsarSubmitOptions {
   signal?: AbortSignal;
 }
 
-/** Per-call options. */
-export interface PulsarCallOptions {
-  /** Aborts the call; it then rejects with AbortError. */
-  signal?: AbortSignal;
-}
+/**
+ * Per-call options of the small requests (status, setup, submit, cancel,
+ * clean, healthz, file paths), as `TesClient` takes them: `signal`,
+ * `timeout` (across the request's attempts), `retries` and `headers`.
+ */
+export interface PulsarCallOptions extends CallOptions {}
 
-/** Options of one upload or download. */
-export interface PulsarTransferOptions extends PulsarCallOptions {
+/**
+ * Options of one upload or download. Their limits are the client's
+ * `transferTimeout`, `idleTimeout` and `retry` (and a download's own `retry`).
+ */
+export interface PulsarTransferOptions {
+  /** Aborts the transfer; it then rejects with AbortError. */
+  signal?: AbortSignal;
   /** Throttled progress of this file, with one final report (`done: true`). */
   onProgress?: (progress: TransferProgress) => void;
 }

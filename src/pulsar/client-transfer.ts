@@ -18,7 +18,9 @@ import type { PulsarUploadType } from './wire.js';
 const UPLOAD_ANSWER_BYTES = 1024 * 1024;
 
 /** Options of {@link PulsarClient.wait}. */
-export interface PulsarWaitOptions extends PulsarCallOptions {
+export interface PulsarWaitOptions {
+  /** Aborts the wait; it then rejects with AbortError. */
+  signal?: AbortSignal;
   /** Time between status reads, in milliseconds (at least 50). @default 1000 */
   interval?: number;
   /** Time limit of the whole wait, in milliseconds. @default Infinity */

@@ -27,7 +27,8 @@ import {
 import { pulsarTransfer, uploadTo, waitForPulsarJob, type PulsarWaitOptions } from './client-transfer.js';
 import { consumerSink } from './consumer-sink.js';
 import { ListingBook } from './listings.js';
-import { badType, checkName, checkSegment, pulsarJson, pulsarOk, signal, submitQuery } from './requests.js';
+import { badType, checkName, checkSegment, pulsarJson, pulsarOk, submitQuery } from './requests.js';
+import { callRequest } from '../http/options.js';
 import { parsePulsarJobConfig, parsePulsarPath, parsePulsarStatus, type PulsarJobConfig, type PulsarJobStatus, type PulsarListings } from './status.js';
 import { PULSAR_DOWNLOAD_TYPES, PULSAR_UPLOAD_TYPES, type PulsarDownloadType, type PulsarUploadType } from './wire.js';
 
@@ -78,7 +79,7 @@ export class PulsarClient {
     /** The server's version string, e.g. `0.15.15`. */
     version: string;
   }> {
-    const body = await this.#json({ path: 'healthz', ...signal(options) });
+    const body = await this.#json({ path: 'healthz', ...callRequest(options) });
     const version = body && typeof body === 'object' ? (body as { version?: unknown }).version : undefined;
     if (typeof version !== 'string') {
       throw new ProtocolError({ where: 'GET /healthz', problem: 'no version string in the answer', excerpt: excerptOf(body, this.http.secrets, 120) });
@@ -105,7 +106,7 @@ export class PulsarClient {
       query: { job_id: jobId, tool_id: options.toolId, tool_version: options.toolVersion },
       // Creates the directory or reuses it: repeating returns the same config.
       idempotent: true,
-      ...signal(options),
+      ...callRequest(options),
     });
     return parsePulsarJobConfig(body, where);
   }
@@ -184,7 +185,7 @@ export class PulsarClient {
     const answer = await this.#json({
       path: `jobs/${encodeURIComponent(jobId)}/files/path`,
       query: { name, type },
-      ...signal(options),
+      ...callRequest(options),
     });
     return parsePulsarPath(answer, 'GET /jobs/{job_id}/files/path');
   }
@@ -210,7 +211,7 @@ export class PulsarClient {
       query: submitQuery(options),
       // Not idempotent: see requests.ts.
       idempotent: false,
-      ...signal(options),
+      ...callRequest(options),
     }, 'POST /jobs/{job_id}/submit');
   }
 
@@ -233,9 +234,9 @@ export class PulsarClient {
       path: `jobs/${encodeURIComponent(jobId)}/status`,
       // a finished job's status carries its stdout and stderr: kept as tails, whatever their size
       keepTails: STATUS_TAIL_BYTES,
+      ...callRequest(options),
       ...(options.retry !== undefined && { retry: options.retry }),
       ...(options.totalTimeout !== undefined && Number.isFinite(options.totalTimeout) && { totalTimeout: options.totalTimeout }),
-      ...signal(options),
     });
     const status = parsePulsarStatus(body, 'GET /jobs/{job_id}/status');
     if (status.listings) this.#listings.remember(jobId, status.listings);
@@ -353,7 +354,7 @@ export class PulsarClient {
    */
   async cancel(jobId: string, options: PulsarCallOptions = {}): Promise<void> {
     checkSegment(jobId, 'jobId', 'cancel');
-    await this.#ok({ method: 'PUT', path: `jobs/${encodeURIComponent(jobId)}/cancel`, ...signal(options) }, 'PUT /jobs/{job_id}/cancel');
+    await this.#ok({ method: 'PUT', path: `jobs/${encodeURIComponent(jobId)}/cancel`, ...callRequest(options) }, 'PUT /jobs/{job_id}/cancel');
   }
 
   /**
@@ -366,7 +367,7 @@ export class PulsarClient {
    */
   async clean(jobId: string, options: PulsarCallOptions = {}): Promise<void> {
     checkSegment(jobId, 'jobId', 'clean');
-    await this.#ok({ method: 'DELETE', path: `jobs/${encodeURIComponent(jobId)}`, ...signal(options) }, 'DELETE /jobs/{job_id}');
+    await this.#ok({ method: 'DELETE', path: `jobs/${encodeURIComponent(jobId)}`, ...callRequest(options) }, 'DELETE /jobs/{job_id}');
     this.#listings.forget(jobId);
   }
 

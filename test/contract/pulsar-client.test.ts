@@ -404,4 +404,20 @@ describe('PulsarClient options: baseUrl, auth and http, as TesClient takes them'
     expect(refused({ http: new HttpClient({ baseUrl: BASE }), manager: 'm1' }).issues[0]?.path).toBe('$.manager');
     for (const e of [refused({}), refused({ baseUrl: BASE, url: BASE })]) expect(e).toBeInstanceOf(ValidationError);
   });
+
+  it('takes per-call headers, retries and timeout on its small requests', async () => {
+    const pulsar = client();
+    override = (request) => (request.operationId === 'cancelJob' ? new Response('busy', { status: 503 }) : undefined);
+    const headersSeen: (string | null)[] = [];
+    server.events.on('request:start', ({ request }) => void headersSeen.push(request.headers.get('x-request-id')));
+    await pulsar.status('job-1', { headers: { 'x-request-id': 'run-42' } });
+    expect(headersSeen).toEqual(['run-42']);
+    await expect(pulsar.cancel('job-1', { retries: 0 })).rejects.toBeInstanceOf(ServerError);
+    expect(seen.filter((s) => s.operationId === 'cancelJob')).toHaveLength(1);
+    await expect(pulsar.cancel('job-1')).rejects.toBeInstanceOf(ServerError);
+    expect(seen.filter((s) => s.operationId === 'cancelJob')).toHaveLength(5);
+    override = (request) => (request.operationId === 'healthz' ? new Response('slow', { status: 503, headers: { 'retry-after': '5' } }) : undefined);
+    await expect(pulsar.healthz({ timeout: 300 })).rejects.toBeInstanceOf(TimeoutError);
+    server.events.removeAllListeners();
+  });
 });
