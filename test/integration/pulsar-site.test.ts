@@ -118,7 +118,8 @@ describe('PulsarRestSite', () => {
     const result = await job.wait();
     expect(result.state).toBe('complete');
     expect(result.logs.executors[0]?.stdout).toBe("./a.txt\n./sub dir/it's b.txt\nb\n");
-    expect(uploads).toEqual(['/data/ref/a.txt 2', "/data/ref/sub dir/it's b.txt 2"]);
+    // Uploads run concurrently (up to the client's cap): they end in any order.
+    expect(uploads.sort()).toEqual(['/data/ref/a.txt 2', "/data/ref/sub dir/it's b.txt 2"]);
     // A directory input from a URL cannot be listed: refused before anything is sent.
     const refused = await site
       .submit({ inputs: [{ path: '/d', url: 'https://example.org/d/', type: 'DIRECTORY' }], executors: [{ image: 'a', command: ['true'] }] }, { idempotencyKey: 'dir-url' })
