@@ -5,6 +5,8 @@ const layers = [
   ['^generated/', '^src/util/', '^src/redact\\.ts$', '^src/errors\\.ts$', '^src/errors/'],
   // The shapes every layer shares: the job spec, the caller's local files.
   ['^src/contracts/'],
+  // The executor kernel every site that runs commands shares: paths, plan, shell script, container and sandbox wrappers, spec checks.
+  ['^src/executor/'],
   // node/http-fetch is a transport (a fetch over node:http), used by the guarded fetch.
   ['^src/http/', '^src/policy/', '^src/node/http-fetch\\.ts$'],
   ['^src/transfer/'],
@@ -28,6 +30,13 @@ module.exports = {
       from: { path: anyOf(patterns) },
       to: { path: anyOf(layers.slice(i + 1).flat()) },
     })),
+    {
+      name: 'adapters-independent',
+      comment: 'a site adapter may not import another adapter (shared code goes to src/executor or src/contracts)',
+      severity: 'error',
+      from: { path: '^src/sites/(local|pulsar|pulsar-amqp|tes)/' },
+      to: { path: '^src/sites/(local|pulsar|pulsar-amqp|tes)/', pathNot: '^src/sites/$1/' },
+    },
     {
       name: 'no-value-cycles',
       comment: 'modules may not import each other in a cycle (type-only imports excepted)',

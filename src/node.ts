@@ -18,7 +18,7 @@ export { LocalSite } from './sites/local/local-site.js';
 export type { LocalBind, LocalSiteOptions } from './sites/local/options.js';
 export type { LocalCleanup } from './sites/local/work-dir.js';
 export { detectContainerRuntimes } from './sites/local/runtime.js';
-export type { ContainerRuntime } from './sites/local/script.js';
+export type { ContainerRuntime } from './executor/script.js';
 export { nodeSiteRegistry } from './node/site-registry.js';
 export { nodeLocalFiles } from './sites/node-files.js';
 export { nodeHttpFetch } from './node/http-fetch.js';

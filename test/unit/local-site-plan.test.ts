@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { segmentRegExp } from '../../src/sites/local/glob.js';
-import { containerDirs, hasWildcard, normalizeContainerPath, PathMap, wildcardFreeDir } from '../../src/sites/local/paths.js';
-import { imagePolicy, planExecutor } from '../../src/sites/local/plan.js';
-import { containerArgv, runScript, shellQuote } from '../../src/sites/local/script.js';
-import { checkSpec, locate } from '../../src/sites/local/validate.js';
+import { containerDirs, hasWildcard, normalizeContainerPath, PathMap, wildcardFreeDir } from '../../src/executor/paths.js';
+import { imagePolicy, planExecutor } from '../../src/executor/plan.js';
+import { containerArgv, runScript, shellQuote } from '../../src/executor/script.js';
+import { checkSpec, locate } from '../../src/executor/validate.js';
 import type { JobSpec } from '../../src/index.js';
 
 const where = { locate: (url: string) => locate(url, (p) => `/cwd/${p}`, (u) => new URL(u).pathname) };

@@ -8,7 +8,7 @@ import type { SiteFactory } from '../registry.js';
 import { LocalSite } from '../../sites/local/local-site.js';
 import type { LocalSiteOptions } from '../../sites/local/options.js';
 import { readSandboxOptions, SANDBOX_KEYS } from '../../sites/local/sandbox-config.js';
-import { CONTAINER_RUNTIMES } from '../../sites/local/script.js';
+import { CONTAINER_RUNTIMES } from '../../executor/script.js';
 import { LOCAL_CLEANUPS, type LocalCleanup } from '../../sites/local/work-dir.js';
 import { mustBeOneOf } from '../../util/did-you-mean.js';
 

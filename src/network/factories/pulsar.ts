@@ -7,7 +7,7 @@ import type { FetchLike } from '../../http/client.js';
 import type { SiteFactory } from '../registry.js';
 import type { LocalFiles } from '../../contracts/local-files.js';
 import { readSandboxOptions, SANDBOX_KEYS } from '../../sites/local/sandbox-config.js';
-import { CONTAINER_RUNTIMES, type ContainerRuntime } from '../../sites/local/script.js';
+import { CONTAINER_RUNTIMES, type ContainerRuntime } from '../../executor/script.js';
 import type { PulsarCleanupPolicy } from '../../pulsar/staging/description.js';
 import { PulsarRestSite, type PulsarRestSiteOptions } from '../../sites/pulsar/pulsar-rest-site.js';
 

@@ -7,7 +7,7 @@
  * @module
  */
 import { open, readlink, realpath, type FileHandle } from 'node:fs/promises';
-import { isBelow } from './paths.js';
+import { isBelow } from '../../executor/paths.js';
 
 /** True when the real path of `path` (links resolved) is `root` or below it; false when it does not exist. */
 export async function isContained(path: string, root: string): Promise<boolean> {

@@ -5,7 +5,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hasWildcard } from './paths.js';
+import { hasWildcard } from '../../executor/paths.js';
 
 /** A regular expression for one path segment of a pattern. */
 export function segmentRegExp(segment: string): RegExp {

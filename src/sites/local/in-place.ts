@@ -8,9 +8,9 @@ import { mkdir, realpath, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ValidationIssue } from '../../errors.js';
 import type { JobInput } from '../../contracts/job-spec.js';
-import { isBelow, type PathMap } from './paths.js';
-import { shareHolding, shareOf, type InPlaceInput } from './plan.js';
-import type { LocalLocation } from './validate.js';
+import { isBelow, type PathMap } from '../../executor/paths.js';
+import { shareHolding, shareOf, type InPlaceInput } from '../../executor/plan.js';
+import type { LocalLocation } from '../../executor/validate.js';
 
 /** A host directory shared with the tasks, as the site resolved it. */
 export interface SharedPath {

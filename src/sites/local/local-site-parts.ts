@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobSpec } from '../../contracts/job-spec.js';
 import { redactUrl } from '../../redact.js';
-import { locate, type LocalLocation } from './validate.js';
+import { locate, type LocalLocation } from '../../executor/validate.js';
 
 /** Sends a signal to a job's process group; one already gone is fine. */
 export function killGroup(pid: number, signal: NodeJS.Signals): void {

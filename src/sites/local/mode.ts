@@ -9,11 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { ValidationError } from '../../errors.js';
 import { resolveShared, sharedPathOf, type SharedPath } from './in-place.js';
 import type { LocalSiteOptions } from './options.js';
-import { imagePolicy, type SandboxSettings } from './plan.js';
+import { imagePolicy, type SandboxSettings } from '../../executor/plan.js';
 import { detectContainerRuntimes, isRuntimeAvailable } from './runtime.js';
 import { probeBubblewrap, type SandboxProbe } from './sandbox-probe.js';
-import type { ContainerRuntime } from './script.js';
-import type { ImagePolicy } from './validate.js';
+import type { ContainerRuntime } from '../../executor/script.js';
+import type { ImagePolicy } from '../../executor/validate.js';
 
 /** How a job will run. */
 export interface RunMode {

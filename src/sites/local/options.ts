@@ -3,8 +3,9 @@
  * @module
  */
 import type { HttpClientOptions } from '../../http/index.js';
-import type { ContainerRuntime } from './script.js';
+import type { ContainerRuntime } from '../../executor/script.js';
 import type { LocalCleanup } from './work-dir.js';
+import type { LocalBind } from '../../executor/sandbox.js';
 
 /** Options of a {@link LocalSite}. */
 export interface LocalSiteOptions {
@@ -98,12 +99,6 @@ export interface LocalSiteOptions {
   binds?: ReadonlyArray<string | LocalBind>;
 }
 
-/** A host path shared with a local site's tasks. */
-export interface LocalBind {
-  /** The host path (or a `file://` URL). */
-  path: string;
-  /** Tasks may write below it. @default false */
-  writable?: boolean;
-}
+export type { LocalBind } from '../../executor/sandbox.js';
 
 

@@ -13,8 +13,8 @@ import type { CollectedOutput } from '../site.js';
 import type { TransferProgress } from '../../transfer/progress.js';
 import { isContained } from './contained.js';
 import { globFiles } from './glob.js';
-import { hasWildcard, type PathMap } from './paths.js';
-import type { LocalLocation } from './validate.js';
+import { hasWildcard, type PathMap } from '../../executor/paths.js';
+import type { LocalLocation } from '../../executor/validate.js';
 
 /** What delivering the outputs gave. */
 export interface Delivery {

@@ -11,7 +11,7 @@ import type { JobSpec } from '../../contracts/job-spec.js';
 import { stateFromExitCodes } from '../../jobs/state-map.js';
 import type { ExecutorLog, SiteJobStatus } from '../site.js';
 import { openContained } from './contained.js';
-import { parseExitCodes, SCRIPT_FILES, type ContainerRuntime } from './script.js';
+import { parseExitCodes, SCRIPT_FILES, type ContainerRuntime } from '../../executor/script.js';
 
 /** Files of a job directory besides those of the run script. */
 export const JOB_FILES = {

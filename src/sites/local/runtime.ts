@@ -3,7 +3,7 @@
  * @module
  */
 import { execFile } from 'node:child_process';
-import { CONTAINER_RUNTIMES, type ContainerRuntime } from './script.js';
+import { CONTAINER_RUNTIMES, type ContainerRuntime } from '../../executor/script.js';
 
 /** The command that succeeds only when a runtime can actually run containers. */
 const PROBES: Record<ContainerRuntime, string[]> = {

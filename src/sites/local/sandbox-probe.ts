@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SANDBOX_FUNCTIONS, sandboxCheckLines } from './sandbox.js';
+import { SANDBOX_FUNCTIONS, sandboxCheckLines } from '../../executor/sandbox.js';
 
 /** What the probe found: usable, or why not. */
 export type SandboxProbe =

@@ -15,8 +15,8 @@ import { transfer } from '../../transfer/transfer.js';
 import type { TransferSource } from '../../transfer/types.js';
 import { urlSourceFor } from '../../transfer/url-source.js';
 import type { TransferProgress } from '../../transfer/progress.js';
-import type { PathMap } from './paths.js';
-import type { LocalLocation } from './validate.js';
+import type { PathMap } from '../../executor/paths.js';
+import type { LocalLocation } from '../../executor/validate.js';
 
 /** What staging needs besides the inputs. */
 export interface StagingContext {

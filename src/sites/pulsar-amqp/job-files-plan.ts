@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { stat } from 'node:fs/promises';
 import { ValidationError, type ValidationIssue } from '../../errors.js';
 import type { JobSpec } from '../../contracts/job-spec.js';
-import { checkSpec, locate } from '../local/validate.js';
+import { checkSpec, locate } from '../../executor/validate.js';
 import type { JobFileSource } from './job-files-server.js';
 
 /** The files of one job, by the names Pulsar uses on the job-files server. */

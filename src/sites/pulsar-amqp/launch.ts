@@ -8,9 +8,9 @@
  */
 import type { JobInput, JobSpec } from '../../contracts/job-spec.js';
 import { manifestScript, shellQuote } from '../../transfer/manifest.js';
-import { containerDirs, PathMap } from '../local/paths.js';
-import { planExecutor } from '../local/plan.js';
-import { runScript, SCRIPT_FILES } from '../local/script.js';
+import { containerDirs, PathMap } from '../../executor/paths.js';
+import { planExecutor } from '../../executor/plan.js';
+import { runScript, SCRIPT_FILES } from '../../executor/script.js';
 
 /** Name, in Pulsar's outputs directory and in the files API, of the manifest the job writes last. */
 export const MANIFEST_NAME = 'pulsar-network-manifest';

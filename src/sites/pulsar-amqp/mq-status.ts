@@ -7,7 +7,7 @@ import { isTerminalState, type JobState } from '../../jobs/state.js';
 import { fromPulsarStatus, stateFromExitCodes } from '../../jobs/state-map.js';
 import type { SiteJobStatus, SiteProbe } from '../site.js';
 import type { PulsarBroker } from './broker.js';
-import { parseExitCodes } from '../local/script.js';
+import { parseExitCodes } from '../../executor/script.js';
 import { REPORTED_FILES } from './launch.js';
 import { reportedFiles, type MqJob } from './mq-job.js';
 

@@ -8,11 +8,11 @@
  */
 import type { JobOutput, JobSpec } from '../../contracts/job-spec.js';
 import { manifestScript, type ManifestOutput } from '../../transfer/manifest.js';
-import { PathMap, containerDirs, dirsToMake, hasWildcard, normalizeContainerPath } from '../local/paths.js';
-import { planExecutor, shareHolding, shareOf, type InPlaceInput, type SandboxSettings } from '../local/plan.js';
-import { SANDBOX_FUNCTIONS, sandboxCheckLines } from '../local/sandbox.js';
-import type { LocalBind } from '../local/options.js';
-import { runScript, SCRIPT_FILES, shellQuote, type ContainerRuntime } from '../local/script.js';
+import { PathMap, containerDirs, dirsToMake, hasWildcard, normalizeContainerPath } from '../../executor/paths.js';
+import { planExecutor, shareHolding, shareOf, type InPlaceInput, type SandboxSettings } from '../../executor/plan.js';
+import { SANDBOX_FUNCTIONS, sandboxCheckLines } from '../../executor/sandbox.js';
+import type { LocalBind } from '../../executor/sandbox.js';
+import { runScript, SCRIPT_FILES, shellQuote, type ContainerRuntime } from '../../executor/script.js';
 
 /** Where a job's container paths live below the Pulsar working directory. */
 export const ROOT_DIR = 'root';

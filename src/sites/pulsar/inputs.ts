@@ -13,7 +13,7 @@ import { urlSourceFor } from '../../transfer/url-source.js';
 import { throwIfAborted } from '../../util/abort.js';
 import { eachAtMost } from '../../util/pool.js';
 import { absolutePath, localRef, type LocalFiles } from '../../contracts/local-files.js';
-import type { LocalLocation } from '../local/validate.js';
+import type { LocalLocation } from '../../executor/validate.js';
 import type { SubmitOptions } from '../site.js';
 import { inputName } from './command.js';
 

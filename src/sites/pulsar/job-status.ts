@@ -13,7 +13,7 @@ import { readJobText } from '../../pulsar/job-files.js';
 import type { PulsarJobStatus } from '../../pulsar/status.js';
 import { parseManifest } from '../../transfer/manifest.js';
 import { throwIfAborted } from '../../util/abort.js';
-import { parseExitCodes, SCRIPT_FILES } from '../local/script.js';
+import { parseExitCodes, SCRIPT_FILES } from '../../executor/script.js';
 import type { SiteJobStatus } from '../site.js';
 import { MANIFEST_FILE, SPEC_FILE } from './command.js';
 import type { BookedStatus, JobBook } from './job-book.js';

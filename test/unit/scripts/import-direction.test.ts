@@ -49,4 +49,13 @@ describe('import direction (.dependency-cruiser.cjs)', () => {
     expect(code).not.toBe(0);
     expect(out).toMatch(/src\/contracts\/spec\.ts → src\/sites\/site\.ts/);
   });
+
+  it('fails when one site adapter imports another, and passes the same code from src/executor', { timeout: 60_000 }, async () => {
+    const user = (from: string): Record<string, string> => ({ 'src/sites/pulsar/command.ts': `import { quote } from '${from}';\nexport const q = quote('a');\n` });
+    const quote = 'export const quote = (s: string): string => `"${s}"`;\n';
+    const across = await cruise(tree({ 'src/sites/local/shell.ts': quote, ...user('../local/shell.js') }));
+    expect(across.code).not.toBe(0);
+    expect(across.out).toMatch(/adapters-independent: src\/sites\/pulsar\/command\.ts → src\/sites\/local\/shell\.ts/);
+    expect(await cruise(tree({ 'src/executor/shell.ts': quote, ...user('../../executor/shell.js') }))).toMatchObject({ code: 0 });
+  });
 });

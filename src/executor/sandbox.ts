@@ -15,6 +15,14 @@
 import { isBelow } from './paths.js';
 import { shellQuote } from './shell.js';
 
+/** A host path shared with a site's tasks (local, or Pulsar's command line). */
+export interface LocalBind {
+  /** The host path (or a `file://` URL). */
+  path: string;
+  /** Tasks may write below it. @default false */
+  writable?: boolean;
+}
+
 /** One bind of a host path at a path in the sandbox. */
 export interface SandboxMount {
   /** The host path. */

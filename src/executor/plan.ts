@@ -1,9 +1,9 @@
 /**
- * How the local site will run a job: its image policy, and each executor as
+ * How a site runs a job as a command: its image policy, and each executor as
  * a step of the run script. Portable (no `node:` imports).
  * @module
  */
-import type { JobExecutor } from '../../contracts/job-spec.js';
+import type { JobExecutor } from '../contracts/job-spec.js';
 import { isBelow, type PathMap } from './paths.js';
 import type { SandboxMount } from './sandbox.js';
 import { containerArgv, type ContainerRuntime, type ScriptExecutor } from './script.js';

@@ -3,7 +3,7 @@
  * executors without a container. Portable (no `node:` imports).
  * @module
  */
-import type { JobSpec } from '../../contracts/job-spec.js';
+import type { JobSpec } from '../contracts/job-spec.js';
 
 /** Directories a job may never map without a container: it would shadow the system. */
 const SYSTEM_DIRS = new Set(['/', '/bin', '/boot', '/dev', '/etc', '/lib', '/lib32', '/lib64', '/proc', '/run', '/sbin', '/sys', '/usr', '/var']);

@@ -5,7 +5,7 @@
  * `ignore_error`. Portable (no `node:` imports).
  * @module
  */
-import type { JobExecutor } from '../../contracts/job-spec.js';
+import type { JobExecutor } from '../contracts/job-spec.js';
 import { shellQuote } from './shell.js';
 import { SANDBOX_FUNCTIONS, sandboxArgv, sandboxLines, type SandboxCall } from './sandbox.js';
 

@@ -2,8 +2,8 @@
  * What the local site checks in a job spec before it touches anything.
  * @module
  */
-import type { ValidationIssue } from '../../errors.js';
-import type { JobSpec } from '../../contracts/job-spec.js';
+import type { ValidationIssue } from '../errors.js';
+import type { JobSpec } from '../contracts/job-spec.js';
 import { containerDirs, hasWildcard, isSystemDir, normalizeContainerPath } from './paths.js';
 import { ENV_NAME } from './script.js';
 
