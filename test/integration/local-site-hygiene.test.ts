@@ -3,7 +3,8 @@
 // removed as the cleanup policy says, old ones collected, and two users' sites running
 // jobs side by side on this machine (two real uids, through setpriv).
 import { execFile, spawn } from 'node:child_process';
-import { chmod, chown, mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, chown, cp, mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobEngine, LocalSite, submitJob, ValidationError, type JobSpec, type LocalCleanup } from '../../src/node.js';
 import { collectGarbage } from '../../src/sites/local/work-dir.js';
 
+const execFileAsync = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
 const POLL = { engine: new JobEngine({ poll: { minIntervalMs: 50, maxIntervalMs: 200 } }) };
 const SECOND_UIDS = [54_321, 54_322];
@@ -123,13 +125,36 @@ describe('collectGarbage', () => {
   });
 });
 
+/** A readable copy of the built package (`dist`, package.json) with its runtime dependencies, for other uids. */
+async function packageCopy(to: string): Promise<string> {
+  const built = join(ROOT, 'dist', 'node.js');
+  expect(existsSync(built), `${built} is missing: run npm run build first`).toBe(true);
+  await cp(join(ROOT, 'dist'), join(to, 'dist'), { recursive: true });
+  await cp(join(ROOT, 'package.json'), join(to, 'package.json'));
+  const manifest = (name: string): { dependencies?: Record<string, string>; peerDependencies?: Record<string, string> } =>
+    JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8'));
+  const root = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
+  const wanted = [...Object.keys(root.dependencies ?? {}), ...Object.keys(root.peerDependencies ?? {})];
+  const copied = new Set<string>();
+  while (wanted.length > 0) {
+    const name = wanted.pop() as string;
+    if (copied.has(name) || !existsSync(join(ROOT, 'node_modules', name))) continue;
+    copied.add(name);
+    await cp(join(ROOT, 'node_modules', name), join(to, 'node_modules', name), { recursive: true, dereference: true });
+    wanted.push(...Object.keys(manifest(name).dependencies ?? {}));
+  }
+  await execFileAsync('chmod', ['-R', 'a+rX', to]);
+  return to;
+}
+
+
 /** Runs a script as another uid (setpriv) with its own HOME; resolves with its stdout. */
 function runAs(uid: number, home: string, script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
     const child = spawn(
       'setpriv',
-      [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', 'env', '-u', 'XDG_CACHE_HOME', `HOME=${home}`, process.execPath, '--import', 'tsx', script],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', 'env', '-u', 'XDG_CACHE_HOME', `HOME=${home}`, process.execPath, script],
+      { cwd: home, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
     let stderr = '';
@@ -145,11 +170,14 @@ describe('two users on one machine', () => {
     // Needs root to act as two other users; a machine where this cannot run fails here, it is not skipped.
     expect(process.getuid?.(), 'this test runs as root to act as two other uids (setpriv)').toBe(0);
     await promisify(execFile)('setpriv', ['--version']);
-    const script = join(dir, 'as-user.mts');
+    // The other users cannot be assumed to read the checkout (CI clones into a 0700 temp dir):
+    // they run the built package from a copy in this test's own world-readable directory.
+    const pkg = await packageCopy(join(dir, 'pkg'));
+    const script = join(dir, 'as-user.mjs');
     await writeFile(
       script,
       [
-        `import { LocalSite, submitJob } from ${JSON.stringify(join(ROOT, 'src/node.ts'))};`,
+        `import { LocalSite, submitJob } from ${JSON.stringify(join(pkg, 'dist', 'node.js'))};`,
         `const site = new LocalSite({ allowNoContainer: true, cleanup: 'never' });`,
         `const spec = { executors: [{ image: 'alpine', command: ['sh', '-c', 'date +%s%N; id -u; sleep 1.5; date +%s%N'] }] };`,
         `const result = await submitJob(site, spec).wait();`,

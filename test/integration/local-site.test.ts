@@ -220,7 +220,9 @@ describe('LocalSite', () => {
 
   it('lets a new LocalSite over the same work directory attach to a running job', async () => {
     const work = await mkdtemp(join(dir, 'attach-'));
-    const first = new LocalSite({ allowNoContainer: true, workDir: join(dir, 'restart') });
+    // Kept (cleanup 'never'): the first handle's engine may collect the job too, and the default
+    // cleanup would remove the directory the second site reads.
+    const first = new LocalSite({ allowNoContainer: true, workDir: join(dir, 'restart'), cleanup: 'never' });
     const spec: JobSpec = {
       outputs: [{ path: '/data/done.txt', url: join(work, 'done.txt') }],
       executors: [{ image: 'a', command: ['sh', '-c', 'sleep 1; echo done > /data/done.txt'] }],
@@ -234,7 +236,7 @@ describe('LocalSite', () => {
     ).rejects.toThrow(/aborted/);
     await first.close();
 
-    const second = new LocalSite({ allowNoContainer: true, workDir: join(dir, 'restart') });
+    const second = new LocalSite({ allowNoContainer: true, workDir: join(dir, 'restart'), cleanup: 'never' });
     const again = await Job.attach(second, job.remoteId!, POLL);
     expect(again.state).toBe('running');
     const result = await again.wait();
