@@ -4,7 +4,7 @@
  * @module
  */
 import type { ValidationIssue } from '../errors.js';
-import { mustBeOneOf } from '../util/did-you-mean.js';
+import { editDistance, mustBeOneOf } from '../util/did-you-mean.js';
 
 /** Collects issues while reading values out of unknown input. */
 export class Checker {
@@ -87,25 +87,11 @@ function closest(word: string, choices: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
   for (const choice of choices) {
-    const d = distance(word.toLowerCase(), choice.toLowerCase());
+    const d = editDistance(word.toLowerCase(), choice.toLowerCase());
     if (d < bestDistance) {
       best = choice;
       bestDistance = d;
     }
   }
   return best;
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j] ?? 0;
-      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length] ?? 0;
 }

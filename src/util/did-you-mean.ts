@@ -5,7 +5,7 @@
  */
 
 /** Edit distance (insertions, deletions, substitutions) between two short strings. */
-function distance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
@@ -22,7 +22,7 @@ export function nearest(allowed: readonly string[], value: string): string | und
   const given = value.toLowerCase();
   let best: { name: string; d: number } | undefined;
   for (const name of allowed) {
-    const d = distance(given, name.toLowerCase());
+    const d = editDistance(given, name.toLowerCase());
     if (d <= Math.max(1, Math.floor(name.length / 3)) && (!best || d < best.d)) best = { name, d };
   }
   return best?.name;

@@ -4,11 +4,10 @@
 // a server that ignores Range gets one stream, an abort leaves nothing.
 import { createHash, randomBytes } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +16,7 @@ import { HttpClient } from '../../src/http/client.js';
 import { fileSink } from '../../src/node/index.js';
 import { transfer, urlSource } from '../../src/transfer/index.js';
 import { startChaosProxy } from '../support/chaos-proxy.js';
-import { type StaticServer, startStaticServer } from '../support/static-range-server.js';
+import { type ServedRandomFile, type StaticServer, servedRandomFile } from '../support/static-range-server.js';
 
 const MIB = 1024 * 1024;
 const SIZE = 32 * MIB;
@@ -30,18 +29,13 @@ let out: string;
 let server: StaticServer;
 let data: Buffer;
 
+let served: ServedRandomFile;
+
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'pn-ranges-src-'));
-  out = await mkdtemp(join(tmpdir(), 'pn-ranges-out-'));
-  data = randomBytes(SIZE);
-  await writeFile(join(root, 'big.bin'), data);
-  server = await startStaticServer({ root });
+  served = await servedRandomFile('pn-ranges', SIZE);
+  ({ root, out, server, data } = served);
 });
-afterAll(async () => {
-  await server.close();
-  await rm(root, { recursive: true, force: true });
-  await rm(out, { recursive: true, force: true });
-});
+afterAll(() => served.close());
 
 /** The `bytes=S-E` ranges the server was asked for, in order. */
 const rangesAsked = (from: number): Array<{ start: number; end: number }> =>

@@ -3,15 +3,14 @@
 // server and are fewer than the file size.
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../src/http/client.js';
 import { fileSink } from '../../src/node/index.js';
 import { transfer, urlSource } from '../../src/transfer/index.js';
 import { type ChaosProxy, startChaosProxy } from '../support/chaos-proxy.js';
-import { type StaticServer, startStaticServer } from '../support/static-range-server.js';
+import { type ServedRandomFile, type StaticServer, servedRandomFile, startStaticServer } from '../support/static-range-server.js';
 
 const SIZE = 24 * 1024 * 1024;
 let root: string;
@@ -19,18 +18,13 @@ let out: string;
 let server: StaticServer;
 let data: Buffer;
 
+let served: ServedRandomFile;
+
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'pn-resume-src-'));
-  out = await mkdtemp(join(tmpdir(), 'pn-resume-out-'));
-  data = randomBytes(SIZE);
-  await writeFile(join(root, 'big.bin'), data);
-  server = await startStaticServer({ root });
+  served = await servedRandomFile('pn-resume', SIZE);
+  ({ root, out, server, data } = served);
 });
-afterAll(async () => {
-  await server.close();
-  await rm(root, { recursive: true, force: true });
-  await rm(out, { recursive: true, force: true });
-});
+afterAll(() => served.close());
 
 describe('download resume by Range (acceptance 2)', () => {
   it('resends fewer bytes than the file size after connection resets', async () => {

@@ -5,7 +5,9 @@
  * the whole declared body arrived. It counts the body bytes it sends.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, stat, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
@@ -162,4 +164,32 @@ async function handle(
     entry.bodyBytes += chunk.length;
   });
   await pipeline(body, res).catch(() => undefined);
+}
+
+/** A file of random bytes served by a static range server, and a directory for downloads. */
+export interface ServedRandomFile {
+  /** The served directory (the file is `big.bin` in it). */
+  root: string;
+  /** An empty directory for downloads. */
+  out: string;
+  server: StaticServer;
+  /** The file's bytes. */
+  data: Buffer;
+  /** Stops the server and removes both directories. */
+  close(): Promise<void>;
+}
+
+/** Serves `size` random bytes as `big.bin` from a temp directory named after `prefix`. */
+export async function servedRandomFile(prefix: string, size: number): Promise<ServedRandomFile> {
+  const root = await mkdtemp(join(tmpdir(), `${prefix}-src-`));
+  const out = await mkdtemp(join(tmpdir(), `${prefix}-out-`));
+  const data = randomBytes(size);
+  await writeFile(join(root, 'big.bin'), data);
+  const server = await startStaticServer({ root });
+  const close = async (): Promise<void> => {
+    await server.close();
+    await rm(root, { recursive: true, force: true });
+    await rm(out, { recursive: true, force: true });
+  };
+  return { root, out, server, data, close };
 }
