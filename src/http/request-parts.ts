@@ -128,20 +128,35 @@ export async function readExcerpt(response: Response, secrets: SecretSet): Promi
   return text ? excerptOf(text, secrets, EXCERPT_CHARS) : undefined;
 }
 
+/** At most this many of an answer's headers are kept, each value cut at {@link MAX_HEADER_CHARS} characters. */
+const MAX_KEPT_HEADERS = 64;
+const MAX_HEADER_CHARS = 256;
+
 /** Headers that name a request on the server's side, most specific first. */
 const REQUEST_ID_HEADERS = ['x-request-id', 'request-id', 'x-amzn-requestid', 'x-amz-request-id', 'x-correlation-id', 'x-trace-id', 'traceparent'];
 
 /**
- * What an error keeps of the answer's headers: every header, with the values
+ * What an error keeps of the answer's headers: the first 64, each value cut at
+ * 256 characters, with the values
  * of credential-carrying ones (cookies, tokens, auth) replaced by
  * `[REDACTED]` and known secrets scrubbed; and the request id, if the server
  * gave one.
  */
 export function responseFacts(response: Response, secrets: SecretSet): { headers: Record<string, string>; requestId?: string } {
   const headers: Record<string, string> = {};
+  let kept = 0;
   response.headers.forEach((value, name) => {
-    headers[name] = isSecretName(name) || /cookie|authenticat/i.test(name) ? REDACTED : scrubText(value, secrets);
+    // An error may outlive its request (a failed job keeps it): what a server sends is kept bounded.
+    if (kept++ >= MAX_KEPT_HEADERS) return;
+    // Scrubbed before it is cut: a cut secret would no longer be recognised.
+    headers[name] = isSecretName(name) || /cookie|authenticat/i.test(name) ? REDACTED : cut(scrubText(value, secrets));
   });
-  const id = REQUEST_ID_HEADERS.map((name) => headers[name]).find((value) => value !== undefined && value !== REDACTED);
+  // Looked up in the answer itself: the id may be past the headers kept.
+  const raw = REQUEST_ID_HEADERS.map((name) => response.headers.get(name)).find((value) => value !== null);
+  const id = raw == null ? undefined : cut(scrubText(raw, secrets));
   return id === undefined ? { headers } : { headers, requestId: id };
+}
+
+function cut(value: string): string {
+  return value.length > MAX_HEADER_CHARS ? `${value.slice(0, MAX_HEADER_CHARS)}…` : value;
 }

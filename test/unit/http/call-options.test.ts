@@ -66,6 +66,18 @@ describe('HttpError keeps the answer headers and the request id', () => {
     expect(JSON.stringify(error.toJSON())).not.toMatch(/abc123secret|tok-999/);
   });
 
+  it('keeps what a hostile answer sends bounded: 64 headers at most, each value cut at 256 characters', async () => {
+    const many: Record<string, string> = { 'x-request-id': 'r'.repeat(5_000) };
+    for (let i = 0; i < 200; i++) many[`x-h${String(i).padStart(3, '0')}`] = 'v'.repeat(1_000);
+    const fetch = scriptedFetch([json(500, {}, many)]);
+    const tes = new TesClient({ baseUrl: 'http://tes.invalid/v1', fetch, retry: false });
+    const error = (await tes.serviceInfo().catch((e: unknown) => e)) as HttpError;
+    expect(Object.keys(error.headers ?? {})).toHaveLength(64);
+    expect(Math.max(...Object.values(error.headers ?? {}).map((v) => v.length))).toBe(257);
+    expect(error.requestId).toBe(`${'r'.repeat(256)}…`);
+    expect(error.message.length).toBeLessThan(1_000);
+  });
+
   it('has no request id when the server gave none', async () => {
     const fetch = scriptedFetch([json(404, {})]);
     const tes = new TesClient({ baseUrl: 'http://tes.invalid/v1', fetch });
