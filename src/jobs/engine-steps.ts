@@ -87,7 +87,7 @@ export function follow(context: StepContext, run: JobRun, site: Site, remoteId: 
   const logs = live === false ? undefined : new LogFollower(site, remoteId, control, live);
   const poller = context.poller(site);
   control.onInterest(() => poller.touch(true));
-  return new Promise((resolve, reject) => {
+  const following = new Promise<SiteJobStatus>((resolve, reject) => {
     let settled = false;
     let stop = (): void => undefined;
     const end = (status: SiteJobStatus | undefined, error?: Error): void => {
@@ -122,6 +122,9 @@ export function follow(context: StepContext, run: JobRun, site: Site, remoteId: 
     });
     hooks.signal?.addEventListener('abort', onAbort, { once: true });
   });
+  // Callers may await a cancel before they await this: a rejection meanwhile is theirs, not unhandled.
+  following.catch(() => undefined);
+  return following;
 }
 
 /**

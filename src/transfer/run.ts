@@ -266,21 +266,27 @@ export class TransferRun {
     const reader = opened.stream.getReader();
     const stop = (): void => void reader.cancel(signal.reason).catch(() => undefined);
     signal.addEventListener('abort', stop, { once: true });
-    let next = reader.read();
+    // The chunk read ahead may fail while the previous one is still being written: it is
+    // marked handled at once (the loop still sees its failure), or Node would report it unhandled.
+    const readAhead = (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+      const read = reader.read();
+      read.catch(() => undefined);
+      return read;
+    };
+    let next = readAhead();
     try {
       for (;;) {
         const { done, value } = await next;
         if (signal.aborted) throw signal.reason;
         if (done) break;
         // Ask for the next chunk now, so the network keeps flowing while this one is written and hashed.
-        next = reader.read();
+        next = readAhead();
         await this.#take(value, writer);
         this.#bytesMoved += value.byteLength;
         context.touch();
         this.#advance(this.#committed);
       }
     } catch (error) {
-      next.catch(() => undefined);
       await reader.cancel(error).catch(() => undefined);
       throw error;
     } finally {

@@ -390,6 +390,33 @@ describe('transfer: per-host cap', () => {
 });
 
 describe('transfer: custom sinks', () => {
+  it('a body that breaks while a slow write is pending leaves no unhandled rejection behind', async () => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      const slow: TransferSink = {
+        name: 'slow',
+        partial: 'resume',
+        open: async () => ({
+          // Each write outlasts a tick, so the chunk read ahead of it settles while nobody awaits it yet.
+          write: () => new Promise((resolve) => setTimeout(resolve, 20)),
+          close: async () => undefined,
+          abort: async () => undefined,
+        }),
+        commit: async () => undefined,
+        discard: async () => undefined,
+      };
+      const { http } = scripted([() => full(DATA.subarray(0, 400), { 'content-length': '1000' }, 'error'), () => full(DATA)]);
+      const result = await transfer({ from: urlSource(http, { path: 'a.bin' }), to: slow, retry: FAST });
+      expect(result).toMatchObject({ attempts: 2, size: 1000 });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+  });
+
   it('starts over when a resumable sink fails a write, so the digest never counts bytes the sink lost', async () => {
     const kept: Uint8Array[] = [];
     let failOnce = true;
