@@ -16,12 +16,14 @@ const common: Options = {
 
 export default defineConfig([
   // The ESM build also makes the `pulsar-network` command line (dist/cli.js, started by bin/pulsar-network.mjs).
-  { ...common, entry: { ...(common.entry as Record<string, string>), cli: 'src/cli/main.ts' }, format: ['esm'], clean: true },
   {
     ...common,
-    format: ['cjs'],
-    // p-retry (and its is-network-error) ship ESM only, which `require()`
-    // cannot load before Node 20.19: the CJS build carries its own copy.
-    noExternal: ['p-retry', 'is-network-error'],
+    // `tes-client` is not an export: as an entry of its own it puts what TesClient needs in a chunk
+    // apart from the job engine (and eventemitter3), so a bundle of TesClient alone leaves the rest out.
+    entry: { ...(common.entry as Record<string, string>), cli: 'src/cli/main.ts', 'tes-client': 'src/tes/client.ts' },
+    dts: { entry: common.entry as Record<string, string> },
+    format: ['esm'],
+    clean: true,
   },
+  { ...common, format: ['cjs'] },
 ]);

@@ -17,10 +17,10 @@ const entry = join(root, 'dist', 'index.js');
  * What is measured, in bytes min+gz. `goal` is issue 20's aim; `budget` is
  * the ceiling CI holds today (a ratchet: lower it as the goal gets closer,
  * never raise it without a reason in the commit). What stands between the two
- * is listed in docs/bundle-size.md.
+ * is listed in CONTRIBUTING.md (Bundle size).
  */
 const cases = [
-  { name: 'TesClient alone', code: `export { TesClient } from ${JSON.stringify(entry)};`, goal: 15_000, budget: 25_000 },
+  { name: 'TesClient alone', code: `export { TesClient } from ${JSON.stringify(entry)};`, goal: 15_000, budget: 17_000 },
   { name: 'whole portable entry', code: `export * from ${JSON.stringify(entry)};`, goal: 40_000, budget: 70_000 },
 ];
 

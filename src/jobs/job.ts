@@ -25,8 +25,13 @@ export type { CancelOptions, JobSummary, JobWaitOptions, ThrowingWaitOptions } f
 type Listener<T extends JobEventName> = (...args: JobEventMap[T]) => void;
 
 const CONSTRUCT = Symbol('Job.construct');
-/** Set by the class's static block: the only way to a job's control. */
-let controlOf: (job: Job) => JobControl;
+/**
+ * The control of the job constructed last, handed from the constructor to
+ * {@link createJob} (the only caller that can construct one). A module
+ * variable rather than a static block: a class with a static block counts as
+ * a side effect, and bundlers then kept the whole job engine in every bundle.
+ */
+let constructed: JobControl | undefined;
 
 /**
  * The handle of one job. It is a typed event emitter (`state`, `log`,
@@ -86,6 +91,7 @@ export class Job extends EventEmitter<JobEventMap> {
     this.#finished = new Promise((resolve) => {
       this.#resolveFinished = resolve;
     });
+    constructed = this.#control();
   }
 
   /**
@@ -315,8 +321,11 @@ export class Job extends EventEmitter<JobEventMap> {
     return applied?.change;
   }
 
-  static {
-    controlOf = (job: Job): JobControl => ({
+  /** The control of this job; reached only through {@link createJob}, which alone can construct one. */
+  #control(): JobControl {
+    // The control's getters need the job, not themselves.
+    const job = this;
+    return {
       job,
       bind: (siteId, remoteId, action = 'submitted', extra = {}) => {
         if (siteId !== job.#siteId || remoteId !== job.#remoteId) {
@@ -355,7 +364,7 @@ export class Job extends EventEmitter<JobEventMap> {
       onInterest: (callback) => {
         job.#onInterest = callback;
       },
-    });
+    };
   }
 
   #finish(outcome: Partial<JobOutcome> & { state: JobState }, siteState?: string, error?: Error): void {
@@ -393,5 +402,7 @@ export function createJob(init: JobInit = {}): {
   control: JobControl;
 } {
   const job = new Job(init, CONSTRUCT);
-  return { job, control: controlOf(job) };
+  const control = constructed as JobControl;
+  constructed = undefined;
+  return { job, control };
 }
