@@ -25,12 +25,7 @@ export type { CancelOptions, JobSummary, JobWaitOptions, ThrowingWaitOptions } f
 type Listener<T extends JobEventName> = (...args: JobEventMap[T]) => void;
 
 const CONSTRUCT = Symbol('Job.construct');
-/**
- * The control of the job constructed last, handed from the constructor to
- * {@link createJob} (the only caller that can construct one). A module
- * variable rather than a static block: a class with a static block counts as
- * a side effect, and bundlers then kept the whole job engine in every bundle.
- */
+// The last job's control, from its constructor to createJob (a static block would be a side effect to bundlers).
 let constructed: JobControl | undefined;
 
 /**
@@ -384,8 +379,8 @@ export class Job extends EventEmitter<JobEventMap> {
 }
 
 /**
- * Makes a job and the control its driver feeds it through. For drivers of
- * jobs (the `Network`, custom schedulers); applications use `submitJob`.
+ * Makes a job (for its users) and the control its driver feeds it through.
+ * For drivers of jobs (the `Network`, custom schedulers); applications use `submitJob`.
  *
  * @example
  * ```ts
@@ -395,12 +390,7 @@ export class Job extends EventEmitter<JobEventMap> {
  * control.finish({ state: 'complete', executors: [{ exitCode: 0 }], outputs: [] });
  * ```
  */
-export function createJob(init: JobInit = {}): {
-  /** The job, for its users. */
-  job: Job;
-  /** The job's control, for its driver. */
-  control: JobControl;
-} {
+export function createJob(init: JobInit = {}): { job: Job; control: JobControl } {
   const job = new Job(init, CONSTRUCT);
   const control = constructed as JobControl;
   constructed = undefined;
