@@ -5,7 +5,7 @@
  * usable cores and GPUs (after other users' share), and when each job will
  * arrive — and it ignores contention, dispatch delays, staging and failures.
  */
-import { bytesToMove, resourceMismatch } from '../../src/network/index.js';
+import { bytesToMove, resourceMismatch } from '../../src/internal.js';
 import type { SimResult } from './engine.js';
 import type { SimJob } from './jobs.js';
 import type { SimSite } from './sites.js';

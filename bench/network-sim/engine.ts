@@ -6,21 +6,8 @@
  * the delays between attempts, and `TokenBucket` for the submit rate. Only
  * the sites (batch queues, staging, failures, the outage) are modelled here.
  */
-import { ConnectionError } from '../../src/errors.js';
-import { backoffDelay, resolveRetryPolicy } from '../../src/http/retry.js';
-import type { JobState } from '../../src/jobs/state.js';
-import {
-  bytesToMove,
-  classifyEnding,
-  decide,
-  isStuck,
-  deriveRandom,
-  nextSite,
-  SiteHealth,
-  TokenBucket,
-  type RankedSite,
-  type SiteSelector,
-} from '../../src/network/index.js';
+import { ConnectionError, type JobState, type SiteSelector } from '../../src/index.js';
+import { backoffDelay, bytesToMove, classifyEnding, decide, deriveRandom, isStuck, nextSite, resolveRetryPolicy, SiteHealth, TokenBucket, type RankedSite } from '../../src/internal.js';
 import { EventQueue } from './events.js';
 import type { SimJob } from './jobs.js';
 import type { SimSite } from './sites.js';

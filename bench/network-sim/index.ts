@@ -6,7 +6,7 @@
  *
  *   npx tsx bench/network-sim/index.ts [--seed S] [--jobs N]
  */
-import { composite, dataLocality, earliestCompletion, fastest, leastLoaded, pinned, resourceFit, roundRobin, tags, weightedRandom, balanced, type SiteSelector } from '../../src/network/index.js';
+import { balanced, composite, dataLocality, earliestCompletion, fastest, leastLoaded, pinned, resourceFit, roundRobin, tags, weightedRandom, type SiteSelector } from '../../src/index.js';
 import { lowerBound } from './bound.js';
 import { CLIENT, simulate, type SimResult } from './engine.js';
 import { simJobs } from './jobs.js';

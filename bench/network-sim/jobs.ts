@@ -3,7 +3,8 @@
  * five storages, arriving as a Poisson stream. Seeded: every strategy sees
  * the same jobs.
  */
-import { seededRandom, type RandomSource, type SelectionRequest } from '../../src/network/index.js';
+import type { SelectionRequest } from '../../src/index.js';
+import { seededRandom, type RandomSource } from '../../src/internal.js';
 import { STORAGES } from './sites.js';
 
 export interface SimJob {

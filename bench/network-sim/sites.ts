@@ -5,7 +5,7 @@
  * speed, batch system delay, other users' load, storages, bandwidth, failure
  * rates, the outage) is invented but plausible, and only the simulation uses it.
  */
-import type { SiteDescription } from '../../src/network/index.js';
+import type { SiteDescription } from '../../src/internal.js';
 
 /** Storages holding the jobs' inputs. */
 export const STORAGES = {

@@ -15,9 +15,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JobEngine, submitJob } from '../../src/index.js';
-import { nodeHttpFetch, PulsarMqSite, runStagedJob } from '../../src/node/index.js';
-import { PulsarClient } from '../../src/pulsar/index.js';
+import { JobEngine, PulsarClient, submitJob } from '../../src/index.js';
+import { nodeHttpFetch, PulsarMqSite, runStagedJob } from '../../src/node.js';
 import { startPulsar } from '../../test/peers/pulsar.js';
 import { startRabbitMq } from '../../test/peers/rabbitmq.js';
 

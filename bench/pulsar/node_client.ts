@@ -10,10 +10,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { JobSpec } from '../../src/contracts/job-spec.js';
-import { isTerminalState } from '../../src/jobs/state.js';
-import { PulsarRestSite } from '../../src/index.js';
-import { nodeHttpFetch, nodeLocalFiles } from '../../src/node/index.js';
+import { isTerminalState, PulsarRestSite, type JobSpec } from '../../src/index.js';
+import { nodeHttpFetch, nodeLocalFiles } from '../../src/node.js';
 
 interface Shape {
   url: string;

@@ -7,9 +7,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { HttpClient } from '../../src/http/client.js';
-import { fileSink, fileSource, nodeHttpFetch } from '../../src/node/index.js';
-import { transfer, uploadSink, urlSource } from '../../src/transfer/index.js';
+import { HttpClient, transfer, uploadSink, urlSource } from '../../src/index.js';
+import { fileSink, fileSource, nodeHttpFetch } from '../../src/node.js';
 import { makeFile } from './make-file.js';
 
 const MIB = 1024 * 1024;

@@ -5,9 +5,8 @@
  * full (major) GCs, and peak RSS growth over the RSS before it.
  */
 import { constants, PerformanceObserver } from 'node:perf_hooks';
-import { HttpClient } from '../../src/http/client.js';
-import { fileSink, fileSource, nodeHttpFetch } from '../../src/node/index.js';
-import { transfer, uploadSink, urlSource } from '../../src/transfer/index.js';
+import { HttpClient, transfer, uploadSink, urlSource } from '../../src/index.js';
+import { fileSink, fileSource, nodeHttpFetch } from '../../src/node.js';
 
 const [direction, url, file, ranges] = process.argv.slice(2);
 if (!direction || !url || !file) throw new Error('usage: sdk.ts down|up <url> <file> [ranges]');

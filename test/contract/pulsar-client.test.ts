@@ -6,10 +6,8 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ProtocolError, ServerError, TimeoutError, ValidationError } from '../../src/errors.js';
-import { HttpClient } from '../../src/http/index.js';
-import { PulsarClient } from '../../src/pulsar/index.js';
-import { bytesSource, HostLimiter, streamSink as streamSinkOf } from '../../src/transfer/index.js';
+import { bytesSource, HttpClient, ProtocolError, PulsarClient, ServerError, streamSink as streamSinkOf, TimeoutError, ValidationError } from '../../src/index.js';
+import { HostLimiter } from '../../src/internal.js';
 import { PulsarSpec, pulsarFinalStatus, pulsarJobConfig, SPEC_PATH, type CheckedRequest } from './pulsar-openapi.js';
 
 const BASE = 'http://pulsar.test:8913/';

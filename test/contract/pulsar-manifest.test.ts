@@ -9,10 +9,8 @@ import { join } from 'node:path';
 import { http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { IntegrityError, TransferError } from '../../src/errors.js';
-import { collectOutputs, OUTPUT_MANIFEST_NAME, withOutputManifest } from '../../src/node/index.js';
-import { PulsarClient } from '../../src/pulsar/index.js';
-import type { PulsarJobConfig } from '../../src/pulsar/index.js';
+import { IntegrityError, PulsarClient, TransferError } from '../../src/index.js';
+import { collectOutputs, OUTPUT_MANIFEST_NAME, withOutputManifest, type PulsarJobConfig } from '../../src/internal.js';
 import { PulsarSpec } from './pulsar-openapi.js';
 
 const BASE = 'http://manifest.test:8913/';

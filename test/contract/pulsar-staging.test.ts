@@ -7,9 +7,8 @@ import { join } from 'node:path';
 import { http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ProtocolError } from '../../src/errors.js';
-import { collectOutputs } from '../../src/node/index.js';
-import { PulsarClient } from '../../src/pulsar/index.js';
+import { ProtocolError, PulsarClient } from '../../src/index.js';
+import { collectOutputs } from '../../src/internal.js';
 import { PulsarSpec } from './pulsar-openapi.js';
 
 const BASE = 'http://hostile.test:8913/';

@@ -7,9 +7,8 @@ import { join } from 'node:path';
 import { http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ServerError, TransferError } from '../../src/errors.js';
-import { runStagedJob } from '../../src/node/index.js';
-import { PulsarClient } from '../../src/pulsar/index.js';
+import { PulsarClient, ServerError, TransferError } from '../../src/index.js';
+import { runStagedJob } from '../../src/node.js';
 import { PulsarSpec, pulsarJobConfig } from './pulsar-openapi.js';
 
 const BASE = 'http://upload-fails.test:8913/';

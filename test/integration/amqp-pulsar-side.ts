@@ -4,7 +4,8 @@
  * queues it reads.
  */
 import { connect, type ConfirmChannel } from 'amqplib';
-import { pulsarQueues, PULSAR_EXCHANGE, type PulsarMqSiteOptions, type PulsarQueues } from '../../src/node/index.js';
+import type { PulsarMqSiteOptions } from '../../src/node.js';
+import { PULSAR_EXCHANGE, pulsarQueues, type PulsarQueues } from '../../src/internal.js';
 
 /** PulsarMqSite options of the tests against the real Pulsar: acknowledgements both ways, quick retries and status requests. */
 export const QUICK_SITE_OPTIONS = {

@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ValidationError } from '../../src/errors.js';
+import { ValidationError } from '../../src/index.js';
 import { createTesGateway, LocalSite, MemoryTaskStore, Network, nodeSiteRegistry, type LocalSiteOptions } from '../../src/node.js';
 import { killProcess, runCliProcess, startGatewayProcess } from '../peers/gateway/cli-process.js';
 import { finished, postTask, startLoopbackService, startSecureGateway, type LoopbackService, type SecureGateway } from '../peers/gateway/secure-gateway.js';

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliIo } from '../../src/cli/commands.js';
 import { gatewayOptions, loadCliConfig } from '../../src/cli/config.js';
 import { createTesGateway, type TesGateway } from '../../src/node.js';
-import type { Network } from '../../src/network/index.js';
+import type { Network } from '../../src/index.js';
 import { startPulsar, type PulsarServer } from '../peers/pulsar.js';
 import { runWithPyTes } from '../peers/tes-server/py-tes.js';
 

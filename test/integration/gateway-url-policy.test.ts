@@ -12,9 +12,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NetworkConfig } from '../../src/network/config-types.js';
-import { canonicalPathSync } from '../../src/policy/node-environment.js';
-import type { UrlRules } from '../../src/policy/url-rules.js';
+import type { NetworkConfig } from '../../src/index.js';
+import { canonicalPathSync, type UrlRules } from '../../src/internal.js';
 import { finished, postTask, startLoopbackService, startSecureGateway, type LoopbackService, type SecureGateway } from '../peers/gateway/secure-gateway.js';
 import { startPulsar, type PulsarServer } from '../peers/pulsar.js';
 

@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobFilesServer, newJobFilesKey } from '../../src/node/index.js';
+import { JobFilesServer, newJobFilesKey } from '../../src/internal.js';
 
 const SECRET = 'input bytes of job A\n';
 const OTHER = 'input bytes of job B\n';

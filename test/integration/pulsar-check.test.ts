@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PulsarClient } from '../../src/pulsar/index.js';
-import { nodeHttpFetch, runStagedJob, type PulsarStagedJob, type PulsarStagedResult } from '../../src/node/index.js';
+import { PulsarClient } from '../../src/index.js';
+import { nodeHttpFetch, runStagedJob, type PulsarStagedJob, type PulsarStagedResult } from '../../src/node.js';
 import { pulsarPaths, startPulsar, type PulsarServer } from '../peers/pulsar.js';
 
 const TOOL = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/pulsar-check/tool.py');

@@ -3,9 +3,8 @@
 // file names, empty files, named managers, and a server restart during a job.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AbortError, AuthenticationError, TimeoutError } from '../../src/errors.js';
-import type { HttpEvent } from '../../src/http/index.js';
-import { PulsarClient, type PulsarJobStatus } from '../../src/pulsar/index.js';
+import { AbortError, AuthenticationError, PulsarClient, TimeoutError } from '../../src/index.js';
+import type { HttpEvent, PulsarJobStatus } from '../../src/internal.js';
 import { startPulsar, type PulsarServer } from '../peers/pulsar.js';
 
 const text = async (stream: ReadableStream<Uint8Array>) => new Uint8Array(await new Response(stream).arrayBuffer());

@@ -11,25 +11,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  JobEngine,
-  ConnectionError,
-  HttpError,
-  type HttpEvent,
-  Job,
-  Network,
-  nodeLocalFiles,
-  PulsarClient,
-  PulsarRestSite,
-  pulsarRestSiteFactory,
-  SiteRegistry,
-  submitJob,
-  UnknownJobError,
-  ValidationError,
-  type JobSpec,
-} from '../../src/internal.js';
+import { ConnectionError, HttpError, Job, JobEngine, Network, nodeLocalFiles, parseManifest, PulsarClient, PulsarRestSite, pulsarRestSiteFactory, SiteRegistry, submitJob, UnknownJobError, ValidationError, type HttpEvent, type JobSpec } from '../../src/internal.js';
 import { MANIFEST_FILE } from '../../src/sites/pulsar/command.js';
-import { parseManifest } from '../../src/transfer/manifest.js';
 import { acceptanceSpec, describeAcceptance, EXPECTED } from './jobs-acceptance.js';
 import { freePort, startPulsar, type PulsarServer } from '../peers/pulsar.js';
 

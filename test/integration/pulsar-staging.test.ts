@@ -3,9 +3,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AbortError } from '../../src/errors.js';
-import { nodeHttpFetch, runStagedJob, type PulsarCleanupPolicy } from '../../src/node/index.js';
-import { PulsarClient } from '../../src/pulsar/index.js';
+import { AbortError, PulsarClient } from '../../src/index.js';
+import { nodeHttpFetch, runStagedJob } from '../../src/node.js';
+import type { PulsarCleanupPolicy } from '../../src/internal.js';
 import { startPulsar, type PulsarServer } from '../peers/pulsar.js';
 
 describe('runStagedJob against a real Pulsar', () => {

@@ -5,10 +5,8 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AbortError } from '../../src/errors.js';
-import { HttpClient } from '../../src/http/client.js';
-import { fileSink, fileSource } from '../../src/node/index.js';
-import { transfer, uploadSink, urlSource } from '../../src/transfer/index.js';
+import { AbortError, HttpClient, transfer, uploadSink, urlSource } from '../../src/index.js';
+import { fileSink, fileSource } from '../../src/node.js';
 import { type StaticServer, startStaticServer } from '../support/static-range-server.js';
 
 const SIZE = 32 * 1024 * 1024;

@@ -6,9 +6,9 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpClient } from '../../src/http/client.js';
-import { fileSink, fileSource } from '../../src/node/index.js';
-import { HostLimiter, transfer, uploadSink, urlSource } from '../../src/transfer/index.js';
+import { HttpClient, transfer, uploadSink, urlSource } from '../../src/index.js';
+import { fileSink, fileSource } from '../../src/node.js';
+import { HostLimiter } from '../../src/internal.js';
 import { type ChaosProxy, startChaosProxy } from '../support/chaos-proxy.js';
 import { type StaticServer, startStaticServer } from '../support/static-range-server.js';
 

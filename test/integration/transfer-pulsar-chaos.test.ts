@@ -11,9 +11,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectOutputs, nodeHttpFetch, runStagedJob, type PulsarStagedJob } from '../../src/node/index.js';
-import { PulsarClient } from '../../src/pulsar/index.js';
-import { HostLimiter } from '../../src/transfer/index.js';
+import { nodeHttpFetch, runStagedJob, type PulsarStagedJob } from '../../src/node.js';
+import { collectOutputs, HostLimiter } from '../../src/internal.js';
+import { PulsarClient } from '../../src/index.js';
 import { startPulsar, type PulsarServer } from '../peers/pulsar.js';
 import { type ChaosProxy, startChaosProxy } from '../support/chaos-proxy.js';
 

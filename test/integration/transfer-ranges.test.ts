@@ -11,10 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AbortError } from '../../src/errors.js';
-import { HttpClient } from '../../src/http/client.js';
-import { fileSink } from '../../src/node/index.js';
-import { transfer, urlSource } from '../../src/transfer/index.js';
+import { AbortError, HttpClient, transfer, urlSource } from '../../src/index.js';
+import { fileSink } from '../../src/node.js';
 import { startChaosProxy } from '../support/chaos-proxy.js';
 import { type ServedRandomFile, type StaticServer, servedRandomFile } from '../support/static-range-server.js';
 

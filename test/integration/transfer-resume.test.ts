@@ -6,9 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpClient } from '../../src/http/client.js';
-import { fileSink } from '../../src/node/index.js';
-import { transfer, urlSource } from '../../src/transfer/index.js';
+import { HttpClient, transfer, urlSource } from '../../src/index.js';
+import { fileSink } from '../../src/node.js';
 import { type ChaosProxy, startChaosProxy } from '../support/chaos-proxy.js';
 import { type ServedRandomFile, type StaticServer, servedRandomFile, startStaticServer } from '../support/static-range-server.js';
 

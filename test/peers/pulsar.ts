@@ -22,7 +22,7 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'amqplib';
-import { pulsarQueues } from '../../src/sites/pulsar-amqp/queues.js';
+import { pulsarQueues } from '../../src/internal.js';
 import { killGroup, killOnExit } from './process-group.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -15,7 +15,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, request as httpRequest } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { seededRandom as librarySeededRandom } from '../../src/network/random.js';
+import { seededRandom as librarySeededRandom } from '../../src/internal.js';
 
 export type FaultKind = 'reset' | 'stall' | 'status' | 'truncate';
 

@@ -2,9 +2,8 @@
  * A split download in a process of its own, for a test to kill mid-way:
  * `ranged-download-child.ts <base-url> <target>`. Prints `bytes <n>` as bytes land.
  */
-import { HttpClient } from '../../src/http/client.js';
-import { fileSink } from '../../src/node/index.js';
-import { transfer, urlSource } from '../../src/transfer/index.js';
+import { HttpClient, transfer, urlSource } from '../../src/index.js';
+import { fileSink } from '../../src/node.js';
 
 const [url, target] = process.argv.slice(2);
 if (!url || !target) throw new Error('usage: ranged-download-child.ts <base-url> <target>');

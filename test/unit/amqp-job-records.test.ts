@@ -4,10 +4,10 @@ import { chmod, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PulsarNetworkError, ValidationError } from '../../src/errors.js';
-import { PulsarMqSite } from '../../src/sites/pulsar-amqp/pulsar-mq-site.js';
+import { PulsarNetworkError, ValidationError } from '../../src/index.js';
+import { PulsarMqSite } from '../../src/node.js';
 import { pulsarMqConfig } from '../../src/sites/pulsar-amqp/config.js';
-import { newJobFilesKey } from '../../src/sites/pulsar-amqp/job-files-server.js';
+import { newJobFilesKey } from '../../src/internal.js';
 import { JobRecordStore, recordIssues, type MqJobRecord } from '../../src/sites/pulsar-amqp/job-records.js';
 
 let dir: string;

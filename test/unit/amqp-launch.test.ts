@@ -5,13 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConnectionError, ValidationError } from '../../src/errors.js';
-import { nodeSiteRegistry } from '../../src/node/site-registry.js';
-import { parseManifest } from '../../src/transfer/manifest.js';
-import { PulsarMqSite } from '../../src/sites/pulsar-amqp/pulsar-mq-site.js';
+import { ConnectionError, ValidationError } from '../../src/index.js';
+import { nodeSiteRegistry, PulsarMqSite } from '../../src/node.js';
+import { launchPlan, MANIFEST_NAME, parseManifest, pulsarQueues } from '../../src/internal.js';
 import { pulsarMqConfig } from '../../src/sites/pulsar-amqp/config.js';
-import { launchPlan, MANIFEST_NAME } from '../../src/sites/pulsar-amqp/launch.js';
-import { pulsarQueues } from '../../src/sites/pulsar-amqp/queues.js';
 
 const run = promisify(execFile);
 

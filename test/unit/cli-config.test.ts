@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCliConfig } from '../../src/cli/config.js';
-import { ValidationError } from '../../src/errors.js';
+import { ValidationError } from '../../src/index.js';
 
 let dir: string;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { eventLine, formatBytes, liveBlock, progressBar, sitesTable, table } from '../../src/cli/render.js';
-import type { Candidate } from '../../src/network/types.js';
+import type { Candidate } from '../../src/internal.js';
 
 describe('command-line rendering', () => {
   it('progress bars: share, sizes and file; unknown totals', () => {

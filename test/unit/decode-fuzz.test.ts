@@ -3,12 +3,11 @@
 // else escapes (no TypeError from a field that changed type), and the error
 // names where it came from without repeating a planted secret.
 import { describe, expect, it } from 'vitest';
-import { ProtocolError, ValidationError } from '../../src/errors.js';
-import { seededRandom } from '../../src/network/random.js';
-import { parsePulsarJobConfig, parsePulsarPath, parsePulsarStatus } from '../../src/pulsar/status.js';
+import { ProtocolError, ValidationError } from '../../src/index.js';
+import { assertValidTask, parsePulsarJobConfig, parsePulsarStatus, seededRandom } from '../../src/internal.js';
+import { parsePulsarPath } from '../../src/pulsar/status.js';
 import { SecretSet } from '../../src/redact.js';
 import { decodeCreated, decodeList, decodeServiceInfo, decodeTask } from '../../src/tes/decode.js';
-import { assertValidTask } from '../../src/tes/validate.js';
 import { pulsarJobConfig } from '../contract/pulsar-openapi.js';
 
 const SECRET = 'sEcReT-token-4711';

@@ -3,13 +3,9 @@
  * network, a decision record and a page of tasks; every foreign text escaped.
  */
 import { describe, expect, it } from 'vitest';
-import { createJob } from '../../src/jobs/job.js';
-import { JUPYTER_DISPLAY, decisionBundle, displayable, jobBundle, networkBundle, taskPageBundle, type MimeBundle } from '../../src/internal.js';
-import { escapeHtml } from '../../src/display/format.js';
-import { Network, pinned, type DecisionRecord } from '../../src/network/index.js';
-import { TaskList } from '../../src/tes/list.js';
+import { createJob, decisionBundle, displayable, escapeHtml, installJupyterDisplays, jobBundle, JUPYTER_DISPLAY, networkBundle, TaskList, taskPageBundle, type MimeBundle } from '../../src/internal.js';
+import { Network, pinned, type DecisionRecord } from '../../src/index.js';
 import { fastEngine, FakeSite } from './network-fake-site.js';
-import { installJupyterDisplays } from '../../src/display/install.js';
 
 // What the Node entry does when it is imported (src/node.ts).
 installJupyterDisplays();

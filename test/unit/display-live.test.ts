@@ -3,9 +3,7 @@
  * as the job changes; outside a Jupyter kernel it only waits for the result.
  */
 import { describe, expect, it } from 'vitest';
-import { createJob } from '../../src/jobs/job.js';
-import { displayLive, kernelDisplay, type MimeBundle } from '../../src/internal.js';
-import { installJupyterDisplays } from '../../src/display/install.js';
+import { createJob, displayLive, installJupyterDisplays, kernelDisplay, type MimeBundle } from '../../src/internal.js';
 
 // What the Node entry does when it is imported (src/node.ts).
 installJupyterDisplays();

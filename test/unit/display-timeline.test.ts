@@ -5,11 +5,9 @@
  */
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
-import type { JobSpec } from '../../src/contracts/job-spec.js';
-import { JUPYTER_DISPLAY, TimelineRecorder, timelineSvg, type Timeline } from '../../src/internal.js';
-import { Network, pinned } from '../../src/network/index.js';
+import { Network, pinned, type JobSpec } from '../../src/index.js';
+import { installJupyterDisplays, JUPYTER_DISPLAY, TimelineRecorder, timelineSvg, type Timeline } from '../../src/internal.js';
 import { fastEngine, FakeSite } from './network-fake-site.js';
-import { installJupyterDisplays } from '../../src/display/install.js';
 
 // What the Node entry does when it is imported (src/node.ts).
 installJupyterDisplays();

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../src/errors.js';
-import { clientTable, tokenProblem } from '../../src/gateway/clients.js';
-import { DEFAULT_CLIENT_LIMITS, DEFAULT_TASK_LIMITS, FairUse, taskLimitProblems } from '../../src/gateway/fair-use.js';
+import { ValidationError, type JobSpec } from '../../src/index.js';
+import { DEFAULT_CLIENT_LIMITS, DEFAULT_TASK_LIMITS, taskLimitProblems, tokenProblem } from '../../src/internal.js';
+import { clientTable } from '../../src/gateway/clients.js';
+import { FairUse } from '../../src/gateway/fair-use.js';
 import { HttpProblem } from '../../src/gateway/http.js';
-import { MemoryTaskStore } from '../../src/gateway/store.js';
-import type { JobSpec } from '../../src/contracts/job-spec.js';
+import { MemoryTaskStore } from '../../src/node.js';
 
 const executor = { image: 'alpine', command: ['true'] };
 

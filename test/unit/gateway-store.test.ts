@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryTaskStore, SqliteTaskStore, type GatewayTask, type TaskStore } from '../../src/gateway/index.js';
+import { MemoryTaskStore, SqliteTaskStore, type TaskStore } from '../../src/node.js';
+import type { GatewayTask } from '../../src/internal.js';
 
 let dir: string;
 beforeAll(async () => {

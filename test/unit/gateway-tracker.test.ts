@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryTaskStore, TaskTracker } from '../../src/gateway/index.js';
-import type { JobSpec } from '../../src/contracts/job-spec.js';
-import { Network, pinned } from '../../src/network/index.js';
+import { MemoryTaskStore } from '../../src/node.js';
+import { TaskTracker } from '../../src/internal.js';
+import { Network, pinned, type JobSpec } from '../../src/index.js';
 import { fastEngine, FakeSite } from './network-fake-site.js';
 
 const SPEC: JobSpec = { name: 'tracked', executors: [{ image: 'alpine', command: ['true'] }] };

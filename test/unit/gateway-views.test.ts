@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { renderTask } from '../../src/gateway/views.js';
 import { finishedLog, provenanceTags, publicDecision } from '../../src/gateway/views.js';
-import type { GatewayTask } from '../../src/gateway/index.js';
-import { JOB_STATES, TES_STATE_MAP, TES_STATE_OF_JOB_STATE, toTesState } from '../../src/jobs/index.js';
-import { TES_STATES } from '../../src/tes/index.js';
-import type { DecisionRecord } from '../../src/network/index.js';
+import { JOB_STATES, TES_STATE_MAP, TES_STATE_OF_JOB_STATE, TES_STATES, toTesState, type GatewayTask } from '../../src/internal.js';
+import type { DecisionRecord } from '../../src/index.js';
 
 const record = {
   schema: 'pulsar-network/decision-record/v1',

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ProtocolError, ResponseTooLargeError } from '../../src/errors.js';
-import { readCapped, readTail, TailBuffer } from '../../src/http/bounded-body.js';
-import { HttpClient } from '../../src/http/client.js';
-import { readJsonKeepingTails } from '../../src/http/json-tails.js';
+import { HttpClient, ProtocolError, ResponseTooLargeError } from '../../src/index.js';
+import { readCapped, readJsonKeepingTails, readTail, TailBuffer } from '../../src/internal.js';
 
 /** A stream of the text's bytes cut into chunks of `size` bytes (so escapes and characters straddle chunks). */
 function streamOf(text: string | Uint8Array, size = 3): ReadableStream<Uint8Array> {

@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError, type JobSpec } from '../../src/internal.js';
+import { formatAccessLog, legacyServiceInfo, LocalSite, localSiteFactory, ValidationError, type JobSpec, type ResolvedSite } from '../../src/internal.js';
 import { clientOutputUrl } from '../../src/gateway/output-urls.js';
-import { formatAccessLog, legacyServiceInfo, LocalSite, localSiteFactory } from '../../src/internal.js';
 import { dirsToMake } from '../../src/executor/paths.js';
 import { planExecutor } from '../../src/executor/plan.js';
 import { PathMap } from '../../src/executor/paths.js';
 import { openedDirs, sandboxLines, type SandboxCall } from '../../src/executor/sandbox.js';
 import { commandLineFor, pulsarSandbox } from '../../src/sites/pulsar/command.js';
 import { checkSpec } from '../../src/executor/validate.js';
-import type { ResolvedSite } from '../../src/network/config.js';
 
 /** A configured site as the network hands it to a factory. */
 function siteConfig(id: string, kind: 'local', description: { storages?: string[] }, options: Record<string, unknown>): ResolvedSite {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JobSpec } from '../../src/contracts/job-spec.js';
-import { Network, pinned } from '../../src/network/index.js';
+import { Network, pinned, type JobSpec } from '../../src/index.js';
 import { fastEngine, FakeSite } from './network-fake-site.js';
 
 const SPEC: JobSpec = { name: 'again', executors: [{ image: 'alpine', command: ['true'] }] };

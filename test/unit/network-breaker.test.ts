@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CircuitBreaker, Network, SiteAdmission, SiteHealth, TokenBucket, type BreakerState } from '../../src/network/index.js';
+import { Network } from '../../src/index.js';
+import { CircuitBreaker, SiteAdmission, SiteHealth, TokenBucket, type BreakerState } from '../../src/internal.js';
 import { FakeSite } from './network-fake-site.js';
 
 beforeEach(() => {

@@ -2,9 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../src/errors.js';
-import { readNetworkConfig } from '../../src/network/config-file.js';
-import { Network, parseNetworkConfig, validateNetworkConfig } from '../../src/network/index.js';
+import { Network, ValidationError } from '../../src/index.js';
+import { readNetworkConfig } from '../../src/node.js';
+import { parseNetworkConfig, validateNetworkConfig } from '../../src/internal.js';
 
 const env = { IT03_TOKEN: 'it03-secret-value', TES_TOKEN: 'tes-secret-value' };
 const site = (over: Record<string, unknown> = {}) => ({ id: 'it03', kind: 'pulsar-rest', url: 'https://it03.example.org', ...over });

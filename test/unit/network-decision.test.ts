@@ -1,17 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import type { JobSpec } from '../../src/contracts/job-spec.js';
-import {
-  balanced,
-  decide,
-  DECISION_SCHEMA,
-  Network,
-  weightedRandom,
-  type DecisionRecord,
-  type NetworkConfig,
-  type SiteSelector,
-} from '../../src/network/index.js';
+import { balanced, Network, weightedRandom, type DecisionRecord, type JobSpec, type NetworkConfig, type SiteSelector } from '../../src/index.js';
+import { decide, DECISION_SCHEMA } from '../../src/internal.js';
 import { ended, fastEngine, FakeSite } from './network-fake-site.js';
 
 const CONFIG: NetworkConfig = {

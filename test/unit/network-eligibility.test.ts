@@ -5,10 +5,8 @@
  * connections and site-side refusals.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConnectionError, HttpError, TimeoutError, ValidationError } from '../../src/errors.js';
-import type { JobSpec } from '../../src/contracts/job-spec.js';
-import { classifyEnding, Network, pinned, type NetworkConfig, type NetworkOptions } from '../../src/network/index.js';
-import type { SiteProbe } from '../../src/sites/site.js';
+import { ConnectionError, HttpError, Network, pinned, TimeoutError, ValidationError, type JobSpec, type NetworkConfig, type NetworkOptions } from '../../src/index.js';
+import { classifyEnding, type SiteProbe } from '../../src/internal.js';
 import { ended, fastEngine, FakeSite } from './network-fake-site.js';
 
 const SPEC: JobSpec = { name: 'hello', executors: [{ image: 'alpine', command: ['echo', 'hi'] }] };

@@ -1,8 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { AbortError, ConnectionError, HttpError, NoEligibleSiteError } from '../../src/errors.js';
-import type { JobSpec } from '../../src/contracts/job-spec.js';
-import type { JobSiteEvent } from '../../src/jobs/events.js';
-import { isStuck, Network, pinned, type NetworkConfig, type NetworkOptions, type NetworkSubmitOptions, type SiteSelector } from '../../src/network/index.js';
+import { AbortError, ConnectionError, HttpError, Network, NoEligibleSiteError, pinned, type JobSpec, type NetworkConfig, type NetworkOptions, type NetworkSubmitOptions, type SiteSelector } from '../../src/index.js';
+import { isStuck, type JobSiteEvent } from '../../src/internal.js';
 import { ended, fastEngine, FakeSite } from './network-fake-site.js';
 
 const SPEC: JobSpec = { name: 'hello', executors: [{ image: 'alpine', command: ['echo', 'hi'] }] };

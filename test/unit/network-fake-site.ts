@@ -3,13 +3,8 @@
  * admission. It deduplicates submits by idempotency key like a real site must,
  * and counts how many times each logical job completed.
  */
-import { TimeoutError } from '../../src/errors.js';
-import { JobEngine } from '../../src/jobs/engine.js';
-import type { Job } from '../../src/jobs/job.js';
-import type { JobSpec } from '../../src/contracts/job-spec.js';
-import type { JobState } from '../../src/jobs/state.js';
-import type { DecisionRecord, Network } from '../../src/network/index.js';
-import type { JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteKind, SiteProbe, SubmitOptions } from '../../src/sites/site.js';
+import { JobEngine, TimeoutError, type DecisionRecord, type Job, type JobSpec, type JobState, type Network, type Site, type SiteKind } from '../../src/index.js';
+import type { JobOutcome, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../../src/internal.js';
 
 /** What the site does with the n-th new job it accepts (or a thrown error for a refused submit). */
 export type Script = { states: JobState[] } | { states: JobState[]; thenUnreachable: true } | { refuse: Error };

@@ -2,7 +2,8 @@
  * Fixtures shared by the network unit tests: four sites with different
  * resources, tags, storages and live views, and a job request.
  */
-import type { Candidate, SelectionRequest, SiteLiveView } from '../../src/network/index.js';
+import type { SelectionRequest } from '../../src/index.js';
+import type { Candidate, SiteLiveView } from '../../src/internal.js';
 
 const live = (over: Partial<SiteLiveView>): SiteLiveView => ({
   health: 'healthy',

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HttpClient } from '../../src/http/client.js';
-import { Network, SiteRegistry } from '../../src/network/index.js';
-import { failedProbe } from '../../src/sites/probe-failure.js';
-import type { Site } from '../../src/sites/site.js';
+import { HttpClient, Network, SiteRegistry, type Site } from '../../src/index.js';
+import { failedProbe } from '../../src/internal.js';
 
 /** A fetch that answers /healthz from a script of statuses. */
 function scriptedFetch(statuses: number[]) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { simulate } from '../../bench/network-sim/engine.js';
 import { simJobs } from '../../bench/network-sim/jobs.js';
 import { simSites } from '../../bench/network-sim/sites.js';
-import { balanced, roundRobin } from '../../src/network/index.js';
+import { balanced, roundRobin } from '../../src/index.js';
 
 describe('network simulation (small run of bench/network-sim)', () => {
   const jobs = simJobs('unit', 400, 3600);

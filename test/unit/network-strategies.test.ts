@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  composite,
-  dataLocality,
-  fastest,
-  leastLoaded,
-  pinned,
-  resourceFit,
-  roundRobin,
-  seededRandom,
-  tags,
-  weightedRandom,
-  type SelectionResult,
-} from '../../src/network/index.js';
+import { composite, dataLocality, fastest, leastLoaded, pinned, resourceFit, roundRobin, tags, weightedRandom } from '../../src/index.js';
+import { seededRandom, type SelectionResult } from '../../src/internal.js';
 import { CANDIDATES, REQUEST, scripted } from './network-fixtures.js';
 
 const order = (result: SelectionResult): string[] => result.ranked.map((r) => r.site);

@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../src/errors.js';
-import type { JobEvent } from '../../src/jobs/events.js';
-import type { JobSpec } from '../../src/contracts/job-spec.js';
-import { Network, pinned } from '../../src/network/index.js';
+import { HttpError, Network, pinned, type JobEvent, type JobSpec } from '../../src/index.js';
 import { fastEngine, FakeSite } from './network-fake-site.js';
 
 const SPEC: JobSpec = { name: 'hello', executors: [{ image: 'alpine', command: ['echo', 'hi'] }] };

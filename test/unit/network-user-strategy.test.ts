@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JobSpec } from '../../src/contracts/job-spec.js';
-import { composite, leastLoaded, Network, resourceFit, type SiteSelector } from '../../src/network/index.js';
+import { composite, leastLoaded, Network, resourceFit, type JobSpec, type SiteSelector } from '../../src/index.js';
 import { FakeSite } from './network-fake-site.js';
 
 /** The example of docs/network-guide.md: keeps sites in the EU, then prefers the one that reads most inputs in place. */

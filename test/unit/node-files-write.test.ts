@@ -3,8 +3,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AbortError } from '../../src/errors.js';
-import { nodeLocalFiles } from '../../src/node/index.js';
+import { AbortError } from '../../src/index.js';
+import { nodeLocalFiles } from '../../src/node.js';
 
 let dir: string;
 beforeEach(async () => {

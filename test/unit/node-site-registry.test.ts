@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../src/errors.js';
-import { Network } from '../../src/network/index.js';
-import { nodeSiteRegistry } from '../../src/node/site-registry.js';
-import { LocalSite } from '../../src/sites/local/index.js';
+import { Network, ValidationError } from '../../src/index.js';
+import { LocalSite, nodeSiteRegistry } from '../../src/node.js';
 
 describe('nodeSiteRegistry', () => {
   it('builds a local site from its configuration', async () => {

@@ -1,8 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BlockedAddressError } from '../../src/errors.js';
-import { guardedFetch } from '../../src/policy/guarded-fetch.js';
+import { BlockedAddressError } from '../../src/index.js';
+import { guardedFetch } from '../../src/node.js';
 
 interface Peer {
   server: Server;

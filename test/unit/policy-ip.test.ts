@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyIp, embeddedIpv4, formatIp, inRange, isLoopbackAddress, parseIp, parseRange } from '../../src/policy/ip.js';
+import { classifyIp, embeddedIpv4, formatIp, inRange, isLoopbackAddress, parseIp, parseRange } from '../../src/internal.js';
 
 const kind = (text: string): string => classifyIp(parseIp(text) as Uint8Array);
 /** What a URL's host becomes once the WHATWG parser has normalised it (what the policy sees). */

@@ -2,10 +2,9 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobSpec } from '../../src/contracts/job-spec.js';
-import { canonicalPathSync, nodeUrlPolicyEnvironment } from '../../src/policy/node-environment.js';
-import { checkJobUrls, type UrlPolicyEnvironment } from '../../src/policy/url-policy.js';
-import { baseUrlRules, compileUrlRules, mergeUrlRules, urlRulesProblems, type UrlRules } from '../../src/policy/url-rules.js';
+import type { JobSpec } from '../../src/index.js';
+import { baseUrlRules, canonicalPathSync, compileUrlRules, mergeUrlRules, nodeUrlPolicyEnvironment, urlRulesProblems, type UrlPolicyEnvironment, type UrlRules } from '../../src/internal.js';
+import { checkJobUrls } from '../../src/node.js';
 
 let dir: string;
 let root: string;

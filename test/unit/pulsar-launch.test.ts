@@ -2,8 +2,8 @@
 // fetch (the real server's cases, a lost answer after the launch and a 502
 // before it, are in test/integration/pulsar-faults.test.ts).
 import { describe, expect, it } from 'vitest';
-import { AbortError, ConnectionError, HttpError, PulsarClient, ServerError, submitOnce } from '../../src/internal.js';
-import { afterFailedSubmit, mayHaveLaunched } from '../../src/pulsar/launch.js';
+import { AbortError, ConnectionError, HttpError, mayHaveLaunched, PulsarClient, ServerError, submitOnce } from '../../src/internal.js';
+import { afterFailedSubmit } from '../../src/pulsar/launch.js';
 
 type Answer = Response | Error | ((signal: AbortSignal | undefined) => Promise<Response>);
 

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortError, ConnectionError, HttpClient, transfer, uploadSink } from '../../src/internal.js';
-import { nodeHttpFetch } from '../../src/node/index.js';
+import { nodeHttpFetch } from '../../src/node.js';
 
 interface Received {
   method: string;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ProtocolError, ValidationError } from '../../src/errors.js';
-import { PathRewriter, remoteJoin, validateStagedJob } from '../../src/node/index.js';
-import { parsePulsarJobConfig, parsePulsarStatus } from '../../src/pulsar/index.js';
+import { ProtocolError, ValidationError } from '../../src/index.js';
+import { parsePulsarJobConfig, parsePulsarStatus, PathRewriter, remoteJoin, validateStagedJob } from '../../src/internal.js';
 
 describe('PathRewriter', () => {
   const rewriter = new PathRewriter('/');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { excerptOf, redactUrl, SecretSet } from '../../src/redact.js';
+import { redactUrl } from '../../src/internal.js';
+import { excerptOf, SecretSet } from '../../src/redact.js';
 
 describe('excerptOf', () => {
   it('scrubs before cutting: a secret across the cut leaves no part of itself', () => {

@@ -3,11 +3,9 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AbortError, ConnectionError, IntegrityError, TransferError } from '../../src/errors.js';
-import { HttpClient } from '../../src/http/client.js';
-import type { TransferProgress } from '../../src/transfer/progress.js';
-import { fileSink, fileSource } from '../../src/node/index.js';
-import { blobSource, bytesSource, HostLimiter, streamSink, streamSource, transfer, type TransferSink, uploadSink, urlSource } from '../../src/transfer/index.js';
+import { AbortError, blobSource, bytesSource, ConnectionError, HttpClient, IntegrityError, streamSink, streamSource, transfer, TransferError, uploadSink, urlSource, type TransferProgress, type TransferSink } from '../../src/index.js';
+import { fileSink, fileSource } from '../../src/node.js';
+import { HostLimiter } from '../../src/internal.js';
 
 const FAST = { minDelay: 1, maxDelay: 5 };
 const sha = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AbortError } from '../../src/errors.js';
-import { HostLimiter } from '../../src/transfer/host-limit.js';
+import { AbortError } from '../../src/index.js';
+import { HostLimiter } from '../../src/internal.js';
 
 describe('HostLimiter', () => {
   it('lets at most perHost transfers hold one host, others run freely', async () => {

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ProtocolError, ValidationError } from '../../src/errors.js';
-import { manifestScript, parseManifest, shellQuote, verifyManifest, type ManifestOutput } from '../../src/transfer/manifest.js';
+import { ProtocolError, ValidationError } from '../../src/index.js';
+import { manifestScript, parseManifest, shellQuote, verifyManifest, type ManifestOutput } from '../../src/internal.js';
 
 const run = promisify(execFile);
 const sha = (bytes: string | Uint8Array): string => createHash('sha256').update(bytes).digest('hex');

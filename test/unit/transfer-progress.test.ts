@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { TransferProgress } from '../../src/transfer/progress.js';
-import { ProgressReporter } from '../../src/transfer/progress.js';
+import type { TransferProgress } from '../../src/index.js';
+import { ProgressReporter } from '../../src/internal.js';
 
 function reporter(intervalMs = 100) {
   let now = 0;

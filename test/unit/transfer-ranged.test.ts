@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rangeCount } from '../../src/transfer/ranged.js';
-import type { OpenedSource, TransferSink, TransferSource } from '../../src/transfer/index.js';
+import type { TransferSink, TransferSource } from '../../src/index.js';
+import type { OpenedSource } from '../../src/internal.js';
 
 const MIB = 1024 * 1024;
 const source = { name: 's', replayable: true, read: async () => undefined, readRange: async () => undefined } as unknown as TransferSource;

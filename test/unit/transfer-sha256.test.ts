@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createSha256, sha256Implementation, sha256Stream, type Sha256Implementation } from '../../src/transfer/sha256.js';
+import { createSha256, sha256Implementation, sha256Stream, type Sha256Implementation } from '../../src/internal.js';
 import { PortableSha256 } from '../../src/transfer/sha256-portable.js';
 
 const VECTORS: Array<[string, string]> = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AbortError } from '../../src/errors.js';
+import { AbortError } from '../../src/index.js';
 import { eachAtMost } from '../../src/util/pool.js';
 
 const tick = (ms: number, signal?: AbortSignal): Promise<void> =>

@@ -6,9 +6,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { connectAllowList } from '../../../src/gateway/url-guard.js';
-import { createTesGateway, guardedFetch, Network, nodeSiteRegistry, systemResolver, type TesGateway, type TesGatewayOptions } from '../../../src/internal.js';
-import type { NetworkConfig } from '../../../src/network/config-types.js';
+import { connectAllowList, createTesGateway, guardedFetch, Network, nodeSiteRegistry, systemResolver, type TesGateway, type TesGatewayOptions } from '../../../src/internal.js';
+import type { NetworkConfig } from '../../../src/index.js';
 
 /** Made-up names, each resolving to loopback as a hostile DNS answer would; other names go to the system resolver. */
 export const NAMES: Record<string, string[]> = { 'internal.test': ['127.0.0.1'], 'redirector.test': ['127.0.0.1'] };

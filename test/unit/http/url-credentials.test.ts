@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConnectionError } from '../../../src/errors.js';
-import { HttpClient } from '../../../src/http/client.js';
-import { TesClient } from '../../../src/tes/client.js';
+import { ConnectionError, HttpClient, TesClient } from '../../../src/index.js';
 
 describe('credentials written into a base URL', () => {
   it('travel as basic auth and leave the URL, so fetch never sees (nor quotes) them', async () => {
