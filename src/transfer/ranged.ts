@@ -8,7 +8,7 @@
  */
 import { ConnectionError } from '../errors.js';
 import { anySignal } from '../util/abort.js';
-import { createStreamHash, type StreamHash } from './stream-hash.js';
+import { createSha256, type Sha256 } from './sha256.js';
 import type { OpenedSource, PositionalWriter, TransferSink, TransferSource } from './types.js';
 
 const MIB = 1024 * 1024;
@@ -60,7 +60,7 @@ export class RangedDownload {
   readonly #file: PositionalWriter;
   readonly #validator: string;
   readonly #ranges: Range[];
-  readonly #hash: StreamHash;
+  readonly #hash: Sha256;
   readonly #buffer = new Uint8Array(BATCH);
   /** The content up to here is hashed. */
   #hashed = 0;
@@ -74,7 +74,7 @@ export class RangedDownload {
   #lastSave = 0;
   #sealed = false;
 
-  private constructor(size: number, validator: string, ranges: Range[], from: TransferSource, file: PositionalWriter, hash: StreamHash) {
+  private constructor(size: number, validator: string, ranges: Range[], from: TransferSource, file: PositionalWriter, hash: Sha256) {
     this.size = size;
     this.#from = from;
     this.#file = file;
@@ -84,21 +84,21 @@ export class RangedDownload {
   }
 
   /** Splits the content `opened` starts (at byte 0) into `count` ranges written into `to`. */
-  static async start(opened: OpenedSource, count: number, from: TransferSource, to: TransferSink, offload: boolean): Promise<RangedDownload> {
+  static async start(opened: OpenedSource, count: number, from: TransferSource, to: TransferSink): Promise<RangedDownload> {
     const { size, validator } = opened;
     if (size === undefined || validator === undefined || !to.openPositional) throw new Error('a split download needs a size, a validator and a positional sink');
     const step = Math.ceil(size / count / BATCH) * BATCH;
     const ranges: Range[] = [];
     for (let start = 0; start < size; start += step) ranges.push({ start, end: Math.min(size, start + step), written: start });
-    return new RangedDownload(size, validator, ranges, from, await to.openPositional(size), await createStreamHash(size, offload));
+    return new RangedDownload(size, validator, ranges, from, await to.openPositional(size), await createSha256());
   }
 
   /** Continues the split download whose state an earlier run saved in `to`; undefined when there is none that holds together. */
-  static async restore(from: TransferSource, to: TransferSink, offload: boolean): Promise<RangedDownload | undefined> {
+  static async restore(from: TransferSource, to: TransferSink): Promise<RangedDownload | undefined> {
     const saved = parseState(await to.savedRanges?.());
     if (!saved || !from.readRange || !to.openPositional) return undefined;
     const ranges = saved.ranges.map(([start, end, written]) => ({ start, end, written }));
-    return new RangedDownload(saved.size, saved.validator, ranges, from, await to.openPositional(saved.size), await createStreamHash(saved.size, offload));
+    return new RangedDownload(saved.size, saved.validator, ranges, from, await to.openPositional(saved.size), await createSha256());
   }
 
   /** Bytes written so far, over all ranges. */
@@ -268,9 +268,8 @@ export class RangedDownload {
     while (this.#hashed < limit && !this.#dropped) {
       const read = await this.#file.read(this.#buffer, Math.min(BATCH, limit - this.#hashed), this.#hashed);
       if (read === 0) throw new Error(`the partial file ends at ${this.#hashed} bytes, before ${limit}`);
-      const wait = this.#hash.update(this.#buffer.subarray(0, read));
+      this.#hash.update(this.#buffer.subarray(0, read));
       this.#hashed += read;
-      if (wait) await wait;
     }
   }
 
@@ -283,9 +282,8 @@ export class RangedDownload {
     return this.#hash.digestHex();
   }
 
-  /** Forgets the hash and stops saving (resolves once no save is under way); the sink's bytes are the sink's to discard. */
+  /** Stops hashing and saving (resolves once no save is under way); the sink's bytes are the sink's to discard. */
   async drop(): Promise<void> {
-    if (!this.#dropped) this.#hash.drop();
     this.#dropped = true;
     await this.#seal();
   }

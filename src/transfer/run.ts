@@ -10,23 +10,21 @@ import { HttpError } from '../errors.js';
 import { anySignal } from '../util/abort.js';
 import type { HostLimiter } from './host-limit.js';
 import { ProgressReporter } from './progress.js';
+import { createSha256, type Sha256 } from './sha256.js';
 import { RangedDownload, RangeRefused, rangeCount } from './ranged.js';
 import { describe, idleWatchdog, isRetryable } from './rules.js';
-import { createStreamHash, type StreamHash } from './stream-hash.js';
 import type { ExpectedContent, TransferOptions, TransferResult } from './transfer.js';
 import type { OpenedSource, SinkWriter, TransferSink, TransferSource } from './types.js';
 
 const IDLE = Symbol('idle');
 
-/**
- * Every transfer hashes inline, on the thread that moves the bytes. The worker
- * thread of stream-hash.ts cost more CPU than it saved (a copy into its batches
- * and a postMessage per MiB, ~0.5 s/GiB on the main thread) and kept 1 MiB
- * batches alive long enough to fill the old space: up to 37 full GCs per
- * 512 MiB and 20–30 MiB more RSS in bench/transfer, on a machine whose cores
- * are all busy anyway.
+/*
+ * Every transfer hashes inline, on the thread that moves the bytes. A worker
+ * thread cost more CPU than it saved (a copy into its batches and a
+ * postMessage per MiB, ~0.5 s/GiB on the main thread) and kept 1 MiB batches
+ * alive long enough to fill the old space: up to 37 full GCs per 512 MiB and
+ * 20–30 MiB more RSS in bench/transfer, on a machine whose cores are all busy anyway.
  */
-const OFFLOAD = false;
 
 /** A writer that keeps nothing: the bytes are only hashed (the Blob is sent whole afterwards). */
 const HASH_ONLY: SinkWriter = { write: async () => undefined, close: async () => undefined, abort: async () => undefined };
@@ -71,7 +69,7 @@ export class TransferRun {
   #bytesMoved = 0;
   /** The hash saw bytes the sink lost (a failed write): the next attempt starts over. */
   #hashAhead = false;
-  #hash: StreamHash | undefined;
+  #hash: Sha256 | undefined;
   /** The split download under way, when the content came in ranges. */
   #ranged: RangedDownload | undefined;
   /** The server answered a range with the whole content: no more splitting. */
@@ -96,9 +94,9 @@ export class TransferRun {
   async run(): Promise<TransferResult> {
     const signal = this.#options.signal;
     try {
-      this.#hash = await createStreamHash(this.#total, OFFLOAD);
+      this.#hash = await createSha256();
       // A split download a dead process left behind (a resumable file sink) continues where its ranges stand.
-      const restored = await RangedDownload.restore(this.#from, this.#to, OFFLOAD);
+      const restored = await RangedDownload.restore(this.#from, this.#to);
       if (restored && (this.#expected.size === undefined || restored.size === this.#expected.size)) {
         this.#ranged = restored;
         this.#total = restored.size;
@@ -120,7 +118,6 @@ export class TransferRun {
       if (signal?.aborted) throw new AbortError(`transfer of ${this.#file}`, { cause: signal.reason });
       throw new TransferError({ file: this.#file, bytesDone: this.#highWater, attempts: this.#attempts, reason: describe(error) }, { cause: error });
     } finally {
-      this.#hash?.drop();
       await this.#ranged?.drop();
     }
   }
@@ -195,7 +192,7 @@ export class TransferRun {
     }
     const count = this.#rangesRefused ? 1 : rangeCount(opened, this.#from, this.#to, this.#options.ranges, answerMs);
     if (count > 1) {
-      const ranged = await RangedDownload.start(opened, count, this.#from, this.#to, OFFLOAD);
+      const ranged = await RangedDownload.start(opened, count, this.#from, this.#to);
       this.#ranged = ranged;
       return (await this.#runRanges(ranged, opened, context)) ?? ranged;
     }
@@ -256,8 +253,7 @@ export class TransferRun {
     }
     this.#committed = 0;
     this.#hashAhead = false;
-    this.#hash?.drop();
-    this.#hash = await createStreamHash(this.#total, OFFLOAD);
+    this.#hash = await createSha256();
   }
 
   /** Moves the opened bytes into the writer while hashing them; the hot path of a single-stream transfer. */
@@ -298,20 +294,16 @@ export class TransferRun {
     }
   }
 
-  /** Writes and hashes one chunk (in a worker thread for large files); if the write fails, the digest is ahead of the sink. */
+  /** Writes and hashes one chunk; if the write fails, the digest is ahead of the sink. */
   async #take(value: Uint8Array, writer: SinkWriter): Promise<void> {
     const total = this.#total;
     if (total !== undefined && this.#committed + value.byteLength > total) {
       throw new IntegrityError({ file: this.#file, check: 'size', expected: total, actual: `more than ${total}` });
     }
     const written = writer.write(value);
-    const hashed = this.#hash?.update(value);
     try {
-      if (hashed) {
-        // The write may fail while the hash makes room: that failure is handled below.
-        written.catch(() => undefined);
-        await hashed;
-      }
+      // Hashed while the write is under way.
+      this.#hash?.update(value);
       await written;
     } catch (error) {
       this.#hashAhead = true;
@@ -328,8 +320,8 @@ export class TransferRun {
     // Whatever happens next, these bytes are hashed: a later attempt starts over.
     this.#committed = 0;
     const finished = this.#hash;
-    this.#hash = await createStreamHash(this.#total, OFFLOAD);
-    return this.#check(size, (await finished?.digestHex()) ?? '');
+    this.#hash = await createSha256();
+    return this.#check(size, finished?.digestHex() ?? '');
   }
 
   /** The digest of a split download, read back from the sink; a mismatch starts it all over. */
