@@ -18,14 +18,6 @@ import type { OpenedSource, SinkWriter, TransferSink, TransferSource } from './t
 
 const IDLE = Symbol('idle');
 
-/*
- * Every transfer hashes inline, on the thread that moves the bytes. A worker
- * thread cost more CPU than it saved (a copy into its batches and a
- * postMessage per MiB, ~0.5 s/GiB on the main thread) and kept 1 MiB batches
- * alive long enough to fill the old space: up to 37 full GCs per 512 MiB and
- * 20–30 MiB more RSS in bench/transfer, on a machine whose cores are all busy anyway.
- */
-
 /** A writer that keeps nothing: the bytes are only hashed (the Blob is sent whole afterwards). */
 const HASH_ONLY: SinkWriter = { write: async () => undefined, close: async () => undefined, abort: async () => undefined };
 
@@ -69,6 +61,11 @@ export class TransferRun {
   #bytesMoved = 0;
   /** The hash saw bytes the sink lost (a failed write): the next attempt starts over. */
   #hashAhead = false;
+  /**
+   * The sha256 of the attempt's bytes, hashed inline on the thread that moves them. A worker
+   * thread cost more CPU than it saved (a copy and a postMessage per MiB, ~0.5 s/GiB) and kept
+   * 1 MiB batches alive into the old space: up to 37 full GCs per 512 MiB in bench/transfer.
+   */
   #hash: Sha256 | undefined;
   /** The split download under way, when the content came in ranges. */
   #ranged: RangedDownload | undefined;
