@@ -2,6 +2,7 @@
  * Secret redaction shared by every layer: URLs, free text and error causes.
  * @module
  */
+import { escapeHtml } from './util/html.js';
 
 /** What replaces a secret in any text this library produces. */
 export const REDACTED = '[REDACTED]';
@@ -14,6 +15,11 @@ const NOT_SECRET = /^(tag_key|tag_value|page_token|next_page_token)$/i;
 /** Returns true when a query parameter or header of this name carries a secret. */
 export function isSecretName(name: string): boolean {
   return SECRET_PARAM.test(name) && !NOT_SECRET.test(name);
+}
+
+/** Returns true when a header of this name carries a credential: a secret-looking name, or a cookie. */
+export function isSecretHeader(name: string): boolean {
+  return isSecretName(name) || /cookie/i.test(name);
 }
 
 /**
@@ -51,14 +57,10 @@ export function redactUrl(url: string | URL): string {
 export class SecretSet {
   readonly #values = new Set<string>();
 
-  /** Registers a secret with its URL-encoded form and its form inside a JSON string. */
+  /** Registers a secret with its URL-encoded form, its form inside a JSON string and its HTML-escaped form (reports, displays). */
   add(value: string | undefined | null): void {
     if (!value) return;
-    this.#values.add(value);
-    const encoded = encodeURIComponent(value);
-    if (encoded !== value) this.#values.add(encoded);
-    const quoted = JSON.stringify(value).slice(1, -1);
-    if (quoted !== value) this.#values.add(quoted);
+    for (const form of [value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1), escapeHtml(value)]) this.#values.add(form);
   }
 
   /** Replaces every registered secret in the text. */

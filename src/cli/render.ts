@@ -66,8 +66,16 @@ function round(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(3);
 }
 
-/** The line(s) for a job event in `submit --watch` (undefined for events not shown as lines); each log line is prefixed with its stream. */
+/**
+ * The line(s) for a job event in `submit --watch` (undefined for events not shown as lines); each log line is prefixed with its stream.
+ * Control characters (other than newlines and tabs) are shown as `?`: reasons, ids, states and logs come from sites and jobs,
+ * and an escape sequence in them would drive the user's terminal.
+ */
 export function eventLine(event: JobEvent): string | undefined {
+  return eventText(event)?.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
+}
+
+function eventText(event: JobEvent): string | undefined {
   switch (event.type) {
     case 'state':
       return `state  ${event.previous ? `${event.previous} -> ` : ''}${event.state}${event.siteState ? ` (${event.siteState})` : ''}`;
@@ -80,11 +88,11 @@ export function eventLine(event: JobEvent): string | undefined {
     case 'done':
       return `done   ${event.result.state}${event.result.exitCodes.length > 0 ? ` (exit codes ${event.result.exitCodes.join(', ')})` : ''}`;
     case 'log': {
-      const text = event.text.replace(/\n$/, '');
+      const text = event.text.replace(/\r?\n$/, '');
       if (text === '') return undefined;
       const label = event.stream === 'system' ? 'system' : `${event.stream}[${event.executor ?? 0}]`;
       return text
-        .split('\n')
+        .split(/\r?\n/)
         .map((line) => `log    ${label} | ${line}`)
         .join('\n');
     }

@@ -4,13 +4,9 @@
  */
 
 import { redactUrl } from '../redact.js';
+import { escapeHtml } from '../util/html.js';
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** The text with `& < > " '` escaped: safe in HTML and XML text and in quoted attributes. */
-export function escapeHtml(text: unknown): string {
-  return String(text).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] as string);
-}
+export { escapeHtml } from '../util/html.js';
 
 /** A byte count for people: `512 B`, `1.5 KiB`, `3.2 GiB`. */
 export function formatBytes(bytes: number): string {

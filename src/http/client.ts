@@ -3,7 +3,7 @@
  * @module
  */
 import { AbortError, ConnectionError, HttpError, PulsarNetworkError, TimeoutError } from '../errors.js';
-import { isSecretName, redactUrl, scrubCause, scrubText, SecretSet } from '../redact.js';
+import { isSecretHeader, redactUrl, scrubCause, scrubText, SecretSet } from '../redact.js';
 import { anySignal, deadline, throwIfAborted } from '../util/abort.js';
 import { Semaphore } from '../util/semaphore.js';
 import { Authenticator } from './auth.js';
@@ -296,7 +296,7 @@ export class HttpClient {
   /** Registers the values of credential-carrying headers (and the credential after `Bearer `/`Basic `) as secrets. */
   #registerSecretHeaders(headers: Headers): void {
     headers.forEach((value, name) => {
-      if (!isSecretName(name) && !/cookie/i.test(name)) return;
+      if (!isSecretHeader(name)) return;
       this.secrets.add(value);
       const credential = /^[A-Za-z]+\s+(\S+)$/.exec(value.trim())?.[1];
       if (credential && credential.length >= 8) this.secrets.add(credential);

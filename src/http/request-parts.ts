@@ -5,7 +5,7 @@
  * @module
  */
 import { AbortError, ConnectionError, HttpError, ProtocolError, PulsarNetworkError, TimeoutError } from '../errors.js';
-import { excerptOf, isSecretName, REDACTED, scrubCause, scrubText, type SecretSet } from '../redact.js';
+import { excerptOf, isSecretHeader, REDACTED, scrubCause, scrubText, type SecretSet } from '../redact.js';
 import { codeKind } from './connect-failure.js';
 import type { QueryParams, RequestOptions } from './options.js';
 import { parseRetryAfter, type RetryPolicy } from './retry.js';
@@ -149,7 +149,7 @@ export function responseFacts(response: Response, secrets: SecretSet): { headers
     // An error may outlive its request (a failed job keeps it): what a server sends is kept bounded.
     if (kept++ >= MAX_KEPT_HEADERS) return;
     // Scrubbed before it is cut: a cut secret would no longer be recognised.
-    headers[name] = isSecretName(name) || /cookie|authenticat/i.test(name) ? REDACTED : cut(scrubText(value, secrets));
+    headers[name] = isSecretHeader(name) ? REDACTED : cut(scrubText(value, secrets));
   });
   // Looked up in the answer itself: the id may be past the headers kept.
   const raw = REQUEST_ID_HEADERS.map((name) => response.headers.get(name)).find((value) => value !== null);

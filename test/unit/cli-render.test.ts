@@ -27,6 +27,12 @@ describe('command-line rendering', () => {
     expect(formatBytes(5 * 1024 ** 4)).toBe('5.0 TB');
   });
 
+  it('event lines show control characters from a site or a job as ?, so no escape sequence reaches the terminal', () => {
+    const hostile = 'lost\x1b]0;pwned\x07\x1b[2J\x9b31m';
+    expect(eventLine({ type: 'site', jobId: 'j', time: 0, action: 'failover', siteId: 'b', remoteId: 'r\x1b[A', reason: hostile })).toBe('site   failover b as r?[A: lost?]0;pwned??[2J?31m');
+    expect(eventLine({ type: 'log', jobId: 'j', time: 0, stream: 'stdout', executor: 0, text: 'a\tb\r\nc\x1b[1m\r\n' })).toBe('log    stdout[0] | a\tb\nlog    stdout[0] | c?[1m');
+  });
+
   it('the sites table says healthy, unreachable (a refused connection, with host:port and code) and refusing', () => {
     const site = (id: string, health: Candidate['live']['health']): Candidate => ({
       site: { id, kind: 'tes', url: `http://${id}/`, resources: {}, tags: {}, storages: [], weight: 1 },

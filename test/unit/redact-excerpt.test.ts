@@ -29,3 +29,12 @@ describe('redactUrl redacts secrets only', () => {
     );
   });
 });
+
+describe('SecretSet', () => {
+  it('finds a secret in its HTML-escaped form too (a report or a display escapes it before it is scrubbed)', () => {
+    const secrets = new SecretSet();
+    secrets.add(`p&ss<w>"o'rd`);
+    expect(secrets.scrub('<td>p&amp;ss&lt;w&gt;&quot;o&#39;rd</td>')).toBe('<td>[REDACTED]</td>');
+    expect(secrets.scrub(`url=p%26ss%3Cw%3E%22o'rd json="p&ss<w>\\"o'rd"`)).toBe('url=[REDACTED] json="[REDACTED]"');
+  });
+});

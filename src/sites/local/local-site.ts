@@ -27,7 +27,7 @@ import { type ContainerRuntime, runScript } from '../../executor/script.js';
 import { stageInputs } from './staging.js';
 import { checkSpec, locate } from '../../executor/validate.js';
 import { killGroup, recordedSpec, whereLocally } from './local-site-parts.js';
-import { defaultWorkDir, keyFileOf, prepareWorkDir, removeJob } from './work-dir.js';
+import { defaultWorkDir, JOB_ID, keyFileOf, prepareWorkDir, removeJob } from './work-dir.js';
 import { Listeners } from '../../util/listeners.js';
 
 export type { LocalSiteOptions };
@@ -39,7 +39,6 @@ export type { LocalSiteOptions };
  */
 export type HostExecution = 'sandboxed' | 'trusted' | 'unconfined';
 
-const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 /** How long a probe reuses what it found of the container runtimes. */
 const DETECTION_TTL_MS = 5 * 60_000;
 
@@ -219,6 +218,7 @@ export class LocalSite implements Site {
   /** The job a submit with this key made in this work directory, or undefined. */
   async lookup(idempotencyKey: string, options: SiteCallOptions = {}): Promise<string | undefined> {
     throwIfAborted(options.signal, 'looking up a local job');
+    await this.#prepared();
     const remoteId = await readFile(this.#keyFile(idempotencyKey), 'utf8').catch(() => undefined);
     return remoteId !== undefined && (await readRecord(this.#dir(remoteId))) ? remoteId : undefined;
   }
@@ -259,7 +259,8 @@ export class LocalSite implements Site {
    */
   async readLogs(remoteId: string, cursor: string | undefined, options: ReadLogsOptions = {}): Promise<LogRead> {
     throwIfAborted(options.signal, 'reading the logs of a local job');
-    const record = ID.test(remoteId) ? await readRecord(this.#dir(remoteId)) : undefined;
+    await this.#prepared();
+    const record = JOB_ID.test(remoteId) ? await readRecord(this.#dir(remoteId)) : undefined;
     if (!record) throw new UnknownJobError({ siteId: this.id, remoteId });
     return readLocalLogs(record, this.#dir(remoteId), cursor, options);
   }
@@ -295,7 +296,10 @@ export class LocalSite implements Site {
     }
     // Outputs are delivered: the job directory goes as the cleanup policy says (a collect cut short keeps it).
     const cleanup = this.#options.cleanup ?? 'onSuccess';
-    if (!options.signal?.aborted && (cleanup === 'always' || (cleanup === 'onSuccess' && outcome.state === 'complete'))) await removeJob(this.workDir, dir);
+    if (!options.signal?.aborted && (cleanup === 'always' || (cleanup === 'onSuccess' && outcome.state === 'complete'))) {
+      // The outputs are delivered: a directory the job left unremovable (read-only files) is reported, not a failure.
+      await removeJob(this.workDir, dir).catch((error: unknown) => outcome.systemLogs.push(`the job directory was not removed: ${error instanceof Error ? error.message : String(error)}`));
+    }
     return outcome;
   }
 
@@ -348,7 +352,9 @@ export class LocalSite implements Site {
   }
 
   async #status(remoteId: string): Promise<SiteJobStatus> {
-    if (!ID.test(remoteId)) return { remoteId, state: 'lost', siteState: 'unknown-job' };
+    if (!JOB_ID.test(remoteId)) return { remoteId, state: 'lost', siteState: 'unknown-job' };
+    // Every read of a record checks the work directory first (once: the check is cached), not submit alone.
+    await this.#prepared();
     const before = this.#known.get(remoteId);
     const status = await readStatus(this.#dir(remoteId), remoteId);
     // A job left waiting by an earlier instance (the caller restarted) is adopted.

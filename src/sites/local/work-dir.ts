@@ -4,11 +4,12 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { chmod, lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { chmod, lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ValidationError } from '../../errors.js';
-import { readRecord, readStatus } from './record.js';
+import { readRecord, readStatus, type LocalJobRecord } from './record.js';
 import { isTerminalState } from '../../jobs/state.js';
 
 /** When a local site removes a job's directory: after any end, after a success only, or never. */
@@ -26,6 +27,9 @@ export function defaultWorkDir(env: NodeJS.ProcessEnv = process.env, home: strin
   return resolve(cache, 'pulsar-network', 'local');
 }
 
+/** The id of a job of the local site: also the name of its directory under `jobs/`. */
+export const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
 /**
  * Makes the work directory (0700) if missing, and checks it: it must be a
  * real directory (not a link) owned by this user. One that is open to
@@ -33,6 +37,12 @@ export function defaultWorkDir(env: NodeJS.ProcessEnv = process.env, home: strin
  */
 export async function prepareWorkDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  const info = await ownDirectory(dir);
+  if ((info.mode & 0o077) !== 0) await chmod(dir, 0o700);
+}
+
+/** The `lstat` of `dir`, once it is known to be a real directory (not a link) of this user. */
+async function ownDirectory(dir: string): Promise<Stats> {
   const info = await lstat(dir);
   const refuse = (message: string): never => {
     throw new ValidationError('local site work directory', [{ path: 'workDir', message: `${dir} ${message}` }]);
@@ -40,7 +50,7 @@ export async function prepareWorkDir(dir: string): Promise<void> {
   if (!info.isDirectory()) refuse('is not a directory (a link or a file): give a directory of your own');
   const uid = process.getuid?.();
   if (uid !== undefined && info.uid !== uid) refuse(`belongs to uid ${info.uid}, not to this user (uid ${uid}): give a directory of your own`);
-  if ((info.mode & 0o077) !== 0) await chmod(dir, 0o700);
+  return info;
 }
 
 /** What {@link collectGarbage} removed and kept. */
@@ -59,26 +69,28 @@ export interface GcReport {
 export async function collectGarbage(workDir: string, olderThanMs: number, now = Date.now()): Promise<GcReport> {
   const report: GcReport = { removed: [], running: [] };
   const jobs = join(workDir, 'jobs');
-  const ids = await readdir(jobs).catch(() => [] as string[]);
-  for (const id of ids) {
+  // Only this user's own directories are cleaned, and no link is followed (in them or to them).
+  if (!(await lstat(workDir).catch(() => undefined))) return report;
+  await ownDirectory(workDir);
+  if (!(await lstat(jobs).catch(() => undefined))?.isDirectory()) return report;
+  for (const id of await readdir(jobs)) {
     const dir = join(jobs, id);
-    const changed = (await stat(dir).catch(() => undefined))?.mtimeMs;
-    if (changed === undefined || now - changed < olderThanMs) continue;
-    const record = await readRecord(dir);
+    const info = JOB_ID.test(id) ? await lstat(dir).catch(() => undefined) : undefined;
+    if (!info?.isDirectory() || now - info.mtimeMs < olderThanMs) continue;
+    const record = await readRecord(dir).catch(() => undefined);
     if (record && !isTerminalState((await readStatus(dir, id)).state)) {
       report.running.push(id);
       continue;
     }
-    if (record) await rm(keyFileOf(workDir, record.idempotencyKey), { force: true });
-    await rm(dir, { recursive: true, force: true });
+    await removeJob(workDir, dir, record);
     report.removed.push(id);
   }
   return report;
 }
 
 /** Removes an ended job's directory and its idempotency key. */
-export async function removeJob(workDir: string, dir: string): Promise<void> {
-  const record = await readRecord(dir);
+export async function removeJob(workDir: string, dir: string, record?: LocalJobRecord): Promise<void> {
+  record ??= await readRecord(dir);
   if (record) await rm(keyFileOf(workDir, record.idempotencyKey), { force: true });
   await rm(dir, { recursive: true, force: true });
 }

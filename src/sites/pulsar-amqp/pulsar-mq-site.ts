@@ -186,7 +186,11 @@ export class PulsarMqSite implements Site {
     const job = newMqJob(remoteId, options.idempotencyKey, spec, cwd, this.#grantOf(spec, cwd, remoteId));
     const plan = this.#launch(job);
     if (options.onTransfer) job.onTransfer = options.onTransfer;
-    await this.#book.add(job);
+    // A record that cannot be written leaves no grant on the job-files server behind.
+    await this.#book.add(job).catch(async (error: unknown) => {
+      await this.#files.forget(remoteId);
+      throw error;
+    });
     const limit = AbortSignal.timeout(this.#options.submitTimeoutMs ?? 30_000);
     try {
       const ack = await this.#broker.publish('setup', plan.launch, anySignal([options.signal, limit]));
