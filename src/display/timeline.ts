@@ -153,7 +153,10 @@ export class TimelineRecorder {
         if (event.direction === 'down' && track.current) this.#phase(track, 'transfer', t);
         return;
       case 'done':
-        return this.#end(track, t, event.result.state);
+        this.#end(track, t, event.result.state);
+        // Its attempts are kept; the job's own track is not needed past its end.
+        this.#jobs.delete(event.jobId);
+        return;
       default:
         return;
     }
@@ -171,8 +174,13 @@ export class TimelineRecorder {
       }
       return copy;
     });
-    const start = Math.min(...attempts.map((a) => a.start));
-    const end = Math.max(...attempts.map((a) => a.end));
+    // (a loop, not Math.min(...spread): that throws past about 100,000 arguments)
+    let start = Infinity;
+    let end = -Infinity;
+    for (const a of attempts) {
+      start = Math.min(start, a.start);
+      end = Math.max(end, a.end);
+    }
     return { attempts, start: Number.isFinite(start) ? start : now, end: Number.isFinite(end) ? end : now };
   }
 
@@ -183,9 +191,10 @@ export class TimelineRecorder {
 
   /** The Jupyter rendering: the SVG picture. */
   [JUPYTER_DISPLAY](): MimeBundle {
-    const { attempts } = this.timeline();
+    const timeline = this.timeline();
+    const { attempts } = timeline;
     const failovers = attempts.filter((a) => a.failover).length;
-    return { 'image/svg+xml': this.toSvg(), 'text/plain': `Timeline of ${new Set(attempts.map((a) => a.jobId)).size} job(s): ${attempts.length} attempt(s), ${failovers} failover(s)` };
+    return { 'image/svg+xml': timelineSvg(timeline), 'text/plain': `Timeline of ${new Set(attempts.map((a) => a.jobId)).size} job(s): ${attempts.length} attempt(s), ${failovers} failover(s)` };
   }
 
   #last(track: JobTrack): TimelinePhase | undefined {

@@ -14,8 +14,6 @@ export class JobStates {
   readonly history: JobStateRecord[] = [];
   /** The latest state event (the initial state's before any change). */
   last: JobStateEvent;
-  /** How many state events were made: a replay checks it to tell whether a newer one came. */
-  count = 0;
 
   constructor(jobId: string, initial: JobState, initialSiteState: string | undefined) {
     this.#tracker = new StateTracker(initial);
@@ -24,6 +22,11 @@ export class JobStates {
     const record: JobStateRecord = { state: initial, time };
     if (initialSiteState !== undefined) record.siteState = this.last.siteState = initialSiteState;
     this.history.push(record);
+  }
+
+  /** How many state events were made: a replay checks it to tell whether a newer one came. */
+  get count(): number {
+    return this.history.length - 1;
   }
 
   /** The current state. */
@@ -43,7 +46,6 @@ export class JobStates {
     const event: JobStateEvent = { type: 'state', jobId: this.last.jobId, time: Date.now(), state: change.state, previous: change.previous };
     if (change.siteState !== undefined) event.siteState = change.siteState;
     this.last = event;
-    this.count++;
     const record: JobStateRecord = { state: event.state, time: event.time };
     if (event.siteState !== undefined) record.siteState = event.siteState;
     this.history.push(record);

@@ -12,6 +12,7 @@ import type { JobSpec } from '../contracts/job-spec.js';
 import { fileUrlOf, localRef } from '../contracts/local-files.js';
 import { classifyIp, describeClass, formatIp, inRange, parseIp, type AddressClass } from './ip.js';
 import { hostAllowed, type CompiledDirection, type CompiledUrlRules } from './url-rules.js';
+import { eachAtMost } from '../util/pool.js';
 
 /** The rules a refusal can name (each refusal's message starts with `rule <name>:`). */
 export const URL_POLICY_RULES = ['malformed-url', 'scheme', 'file-host', 'file-roots', 'protected-path', 'private-address', 'unresolvable-host'] as const;
@@ -120,11 +121,9 @@ const CHECKS_AT_ONCE = 4;
 
 async function mapFew<T, R>(items: readonly T[], each: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await each(items[i] as T, i);
-  };
-  await Promise.all(Array.from({ length: Math.min(CHECKS_AT_ONCE, items.length) }, worker));
+  await eachAtMost(items, CHECKS_AT_ONCE, undefined, async (item, i) => {
+    out[i] = await each(item, i);
+  });
   return out;
 }
 

@@ -217,8 +217,9 @@ export class TransferRun {
   }
 
   /** The content changed (restart it all) or the server ignores ranges (one stream from now on). */
-  #dropRanges(refused: RangeRefused, context: AttemptContext): Promise<Delivered> {
-    void this.#ranged?.drop();
+  async #dropRanges(refused: RangeRefused, context: AttemptContext): Promise<Delivered> {
+    // Waited for: a save of the range state still under way must not land after the stream's start.
+    await this.#ranged?.drop();
     this.#ranged = undefined;
     this.#validator = undefined;
     if (!refused.changed) this.#rangesRefused = true;

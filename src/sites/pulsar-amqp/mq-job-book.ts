@@ -118,7 +118,9 @@ export class MqJobBook {
   }
 
   #unlist(remoteId: string): void {
+    const job = this.#jobs.get(remoteId);
     this.#jobs.delete(remoteId);
-    for (const [key, id] of this.#byKey) if (id === remoteId) this.#byKey.delete(key);
+    // The job knows its key: no scan of every key per removal.
+    if (job && this.#byKey.get(job.idempotencyKey) === remoteId) this.#byKey.delete(job.idempotencyKey);
   }
 }

@@ -3,9 +3,7 @@
  * @module
  */
 import type { SkippedRecord } from './job-records.js';
-import type { launchPlan, PulsarEnv } from './launch.js';
-
-type LaunchSettings = Parameters<typeof launchPlan>[2];
+import type { LaunchSettings, PulsarEnv } from './launch.js';
 import type { RetryOptions } from '../../http/retry.js';
 import { ValidationError, type ValidationIssue } from '../../errors.js';
 

@@ -13,6 +13,7 @@ import { readJobText } from '../../pulsar/job-files.js';
 import type { PulsarJobStatus } from '../../pulsar/status.js';
 import { parseManifest } from '../../transfer/manifest.js';
 import { throwIfAborted } from '../../util/abort.js';
+import { eachAtMost } from '../../util/pool.js';
 import { parseExitCodes, SCRIPT_FILES } from '../../executor/script.js';
 import type { SiteJobStatus } from '../site.js';
 import { MANIFEST_FILE, SPEC_FILE } from './command.js';
@@ -118,20 +119,16 @@ async function endedByMarker(site: StatusReading, remoteId: string, raw: PulsarJ
 export async function pollStatuses(remoteIds: readonly string[], concurrency: number, read: (id: string) => Promise<SiteJobStatus>, signal: AbortSignal | undefined): Promise<Map<string, SiteJobStatus>> {
   const statuses = new Map<string, SiteJobStatus>();
   const failures: unknown[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < remoteIds.length) {
-      throwIfAborted(signal, 'polling a Pulsar site');
-      const id = remoteIds[next++] as string;
-      try {
-        statuses.set(id, await read(id));
-      } catch (error) {
-        if (error instanceof AbortError) throw error;
-        failures.push(error);
-      }
+  throwIfAborted(signal, 'polling a Pulsar site');
+  // Only an abort stops the pool (and nothing keeps reading behind the caller); other failures are no news.
+  await eachAtMost(remoteIds, concurrency, signal, async (id) => {
+    try {
+      statuses.set(id, await read(id));
+    } catch (error) {
+      if (error instanceof AbortError) throw error;
+      failures.push(error);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, remoteIds.length) }, worker));
+  });
   if (statuses.size === 0 && failures.length > 0) throw failures[0];
   return statuses;
 }
