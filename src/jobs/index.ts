@@ -2,7 +2,6 @@ export { isTerminalState, JOB_STATES, TERMINAL_STATES } from './state.js';
 export type { JobState } from './state.js';
 export type { JobExecutor, JobInput, JobOutput, JobResources, JobSpec, TesTask } from '../contracts/job-spec.js';
 export { fromPulsarStatus, fromTesState, PULSAR_STATUS_MAP, stateFromExitCodes, TES_STATE_MAP, TES_STATE_OF_JOB_STATE, toTesState } from './state-map.js';
-export type { PulsarStatus } from './state-map.js';
 export { STATE_RANK, StateTracker } from './tracker.js';
 export type { DropReason, StateChange, StateUpdate } from './tracker.js';
 export type {

@@ -8,12 +8,6 @@ import type { TesState } from '../tes/states.js';
 import type { JobState } from './state.js';
 
 /**
- * A Pulsar job status as its REST and AMQP interfaces report it.
- * @deprecated The same as {@link PulsarStatusValue} (the one Pulsar status vocabulary, from its API document); use that name.
- */
-export type PulsarStatus = PulsarStatusValue;
-
-/**
  * Every TES 1.1 state and its unified state. The names match one to one;
  * TES `PREEMPTED` is terminal for this attempt (the caller may resubmit).
  */

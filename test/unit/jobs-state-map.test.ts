@@ -8,7 +8,7 @@ import {
   STATE_RANK,
   stateFromExitCodes,
   TES_STATE_MAP,
-  type PulsarStatus,
+  type PulsarStatusValue,
   type TesState,
 } from '../../src/internal.js';
 
@@ -26,7 +26,7 @@ const TES_STATES: TesState[] = [
   'PREEMPTED',
   'CANCELING',
 ];
-const PULSAR_STATUSES: PulsarStatus[] = ['preprocessing', 'queued', 'running', 'postprocessing', 'complete', 'failed', 'cancelled', 'lost'];
+const PULSAR_STATUSES: PulsarStatusValue[] = ['preprocessing', 'queued', 'running', 'postprocessing', 'complete', 'failed', 'cancelled', 'lost'];
 
 describe('TES state table', () => {
   it('maps every TES 1.1 state, and nothing else', () => {

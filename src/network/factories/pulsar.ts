@@ -8,7 +8,8 @@ import type { SiteFactory } from '../registry.js';
 import type { LocalFiles } from '../../contracts/local-files.js';
 import { readSandboxOptions, SANDBOX_KEYS } from '../../sites/local/sandbox-config.js';
 import { CONTAINER_RUNTIMES, type ContainerRuntime } from '../../executor/script.js';
-import type { PulsarCleanupPolicy } from '../../pulsar/staging/description.js';
+import { mustBeOneOf } from '../../util/did-you-mean.js';
+import { PULSAR_CLEANUP_POLICIES, type PulsarCleanupPolicy } from '../../pulsar/pipeline.js';
 import { PulsarRestSite, type PulsarRestSiteOptions } from '../../sites/pulsar/pulsar-rest-site.js';
 
 const KEYS = ['manager', 'containerRuntime', 'allowNoContainer', 'cleanup', 'staleRunningMs', ...SANDBOX_KEYS];
@@ -53,8 +54,8 @@ export function pulsarRestSiteFactory(files?: LocalFiles, relay: { inputFetch?: 
       else issues.push({ path: at('options.allowNoContainer'), message: 'must be true or false' });
     }
     if (cleanup !== undefined) {
-      if (cleanup === 'always' || cleanup === 'onsuccess' || cleanup === 'never') site.cleanup = cleanup as PulsarCleanupPolicy;
-      else issues.push({ path: at('options.cleanup'), message: 'must be always, onsuccess or never' });
+      if ((PULSAR_CLEANUP_POLICIES as readonly unknown[]).includes(cleanup)) site.cleanup = cleanup as PulsarCleanupPolicy;
+      else issues.push({ path: at('options.cleanup'), message: mustBeOneOf(PULSAR_CLEANUP_POLICIES, cleanup) });
     }
     if (staleRunningMs !== undefined) {
       if (typeof staleRunningMs === 'number' && staleRunningMs > 0) site.staleRunningMs = staleRunningMs;

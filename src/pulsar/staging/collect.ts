@@ -7,7 +7,9 @@
  */
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { ProtocolError } from '../../errors.js';
+import { rm } from 'node:fs/promises';
 import type { PulsarClient } from '../client.js';
+import { fetchFiles } from '../pipeline.js';
 import type { PulsarJobStatus } from '../status.js';
 import type { PulsarDownloadType } from '../wire.js';
 import { DEFAULT_DYNAMIC_OUTPUTS, type PulsarStagedJob } from './description.js';
@@ -66,7 +68,10 @@ interface Wanted {
 }
 
 /**
- * Downloads the outputs of a completed job.
+ * Downloads the outputs of a completed job through the pipeline (as many at
+ * once as the client's cap allows). One output's failure is recorded and
+ * does not stop the others; an abort removes what this call delivered and
+ * rejects with AbortError.
  *
  * @example
  * ```ts
@@ -157,7 +162,7 @@ export async function collectOutputs(
 
 type CollectOptions = { signal?: AbortSignal; onDownload?: (file: PulsarCollectedFile) => void; onProgress?: (progress: TransferProgress) => void };
 
-/** Downloads the wanted files at once, each checked against the job's output manifest when it lists it; failures are recorded, not thrown. */
+/** Downloads the wanted files, each checked against the job's output manifest when it lists it; failures are recorded, not thrown (but an abort is). */
 async function downloadWanted(
   client: PulsarClient,
   status: PulsarJobStatus,
@@ -172,27 +177,22 @@ async function downloadWanted(
     failures.push({ name: OUTPUT_MANIFEST_NAME, type: 'output', required: true, error, message: `output manifest: ${error instanceof Error ? error.message : String(error)}` });
     return undefined;
   });
+  // Verified against the manifest while it streams (a mismatch is fetched again); the bytes
+  // stay under a temporary name beside the destination until they are complete and verified.
+  const fetch = async (w: Wanted, signal: AbortSignal): Promise<PulsarCollectedFile> => {
+    const entry = manifest?.get(manifestKey(w.type, w.name.split(sep).join('/')));
+    const expected = entry?.sha256 !== undefined && entry.size !== undefined ? { sha256: entry.sha256, size: entry.size } : undefined;
+    const got = await client.downloadTo(status.jobId, w.name, w.type, fileSink(w.destination), { signal, ...(options.onProgress && { onProgress: options.onProgress }), ...(expected && { expected }) });
+    const file = { name: w.name, type: w.type, destination: w.destination, size: got.size, sha256: got.sha256, verified: expected !== undefined, attempts: got.attempts };
+    options.onDownload?.(file);
+    return file;
+  };
+  const outcomes = await fetchFiles(client, wanted, fetch, { signal: options.signal, undo: (w) => rm(w.destination, { force: true }) });
   const collected: PulsarCollectedFile[] = [];
-  await Promise.all(
-    wanted.map(async (w) => {
-      const entry = manifest?.get(manifestKey(w.type, w.name.split(sep).join('/')));
-      const expected = entry?.sha256 !== undefined && entry.size !== undefined ? { sha256: entry.sha256, size: entry.size } : undefined;
-      try {
-        // Verified against the manifest while it streams (a mismatch is fetched again); the bytes
-        // stay under a temporary name beside the destination until they are complete and verified.
-        const got = await client.downloadTo(status.jobId, w.name, w.type, fileSink(w.destination), {
-          ...(options.signal && { signal: options.signal }),
-          ...(options.onProgress && { onProgress: options.onProgress }),
-          ...(expected && { expected }),
-        });
-        const file = { name: w.name, type: w.type, destination: w.destination, size: got.size, sha256: got.sha256, verified: expected !== undefined, attempts: got.attempts };
-        collected.push(file);
-        options.onDownload?.(file);
-      } catch (error) {
-        failures.push({ ...w, error, message: error instanceof Error ? error.message : String(error) });
-      }
-    }),
-  );
+  outcomes.forEach((outcome, k) => {
+    if (outcome.status === 'fulfilled') collected.push(outcome.value);
+    else failures.push({ ...(wanted[k] as Wanted), error: outcome.reason, message: outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason) });
+  });
   return collected;
 }
 

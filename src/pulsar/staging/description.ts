@@ -5,10 +5,9 @@
  * @module
  */
 import { ValidationError, type ValidationIssue } from '../../errors.js';
+import { mustBeOneOf } from '../../util/did-you-mean.js';
+import { PULSAR_CLEANUP_POLICIES, type PulsarCleanupPolicy } from '../pipeline.js';
 import type { PulsarDependenciesDescription, PulsarDynamicFileSource, PulsarEnvEntry } from '../wire.js';
-
-/** What to do with the server's job directory at the end. */
-export type PulsarCleanupPolicy = 'always' | 'onsuccess' | 'never';
 
 /** One input of a staged job. */
 export interface PulsarStagedInput {
@@ -126,8 +125,6 @@ export const DEFAULT_DYNAMIC_OUTPUTS: readonly RegExp[] = [
   /^tool_stderr$/,
 ];
 
-const POLICIES: readonly PulsarCleanupPolicy[] = ['always', 'onsuccess', 'never'];
-
 /**
  * Checks a staged job; throws one {@link ValidationError} listing every problem.
  *
@@ -190,8 +187,8 @@ export function validateStagedJob(job: PulsarStagedJob): void {
     issues.push({ path: '$.workingDirectory', message: 'is needed to collect outputs from the working directory' });
   }
   if (job.versionFile !== undefined) absolute(job.versionFile, '$.versionFile');
-  if (job.cleanup !== undefined && !POLICIES.includes(job.cleanup)) {
-    issues.push({ path: '$.cleanup', message: `must be one of ${POLICIES.join(', ')}` });
+  if (job.cleanup !== undefined && !PULSAR_CLEANUP_POLICIES.includes(job.cleanup)) {
+    issues.push({ path: '$.cleanup', message: mustBeOneOf(PULSAR_CLEANUP_POLICIES, job.cleanup) });
   }
   if (issues.length > 0) throw new ValidationError('Pulsar staged job', issues);
 }

@@ -6,7 +6,8 @@
 export { runStagedJob } from './run.js';
 export type { PulsarStagedResult, PulsarStagingEvent, RunStagedJobOptions } from './run.js';
 export { DEFAULT_DYNAMIC_OUTPUTS, validateStagedJob } from './description.js';
-export type { PulsarCleanupPolicy, PulsarStagedInput, PulsarStagedJob, PulsarWorkDirOutput } from './description.js';
+export type { PulsarCleanupPolicy } from '../pipeline.js';
+export type { PulsarStagedInput, PulsarStagedJob, PulsarWorkDirOutput } from './description.js';
 export { stageIn, unstructuredPrefix } from './stage-in.js';
 export type { PulsarStageInResult, PulsarStagedUpload } from './stage-in.js';
 export { collectOutputs } from './collect.js';

@@ -1,7 +1,7 @@
 /**
- * Runs a locally described job through Pulsar's REST API from start to end:
- * setup, stage-in, submit, follow the status, collect, clean up by policy.
- * Node only.
+ * Runs a locally described (Galaxy-style) job through Pulsar's REST API from
+ * start to end: setup, stage-in, submit, follow the status, collect, clean up
+ * by policy, each step the Pulsar pipeline's. Node only.
  * @module
  */
 import { rm } from 'node:fs/promises';
@@ -9,12 +9,13 @@ import { AbortError } from '../../errors.js';
 import type { TransferProgress } from '../../transfer/progress.js';
 import { bestEffort } from '../../util/abort.js';
 import type { PulsarClient } from '../client.js';
-import { afterFailedSubmit, CLEANUP_TIMEOUT_MS, submitOnce } from '../launch.js';
+import { CLEANUP_TIMEOUT_MS } from '../launch.js';
+import { cleanupDue, launchJob } from '../pipeline.js';
 import type { PulsarJobConfig, PulsarJobStatus } from '../status.js';
-import { type PulsarCollectedFile, type PulsarCollectionFailure, collectOutputs } from './collect.js';
+import { type PulsarCollectedFile, type PulsarCollectionFailure, type PulsarCollectResult, collectOutputs } from './collect.js';
 import { type PulsarStagedJob, validateStagedJob } from './description.js';
 import { withOutputManifest } from './output-manifest.js';
-import { type PulsarStagedUpload, stageIn } from './stage-in.js';
+import { type PulsarStagedUpload, type PulsarStageInResult, stageIn } from './stage-in.js';
 
 /** Something staging did, for progress displays and logs. */
 export type PulsarStagingEvent =
@@ -115,11 +116,11 @@ export interface PulsarStagedResult {
  * AbortError, removes the outputs already delivered, and still applies
  * `cleanup: 'always'`.
  *
- * @deprecated `PulsarRestSite` is the one Pulsar REST pipeline (launch once,
- * restarts, exit codes, concurrent staging, clean-up on abort; what
- * `bench/pulsar` measures). This Galaxy-shaped runner (tool and config files,
- * path rewriting, metadata, unstructured data) stays for one release while
- * its features move there or go.
+ * The Galaxy-shaped front end of the Pulsar pipeline (`src/pulsar/pipeline.ts`):
+ * it describes the job (tool and config files, path rewriting, metadata,
+ * unstructured data, dynamic outputs); setting up, launching once, sending
+ * and fetching files and the clean-up rule are the pipeline's, as for
+ * `PulsarRestSite`.
  *
  * @example
  * ```ts
@@ -147,29 +148,31 @@ export async function runStagedJob(client: PulsarClient, job: PulsarStagedJob, o
     }
   };
   const signal = options.signal ? { signal: options.signal } : {};
-  const setupOptions = { ...signal, ...(job.toolId && { toolId: job.toolId }), ...(job.toolVersion && { toolVersion: job.toolVersion }) };
-  const config = await client.setup(job.jobId, setupOptions);
-  emit({ type: 'setup', jobId: config.jobId });
   const policy = job.cleanup ?? 'always';
-
   const onProgress = options.onTransfer ? { onProgress: options.onTransfer } : {};
-  let staged: Awaited<ReturnType<typeof stageIn>> | undefined;
-  try {
-    staged = await stageIn(client, config, job, { ...signal, ...onProgress, onUpload: (upload) => emit({ type: 'upload', upload }) });
-    // A lost answer is resolved from the job's status: the job runs once.
-    await submitOnce(client, config.jobId, {
-      commandLine: withOutputManifest(staged.commandLine, job, config),
-      ...(job.env && { env: job.env }),
-      ...(job.dependenciesDescription && { dependenciesDescription: job.dependenciesDescription }),
-      ...(job.params && { params: job.params }),
-      ...(job.touchOutputs && { touchOutputs: (job.outputs ?? []).map((o) => o.split('/').pop() as string) }),
-      ...(job.dynamicFileSources && { dynamicFileSources: job.dynamicFileSources }),
-      ...signal,
-    });
-  } catch (error) {
-    await afterFailedSubmit(client, config.jobId, error, { submitted: staged !== undefined, keepRefused: policy !== 'always' });
-    throw error;
-  }
+  // Set by `stage`, which has run once `launchJob` returns.
+  let staged!: PulsarStageInResult;
+  const config = await launchJob(
+    client,
+    job.jobId,
+    {
+      setup: { ...(job.toolId && { toolId: job.toolId }), ...(job.toolVersion && { toolVersion: job.toolVersion }) },
+      stage: async (config) => {
+        emit({ type: 'setup', jobId: config.jobId });
+        staged = await stageIn(client, config, job, { ...signal, ...onProgress, onUpload: (upload) => emit({ type: 'upload', upload }) });
+        return {
+          commandLine: withOutputManifest(staged.commandLine, job, config),
+          ...(job.env && { env: job.env }),
+          ...(job.dependenciesDescription && { dependenciesDescription: job.dependenciesDescription }),
+          ...(job.params && { params: job.params }),
+          ...(job.touchOutputs && { touchOutputs: (job.outputs ?? []).map((o) => o.split('/').pop() as string) }),
+          ...(job.dynamicFileSources && { dynamicFileSources: job.dynamicFileSources }),
+        };
+      },
+      keepRefused: policy !== 'always',
+    },
+    options.signal,
+  );
   emit({ type: 'submitted', jobId: config.jobId, commandLine: staged.commandLine });
 
   const status = await client.wait(config.jobId, {
@@ -179,26 +182,34 @@ export async function runStagedJob(client: PulsarClient, job: PulsarStagedJob, o
     onStatus: (s) => emit({ type: 'status', status: s }),
   });
 
-  const { collected, failures } =
-    status.status === 'complete'
-      ? await collectOutputs(client, status, job, { ...signal, ...onProgress, onDownload: (file) => emit({ type: 'download', file }) })
-      : { collected: [], failures: [] };
+  let outputs: PulsarCollectResult = { collected: [], failures: [] };
+  try {
+    if (status.status === 'complete') outputs = await collectOutputs(client, status, job, { ...signal, ...onProgress, onDownload: (file) => emit({ type: 'download', file }) });
+  } catch (error) {
+    if (!options.signal?.aborted) throw error;
+  }
   if (options.signal?.aborted) {
-    // Stopped while collecting: nothing of it stays (the downloads left nothing partial), and the
-    // clean-up policy still holds, with a signal of its own since the caller's is aborted.
-    await Promise.all(collected.map((file) => rm(file.destination, { force: true }).catch(() => undefined)));
+    // Stopped while collecting: nothing of it stays (collection removed what it had delivered when it
+    // saw the abort), and the clean-up policy still holds, with a signal of its own since the caller's is aborted.
+    await Promise.all(outputs.collected.map((file) => rm(file.destination, { force: true }).catch(() => undefined)));
     if (policy === 'always') await bestEffort(CLEANUP_TIMEOUT_MS, (abort) => client.clean(config.jobId, { signal: abort }));
     throw new AbortError(`collecting the outputs of Pulsar job ${config.jobId}`, { cause: options.signal.reason });
   }
+  const { collected, failures } = outputs;
   const ok = status.status === 'complete' && !failures.some((f) => f.required);
 
   let cleaned = false;
-  if (policy === 'always' || (policy === 'onsuccess' && ok)) {
+  if (cleanupDue(policy, ok)) {
     await client.clean(config.jobId, signal);
     cleaned = true;
     emit({ type: 'cleaned', jobId: config.jobId });
   }
 
+  return stagedResult(config, staged, status, { collected, failures }, ok, cleaned);
+}
+
+/** The result of a staged job that ran its course. */
+function stagedResult(config: PulsarJobConfig, staged: PulsarStageInResult, status: PulsarJobStatus, outputs: PulsarCollectResult, ok: boolean, cleaned: boolean): PulsarStagedResult {
   const result: PulsarStagedResult = {
     jobId: config.jobId,
     config,
@@ -206,8 +217,7 @@ export async function runStagedJob(client: PulsarClient, job: PulsarStagedJob, o
     uploads: staged.uploads,
     status,
     ok,
-    collected,
-    failures,
+    ...outputs,
     launchFailed: status.status === 'failed' && (status.listings?.job.includes('preprocessing_failed') ?? false),
     cleaned,
   };

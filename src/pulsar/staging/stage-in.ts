@@ -10,7 +10,8 @@ import { basename, dirname } from 'node:path';
 import type { TransferProgress } from '../../transfer/progress.js';
 import { bytesSource } from '../../transfer/sources.js';
 import { fileSource } from '../../transfer/node/file-source.js';
-import type { PulsarClient } from '../client.js';
+import type { PulsarClient, PulsarUploadResult } from '../client.js';
+import { sendFiles } from '../pipeline.js';
 import type { PulsarJobConfig } from '../status.js';
 import type { PulsarUploadType } from '../wire.js';
 import type { PulsarStagedJob } from './description.js';
@@ -164,23 +165,25 @@ async function renameFixed(job: PulsarStagedJob, config: PulsarJobConfig, rewrit
 
 type StageInOptions = { signal?: AbortSignal; onUpload?: (upload: PulsarStagedUpload) => void; onProgress?: (progress: TransferProgress) => void };
 
-/** Uploads a group of planned files at once, recording each upload. */
+/** Uploads a group of planned files through the pipeline, recording each upload in plan order. */
 function uploader(client: PulsarClient, jobId: string, uploads: PulsarStagedUpload[], options: StageInOptions): (group: Planned[]) => Promise<void> {
   return async (group) => {
-    await Promise.all(
-      group.map(async (item) => {
-        const source = item.text !== undefined ? bytesSource(new TextEncoder().encode(item.text), item.name) : await fileSource(item.local, item.name);
-        const sent = await client.uploadFrom(jobId, item.name, item.type, source, {
-          ...(options.signal && { signal: options.signal }),
-          ...(options.onProgress && { onProgress: options.onProgress }),
-        });
-        const upload = { local: item.local, name: item.name, type: item.type, remote: sent.path, size: sent.size, sha256: sent.sha256 };
-        uploads.push(upload);
-        options.onUpload?.(upload);
-        return upload;
-      }),
-    );
+    const files = group.map((item) => ({
+      name: item.name,
+      type: item.type,
+      source: () => (item.text !== undefined ? bytesSource(new TextEncoder().encode(item.text), item.name) : fileSource(item.local, item.name)),
+    }));
+    const sent = await sendFiles(client, jobId, files, {
+      signal: options.signal,
+      onProgress: options.onProgress,
+      onSent: (result, k) => options.onUpload?.(recorded(group[k] as Planned, result)),
+    });
+    uploads.push(...group.map((item, k) => recorded(item, sent[k] as PulsarUploadResult)));
   };
+}
+
+function recorded(item: Planned, sent: PulsarUploadResult): PulsarStagedUpload {
+  return { local: item.local, name: item.name, type: item.type, remote: sent.path, size: sent.size, sha256: sent.sha256 };
 }
 
 /** Unstructured data: a path alone (depth 0), or the tree `depth` levels above it, under a hash of its base. */

@@ -8,10 +8,13 @@
 import { ValidationError, type ValidationIssue } from '../../errors.js';
 import type { HttpClientOptions } from '../../http/client.js';
 import type { JobInput, JobSpec } from '../../contracts/job-spec.js';
-import type { PulsarClient } from '../../pulsar/client.js';
+import type { PulsarClient, PulsarUploadResult } from '../../pulsar/client.js';
+import { uploadSource } from '../../pulsar/body.js';
+import { sendFiles, type OutgoingFile } from '../../pulsar/pipeline.js';
+import { bytesSource } from '../../transfer/sources.js';
+import type { TransferSource } from '../../transfer/types.js';
 import { urlSourceFor } from '../../transfer/url-source.js';
 import { throwIfAborted } from '../../util/abort.js';
-import { eachAtMost } from '../../util/pool.js';
 import { absolutePath, localRef, type LocalFiles } from '../../contracts/local-files.js';
 import type { LocalLocation } from '../../executor/validate.js';
 import type { SubmitOptions } from '../site.js';
@@ -64,92 +67,49 @@ export function locateInput(url: string, files: LocalFiles | undefined): LocalLo
   return { kind: 'file', path: path ?? url };
 }
 
-/** One upload of a job's inputs: a whole input, or one file of a DIRECTORY input. */
-interface PlannedUpload {
-  /** The upload's flat name. */
-  name: string;
-  /** Its container path. */
-  containerPath: string;
-  input: JobInput;
-  /** For a file of a DIRECTORY input: its local path. */
-  local?: string;
-}
-
 /**
- * Uploads every input of `spec`, as many at once as the client's
- * concurrency cap allows (a small file's upload is mostly waiting on round
- * trips): their container paths and the server paths they were written to.
- * The first failure stops the others and is thrown once they have settled.
+ * Uploads every input of `spec` through the pipeline (`sendFiles`): each
+ * whole input, or each file of a DIRECTORY input, under a flat name of its
+ * own. Returns the server path each container path was written to. Progress
+ * reports name the container path.
  */
 export async function uploadInputs(site: InputStaging, jobId: string, spec: JobSpec, options: SubmitOptions): Promise<Map<string, string>> {
-  const planned: PlannedUpload[] = [];
+  const planned: Array<OutgoingFile & { containerPath: string }> = [];
   for (const [i, input] of (spec.inputs ?? []).entries()) {
     throwIfAborted(options.signal, `staging inputs for Pulsar site ${site.siteId}`);
     if (input.type === 'DIRECTORY') planned.push(...(await directoryFiles(site, inputName(i), input)));
-    else planned.push({ name: inputName(i), containerPath: input.path, input });
+    else planned.push({ name: inputName(i), type: 'input', containerPath: input.path, source: () => inputSource(site, input) });
   }
-  const serverPaths: string[] = [];
-  await eachAtMost(planned, transferConcurrency(site.client), options.signal, async (item, k, signal) => {
-    const call = { ...options, signal };
-    serverPaths[k] = item.local !== undefined ? await uploadFile(site, jobId, item.name, item.local, item.containerPath, call) : await uploadInput(site, jobId, item.name, item.input, call);
-  });
-  return new Map(planned.map((item, k) => [item.containerPath, serverPaths[k] as string]));
-}
-
-/** Transfers of one job at once: the client's cap (Pulsar serves a few threads), at most 8. */
-export function transferConcurrency(client: PulsarClient): number {
-  const cap = client.http.maxConcurrency;
-  return Number.isFinite(cap) ? Math.max(1, Math.min(8, cap)) : 8;
+  const sent = await sendFiles(site.client, jobId, planned, { signal: options.signal, onProgress: options.onTransfer });
+  return new Map(planned.map((item, k) => [item.containerPath, (sent[k] as PulsarUploadResult).path]));
 }
 
 /**
  * The files of a local DIRECTORY input, each uploaded under a flat name
  * (`<name>-<k>`) and moved to its container path by the command line.
  */
-async function directoryFiles(site: InputStaging, name: string, input: JobInput): Promise<PlannedUpload[]> {
+async function directoryFiles(site: InputStaging, name: string, input: JobInput): Promise<Array<OutgoingFile & { containerPath: string }>> {
   const files = site.files as LocalFiles & { list: NonNullable<LocalFiles['list']> };
   const root = files.resolve(input.url as string);
   const listed = await files.list(root);
   if (listed === undefined) throw new ValidationError(`job spec for Pulsar site ${site.siteId}`, [{ path: `$.inputs[path=${input.path}].url`, message: `${root} is not a directory` }]);
   const base = input.path.replace(/\/+$/, '');
-  return listed.map((relative, k) => ({ name: `${name}-${k}`, containerPath: `${base}/${relative}`, input, local: `${root}/${relative}` }));
+  return listed.map((relative, k) => {
+    const containerPath = `${base}/${relative}`;
+    return { name: `${name}-${k}`, type: 'input', containerPath, source: () => localSource(files, `${root}/${relative}`, containerPath) };
+  });
 }
 
-/** Uploads one local file of a DIRECTORY input; its server path. */
-async function uploadFile(site: InputStaging, jobId: string, name: string, path: string, file: string, options: SubmitOptions): Promise<string> {
-  const files = site.files as LocalFiles;
-  const size = (await files.size(path)) ?? 0;
-  options.onTransfer?.({ direction: 'up', file, bytesDone: 0, bytesTotal: size, done: false });
-  const serverPath = await site.client.upload(jobId, name, 'input', () => files.stream(path), size, signalOf(options));
-  options.onTransfer?.({ direction: 'up', file, bytesDone: size, bytesTotal: size, done: true });
-  return serverPath;
-}
-
-/** Uploads one input under a flat name; its server path. */
-async function uploadInput(site: InputStaging, jobId: string, name: string, input: JobInput, options: SubmitOptions): Promise<string> {
-  const report = (bytesDone: number, bytesTotal: number, done: boolean): void => options.onTransfer?.({ direction: 'up', file: input.path, bytesDone, bytesTotal, done });
-  if (typeof input.content === 'string') {
-    const size = new TextEncoder().encode(input.content).length;
-    report(0, size, false);
-    const path = await site.client.upload(jobId, name, 'input', input.content, undefined, signalOf(options));
-    report(size, size, true);
-    return path;
-  }
+/** Where an input's bytes come from: its inline content, its http(s) URL (relayed), or its local file. */
+function inputSource(site: InputStaging, input: JobInput): TransferSource | Promise<TransferSource> {
+  if (typeof input.content === 'string') return bytesSource(new TextEncoder().encode(input.content), input.path);
   const url = input.url as string;
-  if (!localRef(url)) {
-    const source = urlSourceFor(url, { name: input.path, ...(site.inputHttp ? { http: site.inputHttp } : {}) });
-    const sent = await site.client.uploadFrom(jobId, name, 'input', source, { ...signalOf(options), ...(options.onTransfer ? { onProgress: options.onTransfer } : {}) });
-    return sent.path;
-  }
+  if (!localRef(url)) return urlSourceFor(url, { name: input.path, ...(site.inputHttp ? { http: site.inputHttp } : {}) });
   const files = site.files as LocalFiles;
-  const path = files.resolve(url);
-  const size = (await files.size(path)) as number;
-  report(0, size, false);
-  const serverPath = await site.client.upload(jobId, name, 'input', () => files.stream(path), size, signalOf(options));
-  report(size, size, true);
-  return serverPath;
+  return localSource(files, files.resolve(url), input.path);
 }
 
-function signalOf(options: { signal?: AbortSignal | undefined }): { signal?: AbortSignal } {
-  return options.signal ? { signal: options.signal } : {};
+/** A local file as a source named by its container path (read again from its start when an upload is retried). */
+async function localSource(files: LocalFiles, path: string, containerPath: string): Promise<TransferSource> {
+  return uploadSource(() => files.stream(path), await files.size(path), containerPath);
 }

@@ -10,10 +10,9 @@ import { parseManifest, type ManifestEntry } from '../../transfer/manifest.js';
 import { absolutePath, localRef, type LocalFileDigest, type LocalFiles } from '../../contracts/local-files.js';
 import { hasWildcard } from '../../executor/paths.js';
 import { SCRIPT_FILES } from '../../executor/script.js';
-import { eachAtMost } from '../../util/pool.js';
+import { fetchFiles } from '../../pulsar/pipeline.js';
 import type { CollectedOutput, ExecutorLog, SiteCallOptions } from '../site.js';
 import { MANIFEST_FILE, workdirName } from './command.js';
-import { transferConcurrency } from './inputs.js';
 
 /** One file to download for an output: its working-directory name, container path, and path below the destination. */
 export interface OutputMatch {
@@ -76,10 +75,10 @@ interface PlannedDownload {
 
 /**
  * Downloads each output's files (a file, a directory's files, a pattern's
- * matches) from the working directory, as many at once as the client's cap
- * allows, each checked against the job's manifest and fetched once more on
- * a mismatch. Problems are gathered in `problems`; an abort throws, after
- * removing what this call delivered.
+ * matches) from the working directory through the pipeline
+ * ({@link fetchFiles}), each checked against the job's manifest and fetched
+ * once more on a mismatch. Problems are gathered in `problems`; an abort
+ * throws, after removing what this call delivered.
  */
 export async function downloadOutputs(site: OutputDownload, remoteId: string, outputs: readonly JobOutput[], working: Set<string>, problems: string[], options: SiteCallOptions): Promise<CollectedOutput[]> {
   const files = site.files;
@@ -102,47 +101,45 @@ export async function downloadOutputs(site: OutputDownload, remoteId: string, ou
     }
   }
   if (!files || planned.length === 0) return [];
-  const collected: Array<CollectedOutput | undefined> = [];
-  const found: Array<string | undefined> = [];
-  const written = new Set<string>();
-  try {
-    await eachAtMost(planned, transferConcurrency(site.client), options.signal, async (item, k) => {
-      const result = await downloadOne(site.client, files, remoteId, item, written, options);
-      if (typeof result === 'string') found[k] = result;
-      else collected[k] = result;
-    });
-  } catch (error) {
-    // Stopped: what this collect delivered goes too (the downloads themselves left nothing partial).
-    await Promise.all([...written].map((to) => files.remove(to).catch(() => undefined)));
-    throw error;
-  }
-  problems.push(...found.filter((p): p is string => p !== undefined));
-  return collected.filter((c): c is CollectedOutput => c !== undefined);
+  const outcomes = await fetchFiles(site.client, planned, (item, signal) => downloadOne(site.client, files, remoteId, item, { ...options, signal }), {
+    signal: options.signal,
+    undo: (item) => files.remove(item.to),
+  });
+  const collected: CollectedOutput[] = [];
+  outcomes.forEach((outcome, k) => {
+    if (outcome.status === 'fulfilled') collected.push(outcome.value);
+    else problems.push(downloadProblem(planned[k] as PlannedDownload, outcome.reason));
+  });
+  return collected;
 }
 
-/** Downloads one file to its destination: what was collected, or the problem in words. Throws only when aborted. */
-async function downloadOne(client: PulsarClient, files: LocalFiles, remoteId: string, item: PlannedDownload, written: Set<string>, options: SiteCallOptions): Promise<CollectedOutput | string> {
+/** Downloads one file to its destination. A failed attempt that reached the destination (its bytes did not match) is removed before the error is thrown. */
+async function downloadOne(client: PulsarClient, files: LocalFiles, remoteId: string, item: PlannedDownload, options: SiteCallOptions & { signal: AbortSignal }): Promise<CollectedOutput> {
   const { name, path, to, expected } = item;
   const report = (bytesDone: number, done: boolean): void => options.onTransfer?.({ direction: 'down', file: to, bytesDone, done });
+  let written = false;
   const write = async (body: ReadableStream<Uint8Array>, signal: AbortSignal): Promise<LocalFileDigest> => {
     const digest = await files.write(to, body, signal, (n) => report(n, false));
     // Written whole: a later attempt may still find it did not match.
-    written.add(to);
+    written = true;
     return digest;
   };
   try {
     report(0, false);
-    const digest = await client.downloadWith(remoteId, name, 'output_workdir', write, { ...(options.signal && { signal: options.signal }), ...(expected && { expected }) });
+    const digest = await client.downloadWith(remoteId, name, 'output_workdir', write, { signal: options.signal, ...(expected && { expected }) });
     report(digest.sizeBytes, true);
     return { path, url: to, ...digest };
   } catch (error) {
-    if (options.signal?.aborted) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
-    if (!expected) return `output ${path} could not be written to ${to}: ${reason}`;
-    // An attempt that did not match may have reached the destination: it goes.
-    if (written.delete(to)) await files.remove(to).catch(() => undefined);
-    return `output ${path}: the job wrote ${expected.size} bytes (sha256 ${expected.sha256}), no download matched (${reason}); nothing was left at ${to}`;
+    if (written) await files.remove(to).catch(() => undefined);
+    throw error;
   }
+}
+
+/** Why a file could not be brought back, in words. */
+function downloadProblem({ path, to, expected }: PlannedDownload, error: unknown): string {
+  const reason = error instanceof Error ? error.message : String(error);
+  if (!expected) return `output ${path} could not be written to ${to}: ${reason}`;
+  return `output ${path}: the job wrote ${expected.size} bytes (sha256 ${expected.sha256}), no download matched (${reason}); nothing was left at ${to}`;
 }
 
 /**

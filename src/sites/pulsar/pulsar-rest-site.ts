@@ -18,21 +18,16 @@ import { imagePolicy } from '../../executor/plan.js';
 import type { ContainerRuntime } from '../../executor/script.js';
 import { checkSpec, type ImagePolicy } from '../../executor/validate.js';
 import { failedProbe } from '../probe-failure.js';
+import { mustBeOneOf } from '../../util/did-you-mean.js';
 import type { JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, SiteProbe, SubmitOptions } from '../site.js';
 import type { LocalBind } from '../../executor/sandbox.js';
 import { pulsarSandbox, SPEC_FILE } from './command.js';
 import { locateInput, stagingIssues } from './inputs.js';
-import type { PulsarCleanupPolicy } from '../../pulsar/staging/description.js';
+import { cleanupDue, PULSAR_CLEANUP_POLICIES, type PulsarCleanupPolicy } from '../../pulsar/pipeline.js';
 import { JobBook, type BookedStatus } from './job-book.js';
 import { ENDED_BY_MARKER, pollStatuses, readStatus, type StatusReading } from './job-status.js';
 import { downloadOutputs, executorLogs } from './outputs.js';
 import { jobIdFor, submitToPulsar, type Submission } from './submission.js';
-
-/**
- * What a Pulsar site does with the server's job directory once the job is collected.
- * @deprecated The same as {@link PulsarCleanupPolicy}; use that name.
- */
-export type PulsarCleanup = PulsarCleanupPolicy;
 
 /** Options of a {@link PulsarRestSite}. */
 export interface PulsarRestSiteOptions {
@@ -160,8 +155,8 @@ export class PulsarRestSite implements Site {
     this.#options = options;
     this.client = options.client instanceof PulsarClient ? options.client : new PulsarClient(options.client);
     this.id = options.id ?? 'pulsar';
-    if (options.cleanup !== undefined && !['always', 'onsuccess', 'never'].includes(options.cleanup)) {
-      throw new ValidationError('PulsarRestSite options', [{ path: 'cleanup', message: 'must be always, onsuccess or never' }]);
+    if (options.cleanup !== undefined && !PULSAR_CLEANUP_POLICIES.includes(options.cleanup)) {
+      throw new ValidationError('PulsarRestSite options', [{ path: 'cleanup', message: mustBeOneOf(PULSAR_CLEANUP_POLICIES, options.cleanup) }]);
     }
     const stale = options.staleRunningMs;
     if (stale !== undefined && !(typeof stale === 'number' && stale > 0)) {
@@ -309,8 +304,7 @@ export class PulsarRestSite implements Site {
         outcome.systemLogs.push(...problems);
       }
     }
-    const cleanup = this.#options.cleanup ?? 'never';
-    if (cleanup === 'always' || (cleanup === 'onsuccess' && outcome.state === 'complete')) {
+    if (cleanupDue(this.#options.cleanup ?? 'never', outcome.state === 'complete')) {
       await this.#remove(remoteId, options.signal);
       this.#specs.delete(remoteId);
     }

@@ -7,7 +7,7 @@
  */
 import { ValidationError } from '../../errors.js';
 import type { JobSpec } from '../../contracts/job-spec.js';
-import { afterFailedSubmit, submitOnce } from '../../pulsar/launch.js';
+import { launchJob } from '../../pulsar/pipeline.js';
 import type { PulsarJobStatus } from '../../pulsar/status.js';
 import { redactUrl } from '../../redact.js';
 import { sleep, throwIfAborted } from '../../util/abort.js';
@@ -35,34 +35,33 @@ const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;
 
 /**
  * `PulsarRestSite.submit`, once the spec is checked: the job's id and the
- * spec as the site keeps it (outputs made absolute). A job left set up but never launched by an earlier
- * submit is removed and set up again; after a failure, {@link afterFailedSubmit}
- * decides what stays.
+ * spec as the site keeps it (outputs made absolute). A job left set up but
+ * never launched by an earlier submit is removed and set up again; the rest
+ * is the pipeline's {@link launchJob}.
  */
 export async function submitToPulsar(site: Submission, spec: JobSpec, options: SubmitOptions): Promise<{ remoteId: string; spec: JobSpec }> {
   throwIfAborted(options.signal, `submitting to Pulsar site ${site.siteId}`);
   spec = absoluteOutputs(spec, site.files);
-  let jobId = await jobIdFor(options.idempotencyKey);
+  const jobId = await jobIdFor(options.idempotencyKey);
   if (await launchedBefore(site, jobId, options.signal)) return { remoteId: jobId, spec };
   const signal = options.signal ? { signal: options.signal } : {};
-  let submitting = false;
-  try {
-    const config = await site.client.setup(jobId, signal);
-    jobId = config.jobId;
-    if (config.separator !== '/') {
-      throw new ValidationError(`Pulsar site ${site.siteId}`, [{ path: 'separator', message: `the server uses ${JSON.stringify(config.separator)} as path separator; only POSIX servers run the job script` }]);
-    }
-    const uploaded = await uploadInputs(site, jobId, spec, options);
-    await site.client.upload(jobId, SPEC_FILE, 'workdir', JSON.stringify(recordedSpec(spec)), undefined, signal);
-    throwIfAborted(options.signal, `submitting to Pulsar site ${site.siteId}`);
-    submitting = true;
-    const working = config.directories.working;
-    await submitOnce(site.client, jobId, { commandLine: commandLineFor(spec, working, site.runtime, uploaded, site.sandbox?.(working)), settleMs: SETTLE_MS, ...signal });
-  } catch (error) {
-    await afterFailedSubmit(site.client, jobId, error, { submitted: submitting });
-    throw error;
-  }
-  return { remoteId: jobId, spec };
+  const config = await launchJob(
+    site.client,
+    jobId,
+    {
+      stage: async (config) => {
+        if (config.separator !== '/') {
+          throw new ValidationError(`Pulsar site ${site.siteId}`, [{ path: 'separator', message: `the server uses ${JSON.stringify(config.separator)} as path separator; only POSIX servers run the job script` }]);
+        }
+        const uploaded = await uploadInputs(site, config.jobId, spec, options);
+        await site.client.upload(config.jobId, SPEC_FILE, 'workdir', JSON.stringify(recordedSpec(spec)), undefined, signal);
+        const working = config.directories.working;
+        return { commandLine: commandLineFor(spec, working, site.runtime, uploaded, site.sandbox?.(working)), settleMs: SETTLE_MS };
+      },
+    },
+    options.signal,
+  );
+  return { remoteId: config.jobId, spec };
 }
 
 /**
