@@ -58,8 +58,12 @@ export function cliProgram(given: CliIo, secrets: SecretSet = new SecretSet()): 
   // configuration (filled in as it is read) and credentials in URLs never reach a terminal or a pipe.
   const io = scrubbedIo(given, secrets);
   // no --config: the first of ./pulsar-network.yaml, $XDG_CONFIG_HOME/pulsar-network/config.yaml, ~/.config/pulsar-network/config.yaml
-  const load = (path: string | undefined, options: { guardInputs?: boolean } = {}): ReturnType<typeof loadCliConfig> =>
-    loadCliConfig(findConfig(path, io.env), io.env, { secrets, ...options });
+  // A file found, not given, is named on stderr: a stray ./pulsar-network.yaml never runs jobs unnoticed.
+  const load = (path: string | undefined, options: { guardInputs?: boolean } = {}): ReturnType<typeof loadCliConfig> => {
+    const file = findConfig(path, io.env);
+    if (path === undefined) io.err(`using the configuration ${file}\n`);
+    return loadCliConfig(file, io.env, { secrets, ...options });
+  };
   const println = (line = ''): void => io.out(`${line}\n`);
   const storeOf = async (path: string | undefined): Promise<string> => {
     const { network, gateway } = await load(path);

@@ -4,7 +4,7 @@
  * then `update: true`, which Jupyter sends as `update_display_data`).
  * @module
  */
-import type { JobEvent, JobResult } from '../jobs/events.js';
+import type { JobResult } from '../jobs/events.js';
 import type { Job } from '../jobs/job.js';
 import type { TransferProgress } from '../transfer/progress.js';
 import { jobBundle, type MimeBundle } from './bundles.js';
@@ -55,8 +55,11 @@ export async function displayLive(job: Job, options: DisplayLiveOptions = {}): P
   const displayId = `pulsar-network-job-${job.id}-${++displays}`;
   const transfers = new Map<string, TransferProgress>();
   let last = 0;
+  let trailing: ReturnType<typeof setTimeout> | undefined;
   let sending = Promise.resolve();
   const show = (update: boolean): Promise<void> => {
+    clearTimeout(trailing);
+    trailing = undefined;
     last = Date.now();
     const bundle = jobBundle(job, transfers.values());
     // in order, one at a time; a kernel that cannot show it does not stop the job
@@ -65,15 +68,18 @@ export async function displayLive(job: Job, options: DisplayLiveOptions = {}): P
   };
   await show(false);
   for await (const event of job.watch()) {
-    if (event.type === 'transfer') transfers.set(`${event.direction}:${event.file}`, progressOf(event));
-    if (mustShow(event) || (event.type === 'transfer' && Date.now() - last >= interval)) void show(true);
+    if (event.type === 'state' || event.type === 'site' || event.type === 'done') void show(true);
+    else if (event.type === 'transfer') {
+      transfers.set(`${event.direction}:${event.file}`, progressOf(event));
+      // Transfers (progress and ends alike) redraw at most once per interval, the latest shown
+      // when it is due: a job of thousands of files is not redrawn once per file.
+      if (Date.now() - last >= interval) void show(true);
+      else trailing ??= setTimeout(() => void show(true), interval - (Date.now() - last));
+    }
   }
+  clearTimeout(trailing);
   await show(true);
   return job.wait();
-}
-
-function mustShow(event: JobEvent): boolean {
-  return event.type === 'state' || event.type === 'site' || event.type === 'done' || (event.type === 'transfer' && event.done);
 }
 
 function progressOf(event: TransferProgress): TransferProgress {

@@ -107,14 +107,20 @@ function attemptGroup(attempt: TimelineAttempt, y: number, site: string, x: (t: 
 /** A red cross at the end of each attempt the job left, and a dashed line to its next attempt. */
 function failoverMarks(ordered: TimelineAttempt[], rowOf: Map<TimelineAttempt, number>, x: (t: number) => number): string[] {
   const marks: string[] = [];
+  // Each job's attempts by start, made once: finding the attempt after a failover looks at its own job only.
+  const byJob = new Map<string, TimelineAttempt[]>();
+  for (const attempt of ordered) {
+    const list = byJob.get(attempt.jobId);
+    if (list) list.push(attempt);
+    else byJob.set(attempt.jobId, [attempt]);
+  }
+  for (const list of byJob.values()) list.sort((a, b) => a.start - b.start);
   for (const attempt of ordered) {
     if (!attempt.failover) continue;
     const row = rowOf.get(attempt) ?? 0;
     const cx = x(attempt.end);
     const cy = TOP + row * ROW + BAR / 2;
-    const next = ordered
-      .filter((a) => a.jobId === attempt.jobId && a.start >= attempt.end && a !== attempt)
-      .sort((a, b) => a.start - b.start)[0];
+    const next = byJob.get(attempt.jobId)?.find((a) => a !== attempt && a.start >= attempt.end);
     const link = next
       ? `<path d="M${cx.toFixed(1)},${cy} L${x(next.start).toFixed(1)},${TOP + (rowOf.get(next) ?? 0) * ROW + BAR / 2}" stroke="#cb181d" stroke-dasharray="3,2" fill="none"/>`
       : '';

@@ -37,7 +37,9 @@ export interface PulsarClientOptions {
   /**
    * The HTTP client to send every request through, instead of one made from
    * these options: its base URL is the server's (with the manager's path),
-   * and its auth, timeouts, retries and cap apply.
+   * and its auth, timeouts, retries and cap apply. The options it would have
+   * been made from (`auth`, `token`, `manager`, `maxConcurrency`, `timeout`,
+   * `totalTimeout`, `fetch`, `onEvent`) are refused next to it.
    */
   http?: HttpClient;
   /** @deprecated The same as `baseUrl`. */
@@ -150,6 +152,9 @@ export function transferDefaultsOf(options: PulsarClientOptions): PulsarTransfer
   };
 }
 
+/** Options an HttpClient takes when the PulsarClient makes it: refused next to a given `http`. */
+const HTTP_CLIENT_KEYS = ['manager', 'auth', 'token', 'maxConcurrency', 'timeout', 'totalTimeout', 'fetch', 'onEvent'] as const;
+
 /**
  * The HTTP client a {@link PulsarClient} sends through: the one given, or
  * one for the server's URL (the manager's path appended, a user-info token
@@ -162,7 +167,14 @@ export function pulsarHttpClient(options: PulsarClientOptions): HttpClient {
   }
   if (options.auth !== undefined && options.token !== undefined) throw new ValidationError('PulsarClient options', [{ path: '$.token', message: 'give auth or token, not both' }]);
   if (options.http) {
-    if (options.manager !== undefined) throw new ValidationError('PulsarClient options', [{ path: '$.manager', message: "with http, the manager's path is part of its base URL" }]);
+    // The given client already has these: taking one silently would leave it unused.
+    const ignored = HTTP_CLIENT_KEYS.filter((key) => options[key] !== undefined);
+    if (ignored.length > 0) {
+      throw new ValidationError(
+        'PulsarClient options',
+        ignored.map((key) => ({ path: `$.${key}`, message: key === 'manager' ? "with http, the manager's path is part of its base URL" : 'with http, set it on the HttpClient given' })),
+      );
+    }
     return options.http;
   }
   const url = new URL(String(options.baseUrl ?? options.url));

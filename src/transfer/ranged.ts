@@ -287,6 +287,12 @@ export class RangedDownload {
     this.#dropped = true;
     await this.#seal();
   }
+
+  /** Drops the split for good, its saved state too: a run resumed after a crash in the single stream that follows does not split again. */
+  async abandon(): Promise<void> {
+    await this.drop();
+    await this.#file.saveRanges?.('').catch(() => undefined);
+  }
 }
 
 /** The saved state of a split download, when it is one this code wrote and it holds together. */

@@ -219,7 +219,7 @@ export class TransferRun {
   /** The content changed (restart it all) or the server ignores ranges (one stream from now on). */
   async #dropRanges(refused: RangeRefused, context: AttemptContext): Promise<Delivered> {
     // Waited for: a save of the range state still under way must not land after the stream's start.
-    await this.#ranged?.drop();
+    await this.#ranged?.abandon();
     this.#ranged = undefined;
     this.#validator = undefined;
     if (!refused.changed) this.#rangesRefused = true;

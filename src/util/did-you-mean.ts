@@ -18,7 +18,7 @@ export function editDistance(a: string, b: string): number {
 }
 
 /** The allowed value nearest to `value` (case-insensitive, at most a third of its length away), if any. */
-export function nearest(allowed: readonly string[], value: string): string | undefined {
+function nearest(allowed: readonly string[], value: string): string | undefined {
   const given = value.toLowerCase();
   let best: { name: string; d: number } | undefined;
   for (const name of allowed) {

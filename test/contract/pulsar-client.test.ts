@@ -400,6 +400,13 @@ describe('PulsarClient options: baseUrl, auth and http, as TesClient takes them'
     expect(refused({ baseUrl: BASE, url: BASE }).issues[0]?.message).toBe('give one of baseUrl, url');
     expect(refused({ baseUrl: BASE, token: TOKEN, auth: { type: 'none' } }).issues[0]?.path).toBe('$.token');
     expect(refused({ http: new HttpClient({ baseUrl: BASE }), manager: 'm1' }).issues[0]?.path).toBe('$.manager');
+    // Next to a given HttpClient, what it was made from is refused, not silently dropped.
+    const beside = refused({ http: new HttpClient({ baseUrl: BASE }), auth: { type: 'query', name: 'private_token', value: TOKEN }, timeout: 5 });
+    expect(beside.issues).toEqual([
+      { path: '$.auth', message: 'with http, set it on the HttpClient given' },
+      { path: '$.timeout', message: 'with http, set it on the HttpClient given' },
+    ]);
+    expect(beside.message).not.toContain(TOKEN);
     for (const e of [refused({}), refused({ baseUrl: BASE, url: BASE })]) expect(e).toBeInstanceOf(ValidationError);
   });
 

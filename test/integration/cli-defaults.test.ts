@@ -114,6 +114,7 @@ describe('the default configuration file', () => {
     await writeFile(join(home, '.config', 'pulsar-network', 'config.yaml'), network(join(dir, 'site-home')).replace('id: laptop', 'id: from-home'));
     const viaXdg = await cli({ HOME: home, XDG_CONFIG_HOME: xdg }, 'sites', '--json');
     expect(JSON.parse(viaXdg.out)[0].site.id).toBe('from-xdg');
+    expect(viaXdg.err).toContain(`using the configuration ${join(xdg, 'pulsar-network', 'config.yaml')}`);
     const viaHome = await cli({ HOME: home }, 'sites', '--json');
     expect(JSON.parse(viaHome.out)[0].site.id).toBe('from-home');
   });

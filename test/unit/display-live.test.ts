@@ -28,6 +28,20 @@ describe('displayLive', () => {
     expect(calls.at(-1)?.bundle['text/html']).toContain('complete on site-1 (r1)');
   });
 
+  it('redraws a job of many files at most once per interval, and shows the last file before the end', async () => {
+    const calls: MimeBundle[] = [];
+    const { job, control } = createJob({ id: 'live-many' });
+    const done = displayLive(job, { display: async (bundle) => void calls.push(bundle), intervalMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 5));
+    for (let k = 0; k < 1000; k++) control.transfer({ direction: 'down', file: `f${k}.txt`, bytesDone: 1, bytesTotal: 1, done: true });
+    await new Promise((r) => setTimeout(r, 5));
+    control.finish({ state: 'complete', executors: [{ exitCode: 0 }], outputs: [] });
+    await done;
+    // The first show, one redraw for the first file, the end (state and done), the final show: not one per file.
+    expect(calls.length).toBeLessThan(10);
+    expect(calls.at(-1)?.['text/html']).toContain('f999.txt');
+  });
+
   it('outside a notebook finds no kernel and only waits for the result', async () => {
     expect(kernelDisplay()).toBeUndefined();
     const { job, control } = createJob();

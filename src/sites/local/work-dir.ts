@@ -7,8 +7,9 @@ import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { chmod, lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { ValidationError } from '../../errors.js';
+import { userCacheDir } from '../../util/user-dirs.js';
 import { readRecord, readStatus, type LocalJobRecord } from './record.js';
 import { isTerminalState } from '../../jobs/state.js';
 
@@ -23,8 +24,7 @@ export const LOCAL_CLEANUPS: readonly LocalCleanup[] = ['always', 'onSuccess', '
  * or `~/.cache/pulsar-network/local` (never a directory shared by all users).
  */
 export function defaultWorkDir(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): string {
-  const cache = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(home, '.cache');
-  return resolve(cache, 'pulsar-network', 'local');
+  return userCacheDir('local', env, home);
 }
 
 /** The id of a job of the local site: also the name of its directory under `jobs/`. */

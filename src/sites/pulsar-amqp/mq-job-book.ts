@@ -4,9 +4,9 @@
  * leaves, updated as the job moves, taken back at start).
  * @module
  */
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PulsarNetworkError, ValidationError } from '../../errors.js';
+import { userCacheDir } from '../../util/user-dirs.js';
 import { JobRecordStore, type MqJobRecord } from './job-records.js';
 import { recordOf, type MqJob } from './mq-job.js';
 import type { JobRecordsReport } from './mq-options.js';
@@ -35,9 +35,9 @@ export class MqJobBook {
     return this.#store?.directory;
   }
 
-  /** Where a job's manifest waits: beside the records, or in the temp directory. */
+  /** Where a job's manifest waits: beside the records, or in this user's cache directory (not the temp directory every user shares). */
   manifestPath(remoteId: string): string {
-    return join(this.directory ?? join(tmpdir(), 'pulsar-network-amqp'), `${remoteId}.manifest`);
+    return join(this.directory ?? userCacheDir('amqp'), `${remoteId}.manifest`);
   }
 
   /** What the book made of its records: reloaded, skipped, failed writes. */
