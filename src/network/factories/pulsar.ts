@@ -34,7 +34,7 @@ export function pulsarRestSiteFactory(files?: LocalFiles, relay: { inputFetch?: 
     const issues: ValidationIssue[] = [];
     if (!description.url) issues.push({ path: at('url'), message: 'a Pulsar site needs the URL of its server' });
     if (auth.type !== 'none' && auth.type !== 'query') issues.push({ path: at('auth.type'), message: 'Pulsar takes its private_token as a query parameter: use auth type query (or none)' });
-    const client: PulsarRestSiteOptions['client'] = { url: description.url ?? 'http://invalid/', onEvent: onHttpEvent };
+    const client: PulsarRestSiteOptions['client'] = { baseUrl: description.url ?? 'http://invalid/', onEvent: onHttpEvent };
     if (auth.type === 'query') client.auth = auth;
     const site: PulsarRestSiteOptions = { id: description.id, client };
     if (files) site.files = files;
@@ -47,7 +47,7 @@ export function pulsarRestSiteFactory(files?: LocalFiles, relay: { inputFetch?: 
     }
     if (containerRuntime !== undefined) {
       if (CONTAINER_RUNTIMES.includes(containerRuntime as ContainerRuntime)) site.containerRuntime = containerRuntime as ContainerRuntime;
-      else issues.push({ path: at('options.containerRuntime'), message: `must be one of ${CONTAINER_RUNTIMES.join(', ')}` });
+      else issues.push({ path: at('options.containerRuntime'), message: mustBeOneOf(CONTAINER_RUNTIMES, containerRuntime) });
     }
     if (allowNoContainer !== undefined) {
       if (typeof allowNoContainer === 'boolean') site.allowNoContainer = allowNoContainer;
