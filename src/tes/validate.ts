@@ -1,19 +1,21 @@
 /**
  * Checks a task against the TES 1.1 rules before anything is sent.
+ *
+ * Each kind of object (task, executor, input, output, resources) is a table
+ * of its fields, each with its check, in the order the checks run: the
+ * table's keys are also the field names TES knows.
  * @module
  */
 import { ValidationError, type ValidationIssue } from '../errors.js';
 import type { TesTask } from '../contracts/job-spec.js';
+import { isObject, snakeCase, type Json } from './json.js';
 
-type Json = Record<string, unknown>;
+type Add = (path: string, message: string) => void;
 
-const TASK_KEYS = ['id', 'state', 'name', 'description', 'inputs', 'outputs', 'resources', 'executors', 'volumes', 'tags', 'logs', 'creation_time'];
-const INPUT_KEYS = ['name', 'description', 'url', 'path', 'type', 'content', 'streamable'];
-const OUTPUT_KEYS = ['name', 'description', 'url', 'path', 'path_prefix', 'type'];
-const EXECUTOR_KEYS = ['image', 'command', 'workdir', 'stdin', 'stdout', 'stderr', 'env', 'ignore_error'];
-const RESOURCE_KEYS = ['cpu_cores', 'preemptible', 'ram_gb', 'disk_gb', 'zones', 'backend_parameters', 'backend_parameters_strict'];
-const FILE_TYPES = ['FILE', 'DIRECTORY'];
-const WILDCARD = /[*?[]/;
+/** Checks the value found at `path`, reporting each problem to `add`. */
+type Check = (value: unknown, path: string, add: Add) => void;
+/** The check of a field; one that looks across fields also gets the object holding the field, and its path. */
+type FieldCheck = (value: unknown, path: string, add: Add, owner: Json, ownerPath: string) => void;
 
 /**
  * Lists every problem of a task, each with its JSON path. An empty list means
@@ -28,30 +30,9 @@ const WILDCARD = /[*?[]/;
  */
 export function validateTask(task: unknown): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  const add = (path: string, message: string): void => {
-    issues.push({ path, message });
-  };
-  if (!isObject(task)) {
-    add('$', 'a task must be a JSON object');
-    return issues;
-  }
-  unknownKeys(task, TASK_KEYS, '$', add);
-  optionalString(task, 'name', '$', add);
-  optionalString(task, 'description', '$', add);
-
-  if (!Array.isArray(task.executors) || task.executors.length === 0) {
-    add('$.executors', 'a task needs at least one executor');
-  } else {
-    task.executors.forEach((executor, i) => checkExecutor(executor, `$.executors[${i}]`, add));
-  }
-  arrayOf(task, 'inputs', '$', add, (input, path) => checkInput(input, path, add));
-  arrayOf(task, 'outputs', '$', add, (output, path) => checkOutput(output, path, add));
-  arrayOf(task, 'volumes', '$', add, (volume, path) => {
-    if (!isAbsolute(volume)) add(path, 'a volume must be an absolute container path');
-  });
-  stringMap(task, 'tags', '$', add);
-  if (task.resources !== undefined) checkResources(task.resources, '$.resources', add);
-  duplicates(task, add);
+  const add: Add = (path, message) => void issues.push({ path, message });
+  checkTask(task, '$', add);
+  if (isObject(task)) samePaths(task, add);
   return issues;
 }
 
@@ -73,139 +54,147 @@ export function assertValidTask(task: unknown): asserts task is TesTask {
   if (issues.length > 0) throw new ValidationError('TES task', issues);
 }
 
-type Add = (path: string, message: string) => void;
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isAbsolute = (value: unknown): boolean => isString(value) && value.startsWith('/');
+const WILDCARD = /[*?[]/;
 
-function checkExecutor(executor: unknown, path: string, add: Add): void {
-  if (!isObject(executor)) return add(path, 'an executor must be an object');
-  unknownKeys(executor, EXECUTOR_KEYS, path, add);
-  if (typeof executor.image !== 'string' || executor.image.trim() === '') add(`${path}.image`, 'must be a non-empty string');
-  const command = executor.command;
-  if (!Array.isArray(command) || command.length === 0 || !command.every((c) => typeof c === 'string')) {
-    add(`${path}.command`, 'must be a non-empty array of strings (argv)');
-  } else if (command[0] === '') {
-    add(`${path}.command[0]`, 'the program must not be empty');
-  }
-  for (const key of ['workdir', 'stdin', 'stdout', 'stderr'] as const) {
-    if (executor[key] === undefined) continue;
-    if (!isAbsolute(executor[key])) add(`${path}.${key}`, 'must be an absolute container path');
-  }
-  stringMap(executor, 'env', path, add);
-  optionalBoolean(executor, 'ignore_error', path, add);
-}
+/** A check that the value passes `test`, else one problem at its path. */
+const must =
+  (test: (value: unknown) => boolean, message: string): Check =>
+  (value, path, add) => {
+    if (!test(value)) add(path, message);
+  };
 
-/** What inputs and outputs share: known keys, an absolute path, name, description, type. */
-function checkFileCommon(item: Json, keys: readonly string[], path: string, add: Add): void {
-  unknownKeys(item, keys, path, add);
-  if (!isAbsolute(item.path)) add(`${path}.path`, 'must be an absolute container path');
-  optionalString(item, 'name', path, add);
-  optionalString(item, 'description', path, add);
-  fileType(item, path, add);
-}
+/** The check of a field that may be left out: it runs only when the field is there. */
+const optional =
+  (check: Check): Check =>
+  (value, path, add) => {
+    if (value !== undefined) check(value, path, add);
+  };
 
-function checkInput(input: unknown, path: string, add: Add): void {
-  if (!isObject(input)) return add(path, 'an input must be an object');
-  checkFileCommon(input, INPUT_KEYS, path, add);
-  const hasUrl = input.url !== undefined && input.url !== '';
-  const hasContent = input.content !== undefined && input.content !== '';
-  if (hasUrl && hasContent) add(path, 'set either url or content, not both');
-  if (!hasUrl && !hasContent) add(path, 'needs a url or a content');
-  optionalString(input, 'url', path, add);
-  optionalString(input, 'content', path, add);
-  optionalBoolean(input, 'streamable', path, add);
-}
+const string = optional(must(isString, 'must be a string'));
+const boolean = optional(must((value) => typeof value === 'boolean', 'must be true or false'));
+const absolutePath = must(isAbsolute, 'must be an absolute container path');
+const nonEmptyString = (trim: boolean): Check => must((value) => isString(value) && (trim ? value.trim() : value) !== '', 'must be a non-empty string');
+/** Fields TES knows that a task sent may carry, but only the server sets (createTask drops them). */
+const serverSet: FieldCheck = () => undefined;
 
-function checkOutput(output: unknown, path: string, add: Add): void {
-  if (!isObject(output)) return add(path, 'an output must be an object');
-  checkFileCommon(output, OUTPUT_KEYS, path, add);
-  if (typeof output.url !== 'string' || output.url === '') add(`${path}.url`, 'must be a non-empty string');
-  if (typeof output.path === 'string' && WILDCARD.test(output.path)) {
-    if (typeof output.path_prefix !== 'string' || output.path_prefix === '') {
-      add(`${path}.path_prefix`, 'is required when path contains wildcards');
-    } else if (!output.path.startsWith(output.path_prefix)) {
-      add(`${path}.path_prefix`, 'must be a prefix of path');
-    }
-  } else {
-    optionalString(output, 'path_prefix', path, add);
-  }
-}
+const stringMap = optional((map, path, add) => {
+  if (!isObject(map)) return add(path, 'must be an object of strings');
+  for (const [name, item] of Object.entries(map)) if (!isString(item)) add(`${path}.${name}`, 'must be a string');
+});
 
-function checkResources(resources: unknown, path: string, add: Add): void {
-  if (!isObject(resources)) return add(path, 'must be an object');
-  unknownKeys(resources, RESOURCE_KEYS, path, add);
-  const cpu = resources.cpu_cores;
-  if (cpu !== undefined && !(Number.isInteger(cpu) && (cpu as number) > 0 && (cpu as number) <= 2 ** 31 - 1)) {
-    add(`${path}.cpu_cores`, 'must be a positive whole number (int32)');
-  }
-  for (const key of ['ram_gb', 'disk_gb'] as const) {
-    const value = resources[key];
-    if (value === undefined) continue;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) add(`${path}.${key}`, 'must be a number >= 0');
-  }
-  optionalBoolean(resources, 'preemptible', path, add);
-  optionalBoolean(resources, 'backend_parameters_strict', path, add);
-  arrayOf(resources, 'zones', path, add, (zone, p) => {
-    if (typeof zone !== 'string') add(p, 'must be a string');
+const arrayOf = (each: Check): Check =>
+  optional((list, path, add) => {
+    if (!Array.isArray(list)) return add(path, 'must be an array');
+    list.forEach((item, i) => each(item, `${path}[${i}]`, add));
   });
-  stringMap(resources, 'backend_parameters', path, add);
+
+/** The check of an object: no field TES does not know, then each field's check in turn. */
+function object(notObject: string, fields: Readonly<Record<string, FieldCheck>>): Check {
+  return (item, path, add) => {
+    if (!isObject(item)) return add(path, notObject);
+    for (const key of Object.keys(item)) {
+      if (Object.hasOwn(fields, key)) continue;
+      const snake = snakeCase(key);
+      const hint = snake !== key && Object.hasOwn(fields, snake) ? ` (TES field names are snake_case: ${snake})` : '';
+      add(`${path}.${key}`, `is not a TES field${hint}`);
+    }
+    for (const [key, check] of Object.entries(fields)) check(item[key], `${path}.${key}`, add, item, path);
+  };
 }
 
-function duplicates(task: Json, add: Add): void {
+/** What inputs and outputs share: an absolute path, name, description, type. */
+const FILE_FIELDS = {
+  path: absolutePath,
+  name: string,
+  description: string,
+  type: optional(must((value) => value === 'FILE' || value === 'DIRECTORY', 'must be FILE or DIRECTORY')),
+};
+
+const checkInput = object('an input must be an object', {
+  ...FILE_FIELDS,
+  url: (url, path, add, input, inputPath) => {
+    // An input's bytes come from exactly one of url and content (empty counts as absent).
+    const hasUrl = url !== undefined && url !== '';
+    const hasContent = input.content !== undefined && input.content !== '';
+    if (hasUrl && hasContent) add(inputPath, 'set either url or content, not both');
+    if (!hasUrl && !hasContent) add(inputPath, 'needs a url or a content');
+    string(url, path, add);
+  },
+  content: string,
+  streamable: boolean,
+});
+
+const checkOutput = object('an output must be an object', {
+  ...FILE_FIELDS,
+  url: nonEmptyString(false),
+  path_prefix: (prefix, path, add, output) => {
+    // A path with wildcards names many files: path_prefix says which part of it the url stands for.
+    if (!isString(output.path) || !WILDCARD.test(output.path)) return string(prefix, path, add);
+    if (!isString(prefix) || prefix === '') add(path, 'is required when path contains wildcards');
+    else if (!output.path.startsWith(prefix)) add(path, 'must be a prefix of path');
+  },
+});
+
+const checkExecutor = object('an executor must be an object', {
+  image: nonEmptyString(true),
+  command: (command, path, add) => {
+    if (!Array.isArray(command) || command.length === 0 || !command.every(isString)) add(path, 'must be a non-empty array of strings (argv)');
+    else if (command[0] === '') add(`${path}[0]`, 'the program must not be empty');
+  },
+  workdir: optional(absolutePath),
+  stdin: optional(absolutePath),
+  stdout: optional(absolutePath),
+  stderr: optional(absolutePath),
+  env: stringMap,
+  ignore_error: boolean,
+});
+
+const aGbCount = optional(must((value) => Number.isFinite(value) && (value as number) >= 0, 'must be a number >= 0'));
+
+const checkResources = object('must be an object', {
+  cpu_cores: optional(must((value) => Number.isInteger(value) && (value as number) > 0 && (value as number) <= 2 ** 31 - 1, 'must be a positive whole number (int32)')),
+  ram_gb: aGbCount,
+  disk_gb: aGbCount,
+  preemptible: boolean,
+  backend_parameters_strict: boolean,
+  zones: arrayOf(must(isString, 'must be a string')),
+  backend_parameters: stringMap,
+});
+
+const eachExecutor = arrayOf(checkExecutor);
+
+const checkTask = object('a task must be a JSON object', {
+  name: string,
+  description: string,
+  executors: (list, path, add) => {
+    if (!Array.isArray(list) || list.length === 0) add(path, 'a task needs at least one executor');
+    else eachExecutor(list, path, add);
+  },
+  inputs: arrayOf(checkInput),
+  outputs: arrayOf(checkOutput),
+  volumes: arrayOf(must(isAbsolute, 'a volume must be an absolute container path')),
+  tags: stringMap,
+  resources: optional(checkResources),
+  id: serverSet,
+  state: serverSet,
+  logs: serverSet,
+  creation_time: serverSet,
+});
+
+/** Two inputs (or two outputs) at the same container path: the second is named, with the first. */
+function samePaths(task: Json, add: Add): void {
   const seen = new Map<string, string>();
-  const check = (list: unknown, name: string): void => {
-    if (!Array.isArray(list)) return;
+  for (const name of ['inputs', 'outputs']) {
+    const list = task[name];
+    if (!Array.isArray(list)) continue;
     list.forEach((item, i) => {
-      if (!isObject(item) || typeof item.path !== 'string') return;
+      if (!isObject(item) || !isString(item.path)) return;
       const here = `$.${name}[${i}].path`;
       const before = seen.get(`${name}:${item.path}`);
       if (before) add(here, `the same path as ${before}`);
       else seen.set(`${name}:${item.path}`, here);
     });
-  };
-  check(task.inputs, 'inputs');
-  check(task.outputs, 'outputs');
-}
-
-function fileType(item: Json, path: string, add: Add): void {
-  if (item.type !== undefined && !FILE_TYPES.includes(item.type as string)) add(`${path}.type`, 'must be FILE or DIRECTORY');
-}
-
-function unknownKeys(value: Json, known: readonly string[], path: string, add: Add): void {
-  for (const key of Object.keys(value)) {
-    if (known.includes(key)) continue;
-    const snake = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-    const hint = snake !== key && known.includes(snake) ? ` (TES field names are snake_case: ${snake})` : '';
-    add(`${path}.${key}`, `is not a TES field${hint}`);
   }
-}
-
-function arrayOf(value: Json, key: string, path: string, add: Add, each: (item: unknown, path: string) => void): void {
-  const list = value[key];
-  if (list === undefined) return;
-  if (!Array.isArray(list)) return add(`${path}.${key}`, 'must be an array');
-  list.forEach((item, i) => each(item, `${path}.${key}[${i}]`));
-}
-
-function stringMap(value: Json, key: string, path: string, add: Add): void {
-  const map = value[key];
-  if (map === undefined) return;
-  if (!isObject(map)) return add(`${path}.${key}`, 'must be an object of strings');
-  for (const [name, item] of Object.entries(map)) {
-    if (typeof item !== 'string') add(`${path}.${key}.${name}`, 'must be a string');
-  }
-}
-
-function optionalString(value: Json, key: string, path: string, add: Add): void {
-  if (value[key] !== undefined && typeof value[key] !== 'string') add(`${path}.${key}`, 'must be a string');
-}
-
-function optionalBoolean(value: Json, key: string, path: string, add: Add): void {
-  if (value[key] !== undefined && typeof value[key] !== 'boolean') add(`${path}.${key}`, 'must be true or false');
-}
-
-function isAbsolute(value: unknown): boolean {
-  return typeof value === 'string' && value.startsWith('/');
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
