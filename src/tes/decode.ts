@@ -7,9 +7,8 @@ import { ProtocolError } from '../errors.js';
 import { parseJson } from '../http/client.js';
 import { excerptOf, quotedExcerpt, type SecretSet } from '../redact.js';
 import { isTesState } from './states.js';
+import { isObject, snakeCase, type Json } from './json.js';
 import type { FullTask, TesServiceInfo } from './types.js';
-
-type Json = Record<string, unknown>;
 
 /** Context of one answer: which call it came from, and the secrets to scrub. */
 export interface AnswerContext {
@@ -28,23 +27,23 @@ export function parseAnswer(text: string, ctx: AnswerContext): unknown {
   return parseJson<unknown>(text, ctx.where, ctx.secrets);
 }
 
-/** camelCase spellings some servers (protobuf JSON) use, and the spec's names. */
-const SNAKE: Readonly<Record<string, string>> = {
-  creationTime: 'creation_time',
-  nextPageToken: 'next_page_token',
-  exitCode: 'exit_code',
-  startTime: 'start_time',
-  endTime: 'end_time',
-  systemLogs: 'system_logs',
-  sizeBytes: 'size_bytes',
-  pathPrefix: 'path_prefix',
-  ignoreError: 'ignore_error',
-  cpuCores: 'cpu_cores',
-  ramGb: 'ram_gb',
-  diskGb: 'disk_gb',
-  backendParameters: 'backend_parameters',
-  backendParametersStrict: 'backend_parameters_strict',
-};
+/** The spec's snake_case names some servers (protobuf JSON) send in camelCase (`creationTime`). */
+const RENAMED = new Set([
+  'creation_time',
+  'next_page_token',
+  'exit_code',
+  'start_time',
+  'end_time',
+  'system_logs',
+  'size_bytes',
+  'path_prefix',
+  'ignore_error',
+  'cpu_cores',
+  'ram_gb',
+  'disk_gb',
+  'backend_parameters',
+  'backend_parameters_strict',
+]);
 /** Fields whose keys are user data (never renamed). */
 const USER_MAPS = new Set(['tags', 'env', 'metadata', 'backend_parameters']);
 
@@ -56,13 +55,15 @@ const USER_MAPS = new Set(['tags', 'env', 'metadata', 'backend_parameters']);
 export function snakeCaseFields(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(snakeCaseFields);
   if (!isObject(value)) return value;
-  const out: Json = {};
+  const fields: Array<[string, unknown]> = [];
   for (const [key, item] of Object.entries(value)) {
-    const name = SNAKE[key] ?? key;
+    const snake = snakeCase(key);
+    const name = RENAMED.has(snake) ? snake : key;
     if (name !== key && name in value) continue;
-    out[name] = USER_MAPS.has(name) ? item : snakeCaseFields(item);
+    fields.push([name, USER_MAPS.has(name) ? item : snakeCaseFields(item)]);
   }
-  return out;
+  // Defined, not assigned: a `__proto__` field stays a field instead of setting the prototype.
+  return Object.fromEntries(fields);
 }
 
 /** The answer of CreateTask: `{ id }`. */
@@ -97,7 +98,7 @@ export function decodeTask(answer: unknown, ctx: AnswerContext): FullTask {
   if (typeof value.id !== 'string' || value.id === '') throw badAnswer(ctx, 'the task has no id', value);
   const state = value.state ?? 'UNKNOWN';
   if (!isTesState(state)) throw badAnswer(ctx, `unknown task state ${quotedExcerpt(state, ctx.secrets)}`, value);
-  const problem = taskProblem(value);
+  const problem = fieldsProblem(value, TASK, '');
   if (problem) throw badAnswer(ctx, problem.message, problem.value);
   return { ...value, state } as FullTask;
 }
@@ -109,7 +110,7 @@ export function decodeServiceInfo(value: unknown, ctx: AnswerContext): TesServic
     if (typeof value[key] !== 'string') throw badAnswer(ctx, `service-info ${key} must be a string`, value);
   }
   if (!isObject(value.type)) throw badAnswer(ctx, 'service-info type must be an object', value);
-  if (value.storage !== undefined && value.storage !== null && !isStringArray(value.storage)) {
+  if (value.storage != null && !isStringArray(value.storage)) {
     throw badAnswer(ctx, 'service-info storage must be an array of strings', value.storage);
   }
   return value as unknown as TesServiceInfo;
@@ -120,58 +121,71 @@ interface Problem {
   value: unknown;
 }
 
-function taskProblem(task: Json): Problem | undefined {
-  for (const key of ['name', 'description', 'creation_time'] as const) {
-    if (!optional(task[key], 'string')) return { message: `${key} must be a string`, value: task[key] };
-  }
-  if (!optionalStringMap(task.tags)) return { message: 'tags must map strings to strings', value: task.tags };
-  for (const key of ['inputs', 'outputs', 'executors', 'volumes'] as const) {
-    if (task[key] !== undefined && task[key] !== null && !Array.isArray(task[key])) return { message: `${key} must be an array`, value: task[key] };
-  }
-  const logs = task.logs;
-  if (logs === undefined || logs === null) return undefined;
-  if (!Array.isArray(logs)) return { message: 'logs must be an array', value: logs };
-  for (const [i, log] of logs.entries()) {
-    if (!isObject(log)) return { message: `logs[${i}] must be an object`, value: log };
-    const executorLogs = log.logs ?? [];
-    if (!Array.isArray(executorLogs)) return { message: `logs[${i}].logs must be an array`, value: log.logs };
-    for (const [j, entry] of executorLogs.entries()) {
-      if (!isObject(entry)) return { message: `logs[${i}].logs[${j}] must be an object`, value: entry };
-      if (entry.exit_code !== undefined && entry.exit_code !== null && !Number.isInteger(entry.exit_code)) {
-        return { message: `logs[${i}].logs[${j}].exit_code must be an integer`, value: entry.exit_code };
-      }
-      for (const key of ['stdout', 'stderr', 'start_time', 'end_time'] as const) {
-        if (!optional(entry[key], 'string')) return { message: `logs[${i}].logs[${j}].${key} must be a string`, value: entry[key] };
-      }
+/** The first problem of a value found at `at` (`logs[0].logs[1].exit_code`), if any. */
+type Rule = (value: unknown, at: string) => Problem | undefined;
+
+const must =
+  (test: (value: unknown) => boolean, what: string): Rule =>
+  (value, at) =>
+    test(value) ? undefined : { message: `${at} ${what}`, value };
+
+/** A field servers may leave out or send as null (as those that emit unpopulated fields do). */
+const may = (test: (value: unknown) => boolean, what: string): Rule => must((value) => value == null || test(value), what);
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
+
+const string = may(isString, 'must be a string');
+const array = may(Array.isArray, 'must be an array');
+
+const listOf =
+  (each: Rule): Rule =>
+  (list, at) => {
+    if (!Array.isArray(list)) return array(list, at);
+    for (const [i, item] of list.entries()) {
+      const problem = each(item, `${at}[${i}]`);
+      if (problem) return problem;
     }
-    const outputs = log.outputs ?? [];
-    if (!Array.isArray(outputs)) return { message: `logs[${i}].outputs must be an array`, value: log.outputs };
-    for (const [j, file] of outputs.entries()) {
-      const size = isObject(file) ? file.size_bytes : undefined;
-      if (!isObject(file) || typeof file.url !== 'string' || !(typeof size === 'string' || typeof size === 'number')) {
-        return { message: `logs[${i}].outputs[${j}] must have url, path and size_bytes`, value: file };
-      }
-    }
-    if (log.system_logs !== undefined && log.system_logs !== null && !isStringArray(log.system_logs)) {
-      return { message: `logs[${i}].system_logs must be an array of strings`, value: log.system_logs };
-    }
+    return undefined;
+  };
+
+const objectOf =
+  (fields: Readonly<Record<string, Rule>>): Rule =>
+  (value, at) =>
+    isObject(value) ? fieldsProblem(value, fields, `${at}.`) : { message: `${at} must be an object`, value };
+
+/** The first problem of an object's fields, each checked by its rule in turn. */
+function fieldsProblem(item: Json, fields: Readonly<Record<string, Rule>>, prefix: string): Problem | undefined {
+  for (const [key, rule] of Object.entries(fields)) {
+    const problem = rule(item[key], prefix + key);
+    if (problem) return problem;
   }
   return undefined;
 }
 
-function optional(value: unknown, type: 'string'): boolean {
-  return value === undefined || value === null || typeof value === type;
-}
+const EXECUTOR_LOG = {
+  exit_code: may(Number.isInteger, 'must be an integer'),
+  stdout: string,
+  stderr: string,
+  start_time: string,
+  end_time: string,
+};
 
-function optionalStringMap(value: unknown): boolean {
-  if (value === undefined || value === null) return true;
-  return isObject(value) && Object.values(value).every((v) => typeof v === 'string');
-}
+const TASK_LOG = {
+  logs: listOf(objectOf(EXECUTOR_LOG)),
+  outputs: listOf(must((file) => isObject(file) && isString(file.url) && ['string', 'number'].includes(typeof file.size_bytes), 'must have url, path and size_bytes')),
+  system_logs: may(isStringArray, 'must be an array of strings'),
+};
 
-function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((v) => typeof v === 'string');
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+/** What a task's fields must be, where the client reads them. */
+const TASK = {
+  name: string,
+  description: string,
+  creation_time: string,
+  tags: may((tags) => isObject(tags) && Object.values(tags).every(isString), 'must map strings to strings'),
+  inputs: array,
+  outputs: array,
+  executors: array,
+  volumes: array,
+  logs: listOf(objectOf(TASK_LOG)),
+};

@@ -153,3 +153,13 @@ describe('decoders under mutated answers', () => {
     }
   });
 });
+
+describe('field names a server chooses', () => {
+  it('keeps a field named like an Object.prototype member as it was sent, and never takes it as the prototype', () => {
+    const answer = JSON.parse('{"id":"t1","state":"QUEUED","constructor":"c","toString":1,"__proto__":{"state":"COMPLETE"}}') as unknown;
+    const task = decodeTask(answer, { where: 'GET /tasks/{id}' }) as unknown as Record<string, unknown>;
+    expect(Object.keys(task)).toEqual(['id', 'state', 'constructor', 'toString', '__proto__']);
+    expect(task.constructor).toBe('c');
+    expect(Object.getPrototypeOf(task)).toBe(Object.prototype);
+  });
+});
