@@ -24,7 +24,7 @@ import {
   readExcerpt,
   responseFacts,
 } from './request-parts.js';
-import { resolveRetryPolicy, retry } from './retry.js';
+import { resolveRetryPolicy, retry, withRetries } from './retry.js';
 
 export type { CallOptions, FetchLike, HttpClientOptions, JsonRequestOptions, QueryParams, RequestOptions } from './options.js';
 export { parseJson } from './request-parts.js';
@@ -111,8 +111,7 @@ export class HttpClient {
     throwIfAborted(options.signal, what);
     const idempotent = options.idempotent ?? IDEMPOTENT.has(method);
     const replayable = !isOneShotBody(options.body);
-    const configured = resolveRetryPolicy(options.retry ?? this.#options.retry);
-    const policy = options.retries === undefined ? configured : { ...configured, retries: options.retries };
+    const policy = withRetries(resolveRetryPolicy(options.retry ?? this.#options.retry), options.retries);
     const totalMs = options.totalTimeout ?? this.#options.totalTimeout ?? 300_000;
     const total = deadline(totalMs);
     const signal = anySignal([options.signal, total.signal]) as AbortSignal;
@@ -144,7 +143,7 @@ export class HttpClient {
    */
   async json<T = unknown>(options: JsonRequestOptions<T>): Promise<T> {
     const { maxBytes, keepTails, ...request } = options;
-    const where = `${(options.method ?? 'GET').toUpperCase()} ${options.path ?? redactUrl(String(options.url ?? ''))}`;
+    const where = whereOf(options);
     const limit = maxBytes ?? this.#maxResponseBytes;
     return this.request<T>({
       ...request,
@@ -157,7 +156,7 @@ export class HttpClient {
 
   /** Sends a request and returns the body as text (at most the client's `maxResponseBytes`). */
   async text(options: Omit<RequestOptions<string>, 'read'>): Promise<string> {
-    const where = `${(options.method ?? 'GET').toUpperCase()} ${options.path ?? redactUrl(String(options.url ?? ''))}`;
+    const where = whereOf(options);
     return this.request<string>({ ...options, read: async (response) => new TextDecoder().decode(await readCapped(response.body, this.#maxResponseBytes, where)) });
   }
 
@@ -223,7 +222,7 @@ export class HttpClient {
       try {
         return await options.read(response, options.streaming ? ctx.signal : signal);
       } catch (error) {
-        throw this.#readFailure(error, ctx, perAttempt.expired(), timeoutMs);
+        throw this.#networkFailure(error, ctx, perAttempt.expired(), timeoutMs);
       }
     } catch (error) {
       this.#emit({ type: 'failure', method: ctx.method, url: ctx.shown, attempt: ctx.attempt, durationMs: Date.now() - started, reason: describe(error) });
@@ -283,14 +282,8 @@ export class HttpClient {
     if (ctx.signal.aborted) return new AbortError(what, { cause });
     const failure = connectFailure(error, ctx.url);
     if (timedOut) return new TimeoutError({ scope: 'attempt', timeoutMs, what, host: failure.host }, { cause });
-    const fields: ConstructorParameters<typeof ConnectionError>[0] = { method: ctx.method, url: ctx.shown, mayHaveBeenSent: !failure.neverSent, reason: this.scrub(failure.reason), host: failure.host };
-    if (failure.code !== undefined) fields.code = failure.code;
-    return new ConnectionError(fields, { cause });
-  }
-
-  #readFailure(error: unknown, ctx: { method: string; url: URL; shown: string; signal: AbortSignal }, timedOut: boolean, timeoutMs: number): unknown {
-    if (error instanceof PulsarNetworkError) return error;
-    return this.#networkFailure(error, ctx, timedOut, timeoutMs);
+    const reason = this.scrub(failure.reason);
+    return new ConnectionError({ method: ctx.method, url: ctx.shown, mayHaveBeenSent: !failure.neverSent, reason, host: failure.host, code: failure.code }, { cause });
   }
 
   /** Registers the values of credential-carrying headers (and the credential after `Bearer `/`Basic `) as secrets. */
@@ -312,3 +305,7 @@ export class HttpClient {
   }
 }
 
+/** A request as errors about its answer name it: `GET tasks/{id}`, or the redacted URL. */
+function whereOf(options: Pick<RequestOptions<unknown>, 'method' | 'path' | 'url'>): string {
+  return `${(options.method ?? 'GET').toUpperCase()} ${options.path ?? redactUrl(String(options.url ?? ''))}`;
+}

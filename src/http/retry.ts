@@ -76,6 +76,11 @@ export function resolveRetryPolicy(options: RetryOptions | number | false | unde
   };
 }
 
+/** The policy with its number of retries replaced, when `retries` is given (a request's or a call's `retries`). */
+export function withRetries(policy: RetryPolicy, retries: number | undefined): RetryPolicy {
+  return retries === undefined ? policy : { ...policy, retries };
+}
+
 /**
  * The delay before retry number `retry` (1-based): exponential, capped,
  * jittered downwards; a server's `Retry-After` replaces it (clamped, no jitter).

@@ -9,7 +9,7 @@ import { HttpClient } from '../http/client.js';
 import { callRequest, type CallOptions, type HttpClientOptions } from '../http/options.js';
 import type { CreateTaskOptions, GetTaskOptions, ListTasksOptions, TesClientOptions, WaitForTaskOptions } from './client-options.js';
 import { redactUrl } from '../redact.js';
-import { resolveRetryPolicy, retry, type RetryPolicy } from '../http/retry.js';
+import { resolveRetryPolicy, retry, withRetries, type RetryPolicy } from '../http/retry.js';
 import { decodeCreated, decodeList, decodeServiceInfo, decodeTask, parseAnswer, type AnswerContext } from './decode.js';
 import { IDEMPOTENCY_TAG, isAmbiguousCreateFailure, newIdempotencyKey } from './idempotency.js';
 import { TaskList } from './list.js';
@@ -53,14 +53,12 @@ export class TesClient {
   /** The HTTP layer this client sends through. */
   readonly http: HttpClient;
   readonly #api: Client<paths>;
-  readonly #idempotentFetch: (input: Request) => Promise<Response>;
   readonly #policy: RetryPolicy;
 
   constructor(options: TesClientOptions) {
     this.http = 'http' in options ? options.http : new HttpClient(options);
     this.#policy = resolveRetryPolicy(options.retry);
     this.#api = createClient<paths>({ baseUrl: this.http.baseUrl.toString(), fetch: this.http.fetchAdapter() });
-    this.#idempotentFetch = this.http.fetchAdapter({ idempotent: true });
   }
 
   /**
@@ -153,7 +151,7 @@ export class TesClient {
           throw error;
         }
       },
-      options.retries === undefined ? this.#policy : { ...this.#policy, retries: options.retries },
+      withRetries(this.#policy, options.retries),
       {
         ...signalOf(options),
         // A refused connection was already retried by the HTTP layer; once a POST of this call may
@@ -298,11 +296,10 @@ export class TesClient {
   }
 
   /** What openapi-fetch is given for a call: its signal and headers, and a fetch carrying its time limit and retries. */
-  #call(call: CallOptions, idempotent = false): { signal?: AbortSignal; headers?: Record<string, string>; fetch?: (input: Request) => Promise<Response> } {
+  #call(call: CallOptions, idempotent = false): { signal?: AbortSignal; headers?: Record<string, string>; fetch: (input: Request) => Promise<Response> } {
     const { signal, headers: _headers, ...limits } = callRequest(call);
-    const given = { ...(signal && { signal }), ...(call.headers && { headers: call.headers }) };
-    if (limits.totalTimeout === undefined && limits.retries === undefined) return idempotent ? { ...given, fetch: this.#idempotentFetch } : given;
-    return { ...given, fetch: this.http.fetchAdapter({ ...limits, ...(idempotent && { idempotent }) }) };
+    const fetch = this.http.fetchAdapter({ ...limits, ...(idempotent && { idempotent }) });
+    return { ...(signal && { signal }), ...(call.headers && { headers: call.headers }), fetch };
   }
 
   #ctx(where: string): AnswerContext {
@@ -342,8 +339,5 @@ export function createNotSent(error: unknown, http: HttpClient): unknown {
     return new TimeoutError({ scope: error.scope, timeoutMs: error.timeoutMs, what: `POST ${url} (what it reads first)`, host: error.host }, { cause: error });
   }
   if (!(error instanceof ConnectionError) || error.mayHaveBeenSent) return error;
-  const fields: ConstructorParameters<typeof ConnectionError>[0] = { method: 'POST', url, mayHaveBeenSent: false, reason: error.reason };
-  if (error.host !== undefined) fields.host = error.host;
-  if (error.code !== undefined) fields.code = error.code;
-  return new ConnectionError(fields, { cause: error });
+  return new ConnectionError({ method: 'POST', url, mayHaveBeenSent: false, reason: error.reason, host: error.host, code: error.code }, { cause: error });
 }
