@@ -102,25 +102,14 @@ export function scrubText(text: string, secrets?: SecretSet): string {
  * ```
  */
 export function excerptOf(value: unknown, secrets?: SecretSet, maxChars = 160): string {
-  let text: string;
-  try {
-    text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
-  } catch {
-    text = String(value);
-  }
+  const text = typeof value === 'string' ? value : safeStringify(value);
   const scrubbed = scrubText(text, secrets).replace(/\s+/g, ' ').trim();
   return scrubbed.length > maxChars ? `${scrubbed.slice(0, maxChars)}…` : scrubbed;
 }
 
 /** A value quoted as JSON inside a problem message (a string keeps its quotes), scrubbed and cut like {@link excerptOf}. */
 export function quotedExcerpt(value: unknown, secrets?: SecretSet, maxChars = 60): string {
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return excerptOf(text, secrets, maxChars);
+  return excerptOf(safeStringify(value), secrets, maxChars);
 }
 
 /**
@@ -158,6 +147,7 @@ function hasLeakyCause(error: Error, secrets?: SecretSet): boolean {
   return scrubCause(inner, secrets) !== inner;
 }
 
+/** The value as JSON, or as `String(value)` when JSON has no text for it (undefined, a function, a cycle). */
 function safeStringify(value: unknown): string {
   try {
     return JSON.stringify(value) ?? String(value);

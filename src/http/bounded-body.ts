@@ -158,7 +158,8 @@ export class TailBuffer {
   }
 }
 
-function concatBytes(chunks: Uint8Array[], size: number): Uint8Array {
+/** The chunks as one array (the chunk itself when there is only one); `size` is their total length, when known. */
+export function concatBytes(chunks: Uint8Array[], size = chunks.reduce((n, chunk) => n + chunk.byteLength, 0)): Uint8Array {
   if (chunks.length === 1) return chunks[0] as Uint8Array;
   const out = new Uint8Array(size);
   let offset = 0;

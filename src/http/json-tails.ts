@@ -7,7 +7,7 @@
  */
 import { ProtocolError, ResponseTooLargeError } from '../errors.js';
 import { excerptOf, type SecretSet } from '../redact.js';
-import { eachChunk, TailBuffer } from './bounded-body.js';
+import { concatBytes, eachChunk, TailBuffer } from './bounded-body.js';
 
 /** Options of {@link readJsonKeepingTails}. */
 export interface JsonTailOptions {
@@ -96,13 +96,7 @@ class Compactor {
 
   end(): string {
     if (this.#inString) throw new ProtocolError({ where: this.options.where, problem: 'the answer ends inside a string' });
-    const out = new Uint8Array(this.#outSize);
-    let offset = 0;
-    for (const part of this.#out) {
-      out.set(part, offset);
-      offset += part.byteLength;
-    }
-    return new TextDecoder().decode(out);
+    return new TextDecoder().decode(concatBytes(this.#out, this.#outSize));
   }
 
   /** Bytes outside strings: kept without whitespace. */

@@ -6,6 +6,7 @@
  */
 import { AbortError, ConnectionError, HttpError, ProtocolError, PulsarNetworkError, TimeoutError } from '../errors.js';
 import { excerptOf, isSecretHeader, REDACTED, scrubCause, scrubText, type SecretSet } from '../redact.js';
+import { concatBytes } from './bounded-body.js';
 import { codeKind } from './connect-failure.js';
 import type { QueryParams, RequestOptions } from './options.js';
 import { parseRetryAfter, type RetryPolicy } from './retry.js';
@@ -92,16 +93,6 @@ export function discard(body: ReadableStream<Uint8Array> | null): void {
   body?.cancel().catch(() => undefined);
 }
 
-export function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
-}
-
 const EXCERPT_BYTES = 2048;
 const EXCERPT_CHARS = 500;
 
@@ -124,7 +115,7 @@ export async function readExcerpt(response: Response, secrets: SecretSet): Promi
     reader.releaseLock();
     discard(response.body);
   }
-  const text = new TextDecoder().decode(concat(chunks)).trim();
+  const text = new TextDecoder().decode(concatBytes(chunks, size)).trim();
   return text ? excerptOf(text, secrets, EXCERPT_CHARS) : undefined;
 }
 
