@@ -71,12 +71,6 @@ export class SecretSet {
     }
     return out;
   }
-
-  /** True when the text contains a registered secret. */
-  leaks(text: string): boolean {
-    for (const secret of this.#values) if (text.includes(secret)) return true;
-    return false;
-  }
 }
 
 /**

@@ -25,11 +25,6 @@ export class Semaphore {
     return this.#active;
   }
 
-  /** How many operations wait for it. */
-  get waiting(): number {
-    return this.#waiters.length;
-  }
-
   /** Waits for a free slot; the returned function releases it (once). */
   async acquire(signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) throw new AbortError('waiting for a request slot', { cause: signal.reason });
@@ -51,16 +46,6 @@ export class Semaphore {
       this.#waiters.push(waiter);
     });
     return this.#releaser();
-  }
-
-  /** Runs `fn` while holding a slot. */
-  async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const release = await this.acquire(signal);
-    try {
-      return await fn();
-    } finally {
-      release();
-    }
   }
 
   #releaser(): () => void {
