@@ -6,10 +6,7 @@
  * @module
  */
 
-/** Codes of failures that happen before any byte of the request is sent. */
-const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
-
-/** Failures that seldom heal within a backoff: nothing listens, no such name, no route. */
+/** Failures that seldom heal within a backoff: nothing listens, no such name, no route. None sent a byte. */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /** Short causes by code. */
@@ -138,5 +135,7 @@ export function connectFailure(error: unknown, url: URL): ConnectFailure {
 export function codeKind(code: string | undefined): Pick<ConnectFailure, 'neverSent' | 'unreachable' | 'tls'> {
   if (code === undefined) return { neverSent: false, unreachable: false, tls: false };
   const tls = code === 'EPROTO' || /CERT|SELF_SIGNED|ERR_TLS|ERR_SSL|VERIFY/.test(code);
-  return { neverSent: tls || NEVER_SENT.has(code), unreachable: UNREACHABLE.has(code), tls };
+  const unreachable = UNREACHABLE.has(code);
+  // A name lookup that failed for now (EAI_AGAIN) may heal, but it sent nothing either.
+  return { neverSent: tls || unreachable || code === 'EAI_AGAIN', unreachable, tls };
 }
