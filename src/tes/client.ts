@@ -101,9 +101,8 @@ export class TesClient {
    * ```
    */
   async serviceInfo(options: CallOptions = {}): Promise<TesServiceInfo> {
-    const ctx = this.#ctx('GET /service-info');
-    const { data } = await this.#api.GET('/service-info', { parseAs: 'text', ...this.#call(options) });
-    return decodeServiceInfo(this.#parse(data, ctx), ctx);
+    const { data } = await this.#api.GET('/service-info', this.#call(options));
+    return this.#decode('GET /service-info', data, decodeServiceInfo);
   }
 
   /**
@@ -130,7 +129,6 @@ export class TesClient {
     if (key === '') throw new ValidationError('createTask options', [{ path: '$.idempotencyKey', message: 'must not be empty' }]);
     const body: TesTask = { ...task, tags: { ...task.tags, [IDEMPOTENCY_TAG]: key } };
     for (const field of SERVER_SET) delete body[field];
-    const ctx = this.#ctx('POST /tasks');
     // A task with this key may exist: made by an earlier call with the same key (unless the caller says the key
     // is fresh), or by a POST of this call that failed ambiguously.
     let mayExist = options.idempotencyKey !== undefined && options.fresh !== true;
@@ -144,8 +142,8 @@ export class TesClient {
           if (existing) return existing;
         }
         try {
-          const { data } = await this.#api.POST('/tasks', { body, parseAs: 'text', ...this.#call(options) });
-          return decodeCreated(this.#parse(data, ctx), ctx);
+          const { data } = await this.#api.POST('/tasks', { body, ...this.#call(options) });
+          return this.#decode('POST /tasks', data, decodeCreated);
         } catch (error) {
           if (isAmbiguousCreateFailure(error)) mayExist = sent = true;
           throw error;
@@ -199,18 +197,13 @@ export class TesClient {
   async getTask<V extends TesView | undefined = undefined>(id: string, options: GetTaskOptions<V> = {}): Promise<TaskForView<V>> {
     checkId(id);
     const view = checkView(options.view);
-    const ctx = this.#ctx('GET /tasks/{id}');
     if (view === 'FULL') {
       // Logs can be any size: the answer streams through and each string keeps its tail.
       const answer = await this.http.json<unknown>({ path: `tasks/${encodeURIComponent(id)}`, query: { view }, keepTails: FULL_VIEW_TAIL_BYTES, ...callRequest(options) });
-      return toView(decodeTask(answer, ctx), view) as TaskForView<V>;
+      return toView(decodeTask(answer, this.#ctx('GET /tasks/{id}')), view) as TaskForView<V>;
     }
-    const { data } = await this.#api.GET('/tasks/{id}', {
-      params: { path: { id }, query: { view } },
-      parseAs: 'text',
-      ...this.#call(options),
-    });
-    return toView(decodeTask(this.#parse(data, ctx), ctx), view) as TaskForView<V>;
+    const { data } = await this.#api.GET('/tasks/{id}', { params: { path: { id }, query: { view } }, ...this.#call(options) });
+    return toView(this.#decode('GET /tasks/{id}', data, decodeTask), view) as TaskForView<V>;
   }
 
   /**
@@ -229,14 +222,12 @@ export class TesClient {
    */
   listTasks<V extends TesView | undefined = undefined>(options: ListTasksOptions<V> = {}): TaskList<TaskForView<V>> {
     const query = listQuery(options);
-    const ctx = this.#ctx('GET /tasks');
     const fetchPage = async (pageToken: string | undefined): Promise<TaskPage<TaskForView<V>>> => {
       const { data } = await this.#api.GET('/tasks', {
         params: { query: pageToken === undefined ? query : { ...query, page_token: pageToken } },
-        parseAs: 'text',
         ...this.#call(options),
       });
-      const page = decodeList(this.#parse(data, ctx), ctx);
+      const page = this.#decode('GET /tasks', data, decodeList);
       const tasks = page.tasks.map((task) => toView(task, query.view ?? 'MINIMAL'));
       return (page.nextPageToken === undefined ? { tasks } : { tasks, nextPageToken: page.nextPageToken }) as TaskPage<TaskForView<V>>;
     };
@@ -255,13 +246,9 @@ export class TesClient {
    */
   async cancelTask(id: string, options: CallOptions = {}): Promise<void> {
     checkId(id);
-    const ctx = this.#ctx('POST /tasks/{id}:cancel');
-    const { data } = await this.#api.POST('/tasks/{id}:cancel', {
-      params: { path: { id } },
-      parseAs: 'text',
-      ...this.#call(options, true),
-    });
-    if (typeof data === 'string' && data.trim() !== '') this.#parse(data, ctx);
+    const { data } = await this.#api.POST('/tasks/{id}:cancel', { params: { path: { id } }, ...this.#call(options, true) });
+    // The answer is an empty object; a server may send nothing, but what it sends must be JSON.
+    if (typeof data === 'string' && data.trim() !== '') this.#decode('POST /tasks/{id}:cancel', data, (answer) => answer);
   }
 
   /**
@@ -295,19 +282,24 @@ export class TesClient {
     return found?.id;
   }
 
-  /** What openapi-fetch is given for a call: its signal and headers, and a fetch carrying its time limit and retries. */
-  #call(call: CallOptions, idempotent = false): { signal?: AbortSignal; headers?: Record<string, string>; fetch: (input: Request) => Promise<Response> } {
+  /**
+   * What openapi-fetch is given for a call: its signal and headers, a fetch carrying its time limit and
+   * retries, and `parseAs: 'text'`, since this client parses and checks every answer itself.
+   */
+  #call(call: CallOptions, idempotent = false): { parseAs: 'text'; signal?: AbortSignal; headers?: Record<string, string>; fetch: (input: Request) => Promise<Response> } {
     const { signal, headers: _headers, ...limits } = callRequest(call);
     const fetch = this.http.fetchAdapter({ ...limits, ...(idempotent && { idempotent }) });
-    return { ...(signal && { signal }), ...(call.headers && { headers: call.headers }), fetch };
+    return { parseAs: 'text', ...(signal && { signal }), ...(call.headers && { headers: call.headers }), fetch };
   }
 
   #ctx(where: string): AnswerContext {
     return { where, secrets: this.http.secrets };
   }
 
-  #parse(data: unknown, ctx: AnswerContext): unknown {
-    return parseAnswer(typeof data === 'string' ? data : '', ctx);
+  /** Parses an answer openapi-fetch read as text and decodes it; errors name the call and hold none of the client's secrets. */
+  #decode<T>(where: string, text: unknown, decode: (answer: unknown, ctx: AnswerContext) => T): T {
+    const ctx = this.#ctx(where);
+    return decode(parseAnswer(typeof text === 'string' ? text : '', ctx), ctx);
   }
 }
 

@@ -2,7 +2,7 @@
  * Polling a task until it ends: backoff with jitter, a time limit, abortable.
  * @module
  */
-import { AbortError, ConnectionError, ServerError, RateLimitError, TimeoutError, ValidationError } from '../errors.js';
+import { AbortError, ConnectionError, ServerError, RateLimitError, TimeoutError, ValidationError, type ValidationIssue } from '../errors.js';
 import { backoffDelay, resolveRetryPolicy } from '../http/retry.js';
 import { anySignal, deadline, sleep } from '../util/abort.js';
 import { isTerminal, type TesState } from './states.js';
@@ -39,11 +39,10 @@ export async function pollUntilTerminal<T extends { state: TesState }>(
   const maxInterval = Math.max(options.maxInterval ?? 10_000, minInterval);
   const timeout = options.timeout ?? Number.POSITIVE_INFINITY;
   const maxFailures = options.maxPollFailures ?? 3;
-  const issues = [
-    ...(Number.isFinite(minInterval) && minInterval >= 0 ? [] : [{ path: '$.minInterval', message: 'must be a number >= 0' }]),
-    ...(timeout > 0 ? [] : [{ path: '$.timeout', message: 'must be a number > 0' }]),
-    ...(Number.isInteger(maxFailures) && maxFailures >= 0 ? [] : [{ path: '$.maxPollFailures', message: 'must be a whole number >= 0' }]),
-  ];
+  const issues: ValidationIssue[] = [];
+  if (!(Number.isFinite(minInterval) && minInterval >= 0)) issues.push({ path: '$.minInterval', message: 'must be a number >= 0' });
+  if (!(timeout > 0)) issues.push({ path: '$.timeout', message: 'must be a number > 0' });
+  if (!(Number.isInteger(maxFailures) && maxFailures >= 0)) issues.push({ path: '$.maxPollFailures', message: 'must be a whole number >= 0' });
   if (issues.length > 0) throw new ValidationError('waitForTask options', issues);
   const policy = resolveRetryPolicy({ minDelay: minInterval, maxDelay: maxInterval, factor: 1.5, jitter: 0.25 });
   const limit = deadline(timeout);
