@@ -75,7 +75,6 @@ const optional =
 const string = optional(must(isString, 'must be a string'));
 const boolean = optional(must((value) => typeof value === 'boolean', 'must be true or false'));
 const absolutePath = must(isAbsolute, 'must be an absolute container path');
-const nonEmptyString = (trim: boolean): Check => must((value) => isString(value) && (trim ? value.trim() : value) !== '', 'must be a non-empty string');
 /** Fields TES knows that a task sent may carry, but only the server sets (createTask drops them). */
 const serverSet: FieldCheck = () => undefined;
 
@@ -128,7 +127,7 @@ const checkInput = object('an input must be an object', {
 
 const checkOutput = object('an output must be an object', {
   ...FILE_FIELDS,
-  url: nonEmptyString(false),
+  url: must((value) => isString(value) && value !== '', 'must be a non-empty string'),
   path_prefix: (prefix, path, add, output) => {
     // A path with wildcards names many files: path_prefix says which part of it the url stands for.
     if (!isString(output.path) || !WILDCARD.test(output.path)) return string(prefix, path, add);
@@ -138,7 +137,7 @@ const checkOutput = object('an output must be an object', {
 });
 
 const checkExecutor = object('an executor must be an object', {
-  image: nonEmptyString(true),
+  image: must((value) => isString(value) && value.trim() !== '', 'must be a non-empty string'),
   command: (command, path, add) => {
     if (!Array.isArray(command) || command.length === 0 || !command.every(isString)) add(path, 'must be a non-empty array of strings (argv)');
     else if (command[0] === '') add(`${path}[0]`, 'the program must not be empty');
