@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AbortError, HttpClient, transfer, urlSource } from '../../src/index.js';
+import { AbortError, HttpClient, transfer, urlSource, type TransferSink } from '../../src/index.js';
 import { fileSink } from '../../src/node.js';
 import { startChaosProxy } from '../support/chaos-proxy.js';
 import { type ServedRandomFile, type StaticServer, servedRandomFile } from '../support/static-range-server.js';
@@ -41,6 +41,24 @@ const rangesAsked = (from: number): Array<{ start: number; end: number }> =>
     const match = /^bytes=(\d+)-(\d+)$/.exec(r.range ?? '');
     return match ? [{ start: Number(match[1]), end: Number(match[2]) }] : [];
   });
+
+/** Runs `use` against a server that advertises ranges but answers every request whole; `seen` lists the Range header of each request. */
+async function withRangeIgnoringServer(body: Buffer, use: (url: string, seen: Array<string | undefined>) => Promise<void>): Promise<void> {
+  const seen: Array<string | undefined> = [];
+  const ignoring: Server = createServer((req, res) => {
+    seen.push(req.headers.range);
+    res.writeHead(200, { 'accept-ranges': 'bytes', etag: '"v1"', 'content-length': body.length });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => ignoring.listen(0, '127.0.0.1', resolve));
+  try {
+    await use(`http://127.0.0.1:${(ignoring.address() as AddressInfo).port}/`, seen);
+  } finally {
+    ignoring.closeAllConnections();
+    await new Promise<void>((resolve) => ignoring.close(() => resolve()));
+    await rm(join(out, 'whole.bin'), { force: true });
+  }
+}
 
 describe('parallel ranges', () => {
   it('splits a download, and after every connection broke mid-way resumes each range where it stopped', async () => {
@@ -108,15 +126,7 @@ describe('parallel ranges', () => {
 
   it('falls back to one stream when the server advertises ranges but answers every request whole', async () => {
     const small = randomBytes(8 * MIB);
-    const seen: Array<string | undefined> = [];
-    const ignoring: Server = createServer((req, res) => {
-      seen.push(req.headers.range);
-      res.writeHead(200, { 'accept-ranges': 'bytes', etag: '"v1"', 'content-length': small.length });
-      res.end(small);
-    });
-    await new Promise<void>((resolve) => ignoring.listen(0, '127.0.0.1', resolve));
-    try {
-      const url = `http://127.0.0.1:${(ignoring.address() as AddressInfo).port}/`;
+    await withRangeIgnoringServer(small, async (url, seen) => {
       const target = join(out, 'whole.bin');
       const result = await transfer({ from: urlSource(new HttpClient({ baseUrl: url }), { path: 'x' }), to: fileSink(target), ranges: RANGES, retry: FAST });
       expect(result.sha256).toBe(sha(small));
@@ -127,11 +137,26 @@ describe('parallel ranges', () => {
       expect(seen.slice(RANGES)).toEqual([undefined]);
       expect(result.attempts).toBe(1);
       expect(await readdir(out)).toEqual(['whole.bin']);
-    } finally {
-      ignoring.closeAllConnections();
-      await new Promise<void>((resolve) => ignoring.close(() => resolve()));
-      await rm(join(out, 'whole.bin'), { force: true });
-    }
+    });
+  });
+
+  it('clears the saved range state when it falls back to one stream, so a run resumed after a crash does not split again', async () => {
+    const small = randomBytes(8 * MIB);
+    await withRangeIgnoringServer(small, async (url) => {
+      const sink = fileSink(join(out, 'whole.bin'), { resume: true });
+      const saved: string[] = [];
+      const spied: TransferSink = {
+        ...sink,
+        openPositional: async (size) => {
+          const writer = await (sink.openPositional as NonNullable<TransferSink['openPositional']>)(size);
+          return { ...writer, saveRanges: async (state) => (saved.push(state), writer.saveRanges?.(state)) };
+        },
+      };
+      const result = await transfer({ from: urlSource(new HttpClient({ baseUrl: url }), { path: 'x' }), to: spied, ranges: RANGES, retry: FAST });
+      expect(result.sha256).toBe(sha(small));
+      // The last word on the ranges, before the single stream began, was to forget them.
+      expect(saved.at(-1)).toBe('');
+    });
   });
 
   it('a process killed mid-way leaves its ranges, and the next run continues each one and verifies', async () => {
