@@ -5,9 +5,9 @@
  * others. Node only.
  * @module
  */
+import { rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { ProtocolError } from '../../errors.js';
-import { rm } from 'node:fs/promises';
 import type { PulsarClient } from '../client.js';
 import { fetchFiles } from '../pipeline.js';
 import type { PulsarJobStatus } from '../status.js';
