@@ -100,3 +100,19 @@ export function fileUrlOf(path: string): string {
   url.pathname = path;
   return url.href;
 }
+
+/**
+ * True when `relative` (a `/`-separated path a site named, to be joined below
+ * a local destination) stays below it: no `..`, `.` or empty segment, no
+ * backslash, no NUL. `''` is the destination itself. Names from a site never
+ * leave the destination they are collected into (DESIGN.md, trust boundaries).
+ *
+ * @example
+ * ```ts
+ * staysBelow('sub/b.txt'); // true
+ * staysBelow('../../.bashrc'); // false
+ * ```
+ */
+export function staysBelow(relative: string): boolean {
+  return relative === '' || relative.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..' && !/[\\\0]/.test(segment));
+}

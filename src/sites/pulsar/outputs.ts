@@ -7,7 +7,7 @@
 import type { JobOutput, JobSpec } from '../../contracts/job-spec.js';
 import type { PulsarClient } from '../../pulsar/client.js';
 import { parseManifest, type ManifestEntry } from '../../transfer/manifest.js';
-import { absolutePath, localRef, type LocalFileDigest, type LocalFiles } from '../../contracts/local-files.js';
+import { absolutePath, localRef, staysBelow, type LocalFileDigest, type LocalFiles } from '../../contracts/local-files.js';
 import { hasWildcard } from '../../executor/paths.js';
 import { SCRIPT_FILES } from '../../executor/script.js';
 import { fetchFiles } from '../../pulsar/pipeline.js';
@@ -93,6 +93,10 @@ export async function downloadOutputs(site: OutputDownload, remoteId: string, ou
     const matches = matchOutput(output, [...working]);
     if (matches.length === 0 && !hasWildcard(output.path)) problems.push(`output ${output.path} was not produced by the executors`);
     for (const { name, path, relative } of matches) {
+      if (!staysBelow(relative)) {
+        problems.push(`output ${output.path}: Pulsar lists ${JSON.stringify(name.slice(0, 200))}, which would be written outside ${destination}; not downloaded`);
+        continue;
+      }
       const entry = manifest.get(name);
       // Checked against what the job wrote while it streams: a download cut short looks whole
       // (Pulsar sends no Content-Length), and is fetched again with the transfer's retries.
