@@ -276,9 +276,9 @@ export class HttpClient {
   }
 
   #networkFailure(error: unknown, ctx: { method: string; url: URL; shown: string; signal: AbortSignal }, timedOut: boolean, timeoutMs: number): PulsarNetworkError {
+    if (error instanceof PulsarNetworkError) return error;
     const what = `${ctx.method} ${ctx.shown}`;
     const cause = scrubCause(error, this.secrets);
-    if (error instanceof PulsarNetworkError) return error;
     if (ctx.signal.aborted) return new AbortError(what, { cause });
     const failure = connectFailure(error, ctx.url);
     if (timedOut) return new TimeoutError({ scope: 'attempt', timeoutMs, what, host: failure.host }, { cause });

@@ -118,7 +118,8 @@ async function endedByMarker(site: StatusReading, remoteId: string, raw: PulsarJ
  */
 export async function pollStatuses(remoteIds: readonly string[], concurrency: number, read: (id: string) => Promise<SiteJobStatus>, signal: AbortSignal | undefined): Promise<Map<string, SiteJobStatus>> {
   const statuses = new Map<string, SiteJobStatus>();
-  const failures: unknown[] = [];
+  // Only the first failure is kept: with the server down, a cycle of thousands of jobs fails thousands of times.
+  let failure: { error: unknown } | undefined;
   throwIfAborted(signal, 'polling a Pulsar site');
   // Only an abort stops the pool (and nothing keeps reading behind the caller); other failures are no news.
   await eachAtMost(remoteIds, concurrency, signal, async (id) => {
@@ -126,9 +127,9 @@ export async function pollStatuses(remoteIds: readonly string[], concurrency: nu
       statuses.set(id, await read(id));
     } catch (error) {
       if (error instanceof AbortError) throw error;
-      failures.push(error);
+      failure ??= { error };
     }
   });
-  if (statuses.size === 0 && failures.length > 0) throw failures[0];
+  if (statuses.size === 0 && failure) throw failure.error;
   return statuses;
 }
