@@ -165,8 +165,8 @@ export class HttpClient {
   }
 
   /**
-   * A `fetch`-shaped function over this client, for openapi-fetch and other
-   * libraries that take a fetch. Auth, retries, timeouts and errors apply.
+   * A `fetch`-shaped function over this client, for libraries that take a
+   * fetch (an OpenAPI client, say). Auth, retries, timeouts and errors apply.
    */
   fetchAdapter(defaults: Pick<RequestOptions, 'idempotent' | 'signal' | 'timeout' | 'totalTimeout' | 'retry' | 'retries' | 'acceptStatus'> = {}): (input: Request) => Promise<Response> {
     return async (input: Request) => {

@@ -7,8 +7,8 @@
  */
 import type { Checker } from './config-check.js';
 import type { StrategyConfig } from './config-types.js';
-import { strategyFromConfig, STRATEGY_NAMES } from './strategy-config.js';
-import type { SiteDescription, SiteSelector, SubmitRate, TagConstraints } from './types.js';
+import { isStrategyName, STRATEGY_NAMES } from './strategy-names.js';
+import type { SiteDescription, SubmitRate, TagConstraints } from './types.js';
 import type { ResolvedFailover, ResolvedHealth } from './config.js';
 
 const RESOURCE_KEYS = ['maxCores', 'maxMemoryGb', 'maxGpus', 'minCores', 'minMemoryGb', 'minGpus'] as const;
@@ -133,10 +133,11 @@ export function failoverConfig(c: Checker, value: unknown): ResolvedFailover {
   return out;
 }
 
-export function strategyConfig(c: Checker, path: string, value: unknown, siteIds: string[]): SiteSelector | undefined {
+/** The strategy a configuration names, checked; the network builds it (`strategyFromConfig`). */
+export function strategyConfig(c: Checker, path: string, value: unknown, siteIds: string[]): StrategyConfig | undefined {
   if (typeof value === 'string') {
-    if (!STRATEGY_NAMES.includes(value)) return c.fail(path, `unknown strategy "${value}"; built-ins: ${STRATEGY_NAMES.join(', ')}`);
-    return strategyFromConfig(value);
+    if (!isStrategyName(value)) return c.fail(path, `unknown strategy "${value}"; built-ins: ${STRATEGY_NAMES.join(', ')}`);
+    return value;
   }
   const s = c.object(path, value, ['filters', 'scorers', 'tieBreak', 'pinned']);
   if (!s) return undefined;
@@ -147,13 +148,13 @@ export function strategyConfig(c: Checker, path: string, value: unknown, siteIds
     ids.forEach((id, i) => {
       if (!siteIds.includes(id)) c.fail(`${path}.pinned[${i}]`, `no site has the id "${id}"`);
     });
-    return strategyFromConfig({ pinned: ids });
+    return { pinned: ids };
   }
   const out: Exclude<StrategyConfig, string | { pinned: string[] }> = {};
   if (s.filters !== undefined) {
     const filters = c.strings(`${path}.filters`, s.filters);
     filters?.forEach((name, i) => {
-      if (!STRATEGY_NAMES.includes(name)) c.fail(`${path}.filters[${i}]`, `unknown strategy "${name}"`);
+      if (!isStrategyName(name)) c.fail(`${path}.filters[${i}]`, `unknown strategy "${name}"`);
     });
     if (filters) out.filters = filters;
   }
@@ -163,7 +164,7 @@ export function strategyConfig(c: Checker, path: string, value: unknown, siteIds
       out.scorers = {};
       for (const [name, weight] of Object.entries(scorers)) {
         const w = c.number(`${path}.scorers.${name}`, weight, { min: 0 });
-        if (w !== undefined && STRATEGY_NAMES.includes(name)) out.scorers[name] = w;
+        if (w !== undefined && isStrategyName(name)) out.scorers[name] = w;
       }
     }
   }
@@ -172,6 +173,6 @@ export function strategyConfig(c: Checker, path: string, value: unknown, siteIds
     if (t) out.tieBreak = t;
   }
   if (c.issues.length > 0) return undefined;
-  return strategyFromConfig(out);
+  return out;
 }
 

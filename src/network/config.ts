@@ -8,9 +8,9 @@ import type { Auth, TokenProvider } from '../http/auth.js';
 import { isSecretName } from '../redact.js';
 import type { SiteKind } from '../sites/site.js';
 import { Checker } from './config-check.js';
-import type { AuthConfig, NetworkConfig } from './config-types.js';
+import type { AuthConfig, NetworkConfig, StrategyConfig } from './config-types.js';
 import { failoverConfig, healthConfig, locationConfig, resourcesConfig, strategyConfig, submitRate, tagsConfig } from './config-sections.js';
-import type { SiteDescription, SiteSelector } from './types.js';
+import type { SiteDescription } from './types.js';
 
 /** Where references in a configuration are resolved. */
 export interface ConfigContext {
@@ -94,8 +94,8 @@ export interface ResolvedFailover {
 export interface ResolvedNetworkConfig {
   /** Seed of every random choice; absent when the configuration sets none. */
   seed?: string | number;
-  /** The configured strategy; absent when the configuration sets none. */
-  strategy?: SiteSelector;
+  /** The configured strategy, checked (the network builds it); absent when the configuration sets none. */
+  strategy?: StrategyConfig;
   /** Health settings. */
   health: ResolvedHealth;
   /** Failover settings. */
@@ -177,7 +177,7 @@ export function validateNetworkConfig(input: unknown, context: ConfigContext = {
     sites.push({ description, auth: auth ?? { type: 'none' }, options: options ?? {} });
   });
 
-  let strategy: SiteSelector | undefined;
+  let strategy: StrategyConfig | undefined;
   if (config.strategy !== undefined) strategy = strategyConfig(c, '$.strategy', config.strategy, [...seen.keys()]);
 
   if (c.issues.length > 0) throw new ValidationError('network configuration', c.issues);

@@ -37,6 +37,7 @@ export { tesSiteFactory } from './factories/tes.js';
 export { selectionRequest, type SelectionHints } from './request.js';
 export { Ewma, SiteHealth, type ObservationSource, type SiteHealthOptions } from './site-health.js';
 export * from './strategies/index.js';
-export { strategyFromConfig, STRATEGY_NAMES } from './strategy-config.js';
+export { strategyFromConfig } from './strategy-config.js';
+export { isStrategyName, STRATEGY_NAMES, type StrategyName } from './strategy-names.js';
 export { TokenBucket } from './token-bucket.js';
 export * from './types.js';

@@ -27,6 +27,7 @@ import { portableSiteRegistry } from './factories/portable.js';
 import { selectionRequest, type SelectionHints } from './request.js';
 import { candidateOf, type SiteEntry } from './site-entry.js';
 import { earliestCompletion } from './strategies/index.js';
+import { strategyFromConfig } from './strategy-config.js';
 import { ineligibleSites } from './eligibility.js';
 import { SiteProber } from './prober.js';
 
@@ -165,7 +166,7 @@ export class Network extends EventEmitter<NetworkEvents> {
   protected constructor(config: ResolvedNetworkConfig, entries: Map<string, SiteEntry>, options: NetworkOptions) {
     super();
     this.#entries = entries;
-    this.#strategy = options.strategy ?? config.strategy ?? earliestCompletion();
+    this.#strategy = options.strategy ?? (config.strategy ? strategyFromConfig(config.strategy) : earliestCompletion());
     this.#seed = options.seed ?? config.seed ?? freshId();
     this.#now = options.now ?? (() => Date.now());
     this.#newId = options.newId ?? freshId;

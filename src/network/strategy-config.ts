@@ -17,8 +17,10 @@ import {
   weightedRandom,
 } from './strategies/index.js';
 import type { SiteSelector } from './types.js';
+import type { StrategyName } from './strategy-names.js';
 
-const BUILT_INS: Record<string, () => SiteSelector> = {
+// Typed by name, so a strategy added to STRATEGY_NAMES without a builder here does not compile.
+const BUILT_INS: Record<StrategyName, () => SiteSelector> = {
   earliestCompletion,
   balanced,
   roundRobin,
@@ -29,9 +31,6 @@ const BUILT_INS: Record<string, () => SiteSelector> = {
   resourceFit,
   tags,
 };
-
-/** Names of the built-in strategies a configuration may use. */
-export const STRATEGY_NAMES: readonly string[] = /* @__PURE__ */ Object.keys(BUILT_INS);
 
 /**
  * The strategy a configuration describes. Throws `RangeError` for an unknown
@@ -44,7 +43,7 @@ export const STRATEGY_NAMES: readonly string[] = /* @__PURE__ */ Object.keys(BUI
  */
 export function strategyFromConfig(config: StrategyConfig): SiteSelector {
   const make = (name: string): SiteSelector => {
-    const factory = BUILT_INS[name];
+    const factory = BUILT_INS[name as StrategyName] as (() => SiteSelector) | undefined;
     if (!factory) throw new RangeError(`unknown strategy "${name}"`);
     return factory();
   };

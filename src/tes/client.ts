@@ -2,11 +2,10 @@
  * `TesClient`: a GA4GH TES 1.1 (and 1.0) client on the library's HTTP layer.
  * @module
  */
-import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from '../../generated/tes.js';
 import { ConnectionError, NotFoundError, RateLimitError, TimeoutError, ValidationError } from '../errors.js';
 import { HttpClient } from '../http/client.js';
-import { callRequest, type CallOptions, type HttpClientOptions } from '../http/options.js';
+import { callRequest, type CallOptions, type HttpClientOptions, type QueryParams, type RequestOptions } from '../http/options.js';
 import type { CreateTaskOptions, GetTaskOptions, ListTasksOptions, TesClientOptions, WaitForTaskOptions } from './client-options.js';
 import { redactUrl } from '../redact.js';
 import { resolveRetryPolicy, retry, withRetries, type RetryPolicy } from '../http/retry.js';
@@ -52,13 +51,11 @@ const FULL_VIEW_TAIL_BYTES = 64 * 1024;
 export class TesClient {
   /** The HTTP layer this client sends through. */
   readonly http: HttpClient;
-  readonly #api: Client<paths>;
   readonly #policy: RetryPolicy;
 
   constructor(options: TesClientOptions) {
     this.http = 'http' in options ? options.http : new HttpClient(options);
     this.#policy = resolveRetryPolicy(options.retry);
-    this.#api = createClient<paths>({ baseUrl: this.http.baseUrl.toString(), fetch: this.http.fetchAdapter() });
   }
 
   /**
@@ -101,8 +98,7 @@ export class TesClient {
    * ```
    */
   async serviceInfo(options: CallOptions = {}): Promise<TesServiceInfo> {
-    const { data } = await this.#api.GET('/service-info', this.#call(options));
-    return this.#decode('GET /service-info', data, decodeServiceInfo);
+    return this.#decode('GET /service-info', await this.#send('GET', '/service-info', options), decodeServiceInfo);
   }
 
   /**
@@ -142,8 +138,7 @@ export class TesClient {
           if (existing) return existing;
         }
         try {
-          const { data } = await this.#api.POST('/tasks', { body, ...this.#call(options) });
-          return this.#decode('POST /tasks', data, decodeCreated);
+          return this.#decode('POST /tasks', await this.#send('POST', '/tasks', options, { json: body }), decodeCreated);
         } catch (error) {
           if (isAmbiguousCreateFailure(error)) mayExist = sent = true;
           throw error;
@@ -202,8 +197,8 @@ export class TesClient {
       const answer = await this.http.json<unknown>({ path: `tasks/${encodeURIComponent(id)}`, query: { view }, keepTails: FULL_VIEW_TAIL_BYTES, ...callRequest(options) });
       return toView(decodeTask(answer, this.#ctx('GET /tasks/{id}')), view) as TaskForView<V>;
     }
-    const { data } = await this.#api.GET('/tasks/{id}', { params: { path: { id }, query: { view } }, ...this.#call(options) });
-    return toView(this.#decode('GET /tasks/{id}', data, decodeTask), view) as TaskForView<V>;
+    const text = await this.#send('GET', '/tasks/{id}', options, { path: `tasks/${encodeURIComponent(id)}`, query: { view } });
+    return toView(this.#decode('GET /tasks/{id}', text, decodeTask), view) as TaskForView<V>;
   }
 
   /**
@@ -223,11 +218,8 @@ export class TesClient {
   listTasks<V extends TesView | undefined = undefined>(options: ListTasksOptions<V> = {}): TaskList<TaskForView<V>> {
     const query = listQuery(options);
     const fetchPage = async (pageToken: string | undefined): Promise<TaskPage<TaskForView<V>>> => {
-      const { data } = await this.#api.GET('/tasks', {
-        params: { query: pageToken === undefined ? query : { ...query, page_token: pageToken } },
-        ...this.#call(options),
-      });
-      const page = this.#decode('GET /tasks', data, decodeList);
+      const text = await this.#send('GET', '/tasks', options, { query: (pageToken === undefined ? query : { ...query, page_token: pageToken }) as QueryParams });
+      const page = this.#decode('GET /tasks', text, decodeList);
       const tasks = page.tasks.map((task) => toView(task, query.view ?? 'MINIMAL'));
       return (page.nextPageToken === undefined ? { tasks } : { tasks, nextPageToken: page.nextPageToken }) as TaskPage<TaskForView<V>>;
     };
@@ -246,9 +238,10 @@ export class TesClient {
    */
   async cancelTask(id: string, options: CallOptions = {}): Promise<void> {
     checkId(id);
-    const { data } = await this.#api.POST('/tasks/{id}:cancel', { params: { path: { id } }, ...this.#call(options, true) });
+    // Cancelling twice does no harm (TES says so): the POST is retried like a GET.
+    const text = await this.#send('POST', '/tasks/{id}:cancel', options, { path: `tasks/${encodeURIComponent(id)}:cancel`, idempotent: true });
     // The answer is an empty object; a server may send nothing, but what it sends must be JSON.
-    if (typeof data === 'string' && data.trim() !== '') this.#decode('POST /tasks/{id}:cancel', data, (answer) => answer);
+    if (text.trim() !== '') this.#decode('POST /tasks/{id}:cancel', text, (answer) => answer);
   }
 
   /**
@@ -283,23 +276,21 @@ export class TesClient {
   }
 
   /**
-   * What openapi-fetch is given for a call: its signal and headers, a fetch carrying its time limit and
-   * retries, and `parseAs: 'text'`, since this client parses and checks every answer itself.
+   * Sends one call of the TES API (a route of the OpenAPI document, so a typo in a route does not compile)
+   * and reads its answer as text, bounded; this client parses and checks every answer itself.
    */
-  #call(call: CallOptions, idempotent = false): { parseAs: 'text'; signal?: AbortSignal; headers?: Record<string, string>; fetch: (input: Request) => Promise<Response> } {
-    const { signal, headers: _headers, ...limits } = callRequest(call);
-    const fetch = this.http.fetchAdapter({ ...limits, ...(idempotent && { idempotent }) });
-    return { parseAs: 'text', ...(signal && { signal }), ...(call.headers && { headers: call.headers }), fetch };
+  #send(method: 'GET' | 'POST', route: keyof paths, call: CallOptions, request: Pick<RequestOptions, 'path' | 'query' | 'json' | 'idempotent'> = {}): Promise<string> {
+    return this.http.text({ method, path: route.slice(1), ...request, ...callRequest(call) });
   }
 
   #ctx(where: string): AnswerContext {
     return { where, secrets: this.http.secrets };
   }
 
-  /** Parses an answer openapi-fetch read as text and decodes it; errors name the call and hold none of the client's secrets. */
-  #decode<T>(where: string, text: unknown, decode: (answer: unknown, ctx: AnswerContext) => T): T {
+  /** Parses an answer read as text and decodes it; errors name the call and hold none of the client's secrets. */
+  #decode<T>(where: string, text: string, decode: (answer: unknown, ctx: AnswerContext) => T): T {
     const ctx = this.#ctx(where);
-    return decode(parseAnswer(typeof text === 'string' ? text : '', ctx), ctx);
+    return decode(parseAnswer(text, ctx), ctx);
   }
 }
 

@@ -66,7 +66,7 @@ describe('reading answers in bounded memory', () => {
     await expect(http.text({ path: 'x' })).rejects.toBeInstanceOf(ResponseTooLargeError);
     await expect(http.json({ path: 'x', maxBytes: 10_000 })).resolves.toMatchObject({ log: expect.stringMatching(/tail$/) });
     expect(await http.json({ path: 'x', keepTails: 8 })).toEqual({ log: 'yyyytail' });
-    // the fetch given to openapi-fetch is capped too
+    // the fetch-shaped adapter is capped too
     const adapter = http.fetchAdapter();
     await expect(adapter(new Request('http://peer.invalid/x'))).rejects.toBeInstanceOf(ResponseTooLargeError);
   });
