@@ -16,7 +16,7 @@ const layers = [
   // Rich displays (notebooks, timelines): they read jobs, networks and task lists.
   ['^src/display/'],
   ['^src/gateway/'],
-  ['^src/cli/', '^src/node/(?!http-fetch\\.ts$)', '^src/index\\.ts$', '^src/node\\.ts$'],
+  ['^src/cli/', '^src/node/(?!http-fetch\\.ts$)', '^src/index\\.ts$', '^src/sites-entry\\.ts$', '^src/pulsar-entry\\.ts$', '^src/transfer-entry\\.ts$', '^src/node\\.ts$'],
 ];
 
 const anyOf = (patterns) => patterns.join('|');

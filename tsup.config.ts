@@ -1,7 +1,7 @@
 import { defineConfig, type Options } from 'tsup';
 
 const common: Options = {
-  entry: { index: 'src/index.ts', node: 'src/node.ts' },
+  entry: { index: 'src/index.ts', sites: 'src/sites-entry.ts', pulsar: 'src/pulsar-entry.ts', transfer: 'src/transfer-entry.ts', node: 'src/node.ts' },
   dts: true,
   // No source maps in the package: they were 2.5 MB of its 4.4 MB, and the
   // output is readable (not minified) with the names of the sources.
@@ -18,9 +18,7 @@ export default defineConfig([
   // The ESM build also makes the `pulsar-network` command line (dist/cli.js, started by bin/pulsar-network.mjs).
   {
     ...common,
-    // `tes-client` is not an export: as an entry of its own it puts what TesClient needs in a chunk
-    // apart from the job engine (and eventemitter3), so a bundle of TesClient alone leaves the rest out.
-    entry: { ...(common.entry as Record<string, string>), cli: 'src/cli/main.ts', 'tes-client': 'src/tes/client.ts' },
+    entry: { ...(common.entry as Record<string, string>), cli: 'src/cli/main.ts' },
     dts: { entry: common.entry as Record<string, string> },
     format: ['esm'],
     clean: true,

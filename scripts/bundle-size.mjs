@@ -14,14 +14,19 @@ const work = join(root, '.cache', 'bundle-size');
 const entry = join(root, 'dist', 'index.js');
 
 /**
- * What is measured, in bytes min+gz. `goal` is issue 20's aim; `budget` is
- * the ceiling CI holds today (a ratchet: lower it as the goal gets closer,
- * never raise it without a reason in the commit). What stands between the two
- * is listed in CONTRIBUTING.md (Bundle size).
+ * What is measured, in bytes min+gz: what a page loads at start. The first
+ * two are issue 20's goals (TesClient alone at most 15 kB, the root entry at
+ * most 40 kB); the other portable entries have budgets a little above their
+ * size today, so growth there is a decision too. Lower a budget when the
+ * code shrinks; raise one only with a reason in the commit.
  */
+const dist = (name) => JSON.stringify(join(root, 'dist', `${name}.js`));
 const cases = [
-  { name: 'TesClient alone', code: `export { TesClient } from ${JSON.stringify(entry)};`, goal: 15_000, budget: 16_000 },
-  { name: 'whole portable entry', code: `export * from ${JSON.stringify(entry)};`, goal: 40_000, budget: 68_000 },
+  { name: 'TesClient alone', code: `export { TesClient } from ${JSON.stringify(entry)};`, budget: 15_000 },
+  { name: 'whole root entry (pulsar-network)', code: `export * from ${JSON.stringify(entry)};`, budget: 40_000 },
+  { name: 'pulsar-network/sites', code: `export * from ${dist('sites')};`, budget: 41_000 },
+  { name: 'pulsar-network/pulsar', code: `export * from ${dist('pulsar')};`, budget: 21_000 },
+  { name: 'pulsar-network/transfer', code: `export * from ${dist('transfer')};`, budget: 11_000 },
 ];
 
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
@@ -64,6 +69,6 @@ for (const [i, c] of cases.entries()) {
   const r = await measure(c, i);
   const over = r.initial > r.budget;
   failed += over ? 1 : 0;
-  console.log(`${over ? 'OVER ' : 'ok   '} ${r.name}: ${kB(r.initial)} min+gz at start (budget ${kB(r.budget)}, goal ${kB(r.goal)})${r.lazy ? `; loaded lazily when used: ${kB(r.lazy)}` : ''}`);
+  console.log(`${over ? 'OVER ' : 'ok   '} ${r.name}: ${kB(r.initial)} min+gz at start (budget ${kB(r.budget)})${r.lazy ? `; loaded lazily when used: ${kB(r.lazy)}` : ''}`);
 }
 process.exitCode = failed ? 1 : 0;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Type-checks every `@example` in the TSDoc of src/ against the built package, the
-// way a user would paste it: imports from 'pulsar-network' / 'pulsar-network/node',
+// way a user would paste it: imports from 'pulsar-network' and its subpaths,
 // top-level await allowed. Names an example uses without defining (a `tes` client,
 // a `network`) are declared once in scripts/examples/ambient.d.ts.
 // Usage: node scripts/check-examples.mjs [--src DIR]   (after `npm run build`)
@@ -136,7 +136,7 @@ function main() {
   const publicOnly = [...map].filter(([, at]) => !at.internal).map(([name]) => name);
   const diagnostics = [
     ...compile(publicOnly, {}),
-    ...compile(internal, { paths: { 'pulsar-network': [internalEntry], 'pulsar-network/node': [internalEntry] } }),
+    ...compile(internal, { paths: Object.fromEntries(['', '/sites', '/pulsar', '/transfer', '/node'].map((sub) => [`pulsar-network${sub}`, [internalEntry]])) }),
   ].filter((d) => d.file && map.has(d.file.fileName));
   for (const d of diagnostics) {
     const at = map.get(d.file.fileName);

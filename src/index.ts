@@ -1,8 +1,12 @@
 /**
- * The portable entry: runs on Node.js, Deno and browsers. A TES client, a
- * Pulsar client, jobs with typed events on any site, transfers, and a network
- * of sites that picks one for every job. File sources, the local site, AMQP
- * and the TES gateway live in `pulsar-network/node`.
+ * The portable entry: runs on Node.js, Deno and browsers. A network of
+ * sites that picks one for every job, jobs with typed events, and a TES
+ * client. Also portable, each in an entry of its own so a page loads only
+ * what it uses: the site adapters (`pulsar-network/sites`), Pulsar's own
+ * protocol (`pulsar-network/pulsar`) and verified transfers
+ * (`pulsar-network/transfer`); a network loads its sites' code when it first
+ * builds one. The local site, files, AMQP and the TES gateway live in
+ * `pulsar-network/node`, which has everything.
  *
  * Every name here is a decision (test/unit/public-api.test.ts lists them);
  * the machinery behind them is not exported.
@@ -45,9 +49,6 @@ export type { CallOptions, TesClientOptions } from './tes/client.js';
 export type { TesState } from './tes/states.js';
 export type { BasicTask, FullTask, MinimalTask, TesServiceInfo } from './tes/types.js';
 
-export { PulsarClient } from './pulsar/client.js';
-export type { PulsarClientOptions } from './pulsar/client.js';
-
 export { Job } from './jobs/job.js';
 export type { JobWaitOptions } from './jobs/job.js';
 export { isTerminalState } from './jobs/state.js';
@@ -59,14 +60,12 @@ export type { SubmitJobOptions } from './jobs/run.js';
 export { JobEngine } from './jobs/engine.js';
 
 export type { Site, SiteKind } from './sites/site.js';
-export { TesSite } from './sites/tes/tes-site.js';
-export type { TesSiteOptions } from './sites/tes/tes-site.js';
-export { PulsarRestSite } from './sites/pulsar/pulsar-rest-site.js';
-export type { PulsarRestSiteOptions } from './sites/pulsar/pulsar-rest-site.js';
 
 export { Network } from './network/network.js';
 export type { NetworkOptions, NetworkSubmitOptions } from './network/network.js';
 export type { NetworkConfig, SiteConfig } from './network/config-types.js';
+// decide() replays a decision record (docs/decision-record.md).
+export { decide } from './network/decision.js';
 export type { DecisionRecord } from './network/decision.js';
 export { SiteRegistry } from './network/registry.js';
 export type { SiteFactory } from './network/registry.js';
@@ -85,10 +84,5 @@ export {
   weightedRandom,
 } from './network/strategies/index.js';
 
-export { transfer } from './transfer/transfer.js';
-export type { TransferOptions, TransferResult } from './transfer/transfer.js';
-export type { TransferSink, TransferSource } from './transfer/types.js';
-export { blobSource, bytesSource, streamSource } from './transfer/sources.js';
-export { urlSource } from './transfer/url-source.js';
-export { streamSink, uploadSink } from './transfer/sinks.js';
+// Job transfer events carry it; the transfers themselves are in pulsar-network/transfer.
 export type { TransferProgress } from './transfer/progress.js';

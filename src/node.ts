@@ -13,6 +13,9 @@
  * @module pulsar-network/node
  */
 export * from './index.js';
+export * from './sites-entry.js';
+export * from './pulsar-entry.js';
+export * from './transfer-entry.js';
 
 export { LocalSite } from './sites/local/local-site.js';
 export type { LocalBind, LocalSiteOptions } from './sites/local/options.js';
@@ -41,7 +44,12 @@ export type { GatewayClient } from './gateway/clients.js';
 export { MemoryTaskStore } from './gateway/store.js';
 export type { TaskStore } from './gateway/store.js';
 export { SqliteTaskStore } from './gateway/sqlite-store.js';
+// A service of your own that checks job URLs as the gateway does (docs/security.md): checkJobUrls needs rules and an environment.
 export { checkJobUrls } from './policy/url-policy.js';
+export { baseUrlRules, compileUrlRules, urlRulesProblems } from './policy/url-rules.js';
+export type { UrlRules } from './policy/url-rules.js';
+export { canonicalPathSync, nodeUrlPolicyEnvironment } from './policy/node-environment.js';
+export type { NodeUrlPolicyOptions } from './policy/node-environment.js';
 export { guardedFetch } from './policy/guarded-fetch.js';
 
 export { displayLive } from './display/live.js';

@@ -10,7 +10,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { isTerminalState, PulsarRestSite, type JobSpec } from '../../src/index.js';
+import { isTerminalState, type JobSpec } from '../../src/index.js';
+import { PulsarRestSite } from '../../src/sites-entry.js';
 import { nodeHttpFetch, nodeLocalFiles } from '../../src/node.js';
 
 interface Shape {

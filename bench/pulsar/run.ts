@@ -18,7 +18,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PulsarClient } from '../../src/index.js';
+import { PulsarClient } from '../../src/pulsar-entry.js';
 import { pulsarPaths, startPulsar, type PulsarServer } from '../../test/peers/pulsar.js';
 import { type ClientRun, curlConfig, runChild, sha256, shapes, type Shape, writeInputs } from './shapes.js';
 

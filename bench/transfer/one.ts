@@ -7,7 +7,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { HttpClient, transfer, uploadSink, urlSource } from '../../src/index.js';
+import { HttpClient } from '../../src/index.js';
+import { transfer, uploadSink, urlSource } from '../../src/transfer-entry.js';
 import { fileSink, fileSource, nodeHttpFetch } from '../../src/node.js';
 import { makeFile } from './make-file.js';
 

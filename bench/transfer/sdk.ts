@@ -5,7 +5,8 @@
  * full (major) GCs, and peak RSS growth over the RSS before it.
  */
 import { constants, PerformanceObserver } from 'node:perf_hooks';
-import { HttpClient, transfer, uploadSink, urlSource } from '../../src/index.js';
+import { HttpClient } from '../../src/index.js';
+import { transfer, uploadSink, urlSource } from '../../src/transfer-entry.js';
 import { fileSink, fileSource, nodeHttpFetch } from '../../src/node.js';
 
 const [direction, url, file, ranges] = process.argv.slice(2);

@@ -14,8 +14,7 @@ import type { JobSpec } from '../contracts/job-spec.js';
 import type { Site, SiteProbe } from '../sites/site.js';
 import type { AdmissionSnapshot } from './admission.js';
 import type { BreakerState, Candidate, SiteSelector } from './types.js';
-import { validateNetworkConfig, type ConfigContext, type ResolvedNetworkConfig } from './config.js';
-import { parseNetworkConfig } from './config-text.js';
+import type { ConfigContext, ResolvedNetworkConfig } from './config.js';
 import type { NetworkConfig } from './config-types.js';
 import { decide, type DecisionRecord } from './decision.js';
 import type { NetworkContext, NetworkJobState } from './network-attempt.js';
@@ -194,6 +193,8 @@ export class Network extends EventEmitter<NetworkEvents> {
    */
   static async create(config: NetworkConfig | string, given: NetworkOptions = {}): Promise<Network> {
     const options: NetworkOptions = { ...given, registry: given.registry ?? this.defaultRegistry() };
+    // The checks load on first use (on-demand.ts): a page that builds no network does not download them.
+    const { parseNetworkConfig, validateNetworkConfig } = await import('./on-demand.js');
     const resolved = typeof config === 'string' ? await parseNetworkConfig(config, options) : validateNetworkConfig(config, options);
     checkSites(resolved, options);
     let network: Network | undefined;

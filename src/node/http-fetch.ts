@@ -25,7 +25,7 @@ import type { FetchLike } from '../http/index.js';
  *
  * @example
  * ```ts
- * import { PulsarClient } from 'pulsar-network';
+ * import { PulsarClient } from 'pulsar-network/pulsar';
  * import { nodeHttpFetch } from 'pulsar-network/node';
  * const client = new PulsarClient({ url, token, fetch: nodeHttpFetch });
  * ```

@@ -109,7 +109,10 @@ export async function canonicalPath(path: string): Promise<string> {
 }
 
 /**
- * {@link canonicalPath}, synchronously (for configuration, once at start).
+ * The canonical form of an absolute path, synchronously (for configuration,
+ * once at start): the deepest existing ancestor's real path (links followed)
+ * joined with the components that do not exist yet. A dangling link on the
+ * way is an error (`EDANGLING`).
  *
  * @example
  * ```ts

@@ -87,10 +87,10 @@ export interface UrlPolicyResult {
  *
  * @example
  * ```ts
- * import { checkJobUrls, compileUrlRules, baseUrlRules } from 'pulsar-network';
- * import { nodeUrlPolicyEnvironment } from 'pulsar-network/node';
+ * import { ValidationError } from 'pulsar-network';
+ * import { baseUrlRules, canonicalPathSync, checkJobUrls, compileUrlRules, nodeUrlPolicyEnvironment } from 'pulsar-network/node';
  *
- * const rules = compileUrlRules(baseUrlRules({ inputs: { roots: ['/shared/data'] } }), (p) => p);
+ * const rules = compileUrlRules(baseUrlRules({ inputs: { roots: ['/shared/data'] } }), canonicalPathSync);
  * const { issues, spec: checked } = await checkJobUrls(spec, rules, nodeUrlPolicyEnvironment());
  * if (issues.length > 0) throw new ValidationError('job', issues);
  * ```

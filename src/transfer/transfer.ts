@@ -105,7 +105,8 @@ export const TRANSFER_RETRY: Readonly<RetryOptions> = {
  *
  * @example
  * ```ts
- * import { HttpClient, transfer, urlSource } from 'pulsar-network';
+ * import { HttpClient } from 'pulsar-network';
+ * import { transfer, urlSource } from 'pulsar-network/transfer';
  * import { fileSink } from 'pulsar-network/node';
  *
  * const http = new HttpClient({ baseUrl: 'https://data.example.org/' });

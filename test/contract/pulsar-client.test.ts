@@ -6,7 +6,9 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { bytesSource, HttpClient, ProtocolError, PulsarClient, ServerError, streamSink as streamSinkOf, TimeoutError, ValidationError } from '../../src/index.js';
+import { HttpClient, ProtocolError, ServerError, TimeoutError, ValidationError } from '../../src/index.js';
+import { bytesSource, streamSink as streamSinkOf } from '../../src/transfer-entry.js';
+import { PulsarClient } from '../../src/pulsar-entry.js';
 import { HostLimiter } from '../../src/internal.js';
 import { PulsarSpec, pulsarFinalStatus, pulsarJobConfig, SPEC_PATH, type CheckedRequest } from './pulsar-openapi.js';
 

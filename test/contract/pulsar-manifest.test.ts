@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { IntegrityError, PulsarClient, TransferError } from '../../src/index.js';
+import { IntegrityError, TransferError } from '../../src/index.js';
+import { PulsarClient } from '../../src/pulsar-entry.js';
 import { collectOutputs, OUTPUT_MANIFEST_NAME, withOutputManifest, type PulsarJobConfig } from '../../src/internal.js';
 import { PulsarSpec } from './pulsar-openapi.js';
 

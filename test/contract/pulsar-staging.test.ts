@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ProtocolError, PulsarClient } from '../../src/index.js';
+import { ProtocolError } from '../../src/index.js';
+import { PulsarClient } from '../../src/pulsar-entry.js';
 import { collectOutputs } from '../../src/internal.js';
 import { PulsarSpec } from './pulsar-openapi.js';
 

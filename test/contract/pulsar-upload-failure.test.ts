@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { PulsarClient, ServerError, TransferError } from '../../src/index.js';
+import { ServerError, TransferError } from '../../src/index.js';
+import { PulsarClient } from '../../src/pulsar-entry.js';
 import { runStagedJob } from '../../src/node.js';
 import { PulsarSpec, pulsarJobConfig } from './pulsar-openapi.js';
 

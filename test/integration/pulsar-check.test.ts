@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PulsarClient } from '../../src/index.js';
+import { PulsarClient } from '../../src/pulsar-entry.js';
 import { nodeHttpFetch, runStagedJob, type PulsarStagedJob, type PulsarStagedResult } from '../../src/node.js';
 import { pulsarPaths, startPulsar, type PulsarServer } from '../peers/pulsar.js';
 

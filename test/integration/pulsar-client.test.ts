@@ -3,7 +3,8 @@
 // file names, empty files, named managers, and a server restart during a job.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AbortError, AuthenticationError, PulsarClient, TimeoutError } from '../../src/index.js';
+import { AbortError, AuthenticationError, TimeoutError } from '../../src/index.js';
+import { PulsarClient } from '../../src/pulsar-entry.js';
 import type { HttpEvent, PulsarJobStatus } from '../../src/internal.js';
 import { startPulsar, type PulsarServer } from '../peers/pulsar.js';
 

@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AbortError, PulsarClient } from '../../src/index.js';
+import { AbortError } from '../../src/index.js';
+import { PulsarClient } from '../../src/pulsar-entry.js';
 import { nodeHttpFetch, runStagedJob } from '../../src/node.js';
 import type { PulsarCleanupPolicy } from '../../src/internal.js';
 import { startPulsar, type PulsarServer } from '../peers/pulsar.js';

@@ -5,7 +5,8 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AbortError, HttpClient, transfer, uploadSink, urlSource } from '../../src/index.js';
+import { AbortError, HttpClient } from '../../src/index.js';
+import { transfer, uploadSink, urlSource } from '../../src/transfer-entry.js';
 import { fileSink, fileSource } from '../../src/node.js';
 import { type StaticServer, startStaticServer } from '../support/static-range-server.js';
 

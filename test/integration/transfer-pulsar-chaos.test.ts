@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeHttpFetch, runStagedJob, type PulsarStagedJob } from '../../src/node.js';
 import { collectOutputs, HostLimiter } from '../../src/internal.js';
-import { PulsarClient } from '../../src/index.js';
+import { PulsarClient } from '../../src/pulsar-entry.js';
 import { startPulsar, type PulsarServer } from '../peers/pulsar.js';
 import { type ChaosProxy, startChaosProxy } from '../support/chaos-proxy.js';
 

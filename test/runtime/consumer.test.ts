@@ -1,9 +1,10 @@
 // Acceptance 1 of issue 20: the packed tarball, installed with --omit=optional
 // into fresh projects as a user makes them (ESM TypeScript, strict, with
 // `moduleResolution: bundler` and with `node16`; CommonJS; Deno), where every
-// ```ts block of the README compiles, and the runnable ones run.
+// ```ts block of the README and of the guides it ships (docs/) compiles, and
+// the runnable ones run.
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -23,6 +24,10 @@ interface Snippet {
 const ROOT = resolve(import.meta.dirname, '../..');
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const SNIPPETS: Snippet[] = readmeSnippets(await readFile(join(ROOT, 'README.md'), 'utf8'));
+/** The ts blocks of the guides the package ships (docs/*.md), with the file each is in. */
+const GUIDES = (await readdir(join(ROOT, 'docs'))).filter((f) => f.endsWith('.md')).sort();
+const GUIDE_SNIPPETS: Array<Snippet & { file: string }> = [];
+for (const file of GUIDES) for (const s of readmeSnippets(await readFile(join(ROOT, 'docs', file), 'utf8')) as Snippet[]) GUIDE_SNIPPETS.push({ ...s, file });
 
 interface Result {
   code: number;
@@ -137,6 +142,29 @@ describe('the packed package in fresh consumer projects', () => {
       expectFirstJob(run.stdout, at);
       expect(await readFile(join(at, 'hello.txt'), 'utf8')).toBe('hello world\n');
     }
+  });
+
+  it('every ts block of the guides shipped in docs/ compiles (ESM, strict, moduleResolution bundler)', async () => {
+    expect(GUIDE_SNIPPETS.length).toBeGreaterThan(0);
+    const at = join(base, 'esm-bundler', 'guides');
+    await mkdir(at, { recursive: true });
+    await cp(join(ROOT, 'test', 'runtime', 'consumer', 'ambient.d.ts'), join(at, 'ambient.d.ts'));
+    const names = new Map<string, string>();
+    for (const s of GUIDE_SNIPPETS) {
+      const name = `${s.file.replace(/\.md$/, '')}-${s.line}.ts`;
+      names.set(name, `docs/${s.file}:${s.line}`);
+      // As written (a module with top-level await), not wrapped: a guide may export what it defines.
+      await writeFile(join(at, name), `${s.code}\nexport {};\n`);
+    }
+    const tsconfig = {
+      compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'esnext', moduleResolution: 'bundler', lib: ['es2023', 'dom'], types: ['node'], typeRoots: [join(ROOT, 'node_modules', '@types')] },
+      include: ['*.ts'],
+    };
+    await writeFile(join(at, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
+    const tsc = await sh(process.execPath, [TSC, '-p', 'tsconfig.json'], at);
+    const errors = tsc.stdout.split('\n').filter((l) => /error TS/.test(l)).map((l) => l.replace(/^([\w-]+-\d+\.ts)\((\d+),\d+\)/, (_m, f: string, line: string) => `${names.get(f)} +${Number(line) - 1}`));
+    expect(errors, tsc.stdout).toEqual([]);
+    expect(tsc.code).toBe(0);
   });
 
   it('every README ts block type-checks on Deno, and the runnable ones run', async () => {

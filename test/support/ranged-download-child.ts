@@ -2,7 +2,8 @@
  * A split download in a process of its own, for a test to kill mid-way:
  * `ranged-download-child.ts <base-url> <target>`. Prints `bytes <n>` as bytes land.
  */
-import { HttpClient, transfer, urlSource } from '../../src/index.js';
+import { HttpClient } from '../../src/index.js';
+import { transfer, urlSource } from '../../src/transfer-entry.js';
 import { fileSink } from '../../src/node.js';
 
 const [url, target] = process.argv.slice(2);

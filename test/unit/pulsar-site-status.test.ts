@@ -3,7 +3,8 @@
 // answer; a job whose status request fails is left out of the poll, and the
 // poll fails only when every request did.
 import { describe, expect, it } from 'vitest';
-import { ConnectionError, PulsarRestSite, type JobSpec } from '../../src/index.js';
+import { ConnectionError, type JobSpec } from '../../src/index.js';
+import { PulsarRestSite } from '../../src/sites-entry.js';
 import { pulsarFinalStatus } from '../contract/pulsar-openapi.js';
 
 const SPEC: JobSpec = { executors: [{ image: 'none', command: ['true'] }] };

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError, type JobSpec, type LocalFiles } from '../../src/internal.js';
 import { fileUrlOf, localRef, storageCovers } from '../../src/internal.js';
 import { tesTaskFor } from '../../src/sites/tes/staging.js';
-import { TesSite } from '../../src/index.js';
+import { TesSite } from '../../src/sites-entry.js';
 
 const base = { siteId: 't', inlineLimitBytes: 16, tags: { pulsar_network_group: 'g' } };
 const spec = (url: string): JobSpec => ({ inputs: [{ path: '/d/in', url }], executors: [{ image: 'a', command: ['true'] }] });

@@ -3,7 +3,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AbortError, blobSource, bytesSource, ConnectionError, HttpClient, IntegrityError, streamSink, streamSource, transfer, TransferError, uploadSink, urlSource, type TransferProgress, type TransferSink } from '../../src/index.js';
+import { AbortError, ConnectionError, HttpClient, IntegrityError, TransferError, type TransferProgress } from '../../src/index.js';
+import { blobSource, bytesSource, streamSink, streamSource, transfer, uploadSink, urlSource, type TransferSink } from '../../src/transfer-entry.js';
 import { fileSink, fileSource } from '../../src/node.js';
 import { HostLimiter } from '../../src/internal.js';
 

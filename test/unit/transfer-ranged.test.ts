@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rangeCount } from '../../src/transfer/ranged.js';
-import type { TransferSink, TransferSource } from '../../src/index.js';
+import type { TransferSink, TransferSource } from '../../src/transfer-entry.js';
 import type { OpenedSource } from '../../src/internal.js';
 
 const MIB = 1024 * 1024;

@@ -3,9 +3,7 @@
  * the kinds every runtime can build.
  * @module
  */
-import { SiteRegistry } from '../registry.js';
-import { pulsarRestSiteFactory } from './pulsar.js';
-import { tesSiteFactory } from './tes.js';
+import { SiteRegistry, type SiteFactory } from '../registry.js';
 
 /**
  * A registry with the kinds any runtime (Node.js, Deno, browsers) can build:
@@ -18,5 +16,8 @@ import { tesSiteFactory } from './tes.js';
  * ```
  */
 export function portableSiteRegistry(): SiteRegistry {
-  return new SiteRegistry().register('tes', tesSiteFactory()).register('pulsar-rest', pulsarRestSiteFactory());
+  // The sites' code loads when a network first builds one (on-demand.ts says why in one module).
+  const tes: SiteFactory = async (config, context) => (await import('../on-demand.js')).tesSiteFactory()(config, context);
+  const pulsar: SiteFactory = async (config, context) => (await import('../on-demand.js')).pulsarRestSiteFactory()(config, context);
+  return new SiteRegistry().register('tes', tes).register('pulsar-rest', pulsar);
 }

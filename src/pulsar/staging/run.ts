@@ -124,7 +124,7 @@ export interface PulsarStagedResult {
  *
  * @example
  * ```ts
- * import { PulsarClient } from 'pulsar-network';
+ * import { PulsarClient } from 'pulsar-network/pulsar';
  * import { runStagedJob } from 'pulsar-network/node';
  *
  * const pulsar = new PulsarClient({ url: 'http://127.0.0.1:8913/', token: process.env.PULSAR_TOKEN });

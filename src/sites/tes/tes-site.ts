@@ -73,7 +73,8 @@ export interface TesSiteOptions {
  *
  * @example
  * ```ts
- * import { TesSite, submitJob } from 'pulsar-network';
+ * import { submitJob } from 'pulsar-network';
+ * import { TesSite } from 'pulsar-network/sites';
  *
  * const site = new TesSite({ client: { baseUrl: 'https://tes.example.org/ga4gh/tes/v1' } });
  * const job = submitJob(site, {
