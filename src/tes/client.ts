@@ -238,7 +238,7 @@ export class TesClient {
    */
   async cancelTask(id: string, options: CallOptions = {}): Promise<void> {
     checkId(id);
-    // Cancelling twice does no harm (TES says so): the POST is retried like a GET.
+    // Cancelling a task twice changes nothing, so this POST is retried like a GET.
     const text = await this.#send('POST', '/tasks/{id}:cancel', options, { path: `tasks/${encodeURIComponent(id)}:cancel`, idempotent: true });
     // The answer is an empty object; a server may send nothing, but what it sends must be JSON.
     if (text.trim() !== '') this.#decode('POST /tasks/{id}:cancel', text, (answer) => answer);

@@ -145,6 +145,8 @@ async function runExecutor(executor: Schemas['tesExecutor'], mapper: PathMapper,
       }
     };
     signal.addEventListener('abort', kill, { once: true });
+    // A cancel that came after RUNNING was reported but before the spawn (while the workdir was made) fired no listener.
+    if (signal.aborted) kill();
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout.push(chunk);
       stdoutFile?.write(chunk);
