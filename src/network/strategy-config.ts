@@ -17,7 +17,7 @@ import {
   weightedRandom,
 } from './strategies/index.js';
 import type { SiteSelector } from './types.js';
-import type { StrategyName } from './strategy-names.js';
+import { isStrategyName, type StrategyName } from './strategy-names.js';
 
 // Typed by name, so a strategy added to STRATEGY_NAMES without a builder here does not compile.
 const BUILT_INS: Record<StrategyName, () => SiteSelector> = {
@@ -43,9 +43,9 @@ const BUILT_INS: Record<StrategyName, () => SiteSelector> = {
  */
 export function strategyFromConfig(config: StrategyConfig): SiteSelector {
   const make = (name: string): SiteSelector => {
-    const factory = BUILT_INS[name as StrategyName] as (() => SiteSelector) | undefined;
-    if (!factory) throw new RangeError(`unknown strategy "${name}"`);
-    return factory();
+    // Only own names: `constructor` or `__proto__` is no strategy.
+    if (!isStrategyName(name)) throw new RangeError(`unknown strategy "${name}"`);
+    return BUILT_INS[name]();
   };
   if (typeof config === 'string') return make(config);
   if ('pinned' in config) return pinned(...config.pinned);

@@ -122,6 +122,8 @@ describe('network configuration', () => {
     ['a tag both required and rejected', { sites: [site({ tags: { require: ['gpu'], reject: ['gpu'] } })] }, '$.sites[0].tags.reject', 'tag "gpu" is both required and rejected'],
     ['a latitude off the globe', { sites: [site({ location: { latitude: 123 } })] }, '$.sites[0].location.latitude', 'must be at most 90, got 123'],
     ['an unknown strategy', { strategy: 'fastestest', sites: [site()] }, '$.strategy', 'unknown strategy "fastestest"; built-ins: earliestCompletion, balanced, roundRobin, weightedRandom, leastLoaded, fastest, dataLocality, resourceFit, tags'],
+    ['an inherited name as a strategy', { strategy: 'constructor', sites: [site()] }, '$.strategy', 'unknown strategy "constructor"; built-ins: earliestCompletion, balanced, roundRobin, weightedRandom, leastLoaded, fastest, dataLocality, resourceFit, tags'],
+    ['an inherited name as a filter', { strategy: { filters: ['__proto__'] }, sites: [site()] }, '$.strategy.filters[0]', 'unknown strategy "__proto__"'],
     ['a pin to an unknown site', { strategy: { pinned: ['it04'] }, sites: [site()] }, '$.strategy.pinned[0]', 'no site has the id "it04"'],
     ['a scorer weight as text', { strategy: { scorers: { leastLoaded: 'high' } }, sites: [site()] }, '$.strategy.scorers.leastLoaded', 'must be a finite number, got a string'],
     ['resubmitQueued without a deadline', { failover: { resubmitQueued: true }, sites: [site()] }, '$.failover.resubmitQueued', 'needs $.failover.queuedDeadlineMs'],
@@ -130,6 +132,13 @@ describe('network configuration', () => {
     ['a jitter above 1', { health: { probeJitter: 2 }, sites: [site()] }, '$.health.probeJitter', 'must be at most 1, got 2'],
   ])('rejects %s, naming the path', (_what, input, path, message) => {
     expect(issuesOf(input)).toContainEqual({ path, message });
+  });
+
+  it('builds only the built-in strategies from a description, not names every object inherits', () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      expect(() => strategyFromConfig(name), name).toThrow(new RangeError(`unknown strategy "${name}"`));
+      expect(() => strategyFromConfig({ filters: [name] }), name).toThrow(RangeError);
+    }
   });
 
   it('reports every problem of a file at once, and nothing is left half-built', () => {
