@@ -30,5 +30,5 @@ export type {
   PulsarSubmitExtras,
   PulsarUploadType,
 } from './wire.js';
-export { cleanupDue, fetchFiles, launchJob, PULSAR_CLEANUP_POLICIES, sendFiles, transferConcurrency } from './pipeline.js';
+export { cleanupDue, fetchFiles, isPulsarCleanupPolicy, launchJob, PULSAR_CLEANUP_POLICIES, sendFiles, transferConcurrency } from './pipeline.js';
 export type { OutgoingFile, PulsarLaunchPlan, PulsarCleanupPolicy, SendFilesOptions } from './pipeline.js';

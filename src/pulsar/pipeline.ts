@@ -22,6 +22,11 @@ export type PulsarCleanupPolicy = 'always' | 'onsuccess' | 'never';
 /** Every {@link PulsarCleanupPolicy}, for checks. */
 export const PULSAR_CLEANUP_POLICIES: readonly PulsarCleanupPolicy[] = ['always', 'onsuccess', 'never'];
 
+/** True for a {@link PulsarCleanupPolicy}. */
+export function isPulsarCleanupPolicy(value: unknown): value is PulsarCleanupPolicy {
+  return (PULSAR_CLEANUP_POLICIES as readonly unknown[]).includes(value);
+}
+
 /** Whether the job directory goes, under `policy`, for a job that ended well (`ok`) or not. */
 export function cleanupDue(policy: PulsarCleanupPolicy, ok: boolean): boolean {
   return policy === 'always' || (policy === 'onsuccess' && ok);
@@ -80,8 +85,8 @@ export interface PulsarLaunchPlan {
 }
 
 /**
- * Sets the job up, stages it and submits it once (see {@link submitOnce}):
- * its set-up. After a failure, what may run is never removed and what cannot
+ * Sets the job up, stages it and submits it once (see {@link submitOnce});
+ * returns the job's set-up (its id and directories). After a failure, what may run is never removed and what cannot
  * is not left behind (see `afterFailedSubmit`): a failed or aborted staging
  * removes the job with any partial upload.
  */

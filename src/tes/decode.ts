@@ -7,7 +7,7 @@ import { ProtocolError } from '../errors.js';
 import { parseJson } from '../http/client.js';
 import { excerptOf, quotedExcerpt, type SecretSet } from '../redact.js';
 import { isTesState } from './states.js';
-import { isObject, snakeCase, type Json } from './json.js';
+import { isObject, isString, snakeCase, type Json } from './json.js';
 import type { FullTask, TesServiceInfo } from './types.js';
 
 /** Context of one answer: which call it came from, and the secrets to scrub. */
@@ -132,7 +132,6 @@ const must =
 /** A field servers may leave out or send as null (as those that emit unpopulated fields do). */
 const may = (test: (value: unknown) => boolean, what: string): Rule => must((value) => value == null || test(value), what);
 
-const isString = (value: unknown): value is string => typeof value === 'string';
 const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
 
 const string = may(isString, 'must be a string');

@@ -8,7 +8,7 @@
  */
 import { ValidationError, type ValidationIssue } from '../errors.js';
 import type { TesTask } from '../contracts/job-spec.js';
-import { isObject, snakeCase, type Json } from './json.js';
+import { isObject, isString, snakeCase, type Json } from './json.js';
 
 type Add = (path: string, message: string) => void;
 
@@ -54,7 +54,6 @@ export function assertValidTask(task: unknown): asserts task is TesTask {
   if (issues.length > 0) throw new ValidationError('TES task', issues);
 }
 
-const isString = (value: unknown): value is string => typeof value === 'string';
 const isAbsolute = (value: unknown): boolean => isString(value) && value.startsWith('/');
 const WILDCARD = /[*?[]/;
 

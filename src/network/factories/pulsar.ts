@@ -9,7 +9,7 @@ import type { LocalFiles } from '../../contracts/local-files.js';
 import { readSandboxOptions, SANDBOX_KEYS } from '../../sites/local/sandbox-config.js';
 import { CONTAINER_RUNTIMES, type ContainerRuntime } from '../../executor/script.js';
 import { mustBeOneOf } from '../../util/did-you-mean.js';
-import { PULSAR_CLEANUP_POLICIES, type PulsarCleanupPolicy } from '../../pulsar/pipeline.js';
+import { isPulsarCleanupPolicy, PULSAR_CLEANUP_POLICIES } from '../../pulsar/pipeline.js';
 import { PulsarRestSite, type PulsarRestSiteOptions } from '../../sites/pulsar/pulsar-rest-site.js';
 
 const KEYS = ['manager', 'containerRuntime', 'allowNoContainer', 'cleanup', 'staleRunningMs', ...SANDBOX_KEYS];
@@ -54,7 +54,7 @@ export function pulsarRestSiteFactory(files?: LocalFiles, relay: { inputFetch?: 
       else issues.push({ path: at('options.allowNoContainer'), message: 'must be true or false' });
     }
     if (cleanup !== undefined) {
-      if ((PULSAR_CLEANUP_POLICIES as readonly unknown[]).includes(cleanup)) site.cleanup = cleanup as PulsarCleanupPolicy;
+      if (isPulsarCleanupPolicy(cleanup)) site.cleanup = cleanup;
       else issues.push({ path: at('options.cleanup'), message: mustBeOneOf(PULSAR_CLEANUP_POLICIES, cleanup) });
     }
     if (staleRunningMs !== undefined) {

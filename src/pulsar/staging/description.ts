@@ -6,7 +6,7 @@
  */
 import { ValidationError, type ValidationIssue } from '../../errors.js';
 import { mustBeOneOf } from '../../util/did-you-mean.js';
-import { PULSAR_CLEANUP_POLICIES, type PulsarCleanupPolicy } from '../pipeline.js';
+import { isPulsarCleanupPolicy, PULSAR_CLEANUP_POLICIES, type PulsarCleanupPolicy } from '../pipeline.js';
 import type { PulsarDependenciesDescription, PulsarDynamicFileSource, PulsarEnvEntry } from '../wire.js';
 
 /** One input of a staged job. */
@@ -187,7 +187,7 @@ export function validateStagedJob(job: PulsarStagedJob): void {
     issues.push({ path: '$.workingDirectory', message: 'is needed to collect outputs from the working directory' });
   }
   if (job.versionFile !== undefined) absolute(job.versionFile, '$.versionFile');
-  if (job.cleanup !== undefined && !PULSAR_CLEANUP_POLICIES.includes(job.cleanup)) {
+  if (job.cleanup !== undefined && !isPulsarCleanupPolicy(job.cleanup)) {
     issues.push({ path: '$.cleanup', message: mustBeOneOf(PULSAR_CLEANUP_POLICIES, job.cleanup) });
   }
   if (issues.length > 0) throw new ValidationError('Pulsar staged job', issues);

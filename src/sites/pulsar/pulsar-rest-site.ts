@@ -23,7 +23,7 @@ import type { JobOutcome, Site, SiteCallOptions, SiteJobRef, SiteJobStatus, Site
 import type { LocalBind } from '../../executor/sandbox.js';
 import { pulsarSandbox, SPEC_FILE } from './command.js';
 import { locateInput, stagingIssues } from './inputs.js';
-import { cleanupDue, PULSAR_CLEANUP_POLICIES, type PulsarCleanupPolicy } from '../../pulsar/pipeline.js';
+import { cleanupDue, isPulsarCleanupPolicy, PULSAR_CLEANUP_POLICIES, type PulsarCleanupPolicy } from '../../pulsar/pipeline.js';
 import { JobBook, type BookedStatus } from './job-book.js';
 import { ENDED_BY_MARKER, pollStatuses, readStatus, type StatusReading } from './job-status.js';
 import { downloadOutputs, executorLogs } from './outputs.js';
@@ -155,7 +155,7 @@ export class PulsarRestSite implements Site {
     this.#options = options;
     this.client = options.client instanceof PulsarClient ? options.client : new PulsarClient(options.client);
     this.id = options.id ?? 'pulsar';
-    if (options.cleanup !== undefined && !PULSAR_CLEANUP_POLICIES.includes(options.cleanup)) {
+    if (options.cleanup !== undefined && !isPulsarCleanupPolicy(options.cleanup)) {
       throw new ValidationError('PulsarRestSite options', [{ path: 'cleanup', message: mustBeOneOf(PULSAR_CLEANUP_POLICIES, options.cleanup) }]);
     }
     const stale = options.staleRunningMs;
